@@ -1,0 +1,139 @@
+# libkafkac build.  Conventions (so that adding a file never means editing this):
+#   src/<dir>/*.c           -> the library (libkafkac.a / libkafkac.so)
+#   src/cli/*.c             -> build/bin/kafkac (not in the library)
+#   src/protocol/messages/*.def -> build/gen/kc_messages.{c,h} via scripts/gen_protocol.py
+#   tests/unit/test_*.c     -> one cmocka binary each, built twice: plain and ASan+UBSan
+#   tests/integration/itest_*.c -> one binary each, run against a real broker
+#   tests/fuzz/fuzz_*.c     -> one libFuzzer target each (clang)
+#   examples/*.c            -> build/examples/<name>
+#   bench/*.c               -> build/bench/<name> (linked against librdkafka where named bench_rdkafka*)
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+PYTHON   ?= python3
+VERSION  := 0.1.0
+SOMAJOR  := 0
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+OPT      ?= -O2 -g
+CPPFLAGS := -Iinclude -Isrc -Ibuild/gen -D_GNU_SOURCE
+CFLAGS_L := -std=c11 $(OPT) $(WARN) -fPIC -fvisibility=hidden -pthread $(CFLAGS)
+DEP_LIBS := -lz -llz4 -lsnappy -lzstd -lpthread -lm
+
+LIB_SRC  := $(sort $(wildcard src/common/*.c src/protocol/*.c src/producer/*.c src/consumer/*.c src/admin/*.c))
+GEN_DEFS := $(sort $(wildcard src/protocol/messages/*.def))
+GEN_C    := build/gen/kc_messages.c
+GEN_H    := build/gen/kc_messages.h
+LIB_OBJ  := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC)) build/obj/gen/kc_messages.o
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+CLI_OBJ  := $(patsubst src/%.c,build/obj/%.o,$(CLI_SRC))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,build/tests/unit/%,$(UNIT_SRC))
+SAN_BIN  := $(patsubst tests/unit/%.c,build/tests/unit-san/%,$(UNIT_SRC))
+ITEST_SRC:= $(sort $(wildcard tests/integration/itest_*.c))
+ITEST_BIN:= $(patsubst tests/integration/%.c,build/tests/integration/%,$(ITEST_SRC))
+EX_SRC   := $(sort $(wildcard examples/*.c))
+EX_BIN   := $(patsubst examples/%.c,build/examples/%,$(EX_SRC))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+BENCH_SRC:= $(sort $(wildcard bench/*.c))
+BENCH_BIN:= $(patsubst bench/%.c,build/bench/%,$(BENCH_SRC))
+TESTLIB_SRC := $(sort $(wildcard tests/common/*.c))
+
+STATIC   := build/lib/libkafkac.a
+SHARED   := build/lib/libkafkac.so.$(VERSION)
+PC       := build/lib/pkgconfig/kafkac.pc
+
+.PHONY: all lib tests check demo bench fuzz install clean unit unit-san itests gen
+all: lib build/bin/kafkac $(EX_BIN)
+lib: $(STATIC) $(SHARED) $(PC)
+gen: $(GEN_C) $(GEN_H)
+
+$(GEN_C) $(GEN_H): scripts/gen_protocol.py scripts/kcdsl.py $(GEN_DEFS)
+	@mkdir -p build/gen
+	$(PYTHON) scripts/gen_protocol.py --out build/gen $(GEN_DEFS)
+
+# Everything compiled depends on the generated header existing first.
+build/obj/%.o: src/%.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_L) -MMD -MP -c $< -o $@
+build/obj/gen/kc_messages.o: $(GEN_C) $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_L) -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(SHARED): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libkafkac.so.$(SOMAJOR) -o $@ $^ $(DEP_LIBS)
+	ln -sf libkafkac.so.$(VERSION) build/lib/libkafkac.so.$(SOMAJOR)
+	ln -sf libkafkac.so.$(VERSION) build/lib/libkafkac.so
+$(PC): scripts/kafkac.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+build/bin/kafkac: $(CLI_OBJ) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_L) -o $@ $(CLI_OBJ) $(STATIC) $(DEP_LIBS)
+
+build/examples/%: examples/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_L) -o $@ $< $(STATIC) $(DEP_LIBS)
+
+# Unit tests see internal headers and link the static library (hidden
+# visibility only limits what the shared object exports).
+build/tests/unit/%: tests/unit/%.c $(STATIC) $(TESTLIB_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS_L) -o $@ $< $(TESTLIB_SRC) $(STATIC) -lcmocka $(DEP_LIBS)
+
+# Sanitizer build: the whole library recompiled with ASan+UBSan.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_OBJ  := $(patsubst build/obj/%.o,build/obj-san/%.o,$(LIB_OBJ))
+build/obj-san/gen/kc_messages.o: $(GEN_C) $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_L) -O1 $(SAN_FLAGS) -c $< -o $@
+build/obj-san/%.o: src/%.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_L) -O1 $(SAN_FLAGS) -MMD -MP -c $< -o $@
+build/lib-san/libkafkac.a: $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+build/tests/unit-san/%: tests/unit/%.c build/lib-san/libkafkac.a $(TESTLIB_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS_L) -O1 $(SAN_FLAGS) -o $@ $< $(TESTLIB_SRC) build/lib-san/libkafkac.a -lcmocka $(DEP_LIBS)
+
+build/tests/integration/%: tests/integration/%.c $(STATIC) $(TESTLIB_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS_L) -o $@ $< $(TESTLIB_SRC) $(STATIC) -lcmocka $(DEP_LIBS)
+
+# Fuzz targets need clang's libFuzzer.
+FUZZ_CC  ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIBSRC := $(LIB_SRC) $(GEN_C)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC) $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 -pthread $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIBSRC) $(DEP_LIBS)
+
+build/bench/bench_rdkafka%: bench/bench_rdkafka%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_L) -o $@ $< -lrdkafka $(DEP_LIBS)
+build/bench/%: bench/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_L) -o $@ $< $(STATIC) $(DEP_LIBS)
+
+unit: $(UNIT_BIN)
+unit-san: $(SAN_BIN)
+itests: $(ITEST_BIN)
+tests: unit unit-san itests
+fuzz-build: $(FUZZ_BIN)
+bench-build: $(BENCH_BIN)
+
+-include $(wildcard build/obj/*/*.d build/obj-san/*/*.d)
+
+clean:
+	rm -rf build
