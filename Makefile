@@ -28,7 +28,16 @@ LIB_SRC  := $(sort $(wildcard src/common/*.c src/protocol/*.c src/producer/*.c s
 GEN_DEFS := $(sort $(wildcard src/protocol/messages/*.def))
 GEN_C    := build/gen/kc_messages.c
 GEN_H    := build/gen/kc_messages.h
-LIB_OBJ  := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC)) build/obj/gen/kc_messages.o
+# Until the generator exists the library builds without generated messages.
+ifneq ($(wildcard scripts/gen_protocol.py),)
+GEN_OBJ  := build/obj/gen/kc_messages.o
+GEN_DEP  := $(GEN_H)
+else
+GEN_C    :=
+GEN_OBJ  :=
+GEN_DEP  :=
+endif
+LIB_OBJ  := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC)) $(GEN_OBJ)
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 CLI_OBJ  := $(patsubst src/%.c,build/obj/%.o,$(CLI_SRC))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -58,7 +67,7 @@ $(GEN_C) $(GEN_H): scripts/gen_protocol.py scripts/kcdsl.py $(GEN_DEFS)
 	$(PYTHON) scripts/gen_protocol.py --out build/gen $(GEN_DEFS)
 
 # Everything compiled depends on the generated header existing first.
-build/obj/%.o: src/%.c $(GEN_H)
+build/obj/%.o: src/%.c $(GEN_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_L) -MMD -MP -c $< -o $@
 build/obj/gen/kc_messages.o: $(GEN_C) $(GEN_H)
@@ -97,7 +106,7 @@ SAN_OBJ  := $(patsubst build/obj/%.o,build/obj-san/%.o,$(LIB_OBJ))
 build/obj-san/gen/kc_messages.o: $(GEN_C) $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_L) -O1 $(SAN_FLAGS) -c $< -o $@
-build/obj-san/%.o: src/%.c $(GEN_H)
+build/obj-san/%.o: src/%.c $(GEN_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_L) -O1 $(SAN_FLAGS) -MMD -MP -c $< -o $@
 build/lib-san/libkafkac.a: $(SAN_OBJ)
@@ -115,7 +124,7 @@ build/tests/integration/%: tests/integration/%.c $(STATIC) $(TESTLIB_SRC)
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIBSRC := $(LIB_SRC) $(GEN_C)
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC) $(GEN_H)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC) $(GEN_DEP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) -std=c11 -pthread $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIBSRC) $(DEP_LIBS)
 
