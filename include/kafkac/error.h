@@ -14,6 +14,8 @@
 #ifndef KAFKAC_ERROR_H
 #define KAFKAC_ERROR_H
 
+#include "kafkac/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -186,9 +188,9 @@ typedef enum kafkac_err {
     KAFKAC_ERR_REBOOTSTRAP_REQUIRED = 129,
 } kafkac_err_t;
 
-const char *kafkac_err_name(int err);
-const char *kafkac_err_str(int err);
-int kafkac_err_retriable(int err);
+KAFKAC_API const char *kafkac_err_name(int err);
+KAFKAC_API const char *kafkac_err_str(int err);
+KAFKAC_API int kafkac_err_retriable(int err);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,6 @@
+/* libkafkac: a native Apache Kafka client in C.  Include this one header. */
+#ifndef KAFKAC_H
+#define KAFKAC_H
+#include "kafkac/export.h"
+#include "kafkac/error.h"
+#endif
