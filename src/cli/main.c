@@ -1,0 +1,35 @@
+/* kafkac: command-line tool over libkafkac.  Usage: kafkac COMMAND [ARGS]. */
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+
+static const struct {
+    const char *name;
+    kc_cli_fn fn;
+    const char *help;
+} commands[] = {
+    { "probe", kc_cli_probe, "name a broker's Kafka release and list its API versions" },
+    { "config", kc_cli_config, "list the configuration properties (-X keys) and their docs" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: kafkac COMMAND [ARGS...]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\n`kafkac COMMAND -h` describes one command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "kafkac: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
