@@ -1,0 +1,75 @@
+/* Test environment helpers; see testenv.h. */
+#include "common/testenv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return (v && *v) ? v : fallback;
+}
+
+const char *kc_test_brokers(void)
+{
+    return env_or("KAFKAC_TEST_BROKERS", "127.0.0.1:39092");
+}
+
+const char *kc_test_cluster_brokers(void)
+{
+    return env_or("KAFKAC_TEST_CLUSTER_BROKERS",
+                  "127.0.0.1:39192,127.0.0.1:39292,127.0.0.1:39392");
+}
+
+char *kc_test_topic(char *buf, size_t size, const char *prefix)
+{
+    /* The counter separates names made within one microsecond; the pid
+     * separates test binaries running at the same time. */
+    static unsigned counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned long long us = (unsigned long long)ts.tv_sec * 1000000ull +
+                            (unsigned long long)ts.tv_nsec / 1000u;
+    int n = snprintf(buf, size, "%s-%ld-%llu-%u", prefix ? prefix : "kc",
+                     (long)getpid(), us, counter++);
+    if (n < 0 || (size_t)n >= size)
+        return NULL;
+    return buf;
+}
+
+static int run_shell(const char *cmd)
+{
+    fflush(NULL); /* so our buffered output stays in order with the child's */
+    int st = system(cmd);
+    if (st == -1)
+        return -1;
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return -1;
+}
+
+int kc_test_sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof cmd)
+        return -1;
+    return run_shell(cmd);
+}
+
+int kc_test_kafka(const char *args)
+{
+    return kc_test_sh("'%s/scripts/kafka.sh' %s",
+                      env_or("KAFKAC_SRC_DIR", "."), args ? args : "");
+}

@@ -1,0 +1,36 @@
+/* Helpers shared by the unit and integration tests (every .c in tests/common
+ * is linked into every test binary).  Not part of the library.
+ *
+ * Broker addresses come from the environment, so the same binaries run
+ * against whatever scripts/kafka.sh (or a developer) started; the test
+ * runner (tests/run.sh) exports them from `scripts/kafka.sh brokers`. */
+#ifndef KC_TESTENV_H
+#define KC_TESTENV_H
+#include <stddef.h>
+
+/* Bootstrap list of the single-node broker: $KAFKAC_TEST_BROKERS, else
+ * "127.0.0.1:39092" (scripts/kafka.sh's default for Kafka 3.9.x).  The
+ * string is static or the environment's; do not free it. */
+const char *kc_test_brokers(void);
+
+/* Same for the 3-node cluster: $KAFKAC_TEST_CLUSTER_BROKERS, else
+ * "127.0.0.1:39192,127.0.0.1:39292,127.0.0.1:39392". */
+const char *kc_test_cluster_brokers(void);
+
+/* Writes "<prefix>-<pid>-<microseconds>-<counter>" into buf and returns buf,
+ * or NULL if it does not fit.  Unique across runs and processes, so tests
+ * never see topics left by an earlier run.  prefix must hold only the
+ * characters Kafka allows in topic names ([A-Za-z0-9._-]). */
+char *kc_test_topic(char *buf, size_t size, const char *prefix);
+
+/* Runs a printf-formatted command with /bin/sh -c, output passing through.
+ * Returns the command's exit status, 128+N if signal N killed it, or -1 if
+ * it could not be run (or the command was too long). */
+int kc_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Runs "scripts/kafka.sh ARGS" from the source tree ($KAFKAC_SRC_DIR, else
+ * the current directory), e.g. kc_test_kafka("kill 2"), with the same
+ * return values as kc_test_sh. */
+int kc_test_kafka(const char *args);
+
+#endif
