@@ -48,7 +48,7 @@ jars_dir() {
 </project>
 EOF
         echo "gen_vectors: fetching kafka-clients $ver with Maven into $d/lib" >&2
-        (cd "$d" && mvn -q -B dependency:copy-dependencies \
+        (cd "$d" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies \
             -DoutputDirectory=lib -DincludeScope=runtime >&2)
     fi
     echo "$d/lib"

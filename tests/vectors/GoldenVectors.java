@@ -249,7 +249,8 @@ public final class GoldenVectors {
         if (cs.startsWith("filled-")) {
             String seedCase = cs.substring(0, "filled-N".length());
             Random r = new Random(fnv64(api + "/" + kind + "/" + v + "/" + seedCase));
-            new Filler(schema, cls, v, r).fill(m, schema.root.get("fields"), 0);
+            // filled-1 sets everything (see Filler.full); 2 and 3 are sparser.
+            new Filler(schema, cls, v, r, seedCase.equals("filled-1")).fill(m, schema.root.get("fields"), 0);
             if (cs.endsWith("-unknown-tags")) {
                 Random tr = new Random(fnv64(api + "/" + kind + "/" + v + "/" + cs));
                 m.unknownTaggedFields().add(new RawTaggedField(UNKNOWN_TAG_A, randomBytes(tr, 1, 8)));
@@ -262,7 +263,9 @@ public final class GoldenVectors {
         } catch (RuntimeException e) {
             return "!" + e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).replaceAll("\\s+", " ");
         }
-        verify(cls, m, v, body, api + " " + kind + " v" + v + " " + cs);
+        Message back = verify(cls, m, v, body, api + " " + kind + " v" + v + " " + cs);
+        if (cs.startsWith("filled-1"))
+            checkFull(back, schema, schema.root.get("fields"), v, api + " " + kind + " v" + v + " " + cs);
         return hex(body);
     }
 
@@ -278,7 +281,7 @@ public final class GoldenVectors {
 
     /* Decode with Kafka's reader: it must consume every byte, compare equal
      * to what we built, and encode back to the same bytes. */
-    static void verify(Class<?> cls, Message m, short v, byte[] body, String what) throws Exception {
+    static Message verify(Class<?> cls, Message m, short v, byte[] body, String what) throws Exception {
         ByteBuffer in = ByteBuffer.wrap(body);
         Constructor<?> reader = cls.getConstructor(Readable.class, short.class);
         Message back;
@@ -293,6 +296,38 @@ public final class GoldenVectors {
             throw new IllegalStateException(what + ": decoded message differs\n built:   " + m + "\n decoded: " + back);
         if (!Arrays.equals(serialize(back, v), body))
             throw new IllegalStateException(what + ": re-encoding the decoded message gives other bytes");
+        return back;
+    }
+
+    /* filled-1 promises that every field of the version is on the wire: on
+     * the message Kafka decoded, every array must be non-empty, no nullable
+     * field null, and every tagged field different from its default. */
+    static void checkFull(Object obj, Schema schema, JsonNode fields, short v, String what) throws Exception {
+        Object fresh = obj.getClass().getDeclaredConstructor().newInstance();
+        for (JsonNode f : fields) {
+            if (!inRange(attr(f, "versions"), v))
+                continue;
+            String name = f.get("name").asText();
+            String getter = Character.toLowerCase(name.charAt(0)) + name.substring(1);
+            Object val = obj.getClass().getMethod(getter).invoke(obj);
+            String type = f.get("type").asText();
+            if (val == null)
+                throw new IllegalStateException(what + ": " + name + " is null after decoding");
+            if (f.has("tag") && inRange(attr(f, "taggedVersions"), v)
+                    && Filler.sameValue(val, fresh.getClass().getMethod(getter).invoke(fresh)))
+                throw new IllegalStateException(what + ": tagged " + name + " decoded as its default");
+            JsonNode sub = schema.structs.get(type.startsWith("[]") ? type.substring(2) : type);
+            if (type.startsWith("[]")) {
+                Collection<?> c = (Collection<?>) val;
+                if (c.isEmpty())
+                    throw new IllegalStateException(what + ": array " + name + " is empty");
+                if (sub != null)
+                    for (Object e : c)
+                        checkFull(e, schema, sub, v, what + " " + name + "[]");
+            } else if (sub != null && !Filler.isPrimitive(type)) {
+                checkFull(val, schema, sub, v, what + " " + name);
+            }
+        }
     }
 
     static String hex(byte[] b) {
@@ -316,33 +351,59 @@ public final class GoldenVectors {
         final Class<?> top;
         final short v;
         final Random r;
+        /* full: every array has 1..3 elements, no nullable field is null and
+         * every tagged field differs from its default (so it is on the wire).
+         * Together this puts every field of the version in the bytes at
+         * least once.  Otherwise arrays have 0..3 elements, nullable fields
+         * are null one time in three and tagged fields default half the
+         * time. */
+        final boolean full;
 
-        Filler(Schema schema, Class<?> top, short v, Random r) {
+        Filler(Schema schema, Class<?> top, short v, Random r, boolean full) {
             this.schema = schema;
             this.top = top;
             this.v = v;
             this.r = r;
+            this.full = full;
         }
 
         void fill(Object obj, JsonNode fields, int depth) throws Exception {
             for (JsonNode f : fields) {
                 if (!inRange(attr(f, "versions"), v))
                     continue;
-                // Tagged fields: leave half of them at their default, which
-                // Kafka then omits from the tag buffer.
+                // A tagged field left at its default is omitted from the tag
+                // buffer.
                 boolean tagged = f.has("tag") && inRange(attr(f, "taggedVersions"), v);
-                if (tagged && r.nextBoolean())
+                if (tagged && !full && r.nextBoolean())
                     continue;
                 String name = f.get("name").asText();
                 // A few schemas spell a field in lowerCamelCase ("timeoutMs").
-                Method setter = setter(obj.getClass(),
-                                       "set" + Character.toUpperCase(name.charAt(0)) + name.substring(1));
+                String camel = name.substring(1);
+                Method setter = setter(obj.getClass(), "set" + Character.toUpperCase(name.charAt(0)) + camel);
+                Class<?> param = setter.getParameterTypes()[0];
                 boolean nullable = inRange(attr(f, "nullableVersions"), v);
-                Object value = (nullable && r.nextInt(5) == 0)
-                    ? null
-                    : value(f, f.get("type").asText(), setter.getParameterTypes()[0], depth);
+                Object value;
+                if (nullable && !full && r.nextInt(3) == 0) {
+                    value = null;
+                } else if (tagged) {
+                    Object dflt = obj.getClass().getMethod(Character.toLowerCase(name.charAt(0)) + camel).invoke(obj);
+                    int tries = 0;
+                    do {
+                        value = value(f, f.get("type").asText(), param, depth);
+                    } while (sameValue(value, dflt) && ++tries < 20);
+                    if (sameValue(value, dflt))
+                        throw new IllegalStateException(name + ": cannot draw a non-default value");
+                } else {
+                    value = value(f, f.get("type").asText(), param, depth);
+                }
                 setter.invoke(obj, value);
             }
+        }
+
+        static boolean sameValue(Object a, Object b) {
+            if (a instanceof byte[] && b instanceof byte[])
+                return Arrays.equals((byte[]) a, (byte[]) b);
+            return java.util.Objects.equals(a, b);
         }
 
         static Method setter(Class<?> c, String name) {
@@ -355,7 +416,8 @@ public final class GoldenVectors {
         Object value(JsonNode f, String type, Class<?> param, int depth) throws Exception {
             if (type.startsWith("[]")) {
                 String elem = type.substring(2);
-                int n = r.nextInt(depth < 2 ? 4 : 3);
+                int max = depth < 2 ? 3 : 2;
+                int n = full ? 1 + r.nextInt(max) : r.nextInt(max + 1);
                 @SuppressWarnings("unchecked")
                 Collection<Object> coll = param.isInterface()
                     ? new ArrayList<>()
