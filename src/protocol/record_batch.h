@@ -84,7 +84,8 @@ typedef struct kc_batch {
 
 static inline int64_t kc_batch_last_offset(const kc_batch_t *b)
 {
-    return b->base_offset + b->last_offset_delta;
+    /* Wrapping arithmetic: hostile input must not be undefined behaviour. */
+    return (int64_t)((uint64_t)b->base_offset + (uint64_t)(int64_t)b->last_offset_delta);
 }
 
 /* One record.  key/value are NULL with length -1 when null; they point
