@@ -3,4 +3,5 @@
 #define KAFKAC_H
 #include "kafkac/export.h"
 #include "kafkac/error.h"
+#include "kafkac/conf.h"
 #endif
