@@ -62,7 +62,9 @@ all: lib build/bin/kafkac $(EX_BIN)
 lib: $(STATIC) $(SHARED) $(PC)
 gen: $(GEN_C) $(GEN_H)
 
-$(GEN_C) $(GEN_H): scripts/gen_protocol.py scripts/kcdsl.py $(GEN_DEFS)
+# One generator run writes both files (grouped target), so -j2 does not
+# start two runs racing on the same outputs.
+$(GEN_C) $(GEN_H) &: scripts/gen_protocol.py scripts/kcdsl.py $(GEN_DEFS)
 	@mkdir -p build/gen
 	$(PYTHON) scripts/gen_protocol.py --out build/gen $(GEN_DEFS)
 
@@ -146,3 +148,48 @@ bench-build: $(BENCH_BIN)
 
 clean:
 	rm -rf build
+
+# ---- Whole-project targets; the logic lives in scripts so it can be run
+# ---- and read on its own.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz-build bench-build
+
+# Deps, WERROR build, unit (plain + sanitizers), fuzz smoke, real-broker
+# integration tests, bench smoke; last line "N passed, N failed".
+check:
+	@tests/run.sh
+
+demo:
+	@scripts/demo.sh
+
+# The .pc is written here (not copied from build/) so that it names the
+# PREFIX given to this command even if the library was built with another.
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/include/kafkac $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/kafkac/*.h $(DESTDIR)$(PREFIX)/include/kafkac/
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/libkafkac.a
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/libkafkac.so.$(VERSION)
+	ln -sf libkafkac.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libkafkac.so.$(SOMAJOR)
+	ln -sf libkafkac.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libkafkac.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/kafkac.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kafkac.pc
+
+# Each target for FUZZ_SECONDS.  New inputs are kept in build/fuzz-corpus/
+# (the checked-in tests/fuzz/corpus/<target>/ is only read); crashes go to
+# build/fuzz-artifacts/.
+fuzz: fuzz-build
+	@set -e; [ -n "$(FUZZ_BIN)" ] || { echo "no fuzz targets (tests/fuzz/fuzz_*.c)"; exit 0; }; \
+	mkdir -p build/fuzz-artifacts; \
+	for t in $(FUZZ_BIN); do \
+	  n=$$(basename $$t); mkdir -p build/fuzz-corpus/$$n; \
+	  c=; if [ -d tests/fuzz/corpus/$$n ]; then c=tests/fuzz/corpus/$$n; fi; \
+	  echo "fuzz $$n for $(FUZZ_SECONDS) s (log: build/fuzz-corpus/$$n.log)"; \
+	  if ! $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	      -artifact_prefix=build/fuzz-artifacts/$$n- build/fuzz-corpus/$$n $$c \
+	      > build/fuzz-corpus/$$n.log 2>&1; then \
+	    tail -n 40 build/fuzz-corpus/$$n.log; echo "fuzz $$n FAILED"; exit 1; fi; \
+	  echo "  $$n: $$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz-corpus/$$n.log) executions"; \
+	done
+
+bench: lib bench-build
+	@if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench/run.sh does not exist yet"; fi

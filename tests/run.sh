@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# The whole test run behind `make check`:
+#   1. scripts/deps.sh, then build everything with WERROR=1 (make -k, so one
+#      broken file does not hide every other result);
+#   2. unit tests, plain (build/tests/unit) and ASan+UBSan (build/tests/unit-san);
+#   3. each fuzz target briefly on its corpus;
+#   4. a fresh single-node Kafka: integration tests (itest_* binaries and .sh
+#      scripts, except itest_cluster_*), then bench programs in --smoke mode;
+#   5. a fresh 3-node cluster: itest_cluster_*;
+#   6. the last line of output is exactly "N passed, N failed".
+#
+# Counting: a cmocka binary contributes the numbers on its "[  PASSED  ] N
+# test(s)." and "[  FAILED  ] N test(s)" lines; a binary that crashes, times
+# out, or exits non-zero without reporting a failed test (a sanitizer report
+# after the last test, say) counts one failure; a script, fuzz run, bench
+# smoke run or a target that did not build counts one.  Output of every run
+# is kept in build/test-logs/.  Brokers are stopped on any exit.
+#
+# Environment: KAFKA_VERSION (passed to scripts/kafka.sh), KAFKAC_TEST_TIMEOUT
+# (seconds per binary, default 300), KAFKAC_SKIP_BROKER=1 (no broker: the
+# integration tests, bench runs and cluster tests are not run and not
+# counted; says so), KAFKAC_FUZZ_RUNS (default 2000).  Test programs find
+# the brokers in KAFKAC_TEST_BROKERS / KAFKAC_TEST_CLUSTER_BROKERS (see
+# tests/common/testenv.h); bench programs get just "--smoke" and the same
+# environment.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 1
+KAFKA=scripts/kafka.sh
+TIMEOUT=${KAFKAC_TEST_TIMEOUT:-300}
+LOGS=build/test-logs
+PASSED=0
+FAILED=0
+FAILURES=()
+RUNNING_MODES=()
+
+export KAFKAC_SRC_DIR=$ROOT
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+note() { echo "== $*"; }
+
+fail_item() {  # name reason
+    FAILED=$((FAILED + 1))
+    FAILURES+=("$1: $2")
+}
+
+stop_brokers() {
+    local m
+    for m in "${RUNNING_MODES[@]}"; do "$KAFKA" stop "$m" >/dev/null 2>&1; done
+    RUNNING_MODES=()
+}
+
+finish() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_brokers
+    if [ ${#FAILURES[@]} -gt 0 ]; then
+        echo
+        echo "Failures:"
+        printf '  %s\n' "${FAILURES[@]}"
+    fi
+    echo "$PASSED passed, $FAILED failed"
+    if [ "$FAILED" -gt 0 ] || [ "$rc" -ne 0 ]; then exit 1; fi
+    exit 0
+}
+trap finish EXIT
+trap 'echo "interrupted"; FAILED=$((FAILED + 1)); exit 130' INT TERM
+
+# Runs one test program with a timeout, logs its output and counts it.
+# kind: cmocka (parse counts) or single (pass/fail by exit status).
+run_one() {  # kind label logfile cmd...
+    local kind=$1 label=$2 log=$3; shift 3
+    mkdir -p "$(dirname "$log")"
+    local t0=$SECONDS rc
+    timeout -k 10 "$TIMEOUT" "$@" > "$log" 2>&1 < /dev/null
+    rc=$?
+    local secs=$((SECONDS - t0)) p=0 f=0 why=""
+    if [ "$kind" = cmocka ]; then
+        p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+        f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+    fi
+    if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+        why="timed out after ${TIMEOUT}s"; f=$((f + 1))
+    elif [ $rc -gt 128 ]; then
+        why="killed by signal $((rc - 128))"; f=$((f + 1))
+    elif [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+        why="exit status $rc"; f=$((f + 1))
+    elif [ $rc -eq 0 ] && [ "$kind" = single ]; then
+        p=1
+    elif [ $rc -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+        p=1  # not a cmocka program: its exit status is the result
+    fi
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+    if [ "$f" -gt 0 ]; then
+        printf '  FAIL  %-44s %d passed, %d failed %s(%ds)\n' "$label" "$p" "$f" "${why:+$why }" "$secs"
+        echo "  ---- last 30 lines of $log ----"
+        tail -n 30 "$log" | sed 's/^/  | /'
+        FAILURES+=("$label: $f failed${why:+, $why} (log: $log)")
+        return 1
+    fi
+    printf '  ok    %-44s %d passed (%ds)\n' "$label" "$p" "$secs"
+    return 0
+}
+
+# A binary whose source exists but which make could not bring up to date
+# (it failed to build in this run) counts as one failure and is not run,
+# so an old binary left from an earlier build is never mistaken for it.
+built() {  # target label
+    if [ "$BUILD_RC" -ne 0 ] && ! make -q WERROR=1 "$1" >/dev/null 2>&1; then
+        echo "  FAIL  $2 (did not build; see $LOGS/build.log)"
+        fail_item "$2" "did not build (see $LOGS/build.log)"
+        return 1
+    fi
+    return 0
+}
+
+start_broker() {  # mode
+    note "starting Kafka ${KAFKA_VERSION:-3.9.1} ($1)"
+    "$KAFKA" stop "$1" >/dev/null 2>&1
+    RUNNING_MODES+=("$1")
+    if ! "$KAFKA" start "$1"; then
+        echo "  broker logs: $ROOT/build/kafka/${KAFKA_VERSION:-3.9.1}/$1/"
+        return 1
+    fi
+}
+
+broker_logs_hint() {  # mode
+    echo "  broker logs: $ROOT/build/kafka/${KAFKA_VERSION:-3.9.1}/$1/node*/server.log"
+}
+
+# Integration tests of one group: *.c binaries (cmocka) and *.sh scripts.
+run_itests() {  # mode names...
+    local mode=$1 name bad=0; shift
+    for name in "$@"; do
+        if [ -f "tests/integration/$name.sh" ]; then
+            run_one single "integration/$name.sh" "$LOGS/integration/$name.log" \
+                bash "tests/integration/$name.sh" || bad=1
+        else
+            built "build/tests/integration/$name" "integration/$name" || continue
+            run_one cmocka "integration/$name" "$LOGS/integration/$name.log" \
+                "build/tests/integration/$name" || bad=1
+        fi
+    done
+    [ $bad -eq 0 ] || broker_logs_hint "$mode"
+}
+
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+
+# One `make check` at a time per broker port set: a second run (in this tree
+# or another clone) would otherwise restart the brokers under the first.
+LOCKDIR=${KAFKAC_CACHE:-${HOME:-/tmp}/.cache/libkafkac}
+mkdir -p "$LOCKDIR"
+exec 8>"$LOCKDIR/check-ports-${KAFKAC_KAFKA_PORT_BASE:-39092}.lock"
+if ! flock -n 8; then
+    note "another make check holds $LOCKDIR/check-ports-${KAFKAC_KAFKA_PORT_BASE:-39092}.lock; waiting"
+    flock 8
+fi
+
+note "dependencies"
+if ! scripts/deps.sh; then fail_item deps "scripts/deps.sh failed"; exit 1; fi
+
+# -j2 unless an outer make already hands us its job server.
+JOBS=-j2
+case " ${MAKEFLAGS:-} " in *jobserver*) JOBS= ;; esac
+note "build (WERROR=1, log: $LOGS/build.log)"
+make -k $JOBS WERROR=1 all tests fuzz-build bench-build > "$LOGS/build.log" 2>&1
+BUILD_RC=$?
+if [ $BUILD_RC -ne 0 ]; then
+    grep -E 'error|Error' "$LOGS/build.log" | head -n 30 | sed 's/^/  | /'
+    # Library, CLI and examples: a failure there is one failure.
+    if ! make -q WERROR=1 all >/dev/null 2>&1; then
+        echo "  FAIL  build: lib, cli or examples"
+        fail_item "build" "library, CLI or examples did not build (see $LOGS/build.log)"
+    fi
+fi
+
+note "unit tests"
+for src in tests/unit/test_*.c; do
+    [ -e "$src" ] || continue
+    name=$(basename "$src" .c)
+    if built "build/tests/unit/$name" "unit/$name"; then
+        run_one cmocka "unit/$name" "$LOGS/unit/$name.log" "build/tests/unit/$name"
+    fi
+done
+note "unit tests under ASan+UBSan"
+for src in tests/unit/test_*.c; do
+    [ -e "$src" ] || continue
+    name=$(basename "$src" .c)
+    if built "build/tests/unit-san/$name" "unit-san/$name"; then
+        run_one cmocka "unit-san/$name" "$LOGS/unit-san/$name.log" "build/tests/unit-san/$name"
+    fi
+done
+
+note "fuzz targets (${KAFKAC_FUZZ_RUNS:-2000} runs or 10 s each)"
+for src in tests/fuzz/fuzz_*.c; do
+    [ -e "$src" ] || continue
+    name=$(basename "$src" .c)
+    built "build/fuzz/$name" "fuzz/$name" || continue
+    # New inputs go to a scratch directory (the first corpus dir is the one
+    # libFuzzer writes to); the checked-in corpus is only read.
+    scratch=build/fuzz-scratch/$name
+    rm -rf "$scratch"; mkdir -p "$scratch" build/fuzz-artifacts
+    corpus=()
+    [ -d "tests/fuzz/corpus/$name" ] && corpus=("tests/fuzz/corpus/$name")
+    run_one single "fuzz/$name" "$LOGS/fuzz/$name.log" "build/fuzz/$name" \
+        -runs="${KAFKAC_FUZZ_RUNS:-2000}" -max_total_time=10 \
+        -artifact_prefix="build/fuzz-artifacts/$name-" "$scratch" "${corpus[@]}"
+done
+
+itests=()
+cluster_itests=()
+for f in tests/integration/itest_*.c tests/integration/itest_*.sh; do
+    [ -e "$f" ] || continue
+    name=$(basename "$f"); name=${name%.*}
+    case "$name" in
+        itest_cluster_*) cluster_itests+=("$name") ;;
+        *) itests+=("$name") ;;
+    esac
+done
+benches=()
+for src in bench/*.c; do
+    [ -e "$src" ] || continue
+    grep -q -- '--smoke' "$src" && benches+=("$(basename "$src" .c)")
+done
+
+if [ "${KAFKAC_SKIP_BROKER:-0}" = 1 ]; then
+    note "KAFKAC_SKIP_BROKER=1: NOT running ${#itests[@]} integration, ${#benches[@]} bench and ${#cluster_itests[@]} cluster tests"
+    exit 0
+fi
+
+export KAFKAC_TEST_BROKERS KAFKAC_TEST_CLUSTER_BROKERS
+KAFKAC_TEST_BROKERS=$("$KAFKA" brokers single)
+KAFKAC_TEST_CLUSTER_BROKERS=$("$KAFKA" brokers cluster)
+
+if [ ${#itests[@]} -gt 0 ] || [ ${#benches[@]} -gt 0 ]; then
+    if start_broker single; then
+        note "integration tests against $KAFKAC_TEST_BROKERS"
+        run_itests single "${itests[@]}"
+        [ ${#benches[@]} -gt 0 ] && note "bench programs, --smoke"
+        for name in "${benches[@]}"; do
+            built "build/bench/$name" "bench/$name" || continue
+            run_one single "bench/$name --smoke" "$LOGS/bench/$name.log" \
+                "build/bench/$name" --smoke
+        done
+    else
+        for name in "${itests[@]}"; do fail_item "integration/$name" "broker did not start"; done
+        for name in "${benches[@]}"; do fail_item "bench/$name" "broker did not start"; done
+    fi
+    stop_brokers
+fi
+
+if [ ${#cluster_itests[@]} -gt 0 ]; then
+    if start_broker cluster; then
+        note "cluster integration tests against $KAFKAC_TEST_CLUSTER_BROKERS"
+        run_itests cluster "${cluster_itests[@]}"
+    else
+        for name in "${cluster_itests[@]}"; do fail_item "integration/$name" "cluster did not start"; done
+    fi
+    stop_brokers
+fi
+exit 0
