@@ -186,9 +186,13 @@ public final class GoldenVectors {
 
     static JsonNode loadSchema(Class<?> cls, String name) throws IOException {
         String res = "common/message/" + name + ".json";
-        try (InputStream in = cls.getClassLoader().getResourceAsStream(res)) {
-            if (in == null)
-                throw new IOException(res + " not found next to " + cls.getName());
+        java.net.URL url = cls.getClassLoader().getResource(res);
+        // The schema must come from the jar that holds the class (a broker
+        // classpath has several Kafka jars).
+        String jar = cls.getProtectionDomain().getCodeSource().getLocation().toString();
+        if (url == null || !url.toString().startsWith("jar:" + jar + "!"))
+            throw new IOException(res + " not found in " + jar + " (got " + url + ")");
+        try (InputStream in = url.openStream()) {
             ObjectMapper mapper = new ObjectMapper();
             mapper.configure(JsonParser.Feature.ALLOW_COMMENTS, true);
             return mapper.readTree(in);
@@ -239,6 +243,9 @@ public final class GoldenVectors {
             }
         }
         System.err.printf("GoldenVectors[%s]: %d cases, %d rejected by Kafka's serializer%n", label, total, skipped);
+        NULLABLE.removeAll(NULLED);
+        System.err.printf("GoldenVectors[%s]: %d nullable field versions never null: %s%n",
+                          label, NULLABLE.size(), NULLABLE);
     }
 
     /* Returns the hex of the body, or "!reason" when Kafka's own serializer
@@ -249,8 +256,9 @@ public final class GoldenVectors {
         if (cs.startsWith("filled-")) {
             String seedCase = cs.substring(0, "filled-N".length());
             Random r = new Random(fnv64(api + "/" + kind + "/" + v + "/" + seedCase));
-            // filled-1 sets everything (see Filler.full); 2 and 3 are sparser.
-            new Filler(schema, cls, v, r, seedCase.equals("filled-1")).fill(m, schema.root.get("fields"), 0);
+            Mode mode = seedCase.equals("filled-1") ? Mode.FULL
+                      : seedCase.equals("filled-2") ? Mode.NULL_SCALARS : Mode.NULL_CONTAINERS;
+            new Filler(schema, cls, v, r, mode).fill(m, schema.root.get("fields"), 0);
             if (cs.endsWith("-unknown-tags")) {
                 Random tr = new Random(fnv64(api + "/" + kind + "/" + v + "/" + cs));
                 m.unknownTaggedFields().add(new RawTaggedField(UNKNOWN_TAG_A, randomBytes(tr, 1, 8)));
@@ -343,6 +351,27 @@ public final class GoldenVectors {
         return b;
     }
 
+    /* How a filled case chooses lengths and nulls:
+     *   FULL (filled-1): every array has 1..3 elements, no nullable field is
+     *     null and every tagged field differs from its default, so every
+     *     field of the version is on the wire at least once (checkFull).
+     *   NULL_SCALARS (filled-2): every nullable string, bytes or records
+     *     field null; arrays and structs present and non-empty, tagged
+     *     fields set (so nullable fields inside tagged structs are reached).
+     *   NULL_CONTAINERS (filled-3): every nullable array and struct null,
+     *     other nullable fields null one time in three, tagged fields at
+     *     their default half the time.
+     * All arrays have 1..3 elements (2 below the second level): empty
+     * arrays are in the "defaults" case.  Between them, every nullable
+     * field of a version is null in some vector unless an enclosing
+     * nullable array or struct is null too (gen reports which). */
+    enum Mode { FULL, NULL_SCALARS, NULL_CONTAINERS }
+
+    /* Nullable (field, version) pairs seen and those written as null, to
+     * report coverage. */
+    static final java.util.Set<String> NULLABLE = new java.util.TreeSet<>();
+    static final java.util.Set<String> NULLED = new java.util.TreeSet<>();
+
     /* Sets every field present in version v, recursively, from the schema.
      * Only fields present in the version are touched: Kafka rejects a
      * non-default value in a version that lacks the field. */
@@ -351,20 +380,22 @@ public final class GoldenVectors {
         final Class<?> top;
         final short v;
         final Random r;
-        /* full: every array has 1..3 elements, no nullable field is null and
-         * every tagged field differs from its default (so it is on the wire).
-         * Together this puts every field of the version in the bytes at
-         * least once.  Otherwise arrays have 0..3 elements, nullable fields
-         * are null one time in three and tagged fields default half the
-         * time. */
-        final boolean full;
+        final Mode mode;
 
-        Filler(Schema schema, Class<?> top, short v, Random r, boolean full) {
+        Filler(Schema schema, Class<?> top, short v, Random r, Mode mode) {
             this.schema = schema;
             this.top = top;
             this.v = v;
             this.r = r;
-            this.full = full;
+            this.mode = mode;
+        }
+
+        boolean makeNull(boolean container) {
+            switch (mode) {
+                case FULL: return false;
+                case NULL_SCALARS: return !container;
+                default: return container || r.nextInt(3) == 0;
+            }
         }
 
         void fill(Object obj, JsonNode fields, int depth) throws Exception {
@@ -374,7 +405,7 @@ public final class GoldenVectors {
                 // A tagged field left at its default is omitted from the tag
                 // buffer.
                 boolean tagged = f.has("tag") && inRange(attr(f, "taggedVersions"), v);
-                if (tagged && !full && r.nextBoolean())
+                if (tagged && mode == Mode.NULL_CONTAINERS && r.nextBoolean())
                     continue;
                 String name = f.get("name").asText();
                 // A few schemas spell a field in lowerCamelCase ("timeoutMs").
@@ -383,8 +414,13 @@ public final class GoldenVectors {
                 Class<?> param = setter.getParameterTypes()[0];
                 boolean nullable = inRange(attr(f, "nullableVersions"), v);
                 Object value;
-                if (nullable && !full && r.nextInt(3) == 0) {
+                String type = f.get("type").asText();
+                boolean container = type.startsWith("[]") || !Filler.isPrimitive(type);
+                if (nullable)
+                    NULLABLE.add(top.getSimpleName() + " " + obj.getClass().getSimpleName() + "." + name + " v" + v);
+                if (nullable && makeNull(container)) {
                     value = null;
+                    NULLED.add(top.getSimpleName() + " " + obj.getClass().getSimpleName() + "." + name + " v" + v);
                 } else if (tagged) {
                     Object dflt = obj.getClass().getMethod(Character.toLowerCase(name.charAt(0)) + camel).invoke(obj);
                     int tries = 0;
@@ -417,7 +453,7 @@ public final class GoldenVectors {
             if (type.startsWith("[]")) {
                 String elem = type.substring(2);
                 int max = depth < 2 ? 3 : 2;
-                int n = full ? 1 + r.nextInt(max) : r.nextInt(max + 1);
+                int n = 1 + r.nextInt(max);
                 @SuppressWarnings("unchecked")
                 Collection<Object> coll = param.isInterface()
                     ? new ArrayList<>()
