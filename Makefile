@@ -28,15 +28,8 @@ LIB_SRC  := $(sort $(wildcard src/common/*.c src/protocol/*.c src/producer/*.c s
 GEN_DEFS := $(sort $(wildcard src/protocol/messages/*.def))
 GEN_C    := build/gen/kc_messages.c
 GEN_H    := build/gen/kc_messages.h
-# Until the generator exists the library builds without generated messages.
-ifneq ($(wildcard scripts/gen_protocol.py),)
 GEN_OBJ  := build/obj/gen/kc_messages.o
 GEN_DEP  := $(GEN_H)
-else
-GEN_C    :=
-GEN_OBJ  :=
-GEN_DEP  :=
-endif
 LIB_OBJ  := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC)) $(GEN_OBJ)
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 CLI_OBJ  := $(patsubst src/%.c,build/obj/%.o,$(CLI_SRC))

@@ -1,7 +1,7 @@
 /* The tables that describe every Kafka protocol message, and the generic
  * codec that walks them.
  *
- * scripts/gen_protocol.py turns src/protocol/messages/*.def (our own
+ * scripts/gen_protocol.py turns src/protocol/messages/NAME.def (our own
  * definitions, one file per API; format in src/protocol/messages/README.md)
  * into build/gen/kc_messages.{c,h}: one C struct per message and nested
  * struct, and one kc_schema_t per struct whose kc_field_t rows give each
@@ -40,12 +40,17 @@ typedef enum kc_type {
 
 #define KC_VER_MAX INT16_MAX   /* "vN+" : no upper bound */
 
+/* kc_field_t.flags */
+#define KC_F_IGNORABLE 0x01    /* Kafka drops a non-default value in versions
+                                * without the field instead of failing */
+
 typedef struct kc_schema kc_schema_t;
 
 typedef struct kc_field {
     const char *name;          /* Kafka's name, e.g. "TopicData" (errors, dumps) */
     uint8_t type;              /* kc_type_t */
     uint8_t elem_type;         /* KC_T_ARRAY: element type (KC_T_STRUCT for structs) */
+    uint8_t flags;             /* KC_F_* */
     int16_t ver_min, ver_max;  /* versions the field exists in */
     int16_t null_min, null_max;/* versions where it may be null; null_min -1: never */
     int32_t tag;               /* tagged-field tag, or -1 */
@@ -64,6 +69,9 @@ struct kc_schema {
     uint32_t size;             /* sizeof the C struct */
     uint16_t nfields;
     const kc_field_t *fields;  /* in wire order */
+    int16_t min_ver, max_ver;  /* the API's versions (checked by encode/decode) */
+    uint16_t ntagged;          /* fields that have a tag */
+    const uint16_t *tag_order; /* their indexes in fields[], by ascending tag */
 };
 
 typedef struct kc_api {
@@ -100,16 +108,32 @@ void kc_msg_init(const kc_schema_t *s, void *msg);
 int kc_msg_encode(kc_writer_t *w, const kc_schema_t *s, const void *msg, int16_t version,
                   int flexible, const char **err_field);
 
-/* Decodes `version` of a message body from r into msg (a zeroed struct
- * of s->size bytes), allocating arrays and strings from `arena`.  Unknown
- * tagged fields are skipped.  On failure returns the error; r->err_field
- * names the field that failed. */
+/* Decodes `version` of a message body from r into msg (a struct of
+ * s->size bytes; fields the version lacks get their defaults), allocating
+ * arrays and strings from `arena`.  Unknown tagged fields are skipped.  It
+ * reads exactly the message; bytes left after it are the caller's to
+ * judge (kc_r_expect_end).  On failure returns the error; r->err_field
+ * names the field that failed.  A version outside s->min_ver..max_ver is
+ * KAFKAC_ERR_UNSUPPORTED_FEATURE.  Safe on any input: every count and
+ * length is checked against the bytes left before it is used, and nesting
+ * is bounded by the schema. */
 int kc_msg_decode(kc_reader_t *r, const kc_schema_t *s, void *msg, int16_t version, int flexible,
                   kc_arena_t *arena);
 
+/* As kc_msg_encode / kc_msg_decode, and on failure also writes the path of
+ * the failing field into path (NUL-terminated, truncated to path_size),
+ * e.g. "Responses[2].PartitionResponses[0].Records".  path may be NULL. */
+#define KC_PATH_MAX 192
+int kc_msg_encode_path(kc_writer_t *w, const kc_schema_t *s, const void *msg, int16_t version,
+                       int flexible, char *path, size_t path_size);
+int kc_msg_decode_path(kc_reader_t *r, const kc_schema_t *s, void *msg, int16_t version,
+                       int flexible, kc_arena_t *arena, char *path, size_t path_size);
+
 /* Writes a JSON rendering of msg (field names as in Kafka, camelCase
- * first letter lowered, as Kafka's JSON converters do) to w.  For logs,
- * tests and `kafkac` debugging. */
+ * first letter lowered, as Kafka's JSON converters do) to w: only the
+ * fields `version` has; bytes as base64, records as their size, uuids in
+ * Kafka's base64url form.  For logs, tests and `kafkac` debugging.
+ * Returns 0 or the writer's error. */
 int kc_msg_to_json(kc_writer_t *w, const kc_schema_t *s, const void *msg, int16_t version);
 
 #endif
