@@ -7,10 +7,12 @@
  *            "\x82SNAPPY\0", version, compatible version, then blocks of
  *            int32 length + raw snappy).  We write xerial; we read xerial
  *            and plain raw snappy (what some clients send).
- *   lz4    - LZ4 frame format.  Message format v0/v1 (magic 0 and 1) was
- *            written with a wrong frame-header checksum (computed over
- *            the magic too); `legacy_lz4` selects that variant for both
- *            directions, as Kafka does.
+ *   lz4    - LZ4 frame format.  Message format v0 (magic 0) is written
+ *            with a wrong frame-header checksum (computed over the magic
+ *            too); `legacy_lz4` selects that variant for both directions,
+ *            as Kafka does.  Magic 1 and 2 use the correct checksum
+ *            (KIP-57; the Java client 3.9 writes 0x1a vs 0x82 for the
+ *            same header).
  *   zstd   - zstd frames.
  *
  * Decompression is bounded: output beyond max_out fails with
