@@ -458,9 +458,11 @@ static int parse_hostlist(const kc_prop_t *p, const char *v, kc_settings_t *out,
         const char *b = skip_space(s, end);
         const char *e = trim_end(b, end);
         if (e > b) {
-            const char *host;
-            size_t hostlen;
-            int port;
+            /* Initialized only to quiet gcc -O2; parse_hostport sets all
+             * three whenever it returns OK. */
+            const char *host = NULL;
+            size_t hostlen = 0;
+            int port = 0;
             err = parse_hostport(p, v, b, e, &host, &hostlen, &port, errstr, errlen);
             if (err)
                 break;
