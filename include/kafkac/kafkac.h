@@ -3,5 +3,6 @@
 #define KAFKAC_H
 #include "kafkac/export.h"
 #include "kafkac/error.h"
+#include "kafkac/protocol.h"
 #include "kafkac/conf.h"
 #endif

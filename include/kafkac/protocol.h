@@ -1,0 +1,125 @@
+/* libkafkac: the protocol-level client.
+ *
+ * What the producer, consumer and admin client stand on, usable on its
+ * own (as kafka-python users call KafkaClient): it connects to the
+ * brokers of bootstrap.servers, negotiates API versions with each
+ * (ApiVersions), keeps cluster metadata, and sends requests.
+ *
+ *   kafkac_conf_t *conf = kafkac_conf_new();
+ *   kafkac_conf_set(conf, "bootstrap.servers", "127.0.0.1:9092", err, sizeof err);
+ *   kafkac_client_t *cl = kafkac_client_new(conf, err, sizeof err);
+ *   kafkac_conf_destroy(conf);               // the client keeps its own copy
+ *   kafkac_broker_versions_t *v;
+ *   if (kafkac_client_probe(cl, -1, 10000, &v, err, sizeof err) == KAFKAC_OK) {
+ *       printf("release: %s\n", kafkac_broker_versions_release(v));
+ *       kafkac_broker_versions_destroy(v);
+ *   }
+ *   kafkac_client_destroy(cl);
+ *
+ * Threads: every function here may be called from any thread; the calls
+ * that wait (probe, metadata, request) block only the calling thread.
+ * Errors: functions return kafkac_err_t; where errstr is given, a failing
+ * call fills it with what went wrong (NUL-terminated, truncated to fit). */
+#ifndef KAFKAC_PROTOCOL_H
+#define KAFKAC_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kafkac/conf.h"
+#include "kafkac/error.h"
+#include "kafkac/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kafkac_client kafkac_client_t;
+
+/* Creates a client and starts its I/O thread.  conf is only read: the
+ * caller keeps ownership.  Connections open on first use.  Returns NULL
+ * with errstr filled on bad configuration (e.g. no bootstrap.servers). */
+KAFKAC_API kafkac_client_t *kafkac_client_new(const kafkac_conf_t *conf, char *errstr, size_t errstr_size);
+
+/* Closes every connection; requests still waiting fail.  NULL is a no-op. */
+KAFKAC_API void kafkac_client_destroy(kafkac_client_t *client);
+
+/* The name of an API key ("Produce", "Fetch", ...), or NULL when
+ * libkafkac does not know it. */
+KAFKAC_API const char *kafkac_api_name(int16_t api_key);
+
+/* ---- Which Kafka release does a broker run? ---------------------- */
+
+typedef struct kafkac_broker_versions kafkac_broker_versions_t;
+
+/* Asks one broker (broker_id, or -1 for any) for its API versions and
+ * names its release.  On KAFKAC_OK *out is a new object to release with
+ * kafkac_broker_versions_destroy. */
+KAFKAC_API kafkac_err_t kafkac_client_probe(kafkac_client_t *client, int32_t broker_id, int timeout_ms,
+                                            kafkac_broker_versions_t **out, char *errstr, size_t errstr_size);
+
+/* "3.9", "4.1", "0.10.2"...: the newest release whose API versions the
+ * broker has (a broker newer than every release libkafkac knows is named
+ * as the newest it knows). */
+KAFKAC_API const char *kafkac_broker_versions_release(const kafkac_broker_versions_t *v);
+/* Broker id that answered; negative for a bootstrap server not yet
+ * matched to an id (-1 is the first entry of bootstrap.servers). */
+KAFKAC_API int32_t kafkac_broker_versions_broker_id(const kafkac_broker_versions_t *v);
+/* Number of APIs the broker offers, sorted by key. */
+KAFKAC_API int kafkac_broker_versions_count(const kafkac_broker_versions_t *v);
+/* Entry i: the API key, the broker's min and max version, and the
+ * version libkafkac would use (-1: no common version, or an API libkafkac
+ * does not implement). */
+KAFKAC_API void kafkac_broker_versions_get(const kafkac_broker_versions_t *v, int i, int16_t *api_key,
+                                           int16_t *broker_min, int16_t *broker_max, int16_t *chosen);
+KAFKAC_API void kafkac_broker_versions_destroy(kafkac_broker_versions_t *v);
+
+/* ---- Cluster metadata -------------------------------------------- */
+
+typedef struct kafkac_metadata kafkac_metadata_t;
+
+/* Fetches metadata for `topics` (topic_count of them), or for every
+ * topic when topic_count is -1.  Topics that do not exist come back
+ * with their error (UNKNOWN_TOPIC_OR_PARTITION) unless the broker
+ * auto-creates them (allow.auto.create.topics).  On KAFKAC_OK *out is a
+ * snapshot to release with kafkac_metadata_destroy. */
+KAFKAC_API kafkac_err_t kafkac_client_metadata(kafkac_client_t *client, const char *const *topics, int topic_count,
+                                               int timeout_ms, kafkac_metadata_t **out, char *errstr,
+                                               size_t errstr_size);
+KAFKAC_API void kafkac_metadata_destroy(kafkac_metadata_t *md);
+
+/* Strings returned below live as long as the snapshot. */
+KAFKAC_API const char *kafkac_metadata_cluster_id(const kafkac_metadata_t *md);   /* NULL if unknown */
+KAFKAC_API int32_t kafkac_metadata_controller_id(const kafkac_metadata_t *md);    /* -1 if unknown */
+KAFKAC_API int kafkac_metadata_broker_count(const kafkac_metadata_t *md);
+KAFKAC_API void kafkac_metadata_broker(const kafkac_metadata_t *md, int i, int32_t *id, const char **host,
+                                       int *port, const char **rack);
+KAFKAC_API int kafkac_metadata_topic_count(const kafkac_metadata_t *md);
+/* Topic i: name, error (KAFKAC_OK or e.g. UNKNOWN_TOPIC_OR_PARTITION),
+ * whether it is internal, and its partition count. */
+KAFKAC_API void kafkac_metadata_topic(const kafkac_metadata_t *md, int i, const char **name, kafkac_err_t *err,
+                                      int *is_internal, int *partition_count);
+/* Partition p of topic i: id, error, leader (-1: none), and its replica
+ * and in-sync replica lists (arrays live as long as the snapshot). */
+KAFKAC_API void kafkac_metadata_partition(const kafkac_metadata_t *md, int i, int p, int32_t *id,
+                                          kafkac_err_t *err, int32_t *leader, const int32_t **replicas,
+                                          int *replica_count, const int32_t **isr, int *isr_count);
+
+/* ---- Raw requests ------------------------------------------------ */
+
+/* Sends body (an already encoded request body, without size prefix or
+ * header) as `api_version` of `api_key` to broker_id (-1: any), and
+ * returns the response body (without size prefix or header) in
+ * *resp_body, which the caller frees with kafkac_free().  The API must be
+ * one libkafkac knows (kafkac_api_name() != NULL). */
+KAFKAC_API kafkac_err_t kafkac_client_request(kafkac_client_t *client, int32_t broker_id, int16_t api_key,
+                                              int16_t api_version, const void *body, size_t body_len,
+                                              void **resp_body, size_t *resp_len, int timeout_ms, char *errstr,
+                                              size_t errstr_size);
+
+/* Frees memory that libkafkac handed to the caller. */
+KAFKAC_API void kafkac_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

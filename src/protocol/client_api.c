@@ -1,0 +1,357 @@
+/* The public protocol-level client (include/kafkac/protocol.h): thin
+ * wrappers that turn the network client's asynchronous calls into the
+ * blocking calls a user (or `kafkac probe`) wants. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "common/mem.h"
+#include "kafkac/protocol.h"
+#include "kc_messages.h"
+#include "protocol/net.h"
+#include "protocol/release.h"
+
+struct kafkac_client {
+    kc_settings_t settings;  /* owned; net's logger points into it */
+    kc_net_t *net;
+};
+
+static void set_err(char *errstr, size_t n, const char *fmt, const char *s)
+{
+    if (errstr && n)
+        snprintf(errstr, n, fmt, s);
+}
+
+kafkac_client_t *kafkac_client_new(const kafkac_conf_t *conf, char *errstr, size_t errstr_size)
+{
+    char tmp[512];
+    if (!conf) {
+        set_err(errstr, errstr_size, "%s", "conf is NULL");
+        return NULL;
+    }
+    kafkac_client_t *cl = kc_calloc(1, sizeof(*cl));
+    if (!cl) {
+        set_err(errstr, errstr_size, "%s", "out of memory");
+        return NULL;
+    }
+    if (kc_settings_load(&cl->settings, conf, KC_SCOPE_CLIENT, tmp, sizeof tmp) != KAFKAC_OK) {
+        set_err(errstr, errstr_size, "%s", tmp);
+        kc_free(cl);
+        return NULL;
+    }
+    kc_net_opts_t o;
+    kc_net_opts_from_settings(&o, &cl->settings);
+    cl->net = kc_net_new(&o, tmp, sizeof tmp);
+    if (!cl->net) {
+        set_err(errstr, errstr_size, "%s", tmp);
+        kc_settings_free(&cl->settings);
+        kc_free(cl);
+        return NULL;
+    }
+    return cl;
+}
+
+void kafkac_client_destroy(kafkac_client_t *cl)
+{
+    if (!cl)
+        return;
+    kc_net_destroy(cl->net);
+    kc_settings_free(&cl->settings);
+    kc_free(cl);
+}
+
+const char *kafkac_api_name(int16_t api_key)
+{
+    const kc_api_t *api = kc_api_get(api_key);
+    return api ? api->name : NULL;
+}
+
+void kafkac_free(void *p)
+{
+    kc_free(p);
+}
+
+static int32_t node_of(int32_t broker_id)
+{
+    return broker_id < 0 ? KC_NODE_ANY : broker_id;
+}
+
+/* Turns a failed response into the caller's error. */
+static kafkac_err_t resp_error(kc_resp_t *r, char *errstr, size_t n)
+{
+    if (!r) {
+        set_err(errstr, n, "%s", "out of memory");
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    kafkac_err_t err = (kafkac_err_t)r->err;
+    set_err(errstr, n, "%s", r->errstr[0] ? r->errstr : kafkac_err_str(r->err));
+    kc_resp_free(r);
+    return err;
+}
+
+/* ---- probe ------------------------------------------------------- */
+
+typedef struct api_row {
+    int16_t key, min, max, chosen;
+} api_row_t;
+
+struct kafkac_broker_versions {
+    int32_t broker_id;
+    const char *release;   /* static */
+    int count;
+    api_row_t rows[];
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+    return ((const api_row_t *)a)->key - ((const api_row_t *)b)->key;
+}
+
+kafkac_err_t kafkac_client_probe(kafkac_client_t *cl, int32_t broker_id, int timeout_ms,
+                                 kafkac_broker_versions_t **out, char *errstr, size_t errstr_size)
+{
+    if (!cl || !out)
+        return KAFKAC_ERR_INVALID_ARG;
+    *out = NULL;
+    kc_api_versions_request_t req;
+    kc_msg_init(&kc_schema_api_versions_request, &req);
+    req.client_software_name = "libkafkac";
+    req.client_software_version = "0.1.0";
+    kc_req_t r = {
+        .node_id = node_of(broker_id),
+        .api_key = 18,
+        .max_version = -1,
+        .timeout_ms = timeout_ms,
+        .msg = &req,
+    };
+    kc_resp_t *resp = kc_net_call(cl->net, &r);
+    if (!resp || resp->err)
+        return resp_error(resp, errstr, errstr_size);
+    const kc_api_versions_response_t *m = resp->msg;
+    if (m->error_code) {
+        set_err(errstr, errstr_size, "broker answered ApiVersions with %s", kafkac_err_name(m->error_code));
+        kafkac_err_t e = m->error_code;
+        kc_resp_free(resp);
+        return e;
+    }
+    int n = m->api_keys_count > 0 ? m->api_keys_count : 0;
+    kafkac_broker_versions_t *v = kc_calloc(1, sizeof(*v) + (size_t)n * sizeof(api_row_t));
+    if (!v) {
+        kc_resp_free(resp);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    int16_t maxes[128];
+    for (int i = 0; i < 128; i++)
+        maxes[i] = -1;
+    for (int i = 0; i < n; i++) {
+        api_row_t *row = &v->rows[i];
+        row->key = m->api_keys[i].api_key;
+        row->min = m->api_keys[i].min_version;
+        row->max = m->api_keys[i].max_version;
+        row->chosen = -1;
+        const kc_api_t *api = kc_api_get(row->key);
+        if (api) {
+            int16_t hi = api->max_ver < row->max ? api->max_ver : row->max;
+            int16_t lo = api->min_ver > row->min ? api->min_ver : row->min;
+            row->chosen = hi >= lo ? hi : -1;
+        }
+        if (row->key >= 0 && row->key < 128)
+            maxes[row->key] = row->max;
+    }
+    qsort(v->rows, (size_t)n, sizeof(api_row_t), cmp_row);
+    v->count = n;
+    v->broker_id = resp->node_id;
+    v->release = kc_release_from_versions(maxes, 128);
+    kc_resp_free(resp);
+    *out = v;
+    return KAFKAC_OK;
+}
+
+const char *kafkac_broker_versions_release(const kafkac_broker_versions_t *v)
+{
+    return v ? v->release : NULL;
+}
+
+int32_t kafkac_broker_versions_broker_id(const kafkac_broker_versions_t *v)
+{
+    return v ? v->broker_id : -1;
+}
+
+int kafkac_broker_versions_count(const kafkac_broker_versions_t *v)
+{
+    return v ? v->count : 0;
+}
+
+void kafkac_broker_versions_get(const kafkac_broker_versions_t *v, int i, int16_t *api_key, int16_t *broker_min,
+                                int16_t *broker_max, int16_t *chosen)
+{
+    api_row_t none = { -1, -1, -1, -1 };
+    const api_row_t *row = v && i >= 0 && i < v->count ? &v->rows[i] : &none;
+    if (api_key)
+        *api_key = row->key;
+    if (broker_min)
+        *broker_min = row->min;
+    if (broker_max)
+        *broker_max = row->max;
+    if (chosen)
+        *chosen = row->chosen;
+}
+
+void kafkac_broker_versions_destroy(kafkac_broker_versions_t *v)
+{
+    kc_free(v);
+}
+
+/* ---- metadata ---------------------------------------------------- */
+
+struct kafkac_metadata {
+    kc_resp_t *resp;                         /* owns everything below */
+    const kc_metadata_response_t *m;
+};
+
+kafkac_err_t kafkac_client_metadata(kafkac_client_t *cl, const char *const *topics, int topic_count,
+                                    int timeout_ms, kafkac_metadata_t **out, char *errstr, size_t errstr_size)
+{
+    if (!cl || !out || (topic_count > 0 && !topics))
+        return KAFKAC_ERR_INVALID_ARG;
+    *out = NULL;
+    kafkac_metadata_t *md = kc_calloc(1, sizeof(*md));
+    kc_metadata_request_t req;
+    kc_msg_init(&kc_schema_metadata_request, &req);
+    kc_metadata_request_metadata_request_topic_t *t = NULL;
+    if (topic_count > 0)
+        t = kc_calloc((size_t)topic_count, sizeof(*t));
+    if (!md || (topic_count > 0 && !t)) {
+        kc_free(md);
+        kc_free(t);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    for (int i = 0; i < topic_count; i++) {
+        kc_msg_init(&kc_schema_metadata_request_metadata_request_topic, &t[i]);
+        t[i].name = topics[i];
+    }
+    req.topics = t;
+    req.topics_count = topic_count < 0 ? -1 : topic_count;
+    req.allow_auto_topic_creation = cl->settings.allow_auto_create_topics;
+    kc_req_t r = {
+        .node_id = KC_NODE_ANY,
+        .api_key = 3,
+        .max_version = -1,
+        /* v0 cannot ask for "no topics" (empty means all) */
+        .min_version = topic_count == 0 ? 1 : 0,
+        .timeout_ms = timeout_ms,
+        .msg = &req,
+    };
+    kc_resp_t *resp = kc_net_call(cl->net, &r);
+    kc_free(t);
+    if (!resp || resp->err) {
+        kc_free(md);
+        return resp_error(resp, errstr, errstr_size);
+    }
+    md->resp = resp;
+    md->m = resp->msg;
+    *out = md;
+    return KAFKAC_OK;
+}
+
+void kafkac_metadata_destroy(kafkac_metadata_t *md)
+{
+    if (!md)
+        return;
+    kc_resp_free(md->resp);
+    kc_free(md);
+}
+
+const char *kafkac_metadata_cluster_id(const kafkac_metadata_t *md) { return md->m->cluster_id; }
+int32_t kafkac_metadata_controller_id(const kafkac_metadata_t *md) { return md->m->controller_id; }
+int kafkac_metadata_broker_count(const kafkac_metadata_t *md) { return md->m->brokers_count; }
+int kafkac_metadata_topic_count(const kafkac_metadata_t *md) { return md->m->topics_count; }
+
+void kafkac_metadata_broker(const kafkac_metadata_t *md, int i, int32_t *id, const char **host, int *port,
+                            const char **rack)
+{
+    const kc_metadata_response_metadata_response_broker_t *b = &md->m->brokers[i];
+    if (id)
+        *id = b->node_id;
+    if (host)
+        *host = b->host;
+    if (port)
+        *port = b->port;
+    if (rack)
+        *rack = b->rack;
+}
+
+void kafkac_metadata_topic(const kafkac_metadata_t *md, int i, const char **name, kafkac_err_t *err,
+                           int *is_internal, int *partition_count)
+{
+    const kc_metadata_response_metadata_response_topic_t *t = &md->m->topics[i];
+    if (name)
+        *name = t->name;
+    if (err)
+        *err = (kafkac_err_t)t->error_code;
+    if (is_internal)
+        *is_internal = t->is_internal;
+    if (partition_count)
+        *partition_count = t->partitions_count > 0 ? t->partitions_count : 0;
+}
+
+void kafkac_metadata_partition(const kafkac_metadata_t *md, int i, int p, int32_t *id, kafkac_err_t *err,
+                               int32_t *leader, const int32_t **replicas, int *replica_count, const int32_t **isr,
+                               int *isr_count)
+{
+    const kc_metadata_response_metadata_response_partition_t *pp = &md->m->topics[i].partitions[p];
+    if (id)
+        *id = pp->partition_index;
+    if (err)
+        *err = (kafkac_err_t)pp->error_code;
+    if (leader)
+        *leader = pp->leader_id;
+    if (replicas)
+        *replicas = pp->replica_nodes;
+    if (replica_count)
+        *replica_count = pp->replica_nodes_count > 0 ? pp->replica_nodes_count : 0;
+    if (isr)
+        *isr = pp->isr_nodes;
+    if (isr_count)
+        *isr_count = pp->isr_nodes_count > 0 ? pp->isr_nodes_count : 0;
+}
+
+/* ---- raw --------------------------------------------------------- */
+
+kafkac_err_t kafkac_client_request(kafkac_client_t *cl, int32_t broker_id, int16_t api_key, int16_t api_version,
+                                   const void *body, size_t body_len, void **resp_body, size_t *resp_len,
+                                   int timeout_ms, char *errstr, size_t errstr_size)
+{
+    if (!cl || !resp_body || !resp_len || (body_len && !body) || api_version < 0)
+        return KAFKAC_ERR_INVALID_ARG;
+    *resp_body = NULL;
+    *resp_len = 0;
+    if (!kc_api_get(api_key)) {
+        set_err(errstr, errstr_size, "%s", "API key unknown to libkafkac");
+        return KAFKAC_ERR_UNSUPPORTED_FEATURE;
+    }
+    static const uint8_t empty[1];
+    kc_req_t r = {
+        .node_id = node_of(broker_id),
+        .api_key = api_key,
+        .max_version = api_version,
+        .timeout_ms = timeout_ms,
+        .raw_body = body_len ? body : empty,
+        .raw_len = body_len,
+    };
+    kc_resp_t *resp = kc_net_call(cl->net, &r);
+    if (!resp || resp->err)
+        return resp_error(resp, errstr, errstr_size);
+    size_t n = resp->frame_len - resp->body_off;
+    uint8_t *copy = kc_malloc(n);
+    if (!copy) {
+        kc_resp_free(resp);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    memcpy(copy, resp->frame + resp->body_off, n);
+    kc_resp_free(resp);
+    *resp_body = copy;
+    *resp_len = n;
+    return KAFKAC_OK;
+}

@@ -1,0 +1,260 @@
+/* One broker connection: sockets and framing only (see conn.h).
+ *
+ * Framing: every Kafka response is int32 size + size bytes.  Small frames
+ * are cut out of a 64 KiB staging buffer (one read() often carries many
+ * responses); a frame larger than that buffer gets its own exact-size
+ * allocation and further reads go straight into it.  Sizes are checked
+ * before anything is allocated for them. */
+#include "protocol/conn.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "common/mem.h"
+
+#define STAGING_SIZE (64 * 1024)
+
+kc_conn_t *kc_conn_new(int32_t node_id, const char *host, int port)
+{
+    kc_conn_t *c = kc_calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->host = kc_strdup(host);
+    if (!c->host) {
+        kc_free(c);
+        return NULL;
+    }
+    c->node_id = node_id;
+    c->port = port;
+    c->fd = -1;
+    c->next_corr_id = 1;
+    kc_writer_init(&c->out, 0);
+    for (int i = 0; i < KC_API_KEY_SLOTS; i++)
+        c->api_min[i] = c->api_max[i] = -1;
+    return c;
+}
+
+void kc_conn_free(kc_conn_t *c)
+{
+    if (!c)
+        return;
+    if (c->fd >= 0)
+        close(c->fd);
+    kc_writer_free(&c->out);
+    kc_free(c->in);
+    kc_free(c->big);
+    kc_free(c->host);
+    kc_free(c);
+}
+
+void kc_conn_close(kc_conn_t *c, const char *why)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->state = KC_CONN_DOWN;
+    c->versions_known = false;
+    kc_writer_reset(&c->out);
+    c->out_pos = 0;
+    c->in_len = c->in_pos = 0;
+    kc_free(c->big);
+    c->big = NULL;
+    c->big_len = c->big_got = 0;
+    if (why && why != c->last_err)
+        snprintf(c->last_err, sizeof c->last_err, "%s", why);
+}
+
+int kc_conn_connect(kc_conn_t *c, int64_t now, int timeout_ms)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    char port[16];
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG;
+    snprintf(port, sizeof port, "%d", c->port);
+    /* getaddrinfo blocks; for host names in /etc/hosts or literal
+     * addresses (the usual case for brokers) it returns at once. */
+    int rc = getaddrinfo(c->host, port, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(c->last_err, sizeof c->last_err, "cannot resolve %s:%d: %s", c->host, c->port,
+                 rc ? gai_strerror(rc) : "no address");
+        return KAFKAC_ERR_RESOLVE;
+    }
+    int n = 0;
+    for (ai = res; ai; ai = ai->ai_next)
+        n++;
+    /* Rotate through the addresses across attempts, so that one dead
+     * address of a multi-homed name does not block the others forever. */
+    ai = res;
+    for (int i = 0; i < c->addr_index % n; i++)
+        ai = ai->ai_next;
+    c->addr_index++;
+
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+        snprintf(c->last_err, sizeof c->last_err, "socket: %s", strerror(errno));
+        freeaddrinfo(res);
+        return KAFKAC_ERR_TRANSPORT;
+    }
+    int one = 1;
+    /* Requests are written whole; Nagle would only add latency. */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+    freeaddrinfo(res);
+    if (rc != 0 && errno != EINPROGRESS) {
+        snprintf(c->last_err, sizeof c->last_err, "connect to %s:%d: %s", c->host, c->port, strerror(errno));
+        close(fd);
+        return KAFKAC_ERR_TRANSPORT;
+    }
+    c->fd = fd;
+    c->state = KC_CONN_CONNECTING;
+    c->state_deadline = now + timeout_ms;
+    return 0;
+}
+
+int kc_conn_finish_connect(kc_conn_t *c)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        err = errno;
+    if (err) {
+        char why[200];
+        snprintf(why, sizeof why, "connect to %s:%d: %s", c->host, c->port, strerror(err));
+        kc_conn_close(c, why);
+        return KAFKAC_ERR_TRANSPORT;
+    }
+    return 0;
+}
+
+int kc_conn_flush(kc_conn_t *c)
+{
+    while (c->out_pos < c->out.len) {
+        ssize_t n = send(c->fd, c->out.buf + c->out_pos, c->out.len - c->out_pos, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 0;
+            if (errno == EINTR)
+                continue;
+            char why[200];
+            snprintf(why, sizeof why, "send to %s:%d: %s", c->host, c->port, strerror(errno));
+            kc_conn_close(c, why);
+            return KAFKAC_ERR_TRANSPORT;
+        }
+        c->out_pos += (size_t)n;
+    }
+    /* Everything written: reuse the buffer from its start. */
+    kc_writer_reset(&c->out);
+    c->out_pos = 0;
+    return 0;
+}
+
+/* Reads into buf; returns bytes read, 0 for "would block", or an error. */
+static int64_t sock_read(kc_conn_t *c, uint8_t *buf, size_t cap)
+{
+    for (;;) {
+        ssize_t n = recv(c->fd, buf, cap, 0);
+        if (n > 0)
+            return n;
+        if (n == 0) {
+            char why[200];
+            snprintf(why, sizeof why, "%s:%d closed the connection%s", c->host, c->port,
+                     c->inflight_count || c->big || c->in_len > c->in_pos ? " in the middle of a response" : "");
+            kc_conn_close(c, why);
+            return KAFKAC_ERR_TRANSPORT;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        char why[200];
+        snprintf(why, sizeof why, "receive from %s:%d: %s", c->host, c->port, strerror(errno));
+        kc_conn_close(c, why);
+        return KAFKAC_ERR_TRANSPORT;
+    }
+}
+
+/* Cuts one complete frame out of the staging buffer, or starts a big
+ * frame.  Returns 1 (frame out), 0 (need more bytes) or an error. */
+static int take_buffered(kc_conn_t *c, int64_t max_frame, uint8_t **frame, size_t *len)
+{
+    size_t avail = c->in_len - c->in_pos;
+    if (avail < 4)
+        return 0;
+    const uint8_t *p = c->in + c->in_pos;
+    int32_t size = (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
+    /* The smallest response is a correlation id: 4 bytes. */
+    if (size < 4 || (int64_t)size > max_frame) {
+        char why[200];
+        snprintf(why, sizeof why, "%s:%d sent a response size of %d bytes (allowed 4..%lld): not a Kafka response",
+                 c->host, c->port, size, (long long)max_frame);
+        kc_conn_close(c, why);
+        return KAFKAC_ERR_MALFORMED;
+    }
+    uint8_t *f = kc_malloc((size_t)size);
+    if (!f)
+        return KAFKAC_ERR_NO_MEMORY;
+    if (avail - 4 >= (size_t)size) {
+        memcpy(f, p + 4, (size_t)size);
+        c->in_pos += 4 + (size_t)size;
+        *frame = f;
+        *len = (size_t)size;
+        return 1;
+    }
+    /* Incomplete: continue in a frame-sized buffer. */
+    memcpy(f, p + 4, avail - 4);
+    c->big = f;
+    c->big_len = (size_t)size;
+    c->big_got = avail - 4;
+    c->in_len = c->in_pos = 0;
+    return 0;
+}
+
+int kc_conn_read_frame(kc_conn_t *c, int64_t max_frame, uint8_t **frame, size_t *len)
+{
+    if (!c->in) {
+        c->in = kc_malloc(STAGING_SIZE);
+        if (!c->in)
+            return KAFKAC_ERR_NO_MEMORY;
+        c->in_cap = STAGING_SIZE;
+    }
+    for (;;) {
+        if (c->big) {
+            if (c->big_got == c->big_len) {
+                *frame = c->big;
+                *len = c->big_len;
+                c->big = NULL;
+                c->big_len = c->big_got = 0;
+                return 1;
+            }
+            int64_t n = sock_read(c, c->big + c->big_got, c->big_len - c->big_got);
+            if (n <= 0)
+                return (int)n;
+            c->big_got += (size_t)n;
+            continue;
+        }
+        int rc = take_buffered(c, max_frame, frame, len);
+        if (rc != 0)
+            return rc;
+        if (c->big)
+            continue;
+        /* Compact, then read more. */
+        if (c->in_pos > 0) {
+            memmove(c->in, c->in + c->in_pos, c->in_len - c->in_pos);
+            c->in_len -= c->in_pos;
+            c->in_pos = 0;
+        }
+        int64_t n = sock_read(c, c->in + c->in_len, c->in_cap - c->in_len);
+        if (n <= 0)
+            return (int)n;
+        c->in_len += (size_t)n;
+    }
+}

@@ -1,0 +1,80 @@
+/* One TCP connection to one broker: non-blocking connect, framing of
+ * size-prefixed responses, an output buffer, and the FIFO of requests in
+ * flight.  The connection never parses message fields; it hands whole
+ * frames to the network client (net.c), which owns all connections and
+ * drives them from its poll loop.  Used only on the I/O thread. */
+#ifndef KC_CONN_H
+#define KC_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "common/buf.h"
+
+typedef enum kc_conn_state {
+    KC_CONN_DOWN = 0,     /* no socket; may be in backoff */
+    KC_CONN_CONNECTING,   /* connect() in progress */
+    KC_CONN_HANDSHAKE,    /* connected, ApiVersions exchange in progress */
+    KC_CONN_READY         /* versions known; requests flow */
+} kc_conn_state_t;
+
+#define KC_API_KEY_SLOTS 128   /* broker API keys we record (0..127) */
+
+struct kc_call;
+
+typedef struct kc_conn {
+    int32_t node_id;           /* broker id; bootstrap entries use -1, -2, ... */
+    char *host;                /* owned */
+    int port;
+    int fd;                    /* -1 when down */
+    kc_conn_state_t state;
+    int addr_index;            /* which resolved address to try next (rotates on failure) */
+    int64_t state_deadline;    /* connect/handshake must finish by then */
+    int64_t backoff_until;     /* no reconnect before this */
+    int failures;              /* consecutive failed attempts (backoff exponent) */
+    bool ever_connected;
+    char last_err[200];        /* why the last attempt or connection failed */
+
+    int32_t next_corr_id;
+    struct kc_call *inflight_head, *inflight_tail;  /* sent, awaiting response, FIFO */
+    int inflight_count;
+
+    kc_writer_t out;           /* encoded requests not yet written */
+    size_t out_pos;            /* bytes of out already written */
+
+    uint8_t *in;               /* staging buffer for reads */
+    size_t in_cap, in_len, in_pos;
+    uint8_t *big;              /* a frame larger than the staging buffer, being filled */
+    size_t big_len, big_got;
+
+    /* ApiVersions answer: broker's min/max per API key; -1 = not offered */
+    bool versions_known;
+    int16_t handshake_version; /* ApiVersions version being tried */
+    int16_t api_min[KC_API_KEY_SLOTS], api_max[KC_API_KEY_SLOTS];
+} kc_conn_t;
+
+kc_conn_t *kc_conn_new(int32_t node_id, const char *host, int port);
+void kc_conn_free(kc_conn_t *c);            /* closes the socket; calls must be failed first */
+
+/* Starts a non-blocking connect.  Returns 0 (in progress or connected) or
+ * an error with c->last_err filled (name resolution or socket failure). */
+int kc_conn_connect(kc_conn_t *c, int64_t now, int timeout_ms);
+/* After POLLOUT on a connecting socket: 0 connected, or an error. */
+int kc_conn_finish_connect(kc_conn_t *c);
+/* Closes the socket, drops buffered bytes and sets state DOWN.  In-flight
+ * calls stay on the list for the caller to fail. */
+void kc_conn_close(kc_conn_t *c, const char *why);
+
+/* Writes as much of the output buffer as the socket takes.  Returns 0 or
+ * KAFKAC_ERR_TRANSPORT. */
+int kc_conn_flush(kc_conn_t *c);
+static inline bool kc_conn_wants_write(const kc_conn_t *c) { return c->out_pos < c->out.len; }
+
+/* Reads what the socket has and returns complete frames one at a time.
+ * Returns 1 with *frame (owned by the caller, kc_free) and *len set; 0
+ * when no complete frame is buffered (call again after POLLIN); or an
+ * error: KAFKAC_ERR_TRANSPORT (closed/reset) or KAFKAC_ERR_MALFORMED (a
+ * negative or absurd size prefix), with c->last_err filled. */
+int kc_conn_read_frame(kc_conn_t *c, int64_t max_frame, uint8_t **frame, size_t *len);
+
+#endif

@@ -1,0 +1,130 @@
+/* The network client (kafka-python's client_async + conn, in C): one
+ * background I/O thread per client handle runs a poll() loop over all of
+ * that handle's broker connections, a wake-up eventfd, request timeouts,
+ * reconnect backoff, the metadata refresh timer, and the "services" the
+ * producer, consumer and admin layers register (sender, fetcher,
+ * heartbeat...).  It schedules requests and hands back decoded responses;
+ * it knows nothing about producing or consuming.
+ *
+ * Threads: kc_net_send / kc_net_call / kc_net_wakeup / kc_net_cluster may
+ * be called from any thread.  Response callbacks and services run on the
+ * I/O thread and must not block; they may call kc_net_send.  kc_net_call
+ * blocks and must NOT be called from the I/O thread. */
+#ifndef KC_NET_H
+#define KC_NET_H
+
+#include <stdint.h>
+#include "common/arena.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "protocol/cluster.h"
+#include "protocol/schema.h"
+
+typedef struct kc_net kc_net_t;
+
+#define KC_NODE_ANY        INT32_MIN      /* any ready broker (least loaded) */
+#define KC_NODE_CONTROLLER (INT32_MIN + 1)/* the controller, from metadata */
+
+/* Settings the network client needs; the client layers fill it from
+ * their kc_settings_t.  Strings are copied by kc_net_new. */
+typedef struct kc_net_opts {
+    const kc_hostlist_t *bootstrap;     /* copied by kc_net_new; at least one entry */
+    const char *client_id;              /* sent in every request header */
+    int request_timeout_ms;             /* default deadline of a request */
+    int connect_timeout_ms;             /* socket.connection.setup.timeout.ms */
+    int reconnect_backoff_ms;           /* first retry delay after a failure */
+    int reconnect_backoff_max_ms;       /* cap of the exponential backoff */
+    int metadata_max_age_ms;            /* refresh period */
+    int retry_backoff_ms;               /* wait before retrying a failed metadata refresh */
+    int allow_auto_create_topics;       /* Metadata v4+ flag */
+    int64_t max_response_bytes;         /* frames larger than this are malformed */
+    const kc_logger_t *logger;          /* borrowed; may be NULL */
+} kc_net_opts_t;
+
+void kc_net_opts_defaults(kc_net_opts_t *o);
+/* Fills o from loaded settings (strings and lists borrowed from s). */
+void kc_net_opts_from_settings(kc_net_opts_t *o, const kc_settings_t *s);
+
+/* One response, or the reason there is none.  Owned by whoever receives
+ * it in a callback; free with kc_resp_free.  `msg` and everything it
+ * points to (strings, arrays, bytes) live until kc_resp_free. */
+typedef struct kc_resp {
+    int err;                 /* 0, or e.g. KAFKAC_ERR_TRANSPORT, _TIMED_OUT, _MALFORMED, _UNSUPPORTED_FEATURE */
+    char errstr[256];        /* what went wrong, for humans (empty when err == 0) */
+    int32_t node_id;         /* broker that answered (or was asked) */
+    int16_t api_key;
+    int16_t version;         /* version used; -1 if never sent */
+    void *msg;               /* decoded response body (the API's response struct), or NULL */
+    uint8_t *frame;          /* owned: raw response frame; msg's bytes fields point into it */
+    size_t frame_len;
+    size_t body_off;         /* where the body starts in frame (after the header) */
+    kc_arena_t arena;        /* owned: msg's arrays and strings */
+} kc_resp_t;
+
+void kc_resp_free(kc_resp_t *r);   /* NULL is a no-op */
+
+typedef void (*kc_resp_cb)(kc_net_t *net, kc_resp_t *resp, void *opaque);
+
+/* Called on the I/O thread just before encoding, once the version is
+ * known, so that the body can depend on it (e.g. the record batch magic).
+ * Returns 0, or an error that fails the request. */
+typedef int (*kc_build_cb)(kc_net_t *net, int16_t version, void *msg, void *opaque);
+
+typedef struct kc_req {
+    int32_t node_id;         /* broker id, KC_NODE_ANY or KC_NODE_CONTROLLER */
+    int16_t api_key;
+    int16_t min_version;     /* lowest version the caller can use (usually 0) */
+    int16_t max_version;     /* highest it wants; -1 for the highest both sides speak */
+    int timeout_ms;          /* 0: request_timeout_ms; counts from kc_net_send */
+    int no_response;         /* 1: the broker sends none (Produce with acks=0) */
+    void *msg;               /* request body struct; borrowed until the callback */
+    const void *raw_body;    /* instead of msg: an encoded body, sent as max_version
+                                exactly; the response is not decoded (msg NULL,
+                                body at frame + body_off).  Borrowed until the callback. */
+    size_t raw_len;
+    kc_build_cb build;       /* optional */
+    kc_resp_cb cb;           /* required; runs exactly once, on the I/O thread */
+    void *opaque;
+} kc_req_t;
+
+/* Starts the I/O thread.  Returns NULL and fills errstr on failure. */
+kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen);
+/* Stops the thread; every request still queued or in flight gets its
+ * callback with KAFKAC_ERR_DESTROYED first.  NULL is a no-op. */
+void kc_net_destroy(kc_net_t *net);
+
+/* Queues a request.  Returns 0, or an error (then the callback never
+ * runs).  *req is copied. */
+int kc_net_send(kc_net_t *net, const kc_req_t *req);
+
+/* Sends and waits for the response (not on the I/O thread).  Returns the
+ * response (check ->err), or NULL on out of memory. */
+kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req);
+
+/* Services: serve(now) runs on the I/O thread at least once per loop turn
+ * after a wake-up and returns the monotonic ms at which it next wants to
+ * run (INT64_MAX: only when woken).  Register before traffic starts. */
+typedef int64_t (*kc_service_fn)(kc_net_t *net, int64_t now_ms, void *opaque);
+int kc_net_add_service(kc_net_t *net, kc_service_fn fn, void *opaque);
+void kc_net_wakeup(kc_net_t *net);
+
+/* Metadata. */
+kc_cluster_t *kc_net_cluster(kc_net_t *net);          /* new reference; never NULL */
+/* Adds topics to the set whose metadata is kept (NULL/0: none).  all=1
+ * asks for every topic in the cluster. */
+int kc_net_want_topics(kc_net_t *net, const char *const *topics, int n, int all);
+/* Asks for a refresh at once (coalesced with one already under way). */
+void kc_net_refresh_metadata(kc_net_t *net, const char *reason);
+/* Waits until a snapshot newer than `after_version` exists or timeout.
+ * Returns it (new reference) or NULL on timeout; not on the I/O thread. */
+kc_cluster_t *kc_net_wait_cluster(kc_net_t *net, int64_t after_version, int timeout_ms);
+
+/* The version range a broker speaks for an API, as its ApiVersions
+ * answer said.  Returns 0, KAFKAC_ERR_NOT_FOUND (not connected yet) or
+ * KAFKAC_ERR_UNSUPPORTED_FEATURE (broker lacks the API). */
+int kc_net_broker_api(kc_net_t *net, int32_t node_id, int16_t api_key, int16_t *min, int16_t *max);
+
+/* Monotonic milliseconds. */
+int64_t kc_now_ms(void);
+
+#endif

@@ -1,0 +1,90 @@
+/* Internals of the network client shared by net.c (loop, routing),
+ * net_handshake.c (ApiVersions) and net_metadata.c (metadata refresh).
+ * Fields marked [I/O] are touched only by the I/O thread; [lock] under
+ * net->lock. */
+#ifndef KC_NET_INTERNAL_H
+#define KC_NET_INTERNAL_H
+
+#include <pthread.h>
+#include "protocol/conn.h"
+#include "protocol/net.h"
+
+#define KC_API_VERSIONS_KEY 18
+#define KC_METADATA_KEY 3
+
+typedef struct kc_call kc_call_t;
+
+/* Internal response handler (handshake): gets the raw frame and the
+ * offset of the body; owns frame and call. */
+typedef void (*kc_internal_fn)(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t *frame, size_t len,
+                               size_t body_off);
+
+struct kc_call {
+    kc_call_t *next;           /* in submit, pending or a conn's in-flight list */
+    kc_req_t req;              /* the caller's request (msg borrowed) */
+    int32_t node_id;           /* where it went (or was meant to go) */
+    int16_t version;           /* chosen version; -1 before dispatch */
+    int32_t corr_id;
+    int64_t deadline;          /* monotonic ms */
+    kc_internal_fn internal;   /* handshake calls only */
+};
+
+typedef struct kc_service {
+    kc_service_fn fn;
+    void *opaque;
+} kc_service_t;
+
+typedef struct kc_topic_set {
+    char **names;              /* owned, sorted */
+    int count, cap;
+} kc_topic_set_t;
+
+struct kc_net {
+    kc_net_opts_t o;           /* strings point to the copies below */
+    char *client_id;           /* owned */
+    pthread_t thread;
+    int thread_started;
+    int wake_fd;               /* eventfd */
+    unsigned seed;             /* [I/O] jitter */
+
+    pthread_mutex_t lock;
+    int terminating;           /* [lock] */
+    kc_call_t *submit_head, *submit_tail;   /* [lock] from kc_net_send */
+    kc_service_t *services;    /* [lock] append-only before traffic */
+    int nservices;
+
+    kc_call_t *pending_head, *pending_tail; /* [I/O] waiting for a ready conn */
+    kc_conn_t **conns;         /* [I/O] bootstrap entries (ids < 0) and brokers */
+    int nconns, conns_cap;
+
+    /* Metadata. */
+    kc_cluster_t *cluster;     /* [lock] for swaps; the I/O thread reads it freely */
+    pthread_cond_t cluster_cond;
+    kc_topic_set_t want;       /* [lock] topics whose metadata we keep */
+    int want_all;              /* [lock] every topic */
+    int md_requested;          /* [lock] refresh asked for */
+    char md_reason[96];        /* [lock] why (for the log) */
+    int md_inflight;           /* [I/O] */
+    int64_t md_next;           /* [I/O] time of the next periodic refresh */
+    int64_t md_retry_at;       /* [I/O] after a failed refresh */
+    void *md_msg;              /* [I/O] the request body being sent */
+    kc_arena_t md_arena;       /* [I/O] memory for md_msg */
+};
+
+kc_conn_t *kc_net_conn_for(kc_net_t *net, int32_t node_id);
+kc_conn_t *kc_net_add_conn(kc_net_t *net, int32_t node_id, const char *host, int port);
+void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why);
+void kc_call_fail(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int kc_net_encode_call(kc_net_t *net, kc_conn_t *c, kc_call_t *call, char *why, size_t whylen);
+void kc_net_enqueue_local(kc_net_t *net, kc_call_t *call);
+
+void kc_handshake_send(kc_net_t *net, kc_conn_t *c);
+
+void kc_net_metadata_init(kc_net_t *net);
+void kc_net_metadata_free(kc_net_t *net);
+int64_t kc_net_metadata_serve(kc_net_t *net, int64_t now);
+/* I/O thread: ask for a refresh soon. */
+void kc_net_md_request(kc_net_t *net, const char *reason);
+
+#endif
