@@ -777,30 +777,16 @@ static int check_producer(kc_settings_t *s, const kafkac_conf_t *conf, char *err
     }
 
     /* compression.level is one property for every codec, so its range
-     * depends on compression.type and can only be checked here. */
-    if (s->compression_level == -1) {
+     * depends on compression.type and can only be checked here; the codec
+     * layer owns the ranges (it checks them again when compressing). */
+    if (s->compression_level == -1)
         s->compression_level = KC_COMPRESSION_LEVEL_DEFAULT;
-    } else {
-        int64_t lo = 0, hi = -1;
-        const char *codec = "none";
-        switch ((kc_codec_t)s->compression_type) {
-        case KC_CODEC_GZIP: lo = 1; hi = 9; codec = "gzip"; break;
-        case KC_CODEC_LZ4: lo = 1; hi = 17; codec = "lz4"; break;
-        case KC_CODEC_ZSTD: lo = -131072; hi = 22; codec = "zstd"; break;
-        case KC_CODEC_SNAPPY: codec = "snappy"; break;
-        case KC_CODEC_NONE: break;
-        }
-        if (hi < lo) {
-            seterr(errstr, errlen, "'compression.level' %lld does not apply to 'compression.type' %s (only -1)",
-                   (long long)s->compression_level, codec);
-            return KAFKAC_ERR_CONFIG;
-        }
-        if (s->compression_level < lo || s->compression_level > hi) {
-            seterr(errstr, errlen,
-                   "'compression.level' %lld is out of range for 'compression.type' %s (%lld .. %lld, or -1)",
-                   (long long)s->compression_level, codec, (long long)lo, (long long)hi);
-            return KAFKAC_ERR_CONFIG;
-        }
+    const char *why = NULL;
+    if (kc_codec_level_valid((kc_codec_t)s->compression_type, (int)s->compression_level, &why) != 0) {
+        const char *codec = kc_codec_name(s->compression_type);
+        seterr(errstr, errlen, "'compression.level' %lld is not valid with 'compression.type' %s: %s",
+               (long long)s->compression_level, codec ? codec : "?", why ? why : "out of range");
+        return KAFKAC_ERR_CONFIG;
     }
     return KAFKAC_OK;
 }
