@@ -350,6 +350,11 @@ kafkac_err_t kc_rb_set_producer_state(uint8_t *batch, size_t len, int64_t produc
 kafkac_err_t kc_rb_open(const uint8_t *buf, size_t len, int check_crc, size_t max_decompressed,
                         kc_writer_t *scratch, kc_batch_t *b, const char **err_field)
 {
+    if (len < KC_RB_HEADER_SIZE) {
+        /* buf is exactly the batch, so its length field is what is short. */
+        *err_field = "batch_length";
+        return KAFKAC_ERR_MALFORMED;
+    }
     kc_reader_t r;
     kc_reader_init(&r, buf, len);
     b->base_offset = kc_r_i64(&r, "base_offset");
