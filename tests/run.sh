@@ -170,7 +170,7 @@ note "build (WERROR=1, log: $LOGS/build.log)"
 make -k $JOBS WERROR=1 all tests fuzz-build bench-build > "$LOGS/build.log" 2>&1
 BUILD_RC=$?
 if [ $BUILD_RC -ne 0 ]; then
-    grep -E 'error|Error' "$LOGS/build.log" | head -n 30 | sed 's/^/  | /'
+    grep -E 'error:|\*\*\*' "$LOGS/build.log" | head -n 30 | sed 's/^/  | /'
     # Library, CLI and examples: a failure there is one failure.
     if ! make -q WERROR=1 all >/dev/null 2>&1; then
         echo "  FAIL  build: lib, cli or examples"
