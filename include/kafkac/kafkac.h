@@ -3,6 +3,7 @@
 #define KAFKAC_H
 #include "kafkac/export.h"
 #include "kafkac/error.h"
+#include "kafkac/types.h"
 #include "kafkac/protocol.h"
 #include "kafkac/conf.h"
 #endif
