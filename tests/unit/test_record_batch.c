@@ -565,6 +565,50 @@ static void test_writer_survives_failing_allocator(void **state)
     assert_true(succeeded);
 }
 
+/* A failed assertion must not leave the failing allocator on for the
+ * tests after it. */
+static int restore_allocator(void **state)
+{
+    (void)state;
+    kc_mem_fail_after(-1);
+    return 0;
+}
+
+/* The hot path: once a reused writer's buffer has grown, a whole batch
+ * (append and close) and reading it back allocate nothing. */
+static void test_reused_writer_and_reader_do_not_allocate(void **state)
+{
+    (void)state;
+    static tc_rec_t recs[TC_MANY];
+    size_t n = tc_many(recs, 1);
+    kc_rb_writer_t *w;
+    kc_records_iter_t *it;
+    assert_int_equal(kc_rb_writer_new(&w, 0), KAFKAC_OK);
+    assert_int_equal(kc_records_iter_new(&it, NULL), KAFKAC_OK);
+    for (int round = 0; round < 2; round++) {
+        if (round == 1)
+            kc_mem_fail_after(0); /* every allocation from here on fails */
+        assert_int_equal(kc_rb_writer_reset(w, NULL), KAFKAC_OK);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(kc_rb_writer_append(w, recs[i].ts, recs[i].key, recs[i].key_len,
+                                                 recs[i].value, recs[i].value_len, recs[i].hdrs,
+                                                 recs[i].nh),
+                             KAFKAC_OK);
+        const uint8_t *out;
+        size_t len;
+        assert_int_equal(kc_rb_writer_close(w, &out, &len), KAFKAC_OK);
+        kc_records_iter_reset(it, out, len);
+        kc_record_t rec;
+        size_t count = 0;
+        while (kc_records_next(it, &rec, NULL) == KAFKAC_OK)
+            count++;
+        assert_int_equal(count, n);
+    }
+    kc_mem_fail_after(-1);
+    kc_records_iter_destroy(it);
+    kc_rb_writer_destroy(w);
+}
+
 /* ------------------------------------------------------------------ */
 /* Aborted transactions */
 
@@ -748,7 +792,8 @@ int main(void)
         cmocka_unit_test(test_decompression_is_bounded),
         cmocka_unit_test(test_writer_size_estimate_reuse_and_detach),
         cmocka_unit_test(test_set_producer_state_rewrites_and_recrcs),
-        cmocka_unit_test(test_writer_survives_failing_allocator),
+        cmocka_unit_test_teardown(test_writer_survives_failing_allocator, restore_allocator),
+        cmocka_unit_test_teardown(test_reused_writer_and_reader_do_not_allocate, restore_allocator),
         cmocka_unit_test(test_aborted_txns_follow_kafkas_rule),
         cmocka_unit_test(test_aborted_txns_many_producers),
         cmocka_unit_test(test_iterator_skips_aborted_batches),
