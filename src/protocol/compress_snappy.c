@@ -80,6 +80,8 @@ int kc_snappy_decompress(const uint8_t *in, size_t len, kc_bounded_out_t *out)
             /* Versions are not checked: format 1 is the only one there is,
              * and snappy-java does not reject others either. */
             kc_r_skip(&r, XERIAL_HEADER_LEN, "xerial header");
+            if (!kc_r_ok(&r))
+                return KAFKAC_ERR_COMPRESSION; /* magic with the versions cut off */
             continue;
         }
         uint32_t n = kc_r_u32(&r, "xerial block length");

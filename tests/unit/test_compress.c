@@ -610,7 +610,7 @@ static void test_decompression_limit(void **state)
 
 /* A raw snappy block that claims 4 GiB must be refused before anything
  * is allocated for it. */
-static void test_snappy_length_claim(void **state)
+static void test_snappy_framing_edges(void **state)
 {
     (void)state;
     const uint8_t claim[] = { 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00 };
@@ -620,6 +620,30 @@ static void test_snappy_length_claim(void **state)
                                                      1 << 20, &w),
               KAFKAC_ERR_DECOMPRESSION_LIMIT);
     assert_true(w.cap < (1 << 20));
+
+    /* A second xerial header cut short after its magic once hung the
+     * reader (found by fuzz_decompress_snappy); it must fail. */
+    size_t n;
+    uint8_t *x = unhex(snappy_java_p1, &n);
+    uint8_t *two = malloc(n + 12);
+    assert_non_null(two);
+    memcpy(two, x, n);
+    memcpy(two + n, x, 12);
+    kc_writer_reset(&w);
+    expect_rc("xerial + truncated second header",
+              kc_decompress(KC_CODEC_SNAPPY, 0, two, n + 12, 1 << 20, &w), KAFKAC_ERR_COMPRESSION);
+    /* Whereas two whole streams back to back are read as one. */
+    uint8_t *cat = malloc(2 * n);
+    assert_non_null(cat);
+    memcpy(cat, x, n);
+    memcpy(cat + n, x, n);
+    kc_writer_reset(&w);
+    assert_int_equal(kc_decompress(KC_CODEC_SNAPPY, 0, cat, 2 * n, 1 << 20, &w), 0);
+    assert_int_equal(w.len, 2 * P1_LEN);
+    assert_memory_equal(w.buf + P1_LEN, P1, P1_LEN);
+    free(cat);
+    free(two);
+    free(x);
     kc_writer_free(&w);
 }
 
@@ -775,7 +799,7 @@ int main(void)
         cmocka_unit_test(test_round_trips),
         cmocka_unit_test(test_golden_vectors),
         cmocka_unit_test(test_decompression_limit),
-        cmocka_unit_test(test_snappy_length_claim),
+        cmocka_unit_test(test_snappy_framing_edges),
         cmocka_unit_test(test_corrupt_input),
         cmocka_unit_test(test_invalid_arguments),
         cmocka_unit_test(test_out_of_memory),
