@@ -114,8 +114,10 @@ int kc_gzip_decompress(const uint8_t *in, size_t len, kc_bounded_out_t *out)
             zrc = inflateReset(&zs); /* another member follows */
             if (zrc != Z_OK)
                 rc = z_error(zrc);
-        } else if (produced == 0 && zs.avail_in == in_before && zs.avail_in == 0 && left == 0) {
-            rc = KAFKAC_ERR_COMPRESSION; /* input ended inside the stream */
+        } else if (produced == 0 && zs.avail_in == in_before) {
+            /* With room to write, no progress means the input ended
+             * inside the stream. */
+            rc = KAFKAC_ERR_COMPRESSION;
         }
     }
     inflateEnd(&zs);

@@ -52,6 +52,7 @@ int kc_zstd_decompress(const uint8_t *in, size_t len, kc_bounded_out_t *out)
         if (rc != 0)
             break;
         ZSTD_outBuffer o = { dst, cap, 0 };
+        size_t in_before = src.pos;
         size_t r = ZSTD_decompressStream(ctx, &o, &src);
         if (ZSTD_isError(r)) {
             rc = zstd_error(r);
@@ -60,13 +61,12 @@ int kc_zstd_decompress(const uint8_t *in, size_t len, kc_bounded_out_t *out)
         rc = kc_bout_commit(out, o.pos);
         if (rc != 0)
             break;
-        if (src.pos == src.size) {
-            if (r == 0)
-                break; /* last frame complete */
-            if (o.pos < o.size) {
-                rc = KAFKAC_ERR_COMPRESSION; /* input ended mid-frame */
-                break;
-            }
+        if (src.pos == src.size && r == 0)
+            break; /* last frame complete */
+        if (o.pos == 0 && src.pos == in_before) {
+            /* No progress with room to write: the input ended mid-frame. */
+            rc = KAFKAC_ERR_COMPRESSION;
+            break;
         }
         /* r == 0 with input left: the next frame starts; the context
          * carries on by itself. */
