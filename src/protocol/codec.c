@@ -95,7 +95,7 @@ static inline int nullable(const kc_field_t *f, int16_t v)
 }
 
 /* Sent in the tagged-field section in this version. */
-static inline int tagged(const kc_field_t *f, const walk_t *c)
+static int tagged(const kc_field_t *f, const walk_t *c)
 {
     return c->flex && f->tag >= 0 && c->v >= f->tag_min && c->v <= f->tag_max;
 }
@@ -117,13 +117,18 @@ static size_t elem_size(const kc_field_t *f)
     }
 }
 
-/* The fewest bytes one array element can take on the wire; bounds a
- * hostile count before anything is allocated.  A struct counts as one
- * byte: every real struct has at least one byte-sized field or, in
- * flexible versions, its tagged-field count. */
-static size_t elem_min_wire(uint8_t t, int compact)
+static size_t struct_min_wire(const kc_schema_t *s, const walk_t *c);
+
+/* The fewest bytes one value can take on the wire; bounds a hostile array
+ * count before anything is allocated, so that n elements of C size
+ * elem_size() never cost more than a small multiple of the input size. */
+static size_t elem_min_wire(uint8_t t, const kc_field_t *f, const walk_t *c)
 {
+    int compact = c->flex;
     switch (t) {
+    case KC_T_BOOL: case KC_T_INT8: return 1;
+    case KC_T_ARRAY: return compact ? 1 : 4;
+    case KC_T_STRUCT: return struct_min_wire(f->schema, c);
     case KC_T_INT16: case KC_T_UINT16: return 2;
     case KC_T_INT32: case KC_T_UINT32: return 4;
     case KC_T_INT64: case KC_T_FLOAT64: return 8;
@@ -132,6 +137,20 @@ static size_t elem_min_wire(uint8_t t, int compact)
     case KC_T_BYTES: case KC_T_RECORDS: return compact ? 1 : 4;
     default: return 1;
     }
+}
+
+static int tagged(const kc_field_t *f, const walk_t *c);
+
+/* At least 1: an empty struct would let any count through. */
+static size_t struct_min_wire(const kc_schema_t *s, const walk_t *c)
+{
+    size_t n = c->flex ? 1 : 0;  /* the tagged-field count */
+    for (uint16_t i = 0; i < s->nfields; i++) {
+        const kc_field_t *f = &s->fields[i];
+        if (c->v >= f->ver_min && c->v <= f->ver_max && !tagged(f, c))
+            n += elem_min_wire(f->type, f, c);
+    }
+    return n ? n : 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -291,7 +310,7 @@ static void decode_array(walk_t *c, kc_reader_t *r, const kc_field_t *f, uint8_t
     void **elems = (void **)p;
     *elems = NULL;
     *count = 0;
-    int32_t n = kc_r_array_len(r, c->flex, elem_min_wire(f->elem_type, c->flex), f->name);
+    int32_t n = kc_r_array_len(r, c->flex, elem_min_wire(f->elem_type, f, c), f->name);
     if (r->err)
         return;
     if (n < 0) {

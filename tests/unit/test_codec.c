@@ -544,7 +544,7 @@ static void test_hostile_counts(void **state)
     assert_int_equal(kc_msg_decode(&r, &kc_schema_metadata_response, &m, 0, 0, &arena),
                      KAFKAC_ERR_MALFORMED);
     /* A string longer than the input. */
-    n = unhex("00000001 00000001 7fff 41", b, sizeof b);
+    n = unhex("00000001 00000001 7fff 41 00000000 00000000", b, sizeof b);
     kc_reader_init(&r, b, n);
     assert_int_equal(kc_msg_decode(&r, &kc_schema_metadata_response, &m, 0, 0, &arena),
                      KAFKAC_ERR_TRUNCATED);

@@ -32,7 +32,7 @@ typedef struct vector {
 } vector_t;
 
 typedef struct vfile {
-    char path[512];
+    char path[700];      /* dir (< 400) + '/' + d_name (< 256) */
     char api_file[128];  /* "metadata" */
     vector_t *v;
     size_t n;
