@@ -77,6 +77,12 @@ static kc_resp_t *resp_new(const kc_call_t *call)
  * response object cannot be allocated: then it gets a static one. */
 void kc_call_fail(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ...)
 {
+    /* The handshake's own call has no callback (nobody waits on it): the
+     * connection's failure is what gets logged and retried. */
+    if (!call->req.cb) {
+        kc_free(call);
+        return;
+    }
     kc_resp_t *r = resp_new(call);
     static __thread kc_resp_t oom;
     if (!r) {
