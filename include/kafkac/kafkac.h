@@ -6,4 +6,5 @@
 #include "kafkac/types.h"
 #include "kafkac/protocol.h"
 #include "kafkac/conf.h"
+#include "kafkac/producer.h"
 #endif

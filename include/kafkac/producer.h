@@ -1,0 +1,204 @@
+/* libkafkac: the producer.
+ *
+ *   char err[256];
+ *   kafkac_conf_t *conf = kafkac_conf_new();
+ *   kafkac_conf_set(conf, "bootstrap.servers", "127.0.0.1:9092", err, sizeof err);
+ *   kafkac_producer_t *p = kafkac_producer_new(conf, err, sizeof err);
+ *   kafkac_conf_destroy(conf);                  // the producer keeps its own copy
+ *
+ *   kafkac_future_t *f;
+ *   kafkac_producer_send(p, "events", KAFKAC_PARTITION_ANY, "k", 1, "v", 1,
+ *                        NULL, 0, 0, NULL, &f);
+ *   const kafkac_delivery_t *d;
+ *   if (kafkac_future_wait(f, 10000, &d) == KAFKAC_OK)
+ *       printf("partition %d offset %lld\n", kafkac_delivery_partition(d),
+ *              (long long)kafkac_delivery_offset(d));
+ *   kafkac_future_destroy(f);
+ *   kafkac_producer_close(p, 10000);
+ *   kafkac_producer_destroy(p);
+ *
+ * Records are appended to a batch per partition; a batch goes out when it
+ * reaches batch.size or has waited linger.ms.  The producer's I/O thread
+ * sends them, retries retriable errors until delivery.timeout.ms, and
+ * completes each record exactly once: with its offset, or with an error.
+ *
+ * Threads: kafkac_producer_send may be called from any number of threads
+ * at once.  poll, flush and close may be called from any thread, but
+ * delivery callbacks run only inside them, on the calling thread (never
+ * on the library's thread, never inside send).  A future may be waited on
+ * from any thread.
+ *
+ * Errors: functions return kafkac_err_t (include/kafkac/error.h). */
+#ifndef KAFKAC_PRODUCER_H
+#define KAFKAC_PRODUCER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kafkac/conf.h"
+#include "kafkac/error.h"
+#include "kafkac/export.h"
+#include "kafkac/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kafkac_producer kafkac_producer_t;
+
+/* ---- One record's outcome ---------------------------------------- */
+
+/* What happened to one record.  Read it with the accessors below; it is
+ * valid during a delivery callback, or, from a future, until
+ * kafkac_future_destroy. */
+typedef struct kafkac_delivery kafkac_delivery_t;
+
+/* KAFKAC_OK, or why the record was not written (e.g.
+ * KAFKAC_ERR_MESSAGE_TOO_LARGE, KAFKAC_ERR_TIMED_OUT when
+ * delivery.timeout.ms passed, KAFKAC_ERR_PURGED when close gave up). */
+KAFKAC_API kafkac_err_t kafkac_delivery_err(const kafkac_delivery_t *d);
+KAFKAC_API const char *kafkac_delivery_topic(const kafkac_delivery_t *d);
+/* The partition chosen (-1 if the record failed before one was). */
+KAFKAC_API int32_t kafkac_delivery_partition(const kafkac_delivery_t *d);
+/* The record's offset; -1 when unknown (failed, acks=0, or a retry the
+ * broker recognised as a duplicate of an earlier write). */
+KAFKAC_API int64_t kafkac_delivery_offset(const kafkac_delivery_t *d);
+/* The record's timestamp: its create time, or the broker's log-append
+ * time when the topic uses LogAppendTime. */
+KAFKAC_API int64_t kafkac_delivery_timestamp(const kafkac_delivery_t *d);
+/* The msg_opaque given to kafkac_producer_send. */
+KAFKAC_API void *kafkac_delivery_opaque(const kafkac_delivery_t *d);
+
+/* ---- Futures ------------------------------------------------------ */
+
+typedef struct kafkac_future kafkac_future_t;
+
+/* Waits up to timeout_ms (-1: forever, 0: just look) for the record's
+ * outcome.  Returns KAFKAC_ERR_TIMED_OUT if it is not known yet (the
+ * future stays usable), otherwise the record's error (KAFKAC_OK when
+ * written) and sets *out (if out is not NULL) to its outcome, valid until
+ * kafkac_future_destroy.  Callable from any thread, and any number of
+ * times. */
+KAFKAC_API kafkac_err_t kafkac_future_wait(kafkac_future_t *f, int timeout_ms, const kafkac_delivery_t **out);
+/* 1 when the outcome is known. */
+KAFKAC_API int kafkac_future_done(const kafkac_future_t *f);
+/* Releases the caller's reference.  Allowed before the record completes
+ * (the record is still sent; only the future is dropped).  NULL: no-op. */
+KAFKAC_API void kafkac_future_destroy(kafkac_future_t *f);
+
+/* ---- Creating and closing ---------------------------------------- */
+
+/* Creates a producer and its I/O thread.  conf is only read (the caller
+ * keeps ownership).  Returns NULL and fills errstr when a property is
+ * unknown or has a bad value, or properties conflict (the message names
+ * the keys and what is allowed).  No connection is made until the first
+ * send. */
+KAFKAC_API kafkac_producer_t *kafkac_producer_new(const kafkac_conf_t *conf, char *errstr, size_t errstr_size);
+
+/* Called once per record, inside kafkac_producer_poll/flush/close, on the
+ * thread that called them.  d is valid only during the call.  The
+ * callback may call kafkac_producer_send but not poll/flush/close. */
+typedef void (*kafkac_delivery_cb)(void *opaque, const kafkac_delivery_t *d);
+
+/* Installs the delivery callback (cb NULL: none).  Call it before the
+ * first send; `opaque` is passed back and not owned by the library. */
+KAFKAC_API void kafkac_producer_set_delivery_cb(kafkac_producer_t *p, kafkac_delivery_cb cb, void *opaque);
+
+/* A user partitioner: returns a partition in 0..partition_count-1 for a
+ * record sent with KAFKAC_PARTITION_ANY (key NULL with key_len -1 for a
+ * null key).  Runs inside kafkac_producer_send, on the sending thread,
+ * possibly on several threads at once.  An out-of-range answer fails the
+ * send with KAFKAC_ERR_UNKNOWN_PARTITION. */
+typedef int32_t (*kafkac_partitioner_cb)(void *opaque, const char *topic, const void *key, int32_t key_len,
+                                         int32_t partition_count);
+/* Replaces the `partitioner` property's choice (cb NULL: back to it).
+ * Call before the first send. */
+KAFKAC_API void kafkac_producer_set_partitioner(kafkac_producer_t *p, kafkac_partitioner_cb cb, void *opaque);
+
+/* Sends everything queued at once (ignoring linger.ms), waits until
+ * every record sent so far has its outcome and delivers the outcomes to
+ * the callback, all not past timeout_ms (-1: no limit).  Further sends
+ * stop being accepted (KAFKAC_ERR_DESTROYED).  Records still not done at
+ * the timeout fail with KAFKAC_ERR_PURGED (or the error of their last
+ * attempt), and their callbacks run before close returns.  Returns
+ * KAFKAC_OK if every record was delivered, otherwise KAFKAC_ERR_TIMED_OUT
+ * if the timeout cut it short, or KAFKAC_ERR_PURGED if records failed.
+ * A second close returns KAFKAC_OK at once. */
+KAFKAC_API kafkac_err_t kafkac_producer_close(kafkac_producer_t *p, int timeout_ms);
+
+/* Closes with a zero timeout if not closed yet, then frees everything.
+ * Futures stay valid (and complete) until destroyed by their owners.
+ * NULL is a no-op. */
+KAFKAC_API void kafkac_producer_destroy(kafkac_producer_t *p);
+
+/* ---- Sending ------------------------------------------------------ */
+
+/* Queues one record.
+ *   topic      NUL-terminated; copied as needed.
+ *   partition  a partition number, or KAFKAC_PARTITION_ANY to let the
+ *              partitioner choose (murmur2 of the key as in the Java
+ *              client for keyed records, sticky for unkeyed ones, by
+ *              default).
+ *   key/value  bytes, copied before the call returns; NULL with length
+ *              -1 for a null key or value.
+ *   headers    header_count headers, copied.
+ *   timestamp  milliseconds since the epoch; 0 means now.
+ *   msg_opaque returned by kafkac_delivery_opaque.
+ *   future     if not NULL, receives a new future the caller must
+ *              release with kafkac_future_destroy.  With NULL no future
+ *              is allocated (the delivery callback, if any, still runs).
+ *
+ * Blocks for up to max.block.ms while the topic's metadata is unknown or
+ * buffer.memory is used up.  Returns KAFKAC_OK (the outcome will come
+ * later), or an error and then no future is made and no callback runs:
+ * KAFKAC_ERR_QUEUE_FULL (no buffer space within max.block.ms),
+ * KAFKAC_ERR_UNKNOWN_TOPIC (no metadata within max.block.ms),
+ * KAFKAC_ERR_UNKNOWN_PARTITION, KAFKAC_ERR_MSG_SIZE_TOO_LARGE (record over
+ * max.request.size or buffer.memory), KAFKAC_ERR_INVALID_ARG,
+ * KAFKAC_ERR_DESTROYED (closing), KAFKAC_ERR_FATAL (the producer hit an
+ * unrecoverable error, e.g. fenced), KAFKAC_ERR_NO_MEMORY. */
+KAFKAC_API kafkac_err_t kafkac_producer_send(kafkac_producer_t *p, const char *topic, int32_t partition,
+                                             const void *key, int32_t key_len, const void *value,
+                                             int32_t value_len, const kafkac_header_t *headers,
+                                             size_t header_count, int64_t timestamp, void *msg_opaque,
+                                             kafkac_future_t **future);
+
+/* Runs delivery callbacks for outcomes that are ready, waiting up to
+ * timeout_ms (0: don't wait, -1: forever) for the first one.  Returns the
+ * number of callbacks run. */
+KAFKAC_API int kafkac_producer_poll(kafkac_producer_t *p, int timeout_ms);
+
+/* Sends everything queued at once (ignoring linger.ms) and waits until
+ * every record sent before the call has its outcome, running delivery
+ * callbacks meanwhile.  Returns KAFKAC_OK, or KAFKAC_ERR_TIMED_OUT
+ * (-1: no limit). */
+KAFKAC_API kafkac_err_t kafkac_producer_flush(kafkac_producer_t *p, int timeout_ms);
+
+/* ---- Metrics ------------------------------------------------------ */
+
+/* A snapshot of counters since the producer was created.  Filled by
+ * kafkac_producer_metrics; fields may be added at the end in later
+ * versions (pass sizeof your struct). */
+typedef struct kafkac_producer_metrics {
+    int64_t records_sent;          /* records acknowledged (or written, acks=0) */
+    int64_t bytes_sent;            /* record batch bytes acknowledged, after compression */
+    int64_t batches_sent;          /* batches acknowledged */
+    double  batch_size_avg;        /* bytes_sent / batches_sent */
+    double  records_per_batch_avg;
+    int64_t requests_sent;         /* Produce requests completed (answered, or written for acks=0) */
+    double  request_latency_avg_ms;/* send to response, Produce requests */
+    int64_t request_latency_max_ms;
+    int64_t retries;               /* batches sent again after a retriable error */
+    int64_t record_errors;         /* records completed with an error */
+    int64_t queued_records;        /* queue depth: records sent but not yet completed */
+    int64_t queued_bytes;          /* buffer.memory in use */
+    int64_t in_flight_requests;    /* Produce requests awaiting their response */
+    int64_t epoch_bumps;           /* idempotent producer id/epoch renewals after sequence errors */
+} kafkac_producer_metrics_t;
+
+/* Fills *m (m_size: sizeof *m as the caller knows it). */
+KAFKAC_API kafkac_err_t kafkac_producer_metrics(kafkac_producer_t *p, kafkac_producer_metrics_t *m, size_t m_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
