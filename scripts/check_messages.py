@@ -19,8 +19,9 @@ compares, field by field and version by version: names and order, types
 field exists in, nullable versions, tags and tagged versions, defaults,
 `ignorable` (for fields missing from some versions) and flexibleVersions.
 Our `versions` must run from the oldest release's first valid version to
-the newest release's last valid one (a latestVersionUnstable version
-included, with a note).
+the newest release's last stable one: a version marked
+latestVersionUnstable may still change, and speaking it could later
+mismatch a broker that releases it with another layout.
 
 Exit status: 0 when everything matches, 1 when anything differs, 2 on
 usage or input errors.
@@ -343,16 +344,15 @@ def check_api(api, releases, ck):
     last_js = present[-1][1][(api.key, "request")]
     want_lo = kafka_range(first_js["validVersions"])[0]
     last_valid = kafka_range(last_js["validVersions"])
-    want_hi = last_valid[1]
+    # A version Kafka marks latestVersionUnstable may still change before
+    # it is released, and a later broker could then offer it as stable
+    # with another layout; so we stop at the last stable version.
+    unstable = bool(last_js.get("latestVersionUnstable"))
+    want_hi = last_valid[1] - (1 if unstable else 0)
     if (api.vmin, api.vmax) != (want_lo, want_hi):
-        ck.err("%s: versions %d-%d, expected %d-%d (Kafka %s's first .. Kafka %s's last valid)"
-               % (base, api.vmin, api.vmax, want_lo, want_hi, present[0][0], present[-1][0]))
-    if last_js.get("latestVersionUnstable"):
-        # Brokers offer it only with unstable.api.versions.enable, so
-        # version negotiation never picks it by default; but Kafka defines
-        # it and golden vectors cover it, so we speak it too.
-        ck.warnings.append("%s: v%d is latestVersionUnstable in Kafka %s and may still change"
-                           % (base, want_hi, present[-1][0]))
+        why = " (v%d is latestVersionUnstable in Kafka %s)" % (last_valid[1], present[-1][0]) if unstable else ""
+        ck.err("%s: versions %d-%d, expected %d-%d (Kafka %s's first .. Kafka %s's last stable)%s"
+               % (base, api.vmin, api.vmax, want_lo, want_hi, present[0][0], present[-1][0], why))
     ours_all = set(range(api.vmin, api.vmax + 1))
     for label, msgs in present:
         for kind_, msg in (("request", api.request), ("response", api.response)):
