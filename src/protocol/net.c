@@ -552,7 +552,9 @@ static void conn_readable(kc_net_t *net, kc_conn_t *c)
         if (rc == 0)
             return;
         if (rc < 0) {
-            kc_net_conn_failed(net, c, rc == KAFKAC_ERR_NO_MEMORY ? rc : KAFKAC_ERR_TRANSPORT, NULL);
+            /* TRANSPORT (closed, reset), MALFORMED (impossible size prefix) or
+             * NO_MEMORY, as kc_conn_read_frame said. */
+            kc_net_conn_failed(net, c, rc, NULL);
             return;
         }
         handle_frame(net, c, frame, len);
