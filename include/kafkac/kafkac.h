@@ -6,5 +6,6 @@
 #include "kafkac/types.h"
 #include "kafkac/protocol.h"
 #include "kafkac/conf.h"
+#include "kafkac/consumer.h"
 #include "kafkac/producer.h"
 #endif

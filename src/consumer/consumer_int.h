@@ -1,0 +1,237 @@
+/* The consumer's insides, shared by the consumer core (consumer.c,
+ * subscription.c, fetcher.c, offsets.c) and the group coordinator
+ * (coordinator*.c, assignor_*.c, commit.c, consumer_protocol.c).
+ *
+ * Threads and locks.  Two threads touch a consumer: the application's
+ * (every kafkac_consumer_* call) and the I/O thread of c->net (response
+ * callbacks and services: the fetcher, the coordinator's heartbeat...).
+ * c->lock guards the partition states (c->parts), the event queue and
+ * the record queue.  The kc_consumer_* functions below take c->lock
+ * themselves: call them WITHOUT holding it, from either thread.  None of
+ * them blocks on the network.
+ *
+ * Application-thread work.  Anything that must run on the application's
+ * thread (rebalance callbacks, commit callbacks, group errors) is posted
+ * with kc_consumer_post() from any thread; poll, next, commit_sync and
+ * close run the queue in order, outside c->lock.
+ *
+ * The coordinator.  When group.id is set, kafkac_consumer_new creates it
+ * with kc_coordinator_new() (after c->net exists) and the public group
+ * functions call the kc_coordinator_* hooks declared at the end of this
+ * file.  Without group.id, c->coord is NULL and those public functions
+ * return KAFKAC_ERR_CONFIG. */
+#ifndef KC_CONSUMER_INT_H
+#define KC_CONSUMER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include "common/config.h"
+#include "kafkac/consumer.h"
+#include "protocol/net.h"
+
+typedef struct kc_coordinator kc_coordinator_t;
+typedef struct kc_fetcher kc_fetcher_t;
+typedef struct kc_chunk kc_chunk_t;
+
+/* ------------------------------------------------------------------ */
+/* Per-partition state (subscription.c)                               */
+
+typedef enum kc_pstate {
+    KC_PS_AWAIT_COMMITTED, /* needs the group's committed offset (coordinator) */
+    KC_PS_AWAIT_RESET,     /* needs an offset lookup: reset_to says which (offsets.c) */
+    KC_PS_FETCHING,        /* fetch_pos is valid */
+    KC_PS_ERROR,           /* stopped by an error (auto.offset.reset=none...) until a seek */
+} kc_pstate_t;
+
+typedef struct kc_part {
+    char *topic;              /* owned */
+    int32_t partition;
+    kc_pstate_t state;
+    int64_t reset_to;         /* AWAIT_RESET: KAFKAC_OFFSET_BEGINNING / _END, or a timestamp >= 0 */
+    int64_t fetch_pos;        /* next offset to fetch (FETCHING) */
+    int32_t fetch_epoch;      /* leader epoch of that position, -1 unknown */
+    int64_t consumed;         /* offset after the last record poll returned; KAFKAC_OFFSET_INVALID none */
+    int32_t consumed_epoch;
+    int64_t stored;           /* store_offsets; KAFKAC_OFFSET_INVALID none */
+    int32_t stored_epoch;
+    int paused;
+    /* Bumped by every seek/reset/assign: a response for an older
+     * generation of the position is dropped. */
+    uint32_t pos_gen;
+    int busy;                 /* a Fetch or ListOffsets for it is in flight */
+    int64_t retry_at_ms;      /* do not fetch/look up before (backoff after an error) */
+    int64_t hwm, lso, log_start;  /* from the last fetch response, -1 unknown */
+    int eof_reported;         /* enable.partition.eof: reported at this position */
+    kafkac_err_t err;         /* KC_PS_ERROR: why */
+} kc_part_t;
+
+typedef struct kc_parts {
+    kc_part_t **v;            /* owned, sorted by topic then partition */
+    int n, cap;
+    int store_used;           /* store_offsets has been called: commit stored offsets */
+} kc_parts_t;
+
+/* Lookup under c->lock; NULL when not assigned. */
+kc_part_t *kc_parts_find(kc_parts_t *ps, const char *topic, int32_t partition);
+/* Adds a partition in the state its start offset asks for (see
+ * kafkac_consumer_assign); returns the existing one if already there. */
+kc_part_t *kc_parts_add(kc_parts_t *ps, const char *topic, int32_t partition, int64_t start, int have_group);
+/* Removes and frees one (no-op if absent). */
+void kc_parts_remove(kc_parts_t *ps, const char *topic, int32_t partition);
+void kc_parts_clear(kc_parts_t *ps);
+/* Moves a partition's position (seek): offset >= 0, BEGINNING or END. */
+void kc_part_seek(kc_part_t *p, int64_t offset);
+
+/* ------------------------------------------------------------------ */
+/* Application-thread events                                          */
+
+/* run == 1: on the application's thread inside poll/next/commit_sync/
+ * close; run == 0: the consumer is being destroyed, only free arg. */
+typedef void (*kc_app_fn)(kafkac_consumer_t *c, void *arg, int run);
+
+typedef struct kc_app_event {
+    kc_app_fn fn;
+    void *arg;
+    struct kc_app_event *next;
+} kc_app_event_t;
+
+/* ------------------------------------------------------------------ */
+/* The handle                                                         */
+
+struct kafkac_consumer {
+    kc_settings_t settings;          /* owned; read-only after new */
+    kc_net_t *net;                   /* owned */
+    kc_fetcher_t *fetcher;           /* owned */
+    kc_coordinator_t *coord;         /* owned; NULL without group.id */
+
+    pthread_mutex_t lock;
+    pthread_cond_t cond;             /* records, events or errors arrived; wakeup */
+
+    /* Under lock. */
+    kc_parts_t parts;                /* the assignment */
+    kc_chunk_t *ready_head, *ready_tail;  /* fetched data waiting for poll, in arrival order */
+    int64_t ready_bytes;             /* bytes of those responses not yet handed to poll */
+    kc_app_event_t *ev_head, *ev_tail;
+    int wakeup;
+    int closed;
+
+    /* Set on the application's thread only. */
+    kafkac_rebalance_cb rebalance_cb;
+    void *rebalance_opaque;
+};
+
+/* ------------------------------------------------------------------ */
+/* What the consumer core offers the coordinator                      */
+
+/* Replaces the whole assignment (eager protocol, assign()).  Partitions
+ * in both keep their state and position; new ones start from their
+ * element's offset: >= 0, BEGINNING/END, or INVALID for "the committed
+ * offset" (KC_PS_AWAIT_COMMITTED when there is a coordinator, else the
+ * auto.offset.reset policy).  Buffered records of removed partitions are
+ * dropped.  NULL clears. */
+kafkac_err_t kc_consumer_assign_set(kafkac_consumer_t *c, const kafkac_topic_partition_list_t *tpl);
+/* Cooperative rebalancing (KIP-429): add or remove some partitions,
+ * leaving the others (and their fetches) untouched. */
+kafkac_err_t kc_consumer_assign_add(kafkac_consumer_t *c, const kafkac_topic_partition_list_t *tpl);
+kafkac_err_t kc_consumer_assign_remove(kafkac_consumer_t *c, const kafkac_topic_partition_list_t *tpl);
+
+/* The partitions waiting for their committed offset (KC_PS_AWAIT_COMMITTED),
+ * as a new list (offsets INVALID) in *out, or *out NULL when none.  The
+ * coordinator calls it from its service and answers with
+ * kc_consumer_set_committed. */
+kafkac_err_t kc_consumer_awaiting_committed(kafkac_consumer_t *c, kafkac_topic_partition_list_t **out);
+/* Committed offsets for those partitions: an element with err == 0 and
+ * offset >= 0 starts fetching there (leader_epoch kept); offset
+ * KAFKAC_OFFSET_INVALID (nothing committed) applies auto.offset.reset
+ * (none: the partition stops and poll reports KAFKAC_ERR_AUTO_OFFSET_RESET).
+ * Elements with err != 0 are left waiting.  Partitions no longer waiting
+ * (sought or unassigned since) are ignored. */
+void kc_consumer_set_committed(kafkac_consumer_t *c, const kafkac_topic_partition_list_t *tpl);
+
+/* What a commit of "the current positions" commits: for each assigned
+ * partition, the stored offset once store_offsets has been used, else the
+ * offset after the last record poll returned; partitions with none are
+ * left out.  *out is a new list (NULL when there is nothing to commit). */
+kafkac_err_t kc_consumer_commit_offsets(kafkac_consumer_t *c, kafkac_topic_partition_list_t **out);
+
+/* The current assignment, offsets INVALID (for the coordinator's
+ * bookkeeping, e.g. the revoked set of an eager rebalance). */
+kafkac_err_t kc_consumer_assignment_list(kafkac_consumer_t *c, kafkac_topic_partition_list_t **out);
+
+/* Queues fn(c, arg, 1) for the application's thread and wakes a poll.
+ * Events run in the order posted.  Returns 0 or NO_MEMORY (fn not called
+ * then; arg is still the caller's). */
+kafkac_err_t kc_consumer_post(kafkac_consumer_t *c, kc_app_fn fn, void *arg);
+/* Queues an error that poll/next returns, with its sentence. */
+kafkac_err_t kc_consumer_post_error(kafkac_consumer_t *c, kafkac_err_t err, const char *errstr);
+
+/* Runs queued events now (application thread only; the public calls that
+ * wait do it themselves).  Returns the first queued error, writing its
+ * sentence to errstr, or 0. */
+kafkac_err_t kc_consumer_run_events(kafkac_consumer_t *c, char *errstr, size_t errstr_size);
+
+/* ------------------------------------------------------------------ */
+/* The fetcher (fetcher.c) and offset lookups (offsets.c)              */
+
+kafkac_err_t kc_fetcher_new(kafkac_consumer_t *c, kc_fetcher_t **out);
+void kc_fetcher_destroy(kc_fetcher_t *f);   /* after kc_net_destroy; NULL no-op */
+/* Forgets the fetch sessions' knowledge of a partition (assignment or
+ * position changed); under c->lock. */
+void kc_fetcher_forget(kc_fetcher_t *f, const char *topic, int32_t partition);
+
+/* Drops the buffered (not yet polled) data of one partition, or of every
+ * partition no longer assigned when topic is NULL; under c->lock. */
+void kc_consumer_drop_buffered(kafkac_consumer_t *c, const char *topic, int32_t partition);
+
+/* Asynchronous offset resets for partitions in KC_PS_AWAIT_RESET: sends
+ * ListOffsets to the leaders; runs on the I/O thread from the fetcher's
+ * service, c->lock held by the caller (released around nothing: it only
+ * queues requests). */
+void kc_offsets_serve(kafkac_consumer_t *c, int64_t now_ms);
+
+/* Blocking ListOffsets for the public lookups; ts is
+ * KAFKAC_OFFSET_BEGINNING, _END, or taken from each element's offset when
+ * KC_TS_FROM_LIST.  Application thread. */
+#define KC_TS_FROM_LIST INT64_MIN
+kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list_t *tpl, int64_t ts,
+                               int timeout_ms, char *errstr, size_t errstr_size);
+
+/* ------------------------------------------------------------------ */
+/* The coordinator's hooks (implemented in coordinator*.c / commit.c) */
+
+/* Creates the coordinator for c (group.id set, c->net running); it may
+ * register services on c->net.  Returns 0 or an error with errstr. */
+kafkac_err_t kc_coordinator_new(kafkac_consumer_t *c, kc_coordinator_t **out, char *errstr, size_t errstr_size);
+/* Frees it; called after kc_net_destroy, so no callback of its requests
+ * can still run.  NULL is a no-op. */
+void kc_coordinator_destroy(kc_coordinator_t *co);
+
+/* Application thread, at the start of every poll/next: notes the poll
+ * time (max.poll.interval.ms) and may start a (re)join. */
+void kc_coordinator_poll(kc_coordinator_t *co, int64_t now_ms);
+/* kafkac_consumer_close: revoke callback, final commit when
+ * enable.auto.commit, LeaveGroup (not for static members); waits at most
+ * timeout_ms, running the consumer's events (kc_consumer_run_events) while
+ * it waits. */
+kafkac_err_t kc_coordinator_close(kc_coordinator_t *co, int timeout_ms);
+
+kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *topics, int count, char *errstr,
+                                      size_t errstr_size);
+kafkac_err_t kc_coordinator_unsubscribe(kc_coordinator_t *co);
+kafkac_err_t kc_coordinator_subscription(kc_coordinator_t *co, kafkac_topic_partition_list_t **out);
+/* 1 while subscribed (assign() is then refused). */
+int kc_coordinator_subscribed(kc_coordinator_t *co);
+kafkac_err_t kc_coordinator_generation(kc_coordinator_t *co, int32_t *generation, char *member_id,
+                                       size_t member_id_size);
+
+/* As the public functions of the same names (offsets NULL: the current
+ * positions, from kc_consumer_commit_offsets). */
+kafkac_err_t kc_coordinator_commit_sync(kc_coordinator_t *co, kafkac_topic_partition_list_t *offsets,
+                                        int timeout_ms, char *errstr, size_t errstr_size);
+kafkac_err_t kc_coordinator_commit_async(kc_coordinator_t *co, const kafkac_topic_partition_list_t *offsets,
+                                         kafkac_commit_cb cb, void *opaque);
+kafkac_err_t kc_coordinator_committed(kc_coordinator_t *co, kafkac_topic_partition_list_t *partitions,
+                                      int timeout_ms, char *errstr, size_t errstr_size);
+
+#endif
