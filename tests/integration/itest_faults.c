@@ -57,6 +57,14 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A fault that did not fire must not spill into the next test. */
+static int disarm(void **state)
+{
+    (void)state;
+    kc_fproxy_arm(proxy, KC_FAULT_NONE, -1, KC_FAULT_ANYWHERE);
+    return 0;
+}
+
 static kafkac_client_t *client_for(const char *bootstrap, const char *request_timeout_ms)
 {
     char err[512];
@@ -240,8 +248,9 @@ static void test_fault_in_handshake_is_retried(void **state)
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
         int accepted = kc_fproxy_accepted(proxy), fired = kc_fproxy_fired(proxy);
         /* request.timeout.ms also bounds the handshake (the SILENCE case). */
-        kafkac_client_t *cl = client_for(kc_fproxy_addr(proxy), "1000");
+        /* Armed first: the client connects as soon as it exists. */
         kc_fproxy_arm(proxy, faults[i], API_VERSIONS, KC_FAULT_FIRST_ON_CONN);
+        kafkac_client_t *cl = client_for(kc_fproxy_addr(proxy), "1000");
         assert_int_equal(probe_ok(cl, "with a spoiled handshake"), -1);
         assert_int_equal(kc_fproxy_fired(proxy), fired + 1);
         assert_true(kc_fproxy_accepted(proxy) >= accepted + 2);
@@ -254,11 +263,12 @@ static void test_destroy_during_handshake(void **state)
 {
     (void)state;
     int fired = kc_fproxy_fired(proxy);
-    kafkac_client_t *cl = client_for(kc_fproxy_addr(proxy), NULL);
     kc_fproxy_arm(proxy, KC_FAULT_SILENCE, API_VERSIONS, KC_FAULT_FIRST_ON_CONN);
+    kafkac_client_t *cl = client_for(kc_fproxy_addr(proxy), NULL);
     char err[512] = "";
     kafkac_broker_versions_t *v = NULL;
     kafkac_err_t rc = kafkac_client_probe(cl, -1, 500, &v, err, sizeof err);
+    kafkac_broker_versions_destroy(v);
     if (rc != KAFKAC_ERR_TIMED_OUT)
         fail_msg("expected TIMED_OUT while the handshake hangs, got %s: %s", kafkac_err_name(rc), err);
     assert_int_equal(kc_fproxy_fired(proxy), fired + 1);
@@ -328,17 +338,17 @@ static void test_unresolvable_host(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_absurd_size),
-        cmocka_unit_test(test_negative_size),
-        cmocka_unit_test(test_half_frame_then_close),
-        cmocka_unit_test(test_wrong_correlation_id),
-        cmocka_unit_test(test_body_does_not_decode),
-        cmocka_unit_test(test_no_answer_times_out),
-        cmocka_unit_test(test_fault_in_handshake_is_retried),
-        cmocka_unit_test(test_destroy_during_handshake),
-        cmocka_unit_test(test_carries_on_with_the_other_broker),
-        cmocka_unit_test(test_unreachable_broker),
-        cmocka_unit_test(test_unresolvable_host),
+        cmocka_unit_test_teardown(test_absurd_size, disarm),
+        cmocka_unit_test_teardown(test_negative_size, disarm),
+        cmocka_unit_test_teardown(test_half_frame_then_close, disarm),
+        cmocka_unit_test_teardown(test_wrong_correlation_id, disarm),
+        cmocka_unit_test_teardown(test_body_does_not_decode, disarm),
+        cmocka_unit_test_teardown(test_no_answer_times_out, disarm),
+        cmocka_unit_test_teardown(test_fault_in_handshake_is_retried, disarm),
+        cmocka_unit_test_teardown(test_destroy_during_handshake, disarm),
+        cmocka_unit_test_teardown(test_carries_on_with_the_other_broker, disarm),
+        cmocka_unit_test_teardown(test_unreachable_broker, disarm),
+        cmocka_unit_test_teardown(test_unresolvable_host, disarm),
     };
     /* ITEST_FILTER=test_name (or a pattern with *) runs only that case. */
     if (getenv("ITEST_FILTER"))
