@@ -11,11 +11,15 @@
 #   KAFKA_VERSION           default 3.9.1 (4.1.1 is tested too)
 #   KAFKAC_CACHE            jar cache, default ~/.cache/libkafkac; the jars of
 #                           each version live in $KAFKAC_CACHE/kafka-<v>/lib
-#   KAFKAC_KAFKA_PORT_BASE  default 39092.  single: broker BASE, controller
+#   KAFKAC_KAFKA_PORT_BASE  default 31092.  single: broker BASE, controller
 #                           BASE+1; cluster node N: broker BASE+100*N,
 #                           controller that +1.  Each minor version adds its
 #                           own offset (3.9 +0, 4.0 +10, 4.1 +20, ...) so two
-#                           versions can run side by side.
+#                           versions can run side by side.  The default
+#                           range 31092-31413 lies below Linux's ephemeral
+#                           ports (32768-60999): a port in that range can be
+#                           taken by any outgoing connection, and a restarted
+#                           node then fails to bind.
 #   KAFKAC_KAFKA_START_TIMEOUT  seconds to wait for readiness, default 120
 #
 # Runtime state (properties, data, logs, pid files) is kept under
@@ -28,7 +32,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VERSION=${KAFKA_VERSION:-3.9.1}
 CACHE=${KAFKAC_CACHE:-${HOME:-/tmp}/.cache/libkafkac}
-PORT_BASE=${KAFKAC_KAFKA_PORT_BASE:-39092}
+PORT_BASE=${KAFKAC_KAFKA_PORT_BASE:-31092}
 START_TIMEOUT=${KAFKAC_KAFKA_START_TIMEOUT:-120}
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
@@ -269,7 +273,9 @@ wait_ready() {  # mode nodes...
         pending=""
         for n in "$@"; do
             d=$(node_dir "$mode" "$n")
-            if ! node_pid "$mode" "$n" >/dev/null; then
+            # Liveness by PID only: for a moment after the launch the PID is
+            # still the forked shell, whose command line is not yet java's.
+            if ! kill -0 "$(cat "$d/pid" 2>/dev/null || echo 0)" 2>/dev/null; then
                 say "node $n (Kafka $VERSION $mode) died during start-up"
                 print_failure "$mode" "$n"
                 return 1
@@ -333,8 +339,21 @@ brokers_of() {  # mode
     echo "$list"
 }
 
+warn_ephemeral() {  # mode
+    local lo hi n p
+    read -r lo hi < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || return 0
+    for n in $(nodes_of "$1"); do
+        p=$(broker_port "$1" "$n")
+        if [ "$p" -ge "$lo" ] && [ "$((p + 1))" -le "$hi" ]; then
+            say "warning: port $p is in the ephemeral range $lo-$hi; a restart may fail to bind"
+            return 0
+        fi
+    done
+}
+
 cmd_start() {
     local mode=$1 n lib id t0=$SECONDS
+    warn_ephemeral "$mode"
     if all_running "$mode"; then
         say "Kafka $VERSION $mode already running: $(brokers_of "$mode")"
         return 0
@@ -428,8 +447,19 @@ case "$cmd" in
         if node_pid cluster "$1" >/dev/null; then die "cluster node $1 is already running"; fi
         [ -f "$(node_dir cluster "$1")/server.properties" ] || die "cluster was never started"
         t0=$SECONDS
-        launch_node cluster "$1" "$(jars_dir "$VERSION")"
-        wait_ready cluster "$1" || exit 1
+        # A port of the killed node can stay busy for a moment (sockets
+        # the kernel is still closing); retry rather than fail on that.
+        for attempt in 1 2 3 4 5 6; do
+            launch_node cluster "$1" "$(jars_dir "$VERSION")"
+            wait_ready cluster "$1" && break
+            stop_nodes cluster "$1"
+            if [ $attempt -lt 6 ] && grep -q 'Address already in use' "$(node_dir cluster "$1")/server.log"; then
+                say "node $1: port still in use, retrying in 5 s"
+                sleep 5
+                continue
+            fi
+            exit 1
+        done
         say "cluster node $1 back in $((SECONDS - t0)) s" ;;
     *) usage ;;
 esac

@@ -154,9 +154,9 @@ mkdir -p "$LOGS"
 # or another clone) would otherwise restart the brokers under the first.
 LOCKDIR=${KAFKAC_CACHE:-${HOME:-/tmp}/.cache/libkafkac}
 mkdir -p "$LOCKDIR"
-exec 8>"$LOCKDIR/check-ports-${KAFKAC_KAFKA_PORT_BASE:-39092}.lock"
+exec 8>"$LOCKDIR/check-ports-${KAFKAC_KAFKA_PORT_BASE:-31092}.lock"
 if ! flock -n 8; then
-    note "another make check holds $LOCKDIR/check-ports-${KAFKAC_KAFKA_PORT_BASE:-39092}.lock; waiting"
+    note "another make check holds $LOCKDIR/check-ports-${KAFKAC_KAFKA_PORT_BASE:-31092}.lock; waiting"
     flock 8
 fi
 

@@ -18,13 +18,13 @@ static const char *env_or(const char *name, const char *fallback)
 
 const char *kc_test_brokers(void)
 {
-    return env_or("KAFKAC_TEST_BROKERS", "127.0.0.1:39092");
+    return env_or("KAFKAC_TEST_BROKERS", "127.0.0.1:31092");
 }
 
 const char *kc_test_cluster_brokers(void)
 {
     return env_or("KAFKAC_TEST_CLUSTER_BROKERS",
-                  "127.0.0.1:39192,127.0.0.1:39292,127.0.0.1:39392");
+                  "127.0.0.1:31192,127.0.0.1:31292,127.0.0.1:31392");
 }
 
 char *kc_test_topic(char *buf, size_t size, const char *prefix)

@@ -9,12 +9,12 @@
 #include <stddef.h>
 
 /* Bootstrap list of the single-node broker: $KAFKAC_TEST_BROKERS, else
- * "127.0.0.1:39092" (scripts/kafka.sh's default for Kafka 3.9.x).  The
+ * "127.0.0.1:31092" (scripts/kafka.sh's default for Kafka 3.9.x).  The
  * string is static or the environment's; do not free it. */
 const char *kc_test_brokers(void);
 
 /* Same for the 3-node cluster: $KAFKAC_TEST_CLUSTER_BROKERS, else
- * "127.0.0.1:39192,127.0.0.1:39292,127.0.0.1:39392". */
+ * "127.0.0.1:31192,127.0.0.1:31292,127.0.0.1:31392". */
 const char *kc_test_cluster_brokers(void);
 
 /* Writes "<prefix>-<pid>-<microseconds>-<counter>" into buf and returns buf,

@@ -16,11 +16,11 @@ static void brokers_follow_environment(void **state)
     setenv("KAFKAC_TEST_BROKERS", "10.1.2.3:9092", 1);
     assert_string_equal(kc_test_brokers(), "10.1.2.3:9092");
     unsetenv("KAFKAC_TEST_BROKERS");
-    assert_string_equal(kc_test_brokers(), "127.0.0.1:39092");
+    assert_string_equal(kc_test_brokers(), "127.0.0.1:31092");
     /* An empty value means "not set", not "no brokers". */
     setenv("KAFKAC_TEST_CLUSTER_BROKERS", "", 1);
     assert_string_equal(kc_test_cluster_brokers(),
-                        "127.0.0.1:39192,127.0.0.1:39292,127.0.0.1:39392");
+                        "127.0.0.1:31192,127.0.0.1:31292,127.0.0.1:31392");
     setenv("KAFKAC_TEST_CLUSTER_BROKERS", "h1:1,h2:2", 1);
     assert_string_equal(kc_test_cluster_brokers(), "h1:1,h2:2");
     unsetenv("KAFKAC_TEST_CLUSTER_BROKERS");
