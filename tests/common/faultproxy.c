@@ -237,6 +237,17 @@ static int deliver(kc_fproxy_t *p, link_t *l, const pending_t *e, uint8_t *frame
     case KC_FAULT_SILENCE:
         l->silent = 1;
         return 0;
+    case KC_FAULT_DUPLICATE: {
+        /* One write, so that both copies reach the client in one read. */
+        uint8_t *two = malloc(2 * (4 + (size_t)size));
+        if (!two)
+            return -1;
+        memcpy(two, frame, 4 + (size_t)size);
+        memcpy(two + 4 + size, frame, 4 + (size_t)size);
+        int rc = send_all(l->cfd, two, 2 * (4 + (size_t)size));
+        free(two);
+        return rc;
+    }
     }
     return send_all(l->cfd, frame, 4 + (size_t)size);
 }

@@ -21,7 +21,8 @@ typedef enum kc_fault {
     KC_FAULT_HALF_THEN_CLOSE, /* the prefix and half the frame, then both sockets close */
     KC_FAULT_WRONG_CORR_ID,   /* the frame intact but its correlation id + 1000 */
     KC_FAULT_TRUNCATED_BODY,  /* a well-framed response holding only half its body */
-    KC_FAULT_SILENCE          /* this response and every later one on the link are dropped */
+    KC_FAULT_SILENCE,         /* this response and every later one on the link are dropped */
+    KC_FAULT_DUPLICATE        /* the frame twice, in one write: the copy answers nothing */
 } kc_fault_t;
 
 /* Which requests a fault may hit, by their place on their connection. */

@@ -216,6 +216,26 @@ static void test_wrong_correlation_id(void **state)
     kafkac_client_destroy(cl);
 }
 
+/* A response nobody asked for (the same frame twice): the call it
+ * answers succeeds, the connection it came on is dropped, and the next
+ * call goes to the broker that metadata names (node 1 here, not the
+ * bootstrap entry -1 behind the proxy). */
+static void test_unsolicited_response(void **state)
+{
+    (void)state;
+    kafkac_client_t *cl = warm_client(NULL);
+    int fired = kc_fproxy_fired(proxy);
+    kc_fproxy_arm(proxy, KC_FAULT_DUPLICATE, API_VERSIONS, KC_FAULT_NOT_FIRST);
+    assert_int_equal(probe_ok(cl, "answered twice"), -1);
+    assert_int_equal(kc_fproxy_fired(proxy), fired + 1);
+    int32_t id = probe_ok(cl, "after the extra answer");
+    if (id < 0)
+        fail_msg("after an unsolicited response the next probe was answered by bootstrap entry %d: "
+                 "the connection that sent it should have been dropped", id);
+    metadata_ok(cl, "after the extra answer");
+    kafkac_client_destroy(cl);
+}
+
 /* (e) Framing intact, but the body inside is cut in half. */
 static void test_body_does_not_decode(void **state)
 {
@@ -342,6 +362,7 @@ int main(void)
         cmocka_unit_test_teardown(test_negative_size, disarm),
         cmocka_unit_test_teardown(test_half_frame_then_close, disarm),
         cmocka_unit_test_teardown(test_wrong_correlation_id, disarm),
+        cmocka_unit_test_teardown(test_unsolicited_response, disarm),
         cmocka_unit_test_teardown(test_body_does_not_decode, disarm),
         cmocka_unit_test_teardown(test_no_answer_times_out, disarm),
         cmocka_unit_test_teardown(test_fault_in_handshake_is_retried, disarm),
