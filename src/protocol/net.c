@@ -41,6 +41,7 @@ void kc_net_opts_defaults(kc_net_opts_t *o)
     o->client_id = "libkafkac";
     o->request_timeout_ms = 30000;
     o->connect_timeout_ms = 10000;
+    o->handshake_timeout_ms = 10000;
     o->reconnect_backoff_ms = 50;
     o->reconnect_backoff_max_ms = 1000;
     o->metadata_max_age_ms = 300000;
@@ -199,7 +200,7 @@ static void conn_start(kc_net_t *net, kc_conn_t *c, int64_t now)
 static void conn_connected(kc_net_t *net, kc_conn_t *c)
 {
     c->state = KC_CONN_HANDSHAKE;
-    c->state_deadline = kc_now_ms() + net->o.request_timeout_ms;
+    c->state_deadline = kc_now_ms() + net->o.handshake_timeout_ms;
     if (c->handshake_version < 0 || !c->ever_connected)
         c->handshake_version = kc_api_get(KC_API_VERSIONS_KEY)->max_ver;
     kc_handshake_send(net, c);
@@ -587,7 +588,7 @@ static int64_t check_timeouts(kc_net_t *net, int64_t now)
                 char why[200];
                 snprintf(why, sizeof why, "%s to %s:%d timed out after %d ms",
                          c->state == KC_CONN_CONNECTING ? "connecting" : "ApiVersions handshake", c->host, c->port,
-                         c->state == KC_CONN_CONNECTING ? net->o.connect_timeout_ms : net->o.request_timeout_ms);
+                         c->state == KC_CONN_CONNECTING ? net->o.connect_timeout_ms : net->o.handshake_timeout_ms);
                 kc_net_conn_failed(net, c, KAFKAC_ERR_TIMED_OUT, why);
             } else if (c->state_deadline < next) {
                 next = c->state_deadline;
@@ -720,6 +721,7 @@ void kc_net_opts_from_settings(kc_net_opts_t *o, const kc_settings_t *s)
     o->client_id = s->client_id;
     o->request_timeout_ms = (int)s->request_timeout_ms;
     o->connect_timeout_ms = (int)s->socket_connection_setup_timeout_ms;
+    o->handshake_timeout_ms = (int)s->api_version_request_timeout_ms;
     o->reconnect_backoff_ms = (int)s->reconnect_backoff_ms;
     o->reconnect_backoff_max_ms = (int)s->reconnect_backoff_max_ms;
     o->metadata_max_age_ms = (int)s->metadata_max_age_ms;

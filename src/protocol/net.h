@@ -32,6 +32,7 @@ typedef struct kc_net_opts {
     const char *client_id;              /* sent in every request header */
     int request_timeout_ms;             /* default deadline of a request */
     int connect_timeout_ms;             /* socket.connection.setup.timeout.ms */
+    int handshake_timeout_ms;           /* api.version.request.timeout.ms */
     int reconnect_backoff_ms;           /* first retry delay after a failure */
     int reconnect_backoff_max_ms;       /* cap of the exponential backoff */
     int metadata_max_age_ms;            /* refresh period */

@@ -34,7 +34,7 @@ void kc_handshake_send(kc_net_t *net, kc_conn_t *c)
     }
     call->req.api_key = KC_API_VERSIONS_KEY;
     call->req.msg = &req;    /* encoded right below; not kept */
-    call->req.timeout_ms = net->o.request_timeout_ms;
+    call->req.timeout_ms = net->o.handshake_timeout_ms;
     call->deadline = c->state_deadline;
     call->node_id = c->node_id;
     call->version = c->handshake_version;
