@@ -352,7 +352,7 @@ int main(int argc, char **argv)
                     r.direct_d, r.direct_d / r.wrap_d);
         }
     }
-    printf("  (ratio = direct / kafkac time-per-byte: 1.05 means the wrapper costs 5%%)\n");
+    printf("  (ratio = kafkac time / direct time: 1.05 means the wrapper costs 5%%)\n");
     free(recs);
     if (csv)
         fclose(csv);
