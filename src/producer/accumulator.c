@@ -1,0 +1,365 @@
+/* The record accumulator (kafka-python's record_accumulator.py): one
+ * open batch per partition that records are appended to, under that
+ * partition's lock, straight into the batch writer's buffer; full
+ * batches move to the partition's queue for the sender.  Batches come
+ * from a pool, so once the pool and the writers' buffers have grown,
+ * appending allocates nothing.
+ *
+ * buffer.memory is a byte budget for records that are queued or in
+ * flight: send reserves a record's cost before appending and the sender
+ * returns it when the record completes; when it is used up send waits up
+ * to max.block.ms and then fails with KAFKAC_ERR_QUEUE_FULL. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include "common/mem.h"
+#include "producer/producer_int.h"
+
+/* ---- topics ------------------------------------------------------- */
+
+kc_ptopic_t *kc_acc_topic(kc_producer_t *p, const char *name)
+{
+    /* Load the count first: the array it was published with is at least
+     * that long (arrays only grow, and old ones stay allocated). */
+    int n = atomic_load_explicit(&p->ntopics, memory_order_acquire);
+    kc_ptopic_t **arr = atomic_load_explicit(&p->topics, memory_order_acquire);
+    for (int i = 0; i < n; i++)
+        if (strcmp(arr[i]->name, name) == 0)
+            return arr[i];
+    return NULL;
+}
+
+static void topic_free(kc_ptopic_t *t)
+{
+    if (!t)
+        return;
+    if (t->parts)
+        for (int32_t i = 0; i < t->partition_count; i++)
+            pthread_mutex_destroy(&t->parts[i].mu);
+    kc_free(t->parts);
+    kc_free(t->name);
+    kc_free(t);
+}
+
+kafkac_err_t kc_acc_topic_add(kc_producer_t *p, const kc_topic_info_t *ti, kc_ptopic_t **out)
+{
+    pthread_mutex_lock(&p->topics_mu);
+    kc_ptopic_t *t = kc_acc_topic(p, ti->name);
+    if (t) {
+        pthread_mutex_unlock(&p->topics_mu);
+        *out = t;
+        return KAFKAC_OK;
+    }
+    t = kc_calloc(1, sizeof(*t));
+    if (!t || !(t->name = kc_strdup(ti->name)) ||
+        !(t->parts = kc_calloc((size_t)ti->partition_count, sizeof(kc_ppart_t))))
+        goto oom;
+    t->id = ti->id;
+    t->partition_count = ti->partition_count;
+    atomic_init(&t->sticky, -1);
+    atomic_init(&t->rr, 0);
+    for (int32_t i = 0; i < t->partition_count; i++) {
+        kc_ppart_t *pp = &t->parts[i];
+        pthread_mutex_init(&pp->mu, NULL);
+        pp->topic = t;
+        pp->id = i;
+    }
+    int n = atomic_load(&p->ntopics);
+    kc_ptopic_t **arr = atomic_load(&p->topics);
+    if (n == p->topics_cap) {
+        int cap = p->topics_cap ? p->topics_cap * 2 : 8;
+        kc_ptopic_t **na = kc_calloc((size_t)cap, sizeof(*na));
+        kc_ptopic_t ***olds = kc_realloc(p->old_arrays, (size_t)(p->nold + 1) * sizeof(*olds));
+        if (!na || !olds) {
+            kc_free(na);
+            if (olds)
+                p->old_arrays = olds;
+            goto oom;
+        }
+        p->old_arrays = olds;
+        if (arr)
+            memcpy(na, arr, (size_t)n * sizeof(*na));
+        /* Readers may still be walking the old array: keep it until destroy. */
+        if (arr)
+            p->old_arrays[p->nold++] = arr;
+        arr = na;
+        p->topics_cap = cap;
+        atomic_store_explicit(&p->topics, arr, memory_order_release);
+    }
+    arr[n] = t;
+    atomic_store_explicit(&p->ntopics, n + 1, memory_order_release);
+    pthread_mutex_unlock(&p->topics_mu);
+    *out = t;
+    return KAFKAC_OK;
+oom:
+    pthread_mutex_unlock(&p->topics_mu);
+    topic_free(t);
+    return KAFKAC_ERR_NO_MEMORY;
+}
+
+/* ---- batches ------------------------------------------------------ */
+
+kc_pbatch_t *kc_batch_get(kc_producer_t *p)
+{
+    pthread_mutex_lock(&p->pool_mu);
+    kc_pbatch_t *b = p->pool;
+    if (b)
+        p->pool = b->next;
+    pthread_mutex_unlock(&p->pool_mu);
+    if (!b) {
+        b = kc_calloc(1, sizeof(*b));
+        if (!b)
+            return NULL;
+        size_t cap = (size_t)p->s.batch_size + KC_RB_HEADER_SIZE + 64;
+        if (cap > 1024 * 1024)
+            cap = 1024 * 1024;
+        if (kc_rb_writer_new(&b->w, cap) != KAFKAC_OK) {
+            kc_free(b);
+            return NULL;
+        }
+    }
+    kc_rb_writer_opts_t o;
+    kc_rb_writer_opts_init(&o);
+    o.codec = (kc_codec_t)p->s.compression_type;
+    o.compression_level = (int)p->s.compression_level;
+    if (kc_rb_writer_reset(b->w, &o) != KAFKAC_OK) {
+        kc_batch_put(p, b);
+        return NULL;
+    }
+    b->next = NULL;
+    b->part = NULL;
+    b->count = 0;
+    b->reserved = 0;
+    b->attempts = 0;
+    b->base_seq = -1;
+    b->closed = 0;
+    b->data = NULL;
+    b->len = 0;
+    b->retry_at_ms = 0;
+    b->last_err = 0;
+    b->err = 0;
+    b->base_offset = -1;
+    b->log_append_time = -1;
+    return b;
+}
+
+void kc_batch_put(kc_producer_t *p, kc_pbatch_t *b)
+{
+    pthread_mutex_lock(&p->pool_mu);
+    b->next = p->pool;
+    p->pool = b;
+    pthread_mutex_unlock(&p->pool_mu);
+}
+
+static void batch_free(kc_pbatch_t *b)
+{
+    kc_rb_writer_destroy(b->w);
+    kc_free(b->recs);
+    kc_free(b);
+}
+
+/* ---- buffer.memory ------------------------------------------------ */
+
+int64_t kc_acc_record_cost(int32_t key_len, int32_t value_len, const kafkac_header_t *h, size_t hn)
+{
+    /* The record's bytes plus its varint framing and bookkeeping: close
+     * enough to what it occupies, and cheap to compute. */
+    int64_t c = 32 + (int64_t)sizeof(kc_prec_t) + (key_len > 0 ? key_len : 0) + (value_len > 0 ? value_len : 0);
+    for (size_t i = 0; i < hn; i++)
+        c += 10 + (int64_t)strlen(h[i].key) + (h[i].value_len > 0 ? h[i].value_len : 0);
+    return c;
+}
+
+kafkac_err_t kc_acc_reserve(kc_producer_t *p, int64_t bytes, int64_t deadline_ms)
+{
+    const int64_t cap = p->s.buffer_memory;
+    for (;;) {
+        long long cur = atomic_load(&p->queued_bytes);
+        /* An empty buffer always takes one record (send already refused
+         * records larger than buffer.memory). */
+        while (cur == 0 || cur + bytes <= cap) {
+            if (atomic_compare_exchange_weak(&p->queued_bytes, &cur, cur + bytes))
+                return KAFKAC_OK;
+        }
+        if (atomic_load(&p->closing))
+            return KAFKAC_ERR_DESTROYED;
+        int64_t now = kc_now_ms();
+        if (now >= deadline_ms)
+            return KAFKAC_ERR_QUEUE_FULL;
+        pthread_mutex_lock(&p->mem_mu);
+        atomic_fetch_add(&p->mem_waiters, 1);
+        cur = atomic_load(&p->queued_bytes);
+        if (cur != 0 && cur + bytes > cap && !atomic_load(&p->closing)) {
+            /* Wake at least every 100 ms: the deadline is on the
+             * monotonic clock, the condition variable's on the real one. */
+            int64_t wait = deadline_ms - now;
+            if (wait > 100)
+                wait = 100;
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += wait / 1000;
+            ts.tv_nsec += (wait % 1000) * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&p->mem_cv, &p->mem_mu, &ts);
+        }
+        atomic_fetch_sub(&p->mem_waiters, 1);
+        pthread_mutex_unlock(&p->mem_mu);
+    }
+}
+
+void kc_acc_release(kc_producer_t *p, int64_t bytes)
+{
+    if (bytes == 0)
+        return;
+    atomic_fetch_sub(&p->queued_bytes, bytes);
+    if (atomic_load(&p->mem_waiters) > 0) {
+        pthread_mutex_lock(&p->mem_mu);
+        pthread_cond_broadcast(&p->mem_cv);
+        pthread_mutex_unlock(&p->mem_mu);
+    }
+}
+
+/* ---- append ------------------------------------------------------- */
+
+static void queue_push(kc_ppart_t *pp, kc_pbatch_t *b)
+{
+    b->next = NULL;
+    if (pp->qtail)
+        pp->qtail->next = b;
+    else
+        pp->qhead = b;
+    pp->qtail = b;
+}
+
+/* The header array the batch writer wants, converted from the public
+ * one; on the stack for the usual handful. */
+#define HDR_STACK 16
+
+kafkac_err_t kc_acc_append(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, int sticky, int64_t ts,
+                           const void *key, int32_t key_len, const void *value, int32_t value_len,
+                           const kafkac_header_t *headers, size_t header_count, void *opaque,
+                           kafkac_future_t *fut, int64_t reserve)
+{
+    kc_rb_header_t hstack[HDR_STACK];
+    kc_rb_header_t *hdrs = hstack;
+    if (header_count > HDR_STACK) {
+        hdrs = kc_calloc(header_count, sizeof(*hdrs));
+        if (!hdrs)
+            return KAFKAC_ERR_NO_MEMORY;
+    }
+    for (size_t i = 0; i < header_count; i++) {
+        hdrs[i].key = headers[i].key;
+        hdrs[i].key_len = (int32_t)strlen(headers[i].key);
+        hdrs[i].value = headers[i].value;
+        hdrs[i].value_len = headers[i].value_len;
+    }
+
+    int wake = 0, switched = 0;
+    kafkac_err_t err = KAFKAC_OK;
+    if (sticky) {
+        partition = atomic_load_explicit(&t->sticky, memory_order_relaxed);
+        if (partition < 0) {
+            kc_cluster_t *c = kc_net_cluster(p->net);
+            int32_t np = kc_partition_random(t, c, -1);
+            kc_cluster_unref(c);
+            int expect = -1;
+            if (!atomic_compare_exchange_strong(&t->sticky, &expect, np))
+                np = expect;
+            partition = np;
+        }
+    }
+    kc_ppart_t *pp;
+    kc_pbatch_t *b;
+again:
+    pp = &t->parts[partition];
+    pthread_mutex_lock(&pp->mu);
+    b = pp->open;
+    if (b && b->count > 0 &&
+        kc_rb_writer_size(b->w) + kc_rb_writer_record_size(b->w, ts, key_len, value_len, hdrs, header_count) >
+            (size_t)p->s.batch_size) {
+        /* Full: hand it to the sender and start another. */
+        queue_push(pp, b);
+        pp->open = b = NULL;
+        wake = 1;
+    }
+    if (!b) {
+        if (sticky && !switched && t->partition_count > 1) {
+            /* KIP-480: the sticky partition's batch is done, so records
+             * move on to another partition and start a batch there. */
+            pthread_mutex_unlock(&pp->mu);
+            switched = 1;
+            kc_cluster_t *c = kc_net_cluster(p->net);
+            int32_t np = kc_partition_random(t, c, partition);
+            kc_cluster_unref(c);
+            int expect = partition;
+            if (!atomic_compare_exchange_strong(&t->sticky, &expect, np))
+                np = expect;   /* another thread switched first: follow it */
+            partition = np;
+            goto again;
+        }
+        b = kc_batch_get(p);
+        if (!b) {
+            err = KAFKAC_ERR_NO_MEMORY;
+            goto out;
+        }
+        b->part = pp;
+        b->created_ms = kc_now_ms();
+        b->deadline_ms = b->created_ms + p->s.delivery_timeout_ms;
+        pp->open = b;
+        wake = 1;   /* the sender must learn the linger deadline */
+    }
+    if (b->count == b->recs_cap) {
+        int32_t cap = b->recs_cap ? b->recs_cap * 2 : 64;
+        kc_prec_t *nr = kc_realloc(b->recs, (size_t)cap * sizeof(*nr));
+        if (!nr) {
+            err = KAFKAC_ERR_NO_MEMORY;
+            goto out;
+        }
+        b->recs = nr;
+        b->recs_cap = cap;
+    }
+    err = kc_rb_writer_append(b->w, ts, key, key_len, value, value_len, hdrs, header_count);
+    if (err)
+        goto out;
+    kc_prec_t *r = &b->recs[b->count++];
+    r->opaque = opaque;
+    r->fut = fut;
+    r->timestamp = ts;
+    b->reserved += reserve;
+    if (kc_rb_writer_size(b->w) >= (size_t)p->s.batch_size) {
+        queue_push(pp, b);
+        pp->open = NULL;
+        wake = 1;
+    }
+out:
+    if (err && b && b->count == 0 && pp->open == b) {
+        pp->open = NULL;
+        kc_batch_put(p, b);
+    }
+    pthread_mutex_unlock(&pp->mu);
+    if (hdrs != hstack)
+        kc_free(hdrs);
+    if (wake)
+        kc_net_wakeup(p->net);
+    return err;
+}
+
+void kc_acc_free(kc_producer_t *p)
+{
+    int n = atomic_load(&p->ntopics);
+    kc_ptopic_t **arr = atomic_load(&p->topics);
+    for (int i = 0; i < n; i++)
+        topic_free(arr[i]);
+    kc_free(arr);
+    for (int i = 0; i < p->nold; i++)
+        kc_free(p->old_arrays[i]);
+    kc_free(p->old_arrays);
+    while (p->pool) {
+        kc_pbatch_t *b = p->pool;
+        p->pool = b->next;
+        batch_free(b);
+    }
+}

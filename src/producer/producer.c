@@ -1,0 +1,402 @@
+/* The public producer (include/kafkac/producer.h): creation from a
+ * configuration, send (topic metadata, partition choice, buffer.memory,
+ * append), poll/flush/close, metrics.  The work behind it is in
+ * accumulator.c and sender.c. */
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "common/mem.h"
+#include "producer/producer_int.h"
+
+struct kafkac_producer {
+    kc_producer_t p;
+    atomic_int active_sends;   /* sends between their closing check and their append */
+    int closed;
+    pthread_mutex_t close_mu;
+};
+
+static void set_err(char *errstr, size_t n, const char *msg)
+{
+    if (errstr && n)
+        snprintf(errstr, n, "%s", msg);
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void deadline_ts(struct timespec *ts, int64_t wait_ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += wait_ms / 1000;
+    ts->tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static void producer_free(kafkac_producer_t *kp)
+{
+    kc_producer_t *p = &kp->p;
+    kc_net_destroy(p->net);
+    kc_acc_free(p);
+    kc_sender_scratch_free(p->sender_scratch);
+    pthread_mutex_destroy(&p->topics_mu);
+    pthread_mutex_destroy(&p->pool_mu);
+    pthread_mutex_destroy(&p->mem_mu);
+    pthread_cond_destroy(&p->mem_cv);
+    pthread_mutex_destroy(&p->dq_mu);
+    pthread_cond_destroy(&p->dq_cv);
+    pthread_mutex_destroy(&kp->close_mu);
+    kc_settings_free(&p->s);
+    kc_free(kp);
+}
+
+kafkac_producer_t *kafkac_producer_new(const kafkac_conf_t *conf, char *errstr, size_t errstr_size)
+{
+    char tmp[512];
+    if (!conf) {
+        set_err(errstr, errstr_size, "conf is NULL");
+        return NULL;
+    }
+    kafkac_producer_t *kp = kc_calloc(1, sizeof(*kp));
+    if (!kp) {
+        set_err(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    kc_producer_t *p = &kp->p;
+    if (kc_settings_load(&p->s, conf, KC_SCOPE_PRODUCER, tmp, sizeof tmp) != KAFKAC_OK) {
+        set_err(errstr, errstr_size, tmp);
+        kc_free(kp);
+        return NULL;
+    }
+    if (p->s.transactional_id) {
+        set_err(errstr, errstr_size, "'transactional.id' is set, but transactions are not implemented yet");
+        kc_settings_free(&p->s);
+        kc_free(kp);
+        return NULL;
+    }
+    pthread_mutex_init(&p->topics_mu, NULL);
+    pthread_mutex_init(&p->pool_mu, NULL);
+    pthread_mutex_init(&p->mem_mu, NULL);
+    pthread_cond_init(&p->mem_cv, NULL);
+    pthread_mutex_init(&p->dq_mu, NULL);
+    pthread_cond_init(&p->dq_cv, NULL);
+    pthread_mutex_init(&kp->close_mu, NULL);
+    p->pid = -1;
+    p->epoch = -1;
+    p->pid_state = KC_PID_NONE;
+    p->sender_scratch = kc_sender_scratch_new();
+    if (!p->sender_scratch) {
+        set_err(errstr, errstr_size, "out of memory");
+        producer_free(kp);
+        return NULL;
+    }
+    kc_net_opts_t o;
+    kc_net_opts_from_settings(&o, &p->s);
+    p->net = kc_net_new(&o, tmp, sizeof tmp);
+    if (!p->net) {
+        set_err(errstr, errstr_size, tmp);
+        producer_free(kp);
+        return NULL;
+    }
+    if (kc_net_add_service(p->net, kc_sender_serve, p) != 0) {
+        set_err(errstr, errstr_size, "out of memory");
+        producer_free(kp);
+        return NULL;
+    }
+    return kp;
+}
+
+void kafkac_producer_set_delivery_cb(kafkac_producer_t *kp, kafkac_delivery_cb cb, void *opaque)
+{
+    if (!kp)
+        return;
+    pthread_mutex_lock(&kp->p.dq_mu);
+    kp->p.dr_cb = cb;
+    kp->p.dr_opaque = opaque;
+    pthread_mutex_unlock(&kp->p.dq_mu);
+}
+
+void kafkac_producer_set_partitioner(kafkac_producer_t *kp, kafkac_partitioner_cb cb, void *opaque)
+{
+    if (!kp)
+        return;
+    kp->p.part_opaque = opaque;
+    kp->p.part_cb = cb;
+}
+
+/* The topic's entry, waiting (up to deadline) for its metadata. */
+static kafkac_err_t topic_wait(kc_producer_t *p, const char *topic, int64_t deadline, kc_ptopic_t **out)
+{
+    const char *one[1] = { topic };
+    int err = kc_net_want_topics(p->net, one, 1, 0);
+    if (err)
+        return (kafkac_err_t)err;
+    int asked = 0;
+    for (;;) {
+        kc_cluster_t *c = kc_net_cluster(p->net);
+        const kc_topic_info_t *ti = kc_cluster_topic(c, topic);
+        if (ti && ti->err == 0 && ti->partition_count > 0) {
+            err = kc_acc_topic_add(p, ti, out);
+            kc_cluster_unref(c);
+            return (kafkac_err_t)err;
+        }
+        if (ti && (ti->err == KAFKAC_ERR_TOPIC_AUTHORIZATION_FAILED || ti->err == KAFKAC_ERR_INVALID_TOPIC_EXCEPTION)) {
+            err = ti->err;
+            kc_cluster_unref(c);
+            return (kafkac_err_t)err;
+        }
+        int64_t ver = c->version;
+        kc_cluster_unref(c);
+        int64_t now = kc_now_ms();
+        if (now >= deadline)
+            return KAFKAC_ERR_UNKNOWN_TOPIC;
+        if (atomic_load(&p->closing))
+            return KAFKAC_ERR_DESTROYED;
+        if (asked)
+            kc_net_refresh_metadata(p->net, "waiting for a topic's metadata");
+        asked = 1;
+        int64_t wait = deadline - now;
+        if (wait > p->s.retry_backoff_ms + 100)
+            wait = p->s.retry_backoff_ms + 100;
+        c = kc_net_wait_cluster(p->net, ver, (int)wait);
+        kc_cluster_unref(c);
+    }
+}
+
+kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, int32_t partition, const void *key,
+                                  int32_t key_len, const void *value, int32_t value_len,
+                                  const kafkac_header_t *headers, size_t header_count, int64_t timestamp,
+                                  void *msg_opaque, kafkac_future_t **future)
+{
+    if (future)
+        *future = NULL;
+    if (!kp || !topic || !*topic || key_len < -1 || value_len < -1 || (key_len > 0 && !key) ||
+        (value_len > 0 && !value) || (header_count > 0 && !headers) || partition < KAFKAC_PARTITION_ANY)
+        return KAFKAC_ERR_INVALID_ARG;
+    for (size_t i = 0; i < header_count; i++)
+        if (!headers[i].key || headers[i].value_len < -1 || (headers[i].value_len > 0 && !headers[i].value))
+            return KAFKAC_ERR_INVALID_ARG;
+    kc_producer_t *p = &kp->p;
+    atomic_fetch_add(&kp->active_sends, 1);
+    kafkac_err_t err;
+    kafkac_future_t *fut = NULL;
+    int64_t cost = 0;
+    int reserved = 0;
+    if (atomic_load(&p->closing)) {
+        err = KAFKAC_ERR_DESTROYED;
+        goto out;
+    }
+    if (atomic_load(&p->fatal)) {
+        err = KAFKAC_ERR_FATAL;
+        goto out;
+    }
+    int64_t deadline = kc_now_ms() + p->s.max_block_ms;
+    kc_ptopic_t *t = kc_acc_topic(p, topic);
+    if (!t && (err = topic_wait(p, topic, deadline, &t)) != KAFKAC_OK)
+        goto out;
+    int sticky = 0;
+    if (partition == KAFKAC_PARTITION_ANY) {
+        partition = kc_partition_choose(p, t, key_len >= 0 ? key : NULL, key_len);
+        if (partition == KC_PART_STICKY) {
+            sticky = 1;
+            partition = 0;
+        }
+    }
+    if (partition < 0 || partition >= t->partition_count) {
+        err = KAFKAC_ERR_UNKNOWN_PARTITION;
+        goto out;
+    }
+    cost = kc_acc_record_cost(key_len, value_len, headers, header_count);
+    if (cost > p->s.max_request_size || (cost > p->s.buffer_memory && p->s.buffer_memory > 0)) {
+        err = KAFKAC_ERR_MSG_SIZE_TOO_LARGE;
+        goto out;
+    }
+    if ((err = kc_acc_reserve(p, cost, deadline)) != KAFKAC_OK)
+        goto out;
+    reserved = 1;
+    if (future && !(fut = kc_future_new(topic, msg_opaque))) {
+        err = KAFKAC_ERR_NO_MEMORY;
+        goto out;
+    }
+    atomic_fetch_add(&p->outstanding, 1);
+    err = kc_acc_append(p, t, partition, sticky, timestamp ? timestamp : wall_ms(), key, key_len, value,
+                        value_len, headers, header_count, msg_opaque, fut, cost);
+    if (err) {
+        atomic_fetch_sub(&p->outstanding, 1);
+        goto out;
+    }
+    if (future)
+        *future = fut;
+    atomic_fetch_sub(&kp->active_sends, 1);
+    return KAFKAC_OK;
+out:
+    if (reserved)
+        kc_acc_release(p, cost);
+    if (fut) {
+        kc_future_release(fut);
+        kc_future_release(fut);
+    }
+    atomic_fetch_sub(&kp->active_sends, 1);
+    return err;
+}
+
+/* Runs the callbacks of completed batches, waiting up to wait_ms for the
+ * first.  Returns the number of records reported. */
+static int run_callbacks(kc_producer_t *p, int wait_ms)
+{
+    pthread_mutex_lock(&p->dq_mu);
+    if (!p->dq_head && wait_ms != 0) {
+        if (wait_ms < 0) {
+            pthread_cond_wait(&p->dq_cv, &p->dq_mu);
+        } else {
+            struct timespec ts;
+            deadline_ts(&ts, wait_ms);
+            pthread_cond_timedwait(&p->dq_cv, &p->dq_mu, &ts);
+        }
+    }
+    kc_pbatch_t *list = p->dq_head;
+    p->dq_head = p->dq_tail = NULL;
+    kafkac_delivery_cb cb = p->dr_cb;
+    void *op = p->dr_opaque;
+    pthread_mutex_unlock(&p->dq_mu);
+    int n = 0;
+    while (list) {
+        kc_pbatch_t *b = list;
+        list = b->next;
+        kafkac_delivery_t d;
+        d.topic = b->part->topic->name;
+        d.partition = b->part->id;
+        d.err = b->err;
+        for (int32_t i = 0; i < b->count; i++) {
+            d.offset = (b->err == 0 && b->base_offset >= 0) ? b->base_offset + i : -1;
+            d.timestamp = b->log_append_time >= 0 ? b->log_append_time : b->recs[i].timestamp;
+            d.opaque = b->recs[i].opaque;
+            if (cb)
+                cb(op, &d);
+            n++;
+        }
+        kc_batch_put(p, b);
+    }
+    return n;
+}
+
+int kafkac_producer_poll(kafkac_producer_t *kp, int timeout_ms)
+{
+    if (!kp)
+        return 0;
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
+    for (;;) {
+        int64_t left = timeout_ms < 0 ? 1000 : deadline - kc_now_ms();
+        if (left < 0)
+            left = 0;
+        int n = run_callbacks(&kp->p, (int)(left > 1000 ? 1000 : left));
+        if (n > 0 || left == 0)
+            return n;
+    }
+}
+
+/* Waits until nothing is outstanding and every outcome was reported. */
+static kafkac_err_t wait_all(kc_producer_t *p, int timeout_ms)
+{
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
+    for (;;) {
+        run_callbacks(p, 0);
+        pthread_mutex_lock(&p->dq_mu);
+        int done = atomic_load(&p->outstanding) == 0 && !p->dq_head;
+        pthread_mutex_unlock(&p->dq_mu);
+        if (done)
+            return KAFKAC_OK;
+        int64_t left = deadline - kc_now_ms();
+        if (left <= 0)
+            return KAFKAC_ERR_TIMED_OUT;
+        run_callbacks(p, (int)(left > 100 ? 100 : left));
+    }
+}
+
+kafkac_err_t kafkac_producer_flush(kafkac_producer_t *kp, int timeout_ms)
+{
+    if (!kp)
+        return KAFKAC_ERR_INVALID_ARG;
+    kc_producer_t *p = &kp->p;
+    if (p->net_gone)
+        return run_callbacks(p, 0), KAFKAC_OK;
+    atomic_fetch_add(&p->flushing, 1);
+    kc_net_wakeup(p->net);
+    kafkac_err_t err = wait_all(p, timeout_ms);
+    atomic_fetch_sub(&p->flushing, 1);
+    return err;
+}
+
+kafkac_err_t kafkac_producer_close(kafkac_producer_t *kp, int timeout_ms)
+{
+    if (!kp)
+        return KAFKAC_ERR_INVALID_ARG;
+    kc_producer_t *p = &kp->p;
+    pthread_mutex_lock(&kp->close_mu);
+    if (kp->closed) {
+        pthread_mutex_unlock(&kp->close_mu);
+        return KAFKAC_OK;
+    }
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
+    atomic_store(&p->closing, 1);
+    pthread_mutex_lock(&p->mem_mu);
+    pthread_cond_broadcast(&p->mem_cv);
+    pthread_mutex_unlock(&p->mem_mu);
+    /* Sends that passed their closing check finish appending (or fail)
+     * first, so that nothing is added after the final sweep below. */
+    while (atomic_load(&kp->active_sends) > 0)
+        sched_yield();
+    kc_net_wakeup(p->net);
+    int64_t left = deadline - kc_now_ms();
+    kafkac_err_t err = wait_all(p, left < 0 ? 0 : (left > INT32_MAX ? -1 : (int)left));
+    /* Stopping the I/O thread fails whatever is still in flight, then
+     * what never left the queue fails here. */
+    kc_net_destroy(p->net);
+    p->net = NULL;
+    p->net_gone = 1;
+    kc_sender_fail_all(p, KAFKAC_ERR_PURGED);
+    run_callbacks(p, 0);
+    kp->closed = 1;
+    pthread_mutex_unlock(&kp->close_mu);
+    return err;
+}
+
+void kafkac_producer_destroy(kafkac_producer_t *kp)
+{
+    if (!kp)
+        return;
+    kafkac_producer_close(kp, 0);
+    producer_free(kp);
+}
+
+kafkac_err_t kafkac_producer_metrics(kafkac_producer_t *kp, kafkac_producer_metrics_t *out, size_t m_size)
+{
+    if (!kp || !out)
+        return KAFKAC_ERR_INVALID_ARG;
+    kc_producer_t *p = &kp->p;
+    kafkac_producer_metrics_t m;
+    memset(&m, 0, sizeof m);
+    m.records_sent = atomic_load(&p->m_records);
+    m.bytes_sent = atomic_load(&p->m_bytes);
+    m.batches_sent = atomic_load(&p->m_batches);
+    m.batch_size_avg = m.batches_sent ? (double)m.bytes_sent / (double)m.batches_sent : 0.0;
+    m.records_per_batch_avg = m.batches_sent ? (double)m.records_sent / (double)m.batches_sent : 0.0;
+    m.requests_sent = atomic_load(&p->m_requests);
+    m.request_latency_avg_ms = m.requests_sent ? (double)atomic_load(&p->m_lat_sum) / (double)m.requests_sent : 0.0;
+    m.request_latency_max_ms = atomic_load(&p->m_lat_max);
+    m.retries = atomic_load(&p->m_retries);
+    m.record_errors = atomic_load(&p->m_rec_errors);
+    m.queued_records = atomic_load(&p->outstanding);
+    m.queued_bytes = atomic_load(&p->queued_bytes);
+    m.in_flight_requests = atomic_load(&p->m_inflight);
+    m.epoch_bumps = atomic_load(&p->m_bumps);
+    memcpy(out, &m, m_size < sizeof m ? m_size : sizeof m);
+    return KAFKAC_OK;
+}

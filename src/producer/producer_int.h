@@ -1,0 +1,218 @@
+/* The producer's insides, shared by its files:
+ *   partitioner.c  murmur2 (Java's) and the partition choice
+ *   accumulator.c  topics, partitions, batches, buffer.memory, append
+ *   sender.c       the service on the network client's I/O thread:
+ *                  producer id, draining, Produce requests, retries
+ *   producer.c     the public API (send, futures, poll, flush, close)
+ *
+ * Threads and locks:
+ *   - Application threads append (accumulator.c) under one partition's
+ *     `mu`.  They touch only `open` and the queue of that partition.
+ *   - The I/O thread (sender.c and its response callbacks) owns every
+ *     field marked "I/O thread"; it takes a partition's `mu` only to move
+ *     batches between `open` and the queue.
+ *   - A batch in the queue or in flight is never appended to again, so
+ *     the I/O thread closes (compresses) it without any lock.
+ *   - Counters read by other threads are atomics.
+ *
+ * For the transaction manager (built later on this sender): `txn_hooks`
+ * lets it run before a partition's batch is drained (AddPartitionsToTxn)
+ * and decide when the sender may send at all. */
+#ifndef KC_PRODUCER_INT_H
+#define KC_PRODUCER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include "common/config.h"
+#include "kafkac/producer.h"
+#include "protocol/net.h"
+#include "protocol/record_batch.h"
+
+struct kafkac_delivery {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp;
+    void *opaque;
+    int err;
+};
+
+struct kafkac_future {
+    kafkac_delivery_t d;
+    atomic_int done;
+    atomic_int refs;          /* the caller's and the producer's */
+    char topic[];             /* d.topic points here: a future may outlive its producer */
+};
+
+/* Completes a future (I/O thread or closing thread) and drops the
+ * producer's reference.  future.c. */
+void kc_future_complete(kafkac_future_t *f, int err, int32_t partition, int64_t offset, int64_t timestamp);
+kafkac_future_t *kc_future_new(const char *topic, void *opaque);
+void kc_future_release(kafkac_future_t *f);
+
+/* One record's bookkeeping inside a batch (the record itself is in the
+ * batch writer's buffer). */
+typedef struct kc_prec {
+    void *opaque;
+    kafkac_future_t *fut;     /* producer's reference, or NULL */
+    int64_t timestamp;
+} kc_prec_t;
+
+typedef struct kc_ptopic kc_ptopic_t;
+typedef struct kc_ppart kc_ppart_t;
+
+typedef struct kc_pbatch {
+    struct kc_pbatch *next;   /* queue / in-flight / delivery / pool link */
+    kc_ppart_t *part;
+    kc_rb_writer_t *w;        /* kept across reuse: no allocation per record */
+    kc_prec_t *recs;
+    int32_t recs_cap;
+    int32_t count;
+    int64_t reserved;         /* buffer.memory bytes this batch holds */
+    int64_t created_ms;
+    int64_t deadline_ms;      /* delivery.timeout.ms after the first record */
+    int64_t retry_at_ms;      /* I/O thread: not before (retry backoff) */
+    int attempts;             /* I/O thread: Produce requests that carried it */
+    int32_t base_seq;         /* I/O thread: -1 until sequenced */
+    int closed;               /* I/O thread: data/len valid */
+    const uint8_t *data;
+    size_t len;
+    int last_err;             /* error of the last failed attempt, 0 if none */
+    /* Outcome, set when completed. */
+    int err;
+    int64_t base_offset;
+    int64_t log_append_time;
+} kc_pbatch_t;
+
+struct kc_ppart {
+    pthread_mutex_t mu;
+    kc_ptopic_t *topic;
+    int32_t id;
+    /* under mu */
+    kc_pbatch_t *open;        /* accepting appends, or NULL */
+    kc_pbatch_t *qhead, *qtail; /* waiting to be sent, in send order */
+    /* I/O thread */
+    kc_pbatch_t *ifhead, *iftail; /* in flight, in send order */
+    int inflight;
+    int32_t next_seq;         /* next sequence to assign */
+    int32_t acked_seq;        /* one past the last acknowledged sequence */
+    int txn_added;            /* for the transaction manager */
+};
+
+struct kc_ptopic {
+    char *name;
+    kc_uuid_t id;
+    int32_t partition_count;
+    kc_ppart_t *parts;        /* partition_count of them */
+    atomic_int sticky;        /* sticky partitioner's current choice, -1 none */
+    atomic_uint rr;           /* round-robin counter */
+};
+
+typedef struct kc_txn_hooks {
+    /* Called on the I/O thread before a batch of `part` is drained; return
+     * 0 to let it go now, nonzero to hold the partition back this turn. */
+    int (*before_drain)(void *opaque, kc_ppart_t *part);
+    /* May the sender send Produce requests at all right now? */
+    int (*may_send)(void *opaque);
+    void *opaque;
+} kc_txn_hooks_t;
+
+typedef struct kc_producer kc_producer_t;
+
+struct kc_producer {
+    kc_settings_t s;
+    kc_net_t *net;
+    kafkac_delivery_cb dr_cb;
+    void *dr_opaque;
+    kafkac_partitioner_cb part_cb;
+    void *part_opaque;
+    kc_txn_hooks_t txn_hooks;
+
+    /* Topics: readers load `topics` and `ntopics` without a lock; the
+     * array only grows, and replaced arrays are kept until destroy. */
+    pthread_mutex_t topics_mu;
+    _Atomic(kc_ptopic_t **) topics;
+    atomic_int ntopics;
+    int topics_cap;
+    kc_ptopic_t ***old_arrays;
+    int nold;
+
+    /* Spare batches (pool) */
+    pthread_mutex_t pool_mu;
+    kc_pbatch_t *pool;
+
+    /* buffer.memory */
+    pthread_mutex_t mem_mu;
+    pthread_cond_t mem_cv;
+    atomic_llong queued_bytes;
+    atomic_int mem_waiters;
+
+    /* Outcomes waiting for poll (when a delivery callback is set). */
+    pthread_mutex_t dq_mu;
+    pthread_cond_t dq_cv;
+    kc_pbatch_t *dq_head, *dq_tail;
+    atomic_llong outstanding;   /* records sent and not yet completed */
+
+    atomic_int closing;         /* send refused */
+    atomic_int flushing;        /* >0: every open batch is ready now */
+    atomic_int fatal;           /* a kafkac_err_t that stops the producer, 0 if none */
+    int net_gone;               /* close destroyed the network client */
+
+    /* Idempotence (I/O thread) */
+    int64_t pid;
+    int16_t epoch;
+    int pid_state;              /* KC_PID_* */
+    int64_t pid_retry_ms;
+    int need_bump;              /* sequences are unresolved: renew epoch when idle */
+    int total_inflight;         /* Produce requests in flight */
+    int64_t md_refresh_ms;      /* last metadata refresh we asked for */
+    void *sender_scratch;       /* sender.c's per-broker bookkeeping */
+
+    /* Metrics */
+    atomic_llong m_records, m_bytes, m_batches, m_requests, m_lat_sum, m_lat_max, m_retries,
+        m_rec_errors, m_inflight, m_bumps;
+};
+
+enum { KC_PID_NONE, KC_PID_REQUESTED, KC_PID_READY };
+
+/* partitioner.c */
+int32_t kc_murmur2(const void *data, size_t len);
+/* Java's Utils.toPositive(murmur2(key)) % n. */
+int32_t kc_murmur2_partition(const void *key, size_t len, int32_t n);
+/* Chooses a partition for a record sent with KAFKAC_PARTITION_ANY.  For
+ * the sticky strategies it may return KC_PART_STICKY, meaning: use the
+ * topic's sticky partition (accumulator.c handles the switch). */
+#define KC_PART_STICKY (-2)
+int32_t kc_partition_choose(kc_producer_t *p, kc_ptopic_t *t, const void *key, int32_t key_len);
+/* A random partition of t other than `avoid` (if there is another),
+ * preferring partitions that have a leader in `c` (may be NULL). */
+int32_t kc_partition_random(const kc_ptopic_t *t, const kc_cluster_t *c, int32_t avoid);
+
+/* accumulator.c */
+kc_ptopic_t *kc_acc_topic(kc_producer_t *p, const char *name);   /* lock-free lookup; NULL if unknown */
+kafkac_err_t kc_acc_topic_add(kc_producer_t *p, const kc_topic_info_t *ti, kc_ptopic_t **out);
+kafkac_err_t kc_acc_append(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, int sticky, int64_t ts,
+                           const void *key, int32_t key_len, const void *value, int32_t value_len,
+                           const kafkac_header_t *headers, size_t header_count, void *opaque,
+                           kafkac_future_t *fut, int64_t reserve);
+kafkac_err_t kc_acc_reserve(kc_producer_t *p, int64_t bytes, int64_t deadline_ms);
+void kc_acc_release(kc_producer_t *p, int64_t bytes);
+kc_pbatch_t *kc_batch_get(kc_producer_t *p);
+void kc_batch_put(kc_producer_t *p, kc_pbatch_t *b);
+void kc_acc_free(kc_producer_t *p);
+/* Estimated buffer.memory charge of one record. */
+int64_t kc_acc_record_cost(int32_t key_len, int32_t value_len, const kafkac_header_t *h, size_t hn);
+
+/* sender.c */
+int64_t kc_sender_serve(kc_net_t *net, int64_t now, void *opaque);
+/* Completes every record of b with err (or success when err == 0), hands
+ * it to the delivery queue or the pool.  Any thread that owns b. */
+void kc_batch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_offset, int64_t log_append_time);
+/* After the network client is gone: fails every batch still queued or
+ * open with err.  Closing thread only. */
+void kc_sender_fail_all(kc_producer_t *p, int err);
+void *kc_sender_scratch_new(void);
+void kc_sender_scratch_free(void *s);
+
+#endif
