@@ -118,11 +118,11 @@ KAFKAC_API void kafkac_producer_set_partitioner(kafkac_producer_t *p, kafkac_par
  * every record sent so far has its outcome and delivers the outcomes to
  * the callback, all not past timeout_ms (-1: no limit).  Further sends
  * stop being accepted (KAFKAC_ERR_DESTROYED).  Records still not done at
- * the timeout fail with KAFKAC_ERR_PURGED (or the error of their last
- * attempt), and their callbacks run before close returns.  Returns
- * KAFKAC_OK if every record was delivered, otherwise KAFKAC_ERR_TIMED_OUT
- * if the timeout cut it short, or KAFKAC_ERR_PURGED if records failed.
- * A second close returns KAFKAC_OK at once. */
+ * the timeout fail with KAFKAC_ERR_PURGED, and their callbacks run
+ * before close returns.  Returns KAFKAC_OK if every record had its
+ * outcome (delivered or failed: see each record's) within the timeout,
+ * KAFKAC_ERR_TIMED_OUT if the timeout cut it short and records were
+ * purged.  A second close returns KAFKAC_OK at once. */
 KAFKAC_API kafkac_err_t kafkac_producer_close(kafkac_producer_t *p, int timeout_ms);
 
 /* Closes with a zero timeout if not closed yet, then frees everything.

@@ -16,6 +16,11 @@ struct kafkac_producer {
     pthread_mutex_t close_mu;
 };
 
+kc_producer_t *kc_producer_inner(kafkac_producer_t *kp)
+{
+    return kp ? &kp->p : NULL;
+}
+
 static void set_err(char *errstr, size_t n, const char *msg)
 {
     if (errstr && n)

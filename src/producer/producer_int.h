@@ -176,6 +176,9 @@ struct kc_producer {
 
 enum { KC_PID_NONE, KC_PID_REQUESTED, KC_PID_READY };
 
+/* producer.c: the internals behind a public handle (tests use it). */
+kc_producer_t *kc_producer_inner(kafkac_producer_t *kp);
+
 /* partitioner.c */
 int32_t kc_murmur2(const void *data, size_t len);
 /* Java's Utils.toPositive(murmur2(key)) % n. */

@@ -1,0 +1,323 @@
+/* The accumulator and the public send/close paths with no broker at all:
+ * the producer's bootstrap server is a closed port, and topics are given
+ * to it by hand (kc_acc_topic_add), so records stay queued and the tests
+ * can look at how they were batched and placed, at backpressure, and at
+ * close failing what could not be delivered. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/mem.h"
+#include "producer/producer_int.h"
+
+static kafkac_producer_t *make(const char *const *kv)
+{
+    char err[512];
+    kafkac_conf_t *c = kafkac_conf_new();
+    assert_non_null(c);
+    assert_int_equal(kafkac_conf_set(c, "bootstrap.servers", "127.0.0.1:1", err, sizeof err), 0);
+    for (; kv && kv[0]; kv += 2)
+        if (kafkac_conf_set(c, kv[0], kv[1], err, sizeof err) != 0)
+            fail_msg("conf %s=%s: %s", kv[0], kv[1], err);
+    kafkac_producer_t *p = kafkac_producer_new(c, err, sizeof err);
+    if (!p)
+        fail_msg("producer_new: %s", err);
+    kafkac_conf_destroy(c);
+    return p;
+}
+
+static kc_ptopic_t *add_topic(kafkac_producer_t *kp, const char *name, int32_t n)
+{
+    kc_topic_info_t ti;
+    memset(&ti, 0, sizeof ti);
+    ti.name = (char *)name;
+    ti.partition_count = n;
+    kc_ptopic_t *t = NULL;
+    assert_int_equal(kc_acc_topic_add(kc_producer_inner(kp), &ti, &t), 0);
+    assert_non_null(t);
+    return t;
+}
+
+/* Records and batches held by a partition (open + queued). */
+static void part_stats(kc_ppart_t *pp, int *records, int *batches, size_t *max_batch)
+{
+    *records = *batches = 0;
+    *max_batch = 0;
+    pthread_mutex_lock(&pp->mu);
+    for (kc_pbatch_t *b = pp->qhead; b; b = b->next) {
+        *records += b->count;
+        (*batches)++;
+        if (kc_rb_writer_size(b->w) > *max_batch)
+            *max_batch = kc_rb_writer_size(b->w);
+    }
+    if (pp->open) {
+        *records += pp->open->count;
+        (*batches)++;
+        if (kc_rb_writer_size(pp->open->w) > *max_batch)
+            *max_batch = kc_rb_writer_size(pp->open->w);
+    }
+    pthread_mutex_unlock(&pp->mu);
+}
+
+static const char *const slow[] = { "linger.ms", "900000", "batch.size", "1000", "enable.idempotence", "false",
+                                    "acks", "1", NULL };
+
+static void test_batches_split_at_batch_size(void **state)
+{
+    (void)state;
+    kafkac_producer_t *kp = make(slow);
+    kc_ptopic_t *t = add_topic(kp, "t1", 3);
+    char v[100];
+    memset(v, 'x', sizeof v);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(kafkac_producer_send(kp, "t1", 1, NULL, -1, v, sizeof v, NULL, 0, 0, NULL, NULL), 0);
+    int recs, batches;
+    size_t maxb;
+    part_stats(&t->parts[1], &recs, &batches, &maxb);
+    assert_int_equal(recs, 100);
+    /* ~100-byte records into 1000-byte batches: several batches, none over. */
+    assert_true(batches >= 10 && batches <= 15);
+    assert_true(maxb <= 1000);
+    part_stats(&t->parts[0], &recs, &batches, &maxb);
+    assert_int_equal(recs, 0);
+    kafkac_producer_metrics_t m;
+    assert_int_equal(kafkac_producer_metrics(kp, &m, sizeof m), 0);
+    assert_int_equal(m.queued_records, 100);
+    assert_true(m.queued_bytes >= 100 * 100);
+    kafkac_producer_destroy(kp);
+}
+
+static void test_record_larger_than_batch_gets_own_batch(void **state)
+{
+    (void)state;
+    kafkac_producer_t *kp = make(slow);
+    kc_ptopic_t *t = add_topic(kp, "t1", 1);
+    static char big[5000];
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "a", 1, NULL, 0, 0, NULL, NULL), 0);
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, big, sizeof big, NULL, 0, 0, NULL, NULL), 0);
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "b", 1, NULL, 0, 0, NULL, NULL), 0);
+    int recs, batches;
+    size_t maxb;
+    part_stats(&t->parts[0], &recs, &batches, &maxb);
+    assert_int_equal(recs, 3);
+    assert_int_equal(batches, 3);
+    assert_true(maxb > 5000);
+    kafkac_producer_destroy(kp);
+}
+
+static void test_keyed_records_follow_murmur2(void **state)
+{
+    (void)state;
+    kafkac_producer_t *kp = make(slow);
+    kc_ptopic_t *t = add_topic(kp, "t1", 7);
+    /* Partitions from Kafka's Utils: abc -> 4, kafka -> 3, foobar -> 0. */
+    const char *keys[] = { "abc", "kafka", "foobar", "abc" };
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(
+            kafkac_producer_send(kp, "t1", KAFKAC_PARTITION_ANY, keys[i], (int32_t)strlen(keys[i]), "v", 1, NULL, 0, 0,
+                                 NULL, NULL),
+            0);
+    int recs, batches;
+    size_t maxb;
+    int expect[7] = { 1, 0, 0, 1, 2, 0, 0 };
+    for (int pi = 0; pi < 7; pi++) {
+        part_stats(&t->parts[pi], &recs, &batches, &maxb);
+        if (recs != expect[pi])
+            fail_msg("partition %d: expected %d records, got %d", pi, expect[pi], recs);
+    }
+    kafkac_producer_destroy(kp);
+}
+
+static void test_sticky_switches_when_batch_is_full(void **state)
+{
+    (void)state;
+    kafkac_producer_t *kp = make(slow);
+    kc_ptopic_t *t = add_topic(kp, "t1", 4);
+    char v[90];
+    memset(v, 'y', sizeof v);
+    int first = -1, switches = 0, prev = -1;
+    for (int i = 0; i < 60; i++) {
+        assert_int_equal(kafkac_producer_send(kp, "t1", KAFKAC_PARTITION_ANY, NULL, -1, v, sizeof v, NULL, 0, 0, NULL, NULL), 0);
+        int cur = atomic_load(&t->sticky);
+        if (first < 0)
+            first = cur;
+        if (prev >= 0 && cur != prev)
+            switches++;
+        prev = cur;
+    }
+    /* Each partition holds whole batches: every record of a batch went to
+     * the same partition, and it moved on only when a batch was full. */
+    int total = 0;
+    for (int pi = 0; pi < 4; pi++) {
+        int recs, batches;
+        size_t maxb;
+        part_stats(&t->parts[pi], &recs, &batches, &maxb);
+        total += recs;
+    }
+    assert_int_equal(total, 60);
+    /* 60 records of ~100 bytes in 1000-byte batches: about 6 batches,
+     * so 5 or so switches; never one switch per record. */
+    assert_true(switches >= 3 && switches <= 8);
+    kafkac_producer_destroy(kp);
+}
+
+static void test_buffer_memory_blocks_then_fails(void **state)
+{
+    (void)state;
+    const char *const kv[] = { "linger.ms", "900000", "buffer.memory", "20000", "max.block.ms", "300",
+                               "enable.idempotence", "false", "acks", "1", NULL };
+    kafkac_producer_t *kp = make(kv);
+    add_topic(kp, "t1", 2);
+    char v[1000];
+    memset(v, 'z', sizeof v);
+    int ok = 0;
+    kafkac_err_t err = KAFKAC_OK;
+    int64_t t0 = 0, t1 = 0;
+    for (int i = 0; i < 100; i++) {
+        t0 = kc_now_ms();
+        err = kafkac_producer_send(kp, "t1", 0, NULL, -1, v, sizeof v, NULL, 0, 0, NULL, NULL);
+        t1 = kc_now_ms();
+        if (err)
+            break;
+        ok++;
+    }
+    assert_int_equal(err, KAFKAC_ERR_QUEUE_FULL);
+    /* About 20000 / ~1050 records fit; the one that did not waited out
+     * max.block.ms before failing. */
+    assert_true(ok >= 15 && ok <= 20);
+    assert_true(t1 - t0 >= 290);
+    assert_true(t1 - t0 < 3000);
+    kafkac_producer_metrics_t m;
+    kafkac_producer_metrics(kp, &m, sizeof m);
+    assert_true(m.queued_bytes <= 20000);
+    assert_int_equal(m.queued_records, ok);
+    kafkac_producer_destroy(kp);
+}
+
+static void test_bad_sends(void **state)
+{
+    (void)state;
+    const char *const kv[] = { "max.request.size", "2000", "max.block.ms", "200", NULL };
+    kafkac_producer_t *kp = make(kv);
+    add_topic(kp, "t1", 2);
+    static char big[3000];
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, big, sizeof big, NULL, 0, 0, NULL, NULL),
+                     KAFKAC_ERR_MSG_SIZE_TOO_LARGE);
+    assert_int_equal(kafkac_producer_send(kp, "t1", 2, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL),
+                     KAFKAC_ERR_UNKNOWN_PARTITION);
+    assert_int_equal(kafkac_producer_send(kp, "t1", -5, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL),
+                     KAFKAC_ERR_INVALID_ARG);
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, 3, "v", 1, NULL, 0, 0, NULL, NULL),
+                     KAFKAC_ERR_INVALID_ARG);
+    assert_int_equal(kafkac_producer_send(kp, NULL, 0, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL),
+                     KAFKAC_ERR_INVALID_ARG);
+    kafkac_future_t *f = (kafkac_future_t *)&kp;
+    int64_t t0 = kc_now_ms();
+    assert_int_equal(kafkac_producer_send(kp, "no-such-topic", 0, NULL, -1, "v", 1, NULL, 0, 0, NULL, &f),
+                     KAFKAC_ERR_UNKNOWN_TOPIC);
+    assert_null(f);   /* no future on error */
+    assert_true(kc_now_ms() - t0 < 3000);
+    kafkac_producer_destroy(kp);
+}
+
+typedef struct counts {
+    int ok, purged, other;
+} counts_t;
+
+static void dr(void *opaque, const kafkac_delivery_t *d)
+{
+    counts_t *c = opaque;
+    if (kafkac_delivery_err(d) == KAFKAC_OK)
+        c->ok++;
+    else if (kafkac_delivery_err(d) == KAFKAC_ERR_PURGED)
+        c->purged++;
+    else
+        c->other++;
+    assert_string_equal(kafkac_delivery_topic(d), "t1");
+    assert_int_equal(kafkac_delivery_offset(d), -1);
+}
+
+static void test_close_without_broker_fails_everything_in_time(void **state)
+{
+    (void)state;
+    const char *const kv[] = { "linger.ms", "5", "enable.idempotence", "false", "acks", "1", NULL };
+    kafkac_producer_t *kp = make(kv);
+    add_topic(kp, "t1", 3);
+    counts_t c = { 0, 0, 0 };
+    kafkac_producer_set_delivery_cb(kp, dr, &c);
+    kafkac_future_t *f[10];
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(kafkac_producer_send(kp, "t1", i % 3, "k", 1, "v", 1, NULL, 0, 0, NULL, &f[i]), 0);
+    for (int i = 0; i < 990; i++)
+        assert_int_equal(kafkac_producer_send(kp, "t1", KAFKAC_PARTITION_ANY, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL), 0);
+    assert_int_equal(kafkac_future_wait(f[0], 0, NULL), KAFKAC_ERR_TIMED_OUT);
+    assert_int_equal(kafkac_producer_flush(kp, 100), KAFKAC_ERR_TIMED_OUT);
+    int64_t t0 = kc_now_ms();
+    assert_int_equal(kafkac_producer_close(kp, 400), KAFKAC_ERR_TIMED_OUT);
+    int64_t took = kc_now_ms() - t0;
+    if (took > 1500)
+        fail_msg("close(400) took %lld ms", (long long)took);
+    assert_int_equal(c.purged, 1000);
+    assert_int_equal(c.ok + c.other, 0);
+    for (int i = 0; i < 10; i++) {
+        const kafkac_delivery_t *d;
+        assert_int_equal(kafkac_future_wait(f[i], 0, &d), KAFKAC_ERR_PURGED);
+        assert_int_equal(kafkac_delivery_partition(d), i % 3);
+        kafkac_future_destroy(f[i]);
+    }
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL), KAFKAC_ERR_DESTROYED);
+    assert_int_equal(kafkac_producer_close(kp, 0), KAFKAC_OK);   /* second close */
+    kafkac_producer_destroy(kp);
+    kafkac_producer_destroy(NULL);
+    kafkac_future_destroy(NULL);
+}
+
+static void test_future_outlives_producer(void **state)
+{
+    (void)state;
+    kafkac_producer_t *kp = make(slow);
+    add_topic(kp, "t1", 1);
+    kafkac_future_t *f;
+    int tag = 7;
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, 0, &tag, &f), 0);
+    kafkac_producer_destroy(kp);
+    const kafkac_delivery_t *d;
+    assert_int_equal(kafkac_future_wait(f, -1, &d), KAFKAC_ERR_PURGED);
+    assert_string_equal(kafkac_delivery_topic(d), "t1");
+    assert_ptr_equal(kafkac_delivery_opaque(d), &tag);
+    assert_int_equal(kafkac_future_done(f), 1);
+    kafkac_future_destroy(f);
+}
+
+static void test_transactional_id_refused_for_now(void **state)
+{
+    (void)state;
+    char err[256];
+    kafkac_conf_t *c = kafkac_conf_new();
+    kafkac_conf_set(c, "bootstrap.servers", "127.0.0.1:1", err, sizeof err);
+    kafkac_conf_set(c, "transactional.id", "tx", err, sizeof err);
+    assert_null(kafkac_producer_new(c, err, sizeof err));
+    assert_non_null(strstr(err, "transactional.id"));
+    kafkac_conf_destroy(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_batches_split_at_batch_size),
+        cmocka_unit_test(test_record_larger_than_batch_gets_own_batch),
+        cmocka_unit_test(test_keyed_records_follow_murmur2),
+        cmocka_unit_test(test_sticky_switches_when_batch_is_full),
+        cmocka_unit_test(test_buffer_memory_blocks_then_fails),
+        cmocka_unit_test(test_bad_sends),
+        cmocka_unit_test(test_close_without_broker_fails_everything_in_time),
+        cmocka_unit_test(test_future_outlives_producer),
+        cmocka_unit_test(test_transactional_id_refused_for_now),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
