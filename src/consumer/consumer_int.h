@@ -29,6 +29,7 @@
 #include "common/config.h"
 #include "kafkac/consumer.h"
 #include "protocol/net.h"
+#include "protocol/records.h"
 
 typedef struct kc_coordinator kc_coordinator_t;
 typedef struct kc_fetcher kc_fetcher_t;
@@ -44,11 +45,14 @@ typedef enum kc_pstate {
     KC_PS_ERROR,           /* stopped by an error (auto.offset.reset=none...) until a seek */
 } kc_pstate_t;
 
+/* reset_to value meaning "as auto.offset.reset says" (none: an error). */
+#define KC_RESET_FROM_POLICY (INT64_MIN + 1)
+
 typedef struct kc_part {
     char *topic;              /* owned */
     int32_t partition;
     kc_pstate_t state;
-    int64_t reset_to;         /* AWAIT_RESET: KAFKAC_OFFSET_BEGINNING / _END, or a timestamp >= 0 */
+    int64_t reset_to;         /* AWAIT_RESET: KAFKAC_OFFSET_BEGINNING / _END / KC_RESET_FROM_POLICY */
     int64_t fetch_pos;        /* next offset to fetch (FETCHING) */
     int32_t fetch_epoch;      /* leader epoch of that position, -1 unknown */
     int64_t consumed;         /* offset after the last record poll returned; KAFKAC_OFFSET_INVALID none */
@@ -63,6 +67,7 @@ typedef struct kc_part {
     int64_t retry_at_ms;      /* do not fetch/look up before (backoff after an error) */
     int64_t hwm, lso, log_start;  /* from the last fetch response, -1 unknown */
     int eof_reported;         /* enable.partition.eof: reported at this position */
+    int buffered;             /* fetched chunks of it waiting for poll (not fetched again meanwhile) */
     kafkac_err_t err;         /* KC_PS_ERROR: why */
 } kc_part_t;
 
@@ -82,6 +87,66 @@ void kc_parts_remove(kc_parts_t *ps, const char *topic, int32_t partition);
 void kc_parts_clear(kc_parts_t *ps);
 /* Moves a partition's position (seek): offset >= 0, BEGINNING or END. */
 void kc_part_seek(kc_part_t *p, int64_t offset);
+
+/* ------------------------------------------------------------------ */
+/* Fetched data (fetcher.c): records handed out without copying        */
+
+/* One fetch response, shared by the chunks cut from it; the response
+ * (frame and arena: record bytes and topic names) is freed when the last
+ * chunk goes. */
+typedef struct kc_fetch_ref {
+    atomic_int refs;
+    kc_resp_t *resp;
+} kc_fetch_ref_t;
+
+struct kafkac_record {
+    kc_chunk_t *chunk;         /* holds what the pointers below point into */
+    int64_t offset;
+    int64_t timestamp;
+    const uint8_t *key, *value, *headers;
+    int32_t key_len, value_len;  /* -1: null */
+    int32_t header_count;
+    uint32_t headers_len;
+    int32_t leader_epoch;
+    int8_t ts_type;
+};
+
+/* The records of one partition from one fetch response, or (n == 0, err
+ * set) an error or end-of-partition event for poll to report in order.
+ * refs: one for the ready queue while queued, one per record handed out. */
+struct kc_chunk {
+    kc_chunk_t *next;          /* ready queue link (under c->lock) */
+    atomic_int refs;
+    kc_fetch_ref_t *ref;       /* NULL for events */
+    const char *topic;         /* into ref's response, or topic_owned */
+    char *topic_owned;
+    int32_t partition;
+    uint32_t pos_gen;          /* the partition's position generation it was fetched for */
+    kafkac_record_t *recs;
+    int n, cap, pos;           /* pos: next record to hand out */
+    uint8_t **bufs;            /* decompressed batches, owned */
+    int nbufs;
+    int64_t bytes;             /* counted in c->ready_bytes while queued */
+    int64_t next_offset;       /* where fetching continues after this chunk */
+    kafkac_err_t err;
+    char *errstr;              /* owned */
+};
+
+/* A chunk with no records, for an event; NULL on out of memory. */
+kc_chunk_t *kc_chunk_event(const char *topic, int32_t partition, uint32_t pos_gen, kafkac_err_t err,
+                           const char *errstr);
+/* Drops one reference; frees at zero (any thread).  NULL is a no-op. */
+void kc_chunk_unref(kc_chunk_t *ch);
+/* Cuts the records of one partition's fetched bytes into ch (no copy
+ * except the decompressed bytes of compressed batches, which the iterator
+ * would otherwise reuse): records before fetch_offset and control records
+ * are skipped; with `aborted` (read_committed) the batches of aborted
+ * transactions listed in ab_list are dropped.  *next_offset is where the
+ * next fetch starts.  On a corrupt batch returns its error with errstr
+ * filled; the records before it stay in ch. */
+kafkac_err_t kc_chunk_parse(kc_chunk_t *ch, kc_records_iter_t *it, kc_aborted_txns_t *aborted,
+                            const kc_aborted_txn_t *ab_list, size_t ab_count, const uint8_t *data, size_t len,
+                            int64_t fetch_offset, int64_t *next_offset, char *errstr, size_t errstr_size);
 
 /* ------------------------------------------------------------------ */
 /* Application-thread events                                          */
@@ -186,9 +251,15 @@ void kc_consumer_drop_buffered(kafkac_consumer_t *c, const char *topic, int32_t 
 
 /* Asynchronous offset resets for partitions in KC_PS_AWAIT_RESET: sends
  * ListOffsets to the leaders; runs on the I/O thread from the fetcher's
- * service, c->lock held by the caller (released around nothing: it only
- * queues requests). */
-void kc_offsets_serve(kafkac_consumer_t *c, int64_t now_ms);
+ * service with c->lock held (it only queues requests). */
+void kc_offsets_serve(kafkac_consumer_t *c, int64_t now_ms, const kc_cluster_t *cl);
+
+/* Queues an error/end event of partition p for poll, in order with its
+ * records, and logs it; under c->lock. */
+void kc_consumer_queue_event(kafkac_consumer_t *c, kc_part_t *p, kafkac_err_t err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Sets a partition's retry time after a retriable error; under c->lock. */
+void kc_part_backoff(kafkac_consumer_t *c, kc_part_t *p, int64_t now_ms);
 
 /* Blocking ListOffsets for the public lookups; ts is
  * KAFKAC_OFFSET_BEGINNING, _END, or taken from each element's offset when

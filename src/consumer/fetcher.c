@@ -1,0 +1,774 @@
+/* The fetcher (kafka-python's fetcher.py, in C): a service on the I/O
+ * thread that keeps one Fetch request in flight per partition leader for
+ * every assigned, unpaused partition with a known position and nothing
+ * buffered, and turns the responses into chunks of records that poll
+ * hands out without copying.
+ *
+ * Fetch sessions (KIP-227, Fetch v7+).  A full fetch (epoch 0) lists
+ * every partition and asks the broker to open a session; afterwards an
+ * incremental fetch (epoch 1, 2, ...) lists only partitions that are new
+ * or whose fetch offset / leader epoch changed, and names in
+ * ForgottenTopicsData those to drop.  The broker keeps each partition's
+ * offset as last sent, and answers only partitions with something to say.
+ * As in the Java client, a partition with buffered records is left out of
+ * the next request (and so dropped from the session) until poll has taken
+ * them; this is what bounds the prefetch.  A session error
+ * (FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH) or a failed
+ * request makes the next request full again.
+ *
+ * Prefetch: no new request starts while the bytes waiting for poll
+ * exceed fetch.max.bytes (a response is itself bounded by it), so the
+ * next batch is ready while the application works but memory stays
+ * bounded. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/arena.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "consumer/consumer_int.h"
+#include "kc_messages.h"
+
+#define FETCH_API 1
+#define FETCH_MIN_VERSION 4   /* isolation level; Kafka 4 speaks 4+ */
+#define FETCH_MAX_VERSION 12  /* topics by name; v13+ would need topic ids */
+
+typedef struct sess_part {
+    char *topic;          /* owned */
+    int32_t partition;
+    int64_t offset;       /* fetch offset the broker holds for it */
+    int32_t epoch;        /* current leader epoch sent */
+    uint32_t pos_gen;
+} sess_part_t;
+
+typedef struct broker_fs {
+    int32_t node;
+    int32_t session_id;   /* 0: none */
+    int32_t epoch;        /* next epoch to send; 0: full fetch */
+    sess_part_t *parts;   /* the session as of the last request sent, sorted */
+    int n, cap;
+    int in_flight;
+} broker_fs_t;
+
+struct kc_fetcher {
+    kafkac_consumer_t *c;
+    broker_fs_t *b;
+    int nb, capb;
+    kc_records_iter_t *it;       /* I/O thread only */
+    kc_aborted_txns_t *ab;       /* I/O thread only */
+};
+
+/* One Fetch in flight: the request body (borrowed by the network client
+ * until the callback) and which broker it went to. */
+typedef struct fetch_call {
+    kc_fetcher_t *f;
+    int32_t node;
+    int full;
+    kc_arena_t arena;
+    kc_fetch_request_t req;
+} fetch_call_t;
+
+/* ------------------------------------------------------------------ */
+/* Chunks                                                              */
+
+static void fetch_ref_unref(kc_fetch_ref_t *r)
+{
+    if (r && atomic_fetch_sub(&r->refs, 1) == 1) {
+        kc_resp_free(r->resp);
+        kc_free(r);
+    }
+}
+
+void kc_chunk_unref(kc_chunk_t *ch)
+{
+    if (!ch || atomic_fetch_sub(&ch->refs, 1) != 1)
+        return;
+    for (int i = 0; i < ch->nbufs; i++)
+        kc_free(ch->bufs[i]);
+    kc_free(ch->bufs);
+    kc_free(ch->recs);
+    kc_free(ch->topic_owned);
+    kc_free(ch->errstr);
+    fetch_ref_unref(ch->ref);
+    kc_free(ch);
+}
+
+kc_chunk_t *kc_chunk_event(const char *topic, int32_t partition, uint32_t pos_gen, kafkac_err_t err,
+                           const char *errstr)
+{
+    kc_chunk_t *ch = kc_calloc(1, sizeof(*ch));
+    if (!ch)
+        return NULL;
+    atomic_init(&ch->refs, 1);
+    ch->topic_owned = kc_strdup(topic ? topic : "");
+    ch->errstr = kc_strdup(errstr ? errstr : "");
+    if (!ch->topic_owned || !ch->errstr) {
+        kc_chunk_unref(ch);
+        return NULL;
+    }
+    ch->topic = ch->topic_owned;
+    ch->partition = partition;
+    ch->pos_gen = pos_gen;
+    ch->err = err;
+    ch->next_offset = -1;
+    return ch;
+}
+
+static int chunk_push(kc_chunk_t *ch, const kc_record_t *r, int32_t leader_epoch)
+{
+    if (ch->n == ch->cap) {
+        int cap = ch->cap ? ch->cap * 2 : 64;
+        kafkac_record_t *nr = kc_realloc(ch->recs, (size_t)cap * sizeof(*nr));
+        if (!nr)
+            return KAFKAC_ERR_NO_MEMORY;
+        ch->recs = nr;
+        ch->cap = cap;
+    }
+    kafkac_record_t *o = &ch->recs[ch->n++];
+    o->chunk = ch;
+    o->offset = r->offset;
+    o->timestamp = r->timestamp;
+    o->ts_type = (int8_t)r->timestamp_type;
+    o->key = r->key;
+    o->key_len = r->key_len;
+    o->value = r->value;
+    o->value_len = r->value_len;
+    o->headers = r->headers;
+    o->headers_len = (uint32_t)r->headers_len;
+    o->header_count = r->header_count;
+    o->leader_epoch = leader_epoch;
+    return 0;
+}
+
+/* Rebases a pointer from the iterator's decompression buffer into our copy. */
+static const uint8_t *rebase(const uint8_t *p, const uint8_t *from, const uint8_t *to)
+{
+    return p ? to + (p - from) : NULL;
+}
+
+kafkac_err_t kc_chunk_parse(kc_chunk_t *ch, kc_records_iter_t *it, kc_aborted_txns_t *aborted,
+                            const kc_aborted_txn_t *ab_list, size_t ab_count, const uint8_t *data, size_t len,
+                            int64_t fetch_offset, int64_t *next_offset, char *errstr, size_t errstr_size)
+{
+    kafkac_err_t err;
+    *next_offset = fetch_offset;
+    if (aborted) {
+        if ((err = kc_aborted_txns_reset(aborted, ab_list, ab_count)) != 0)
+            return err;
+    }
+    kc_records_iter_set_aborted(it, aborted);
+    kc_records_iter_reset(it, data, len);
+    kc_record_t rec;
+    const kc_batch_t *b;
+    /* The batch whose decompressed bytes we copied, to rebase its records. */
+    const uint8_t *copy_from = NULL, *copy_to = NULL;
+    int64_t copy_base = -1;
+    while ((err = kc_records_next(it, &rec, &b)) == 0) {
+        if (rec.offset >= *next_offset)
+            *next_offset = rec.offset + 1;
+        if (rec.is_control || rec.offset < fetch_offset)
+            continue;
+        if (b->codec != KC_CODEC_NONE) {
+            if (copy_base != b->base_offset || copy_from != b->records) {
+                /* A new compressed batch: the iterator will reuse its
+                 * buffer for the next one, so the records must live in a
+                 * copy that the chunk owns. */
+                uint8_t **nb = kc_realloc(ch->bufs, (size_t)(ch->nbufs + 1) * sizeof(*nb));
+                if (!nb)
+                    return KAFKAC_ERR_NO_MEMORY;
+                ch->bufs = nb;
+                uint8_t *copy = kc_malloc(b->records_len ? b->records_len : 1);
+                if (!copy)
+                    return KAFKAC_ERR_NO_MEMORY;
+                memcpy(copy, b->records, b->records_len);
+                ch->bufs[ch->nbufs++] = copy;
+                ch->bytes += (int64_t)b->records_len;
+                copy_from = b->records;
+                copy_to = copy;
+                copy_base = b->base_offset;
+            }
+            rec.key = rebase(rec.key, copy_from, copy_to);
+            rec.value = rebase(rec.value, copy_from, copy_to);
+            rec.headers = rebase(rec.headers, copy_from, copy_to);
+        }
+        if ((err = chunk_push(ch, &rec, b->partition_leader_epoch)) != 0)
+            return err;
+    }
+    /* Batches skipped whole (aborted, control) still move the position. */
+    int64_t after = kc_records_iter_next_offset(it);
+    if (after > *next_offset)
+        *next_offset = after;
+    if (err == KAFKAC_ERR_PARTIAL)
+        return 0;
+    const char *field = NULL;
+    int64_t base = -1;
+    kc_records_iter_error(it, &field, &base);
+    if (errstr && errstr_size)
+        snprintf(errstr, errstr_size, "%s in the batch at offset %lld (field %s)", kafkac_err_str(err),
+                 (long long)base, field ? field : "?");
+    return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sessions                                                            */
+
+static broker_fs_t *broker_get(kc_fetcher_t *f, int32_t node)
+{
+    for (int i = 0; i < f->nb; i++)
+        if (f->b[i].node == node)
+            return &f->b[i];
+    if (f->nb == f->capb) {
+        int cap = f->capb ? f->capb * 2 : 8;
+        broker_fs_t *nb = kc_realloc(f->b, (size_t)cap * sizeof(*nb));
+        if (!nb)
+            return NULL;
+        f->b = nb;
+        f->capb = cap;
+    }
+    broker_fs_t *b = &f->b[f->nb++];
+    memset(b, 0, sizeof(*b));
+    b->node = node;
+    return b;
+}
+
+static void sess_clear(broker_fs_t *b)
+{
+    for (int i = 0; i < b->n; i++)
+        kc_free(b->parts[i].topic);
+    b->n = 0;
+}
+
+/* After an error: the next request is full; keeping the id asks the
+ * broker to close the old session when it opens the new one. */
+static void sess_reset(broker_fs_t *b, int forget_id)
+{
+    b->epoch = 0;
+    if (forget_id)
+        b->session_id = 0;
+}
+
+static int cmp_sess(const void *a, const void *b)
+{
+    const sess_part_t *x = a, *y = b;
+    int r = strcmp(x->topic, y->topic);
+    return r ? r : (x->partition < y->partition ? -1 : x->partition > y->partition);
+}
+
+static sess_part_t *sess_find(broker_fs_t *b, const char *topic, int32_t partition)
+{
+    sess_part_t key = { .topic = (char *)topic, .partition = partition };
+    return b->n ? bsearch(&key, b->parts, (size_t)b->n, sizeof(*b->parts), cmp_sess) : NULL;
+}
+
+void kc_fetcher_forget(kc_fetcher_t *f, const char *topic, int32_t partition)
+{
+    /* Nothing to do eagerly: the partition's pos_gen changed, so a late
+     * response for it is dropped, and the next request to its broker
+     * sends the new offset (or forgets it). */
+    (void)f;
+    (void)topic;
+    (void)partition;
+}
+
+/* ------------------------------------------------------------------ */
+/* Responses                                                           */
+
+static void queue_chunk(kafkac_consumer_t *c, kc_chunk_t *ch, kc_part_t *p)
+{
+    ch->next = NULL;
+    if (c->ready_tail)
+        c->ready_tail->next = ch;
+    else
+        c->ready_head = ch;
+    c->ready_tail = ch;
+    c->ready_bytes += ch->bytes;
+    if (p)
+        p->buffered++;
+}
+
+void kc_consumer_queue_event(kafkac_consumer_t *c, kc_part_t *p, kafkac_err_t err, const char *fmt, ...)
+{
+    char msg[512];
+    int k = snprintf(msg, sizeof msg, "%s [%d]: ", p->topic, (int)p->partition);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + k, sizeof msg - (size_t)k, fmt, ap);
+    va_end(ap);
+    kc_chunk_t *ch = kc_chunk_event(p->topic, p->partition, p->pos_gen, err, msg);
+    if (ch)
+        queue_chunk(c, ch, NULL);
+    kc_log(&c->settings.log, KAFKAC_LOG_WARNING, "fetch", "%s", msg);
+}
+
+void kc_part_backoff(kafkac_consumer_t *c, kc_part_t *p, int64_t now)
+{
+    int64_t d = c->settings.retry_backoff_ms;
+    if (d < 50)
+        d = 50;
+    p->retry_at_ms = now + d;
+}
+
+/* An error for one partition of a Fetch response. */
+static void part_error(kc_fetcher_t *f, kc_part_t *p, int16_t code, int64_t now)
+{
+    kafkac_consumer_t *c = f->c;
+    switch (code) {
+    case KAFKAC_ERR_OFFSET_OUT_OF_RANGE:
+        if (c->settings.auto_offset_reset == KC_RESET_NONE) {
+            p->state = KC_PS_ERROR;
+            p->err = KAFKAC_ERR_OFFSET_OUT_OF_RANGE;
+            kc_consumer_queue_event(c, p, KAFKAC_ERR_OFFSET_OUT_OF_RANGE,
+                        "offset %lld is out of range and auto.offset.reset is none", (long long)p->fetch_pos);
+        } else {
+            kc_log(&c->settings.log, KAFKAC_LOG_INFO, "fetch", "%s [%d]: offset %lld out of range, resetting",
+                   p->topic, (int)p->partition, (long long)p->fetch_pos);
+            p->state = KC_PS_AWAIT_RESET;
+            p->reset_to = KC_RESET_FROM_POLICY;
+            p->pos_gen++;
+        }
+        break;
+    case KAFKAC_ERR_NOT_LEADER_OR_FOLLOWER:
+    case KAFKAC_ERR_LEADER_NOT_AVAILABLE:
+    case KAFKAC_ERR_FENCED_LEADER_EPOCH:
+    case KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION:
+    case KAFKAC_ERR_UNKNOWN_TOPIC_ID:
+    case KAFKAC_ERR_REPLICA_NOT_AVAILABLE:
+    case KAFKAC_ERR_KAFKA_STORAGE_ERROR:
+    case KAFKAC_ERR_BROKER_NOT_AVAILABLE:
+        /* The leader moved or our metadata is stale: ask again, retry. */
+        kc_net_refresh_metadata(c->net, "fetch: leader changed");
+        kc_part_backoff(c, p, now);
+        break;
+    case KAFKAC_ERR_UNKNOWN_LEADER_EPOCH:
+    case KAFKAC_ERR_OFFSET_NOT_AVAILABLE:
+    case KAFKAC_ERR_UNKNOWN_SERVER_ERROR:
+        /* The broker is behind us; it catches up on its own. */
+        kc_part_backoff(c, p, now);
+        break;
+    default:
+        kc_consumer_queue_event(c, p, (kafkac_err_t)code, "fetch failed: %s", kafkac_err_str(code));
+        kc_part_backoff(c, p, now);
+        break;
+    }
+}
+
+static void handle_partition(kc_fetcher_t *f, broker_fs_t *b, kc_fetch_ref_t *ref, const char *topic,
+                             const kc_fetch_response_partition_data_t *pd, int64_t now)
+{
+    kafkac_consumer_t *c = f->c;
+    kc_part_t *p = kc_parts_find(&c->parts, topic, pd->partition_index);
+    sess_part_t *sp = sess_find(b, topic, pd->partition_index);
+    /* Only data for the position we asked for is used: anything else was
+     * overtaken by a seek, a reset, an unassign or another response. */
+    if (!p || !sp || p->state != KC_PS_FETCHING || p->pos_gen != sp->pos_gen || p->fetch_pos != sp->offset ||
+        p->buffered)
+        return;
+    if (pd->error_code) {
+        part_error(f, p, pd->error_code, now);
+        return;
+    }
+    p->hwm = pd->high_watermark;
+    if (pd->last_stable_offset >= 0)
+        p->lso = pd->last_stable_offset;
+    if (pd->log_start_offset >= 0)
+        p->log_start = pd->log_start_offset;
+
+    if (pd->records.len > 0) {
+        kc_chunk_t *ch = kc_calloc(1, sizeof(*ch));
+        if (!ch) {
+            kc_part_backoff(c, p, now);
+            return;
+        }
+        atomic_init(&ch->refs, 1);
+        atomic_fetch_add(&ref->refs, 1);
+        ch->ref = ref;
+        ch->topic = topic;
+        ch->partition = p->partition;
+        ch->pos_gen = p->pos_gen;
+        ch->bytes = pd->records.len;
+        int rc = c->settings.isolation_level == KC_ISOLATION_READ_COMMITTED;
+        kc_aborted_txn_t *abl = NULL;
+        size_t abn = 0;
+        if (rc && pd->aborted_transactions_count > 0) {
+            abl = kc_calloc((size_t)pd->aborted_transactions_count, sizeof(*abl));
+            if (!abl) {
+                kc_chunk_unref(ch);
+                kc_part_backoff(c, p, now);
+                return;
+            }
+            for (int i = 0; i < pd->aborted_transactions_count; i++) {
+                abl[i].producer_id = pd->aborted_transactions[i].producer_id;
+                abl[i].first_offset = pd->aborted_transactions[i].first_offset;
+            }
+            abn = (size_t)pd->aborted_transactions_count;
+        }
+        char why[256] = "";
+        int64_t next = p->fetch_pos;
+        kafkac_err_t err = kc_chunk_parse(ch, f->it, rc ? f->ab : NULL, abl, abn, pd->records.data,
+                                          (size_t)pd->records.len, p->fetch_pos, &next, why, sizeof why);
+        kc_free(abl);
+        if (err == KAFKAC_ERR_NO_MEMORY) {
+            kc_chunk_unref(ch);
+            kc_part_backoff(c, p, now);
+            return;
+        }
+        if (ch->n > 0) {
+            p->eof_reported = 0;
+            p->fetch_pos = ch->recs[ch->n - 1].offset + 1;
+            p->fetch_epoch = ch->recs[ch->n - 1].leader_epoch;
+            ch->next_offset = p->fetch_pos;
+            queue_chunk(c, ch, p);
+        } else {
+            kc_chunk_unref(ch);
+        }
+        if (err) {
+            /* Corrupt data: stop here; the application may seek past it. */
+            p->state = KC_PS_ERROR;
+            p->err = err;
+            kc_consumer_queue_event(c, p, err, "%s", why);
+            return;
+        }
+        /* Skipped control/aborted batches at the end move the position on. */
+        if (next > p->fetch_pos)
+            p->fetch_pos = next;
+    }
+    if (c->settings.enable_partition_eof && !p->eof_reported && !p->buffered) {
+        int64_t end = c->settings.isolation_level == KC_ISOLATION_READ_COMMITTED && p->lso >= 0 ? p->lso : p->hwm;
+        if (end >= 0 && p->fetch_pos >= end) {
+            p->eof_reported = 1;
+            kc_consumer_queue_event(c, p, KAFKAC_ERR_PARTITION_EOF, "reached the end at offset %lld", (long long)p->fetch_pos);
+        }
+    }
+}
+
+static void fetch_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
+{
+    fetch_call_t *call = opaque;
+    kc_fetcher_t *f = call->f;
+    kafkac_consumer_t *c = f->c;
+    int64_t now = kc_now_ms();
+    kc_fetch_ref_t *ref = NULL;
+
+    pthread_mutex_lock(&c->lock);
+    broker_fs_t *b = broker_get(f, call->node);
+    if (b)
+        b->in_flight = 0;
+    if (!b || !resp || resp->err || !resp->msg) {
+        if (b)
+            sess_reset(b, 0);
+        if (resp && resp->err != KAFKAC_ERR_DESTROYED) {
+            kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "fetch from broker %d failed: %s", (int)call->node,
+                   resp->errstr);
+            kc_net_refresh_metadata(net, "fetch failed");
+        }
+        /* Retry the partitions of that broker after a backoff. */
+        for (int i = 0; b && i < b->n; i++) {
+            kc_part_t *p = kc_parts_find(&c->parts, b->parts[i].topic, b->parts[i].partition);
+            if (p)
+                kc_part_backoff(c, p, now);
+        }
+        goto out;
+    }
+    const kc_fetch_response_t *m = resp->msg;
+    if (m->error_code) {
+        kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "broker %d: fetch session %d epoch %d: %s",
+               (int)call->node, (int)b->session_id, (int)b->epoch, kafkac_err_name(m->error_code));
+        sess_reset(b, m->error_code == KAFKAC_ERR_FETCH_SESSION_ID_NOT_FOUND ||
+                          m->error_code == KAFKAC_ERR_INVALID_FETCH_SESSION_EPOCH);
+        goto out;
+    }
+    if (call->full) {
+        b->session_id = m->session_id;
+        b->epoch = m->session_id ? 1 : 0;
+    } else {
+        b->epoch = b->epoch == INT32_MAX ? 1 : b->epoch + 1;
+    }
+    ref = kc_calloc(1, sizeof(*ref));
+    if (!ref) {
+        sess_reset(b, 0);
+        goto out;
+    }
+    atomic_init(&ref->refs, 1);
+    ref->resp = resp;
+    resp = NULL;
+    for (int t = 0; t < m->responses_count; t++) {
+        const kc_fetch_response_fetchable_topic_response_t *tr = &m->responses[t];
+        if (!tr->topic)
+            continue;
+        for (int i = 0; i < tr->partitions_count; i++)
+            handle_partition(f, b, ref, tr->topic, &tr->partitions[i], now);
+    }
+out:
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    fetch_ref_unref(ref);   /* the chunks hold their own references */
+    kc_resp_free(resp);
+    kc_arena_destroy(&call->arena);
+    kc_free(call);
+    kc_net_wakeup(net);
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                            */
+
+static int fetch_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    (void)net;
+    (void)opaque;
+    kc_fetch_request_t *r = msg;
+    if (version < 7) {
+        /* No sessions before v7: a plain full fetch. */
+        r->session_id = 0;
+        r->session_epoch = -1;
+        r->forgotten_topics_data = NULL;
+        r->forgotten_topics_data_count = 0;
+    }
+    return 0;
+}
+
+typedef struct want {
+    kc_part_t *p;
+    int32_t leader;
+    int32_t epoch;
+} want_t;
+
+static int cmp_want(const void *a, const void *b)
+{
+    const want_t *x = a, *y = b;
+    if (x->leader != y->leader)
+        return x->leader < y->leader ? -1 : 1;
+    int r = strcmp(x->p->topic, y->p->topic);
+    return r ? r : (x->p->partition < y->p->partition ? -1 : x->p->partition > y->p->partition);
+}
+
+/* Builds and sends one Fetch to broker b for w[0..n) (sorted by topic). */
+static void send_fetch(kc_fetcher_t *f, broker_fs_t *b, want_t *w, int n)
+{
+    kafkac_consumer_t *c = f->c;
+    const kc_settings_t *s = &c->settings;
+    fetch_call_t *call = kc_calloc(1, sizeof(*call));
+    if (!call)
+        return;
+    call->f = f;
+    call->node = b->node;
+    call->full = b->epoch == 0;
+    kc_arena_init(&call->arena, 4096);
+    kc_fetch_request_t *r = &call->req;
+    kc_msg_init(&kc_schema_fetch_request, r);
+    r->max_wait_ms = (int32_t)s->fetch_max_wait_ms;
+    r->min_bytes = (int32_t)s->fetch_min_bytes;
+    r->max_bytes = (int32_t)s->fetch_max_bytes;
+    r->isolation_level = (int8_t)s->isolation_level;
+    r->session_id = b->session_id;
+    r->session_epoch = b->epoch;
+    r->rack_id = s->client_rack ? s->client_rack : "";
+
+    /* Which partitions go in the request: all (full) or the changed ones. */
+    int *send = kc_arena_alloc(&call->arena, (size_t)(n ? n : 1) * sizeof(int));
+    kc_fetch_request_fetch_topic_t *topics =
+        kc_arena_alloc(&call->arena, (size_t)(n ? n : 1) * sizeof(*topics));
+    kc_fetch_request_fetch_partition_t *fps = kc_arena_alloc(&call->arena, (size_t)(n ? n : 1) * sizeof(*fps));
+    /* Forgotten: session partitions not wanted now (at most b->n). */
+    kc_fetch_request_forgotten_topic_t *forg =
+        kc_arena_alloc(&call->arena, (size_t)(b->n ? b->n : 1) * sizeof(*forg));
+    int32_t *forg_parts = kc_arena_alloc(&call->arena, (size_t)(b->n ? b->n : 1) * sizeof(int32_t));
+    sess_part_t *next = kc_calloc((size_t)(n ? n : 1), sizeof(*next));
+    if (!send || !topics || !fps || !forg || !forg_parts || !next) {
+        kc_free(next);
+        kc_arena_destroy(&call->arena);
+        kc_free(call);
+        return;
+    }
+    int ns = 0;
+    for (int i = 0; i < n; i++) {
+        kc_part_t *p = w[i].p;
+        next[i].topic = kc_strdup(p->topic);
+        if (!next[i].topic) {
+            for (int j = 0; j < i; j++)
+                kc_free(next[j].topic);
+            kc_free(next);
+            kc_arena_destroy(&call->arena);
+            kc_free(call);
+            return;
+        }
+        next[i].partition = p->partition;
+        next[i].offset = p->fetch_pos;
+        next[i].epoch = w[i].epoch;
+        next[i].pos_gen = p->pos_gen;
+        sess_part_t *old = call->full ? NULL : sess_find(b, p->topic, p->partition);
+        if (!old || old->offset != p->fetch_pos || old->epoch != w[i].epoch)
+            send[ns++] = i;
+    }
+    int nt = 0;
+    for (int k = 0; k < ns; k++) {
+        kc_part_t *p = w[send[k]].p;
+        if (nt == 0 || strcmp(topics[nt - 1].topic, p->topic)) {
+            kc_msg_init(&kc_schema_fetch_request_fetch_topic, &topics[nt]);
+            topics[nt].topic = next[send[k]].topic;   /* lives until the session forgets it */
+            topics[nt].partitions = &fps[k];
+            topics[nt].partitions_count = 0;
+            nt++;
+        }
+        kc_fetch_request_fetch_partition_t *fp = &fps[k];
+        kc_msg_init(&kc_schema_fetch_request_fetch_partition, fp);
+        fp->partition = p->partition;
+        fp->current_leader_epoch = w[send[k]].epoch;
+        fp->fetch_offset = p->fetch_pos;
+        fp->log_start_offset = -1;
+        fp->partition_max_bytes = (int32_t)s->max_partition_fetch_bytes;
+        topics[nt - 1].partitions_count++;
+    }
+    r->topics = topics;
+    r->topics_count = nt;
+    int nf = 0, nfp = 0;
+    if (!call->full) {
+        for (int i = 0; i < b->n; i++) {
+            sess_part_t *sp = &b->parts[i];
+            int wanted = 0;
+            for (int j = 0; j < n && !wanted; j++)
+                wanted = next[j].partition == sp->partition && !strcmp(next[j].topic, sp->topic);
+            if (wanted)
+                continue;
+            if (nf == 0 || strcmp(forg[nf - 1].topic, sp->topic)) {
+                kc_msg_init(&kc_schema_fetch_request_forgotten_topic, &forg[nf]);
+                forg[nf].topic = kc_arena_strndup(&call->arena, sp->topic, strlen(sp->topic));
+                forg[nf].partitions = &forg_parts[nfp];
+                forg[nf].partitions_count = 0;
+                if (!forg[nf].topic)
+                    continue;
+                nf++;
+            }
+            forg_parts[nfp++] = sp->partition;
+            forg[nf - 1].partitions_count++;
+        }
+    }
+    r->forgotten_topics_data = forg;
+    r->forgotten_topics_data_count = nf;
+
+    /* Topic names in the request must outlive the old session list. */
+    for (int t = 0; t < nt; t++) {
+        char *copy = kc_arena_strndup(&call->arena, topics[t].topic, strlen(topics[t].topic));
+        if (copy)
+            topics[t].topic = copy;
+    }
+    sess_clear(b);
+    kc_free(b->parts);
+    b->parts = next;
+    b->n = b->cap = n;
+    kc_req_t req = {
+        .node_id = b->node,
+        .api_key = FETCH_API,
+        .min_version = FETCH_MIN_VERSION,
+        .max_version = FETCH_MAX_VERSION,
+        .timeout_ms = (int)(s->request_timeout_ms + s->fetch_max_wait_ms),
+        .msg = r,
+        .build = fetch_build,
+        .cb = fetch_done,
+        .opaque = call,
+    };
+    b->in_flight = 1;
+    if (kc_net_send(c->net, &req) != 0) {
+        b->in_flight = 0;
+        sess_reset(b, 0);
+        kc_arena_destroy(&call->arena);
+        kc_free(call);
+    }
+}
+
+static int64_t fetcher_serve(kc_net_t *net, int64_t now, void *opaque)
+{
+    kc_fetcher_t *f = opaque;
+    kafkac_consumer_t *c = f->c;
+    int64_t next_run = INT64_MAX;
+    kc_cluster_t *cl = kc_net_cluster(net);
+    pthread_mutex_lock(&c->lock);
+    if (c->closed || c->parts.n == 0)
+        goto out;
+    kc_offsets_serve(c, now, cl);
+    if (c->ready_bytes >= c->settings.fetch_max_bytes)
+        goto out;   /* poll frees room, then wakes us */
+    want_t *w = kc_calloc((size_t)c->parts.n, sizeof(*w));
+    if (!w)
+        goto out;
+    int n = 0, need_md = 0;
+    for (int i = 0; i < c->parts.n; i++) {
+        kc_part_t *p = c->parts.v[i];
+        if (p->state != KC_PS_FETCHING || p->paused || p->buffered)
+            continue;
+        if (p->retry_at_ms > now) {
+            if (p->retry_at_ms < next_run)
+                next_run = p->retry_at_ms;
+            continue;
+        }
+        const kc_partition_info_t *pi = kc_cluster_partition(cl, p->topic, p->partition);
+        if (!pi || pi->leader < 0 || !kc_cluster_broker(cl, pi->leader)) {
+            need_md = 1;
+            kc_part_backoff(c, p, now);
+            if (p->retry_at_ms < next_run)
+                next_run = p->retry_at_ms;
+            continue;
+        }
+        w[n].p = p;
+        w[n].leader = pi->leader;
+        w[n].epoch = pi->leader_epoch;
+        n++;
+    }
+    if (need_md)
+        kc_net_refresh_metadata(net, "fetch: partition without a known leader");
+    qsort(w, (size_t)n, sizeof(*w), cmp_want);
+    for (int i = 0; i < n;) {
+        int j = i;
+        while (j < n && w[j].leader == w[i].leader)
+            j++;
+        broker_fs_t *b = broker_get(f, w[i].leader);
+        if (b && !b->in_flight)
+            send_fetch(f, b, &w[i], j - i);
+        i = j;
+    }
+    kc_free(w);
+out:
+    pthread_mutex_unlock(&c->lock);
+    kc_cluster_unref(cl);
+    return next_run;
+}
+
+kafkac_err_t kc_fetcher_new(kafkac_consumer_t *c, kc_fetcher_t **out)
+{
+    *out = NULL;
+    kc_fetcher_t *f = kc_calloc(1, sizeof(*f));
+    if (!f)
+        return KAFKAC_ERR_NO_MEMORY;
+    f->c = c;
+    kc_records_opts_t o;
+    kc_records_opts_init(&o);
+    o.check_crc = c->settings.check_crcs;
+    kafkac_err_t err = kc_records_iter_new(&f->it, &o);
+    if (!err)
+        err = kc_aborted_txns_new(&f->ab);
+    if (!err)
+        err = kc_net_add_service(c->net, fetcher_serve, f);
+    if (err) {
+        kc_records_iter_destroy(f->it);
+        kc_aborted_txns_destroy(f->ab);
+        kc_free(f);
+        return err;
+    }
+    *out = f;
+    return 0;
+}
+
+void kc_fetcher_destroy(kc_fetcher_t *f)
+{
+    if (!f)
+        return;
+    for (int i = 0; i < f->nb; i++) {
+        sess_clear(&f->b[i]);
+        kc_free(f->b[i].parts);
+    }
+    kc_free(f->b);
+    kc_records_iter_destroy(f->it);
+    kc_aborted_txns_destroy(f->ab);
+    kc_free(f);
+}

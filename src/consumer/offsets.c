@@ -1,0 +1,443 @@
+/* Offset lookups with ListOffsets: the asynchronous resets the fetcher
+ * needs (auto.offset.reset, seek_to_beginning/end) and the blocking
+ * beginning_offsets / end_offsets / offsets_for_times of the public API.
+ *
+ * ListOffsets goes to each partition's leader.  Timestamps -2 and -1 ask
+ * for the log start and the end (the high watermark, or under
+ * read_committed the last stable offset: the request carries the
+ * isolation level); a timestamp >= 0 asks for the first record at or
+ * after it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/arena.h"
+#include "common/mem.h"
+#include "consumer/consumer_int.h"
+#include "kc_messages.h"
+
+#define LIST_OFFSETS_API 2
+
+/* Errors after which the answer may differ once metadata is refreshed. */
+static int retriable_leader_error(int code)
+{
+    switch (code) {
+    case KAFKAC_ERR_NOT_LEADER_OR_FOLLOWER:
+    case KAFKAC_ERR_LEADER_NOT_AVAILABLE:
+    case KAFKAC_ERR_FENCED_LEADER_EPOCH:
+    case KAFKAC_ERR_UNKNOWN_LEADER_EPOCH:
+    case KAFKAC_ERR_REPLICA_NOT_AVAILABLE:
+    case KAFKAC_ERR_KAFKA_STORAGE_ERROR:
+    case KAFKAC_ERR_OFFSET_NOT_AVAILABLE:
+    case KAFKAC_ERR_BROKER_NOT_AVAILABLE:
+    case KAFKAC_ERR_REQUEST_TIMED_OUT:
+    case KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION: /* may just be created */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* One ListOffsets request: the body and its arrays in one arena. */
+typedef struct lo_call {
+    kafkac_consumer_t *c;
+    kc_arena_t arena;
+    kc_list_offsets_request_t req;
+    int32_t node;
+    /* The partitions asked, with the position generation asked for. */
+    int n;
+    struct lo_item {
+        const char *topic;    /* in arena */
+        int32_t partition;
+        uint32_t pos_gen;
+    } *items;
+} lo_call_t;
+
+/* Fills the request from items[0..n) sorted by topic; 0 or NO_MEMORY. */
+static int lo_fill(kc_arena_t *a, kc_list_offsets_request_t *r, const struct lo_item *items, const int64_t *ts,
+                   int n, int isolation)
+{
+    kc_msg_init(&kc_schema_list_offsets_request, r);
+    r->replica_id = -1;
+    r->isolation_level = (int8_t)isolation;
+    kc_list_offsets_request_list_offsets_topic_t *topics = kc_arena_alloc(a, (size_t)n * sizeof(*topics));
+    kc_list_offsets_request_list_offsets_partition_t *parts = kc_arena_alloc(a, (size_t)n * sizeof(*parts));
+    if (!topics || !parts)
+        return KAFKAC_ERR_NO_MEMORY;
+    int nt = 0;
+    for (int i = 0; i < n; i++) {
+        if (nt == 0 || strcmp(topics[nt - 1].name, items[i].topic)) {
+            kc_msg_init(&kc_schema_list_offsets_request_list_offsets_topic, &topics[nt]);
+            topics[nt].name = items[i].topic;
+            topics[nt].partitions = &parts[i];
+            topics[nt].partitions_count = 0;
+            nt++;
+        }
+        kc_msg_init(&kc_schema_list_offsets_request_list_offsets_partition, &parts[i]);
+        parts[i].partition_index = items[i].partition;
+        parts[i].current_leader_epoch = -1;
+        parts[i].timestamp = ts[i];
+        parts[i].max_num_offsets = 1;
+        topics[nt - 1].partitions_count++;
+    }
+    r->topics = topics;
+    r->topics_count = nt;
+    return 0;
+}
+
+/* The offset and epoch a v0 or v1+ partition answer carries. */
+static void lo_answer(const kc_list_offsets_response_list_offsets_partition_response_t *pr, int16_t version,
+                      int64_t *offset, int32_t *epoch)
+{
+    if (version == 0)
+        *offset = pr->old_style_offsets_count > 0 ? pr->old_style_offsets[0] : -1;
+    else
+        *offset = pr->offset;
+    *epoch = pr->leader_epoch;
+}
+
+/* ---- Asynchronous resets (I/O thread) ------------------------------ */
+
+static void reset_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
+{
+    lo_call_t *call = opaque;
+    kafkac_consumer_t *c = call->c;
+    int64_t now = kc_now_ms();
+    pthread_mutex_lock(&c->lock);
+    const kc_list_offsets_response_t *m = resp && !resp->err ? resp->msg : NULL;
+    for (int i = 0; i < call->n; i++) {
+        kc_part_t *p = kc_parts_find(&c->parts, call->items[i].topic, call->items[i].partition);
+        if (!p || p->pos_gen != call->items[i].pos_gen || p->state != KC_PS_AWAIT_RESET)
+            continue;
+        p->busy = 0;
+        const kc_list_offsets_response_list_offsets_partition_response_t *pr = NULL;
+        for (int t = 0; m && !pr && t < m->topics_count; t++) {
+            if (!m->topics[t].name || strcmp(m->topics[t].name, p->topic))
+                continue;
+            for (int k = 0; k < m->topics[t].partitions_count; k++)
+                if (m->topics[t].partitions[k].partition_index == p->partition)
+                    pr = &m->topics[t].partitions[k];
+        }
+        if (!pr || pr->error_code) {
+            int code = pr ? pr->error_code : (resp ? resp->err : KAFKAC_ERR_NO_MEMORY);
+            if (code == KAFKAC_ERR_DESTROYED)
+                continue;
+            if (!pr || retriable_leader_error(code)) {
+                kc_net_refresh_metadata(net, "list offsets: leader changed");
+                kc_part_backoff(c, p, now);
+            } else {
+                p->state = KC_PS_ERROR;
+                p->err = (kafkac_err_t)code;
+                kc_consumer_queue_event(c, p, (kafkac_err_t)code, "offset lookup failed: %s",
+                                        kafkac_err_str(code));
+            }
+            continue;
+        }
+        int64_t off;
+        int32_t ep;
+        lo_answer(pr, resp->version, &off, &ep);
+        if (off < 0) {
+            kc_part_backoff(c, p, now);
+            continue;
+        }
+        p->state = KC_PS_FETCHING;
+        p->fetch_pos = off;
+        p->fetch_epoch = ep;
+        kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "offsets", "%s [%d]: position reset to %lld", p->topic,
+               (int)p->partition, (long long)off);
+    }
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    kc_resp_free(resp);
+    kc_arena_destroy(&call->arena);
+    kc_free(call);
+    kc_net_wakeup(net);
+}
+
+static int cmp_leader_idx(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+void kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *cl)
+{
+    int n = 0, need_md = 0;
+    /* (leader << 32 | index) pairs; partitions are already sorted by topic. */
+    int64_t *todo = NULL;
+    for (int i = 0; i < c->parts.n; i++) {
+        kc_part_t *p = c->parts.v[i];
+        if (p->state != KC_PS_AWAIT_RESET || p->busy || p->retry_at_ms > now)
+            continue;
+        if (p->reset_to == KC_RESET_FROM_POLICY) {
+            if (c->settings.auto_offset_reset == KC_RESET_NONE) {
+                p->state = KC_PS_ERROR;
+                p->err = KAFKAC_ERR_AUTO_OFFSET_RESET;
+                kc_consumer_queue_event(c, p, KAFKAC_ERR_AUTO_OFFSET_RESET,
+                                        "no offset to start from and auto.offset.reset is none");
+                continue;
+            }
+            p->reset_to = c->settings.auto_offset_reset == KC_RESET_EARLIEST ? KAFKAC_OFFSET_BEGINNING
+                                                                             : KAFKAC_OFFSET_END;
+        }
+        const kc_partition_info_t *pi = kc_cluster_partition(cl, p->topic, p->partition);
+        if (!pi || pi->leader < 0) {
+            need_md = 1;
+            kc_part_backoff(c, p, now);
+            continue;
+        }
+        if (!todo && !(todo = kc_calloc((size_t)c->parts.n, 2 * sizeof(int64_t))))
+            return;
+        todo[2 * n] = pi->leader;
+        todo[2 * n + 1] = i;
+        n++;
+    }
+    if (need_md)
+        kc_net_refresh_metadata(c->net, "list offsets: partition without a known leader");
+    if (!n) {
+        kc_free(todo);
+        return;
+    }
+    qsort(todo, (size_t)n, 2 * sizeof(int64_t), cmp_leader_idx);
+    for (int i = 0; i < n;) {
+        int j = i;
+        while (j < n && todo[2 * j] == todo[2 * i])
+            j++;
+        lo_call_t *call = kc_calloc(1, sizeof(*call));
+        if (!call)
+            break;
+        call->c = c;
+        call->node = (int32_t)todo[2 * i];
+        kc_arena_init(&call->arena, 1024);
+        int k = j - i;
+        call->items = kc_arena_alloc(&call->arena, (size_t)k * sizeof(*call->items));
+        int64_t *ts = kc_arena_alloc(&call->arena, (size_t)k * sizeof(int64_t));
+        int ok = call->items && ts;
+        for (int q = 0; ok && q < k; q++) {
+            kc_part_t *p = c->parts.v[todo[2 * (i + q) + 1]];
+            call->items[q].topic = kc_arena_strndup(&call->arena, p->topic, strlen(p->topic));
+            call->items[q].partition = p->partition;
+            call->items[q].pos_gen = p->pos_gen;
+            ts[q] = p->reset_to == KAFKAC_OFFSET_BEGINNING ? -2 : -1;
+            ok = call->items[q].topic != NULL;
+        }
+        call->n = k;
+        if (ok)
+            ok = lo_fill(&call->arena, &call->req, call->items, ts, k, c->settings.isolation_level) == 0;
+        kc_req_t req = {
+            .node_id = call->node,
+            .api_key = LIST_OFFSETS_API,
+            .min_version = 1,
+            .max_version = -1,
+            .msg = &call->req,
+            .cb = reset_done,
+            .opaque = call,
+        };
+        if (ok && kc_net_send(c->net, &req) == 0) {
+            for (int q = 0; q < k; q++)
+                c->parts.v[todo[2 * (i + q) + 1]]->busy = 1;
+        } else {
+            kc_arena_destroy(&call->arena);
+            kc_free(call);
+        }
+        i = j;
+    }
+    kc_free(todo);
+}
+
+/* ---- Blocking lookups (application thread) ------------------------- */
+
+static void set_errstr(char *errstr, size_t n, const char *fmt, const char *a, int b, const char *d)
+{
+    if (errstr && n)
+        snprintf(errstr, n, fmt, a, b, d);
+}
+
+kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list_t *tpl, int64_t ts,
+                               int timeout_ms, char *errstr, size_t errstr_size)
+{
+    if (!tpl)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (timeout_ms < 0)
+        timeout_ms = (int)c->settings.default_api_timeout_ms;
+    int64_t deadline = kc_now_ms() + timeout_ms;
+    int n = tpl->count;
+    if (n == 0)
+        return KAFKAC_OK;
+    /* Per element: the timestamp asked and whether it is answered. */
+    int64_t *want = kc_calloc((size_t)n, sizeof(int64_t));
+    char *done = kc_calloc((size_t)n, 1);
+    const char **names = kc_calloc((size_t)n, sizeof(char *));
+    if (!want || !done || !names) {
+        kc_free(want);
+        kc_free(done);
+        kc_free(names);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    for (int i = 0; i < n; i++) {
+        want[i] = ts == KC_TS_FROM_LIST ? tpl->elems[i].offset : ts;
+        tpl->elems[i].err = KAFKAC_ERR_TIMED_OUT;
+        names[i] = tpl->elems[i].topic;
+        if (!names[i] || (ts == KC_TS_FROM_LIST && want[i] < 0)) {
+            tpl->elems[i].err = KAFKAC_ERR_INVALID_ARG;
+            done[i] = 1;
+            names[i] = NULL;
+        }
+    }
+    int nn = 0;
+    for (int i = 0; i < n; i++)
+        if (names[i])
+            names[nn++] = names[i];
+    kc_net_want_topics(c->net, names, nn, 0);
+    kc_free(names);
+
+    int left = 0;
+    for (int i = 0; i < n; i++)
+        left += !done[i];
+    int64_t seen_version = -1;
+    while (left > 0) {
+        kc_cluster_t *cl = kc_net_cluster(c->net);
+        int waiting_md = 0;
+        int32_t leader = -1;
+        /* One leader per round trip: pick the first unanswered partition's
+         * leader and ask it about all of its partitions. */
+        for (int i = 0; i < n; i++) {
+            if (done[i])
+                continue;
+            kafkac_topic_partition_t *e = &tpl->elems[i];
+            const kc_topic_info_t *ti = kc_cluster_topic(cl, e->topic);
+            if (ti && ti->err && !retriable_leader_error(ti->err)) {
+                e->err = (kafkac_err_t)ti->err;
+                done[i] = 1;
+                left--;
+                continue;
+            }
+            if (ti && !ti->err && (e->partition < 0 || e->partition >= ti->partition_count)) {
+                e->err = KAFKAC_ERR_UNKNOWN_PARTITION;
+                done[i] = 1;
+                left--;
+                continue;
+            }
+            const kc_partition_info_t *pi = kc_cluster_partition(cl, e->topic, e->partition);
+            if (!pi || pi->leader < 0) {
+                waiting_md = 1;
+                continue;
+            }
+            if (leader < 0)
+                leader = pi->leader;
+        }
+        if (leader >= 0) {
+            lo_call_t call;
+            memset(&call, 0, sizeof call);
+            kc_arena_init(&call.arena, 1024);
+            struct lo_item *items = kc_arena_alloc(&call.arena, (size_t)n * sizeof(*items));
+            int64_t *its = kc_arena_alloc(&call.arena, (size_t)n * sizeof(int64_t));
+            int *idx = kc_arena_alloc(&call.arena, (size_t)n * sizeof(int));
+            int k = 0;
+            for (int i = 0; items && its && idx && i < n; i++) {
+                if (done[i])
+                    continue;
+                const kc_partition_info_t *pi = kc_cluster_partition(cl, tpl->elems[i].topic, tpl->elems[i].partition);
+                if (!pi || pi->leader != leader)
+                    continue;
+                items[k].topic = tpl->elems[i].topic;
+                items[k].partition = tpl->elems[i].partition;
+                its[k] = want[i];
+                idx[k] = i;
+                k++;
+            }
+            /* lo_fill groups by topic; keep same-topic items adjacent. */
+            for (int a = 1; a < k; a++)
+                for (int b = a; b > 0 && strcmp(items[b - 1].topic, items[b].topic) > 0; b--) {
+                    struct lo_item ti = items[b];
+                    items[b] = items[b - 1];
+                    items[b - 1] = ti;
+                    int64_t tt = its[b];
+                    its[b] = its[b - 1];
+                    its[b - 1] = tt;
+                    int ix = idx[b];
+                    idx[b] = idx[b - 1];
+                    idx[b - 1] = ix;
+                }
+            int64_t now = kc_now_ms();
+            if (k == 0 || lo_fill(&call.arena, &call.req, items, its, k, c->settings.isolation_level)) {
+                kc_arena_destroy(&call.arena);
+                kc_cluster_unref(cl);
+                kc_free(want);
+                kc_free(done);
+                return KAFKAC_ERR_NO_MEMORY;
+            }
+            kc_req_t req = {
+                .node_id = leader,
+                .api_key = LIST_OFFSETS_API,
+                .min_version = 1,
+                .max_version = -1,
+                .timeout_ms = (int)(deadline > now ? deadline - now : 1),
+                .msg = &call.req,
+            };
+            kc_resp_t *resp = kc_net_call(c->net, &req);
+            const kc_list_offsets_response_t *m = resp && !resp->err ? resp->msg : NULL;
+            int retry = !m;
+            for (int q = 0; q < k; q++) {
+                kafkac_topic_partition_t *e = &tpl->elems[idx[q]];
+                const kc_list_offsets_response_list_offsets_partition_response_t *pr = NULL;
+                for (int t = 0; m && !pr && t < m->topics_count; t++) {
+                    if (!m->topics[t].name || strcmp(m->topics[t].name, e->topic))
+                        continue;
+                    for (int x = 0; x < m->topics[t].partitions_count; x++)
+                        if (m->topics[t].partitions[x].partition_index == e->partition)
+                            pr = &m->topics[t].partitions[x];
+                }
+                if (!pr) {
+                    if (resp)
+                        e->err = (kafkac_err_t)resp->err;
+                    continue;
+                }
+                if (pr->error_code) {
+                    e->err = (kafkac_err_t)pr->error_code;
+                    if (retriable_leader_error(pr->error_code)) {
+                        retry = 1;
+                        continue;
+                    }
+                } else {
+                    lo_answer(pr, resp->version, &e->offset, &e->leader_epoch);
+                    if (e->offset < 0)
+                        e->offset = KAFKAC_OFFSET_END;
+                    e->err = KAFKAC_OK;
+                }
+                done[idx[q]] = 1;
+                left--;
+            }
+            if (resp && resp->err && errstr && errstr_size)
+                snprintf(errstr, errstr_size, "%s", resp->errstr);
+            kc_resp_free(resp);
+            kc_arena_destroy(&call.arena);
+            if (retry)
+                waiting_md = 1;
+        }
+        seen_version = cl->version;
+        kc_cluster_unref(cl);
+        if (left == 0)
+            break;
+        int64_t now = kc_now_ms();
+        if (now >= deadline)
+            break;
+        if (waiting_md || leader < 0) {
+            kc_net_refresh_metadata(c->net, "offset lookup");
+            int64_t w = deadline - now;
+            kc_cluster_t *nc = kc_net_wait_cluster(c->net, seen_version, (int)(w < 1000 ? w : 1000));
+            kc_cluster_unref(nc);
+        }
+    }
+    kafkac_err_t first = KAFKAC_OK;
+    for (int i = 0; i < n && !first; i++) {
+        if (tpl->elems[i].err) {
+            first = tpl->elems[i].err;
+            set_errstr(errstr, errstr_size, "%s [%d]: %s", tpl->elems[i].topic, tpl->elems[i].partition,
+                       kafkac_err_str(first));
+        }
+    }
+    kc_free(want);
+    kc_free(done);
+    return first;
+}
