@@ -8,4 +8,5 @@
 #include "kafkac/conf.h"
 #include "kafkac/consumer.h"
 #include "kafkac/producer.h"
+#include "kafkac/admin.h"
 #endif

@@ -8,5 +8,9 @@ typedef int (*kc_cli_fn)(int argc, char **argv);
 
 int kc_cli_probe(int argc, char **argv);
 int kc_cli_config(int argc, char **argv);
+int kc_cli_topics(int argc, char **argv);
+int kc_cli_configs(int argc, char **argv);
+int kc_cli_groups(int argc, char **argv);
+int kc_cli_metadata(int argc, char **argv);
 
 #endif

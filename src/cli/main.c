@@ -10,6 +10,10 @@ static const struct {
 } commands[] = {
     { "probe", kc_cli_probe, "name a broker's Kafka release and list its API versions" },
     { "config", kc_cli_config, "list the configuration properties (-X keys) and their docs" },
+    { "topics", kc_cli_topics, "list, describe, create, delete, add partitions to, alter topics" },
+    { "configs", kc_cli_configs, "describe or alter a topic's or broker's configuration" },
+    { "groups", kc_cli_groups, "list, describe, delete consumer groups; reset their offsets" },
+    { "metadata", kc_cli_metadata, "brokers, controller and topics of the cluster" },
 };
 
 static void usage(FILE *f)

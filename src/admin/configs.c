@@ -1,0 +1,463 @@
+/* Configs: describe (each entry's value, source, flags and synonyms),
+ * alter (legacy: replace a resource's dynamic config) and incremental
+ * alter (set, delete, append, subtract).  A broker resource must be asked
+ * of that broker itself; topics and the cluster-wide broker default go to
+ * any broker (KRaft forwards them to the controller). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/admin_internal.h"
+#include "common/mem.h"
+
+#define KEY_DESCRIBE_CONFIGS 32
+#define KEY_ALTER_CONFIGS 33
+#define KEY_INCREMENTAL_ALTER_CONFIGS 44
+
+const char *kafkac_config_source_name(int source)
+{
+    switch (source) {
+    case KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG: return "DYNAMIC_TOPIC_CONFIG";
+    case KAFKAC_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG: return "DYNAMIC_BROKER_CONFIG";
+    case KAFKAC_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG: return "DYNAMIC_DEFAULT_BROKER_CONFIG";
+    case KAFKAC_CONFIG_SOURCE_STATIC_BROKER_CONFIG: return "STATIC_BROKER_CONFIG";
+    case KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG: return "DEFAULT_CONFIG";
+    case KAFKAC_CONFIG_SOURCE_DYNAMIC_BROKER_LOGGER_CONFIG: return "DYNAMIC_BROKER_LOGGER_CONFIG";
+    case KAFKAC_CONFIG_SOURCE_CLIENT_METRICS_CONFIG: return "CLIENT_METRICS_CONFIG";
+    default: return "UNKNOWN";
+    }
+}
+
+/* Which broker must answer for a resource: a specific broker's configs
+ * (or its loggers) only that broker knows. */
+static void route(const kafkac_config_resource_t *r, kc_admin_rpc_t *rpc)
+{
+    char *end = NULL;
+    long id = -1;
+    if ((r->type == KAFKAC_RESOURCE_BROKER || r->type == KAFKAC_RESOURCE_BROKER_LOGGER) && r->name && *r->name)
+        id = strtol(r->name, &end, 10);
+    if (id >= 0 && end && !*end) {
+        rpc->target = KC_ADMIN_TO_NODE;
+        rpc->node_id = (int32_t)id;
+    } else {
+        rpc->target = KC_ADMIN_TO_ANY;
+    }
+}
+
+/* Same destination for resources a and b? */
+static int same_route(const kafkac_config_resource_t *a, const kafkac_config_resource_t *b)
+{
+    kc_admin_rpc_t x = { 0 }, y = { 0 };
+    route(a, &x);
+    route(b, &y);
+    return x.target == y.target && (x.target != KC_ADMIN_TO_NODE || x.node_id == y.node_id);
+}
+
+/* ---- describe ---- */
+
+typedef struct cfg_entry {
+    const char *name, *value;
+    int source, read_only, sensitive;
+    int nsyn;
+    struct { const char *name, *value; int source; } *syn;
+} cfg_entry_t;
+
+typedef struct cfg_res {
+    int type;
+    const char *name;
+    int err;
+    const char *message;
+    int n;
+    cfg_entry_t *e;
+} cfg_res_t;
+
+struct kafkac_config_desc {
+    int count;
+    cfg_res_t *r;
+    kc_arena_t arena;
+};
+
+typedef struct dc_ctx {
+    const kafkac_config_resource_t *res;
+    kafkac_config_desc_t *d;
+    char *pending;     /* only the resources of this destination */
+} dc_ctx_t;
+
+static void *dc_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
+{
+    dc_ctx_t *x = rpc->opaque;
+    kc_describe_configs_request_t *m = kc_arena_alloc(a, sizeof(*m));
+    if (!m)
+        return NULL;
+    kc_msg_init(&kc_schema_describe_configs_request, m);
+    m->include_synonyms = true;
+    m->resources = kc_arena_alloc(a, (size_t)x->d->count * sizeof(*m->resources));
+    if (!m->resources)
+        return NULL;
+    for (int i = 0; i < x->d->count; i++) {
+        if (!x->pending[i])
+            continue;
+        kc_describe_configs_request_describe_configs_resource_t *r = &m->resources[m->resources_count++];
+        kc_msg_init(&kc_schema_describe_configs_request_describe_configs_resource, r);
+        r->resource_type = (int8_t)x->res[i].type;
+        r->resource_name = x->res[i].name ? x->res[i].name : "";
+        r->configuration_keys = NULL;
+        r->configuration_keys_count = -1;
+    }
+    return m;
+}
+
+/* v0 has IsDefault instead of a source: derive one. */
+static int v0_source(const kc_describe_configs_response_describe_configs_resource_result_t *c, int type)
+{
+    if (c->is_default)
+        return KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG;
+    return type == KAFKAC_RESOURCE_TOPIC ? KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG
+                                          : KAFKAC_CONFIG_SOURCE_STATIC_BROKER_CONFIG;
+}
+
+static int dc_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
+{
+    dc_ctx_t *x = rpc->opaque;
+    const kc_describe_configs_response_t *m = resp->msg;
+    kc_arena_t *a = &x->d->arena;
+    int retry = 0;
+    for (int k = 0; k < m->results_count; k++) {
+        const kc_describe_configs_response_describe_configs_result_t *rr = &m->results[k];
+        for (int i = 0; i < x->d->count; i++) {
+            cfg_res_t *cr = &x->d->r[i];
+            if (!x->pending[i] || cr->type != rr->resource_type || strcmp(cr->name, rr->resource_name ? rr->resource_name : ""))
+                continue;
+            cr->err = rr->error_code;
+            cr->message = kc_admin_strdup(a, rr->error_message);
+            if (kc_admin_retriable(cr->err)) {
+                retry = cr->err;
+                continue;
+            }
+            x->pending[i] = 0;
+            int n = rr->configs_count > 0 ? rr->configs_count : 0;
+            cr->e = kc_arena_alloc(a, (size_t)(n ? n : 1) * sizeof(*cr->e));
+            if (!cr->e)
+                return KAFKAC_ERR_NO_MEMORY;
+            cr->n = n;
+            for (int j = 0; j < n; j++) {
+                const kc_describe_configs_response_describe_configs_resource_result_t *c = &rr->configs[j];
+                cfg_entry_t *e = &cr->e[j];
+                e->name = kc_admin_strdup(a, c->name);
+                e->value = kc_admin_strdup(a, c->value);
+                e->source = resp->version >= 1 ? c->config_source : v0_source(c, cr->type);
+                e->read_only = c->read_only;
+                e->sensitive = c->is_sensitive;
+                e->nsyn = c->synonyms_count > 0 ? c->synonyms_count : 0;
+                e->syn = kc_arena_alloc(a, (size_t)(e->nsyn ? e->nsyn : 1) * sizeof(*e->syn));
+                if (!e->name || !e->syn)
+                    return KAFKAC_ERR_NO_MEMORY;
+                for (int s = 0; s < e->nsyn; s++) {
+                    e->syn[s].name = kc_admin_strdup(a, c->synonyms[s].name);
+                    e->syn[s].value = kc_admin_strdup(a, c->synonyms[s].value);
+                    e->syn[s].source = c->synonyms[s].source;
+                }
+            }
+        }
+    }
+    if (retry)
+        return retry;
+    for (int i = 0; i < x->d->count; i++)
+        if (x->pending[i]) {
+            x->pending[i] = 0;
+            x->d->r[i].err = KAFKAC_ERR_UNKNOWN_SERVER_ERROR;
+            x->d->r[i].message = "the broker's answer did not mention it";
+        }
+    return 0;
+}
+
+kafkac_err_t kafkac_admin_describe_configs(kafkac_admin_t *adm, const kafkac_config_resource_t *res, int count,
+                                           int timeout_ms, kafkac_config_desc_t **out, char *errstr,
+                                           size_t errstr_size)
+{
+    if (out)
+        *out = NULL;
+    if (!adm || !out || !res || count < 1) {
+        kc_admin_set_err(errstr, errstr_size, "describe_configs: nothing to describe");
+        return KAFKAC_ERR_INVALID_ARG;
+    }
+    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    kafkac_config_desc_t *d = kc_calloc(1, sizeof(*d));
+    char *pending = kc_calloc((size_t)count, 1);
+    char *done = kc_calloc((size_t)count, 1);
+    if (d) {
+        kc_arena_init(&d->arena, 8192);
+        d->r = kc_calloc((size_t)count, sizeof(*d->r));
+        d->count = count;
+    }
+    int rc = (!d || !d->r || !pending || !done) ? KAFKAC_ERR_NO_MEMORY : 0;
+    for (int i = 0; !rc && i < count; i++) {
+        d->r[i].type = res[i].type;
+        d->r[i].name = kc_admin_strdup(&d->arena, res[i].name ? res[i].name : "");
+        if (!d->r[i].name)
+            rc = KAFKAC_ERR_NO_MEMORY;
+    }
+    /* One request per destination. */
+    for (int i = 0; !rc && i < count; i++) {
+        if (done[i])
+            continue;
+        memset(pending, 0, (size_t)count);
+        for (int j = i; j < count; j++)
+            if (!done[j] && same_route(&res[i], &res[j]))
+                pending[j] = done[j] = 1;
+        dc_ctx_t x = { res, d, pending };
+        kc_admin_rpc_t rpc = { .api_key = KEY_DESCRIBE_CONFIGS, .max_version = -1, .build = dc_build,
+                               .parse = dc_parse, .opaque = &x };
+        route(&res[i], &rpc);
+        rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
+    }
+    kc_free(pending);
+    kc_free(done);
+    if (rc) {
+        if (rc == KAFKAC_ERR_NO_MEMORY)
+            kc_admin_set_err(errstr, errstr_size, "out of memory");
+        kafkac_config_desc_destroy(d);
+        return rc;
+    }
+    *out = d;
+    return KAFKAC_OK;
+}
+
+void kafkac_config_desc_destroy(kafkac_config_desc_t *d)
+{
+    if (!d)
+        return;
+    kc_arena_destroy(&d->arena);
+    kc_free(d->r);
+    kc_free(d);
+}
+
+int kafkac_config_desc_count(const kafkac_config_desc_t *d)
+{
+    return d ? d->count : 0;
+}
+
+static const cfg_res_t *res_at(const kafkac_config_desc_t *d, int i)
+{
+    return d && i >= 0 && i < d->count ? &d->r[i] : NULL;
+}
+
+static const cfg_entry_t *entry_at(const kafkac_config_desc_t *d, int i, int j)
+{
+    const cfg_res_t *r = res_at(d, i);
+    return r && j >= 0 && j < r->n ? &r->e[j] : NULL;
+}
+
+void kafkac_config_desc_resource(const kafkac_config_desc_t *d, int i, kafkac_resource_type_t *type, const char **name,
+                                 kafkac_err_t *err, const char **message)
+{
+    const cfg_res_t *r = res_at(d, i);
+    if (type)
+        *type = r ? (kafkac_resource_type_t)r->type : KAFKAC_RESOURCE_UNKNOWN;
+    if (name)
+        *name = r ? r->name : "";
+    if (err)
+        *err = r ? (kafkac_err_t)r->err : KAFKAC_ERR_INVALID_ARG;
+    if (message)
+        *message = !r || !r->err ? "" : (r->message ? r->message : kafkac_err_str(r->err));
+}
+
+int kafkac_config_desc_entry_count(const kafkac_config_desc_t *d, int i)
+{
+    const cfg_res_t *r = res_at(d, i);
+    return r ? r->n : 0;
+}
+
+void kafkac_config_desc_entry(const kafkac_config_desc_t *d, int i, int j, const char **name, const char **value,
+                              kafkac_config_source_t *source, int *is_default, int *is_read_only, int *is_sensitive)
+{
+    const cfg_entry_t *e = entry_at(d, i, j);
+    if (name)
+        *name = e ? e->name : "";
+    if (value)
+        *value = e ? e->value : NULL;
+    if (source)
+        *source = e ? (kafkac_config_source_t)e->source : KAFKAC_CONFIG_SOURCE_UNKNOWN;
+    if (is_default)
+        *is_default = e && e->source == KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG;
+    if (is_read_only)
+        *is_read_only = e ? e->read_only : 0;
+    if (is_sensitive)
+        *is_sensitive = e ? e->sensitive : 0;
+}
+
+int kafkac_config_desc_synonym_count(const kafkac_config_desc_t *d, int i, int j)
+{
+    const cfg_entry_t *e = entry_at(d, i, j);
+    return e ? e->nsyn : 0;
+}
+
+void kafkac_config_desc_synonym(const kafkac_config_desc_t *d, int i, int j, int k, const char **name,
+                                const char **value, kafkac_config_source_t *source)
+{
+    const cfg_entry_t *e = entry_at(d, i, j);
+    int ok = e && k >= 0 && k < e->nsyn;
+    if (name)
+        *name = ok ? e->syn[k].name : "";
+    if (value)
+        *value = ok ? e->syn[k].value : NULL;
+    if (source)
+        *source = ok ? (kafkac_config_source_t)e->syn[k].source : KAFKAC_CONFIG_SOURCE_UNKNOWN;
+}
+
+int kafkac_config_desc_find(const kafkac_config_desc_t *d, int i, const char *name)
+{
+    const cfg_res_t *r = res_at(d, i);
+    for (int j = 0; r && name && j < r->n; j++)
+        if (r->e[j].name && !strcmp(r->e[j].name, name))
+            return j;
+    return -1;
+}
+
+/* ---- alter / incremental alter ---- */
+
+typedef struct ac_ctx {
+    const kafkac_config_alter_t *alters;
+    int incremental, validate_only;
+    kafkac_admin_result_t *res;
+    char *pending;
+} ac_ctx_t;
+
+static void *ac_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
+{
+    ac_ctx_t *x = rpc->opaque;
+    int n = x->res->count;
+    if (x->incremental) {
+        kc_incremental_alter_configs_request_t *m = kc_arena_alloc(a, sizeof(*m));
+        if (!m)
+            return NULL;
+        kc_msg_init(&kc_schema_incremental_alter_configs_request, m);
+        m->validate_only = x->validate_only ? true : false;
+        m->resources = kc_arena_alloc(a, (size_t)n * sizeof(*m->resources));
+        if (!m->resources)
+            return NULL;
+        for (int i = 0; i < n; i++) {
+            if (!x->pending[i])
+                continue;
+            const kafkac_config_alter_t *al = &x->alters[i];
+            kc_incremental_alter_configs_request_alter_configs_resource_t *r = &m->resources[m->resources_count++];
+            kc_msg_init(&kc_schema_incremental_alter_configs_request_alter_configs_resource, r);
+            r->resource_type = (int8_t)al->resource.type;
+            r->resource_name = al->resource.name ? al->resource.name : "";
+            r->configs_count = al->entry_count;
+            r->configs = kc_arena_alloc(a, (size_t)(al->entry_count > 0 ? al->entry_count : 1) * sizeof(*r->configs));
+            if (!r->configs)
+                return NULL;
+            for (int j = 0; j < al->entry_count; j++) {
+                kc_msg_init(&kc_schema_incremental_alter_configs_request_alterable_config, &r->configs[j]);
+                r->configs[j].name = al->entries[j].name;
+                r->configs[j].value = al->entries[j].value;
+                r->configs[j].config_operation = (int8_t)(al->ops ? al->ops[j] : KAFKAC_CONFIG_SET);
+            }
+        }
+        return m;
+    }
+    kc_alter_configs_request_t *m = kc_arena_alloc(a, sizeof(*m));
+    if (!m)
+        return NULL;
+    kc_msg_init(&kc_schema_alter_configs_request, m);
+    m->validate_only = x->validate_only ? true : false;
+    m->resources = kc_arena_alloc(a, (size_t)n * sizeof(*m->resources));
+    if (!m->resources)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        if (!x->pending[i])
+            continue;
+        const kafkac_config_alter_t *al = &x->alters[i];
+        kc_alter_configs_request_alter_configs_resource_t *r = &m->resources[m->resources_count++];
+        kc_msg_init(&kc_schema_alter_configs_request_alter_configs_resource, r);
+        r->resource_type = (int8_t)al->resource.type;
+        r->resource_name = al->resource.name ? al->resource.name : "";
+        r->configs_count = al->entry_count;
+        r->configs = kc_arena_alloc(a, (size_t)(al->entry_count > 0 ? al->entry_count : 1) * sizeof(*r->configs));
+        if (!r->configs)
+            return NULL;
+        for (int j = 0; j < al->entry_count; j++) {
+            kc_msg_init(&kc_schema_alter_configs_request_alterable_config, &r->configs[j]);
+            r->configs[j].name = al->entries[j].name;
+            r->configs[j].value = al->entries[j].value;
+        }
+    }
+    return m;
+}
+
+static int ac_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
+{
+    ac_ctx_t *x = rpc->opaque;
+    int retry = 0;
+    /* Both responses have the same shape. */
+    if (x->incremental) {
+        const kc_incremental_alter_configs_response_t *m = resp->msg;
+        for (int k = 0; k < m->responses_count; k++) {
+            const kc_incremental_alter_configs_response_alter_configs_resource_response_t *r = &m->responses[k];
+            if (kc_admin_answer(x->res, x->pending, r->resource_name, -1, r->error_code, r->error_message, &retry))
+                return KAFKAC_ERR_NO_MEMORY;
+        }
+    } else {
+        const kc_alter_configs_response_t *m = resp->msg;
+        for (int k = 0; k < m->responses_count; k++) {
+            const kc_alter_configs_response_alter_configs_resource_response_t *r = &m->responses[k];
+            if (kc_admin_answer(x->res, x->pending, r->resource_name, -1, r->error_code, r->error_message, &retry))
+                return KAFKAC_ERR_NO_MEMORY;
+        }
+    }
+    return kc_admin_round_end(x->res, x->pending, retry);
+}
+
+static kafkac_err_t alter(kafkac_admin_t *adm, const kafkac_config_alter_t *alters, int count, int incremental,
+                          int validate_only, int timeout_ms, kafkac_admin_result_t **out, char *errstr, size_t errlen)
+{
+    if (out)
+        *out = NULL;
+    if (!adm || !out || !alters || count < 1) {
+        kc_admin_set_err(errstr, errlen, "alter_configs: nothing to alter");
+        return KAFKAC_ERR_INVALID_ARG;
+    }
+    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    kafkac_admin_result_t *res = kc_admin_result_new(count);
+    char *pending = kc_calloc((size_t)count, 1);
+    char *done = kc_calloc((size_t)count, 1);
+    int rc = (!res || !pending || !done) ? KAFKAC_ERR_NO_MEMORY : 0;
+    for (int i = 0; !rc && i < count; i++)
+        rc = kc_admin_result_name(res, i, alters[i].resource.name, -1);
+    for (int i = 0; !rc && i < count; i++) {
+        if (done[i])
+            continue;
+        memset(pending, 0, (size_t)count);
+        for (int j = i; j < count; j++)
+            if (!done[j] && same_route(&alters[i].resource, &alters[j].resource))
+                pending[j] = done[j] = 1;
+        ac_ctx_t x = { alters, incremental, validate_only, res, pending };
+        kc_admin_rpc_t rpc = { .api_key = incremental ? KEY_INCREMENTAL_ALTER_CONFIGS : KEY_ALTER_CONFIGS,
+                               .max_version = -1, .build = ac_build, .parse = ac_parse, .opaque = &x };
+        route(&alters[i].resource, &rpc);
+        rc = kc_admin_run(adm, &rpc, deadline, errstr, errlen);
+    }
+    kc_free(pending);
+    kc_free(done);
+    if (rc) {
+        kafkac_admin_result_destroy(res);
+        return rc;
+    }
+    *out = res;
+    return KAFKAC_OK;
+}
+
+kafkac_err_t kafkac_admin_alter_configs(kafkac_admin_t *adm, const kafkac_config_alter_t *alters, int count,
+                                        int validate_only, int timeout_ms, kafkac_admin_result_t **out, char *errstr,
+                                        size_t errstr_size)
+{
+    return alter(adm, alters, count, 0, validate_only, timeout_ms, out, errstr, errstr_size);
+}
+
+kafkac_err_t kafkac_admin_incremental_alter_configs(kafkac_admin_t *adm, const kafkac_config_alter_t *alters,
+                                                    int count, int validate_only, int timeout_ms,
+                                                    kafkac_admin_result_t **out, char *errstr, size_t errstr_size)
+{
+    return alter(adm, alters, count, 1, validate_only, timeout_ms, out, errstr, errstr_size);
+}

@@ -1,0 +1,393 @@
+/* The admin handle and its dispatcher: every admin operation is one or
+ * more kc_admin_rpc_t run here, each sent to the broker that must answer
+ * it and repeated, within the operation's single deadline, while the
+ * answer says "ask again" (NOT_CONTROLLER, NOT_COORDINATOR, a coordinator
+ * still loading, a lost connection).  Calls block the caller's thread on
+ * kc_net_call; the I/O thread does the rest. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin/admin_internal.h"
+#include "common/mem.h"
+
+#define KEY_METADATA 3
+#define KEY_FIND_COORDINATOR 10
+
+void kc_admin_set_err(char *errstr, size_t n, const char *fmt, ...)
+{
+    if (!errstr || !n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errstr, n, fmt, ap);
+    va_end(ap);
+}
+
+kafkac_admin_t *kafkac_admin_new(const kafkac_conf_t *conf, char *errstr, size_t errstr_size)
+{
+    char tmp[512];
+    kafkac_admin_t *adm = kc_calloc(1, sizeof(*adm));
+    if (!adm) {
+        kc_admin_set_err(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (kc_settings_load(&adm->settings, conf, KC_SCOPE_ADMIN, tmp, sizeof tmp) != KAFKAC_OK) {
+        kc_admin_set_err(errstr, errstr_size, "%s", tmp);
+        kc_free(adm);
+        return NULL;
+    }
+    kc_net_opts_t o;
+    kc_net_opts_from_settings(&o, &adm->settings);
+    /* An admin client must see a missing topic as missing, never create it
+     * by asking for its metadata. */
+    o.allow_auto_create_topics = 0;
+    adm->net = kc_net_new(&o, tmp, sizeof tmp);
+    if (!adm->net) {
+        kc_admin_set_err(errstr, errstr_size, "%s", tmp);
+        kc_settings_free(&adm->settings);
+        kc_free(adm);
+        return NULL;
+    }
+    return adm;
+}
+
+void kafkac_admin_destroy(kafkac_admin_t *adm)
+{
+    if (!adm)
+        return;
+    kc_net_destroy(adm->net);
+    kc_settings_free(&adm->settings);
+    kc_free(adm);
+}
+
+int64_t kc_admin_deadline(const kafkac_admin_t *adm, int timeout_ms)
+{
+    int64_t t = timeout_ms > 0 ? timeout_ms : adm->settings.default_api_timeout_ms;
+    return kc_now_ms() + t;
+}
+
+int kc_admin_remaining(int64_t deadline)
+{
+    int64_t left = deadline - kc_now_ms();
+    if (left < 1)
+        return 1;
+    return left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+int kc_admin_retriable(int err)
+{
+    switch (err) {
+    case KAFKAC_ERR_NOT_CONTROLLER:
+    case KAFKAC_ERR_NOT_COORDINATOR:
+    case KAFKAC_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE:
+    case KAFKAC_ERR_NOT_LEADER_OR_FOLLOWER:
+    case KAFKAC_ERR_LEADER_NOT_AVAILABLE:
+    case KAFKAC_ERR_REQUEST_TIMED_OUT:
+    case KAFKAC_ERR_NETWORK_EXCEPTION:
+    case KAFKAC_ERR_TRANSPORT:
+    case KAFKAC_ERR_ALL_BROKERS_DOWN:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void sleep_ms(int64_t ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* Waits for the next backoff, never past the deadline. */
+static void backoff(kafkac_admin_t *adm, int64_t deadline)
+{
+    int64_t wait = adm->settings.retry_backoff_ms;
+    int64_t left = deadline - kc_now_ms();
+    sleep_ms(wait < left ? wait : left);
+}
+
+/* The network client routes KC_NODE_CONTROLLER by its own snapshot: make
+ * it fetch a newer one before the request goes again. */
+static void refresh_and_wait(kafkac_admin_t *adm, int64_t deadline, const char *why)
+{
+    kc_cluster_t *c = kc_net_cluster(adm->net);
+    int64_t v = c->version;
+    kc_cluster_unref(c);
+    kc_net_refresh_metadata(adm->net, why);
+    kc_cluster_unref(kc_net_wait_cluster(adm->net, v, kc_admin_remaining(deadline)));
+}
+
+static int request_timeout(const kafkac_admin_t *adm, int64_t deadline)
+{
+    int rem = kc_admin_remaining(deadline);
+    int64_t rt = adm->settings.request_timeout_ms;
+    return rt > 0 && rt < rem ? (int)rt : rem;
+}
+
+/* ---- FindCoordinator ---- */
+
+static int fc_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    kc_find_coordinator_request_t *m = msg;
+    if (version >= 4) {
+        m->coordinator_keys = (const char **)opaque;
+        m->coordinator_keys_count = 1;
+        m->key = "";
+    }
+    return 0;
+}
+
+/* Finds the coordinator of `group`: its broker id, or a negative error /
+ * a Kafka error (errstr filled). */
+static int find_coordinator(kafkac_admin_t *adm, const char *group, int64_t deadline, int32_t *node, char *errstr,
+                            size_t errlen)
+{
+    kc_find_coordinator_request_t m;
+    kc_msg_init(&kc_schema_find_coordinator_request, &m);
+    const char *keys[1] = { group };
+    m.key = group;
+    m.key_type = 0;
+    kc_req_t req = {
+        .node_id = KC_NODE_ANY,
+        .api_key = KEY_FIND_COORDINATOR,
+        .max_version = -1,
+        .timeout_ms = request_timeout(adm, deadline),
+        .msg = &m,
+        .build = fc_build,
+        .opaque = (void *)keys,
+    };
+    kc_resp_t *resp = kc_net_call(adm->net, &req);
+    if (!resp) {
+        kc_admin_set_err(errstr, errlen, "out of memory");
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    int err = resp->err;
+    if (err) {
+        kc_admin_set_err(errstr, errlen, "FindCoordinator(%s): %s", group, resp->errstr);
+        kc_resp_free(resp);
+        return err;
+    }
+    const kc_find_coordinator_response_t *r = resp->msg;
+    const char *msg = NULL;
+    if (resp->version >= 4) {
+        if (r->coordinators_count < 1) {
+            err = KAFKAC_ERR_MALFORMED;
+        } else {
+            err = r->coordinators[0].error_code;
+            msg = r->coordinators[0].error_message;
+            *node = r->coordinators[0].node_id;
+        }
+    } else {
+        err = r->error_code;
+        msg = r->error_message;
+        *node = r->node_id;
+    }
+    if (err)
+        kc_admin_set_err(errstr, errlen, "FindCoordinator(%s): %s: %s", group, kafkac_err_name(err),
+                         msg ? msg : kafkac_err_str(err));
+    kc_resp_free(resp);
+    return err;
+}
+
+int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, char *errstr, size_t errlen)
+{
+    const kc_api_t *api = kc_api_get(rpc->api_key);
+    const char *name = api ? api->name : "request";
+    char last[300] = "";
+    int last_err = 0;
+    int32_t coordinator = -1;
+    for (int attempt = 0;; attempt++) {
+        if (attempt > 0 && kc_now_ms() >= deadline) {
+            kc_admin_set_err(errstr, errlen, "%s timed out after %d attempt(s)%s%s", name, attempt,
+                             last[0] ? "; last error: " : "", last);
+            return KAFKAC_ERR_TIMED_OUT;
+        }
+        int32_t node = KC_NODE_ANY;
+        switch (rpc->target) {
+        case KC_ADMIN_TO_CONTROLLER:
+            node = KC_NODE_CONTROLLER;
+            break;
+        case KC_ADMIN_TO_ANY:
+            node = KC_NODE_ANY;
+            break;
+        case KC_ADMIN_TO_NODE:
+            node = rpc->node_id;
+            break;
+        case KC_ADMIN_TO_GROUP:
+            if (coordinator < 0) {
+                int err = find_coordinator(adm, rpc->group, deadline, &coordinator, last, sizeof last);
+                if (err) {
+                    coordinator = -1;
+                    last_err = err;
+                    if (!kc_admin_retriable(err) && err != KAFKAC_ERR_TIMED_OUT) {
+                        kc_admin_set_err(errstr, errlen, "%s", last);
+                        return err;
+                    }
+                    backoff(adm, deadline);
+                    continue;
+                }
+            }
+            node = coordinator;
+            break;
+        }
+        kc_arena_t arena;
+        kc_arena_init(&arena, 1024);
+        void *msg = rpc->build(rpc, &arena, kc_admin_remaining(deadline));
+        if (!msg) {
+            kc_arena_destroy(&arena);
+            kc_admin_set_err(errstr, errlen, "%s: out of memory", name);
+            return KAFKAC_ERR_NO_MEMORY;
+        }
+        kc_req_t req = {
+            .node_id = node,
+            .api_key = rpc->api_key,
+            .max_version = rpc->max_version,
+            .timeout_ms = request_timeout(adm, deadline),
+            .msg = msg,
+            .build = rpc->build_version,
+            .opaque = rpc,
+        };
+        kc_resp_t *resp = kc_net_call(adm->net, &req);
+        kc_arena_destroy(&arena);   /* the request is encoded and answered */
+        if (!resp) {
+            kc_admin_set_err(errstr, errlen, "%s: out of memory", name);
+            return KAFKAC_ERR_NO_MEMORY;
+        }
+        if (resp->err) {
+            int err = resp->err;
+            snprintf(last, sizeof last, "%s", resp->errstr);
+            kc_resp_free(resp);
+            if (kc_admin_retriable(err) || err == KAFKAC_ERR_TIMED_OUT) {
+                /* The broker may be gone or the coordinator moved. */
+                last_err = err;
+                coordinator = -1;
+                refresh_and_wait(adm, deadline, "admin request failed");
+                backoff(adm, deadline);
+                continue;
+            }
+            kc_admin_set_err(errstr, errlen, "%s", last);
+            return err;
+        }
+        int rc = rpc->parse(rpc, resp);
+        kc_resp_free(resp);
+        if (rc == 0)
+            return 0;
+        if (!kc_admin_retriable(rc)) {
+            kc_admin_set_err(errstr, errlen, "%s: %s", name, kafkac_err_str(rc));
+            return rc;
+        }
+        last_err = rc;
+        snprintf(last, sizeof last, "%s", kafkac_err_name(rc));
+        if (rc == KAFKAC_ERR_NOT_COORDINATOR || rc == KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE)
+            coordinator = -1;
+        if (rc == KAFKAC_ERR_NOT_CONTROLLER || rc == KAFKAC_ERR_NOT_LEADER_OR_FOLLOWER ||
+            rc == KAFKAC_ERR_LEADER_NOT_AVAILABLE)
+            refresh_and_wait(adm, deadline, kafkac_err_name(rc));
+        backoff(adm, deadline);
+    }
+    (void)last_err;
+}
+
+/* ---- metadata of our own ---- */
+
+typedef struct md_ctx {
+    const char *const *topics;
+    int n;
+    kc_cluster_t *out;
+} md_ctx_t;
+
+static void *md_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
+{
+    md_ctx_t *x = rpc->opaque;
+    kc_metadata_request_t *m = kc_arena_alloc(a, sizeof(*m));
+    if (!m)
+        return NULL;
+    kc_msg_init(&kc_schema_metadata_request, m);
+    m->allow_auto_topic_creation = false;
+    if (!x->topics) {
+        m->topics = NULL;
+        m->topics_count = -1;
+        return m;
+    }
+    m->topics_count = x->n;
+    m->topics = kc_arena_alloc(a, (size_t)(x->n > 0 ? x->n : 1) * sizeof(*m->topics));
+    if (!m->topics)
+        return NULL;
+    for (int i = 0; i < x->n; i++) {
+        kc_msg_init(&kc_schema_metadata_request_metadata_request_topic, &m->topics[i]);
+        m->topics[i].name = x->topics[i];
+    }
+    return m;
+}
+
+static int md_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
+{
+    md_ctx_t *x = rpc->opaque;
+    kc_cluster_t *empty = kc_cluster_empty();
+    if (!empty)
+        return KAFKAC_ERR_NO_MEMORY;
+    x->out = kc_cluster_from_response(empty, resp->msg, 0, kc_now_ms());
+    kc_cluster_unref(empty);
+    if (!x->out)
+        return KAFKAC_ERR_NO_MEMORY;
+    /* A partition without a leader right after a create or a broker loss:
+     * ask again rather than report a stale view. */
+    for (int t = 0; t < x->out->topic_count; t++)
+        if (x->out->topics[t].err == KAFKAC_ERR_LEADER_NOT_AVAILABLE) {
+            kc_cluster_unref(x->out);
+            x->out = NULL;
+            return KAFKAC_ERR_LEADER_NOT_AVAILABLE;
+        }
+    return 0;
+}
+
+/* Our own Metadata request (not the network client's shared interest set,
+ * which merges partial answers and so may remember deleted topics). */
+kc_cluster_t *kc_admin_metadata(kafkac_admin_t *adm, const char *const *topics, int n, int64_t deadline,
+                                char *errstr, size_t errlen)
+{
+    md_ctx_t x = { topics, n, NULL };
+    kc_admin_rpc_t rpc = {
+        .api_key = KEY_METADATA,
+        .max_version = -1,
+        .target = KC_ADMIN_TO_ANY,
+        .build = md_build,
+        .parse = md_parse,
+        .opaque = &x,
+    };
+    int rc = kc_admin_run(adm, &rpc, deadline, errstr, errlen);
+    if (rc) {
+        kc_cluster_unref(x.out);
+        return NULL;
+    }
+    return x.out;
+}
+
+int kc_admin_leader_of(const kc_cluster_t *c, const char *topic, int32_t partition, int *err)
+{
+    const kc_topic_info_t *t = kc_cluster_topic(c, topic);
+    if (!t) {
+        *err = KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        return -1;
+    }
+    if (t->err) {
+        *err = t->err;
+        return -1;
+    }
+    const kc_partition_info_t *p = kc_cluster_partition(c, topic, partition);
+    if (!p) {
+        *err = KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        return -1;
+    }
+    if (p->leader < 0) {
+        *err = KAFKAC_ERR_LEADER_NOT_AVAILABLE;
+        return -1;
+    }
+    *err = 0;
+    return p->leader;
+}

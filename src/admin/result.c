@@ -1,0 +1,144 @@
+/* The generic per-entity admin result: one entry per topic, partition,
+ * group, resource or ACL an operation was given, each with its own error
+ * and the broker's message. */
+#include <string.h>
+
+#include "admin/admin_internal.h"
+#include "common/mem.h"
+
+kafkac_admin_result_t *kc_admin_result_new(int n)
+{
+    kafkac_admin_result_t *r = kc_calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    kc_arena_init(&r->arena, 1024);
+    r->count = n;
+    r->e = kc_calloc((size_t)(n > 0 ? n : 1), sizeof(*r->e));
+    if (!r->e) {
+        kafkac_admin_result_destroy(r);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        r->e[i].partition = -1;
+        r->e[i].offset = -1;
+    }
+    return r;
+}
+
+void kafkac_admin_result_destroy(kafkac_admin_result_t *r)
+{
+    if (!r)
+        return;
+    kc_arena_destroy(&r->arena);
+    kc_free(r->e);
+    kc_free(r);
+}
+
+const char *kc_admin_strdup(kc_arena_t *a, const char *s)
+{
+    if (!s)
+        return NULL;
+    return kc_arena_strndup(a, s, strlen(s));
+}
+
+int kc_admin_result_name(kafkac_admin_result_t *r, int i, const char *name, int32_t partition)
+{
+    r->e[i].partition = partition;
+    r->e[i].name = (char *)kc_admin_strdup(&r->arena, name ? name : "");
+    return r->e[i].name ? 0 : KAFKAC_ERR_NO_MEMORY;
+}
+
+int kc_admin_result_set(kafkac_admin_result_t *r, int i, int err, const char *message)
+{
+    r->e[i].err = err;
+    r->e[i].message = NULL;
+    if (err && message && *message) {
+        r->e[i].message = (char *)kc_admin_strdup(&r->arena, message);
+        if (!r->e[i].message)
+            return KAFKAC_ERR_NO_MEMORY;
+    }
+    return 0;
+}
+
+int kc_admin_result_find(const kafkac_admin_result_t *r, const char *name, int32_t partition)
+{
+    for (int i = 0; i < r->count; i++)
+        if (r->e[i].partition == partition && r->e[i].name && name && !strcmp(r->e[i].name, name))
+            return i;
+    return -1;
+}
+
+static const kc_admin_entry_t *entry(const kafkac_admin_result_t *r, int i)
+{
+    return r && i >= 0 && i < r->count ? &r->e[i] : NULL;
+}
+
+int kafkac_admin_result_count(const kafkac_admin_result_t *r)
+{
+    return r ? r->count : 0;
+}
+
+const char *kafkac_admin_result_name(const kafkac_admin_result_t *r, int i)
+{
+    const kc_admin_entry_t *e = entry(r, i);
+    return e && e->name ? e->name : "";
+}
+
+int32_t kafkac_admin_result_partition(const kafkac_admin_result_t *r, int i)
+{
+    const kc_admin_entry_t *e = entry(r, i);
+    return e ? e->partition : -1;
+}
+
+kafkac_err_t kafkac_admin_result_error(const kafkac_admin_result_t *r, int i)
+{
+    const kc_admin_entry_t *e = entry(r, i);
+    return e ? (kafkac_err_t)e->err : KAFKAC_ERR_INVALID_ARG;
+}
+
+const char *kafkac_admin_result_message(const kafkac_admin_result_t *r, int i)
+{
+    const kc_admin_entry_t *e = entry(r, i);
+    if (!e || !e->err)
+        return "";
+    return e->message ? e->message : kafkac_err_str(e->err);
+}
+
+int64_t kafkac_admin_result_offset(const kafkac_admin_result_t *r, int i)
+{
+    const kc_admin_entry_t *e = entry(r, i);
+    return e ? e->offset : -1;
+}
+
+/* ---- answering pending entries round by round ---- */
+
+int kc_admin_answer(kafkac_admin_result_t *r, char *pending, const char *name, int32_t partition, int err,
+                    const char *message, int *retry_err)
+{
+    int found = 0;
+    for (int i = 0; i < r->count; i++) {
+        if (!pending[i] || r->e[i].partition != partition || !name || strcmp(r->e[i].name, name) != 0)
+            continue;
+        found = 1;
+        if (kc_admin_result_set(r, i, err, message))
+            return KAFKAC_ERR_NO_MEMORY;
+        if (kc_admin_retriable(err))
+            *retry_err = err;
+        else
+            pending[i] = 0;
+    }
+    (void)found;
+    return 0;
+}
+
+int kc_admin_round_end(kafkac_admin_result_t *r, char *pending, int retry_err)
+{
+    if (retry_err)
+        return retry_err;
+    for (int i = 0; i < r->count; i++)
+        if (pending[i]) {
+            pending[i] = 0;
+            kc_admin_result_set(r, i, KAFKAC_ERR_UNKNOWN_SERVER_ERROR, "the broker's answer did not mention it");
+        }
+    return 0;
+}

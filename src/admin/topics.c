@@ -1,0 +1,510 @@
+/* Topic operations: create, delete, add partitions (all answered by the
+ * controller), and describe / list (a Metadata request of our own). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/admin_internal.h"
+#include "common/mem.h"
+
+#define KEY_CREATE_TOPICS 19
+#define KEY_DELETE_TOPICS 20
+#define KEY_CREATE_PARTITIONS 37
+
+/* ---- create_topics ---- */
+
+typedef struct create_ctx {
+    const kafkac_new_topic_t *topics;
+    int validate_only;
+    kafkac_admin_result_t *res;
+    char *pending;
+} create_ctx_t;
+
+static int fill_topic(kc_arena_t *a, kc_create_topics_request_creatable_topic_t *ct, const kafkac_new_topic_t *t)
+{
+    kc_msg_init(&kc_schema_create_topics_request_creatable_topic, ct);
+    ct->name = t->name;
+    ct->num_partitions = t->partitions;
+    ct->replication_factor = t->replication_factor;
+    if (t->assignment) {
+        /* With an assignment both counts must be -1: the rows say it all. */
+        ct->num_partitions = -1;
+        ct->replication_factor = -1;
+        ct->assignments_count = t->partitions;
+        ct->assignments = kc_arena_alloc(a, (size_t)(t->partitions > 0 ? t->partitions : 1) * sizeof(*ct->assignments));
+        if (!ct->assignments)
+            return -1;
+        for (int p = 0; p < t->partitions; p++) {
+            kc_msg_init(&kc_schema_create_topics_request_creatable_replica_assignment, &ct->assignments[p]);
+            ct->assignments[p].partition_index = p;
+            ct->assignments[p].broker_ids = (int32_t *)t->assignment[p];
+            ct->assignments[p].broker_ids_count = t->assignment_count ? t->assignment_count[p] : 0;
+        }
+    }
+    if (t->config_count > 0) {
+        ct->configs_count = t->config_count;
+        ct->configs = kc_arena_alloc(a, (size_t)t->config_count * sizeof(*ct->configs));
+        if (!ct->configs)
+            return -1;
+        for (int c = 0; c < t->config_count; c++) {
+            kc_msg_init(&kc_schema_create_topics_request_creatable_topic_config, &ct->configs[c]);
+            ct->configs[c].name = t->configs[c].name;
+            ct->configs[c].value = t->configs[c].value;
+        }
+    }
+    return 0;
+}
+
+static void *create_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
+{
+    create_ctx_t *x = rpc->opaque;
+    kc_create_topics_request_t *m = kc_arena_alloc(a, sizeof(*m));
+    if (!m)
+        return NULL;
+    kc_msg_init(&kc_schema_create_topics_request, m);
+    m->validate_only = x->validate_only ? true : false;
+    /* Leave the broker time to answer before our own deadline. */
+    m->timeout_ms = remaining_ms > 1000 ? remaining_ms - 500 : remaining_ms;
+    m->topics = kc_arena_alloc(a, (size_t)x->res->count * sizeof(*m->topics));
+    if (!m->topics)
+        return NULL;
+    m->topics_count = 0;
+    for (int i = 0; i < x->res->count; i++) {
+        if (!x->pending[i])
+            continue;
+        if (fill_topic(a, &m->topics[m->topics_count++], &x->topics[i]))
+            return NULL;
+    }
+    return m;
+}
+
+static int create_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
+{
+    create_ctx_t *x = rpc->opaque;
+    const kc_create_topics_response_t *m = resp->msg;
+    int retry = 0;
+    for (int i = 0; i < m->topics_count; i++) {
+        const kc_create_topics_response_creatable_topic_result_t *t = &m->topics[i];
+        if (kc_admin_answer(x->res, x->pending, t->name, -1, t->error_code, t->error_message, &retry))
+            return KAFKAC_ERR_NO_MEMORY;
+    }
+    return kc_admin_round_end(x->res, x->pending, retry);
+}
+
+/* Prepares a result named after `names` with every entry pending. */
+static int start_result(kafkac_admin_result_t **res, char **pending, int count, const char *(*name_of)(const void *, int),
+                        const void *arg)
+{
+    *res = kc_admin_result_new(count);
+    *pending = kc_calloc((size_t)(count > 0 ? count : 1), 1);
+    if (!*res || !*pending)
+        return KAFKAC_ERR_NO_MEMORY;
+    for (int i = 0; i < count; i++) {
+        (*pending)[i] = 1;
+        if (kc_admin_result_name(*res, i, name_of(arg, i), -1))
+            return KAFKAC_ERR_NO_MEMORY;
+    }
+    return 0;
+}
+
+static const char *new_topic_name(const void *arg, int i)
+{
+    return ((const kafkac_new_topic_t *)arg)[i].name;
+}
+
+static const char *string_at(const void *arg, int i)
+{
+    return ((const char *const *)arg)[i];
+}
+
+/* Runs rpc and hands the result over, or frees it on failure. */
+static kafkac_err_t finish(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, kafkac_admin_result_t *res,
+                           char *pending, kafkac_admin_result_t **out, char *errstr, size_t errlen)
+{
+    int rc = kc_admin_run(adm, rpc, deadline, errstr, errlen);
+    kc_free(pending);
+    if (rc) {
+        kafkac_admin_result_destroy(res);
+        return (kafkac_err_t)rc;
+    }
+    *out = res;
+    return KAFKAC_OK;
+}
+
+kafkac_err_t kafkac_admin_create_topics(kafkac_admin_t *adm, const kafkac_new_topic_t *topics, int count,
+                                        int validate_only, int timeout_ms, kafkac_admin_result_t **out, char *errstr,
+                                        size_t errstr_size)
+{
+    if (out)
+        *out = NULL;
+    if (!adm || !out || count < 1 || !topics) {
+        kc_admin_set_err(errstr, errstr_size, "create_topics: no admin handle, topics or result pointer");
+        return KAFKAC_ERR_INVALID_ARG;
+    }
+    for (int i = 0; i < count; i++)
+        if (!topics[i].name || (topics[i].assignment && topics[i].partitions < 1)) {
+            kc_admin_set_err(errstr, errstr_size, "create_topics: topic %d has no name or an empty assignment", i);
+            return KAFKAC_ERR_INVALID_ARG;
+        }
+    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    create_ctx_t x = { topics, validate_only, NULL, NULL };
+    if (start_result(&x.res, &x.pending, count, new_topic_name, topics)) {
+        kafkac_admin_result_destroy(x.res);
+        kc_free(x.pending);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    kc_admin_rpc_t rpc = {
+        .api_key = KEY_CREATE_TOPICS, .max_version = -1, .target = KC_ADMIN_TO_CONTROLLER,
+        .build = create_build, .parse = create_parse, .opaque = &x,
+    };
+    return finish(adm, &rpc, deadline, x.res, x.pending, out, errstr, errstr_size);
+}
+
+/* ---- delete_topics ---- */
+
+typedef struct names_ctx {
+    const char *const *names;
+    const int32_t *counts;
+    int validate_only;
+    kafkac_admin_result_t *res;
+    char *pending;
+} names_ctx_t;
+
+static void *delete_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
+{
+    names_ctx_t *x = rpc->opaque;
+    kc_delete_topics_request_t *m = kc_arena_alloc(a, sizeof(*m));
+    if (!m)
+        return NULL;
+    kc_msg_init(&kc_schema_delete_topics_request, m);
+    m->timeout_ms = remaining_ms > 1000 ? remaining_ms - 500 : remaining_ms;
+    m->topic_names = kc_arena_alloc(a, (size_t)x->res->count * sizeof(char *));
+    m->topics = kc_arena_alloc(a, (size_t)x->res->count * sizeof(*m->topics));
+    if (!m->topic_names || !m->topics)
+        return NULL;
+    int n = 0;
+    for (int i = 0; i < x->res->count; i++) {
+        if (!x->pending[i])
+            continue;
+        kc_msg_init(&kc_schema_delete_topics_request_delete_topic_state, &m->topics[n]);
+        m->topics[n].name = x->names[i];
+        m->topic_names[n++] = x->names[i];
+    }
+    m->topic_names_count = n;
+    m->topics_count = n;
+    return m;
+}
+
+/* v6 names topics in Topics, older versions in TopicNames: clear the other. */
+static int delete_version(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    kc_delete_topics_request_t *m = msg;
+    if (version >= 6) {
+        m->topic_names = NULL;
+        m->topic_names_count = 0;
+    } else {
+        m->topics = NULL;
+        m->topics_count = 0;
+    }
+    return 0;
+}
+
+static int delete_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
+{
+    names_ctx_t *x = rpc->opaque;
+    const kc_delete_topics_response_t *m = resp->msg;
+    int retry = 0;
+    for (int i = 0; i < m->responses_count; i++) {
+        const kc_delete_topics_response_deletable_topic_result_t *t = &m->responses[i];
+        if (kc_admin_answer(x->res, x->pending, t->name, -1, t->error_code, t->error_message, &retry))
+            return KAFKAC_ERR_NO_MEMORY;
+    }
+    return kc_admin_round_end(x->res, x->pending, retry);
+}
+
+static int check_names(const char *op, const char *const *names, int count, char *errstr, size_t errlen)
+{
+    if (!names || count < 1) {
+        kc_admin_set_err(errstr, errlen, "%s: nothing to do", op);
+        return KAFKAC_ERR_INVALID_ARG;
+    }
+    for (int i = 0; i < count; i++)
+        if (!names[i]) {
+            kc_admin_set_err(errstr, errlen, "%s: name %d is NULL", op, i);
+            return KAFKAC_ERR_INVALID_ARG;
+        }
+    return 0;
+}
+
+kafkac_err_t kafkac_admin_delete_topics(kafkac_admin_t *adm, const char *const *topics, int count, int timeout_ms,
+                                        kafkac_admin_result_t **out, char *errstr, size_t errstr_size)
+{
+    if (out)
+        *out = NULL;
+    if (!adm || !out)
+        return KAFKAC_ERR_INVALID_ARG;
+    int rc = check_names("delete_topics", topics, count, errstr, errstr_size);
+    if (rc)
+        return rc;
+    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    names_ctx_t x = { topics, NULL, 0, NULL, NULL };
+    if (start_result(&x.res, &x.pending, count, string_at, topics)) {
+        kafkac_admin_result_destroy(x.res);
+        kc_free(x.pending);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    kc_admin_rpc_t rpc = {
+        .api_key = KEY_DELETE_TOPICS, .max_version = -1, .target = KC_ADMIN_TO_CONTROLLER,
+        .build = delete_build, .build_version = delete_version, .parse = delete_parse, .opaque = &x,
+    };
+    return finish(adm, &rpc, deadline, x.res, x.pending, out, errstr, errstr_size);
+}
+
+/* ---- create_partitions ---- */
+
+static void *partitions_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
+{
+    names_ctx_t *x = rpc->opaque;
+    kc_create_partitions_request_t *m = kc_arena_alloc(a, sizeof(*m));
+    if (!m)
+        return NULL;
+    kc_msg_init(&kc_schema_create_partitions_request, m);
+    m->timeout_ms = remaining_ms > 1000 ? remaining_ms - 500 : remaining_ms;
+    m->validate_only = x->validate_only ? true : false;
+    m->topics = kc_arena_alloc(a, (size_t)x->res->count * sizeof(*m->topics));
+    if (!m->topics)
+        return NULL;
+    int n = 0;
+    for (int i = 0; i < x->res->count; i++) {
+        if (!x->pending[i])
+            continue;
+        kc_msg_init(&kc_schema_create_partitions_request_create_partitions_topic, &m->topics[n]);
+        m->topics[n].name = x->names[i];
+        m->topics[n].count = x->counts[i];
+        m->topics[n].assignments = NULL;
+        m->topics[n].assignments_count = -1;
+        n++;
+    }
+    m->topics_count = n;
+    return m;
+}
+
+static int partitions_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
+{
+    names_ctx_t *x = rpc->opaque;
+    const kc_create_partitions_response_t *m = resp->msg;
+    int retry = 0;
+    for (int i = 0; i < m->results_count; i++) {
+        const kc_create_partitions_response_create_partitions_topic_result_t *t = &m->results[i];
+        if (kc_admin_answer(x->res, x->pending, t->name, -1, t->error_code, t->error_message, &retry))
+            return KAFKAC_ERR_NO_MEMORY;
+    }
+    return kc_admin_round_end(x->res, x->pending, retry);
+}
+
+kafkac_err_t kafkac_admin_create_partitions(kafkac_admin_t *adm, const char *const *topics, const int32_t *new_counts,
+                                            int count, int validate_only, int timeout_ms, kafkac_admin_result_t **out,
+                                            char *errstr, size_t errstr_size)
+{
+    if (out)
+        *out = NULL;
+    if (!adm || !out || !new_counts)
+        return KAFKAC_ERR_INVALID_ARG;
+    int rc = check_names("create_partitions", topics, count, errstr, errstr_size);
+    if (rc)
+        return rc;
+    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    names_ctx_t x = { topics, new_counts, validate_only, NULL, NULL };
+    if (start_result(&x.res, &x.pending, count, string_at, topics)) {
+        kafkac_admin_result_destroy(x.res);
+        kc_free(x.pending);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    kc_admin_rpc_t rpc = {
+        .api_key = KEY_CREATE_PARTITIONS, .max_version = -1, .target = KC_ADMIN_TO_CONTROLLER,
+        .build = partitions_build, .parse = partitions_parse, .opaque = &x,
+    };
+    return finish(adm, &rpc, deadline, x.res, x.pending, out, errstr, errstr_size);
+}
+
+/* ---- describe / list ---- */
+
+struct kafkac_topic_desc {
+    kc_cluster_t *cluster;             /* owned reference: the topics live here */
+    int count;
+    const kc_topic_info_t **topics;
+    char (*ids)[24];                   /* base64url of each topic id */
+};
+
+/* Kafka prints a topic id as the unpadded URL-safe base64 of its 16 bytes. */
+static void uuid_b64(const kc_uuid_t *u, char out[24])
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    int zero = 1;
+    for (int i = 0; i < 16; i++)
+        zero &= u->b[i] == 0;
+    if (zero) {
+        out[0] = '\0';
+        return;
+    }
+    int o = 0;
+    for (int i = 0; i < 16; i += 3) {
+        uint32_t v = (uint32_t)u->b[i] << 16;
+        int n = 16 - i >= 3 ? 3 : 16 - i;
+        if (n > 1)
+            v |= (uint32_t)u->b[i + 1] << 8;
+        if (n > 2)
+            v |= u->b[i + 2];
+        out[o++] = tab[(v >> 18) & 63];
+        out[o++] = tab[(v >> 12) & 63];
+        if (n > 1)
+            out[o++] = tab[(v >> 6) & 63];
+        if (n > 2)
+            out[o++] = tab[v & 63];
+    }
+    out[o] = '\0';
+}
+
+static kafkac_err_t describe(kafkac_admin_t *adm, const char *const *names, int count, int list_mode,
+                             int include_internal, int timeout_ms, kafkac_topic_desc_t **out, char *errstr,
+                             size_t errlen)
+{
+    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    kc_cluster_t *c = kc_admin_metadata(adm, count < 0 ? NULL : names, count, deadline, errstr, errlen);
+    if (!c)
+        return KAFKAC_ERR_TIMED_OUT;
+    kafkac_topic_desc_t *d = kc_calloc(1, sizeof(*d));
+    int cap = count < 0 ? c->topic_count : count;
+    if (d) {
+        d->cluster = c;
+        d->topics = kc_calloc((size_t)(cap > 0 ? cap : 1), sizeof(*d->topics));
+        d->ids = kc_calloc((size_t)(cap > 0 ? cap : 1), sizeof(*d->ids));
+    }
+    if (!d || !d->topics || !d->ids) {
+        if (!d)
+            kc_cluster_unref(c);
+        kafkac_topic_desc_destroy(d);
+        kc_admin_set_err(errstr, errlen, "out of memory");
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    if (count < 0) {
+        for (int i = 0; i < c->topic_count; i++) {
+            if (list_mode && c->topics[i].internal && !include_internal)
+                continue;
+            d->topics[d->count++] = &c->topics[i];
+        }
+    } else {
+        /* In the order asked (Metadata answers every topic named, a
+         * missing one with UNKNOWN_TOPIC_OR_PARTITION). */
+        for (int i = 0; i < count; i++) {
+            const kc_topic_info_t *t = kc_cluster_topic(c, names[i]);
+            if (t)
+                d->topics[d->count++] = t;
+        }
+    }
+    for (int i = 0; i < d->count; i++)
+        uuid_b64(&d->topics[i]->id, d->ids[i]);
+    *out = d;
+    return KAFKAC_OK;
+}
+
+kafkac_err_t kafkac_admin_describe_topics(kafkac_admin_t *adm, const char *const *topics, int count, int timeout_ms,
+                                          kafkac_topic_desc_t **out, char *errstr, size_t errstr_size)
+{
+    if (out)
+        *out = NULL;
+    if (!adm || !out)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!topics)
+        count = -1;
+    if (count >= 0) {
+        int rc = check_names("describe_topics", topics, count, errstr, errstr_size);
+        if (rc)
+            return rc;
+    }
+    return describe(adm, topics, count, 0, 1, timeout_ms, out, errstr, errstr_size);
+}
+
+kafkac_err_t kafkac_admin_list_topics(kafkac_admin_t *adm, int include_internal, int timeout_ms,
+                                      kafkac_topic_desc_t **out, char *errstr, size_t errstr_size)
+{
+    if (out)
+        *out = NULL;
+    if (!adm || !out)
+        return KAFKAC_ERR_INVALID_ARG;
+    return describe(adm, NULL, -1, 1, include_internal, timeout_ms, out, errstr, errstr_size);
+}
+
+void kafkac_topic_desc_destroy(kafkac_topic_desc_t *d)
+{
+    if (!d)
+        return;
+    kc_cluster_unref(d->cluster);
+    kc_free(d->topics);
+    kc_free(d->ids);
+    kc_free(d);
+}
+
+static const kc_topic_info_t *topic_at(const kafkac_topic_desc_t *d, int i)
+{
+    return d && i >= 0 && i < d->count ? d->topics[i] : NULL;
+}
+
+int kafkac_topic_desc_count(const kafkac_topic_desc_t *d)
+{
+    return d ? d->count : 0;
+}
+
+const char *kafkac_topic_desc_name(const kafkac_topic_desc_t *d, int i)
+{
+    const kc_topic_info_t *t = topic_at(d, i);
+    return t ? t->name : "";
+}
+
+kafkac_err_t kafkac_topic_desc_error(const kafkac_topic_desc_t *d, int i)
+{
+    const kc_topic_info_t *t = topic_at(d, i);
+    return t ? (kafkac_err_t)t->err : KAFKAC_ERR_INVALID_ARG;
+}
+
+const char *kafkac_topic_desc_id(const kafkac_topic_desc_t *d, int i)
+{
+    return topic_at(d, i) ? d->ids[i] : "";
+}
+
+int kafkac_topic_desc_is_internal(const kafkac_topic_desc_t *d, int i)
+{
+    const kc_topic_info_t *t = topic_at(d, i);
+    return t ? t->internal : 0;
+}
+
+int kafkac_topic_desc_partition_count(const kafkac_topic_desc_t *d, int i)
+{
+    const kc_topic_info_t *t = topic_at(d, i);
+    return t ? t->partition_count : 0;
+}
+
+void kafkac_topic_desc_partition(const kafkac_topic_desc_t *d, int i, int p, int32_t *id, kafkac_err_t *err,
+                                 int32_t *leader, const int32_t **replicas, int *replica_count, const int32_t **isr,
+                                 int *isr_count, const int32_t **offline, int *offline_count)
+{
+    const kc_topic_info_t *t = topic_at(d, i);
+    const kc_partition_info_t *pi = t && p >= 0 && p < t->partition_count ? &t->partitions[p] : NULL;
+    if (id)
+        *id = pi ? pi->id : -1;
+    if (err)
+        *err = pi ? (kafkac_err_t)pi->err : KAFKAC_ERR_INVALID_ARG;
+    if (leader)
+        *leader = pi ? pi->leader : -1;
+    if (replicas)
+        *replicas = pi ? pi->replicas : NULL;
+    if (replica_count)
+        *replica_count = pi ? pi->replicas_count : 0;
+    if (isr)
+        *isr = pi ? pi->isr : NULL;
+    if (isr_count)
+        *isr_count = pi ? pi->isr_count : 0;
+    if (offline)
+        *offline = pi ? pi->offline : NULL;
+    if (offline_count)
+        *offline_count = pi ? pi->offline_count : 0;
+}

@@ -1,0 +1,99 @@
+/* Shared plumbing of the admin commands: see cli_admin.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_admin.h"
+
+int kc_cli_admin_init(kc_cli_admin_t *c, const char *cmd)
+{
+    memset(c, 0, sizeof *c);
+    c->cmd = cmd;
+    c->timeout_ms = 30000;
+    c->conf = kafkac_conf_new();
+    if (!c->conf) {
+        fprintf(stderr, "%s: out of memory\n", cmd);
+        return 2;
+    }
+    return 0;
+}
+
+int kc_cli_admin_opt(kc_cli_admin_t *c, int opt, char *arg)
+{
+    char err[512];
+    switch (opt) {
+    case 'b':
+        c->brokers = arg;
+        return 1;
+    case 'T':
+        c->timeout_ms = atoi(arg);
+        if (c->timeout_ms <= 0) {
+            fprintf(stderr, "%s: -T needs a positive number of milliseconds\n", c->cmd);
+            return -1;
+        }
+        return 1;
+    case 'X': {
+        char *eq = strchr(arg, '=');
+        if (!eq) {
+            fprintf(stderr, "%s: -X needs key=value, got '%s'\n", c->cmd, arg);
+            return -1;
+        }
+        *eq = '\0';
+        if (kafkac_conf_set(c->conf, arg, eq + 1, err, sizeof err) != KAFKAC_OK) {
+            fprintf(stderr, "%s: %s\n", c->cmd, err);
+            return -1;
+        }
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+kafkac_admin_t *kc_cli_admin_open(kc_cli_admin_t *c)
+{
+    char err[512];
+    const char *b = c->brokers;
+    if (!b)
+        b = getenv("KAFKAC_BROKERS");
+    if (!b || !*b)
+        b = "127.0.0.1:9092";
+    if (kafkac_conf_set(c->conf, "bootstrap.servers", b, err, sizeof err) != KAFKAC_OK) {
+        fprintf(stderr, "%s: %s\n", c->cmd, err);
+        return NULL;
+    }
+    kafkac_admin_t *adm = kafkac_admin_new(c->conf, err, sizeof err);
+    if (!adm)
+        fprintf(stderr, "%s: %s\n", c->cmd, err);
+    return adm;
+}
+
+void kc_cli_admin_free(kc_cli_admin_t *c)
+{
+    kafkac_conf_destroy(c->conf);
+    c->conf = NULL;
+}
+
+int kc_cli_admin_report(const kc_cli_admin_t *c, const kafkac_admin_result_t *r)
+{
+    int failed = 0;
+    for (int i = 0; i < kafkac_admin_result_count(r); i++) {
+        kafkac_err_t e = kafkac_admin_result_error(r, i);
+        if (!e)
+            continue;
+        failed++;
+        int32_t p = kafkac_admin_result_partition(r, i);
+        if (p >= 0)
+            fprintf(stderr, "%s: %s[%d]: %s: %s\n", c->cmd, kafkac_admin_result_name(r, i), (int)p,
+                    kafkac_err_name(e), kafkac_admin_result_message(r, i));
+        else
+            fprintf(stderr, "%s: %s: %s: %s\n", c->cmd, kafkac_admin_result_name(r, i), kafkac_err_name(e),
+                    kafkac_admin_result_message(r, i));
+    }
+    return failed;
+}
+
+int kc_cli_admin_fail(const kc_cli_admin_t *c, kafkac_err_t err, const char *errstr)
+{
+    fprintf(stderr, "%s: %s: %s\n", c->cmd, kafkac_err_name(err), errstr && *errstr ? errstr : kafkac_err_str(err));
+    return 1;
+}

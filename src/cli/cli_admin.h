@@ -1,0 +1,37 @@
+/* What the admin commands (topics, configs, groups, metadata) share:
+ * the connection options -b, -X and -T, opening an admin client, and
+ * reporting per-entity failures with the Kafka error name. */
+#ifndef KC_CLI_ADMIN_H
+#define KC_CLI_ADMIN_H
+
+#include <stdio.h>
+#include "kafkac/kafkac.h"
+
+typedef struct kc_cli_admin {
+    const char *cmd;          /* "kafkac topics create", for messages */
+    const char *brokers;      /* -b; NULL: $KAFKAC_BROKERS, else 127.0.0.1:9092 */
+    int timeout_ms;           /* -T */
+    kafkac_conf_t *conf;      /* owned; -X key=value collects here */
+} kc_cli_admin_t;
+
+/* Returns 0, or 2 after printing why (out of memory). */
+int kc_cli_admin_init(kc_cli_admin_t *c, const char *cmd);
+/* Handles the common options b, X, T; returns 1 if handled, 0 if not
+ * ours, -1 on a bad value (message printed). */
+int kc_cli_admin_opt(kc_cli_admin_t *c, int opt, char *arg);
+/* Opens the client (NULL after printing why). */
+kafkac_admin_t *kc_cli_admin_open(kc_cli_admin_t *c);
+void kc_cli_admin_free(kc_cli_admin_t *c);
+/* Prints every failed entry of r as "cmd: NAME[p]: ERROR_NAME: message" on
+ * stderr; returns how many failed. */
+int kc_cli_admin_report(const kc_cli_admin_t *c, const kafkac_admin_result_t *r);
+/* Prints a call-level failure; returns 1. */
+int kc_cli_admin_fail(const kc_cli_admin_t *c, kafkac_err_t err, const char *errstr);
+
+/* The common options' help lines. */
+#define KC_CLI_ADMIN_OPTS_HELP \
+    "  -b HOST:PORT[,...]   bootstrap servers (default $KAFKAC_BROKERS or 127.0.0.1:9092)\n" \
+    "  -X key=value         any client property (see `kafkac config list`)\n" \
+    "  -T MS                timeout of the whole operation (default 30000)\n"
+
+#endif

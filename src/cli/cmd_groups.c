@@ -1,0 +1,316 @@
+/* kafkac groups list|describe|delete|reset-offsets: consumer groups and
+ * their committed offsets, in kafka-consumer-groups.sh's layout. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_admin.h"
+
+#define MAX_ITEMS 64
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: kafkac groups list\n"
+            "       kafkac groups describe -g GROUP...\n"
+            "       kafkac groups delete -g GROUP...\n"
+            "       kafkac groups reset-offsets -g GROUP -t TOPIC[:PARTITION]...\n"
+            "                                   (--to-earliest | --to-latest | --to-offset N) [--dry-run]\n"
+            "reset-offsets needs the group to have no active members.\n"
+            "common options:\n" KC_CLI_ADMIN_OPTS_HELP);
+}
+
+enum { O_EARLIEST = 1000, O_LATEST, O_OFFSET, O_DRY };
+
+static const struct option longopts[] = {
+    { "group", required_argument, NULL, 'g' },
+    { "topic", required_argument, NULL, 't' },
+    { "to-earliest", no_argument, NULL, O_EARLIEST },
+    { "to-latest", no_argument, NULL, O_LATEST },
+    { "to-offset", required_argument, NULL, O_OFFSET },
+    { "dry-run", no_argument, NULL, O_DRY },
+    { "bootstrap-server", required_argument, NULL, 'b' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+typedef struct args {
+    const char *groups[MAX_ITEMS];
+    int ngroups;
+    char *topics[MAX_ITEMS];
+    int ntopics;
+    int mode;             /* O_EARLIEST, O_LATEST, O_OFFSET */
+    long long to_offset;
+    int dry_run;
+} args_t;
+
+static int do_list(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+{
+    char err[512];
+    kafkac_group_list_t *l;
+    kafkac_err_t e = kafkac_admin_list_consumer_groups(adm, c->timeout_ms, &l, err, sizeof err);
+    if (e)
+        return kc_cli_admin_fail(c, e, err);
+    printf("%-40s %-12s %-10s %s\n", "GROUP", "STATE", "TYPE", "PROTOCOL-TYPE");
+    for (int i = 0; i < kafkac_group_list_count(l); i++) {
+        const char *id, *pt, *st, *ty;
+        kafkac_group_list_get(l, i, &id, &pt, &st, &ty);
+        printf("%-40s %-12s %-10s %s\n", id, *st ? st : "-", *ty ? ty : "-", *pt ? pt : "-");
+    }
+    kafkac_group_list_destroy(l);
+    return 0;
+}
+
+/* The member a partition is assigned to, or -1. */
+static int owner(const kafkac_group_desc_t *d, int g, int members, const char *topic, int32_t partition)
+{
+    for (int m = 0; m < members; m++) {
+        const kafkac_topic_partition_list_t *as;
+        kafkac_group_desc_member(d, g, m, NULL, NULL, NULL, NULL, &as);
+        if (as && kafkac_tpl_find(as, topic, partition))
+            return m;
+    }
+    return -1;
+}
+
+static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+{
+    char err[512];
+    if (!a->ngroups) {
+        fprintf(stderr, "%s: give -g GROUP\n", c->cmd);
+        return 2;
+    }
+    kafkac_group_desc_t *d;
+    kafkac_err_t e = kafkac_admin_describe_consumer_groups(adm, a->groups, a->ngroups, c->timeout_ms, &d, err,
+                                                           sizeof err);
+    if (e)
+        return kc_cli_admin_fail(c, e, err);
+    int rc = 0;
+    for (int g = 0; g < kafkac_group_desc_count(d); g++) {
+        const char *id, *state, *ptype, *proto;
+        kafkac_err_t ge;
+        int32_t coord;
+        int nm;
+        kafkac_group_desc_get(d, g, &id, &ge, &state, &ptype, &proto, &coord, &nm);
+        if (ge) {
+            fprintf(stderr, "%s: %s: %s: %s\n", c->cmd, id, kafkac_err_name(ge), kafkac_err_str(ge));
+            rc = 1;
+            continue;
+        }
+        printf("Group %s: state %s, protocol type %s, protocol %s, coordinator %d, %d member(s)\n", id, state,
+               *ptype ? ptype : "-", *proto ? proto : "-", (int)coord, nm);
+        for (int m = 0; m < nm; m++) {
+            const char *mid, *iid, *cid, *host;
+            const kafkac_topic_partition_list_t *as;
+            kafkac_group_desc_member(d, g, m, &mid, &iid, &cid, &host, &as);
+            printf("  member %s client-id %s host %s%s%s, %d partition(s)\n", mid, cid, host,
+                   iid ? " instance " : "", iid ? iid : "", as ? as->count : 0);
+        }
+        kafkac_group_offsets_t *o;
+        e = kafkac_admin_list_consumer_group_offsets(adm, id, NULL, c->timeout_ms, &o, err, sizeof err);
+        if (e) {
+            rc = kc_cli_admin_fail(c, e, err);
+            continue;
+        }
+        printf("\n%-30s %-30s %-9s %-15s %-15s %-6s %-40s %-20s %s\n", "GROUP", "TOPIC", "PARTITION",
+               "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID");
+        for (int i = 0; i < kafkac_group_offsets_count(o); i++) {
+            const char *topic;
+            int32_t p;
+            int64_t committed, end, lag;
+            kafkac_group_offsets_get(o, i, &topic, &p, &committed, NULL, &end, &lag, NULL);
+            int m = owner(d, g, nm, topic, p);
+            const char *mid = "-", *host = "-", *cid = "-";
+            if (m >= 0)
+                kafkac_group_desc_member(d, g, m, &mid, NULL, &cid, &host, NULL);
+            char cs[24] = "-", es[24] = "-", ls[24] = "-";
+            if (committed >= 0)
+                snprintf(cs, sizeof cs, "%lld", (long long)committed);
+            if (end >= 0)
+                snprintf(es, sizeof es, "%lld", (long long)end);
+            if (lag >= 0)
+                snprintf(ls, sizeof ls, "%lld", (long long)lag);
+            printf("%-30s %-30s %-9d %-15s %-15s %-6s %-40s %-20s %s\n", id, topic, (int)p, cs, es, ls, mid, host,
+                   cid);
+        }
+        kafkac_group_offsets_destroy(o);
+    }
+    kafkac_group_desc_destroy(d);
+    return rc;
+}
+
+static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+{
+    char err[512];
+    if (!a->ngroups) {
+        fprintf(stderr, "%s: give -g GROUP\n", c->cmd);
+        return 2;
+    }
+    kafkac_admin_result_t *r;
+    kafkac_err_t e = kafkac_admin_delete_consumer_groups(adm, a->groups, a->ngroups, c->timeout_ms, &r, err,
+                                                         sizeof err);
+    if (e)
+        return kc_cli_admin_fail(c, e, err);
+    int failed = kc_cli_admin_report(c, r);
+    for (int i = 0; i < kafkac_admin_result_count(r); i++)
+        if (!kafkac_admin_result_error(r, i))
+            printf("Deleted group %s.\n", kafkac_admin_result_name(r, i));
+    kafkac_admin_result_destroy(r);
+    return failed ? 1 : 0;
+}
+
+static int do_reset(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+{
+    char err[512];
+    if (a->ngroups != 1 || !a->ntopics || !a->mode) {
+        fprintf(stderr, "%s: give one -g GROUP, -t TOPIC[:P] and --to-earliest, --to-latest or --to-offset N\n",
+                c->cmd);
+        return 2;
+    }
+    kafkac_topic_partition_list_t *tpl = kafkac_tpl_new(16);
+    int rc = 1;
+    kafkac_admin_result_t *r = NULL;
+    if (!tpl)
+        return kc_cli_admin_fail(c, KAFKAC_ERR_NO_MEMORY, NULL);
+    for (int i = 0; i < a->ntopics; i++) {
+        char *colon = strchr(a->topics[i], ':');
+        if (colon) {
+            *colon = '\0';
+            kafkac_tpl_add(tpl, a->topics[i], atoi(colon + 1));
+            continue;
+        }
+        /* Every partition of the topic. */
+        kafkac_topic_desc_t *d;
+        const char *name = a->topics[i];
+        kafkac_err_t e = kafkac_admin_describe_topics(adm, &name, 1, c->timeout_ms, &d, err, sizeof err);
+        if (e) {
+            kc_cli_admin_fail(c, e, err);
+            goto out;
+        }
+        if (kafkac_topic_desc_error(d, 0)) {
+            kc_cli_admin_fail(c, kafkac_topic_desc_error(d, 0), name);
+            kafkac_topic_desc_destroy(d);
+            goto out;
+        }
+        for (int p = 0; p < kafkac_topic_desc_partition_count(d, 0); p++) {
+            int32_t id;
+            kafkac_topic_desc_partition(d, 0, p, &id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+            kafkac_tpl_add(tpl, name, id);
+        }
+        kafkac_topic_desc_destroy(d);
+    }
+    if (a->mode == O_OFFSET) {
+        for (int i = 0; i < tpl->count; i++)
+            tpl->elems[i].offset = a->to_offset;
+    } else {
+        for (int i = 0; i < tpl->count; i++)
+            tpl->elems[i].offset = a->mode == O_EARLIEST ? KAFKAC_OFFSET_BEGINNING : KAFKAC_OFFSET_END;
+        kafkac_err_t e = kafkac_admin_list_offsets(adm, tpl, c->timeout_ms, &r, err, sizeof err);
+        if (e) {
+            kc_cli_admin_fail(c, e, err);
+            goto out;
+        }
+        if (kc_cli_admin_report(c, r))
+            goto out;
+        for (int i = 0; i < tpl->count; i++)
+            tpl->elems[i].offset = kafkac_admin_result_offset(r, i);
+        kafkac_admin_result_destroy(r);
+        r = NULL;
+    }
+    if (!a->dry_run) {
+        kafkac_err_t e = kafkac_admin_alter_consumer_group_offsets(adm, a->groups[0], tpl, c->timeout_ms, &r, err,
+                                                                   sizeof err);
+        if (e) {
+            kc_cli_admin_fail(c, e, err);
+            goto out;
+        }
+        if (kc_cli_admin_report(c, r))
+            goto out;
+    }
+    printf("%-30s %-30s %-9s %s\n", "GROUP", "TOPIC", "PARTITION", "NEW-OFFSET");
+    for (int i = 0; i < tpl->count; i++)
+        printf("%-30s %-30s %-9d %lld\n", a->groups[0], tpl->elems[i].topic, (int)tpl->elems[i].partition,
+               (long long)tpl->elems[i].offset);
+    rc = 0;
+out:
+    kafkac_admin_result_destroy(r);
+    kafkac_tpl_destroy(tpl);
+    return rc;
+}
+
+int kc_cli_groups(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    static const struct { const char *name; int (*fn)(kc_cli_admin_t *, kafkac_admin_t *, const args_t *); } subs[] = {
+        { "list", do_list }, { "describe", do_describe }, { "delete", do_delete }, { "reset-offsets", do_reset },
+    };
+    int (*fn)(kc_cli_admin_t *, kafkac_admin_t *, const args_t *) = NULL;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (!strcmp(sub, subs[i].name))
+            fn = subs[i].fn;
+    if (!fn) {
+        fprintf(stderr, "kafkac groups: unknown subcommand '%s'\n", sub);
+        usage(stderr);
+        return 2;
+    }
+    char cmdname[64];
+    snprintf(cmdname, sizeof cmdname, "kafkac groups %s", sub);
+    kc_cli_admin_t c;
+    if (kc_cli_admin_init(&c, cmdname))
+        return 2;
+    args_t a;
+    memset(&a, 0, sizeof a);
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc - 1, argv + 1, "g:t:b:X:T:h", longopts, NULL)) != -1) {
+        int h = kc_cli_admin_opt(&c, opt, optarg);
+        if (h < 0)
+            goto bad;
+        if (h)
+            continue;
+        switch (opt) {
+        case 'g':
+            if (a.ngroups < MAX_ITEMS)
+                a.groups[a.ngroups++] = optarg;
+            break;
+        case 't':
+            if (a.ntopics < MAX_ITEMS)
+                a.topics[a.ntopics++] = optarg;
+            break;
+        case O_EARLIEST:
+        case O_LATEST:
+            a.mode = opt;
+            break;
+        case O_OFFSET:
+            a.mode = O_OFFSET;
+            a.to_offset = atoll(optarg);
+            break;
+        case O_DRY:
+            a.dry_run = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            kc_cli_admin_free(&c);
+            return 0;
+        default:
+            usage(stderr);
+            goto bad;
+        }
+    }
+    kafkac_admin_t *adm = kc_cli_admin_open(&c);
+    if (!adm)
+        goto bad;
+    int rc = fn(&c, adm, &a);
+    kafkac_admin_destroy(adm);
+    kc_cli_admin_free(&c);
+    return rc;
+bad:
+    kc_cli_admin_free(&c);
+    return 2;
+}

@@ -1,0 +1,384 @@
+/* kafkac topics list|describe|create|delete|add-partitions|alter: topic
+ * administration through the admin client; describe prints
+ * kafka-topics.sh --describe's layout. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_admin.h"
+
+#define MAX_ITEMS 64
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: kafkac topics list [--internal]\n"
+            "       kafkac topics describe [-t NAME]...\n"
+            "       kafkac topics create -t NAME [--partitions N] [--replication-factor R]\n"
+            "                            [--replica-assignment 1:2,2:3,...] [--config k=v]... [--validate-only]\n"
+            "       kafkac topics delete -t NAME...\n"
+            "       kafkac topics add-partitions -t NAME --partitions N\n"
+            "       kafkac topics alter -t NAME [--partitions N] [--config k=v]... [--delete-config k]...\n"
+            "common options:\n" KC_CLI_ADMIN_OPTS_HELP
+            "Exits 1 with the Kafka error name when the operation (or any topic) fails.\n");
+}
+
+enum { O_PARTITIONS = 1000, O_RF, O_CONFIG, O_DELETE_CONFIG, O_VALIDATE, O_INTERNAL, O_ASSIGN };
+
+static const struct option longopts[] = {
+    { "topic", required_argument, NULL, 't' },
+    { "bootstrap-server", required_argument, NULL, 'b' },
+    { "partitions", required_argument, NULL, O_PARTITIONS },
+    { "replication-factor", required_argument, NULL, O_RF },
+    { "replica-assignment", required_argument, NULL, O_ASSIGN },
+    { "config", required_argument, NULL, O_CONFIG },
+    { "delete-config", required_argument, NULL, O_DELETE_CONFIG },
+    { "validate-only", no_argument, NULL, O_VALIDATE },
+    { "internal", no_argument, NULL, O_INTERNAL },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+typedef struct args {
+    const char *topics[MAX_ITEMS];
+    int ntopics;
+    int partitions, rf, validate_only, internal;
+    kafkac_config_entry_t configs[MAX_ITEMS];
+    kafkac_config_op_t ops[MAX_ITEMS];
+    int nconfigs;
+    const char *assignment;
+} args_t;
+
+static void print_ids(const int32_t *ids, int n)
+{
+    for (int i = 0; i < n; i++)
+        printf("%s%d", i ? "," : "", (int)ids[i]);
+}
+
+static int do_list(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+{
+    char err[512];
+    kafkac_topic_desc_t *d;
+    kafkac_err_t rc = kafkac_admin_list_topics(adm, a->internal, c->timeout_ms, &d, err, sizeof err);
+    if (rc)
+        return kc_cli_admin_fail(c, rc, err);
+    for (int i = 0; i < kafkac_topic_desc_count(d); i++)
+        printf("%s\n", kafkac_topic_desc_name(d, i));
+    kafkac_topic_desc_destroy(d);
+    return 0;
+}
+
+/* "k=v,k2=v2" of the topic's dynamic configs, as kafka-topics.sh shows. */
+static void print_configs(kafkac_admin_t *adm, const char *topic, int timeout_ms)
+{
+    char err[512];
+    kafkac_config_resource_t r = { KAFKAC_RESOURCE_TOPIC, topic };
+    kafkac_config_desc_t *d;
+    if (kafkac_admin_describe_configs(adm, &r, 1, timeout_ms, &d, err, sizeof err) != KAFKAC_OK)
+        return;
+    int first = 1;
+    for (int j = 0; j < kafkac_config_desc_entry_count(d, 0); j++) {
+        const char *name, *value;
+        kafkac_config_source_t src;
+        kafkac_config_desc_entry(d, 0, j, &name, &value, &src, NULL, NULL, NULL);
+        if (src != KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
+            continue;
+        printf("%s%s=%s", first ? "" : ",", name, value ? value : "");
+        first = 0;
+    }
+    kafkac_config_desc_destroy(d);
+}
+
+static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+{
+    char err[512];
+    kafkac_topic_desc_t *d;
+    kafkac_err_t rc = a->ntopics ? kafkac_admin_describe_topics(adm, a->topics, a->ntopics, c->timeout_ms, &d, err,
+                                                                 sizeof err)
+                                 : kafkac_admin_list_topics(adm, 0, c->timeout_ms, &d, err, sizeof err);
+    if (rc)
+        return kc_cli_admin_fail(c, rc, err);
+    int failed = 0;
+    for (int i = 0; i < kafkac_topic_desc_count(d); i++) {
+        const char *name = kafkac_topic_desc_name(d, i);
+        kafkac_err_t te = kafkac_topic_desc_error(d, i);
+        if (te) {
+            fprintf(stderr, "%s: %s: %s: %s\n", c->cmd, name, kafkac_err_name(te), kafkac_err_str(te));
+            failed++;
+            continue;
+        }
+        int np = kafkac_topic_desc_partition_count(d, i);
+        int rf = 0;
+        if (np > 0)
+            kafkac_topic_desc_partition(d, i, 0, NULL, NULL, NULL, NULL, &rf, NULL, NULL, NULL, NULL);
+        printf("Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: ", name,
+               kafkac_topic_desc_id(d, i), np, rf);
+        print_configs(adm, name, c->timeout_ms);
+        printf("\n");
+        for (int p = 0; p < np; p++) {
+            int32_t id, leader;
+            const int32_t *reps, *isr, *off;
+            int nr, ni, no;
+            kafkac_topic_desc_partition(d, i, p, &id, NULL, &leader, &reps, &nr, &isr, &ni, &off, &no);
+            printf("\tTopic: %s\tPartition: %d\tLeader: ", name, (int)id);
+            if (leader >= 0)
+                printf("%d", (int)leader);
+            else
+                printf("none");
+            printf("\tReplicas: ");
+            print_ids(reps, nr);
+            printf("\tIsr: ");
+            print_ids(isr, ni);
+            if (no > 0) {
+                printf("\tOffline: ");
+                print_ids(off, no);
+            }
+            printf("\n");
+        }
+    }
+    kafkac_topic_desc_destroy(d);
+    return failed ? 1 : 0;
+}
+
+/* "1:2,2:3" -> rows of broker ids. */
+static int parse_assignment(const char *s, int32_t rows[MAX_ITEMS][16], int counts[MAX_ITEMS])
+{
+    int n = 0;
+    const char *p = s;
+    while (*p && n < MAX_ITEMS) {
+        counts[n] = 0;
+        for (;;) {
+            char *end;
+            long v = strtol(p, &end, 10);
+            if (end == p || counts[n] >= 16)
+                return -1;
+            rows[n][counts[n]++] = (int32_t)v;
+            p = end;
+            if (*p == ':') {
+                p++;
+                continue;
+            }
+            break;
+        }
+        n++;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return -1;
+    }
+    return n;
+}
+
+static int do_create(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+{
+    char err[512];
+    if (a->ntopics != 1) {
+        fprintf(stderr, "%s: give exactly one -t NAME\n", c->cmd);
+        return 2;
+    }
+    kafkac_new_topic_t t = { .name = a->topics[0], .partitions = a->partitions, .replication_factor = (int16_t)a->rf,
+                             .configs = a->configs, .config_count = a->nconfigs };
+    static int32_t rows[MAX_ITEMS][16];
+    int counts[MAX_ITEMS];
+    const int32_t *rowp[MAX_ITEMS];
+    if (a->assignment) {
+        int n = parse_assignment(a->assignment, rows, counts);
+        if (n <= 0) {
+            fprintf(stderr, "%s: bad --replica-assignment '%s' (want e.g. 1:2,2:3)\n", c->cmd, a->assignment);
+            return 2;
+        }
+        for (int i = 0; i < n; i++)
+            rowp[i] = rows[i];
+        t.partitions = n;
+        t.assignment = rowp;
+        t.assignment_count = counts;
+    }
+    kafkac_admin_result_t *r;
+    kafkac_err_t rc = kafkac_admin_create_topics(adm, &t, 1, a->validate_only, c->timeout_ms, &r, err, sizeof err);
+    if (rc)
+        return kc_cli_admin_fail(c, rc, err);
+    int failed = kc_cli_admin_report(c, r);
+    if (!failed)
+        printf("%s topic %s.\n", a->validate_only ? "Validated" : "Created", a->topics[0]);
+    kafkac_admin_result_destroy(r);
+    return failed ? 1 : 0;
+}
+
+static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+{
+    char err[512];
+    if (!a->ntopics) {
+        fprintf(stderr, "%s: give -t NAME\n", c->cmd);
+        return 2;
+    }
+    kafkac_admin_result_t *r;
+    kafkac_err_t rc = kafkac_admin_delete_topics(adm, a->topics, a->ntopics, c->timeout_ms, &r, err, sizeof err);
+    if (rc)
+        return kc_cli_admin_fail(c, rc, err);
+    int failed = kc_cli_admin_report(c, r);
+    for (int i = 0; i < kafkac_admin_result_count(r); i++)
+        if (!kafkac_admin_result_error(r, i))
+            printf("Deleted topic %s.\n", kafkac_admin_result_name(r, i));
+    kafkac_admin_result_destroy(r);
+    return failed ? 1 : 0;
+}
+
+static int add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+{
+    char err[512];
+    int32_t counts[MAX_ITEMS];
+    for (int i = 0; i < a->ntopics; i++)
+        counts[i] = a->partitions;
+    kafkac_admin_result_t *r;
+    kafkac_err_t rc = kafkac_admin_create_partitions(adm, a->topics, counts, a->ntopics, a->validate_only,
+                                                     c->timeout_ms, &r, err, sizeof err);
+    if (rc)
+        return kc_cli_admin_fail(c, rc, err);
+    int failed = kc_cli_admin_report(c, r);
+    for (int i = 0; i < kafkac_admin_result_count(r); i++)
+        if (!kafkac_admin_result_error(r, i))
+            printf("Topic %s now has %d partitions.\n", kafkac_admin_result_name(r, i), a->partitions);
+    kafkac_admin_result_destroy(r);
+    return failed ? 1 : 0;
+}
+
+static int do_add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+{
+    if (!a->ntopics || a->partitions <= 0) {
+        fprintf(stderr, "%s: give -t NAME and --partitions N\n", c->cmd);
+        return 2;
+    }
+    return add_partitions(c, adm, a);
+}
+
+static int do_alter(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+{
+    char err[512];
+    if (!a->ntopics || (a->partitions <= 0 && !a->nconfigs)) {
+        fprintf(stderr, "%s: give -t NAME and --partitions N and/or --config / --delete-config\n", c->cmd);
+        return 2;
+    }
+    int rc = 0;
+    if (a->partitions > 0)
+        rc = add_partitions(c, adm, a);
+    if (rc || !a->nconfigs)
+        return rc;
+    kafkac_config_alter_t al[MAX_ITEMS];
+    for (int i = 0; i < a->ntopics; i++) {
+        al[i].resource.type = KAFKAC_RESOURCE_TOPIC;
+        al[i].resource.name = a->topics[i];
+        al[i].entries = a->configs;
+        al[i].ops = a->ops;
+        al[i].entry_count = a->nconfigs;
+    }
+    kafkac_admin_result_t *r;
+    kafkac_err_t e = kafkac_admin_incremental_alter_configs(adm, al, a->ntopics, a->validate_only, c->timeout_ms, &r,
+                                                            err, sizeof err);
+    if (e)
+        return kc_cli_admin_fail(c, e, err);
+    int failed = kc_cli_admin_report(c, r);
+    for (int i = 0; i < kafkac_admin_result_count(r); i++)
+        if (!kafkac_admin_result_error(r, i))
+            printf("Altered configs of topic %s.\n", kafkac_admin_result_name(r, i));
+    kafkac_admin_result_destroy(r);
+    return failed ? 1 : 0;
+}
+
+int kc_cli_topics(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    static const struct { const char *name; int (*fn)(kc_cli_admin_t *, kafkac_admin_t *, const args_t *); } subs[] = {
+        { "list", do_list }, { "describe", do_describe }, { "create", do_create },
+        { "delete", do_delete }, { "add-partitions", do_add_partitions }, { "alter", do_alter },
+    };
+    int (*fn)(kc_cli_admin_t *, kafkac_admin_t *, const args_t *) = NULL;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (!strcmp(sub, subs[i].name))
+            fn = subs[i].fn;
+    if (!fn) {
+        fprintf(stderr, "kafkac topics: unknown subcommand '%s'\n", sub);
+        usage(stderr);
+        return 2;
+    }
+    char cmdname[64];
+    snprintf(cmdname, sizeof cmdname, "kafkac topics %s", sub);
+    kc_cli_admin_t c;
+    if (kc_cli_admin_init(&c, cmdname))
+        return 2;
+    args_t a;
+    memset(&a, 0, sizeof a);
+    a.partitions = -1;
+    a.rf = -1;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc - 1, argv + 1, "t:b:X:T:h", longopts, NULL)) != -1) {
+        int h = kc_cli_admin_opt(&c, opt, optarg);
+        if (h < 0)
+            goto bad;
+        if (h)
+            continue;
+        switch (opt) {
+        case 't':
+            if (a.ntopics < MAX_ITEMS)
+                a.topics[a.ntopics++] = optarg;
+            break;
+        case O_PARTITIONS:
+            a.partitions = atoi(optarg);
+            break;
+        case O_RF:
+            a.rf = atoi(optarg);
+            break;
+        case O_ASSIGN:
+            a.assignment = optarg;
+            break;
+        case O_CONFIG: {
+            char *eq = strchr(optarg, '=');
+            if (!eq || a.nconfigs >= MAX_ITEMS) {
+                fprintf(stderr, "%s: --config needs key=value\n", cmdname);
+                goto bad;
+            }
+            *eq = '\0';
+            a.configs[a.nconfigs].name = optarg;
+            a.configs[a.nconfigs].value = eq + 1;
+            a.ops[a.nconfigs++] = KAFKAC_CONFIG_SET;
+            break;
+        }
+        case O_DELETE_CONFIG:
+            if (a.nconfigs >= MAX_ITEMS)
+                goto bad;
+            a.configs[a.nconfigs].name = optarg;
+            a.configs[a.nconfigs].value = NULL;
+            a.ops[a.nconfigs++] = KAFKAC_CONFIG_DELETE;
+            break;
+        case O_VALIDATE:
+            a.validate_only = 1;
+            break;
+        case O_INTERNAL:
+            a.internal = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            kc_cli_admin_free(&c);
+            return 0;
+        default:
+            usage(stderr);
+            goto bad;
+        }
+    }
+    kafkac_admin_t *adm = kc_cli_admin_open(&c);
+    if (!adm)
+        goto bad;
+    int rc = fn(&c, adm, &a);
+    kafkac_admin_destroy(adm);
+    kc_cli_admin_free(&c);
+    return rc;
+bad:
+    kc_cli_admin_free(&c);
+    return 2;
+}
