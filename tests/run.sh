@@ -66,7 +66,8 @@ finish() {
     exit 0
 }
 trap finish EXIT
-trap 'echo "interrupted"; FAILED=$((FAILED + 1)); exit 130' INT TERM
+CHILD=
+trap 'echo "interrupted"; [ -n "$CHILD" ] && kill -TERM "$CHILD" 2>/dev/null; FAILED=$((FAILED + 1)); exit 130' INT TERM
 
 # Runs one test program with a timeout, logs its output and counts it.
 # kind: cmocka (parse counts) or single (pass/fail by exit status).
@@ -74,8 +75,13 @@ run_one() {  # kind label logfile cmd...
     local kind=$1 label=$2 log=$3; shift 3
     mkdir -p "$(dirname "$log")"
     local t0=$SECONDS rc
-    timeout -k 10 "$TIMEOUT" "$@" > "$log" 2>&1 < /dev/null
+    # In the background and waited for, so that an INT/TERM trap runs at
+    # once and can stop the test (timeout passes TERM on to it).
+    timeout -k 10 "$TIMEOUT" "$@" > "$log" 2>&1 < /dev/null &
+    CHILD=$!
+    wait "$CHILD"
     rc=$?
+    CHILD=
     local secs=$((SECONDS - t0)) p=0 f=0 why=""
     if [ "$kind" = cmocka ]; then
         p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
