@@ -21,6 +21,11 @@
 #                           taken by any outgoing connection, and a restarted
 #                           node then fails to bind.
 #   KAFKAC_KAFKA_START_TIMEOUT  seconds to wait for readiness, default 120
+#   KAFKAC_KAFKA_EXTRA_PROPS    lines appended to every node's server.properties
+#                           at start (newline-separated), e.g. an authorizer
+#   KAFKAC_KAFKA_INSTANCE   a name: keeps this broker's state apart from the
+#                           default one (build/kafka/<version>/<mode>-<name>),
+#                           for a second broker with its own PORT_BASE
 #
 # Runtime state (properties, data, logs, pid files) is kept under
 # build/kafka/<version>/<single|cluster>/node<N>/ in the repository.  Every
@@ -129,7 +134,7 @@ broker_port() {  # mode node
 }
 controller_port() { echo $(( $(broker_port "$1" "$2") + 1 )); }
 nodes_of() { if [ "$1" = single ]; then echo 1; else echo 1 2 3; fi; }
-state_dir() { echo "$ROOT/build/kafka/$VERSION/$1"; }
+state_dir() { echo "$ROOT/build/kafka/$VERSION/$1${KAFKAC_KAFKA_INSTANCE:+-$KAFKAC_KAFKA_INSTANCE}"; }
 node_dir() { echo "$(state_dir "$1")/node$2"; }
 
 check_mode() {
@@ -172,6 +177,9 @@ EOF
     if [ "$mode" = cluster ]; then
         # Fence a SIGKILLed node quickly so failover tests do not wait 9 s.
         echo "broker.session.timeout.ms=6000" >> "$d/server.properties"
+    fi
+    if [ -n "${KAFKAC_KAFKA_EXTRA_PROPS:-}" ]; then
+        printf '%s\n' "$KAFKAC_KAFKA_EXTRA_PROPS" >> "$d/server.properties"
     fi
     if [ "$MAJOR" -ge 4 ]; then
         # 4.x creates the share-group state topic and refuses RF > brokers.
