@@ -12,5 +12,6 @@ int kc_cli_topics(int argc, char **argv);
 int kc_cli_configs(int argc, char **argv);
 int kc_cli_groups(int argc, char **argv);
 int kc_cli_metadata(int argc, char **argv);
+int kc_cli_consume(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const struct {
     { "configs", kc_cli_configs, "describe or alter a topic's or broker's configuration" },
     { "groups", kc_cli_groups, "list, describe, delete consumer groups; reset their offsets" },
     { "metadata", kc_cli_metadata, "brokers, controller and topics of the cluster" },
+    { "consume", kc_cli_consume, "read records from topics (partitions or a group) and print them" },
 };
 
 static void usage(FILE *f)

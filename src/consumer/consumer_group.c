@@ -1,0 +1,123 @@
+/* The group-model functions of the public consumer API: they check what
+ * the consumer core can check (group.id set, no manual assignment) and
+ * hand over to the group coordinator (coordinator*.c, commit.c). */
+#include <stdio.h>
+
+#include "consumer/consumer_int.h"
+
+/* Transitional: see the note in consumer.c (c->coord is NULL without
+ * coordinator*.c, so none of these is called then). */
+#pragma weak kc_coordinator_subscribe
+#pragma weak kc_coordinator_unsubscribe
+#pragma weak kc_coordinator_subscription
+#pragma weak kc_coordinator_subscribed
+#pragma weak kc_coordinator_generation
+#pragma weak kc_coordinator_commit_sync
+#pragma weak kc_coordinator_commit_async
+#pragma weak kc_coordinator_committed
+
+static kafkac_err_t no_group(char *errstr, size_t errstr_size)
+{
+    if (errstr && errstr_size)
+        snprintf(errstr, errstr_size, "this needs group.id to be set");
+    return KAFKAC_ERR_CONFIG;
+}
+
+kafkac_err_t kafkac_consumer_set_rebalance_cb(kafkac_consumer_t *c, kafkac_rebalance_cb cb, void *opaque)
+{
+    if (!c)
+        return KAFKAC_ERR_INVALID_ARG;
+    c->rebalance_cb = cb;
+    c->rebalance_opaque = opaque;
+    return KAFKAC_OK;
+}
+
+kafkac_err_t kafkac_consumer_subscribe(kafkac_consumer_t *c, const char *const *topics, int count, char *errstr,
+                                       size_t errstr_size)
+{
+    if (!c || count < 0 || (count > 0 && !topics))
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!c->coord)
+        return no_group(errstr, errstr_size);
+    for (int i = 0; i < count; i++) {
+        if (!topics[i] || !topics[i][0]) {
+            if (errstr && errstr_size)
+                snprintf(errstr, errstr_size, "topic %d is empty", i);
+            return KAFKAC_ERR_INVALID_ARG;
+        }
+    }
+    if (!kc_coordinator_subscribed(c->coord)) {
+        pthread_mutex_lock(&c->lock);
+        int manual = c->parts.n > 0;
+        pthread_mutex_unlock(&c->lock);
+        if (manual) {
+            if (errstr && errstr_size)
+                snprintf(errstr, errstr_size, "subscribe() after assign(): assign an empty list first");
+            return KAFKAC_ERR_STATE;
+        }
+    }
+    return kc_coordinator_subscribe(c->coord, topics, count, errstr, errstr_size);
+}
+
+kafkac_err_t kafkac_consumer_unsubscribe(kafkac_consumer_t *c)
+{
+    if (!c)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!c->coord)
+        return KAFKAC_ERR_CONFIG;
+    return kc_coordinator_unsubscribe(c->coord);
+}
+
+kafkac_err_t kafkac_consumer_subscription(kafkac_consumer_t *c, kafkac_topic_partition_list_t **out)
+{
+    if (!c || !out)
+        return KAFKAC_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!c->coord)
+        return KAFKAC_ERR_CONFIG;
+    return kc_coordinator_subscription(c->coord, out);
+}
+
+kafkac_err_t kafkac_consumer_group_generation(kafkac_consumer_t *c, int32_t *generation, char *member_id,
+                                              size_t member_id_size)
+{
+    if (!c)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!c->coord)
+        return KAFKAC_ERR_CONFIG;
+    return kc_coordinator_generation(c->coord, generation, member_id, member_id_size);
+}
+
+kafkac_err_t kafkac_consumer_commit_sync(kafkac_consumer_t *c, kafkac_topic_partition_list_t *offsets,
+                                         int timeout_ms, char *errstr, size_t errstr_size)
+{
+    if (!c)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!c->coord)
+        return no_group(errstr, errstr_size);
+    if (timeout_ms < 0)
+        timeout_ms = (int)c->settings.default_api_timeout_ms;
+    return kc_coordinator_commit_sync(c->coord, offsets, timeout_ms, errstr, errstr_size);
+}
+
+kafkac_err_t kafkac_consumer_commit_async(kafkac_consumer_t *c, const kafkac_topic_partition_list_t *offsets,
+                                          kafkac_commit_cb cb, void *opaque)
+{
+    if (!c)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!c->coord)
+        return KAFKAC_ERR_CONFIG;
+    return kc_coordinator_commit_async(c->coord, offsets, cb, opaque);
+}
+
+kafkac_err_t kafkac_consumer_committed(kafkac_consumer_t *c, kafkac_topic_partition_list_t *partitions,
+                                       int timeout_ms, char *errstr, size_t errstr_size)
+{
+    if (!c || !partitions)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!c->coord)
+        return no_group(errstr, errstr_size);
+    if (timeout_ms < 0)
+        timeout_ms = (int)c->settings.default_api_timeout_ms;
+    return kc_coordinator_committed(c->coord, partitions, timeout_ms, errstr, errstr_size);
+}
