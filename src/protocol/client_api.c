@@ -103,9 +103,34 @@ struct kafkac_broker_versions {
     api_row_t rows[];
 };
 
-static int cmp_row(const void *a, const void *b)
+/* Fills v's rows and release from a broker's version table. */
+static kafkac_broker_versions_t *versions_from_table(const int16_t *min, const int16_t *max,
+                                                    const char *legacy_release, int32_t node)
 {
-    return ((const api_row_t *)a)->key - ((const api_row_t *)b)->key;
+    int n = 0;
+    for (int k = 0; k < 128; k++)
+        n += max[k] >= 0;
+    kafkac_broker_versions_t *v = kc_calloc(1, sizeof(*v) + (size_t)n * sizeof(api_row_t));
+    if (!v)
+        return NULL;
+    for (int k = 0; k < 128; k++) {
+        if (max[k] < 0)
+            continue;
+        api_row_t *row = &v->rows[v->count++];
+        row->key = (int16_t)k;
+        row->min = min[k];
+        row->max = max[k];
+        row->chosen = -1;
+        const kc_api_t *api = kc_api_get(row->key);
+        if (api) {
+            int16_t hi = api->max_ver < row->max ? api->max_ver : row->max;
+            int16_t lo = api->min_ver > row->min ? api->min_ver : row->min;
+            row->chosen = hi >= lo ? hi : -1;
+        }
+    }
+    v->broker_id = node;
+    v->release = legacy_release ? legacy_release : kc_release_from_versions(max, 128);
+    return v;
 }
 
 kafkac_err_t kafkac_client_probe(kafkac_client_t *cl, int32_t broker_id, int timeout_ms,
@@ -114,18 +139,44 @@ kafkac_err_t kafkac_client_probe(kafkac_client_t *cl, int32_t broker_id, int tim
     if (!cl || !out)
         return KAFKAC_ERR_INVALID_ARG;
     *out = NULL;
+    int64_t deadline = kc_now_ms() + timeout_ms;
+    /* First what the connection's handshake learned (ApiVersions, or the
+     * probes of a broker before 0.10)... */
+    kc_req_t r = {
+        .node_id = node_of(broker_id),
+        .api_key = KC_PSEUDO_BROKER_VERSIONS,
+        .timeout_ms = timeout_ms,
+    };
+    kc_resp_t *resp = kc_net_call(cl->net, &r);
+    if (!resp || resp->err)
+        return resp_error(resp, errstr, errstr_size);
+    const kc_broker_versions_t *bv = resp->msg;
+    int32_t node = resp->node_id;
+    kafkac_broker_versions_t *v = NULL;
+    if (bv->legacy_release || bv->max[18] < 0) {
+        v = versions_from_table(bv->min, bv->max, bv->legacy_release, node);
+        kc_resp_free(resp);
+        if (!v)
+            return KAFKAC_ERR_NO_MEMORY;
+        *out = v;
+        return KAFKAC_OK;
+    }
+    kc_resp_free(resp);
+    /* ...then, for brokers that have it, a fresh ApiVersions answer from
+     * that same broker (what it says now, over the normal request path). */
     kc_api_versions_request_t req;
     kc_msg_init(&kc_schema_api_versions_request, &req);
     req.client_software_name = "libkafkac";
     req.client_software_version = "0.1.0";
-    kc_req_t r = {
-        .node_id = node_of(broker_id),
+    int64_t left = deadline - kc_now_ms();
+    kc_req_t r2 = {
+        .node_id = node,
         .api_key = 18,
         .max_version = -1,
-        .timeout_ms = timeout_ms,
+        .timeout_ms = left > 1 ? (int)left : 1,
         .msg = &req,
     };
-    kc_resp_t *resp = kc_net_call(cl->net, &r);
+    resp = kc_net_call(cl->net, &r2);
     if (!resp || resp->err)
         return resp_error(resp, errstr, errstr_size);
     const kc_api_versions_response_t *m = resp->msg;
@@ -135,35 +186,20 @@ kafkac_err_t kafkac_client_probe(kafkac_client_t *cl, int32_t broker_id, int tim
         kc_resp_free(resp);
         return e;
     }
-    int n = m->api_keys_count > 0 ? m->api_keys_count : 0;
-    kafkac_broker_versions_t *v = kc_calloc(1, sizeof(*v) + (size_t)n * sizeof(api_row_t));
-    if (!v) {
-        kc_resp_free(resp);
-        return KAFKAC_ERR_NO_MEMORY;
-    }
-    int16_t maxes[128];
-    for (int i = 0; i < 128; i++)
-        maxes[i] = -1;
-    for (int i = 0; i < n; i++) {
-        api_row_t *row = &v->rows[i];
-        row->key = m->api_keys[i].api_key;
-        row->min = m->api_keys[i].min_version;
-        row->max = m->api_keys[i].max_version;
-        row->chosen = -1;
-        const kc_api_t *api = kc_api_get(row->key);
-        if (api) {
-            int16_t hi = api->max_ver < row->max ? api->max_ver : row->max;
-            int16_t lo = api->min_ver > row->min ? api->min_ver : row->min;
-            row->chosen = hi >= lo ? hi : -1;
+    int16_t min[128], max[128];
+    for (int k = 0; k < 128; k++)
+        min[k] = max[k] = -1;
+    for (int32_t i = 0; i < m->api_keys_count; i++) {
+        int16_t k = m->api_keys[i].api_key;
+        if (k >= 0 && k < 128) {
+            min[k] = m->api_keys[i].min_version;
+            max[k] = m->api_keys[i].max_version;
         }
-        if (row->key >= 0 && row->key < 128)
-            maxes[row->key] = row->max;
     }
-    qsort(v->rows, (size_t)n, sizeof(api_row_t), cmp_row);
-    v->count = n;
-    v->broker_id = resp->node_id;
-    v->release = kc_release_from_versions(maxes, 128);
+    v = versions_from_table(min, max, NULL, resp->node_id);
     kc_resp_free(resp);
+    if (!v)
+        return KAFKAC_ERR_NO_MEMORY;
     *out = v;
     return KAFKAC_OK;
 }
@@ -205,6 +241,16 @@ void kafkac_broker_versions_destroy(kafkac_broker_versions_t *v)
 
 /* ---- metadata ---------------------------------------------------- */
 
+/* Metadata v0 has no null topic list: there "every topic" is the empty
+ * list.  Adapts the request once the version is known. */
+static int metadata_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    kc_metadata_request_t *req = msg;
+    if (version == 0 && req->topics_count < 0)
+        req->topics_count = 0;
+    return 0;
+}
+
 struct kafkac_metadata {
     kc_resp_t *resp;                         /* owns everything below */
     const kc_metadata_response_t *m;
@@ -242,6 +288,7 @@ kafkac_err_t kafkac_client_metadata(kafkac_client_t *cl, const char *const *topi
         .min_version = topic_count == 0 ? 1 : 0,
         .timeout_ms = timeout_ms,
         .msg = &req,
+        .build = metadata_build,
     };
     kc_resp_t *resp = kc_net_call(cl->net, &r);
     kc_free(t);

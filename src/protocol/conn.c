@@ -56,8 +56,11 @@ void kc_conn_free(kc_conn_t *c)
 
 void kc_conn_close(kc_conn_t *c, const char *why)
 {
-    if (c->fd >= 0)
+    if (c->fd >= 0) {
         close(c->fd);
+        c->closed_from = c->state;
+    }
+    c->closed_clean = false;
     c->fd = -1;
     c->state = KC_CONN_DOWN;
     c->versions_known = false;
@@ -166,9 +169,11 @@ static int64_t sock_read(kc_conn_t *c, uint8_t *buf, size_t cap)
             return n;
         if (n == 0) {
             char why[200];
+            bool partial = c->big || c->in_len > c->in_pos;
             snprintf(why, sizeof why, "%s:%d closed the connection%s", c->host, c->port,
-                     c->inflight_count || c->big || c->in_len > c->in_pos ? " in the middle of a response" : "");
+                     c->inflight_count || partial ? " in the middle of a response" : "");
             kc_conn_close(c, why);
+            c->closed_clean = !partial;
             return KAFKAC_ERR_TRANSPORT;
         }
         if (errno == EINTR)

@@ -28,6 +28,8 @@ typedef struct kc_conn {
     int port;
     int fd;                    /* -1 when down */
     kc_conn_state_t state;
+    kc_conn_state_t closed_from;   /* state when the socket was last closed */
+    bool closed_clean;             /* the peer closed with no partial response pending */
     int addr_index;            /* which resolved address to try next (rotates on failure) */
     int64_t state_deadline;    /* connect/handshake must finish by then */
     int64_t backoff_until;     /* no reconnect before this */
@@ -46,6 +48,14 @@ typedef struct kc_conn {
     size_t in_cap, in_len, in_pos;
     uint8_t *big;              /* a frame larger than the staging buffer, being filled */
     size_t big_len, big_got;
+
+    /* Brokers before 0.10 have no ApiVersions and close the connection on
+     * it.  After two such closes in a row we probe them the way kafka-python
+     * does (net_handshake.c): one request per connection, newest API first. */
+    uint8_t handshake_closes;  /* consecutive closes while waiting for ApiVersions */
+    uint8_t legacy_mode;       /* probing a pre-0.10 broker */
+    int8_t legacy_step;        /* which probe is next */
+    const char *legacy_release;/* static: "0.9", "0.8.2"...; NULL for brokers with ApiVersions */
 
     /* ApiVersions answer: broker's min/max per API key; -1 = not offered */
     bool versions_known;

@@ -164,10 +164,19 @@ void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
 {
     char reason[200];
     snprintf(reason, sizeof reason, "%s", why ? why : c->last_err);
-    int was_ready = c->state == KC_CONN_READY;
+    /* The connection may already have closed its socket (a read saw the
+     * peer close): then the state it was in is in closed_from. */
+    kc_conn_state_t st = c->fd >= 0 ? c->state : c->closed_from;
+    int was_ready = st == KC_CONN_READY;
+    /* Only a clean close, before any byte of an answer, is what a broker
+     * that does not know ApiVersions does. */
+    int retry_now = kc_legacy_after_close(net, c,
+                                          st == KC_CONN_HANDSHAKE && err == KAFKAC_ERR_TRANSPORT && c->fd < 0 &&
+                                              c->closed_clean,
+                                          reason, sizeof reason);
     kc_conn_close(c, reason);
     c->failures++;
-    c->backoff_until = kc_now_ms() + backoff_ms(net, c->failures);
+    c->backoff_until = retry_now ? kc_now_ms() : kc_now_ms() + backoff_ms(net, c->failures);
     kc_log(net->o.logger, was_ready ? KAFKAC_LOG_WARNING : KAFKAC_LOG_INFO, "broker",
            "node %d (%s:%d): %s", c->node_id, c->host, c->port, reason);
     kc_call_t *call = c->inflight_head;
@@ -285,6 +294,22 @@ static int dispatch(kc_net_t *net, kc_conn_t *c, kc_call_t *call)
     call->node_id = c->node_id;
     why[0] = '\0';
     int rc = 0;
+    if (call->req.api_key == KC_PSEUDO_BROKER_VERSIONS) {
+        kc_resp_t *r = resp_new(call);
+        kc_broker_versions_t *v = r ? kc_arena_alloc(&r->arena, sizeof(*v)) : NULL;
+        if (!v) {
+            kc_resp_free(r);
+            kc_call_fail(net, call, KAFKAC_ERR_NO_MEMORY, "out of memory");
+            return 1;
+        }
+        memcpy(v->min, c->api_min, sizeof v->min);
+        memcpy(v->max, c->api_max, sizeof v->max);
+        v->legacy_release = c->legacy_release;
+        r->msg = v;
+        call->req.cb(net, r, call->req.opaque);
+        kc_free(call);
+        return 1;
+    }
     if (call->req.raw_body)
         call->version = call->req.max_version; /* raw: exactly what the caller encoded */
     else
@@ -353,6 +378,12 @@ static void connect_some(kc_net_t *net, int64_t now)
         conn_start(net, best, now);
 }
 
+static const char *call_name(const kc_call_t *call)
+{
+    const kc_api_t *api = kc_api_get(call->req.api_key);
+    return api ? api->name : "broker versions";
+}
+
 /* Builds the message for a call that could not get a connection. */
 static void fail_unreachable(kc_net_t *net, kc_call_t *call, int32_t target)
 {
@@ -368,16 +399,15 @@ static void fail_unreachable(kc_net_t *net, kc_call_t *call, int32_t target)
         if (c->last_err[0] && n++ == 0)
             snprintf(detail, sizeof detail, "%s", c->last_err);
     }
-    const kc_api_t *api = kc_api_get(call->req.api_key);
     if (target == KC_NODE_ANY && all_down && n > 0)
         kc_call_fail(net, call, KAFKAC_ERR_ALL_BROKERS_DOWN,
-                     "%s: no broker reachable within %d ms (last error: %s)", api->name, call->req.timeout_ms,
+                     "%s: no broker reachable within %d ms (last error: %s)", call_name(call), call->req.timeout_ms,
                      detail);
     else if (target == KC_NODE_CONTROLLER && net->cluster->controller_id < 0)
-        kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s: controller not known within %d ms", api->name,
+        kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s: controller not known within %d ms", call_name(call),
                      call->req.timeout_ms);
     else
-        kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s to node %s: no connection within %d ms%s%s", api->name,
+        kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s to node %s: no connection within %d ms%s%s", call_name(call),
                      target == KC_NODE_ANY ? "any" : (target == KC_NODE_CONTROLLER ? "controller" : "given"),
                      call->req.timeout_ms, detail[0] ? ": " : "", detail);
 }
@@ -439,7 +469,7 @@ int kc_net_send(kc_net_t *net, const kc_req_t *req)
 {
     if (!net || !req || !req->cb)
         return KAFKAC_ERR_INVALID_ARG;
-    if (!kc_api_get(req->api_key))
+    if (!kc_api_get(req->api_key) && req->api_key != KC_PSEUDO_BROKER_VERSIONS)
         return KAFKAC_ERR_UNSUPPORTED_FEATURE;
     kc_call_t *call = kc_calloc(1, sizeof(*call));
     if (!call)

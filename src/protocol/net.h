@@ -71,6 +71,16 @@ typedef void (*kc_resp_cb)(kc_net_t *net, kc_resp_t *resp, void *opaque);
  * Returns 0, or an error that fails the request. */
 typedef int (*kc_build_cb)(kc_net_t *net, int16_t version, void *msg, void *opaque);
 
+/* A pseudo API key: a "request" that is never sent.  Routed like any
+ * other, once its broker's connection is ready it completes at once with
+ * msg pointing to a kc_broker_versions_t: what that broker speaks. */
+#define KC_PSEUDO_BROKER_VERSIONS ((int16_t)-100)
+
+typedef struct kc_broker_versions {
+    int16_t min[128], max[128];   /* per API key; -1 = not offered */
+    const char *legacy_release;   /* static; set only for pre-0.10 brokers found by probing */
+} kc_broker_versions_t;
+
 typedef struct kc_req {
     int32_t node_id;         /* broker id, KC_NODE_ANY or KC_NODE_CONTROLLER */
     int16_t api_key;

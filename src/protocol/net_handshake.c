@@ -1,4 +1,5 @@
-/* The ApiVersions handshake, the first exchange on every connection.
+/* The ApiVersions handshake, the first exchange on every connection,
+ * and the probing of brokers too old to have ApiVersions.
  *
  * We ask with the highest ApiVersions version we know.  A broker that does
  * not speak it answers UNSUPPORTED_VERSION in a version-0 body listing its
@@ -19,9 +20,14 @@
 
 static void handshake_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t *frame, size_t len,
                            size_t body_off);
+static void legacy_probe_send(kc_net_t *net, kc_conn_t *c);
 
 void kc_handshake_send(kc_net_t *net, kc_conn_t *c)
 {
+    if (c->legacy_mode) {
+        legacy_probe_send(net, c);
+        return;
+    }
     kc_api_versions_request_t req;
     kc_msg_init(&kc_schema_api_versions_request, &req);
     req.client_software_name = CLIENT_SOFTWARE_NAME;
@@ -130,4 +136,130 @@ static void handshake_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t
     c->state = KC_CONN_READY;
     c->last_err[0] = '\0';
     kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "broker", "node %d (%s:%d) ready", c->node_id, c->host, c->port);
+}
+
+/* ------------------------------------------------------------------ */
+/* Brokers before 0.10: no ApiVersions.                                 */
+/*
+ * Such a broker closes the connection on a request it does not know.  So,
+ * like kafka-python's check_version, we send one request per connection,
+ * starting with the API the newest of those releases added; the first one
+ * answered names the release, and the versions that release speaks are
+ * known facts of the protocol's history. */
+
+typedef struct { int16_t key, min, max; } api_range_t;
+
+static const api_range_t v0_9[] = { { 0, 0, 1 }, { 1, 0, 1 }, { 2, 0, 0 }, { 3, 0, 0 }, { 8, 0, 2 },
+                                    { 9, 0, 1 }, { 10, 0, 0 }, { 11, 0, 0 }, { 12, 0, 0 }, { 13, 0, 0 },
+                                    { 14, 0, 0 }, { 15, 0, 0 }, { 16, 0, 0 } };
+static const api_range_t v0_8_2[] = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 },
+                                      { 8, 0, 1 }, { 9, 0, 1 }, { 10, 0, 0 } };
+static const api_range_t v0_8_1[] = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 }, { 8, 0, 0 }, { 9, 0, 0 } };
+static const api_range_t v0_8_0[] = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 } };
+
+static const struct {
+    const char *release;
+    int16_t probe_key;          /* the API whose answer proves the release */
+    const api_range_t *apis;
+    size_t napis;
+} legacy[] = {
+    { "0.9", 16 /* ListGroups */, v0_9, sizeof v0_9 / sizeof v0_9[0] },
+    { "0.8.2", 10 /* FindCoordinator (GroupCoordinator) */, v0_8_2, sizeof v0_8_2 / sizeof v0_8_2[0] },
+    { "0.8.1", 9 /* OffsetFetch */, v0_8_1, sizeof v0_8_1 / sizeof v0_8_1[0] },
+    { "0.8.0", 3 /* Metadata */, v0_8_0, sizeof v0_8_0 / sizeof v0_8_0[0] },
+};
+#define NLEGACY ((int)(sizeof legacy / sizeof legacy[0]))
+#define PROBE_GROUP "libkafkac-version-probe"
+
+static void legacy_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t *frame, size_t len, size_t body_off)
+{
+    /* Any answer with our correlation id means the broker knows the API;
+     * its content does not matter. */
+    kc_free(call);
+    kc_free(frame);
+    int step = c->legacy_step;
+    for (int i = 0; i < KC_API_KEY_SLOTS; i++)
+        c->api_min[i] = c->api_max[i] = -1;
+    for (size_t i = 0; i < legacy[step].napis; i++) {
+        c->api_min[legacy[step].apis[i].key] = legacy[step].apis[i].min;
+        c->api_max[legacy[step].apis[i].key] = legacy[step].apis[i].max;
+    }
+    c->legacy_release = legacy[step].release;
+    c->versions_known = true;
+    c->ever_connected = true;
+    c->failures = 0;
+    c->state = KC_CONN_READY;
+    c->last_err[0] = '\0';
+    kc_log(net->o.logger, KAFKAC_LOG_INFO, "broker",
+           "node %d (%s:%d) has no ApiVersions; it answered %s v0, so it runs Kafka %s", c->node_id, c->host,
+           c->port, kc_api_get(legacy[step].probe_key)->name, legacy[step].release);
+}
+
+static void legacy_probe_send(kc_net_t *net, kc_conn_t *c)
+{
+    int step = c->legacy_step;
+    union {
+        kc_list_groups_request_t list_groups;
+        kc_find_coordinator_request_t find_coordinator;
+        kc_offset_fetch_request_t offset_fetch;
+        kc_metadata_request_t metadata;
+    } u;
+    int16_t key = legacy[step].probe_key;
+    const kc_api_t *api = kc_api_get(key);
+    kc_msg_init(api->request, &u);
+    if (key == 10)
+        u.find_coordinator.key = PROBE_GROUP;
+    else if (key == 9)
+        u.offset_fetch.group_id = PROBE_GROUP;
+    kc_call_t *call = kc_calloc(1, sizeof(*call));
+    if (!call) {
+        kc_net_conn_failed(net, c, KAFKAC_ERR_NO_MEMORY, "out of memory probing an old broker");
+        return;
+    }
+    call->req.api_key = key;
+    call->req.msg = &u;
+    call->req.timeout_ms = net->o.handshake_timeout_ms;
+    call->deadline = c->state_deadline;
+    call->node_id = c->node_id;
+    call->version = 0;
+    call->internal = legacy_done;
+    char why[256];
+    int rc = kc_net_encode_call(net, c, call, why, sizeof why);
+    call->req.msg = NULL;
+    if (rc != 0) {
+        kc_free(call);
+        kc_net_conn_failed(net, c, rc, why);
+        return;
+    }
+    c->inflight_head = c->inflight_tail = call;
+    c->inflight_count = 1;
+}
+
+int kc_legacy_after_close(kc_net_t *net, kc_conn_t *c, int closed_in_handshake, char *reason, size_t reasonlen)
+{
+    if (!closed_in_handshake || c->ever_connected) {
+        c->handshake_closes = 0;
+        return 0;
+    }
+    if (!c->legacy_mode) {
+        /* A 0.10+ broker never closes on ApiVersions, but one shutting
+         * down might: only a second close in a row starts probing. */
+        if (++c->handshake_closes < 2)
+            return 0;
+        c->legacy_mode = 1;
+        c->legacy_step = 0;
+        kc_log(net->o.logger, KAFKAC_LOG_INFO, "broker",
+               "%s:%d closed the connection on ApiVersions twice: probing for a Kafka before 0.10", c->host,
+               c->port);
+        return 1;
+    }
+    if (++c->legacy_step < NLEGACY)
+        return 1;
+    /* Nothing answered: not a Kafka broker we can speak to. */
+    c->legacy_mode = 0;
+    c->legacy_step = 0;
+    c->handshake_closes = 0;
+    snprintf(reason, reasonlen, "%s:%d closed the connection on ApiVersions and on every older request: "
+             "not a Kafka broker, or a listener expecting TLS/SASL", c->host, c->port);
+    return 0;
 }

@@ -80,6 +80,11 @@ int kc_net_encode_call(kc_net_t *net, kc_conn_t *c, kc_call_t *call, char *why, 
 void kc_net_enqueue_local(kc_net_t *net, kc_call_t *call);
 
 void kc_handshake_send(kc_net_t *net, kc_conn_t *c);
+/* Called as connection c fails.  closed_in_handshake: the broker closed
+ * it while we waited for ApiVersions (or a legacy probe).  Updates the
+ * pre-0.10 probing state; returns 1 when the next attempt should start at
+ * once (the next probe), and may rewrite `reason` when probing gave up. */
+int kc_legacy_after_close(kc_net_t *net, kc_conn_t *c, int closed_in_handshake, char *reason, size_t reasonlen);
 
 void kc_net_metadata_init(kc_net_t *net);
 void kc_net_metadata_free(kc_net_t *net);

@@ -121,6 +121,15 @@ kc_cluster_t *kc_net_wait_cluster(kc_net_t *net, int64_t after_version, int time
     return c;
 }
 
+/* Metadata v0 has no null topic list ("every topic" is the empty list). */
+static int md_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    kc_metadata_request_t *req = msg;
+    if (version == 0 && req->topics_count < 0)
+        req->topics_count = 0;
+    return 0;
+}
+
 static void md_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
 {
     int keep_unmentioned = (int)(intptr_t)opaque;
@@ -216,6 +225,7 @@ int64_t kc_net_metadata_serve(kc_net_t *net, int64_t now)
         .api_key = KC_METADATA_KEY,
         .max_version = -1,
         .msg = req,
+        .build = md_build,
         .cb = md_done,
         /* A full answer replaces the topic list; a partial one merges. */
         .opaque = (void *)(intptr_t)(all ? 0 : 1),

@@ -72,7 +72,10 @@ static kafkac_client_t *client_for(const char *bootstrap, const char *request_ti
     assert_non_null(conf);
     if (kafkac_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) != KAFKAC_OK ||
         (request_timeout_ms &&
-         kafkac_conf_set(conf, "request.timeout.ms", request_timeout_ms, err, sizeof err) != KAFKAC_OK))
+         (kafkac_conf_set(conf, "request.timeout.ms", request_timeout_ms, err, sizeof err) != KAFKAC_OK ||
+          /* the handshake has its own bound, api.version.request.timeout.ms */
+          kafkac_conf_set(conf, "api.version.request.timeout.ms", request_timeout_ms, err, sizeof err) !=
+              KAFKAC_OK)))
         fail_msg("conf: %s", err);
     kafkac_client_t *cl = kafkac_client_new(conf, err, sizeof err);
     kafkac_conf_destroy(conf);
@@ -267,7 +270,7 @@ static void test_fault_in_handshake_is_retried(void **state)
                                   KC_FAULT_TRUNCATED_BODY, KC_FAULT_SILENCE };
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
         int accepted = kc_fproxy_accepted(proxy), fired = kc_fproxy_fired(proxy);
-        /* request.timeout.ms also bounds the handshake (the SILENCE case). */
+        /* api.version.request.timeout.ms bounds the handshake (the SILENCE case). */
         /* Armed first: the client connects as soon as it exists. */
         kc_fproxy_arm(proxy, faults[i], API_VERSIONS, KC_FAULT_FIRST_ON_CONN);
         kafkac_client_t *cl = client_for(kc_fproxy_addr(proxy), "1000");

@@ -1,0 +1,241 @@
+/* Brokers before Kafka 0.10 have no ApiVersions: they close the
+ * connection on any request they do not know.  A fake broker on loopback
+ * that knows only some APIs checks that the client probes as kafka-python
+ * does (one request per connection, newest API first), names the release
+ * and uses that release's versions; and that something that closes on
+ * everything gets a clear error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "kafkac/kafkac.h"
+
+typedef struct fake {
+    int lfd;
+    int port;
+    const int16_t *known;   /* API keys it answers (v0 only) */
+    int nknown;
+    pthread_t th;
+    int stop;
+    int requests_seen[64];
+} fake_t;
+
+static int read_full(int fd, void *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = recv(fd, (char *)buf + got, n - got, 0);
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* The v0 response body for each API the fake knows. */
+static void body_for(fake_t *f, int16_t key, kc_writer_t *w)
+{
+    switch (key) {
+    case 16: /* ListGroups v0: error, groups[] */
+        kc_w_i16(w, 0);
+        kc_w_i32(w, 0);
+        break;
+    case 10: /* GroupCoordinator v0: error, node id, host, port */
+        kc_w_i16(w, 0);
+        kc_w_i32(w, 0);
+        kc_w_string(w, 0, "127.0.0.1", 9);
+        kc_w_i32(w, f->port);
+        break;
+    case 9: /* OffsetFetch v0: topics[] */
+        kc_w_i32(w, 0);
+        break;
+    case 3: /* Metadata v0: brokers[node 0 at our port], topics[] */
+        kc_w_i32(w, 1);
+        kc_w_i32(w, 0);
+        kc_w_string(w, 0, "127.0.0.1", 9);
+        kc_w_i32(w, f->port);
+        kc_w_i32(w, 0);
+        break;
+    }
+}
+
+static void serve_conn(fake_t *f, int fd)
+{
+    for (;;) {
+        uint8_t hdr[4];
+        if (read_full(fd, hdr, 4) != 0)
+            break;
+        uint32_t size = ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) | ((uint32_t)hdr[2] << 8) | hdr[3];
+        if (size < 8 || size > 65536)
+            break;
+        uint8_t req[65536];
+        if (read_full(fd, req, size) != 0)
+            break;
+        int16_t key = (int16_t)((req[0] << 8) | req[1]);
+        int32_t corr = (int32_t)(((uint32_t)req[4] << 24) | ((uint32_t)req[5] << 16) | ((uint32_t)req[6] << 8) | req[7]);
+        if (key >= 0 && key < 64)
+            __atomic_add_fetch(&f->requests_seen[key], 1, __ATOMIC_SEQ_CST);
+        int known = 0;
+        for (int i = 0; i < f->nknown; i++)
+            known |= f->known[i] == key;
+        if (!known)
+            break;  /* what a pre-0.10 broker does with an unknown API */
+        kc_writer_t w;
+        kc_writer_init(&w, 256);
+        size_t off = kc_w_reserve(&w, 4);
+        kc_w_i32(&w, corr);
+        body_for(f, key, &w);
+        kc_w_patch_i32(&w, off, (int32_t)(w.len - 4));
+        ssize_t n = send(fd, w.buf, w.len, MSG_NOSIGNAL);
+        kc_writer_free(&w);
+        if (n < 0)
+            break;
+    }
+    close(fd);
+}
+
+static void *fake_main(void *arg)
+{
+    fake_t *f = arg;
+    while (!__atomic_load_n(&f->stop, __ATOMIC_SEQ_CST)) {
+        int fd = accept(f->lfd, NULL, NULL);
+        if (fd < 0)
+            continue;
+        serve_conn(f, fd);
+    }
+    return NULL;
+}
+
+static void fake_start(fake_t *f, const int16_t *known, int n)
+{
+    memset(f, 0, sizeof *f);
+    f->known = known;
+    f->nknown = n;
+    f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(f->lfd >= 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(f->lfd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    getsockname(f->lfd, (struct sockaddr *)&a, &len);
+    f->port = ntohs(a.sin_port);
+    assert_int_equal(listen(f->lfd, 16), 0);
+    struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
+    setsockopt(f->lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv); /* accept wakes to see stop */
+    assert_int_equal(pthread_create(&f->th, NULL, fake_main, f), 0);
+}
+
+static void fake_stop(fake_t *f)
+{
+    __atomic_store_n(&f->stop, 1, __ATOMIC_SEQ_CST);
+    pthread_join(f->th, NULL);
+    close(f->lfd);
+}
+
+static kafkac_client_t *client_for(fake_t *f)
+{
+    char err[256], addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", f->port);
+    kafkac_conf_t *conf = kafkac_conf_new();
+    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", addr, err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_conf_set(conf, "reconnect.backoff.ms", "10", err, sizeof err), KAFKAC_OK);
+    kafkac_client_t *cl = kafkac_client_new(conf, err, sizeof err);
+    kafkac_conf_destroy(conf);
+    assert_non_null(cl);
+    return cl;
+}
+
+static int16_t chosen_version(const kafkac_broker_versions_t *v, int16_t want)
+{
+    for (int i = 0; i < kafkac_broker_versions_count(v); i++) {
+        int16_t key, lo, hi, use;
+        kafkac_broker_versions_get(v, i, &key, &lo, &hi, &use);
+        if (key == want)
+            return use;
+    }
+    return -2;
+}
+
+static void test_kafka_0_9(void **state)
+{
+    static const int16_t known[] = { 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+    fake_t f;
+    fake_start(&f, known, sizeof known / sizeof known[0]);
+    kafkac_client_t *cl = client_for(&f);
+    kafkac_broker_versions_t *v = NULL;
+    char err[512];
+    kafkac_err_t rc = kafkac_client_probe(cl, -1, 10000, &v, err, sizeof err);
+    if (rc != KAFKAC_OK)
+        fail_msg("probe: %s: %s", kafkac_err_name(rc), err);
+    assert_string_equal(kafkac_broker_versions_release(v), "0.9");
+    assert_int_equal(chosen_version(v, 0), 1);   /* Produce v1 */
+    assert_int_equal(chosen_version(v, 11), 0);  /* JoinGroup v0 */
+    assert_int_equal(chosen_version(v, 18), -2); /* no ApiVersions */
+    kafkac_broker_versions_destroy(v);
+    /* The client then works normally: Metadata v0 through the same broker. */
+    kafkac_metadata_t *md = NULL;
+    rc = kafkac_client_metadata(cl, NULL, -1, 10000, &md, err, sizeof err);
+    if (rc != KAFKAC_OK)
+        fail_msg("metadata: %s: %s", kafkac_err_name(rc), err);
+    assert_int_equal(kafkac_metadata_broker_count(md), 1);
+    kafkac_metadata_destroy(md);
+    kafkac_client_destroy(cl);
+    assert_true(f.requests_seen[18] >= 2);  /* ApiVersions tried twice first */
+    fake_stop(&f);
+}
+
+static void test_kafka_0_8_2(void **state)
+{
+    static const int16_t known[] = { 0, 1, 2, 3, 8, 9, 10 };
+    fake_t f;
+    fake_start(&f, known, sizeof known / sizeof known[0]);
+    kafkac_client_t *cl = client_for(&f);
+    kafkac_broker_versions_t *v = NULL;
+    char err[512];
+    kafkac_err_t rc = kafkac_client_probe(cl, -1, 10000, &v, err, sizeof err);
+    if (rc != KAFKAC_OK)
+        fail_msg("probe: %s: %s", kafkac_err_name(rc), err);
+    assert_string_equal(kafkac_broker_versions_release(v), "0.8.2");
+    assert_int_equal(chosen_version(v, 0), 0);
+    assert_int_equal(chosen_version(v, 16), -2); /* no ListGroups before 0.9 */
+    assert_true(f.requests_seen[16] >= 1);       /* it was tried and refused */
+    kafkac_broker_versions_destroy(v);
+    kafkac_client_destroy(cl);
+    fake_stop(&f);
+}
+
+static void test_not_kafka(void **state)
+{
+    fake_t f;
+    fake_start(&f, NULL, 0);
+    kafkac_client_t *cl = client_for(&f);
+    kafkac_broker_versions_t *v = NULL;
+    char err[512];
+    kafkac_err_t rc = kafkac_client_probe(cl, -1, 3000, &v, err, sizeof err);
+    assert_int_not_equal(rc, KAFKAC_OK);
+    assert_null(v);
+    if (!strstr(err, "closed the connection"))
+        fail_msg("error does not say what happened: %s", err);
+    kafkac_client_destroy(cl);
+    fake_stop(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kafka_0_9),
+        cmocka_unit_test(test_kafka_0_8_2),
+        cmocka_unit_test(test_not_kafka),
+    };
+    return cmocka_run_group_tests_name("probing brokers without ApiVersions", tests, NULL, NULL);
+}
