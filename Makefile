@@ -126,6 +126,12 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC) $(GEN_DEP)
 build/bench/bench_rdkafka%: bench/bench_rdkafka%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_L) -o $@ $< -lrdkafka $(DEP_LIBS)
+# A pattern's % never matches an empty stem, so bench_rdkafka itself needs
+# its own rule.
+build/bench/bench_rdkafka: bench/bench_rdkafka.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_L) -o $@ $< -lrdkafka $(DEP_LIBS)
+$(BENCH_BIN): $(wildcard bench/*.h)
 build/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_L) -o $@ $< $(STATIC) $(DEP_LIBS)
