@@ -516,6 +516,47 @@ static void test_unresolvable_host(void **state)
     kc_conn_free(NULL);
 }
 
+/* IPv6: a literal ::1 (as "[::1]:port" in bootstrap.servers becomes) and
+ * "localhost", which may resolve to either family. */
+static void test_ipv6_connect(void **state)
+{
+    (void)state;
+    int lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(lfd >= 0);
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    socklen_t al = sizeof a;
+    if (bind(lfd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(lfd);
+        skip(); /* no IPv6 loopback on this machine */
+    }
+    assert_int_equal(listen(lfd, 4), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &al), 0);
+    int port = ntohs(a.sin6_port);
+    kc_conn_t *c = kc_conn_new(1, "::1", port);
+    assert_non_null(c);
+    assert_int_equal(kc_conn_connect(c, 0, 1000), 0);
+    struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
+    assert_int_equal(poll(&pfd, 1, 2000), 1);
+    assert_int_equal(kc_conn_finish_connect(c), 0);
+    int peer = accept(lfd, NULL, NULL);
+    assert_true(peer >= 0);
+    uint8_t fr[8];
+    kc_be32(fr, 4);
+    kc_be32(fr + 4, 0x0a0b0c0d);
+    assert_int_equal(send(peer, fr, sizeof fr, 0), (ssize_t)sizeof fr);
+    uint8_t *f = NULL;
+    size_t len = 0;
+    assert_int_equal(read_wait(c, MAX_FRAME, &f, &len), 1);
+    assert_memory_equal(f, fr + 4, 4);
+    kc_free(f);
+    close(peer);
+    close(lfd);
+    kc_conn_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -530,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_flush),
         cmocka_unit_test(test_tcp_connect_and_refused),
         cmocka_unit_test(test_unresolvable_host),
+        cmocka_unit_test(test_ipv6_connect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
