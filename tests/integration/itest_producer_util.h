@@ -51,6 +51,7 @@ static long pu_read(const char *brokers, const char *topic, long want, pu_rec_t 
 {
     pu_rec_t *v = NULL;
     long n = 0;
+    *out = NULL;
     for (int attempt = 0; attempt < 15; attempt++) {
         char cmd[1024];
         snprintf(cmd, sizeof cmd,
