@@ -123,18 +123,22 @@ built() {  # target label
     return 0
 }
 
+broker_dir() {  # mode; where scripts/kafka.sh keeps that broker's state
+    echo "$ROOT/build/kafka/${KAFKA_VERSION:-3.9.1}/$1${KAFKAC_KAFKA_INSTANCE:+-$KAFKAC_KAFKA_INSTANCE}"
+}
+
 start_broker() {  # mode
     note "starting Kafka ${KAFKA_VERSION:-3.9.1} ($1)"
     "$KAFKA" stop "$1" >/dev/null 2>&1
     RUNNING_MODES+=("$1")
     if ! "$KAFKA" start "$1"; then
-        echo "  broker logs: $ROOT/build/kafka/${KAFKA_VERSION:-3.9.1}/$1/"
+        echo "  broker logs: $(broker_dir "$1")/"
         return 1
     fi
 }
 
 broker_logs_hint() {  # mode
-    echo "  broker logs: $ROOT/build/kafka/${KAFKA_VERSION:-3.9.1}/$1/node*/server.log"
+    echo "  broker logs: $(broker_dir "$1")/node*/server.log"
 }
 
 # Integration tests of one group: *.c binaries (cmocka) and *.sh scripts.
@@ -156,14 +160,51 @@ run_itests() {  # mode names...
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
 
-# One `make check` at a time per broker port set: a second run (in this tree
-# or another clone) would otherwise restart the brokers under the first.
+# Brokers: one `make check` per port set at a time (a lock per port base),
+# and never on ports someone else's broker holds (a broker left running by
+# hand, here or in another clone).  Without KAFKAC_KAFKA_PORT_BASE the first
+# free base of a few is used; a base other than the default gets its own
+# state directory (KAFKAC_KAFKA_INSTANCE), so a broker of this tree that
+# someone started by hand is left alone.
 LOCKDIR=${KAFKAC_CACHE:-${HOME:-/tmp}/.cache/libkafkac}
 mkdir -p "$LOCKDIR"
-exec 8>"$LOCKDIR/check-ports-${KAFKAC_KAFKA_PORT_BASE:-31092}.lock"
-if ! flock -n 8; then
-    note "another make check holds $LOCKDIR/check-ports-${KAFKAC_KAFKA_PORT_BASE:-31092}.lock; waiting"
-    flock 8
+ports_free() {  # base
+    local m b p
+    for m in single cluster; do
+        for b in $(KAFKAC_KAFKA_PORT_BASE=$1 "$KAFKA" brokers $m | tr ',' ' '); do
+            p=${b##*:}
+            for p in "$p" "$((p + 1))"; do
+                if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null; then return 1; fi
+            done
+        done
+    done
+}
+if [ -n "${KAFKAC_KAFKA_PORT_BASE:-}" ]; then
+    exec 8>"$LOCKDIR/check-ports-$KAFKAC_KAFKA_PORT_BASE.lock"
+    if ! flock -n 8; then
+        note "another make check holds $LOCKDIR/check-ports-$KAFKAC_KAFKA_PORT_BASE.lock; waiting"
+        flock 8
+    fi
+else
+    for base in 31092 28092 25092 22092 ""; do
+        if [ -z "$base" ]; then
+            note "no free broker port base (tried 31092 28092 25092 22092); waiting for 31092"
+            base=31092
+            exec 8>"$LOCKDIR/check-ports-$base.lock"
+            flock 8
+            break
+        fi
+        exec 8>"$LOCKDIR/check-ports-$base.lock"
+        if flock -n 8; then
+            ports_free "$base" && break
+            flock -u 8
+        fi
+    done
+    export KAFKAC_KAFKA_PORT_BASE=$base
+    if [ "$base" != 31092 ]; then
+        export KAFKAC_KAFKA_INSTANCE=${KAFKAC_KAFKA_INSTANCE:-p$base}
+        note "brokers on port base $base (31092 is busy)"
+    fi
 fi
 
 note "dependencies"
