@@ -1,0 +1,813 @@
+/* The group coordinator client: life cycle, subscription, finding the
+ * coordinator, heartbeats, leaving, and the I/O-thread service that
+ * drives joins.  The states and threads are described in coordinator.h. */
+#include "consumer/coordinator.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/mem.h"
+#include "kc_messages.h"
+
+static const char *const algo_names[] = {"range", "roundrobin", "sticky", "cooperative-sticky"};
+
+int kc_co_is_coord_error(int err)
+{
+    return err == KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE || err == KAFKAC_ERR_NOT_COORDINATOR ||
+           err == KAFKAC_ERR_TRANSPORT || err == KAFKAC_ERR_TIMED_OUT || err == KAFKAC_ERR_REQUEST_TIMED_OUT ||
+           err == KAFKAC_ERR_ALL_BROKERS_DOWN || err == KAFKAC_ERR_NETWORK_EXCEPTION;
+}
+
+void kc_co_coordinator_dead(kc_coordinator_t *co, const char *why)
+{
+    if (co->coord_id >= 0)
+        kc_log(co->log, KAFKAC_LOG_INFO, "cgrp", "group %s: coordinator %d is gone (%s); looking it up again",
+               co->s->group_id, co->coord_id, why);
+    co->coord_id = -1;
+    co->find_after = kc_now_ms() + co->s->retry_backoff_ms;
+    kc_net_wakeup(co->net);
+}
+
+void kc_co_reset_member(kc_coordinator_t *co, int reset_member)
+{
+    co->generation = -1;
+    co->is_leader = 0;
+    co->epoch++;
+    if (reset_member && co->member_id[0]) {
+        kc_free(co->member_id);
+        co->member_id = kc_strdup("");
+    }
+    if (co->pending_join) {
+        kc_resp_free(co->pending_join);
+        co->pending_join = NULL;
+    }
+}
+
+void kc_co_request_rejoin(kc_coordinator_t *co, int lost, const char *why)
+{
+    if (!co->subscribed || co->closing || co->closed || co->fatal)
+        return;
+    /* A join or sync in flight ends in a new generation anyway. */
+    if (!lost && (co->state == KC_CO_JOINING || co->state == KC_CO_SYNCING))
+        return;
+    if (co->state == KC_CO_PREPARING)
+        return;
+    kc_log(co->log, KAFKAC_LOG_INFO, "cgrp", "group %s: rejoining: %s", co->s->group_id, why);
+    /* Eager members revoke everything before they rejoin, and lost
+     * partitions are dropped, both on the application's thread. */
+    if (lost || !co->cooperative)
+        kc_co_post_prepare(co, lost);
+    else
+        co->state = KC_CO_JOIN_READY;
+    kc_net_wakeup(co->net);
+}
+
+/* ------------------------------------------------------------------ */
+/* FindCoordinator                                                     */
+
+typedef struct find_ctx {
+    kc_coordinator_t *co;
+    kc_find_coordinator_request_t msg;
+    const char *keys[1];
+} find_ctx_t;
+
+/* v4+ (KIP-699) asks for a batch of keys; older versions for one. */
+static int find_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    find_ctx_t *x = opaque;
+    if (version >= 4) {
+        x->msg.coordinator_keys = x->keys;
+        x->msg.coordinator_keys_count = 1;
+    } else {
+        x->msg.key = x->keys[0];
+    }
+    return 0;
+}
+
+static void find_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
+{
+    find_ctx_t *x = opaque;
+    kc_coordinator_t *co = x->co;
+    int err = resp ? resp->err : KAFKAC_ERR_NO_MEMORY;
+    int32_t node = -1;
+    const char *msg = resp && resp->err ? resp->errstr : NULL;
+    if (!err) {
+        const kc_find_coordinator_response_t *r = resp->msg;
+        if (resp->version >= 4) {
+            if (r->coordinators_count < 1) {
+                err = KAFKAC_ERR_MALFORMED;
+            } else {
+                err = r->coordinators[0].error_code;
+                node = r->coordinators[0].node_id;
+                msg = r->coordinators[0].error_message;
+            }
+        } else {
+            err = r->error_code;
+            node = r->node_id;
+            msg = r->error_message;
+        }
+    }
+    pthread_mutex_lock(&co->lock);
+    co->find_inflight = 0;
+    if (!err && node >= 0) {
+        co->coord_id = node;
+        kc_log(co->log, KAFKAC_LOG_DEBUG, "cgrp", "group %s: coordinator is broker %d", co->s->group_id, node);
+        pthread_cond_broadcast(&co->cond);
+    } else {
+        kc_log(co->log, KAFKAC_LOG_DEBUG, "cgrp", "group %s: FindCoordinator: %s%s%s", co->s->group_id,
+               kafkac_err_name(err), msg ? ": " : "", msg ? msg : "");
+        co->find_after = kc_now_ms() + co->s->retry_backoff_ms;
+        if (err == KAFKAC_ERR_GROUP_AUTHORIZATION_FAILED || err == KAFKAC_ERR_INVALID_GROUP_ID) {
+            pthread_mutex_unlock(&co->lock);
+            kc_consumer_post_error(co->c, (kafkac_err_t)err, "FindCoordinator for the group failed");
+            pthread_mutex_lock(&co->lock);
+        }
+    }
+    pthread_mutex_unlock(&co->lock);
+    kc_net_wakeup(net);
+    kc_resp_free(resp);
+    kc_free(x);
+}
+
+static void send_find(kc_coordinator_t *co)
+{
+    find_ctx_t *x = kc_calloc(1, sizeof(*x));
+    if (!x)
+        return;
+    x->co = co;
+    kc_msg_init(&kc_schema_find_coordinator_request, &x->msg);
+    x->keys[0] = co->s->group_id;
+    x->msg.key_type = 0; /* group */
+    kc_req_t req = {.node_id = KC_NODE_ANY, .api_key = kc_api_find_coordinator.key, .max_version = -1,
+                    .msg = &x->msg, .build = find_build, .cb = find_cb, .opaque = x};
+    if (kc_net_send(co->net, &req) != 0) {
+        kc_free(x);
+        co->find_after = kc_now_ms() + co->s->retry_backoff_ms;
+        return;
+    }
+    co->find_inflight = 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Heartbeat                                                           */
+
+typedef struct hb_ctx {
+    kc_coordinator_t *co;
+    uint32_t epoch;
+    kc_heartbeat_request_t msg;
+    char *member_id;
+} hb_ctx_t;
+
+static void hb_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
+{
+    hb_ctx_t *x = opaque;
+    kc_coordinator_t *co = x->co;
+    int err = resp ? resp->err : KAFKAC_ERR_NO_MEMORY;
+    if (!err)
+        err = ((const kc_heartbeat_response_t *)resp->msg)->error_code;
+    int64_t now = kc_now_ms();
+    pthread_mutex_lock(&co->lock);
+    co->hb_inflight = 0;
+    co->hb_next = now + co->s->heartbeat_interval_ms;
+    if (x->epoch != co->epoch || co->closed) {
+        /* An answer about a membership we no longer have. */
+    } else if (err == 0) {
+        co->hb_last_ok = now;
+    } else {
+        kc_log(co->log, KAFKAC_LOG_DEBUG, "cgrp", "group %s: heartbeat: %s", co->s->group_id,
+               kafkac_err_name(err));
+        switch (err) {
+        case KAFKAC_ERR_REBALANCE_IN_PROGRESS:
+            co->hb_last_ok = now;
+            if (co->state == KC_CO_STABLE)
+                kc_co_request_rejoin(co, 0, "the group is rebalancing");
+            break;
+        case KAFKAC_ERR_ILLEGAL_GENERATION:
+            kc_co_reset_member(co, 0);
+            co->state = KC_CO_UNJOINED;
+            kc_co_request_rejoin(co, 1, "our generation is no longer the group's");
+            break;
+        case KAFKAC_ERR_UNKNOWN_MEMBER_ID:
+            kc_co_reset_member(co, 1);
+            co->state = KC_CO_UNJOINED;
+            kc_co_request_rejoin(co, 1, "the coordinator no longer knows this member");
+            break;
+        case KAFKAC_ERR_FENCED_INSTANCE_ID:
+            co->fatal = KAFKAC_ERR_FENCED_INSTANCE_ID;
+            kc_co_reset_member(co, 1);
+            co->state = KC_CO_UNJOINED;
+            kc_consumer_post_error(co->c, KAFKAC_ERR_FENCED_INSTANCE_ID,
+                                   "another consumer with the same group.instance.id joined the group");
+            break;
+        default:
+            if (kc_co_is_coord_error(err)) {
+                kc_co_coordinator_dead(co, kafkac_err_name(err));
+            }
+            co->hb_next = now + co->s->retry_backoff_ms;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&co->lock);
+    kc_resp_free(resp);
+    kc_free(x->member_id);
+    kc_free(x);
+}
+
+static void send_heartbeat(kc_coordinator_t *co, int64_t now)
+{
+    hb_ctx_t *x = kc_calloc(1, sizeof(*x));
+    if (!x || !(x->member_id = kc_strdup(co->member_id))) {
+        kc_free(x);
+        return;
+    }
+    x->co = co;
+    x->epoch = co->epoch;
+    kc_msg_init(&kc_schema_heartbeat_request, &x->msg);
+    x->msg.group_id = co->s->group_id;
+    x->msg.generation_id = co->generation;
+    x->msg.member_id = x->member_id;
+    x->msg.group_instance_id = co->s->group_instance_id;
+    kc_req_t req = {.node_id = co->coord_id, .api_key = kc_api_heartbeat.key, .max_version = -1,
+                    .msg = &x->msg, .cb = hb_cb, .opaque = x};
+    if (kc_net_send(co->net, &req) != 0) {
+        kc_free(x->member_id);
+        kc_free(x);
+        co->hb_next = now + co->s->retry_backoff_ms;
+        return;
+    }
+    co->hb_inflight = 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* LeaveGroup                                                          */
+
+typedef struct leave_ctx {
+    kc_leave_group_request_t msg;
+    kc_leave_group_request_member_identity_t ident;
+    char *member_id;
+} leave_ctx_t;
+
+/* v3+ (KIP-345) names the members leaving in a list. */
+static int leave_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    leave_ctx_t *x = opaque;
+    if (version >= 3) {
+        x->msg.members = &x->ident;
+        x->msg.members_count = 1;
+    } else {
+        x->msg.member_id = x->member_id;
+    }
+    return 0;
+}
+
+static void leave_free(leave_ctx_t *x)
+{
+    if (x) {
+        kc_free(x->member_id);
+        kc_free(x);
+    }
+}
+
+static void leave_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
+{
+    kc_resp_free(resp);
+    leave_free(opaque);
+}
+
+/* Builds a LeaveGroup for the current member (under co->lock), or NULL. */
+static leave_ctx_t *leave_new(kc_coordinator_t *co, const char *reason)
+{
+    leave_ctx_t *x = kc_calloc(1, sizeof(*x));
+    if (!x || !(x->member_id = kc_strdup(co->member_id))) {
+        kc_free(x);
+        return NULL;
+    }
+    kc_msg_init(&kc_schema_leave_group_request, &x->msg);
+    kc_msg_init(&kc_schema_leave_group_request_member_identity, &x->ident);
+    x->msg.group_id = co->s->group_id;
+    x->ident.member_id = x->member_id;
+    x->ident.reason = reason;
+    return x;
+}
+
+/* Sends LeaveGroup; wait_ms > 0 waits for the answer (app thread only,
+ * without co->lock).  Static members never leave: their partitions wait
+ * for them until session.timeout.ms (KIP-345).  Returns the error. */
+static kafkac_err_t leave_group(kc_coordinator_t *co, const char *reason, int wait_ms)
+{
+    pthread_mutex_lock(&co->lock);
+    int32_t node = co->coord_id;
+    leave_ctx_t *x = NULL;
+    if (co->member_id[0] && !co->s->group_instance_id && node >= 0)
+        x = leave_new(co, reason);
+    pthread_mutex_unlock(&co->lock);
+    if (!x)
+        return 0;
+    kc_log(co->log, KAFKAC_LOG_INFO, "cgrp", "group %s: member %s leaves: %s", co->s->group_id, x->member_id,
+           reason);
+    kc_req_t req = {.node_id = node, .api_key = kc_api_leave_group.key, .max_version = -1, .msg = &x->msg,
+                    .build = leave_build, .opaque = x, .timeout_ms = wait_ms > 0 ? wait_ms : 0};
+    if (wait_ms <= 0) {
+        req.cb = leave_cb;
+        if (kc_net_send(co->net, &req) != 0)
+            leave_free(x);
+        return 0;
+    }
+    kc_resp_t *resp = kc_net_call(co->net, &req);
+    int err = resp ? resp->err : KAFKAC_ERR_NO_MEMORY;
+    if (!err)
+        err = ((const kc_leave_group_response_t *)resp->msg)->error_code;
+    kc_resp_free(resp);
+    leave_free(x);
+    return (kafkac_err_t)err;
+}
+
+/* I/O thread, under co->lock: the poll timeout variant of leaving. */
+static void leave_async_locked(kc_coordinator_t *co, const char *reason)
+{
+    if (!co->member_id[0] || co->s->group_instance_id || co->coord_id < 0)
+        return;
+    leave_ctx_t *x = leave_new(co, reason);
+    if (!x)
+        return;
+    kc_req_t req = {.node_id = co->coord_id, .api_key = kc_api_leave_group.key, .max_version = -1,
+                    .msg = &x->msg, .build = leave_build, .cb = leave_cb, .opaque = x};
+    if (kc_net_send(co->net, &req) != 0)
+        leave_free(x);
+}
+
+/* ------------------------------------------------------------------ */
+/* Subscription                                                        */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_strv(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        kc_free(v[i]);
+    kc_free(v);
+}
+
+static void free_sub(kc_coordinator_t *co)
+{
+    for (int i = 0; i < co->nsub; i++)
+        if (co->is_re && co->is_re[i])
+            regfree(&co->re[i]);
+    free_strv(co->sub, co->nsub);
+    kc_free(co->re);
+    kc_free(co->is_re);
+    co->sub = NULL;
+    co->re = NULL;
+    co->is_re = NULL;
+    co->nsub = 0;
+}
+
+static int has_patterns(const kc_coordinator_t *co)
+{
+    for (int i = 0; i < co->nsub; i++)
+        if (co->is_re[i])
+            return 1;
+    return 0;
+}
+
+/* The topics the subscription means in this snapshot: the plain names,
+ * plus every topic a pattern matches.  Sorted, no duplicates.  Returns
+ * the count, or -1 on out of memory. */
+static int resolve_topics(kc_coordinator_t *co, const kc_cluster_t *cl, char ***out)
+{
+    int cap = co->nsub + (cl ? cl->topic_count : 0), n = 0;
+    char **v = kc_calloc(cap ? (size_t)cap : 1, sizeof(char *));
+    if (!v)
+        return -1;
+    for (int i = 0; i < co->nsub; i++)
+        if (!co->is_re[i] && !(v[n++] = kc_strdup(co->sub[i])))
+            goto oom;
+    for (int t = 0; cl && t < cl->topic_count; t++) {
+        const kc_topic_info_t *ti = &cl->topics[t];
+        if (ti->err || (ti->internal && co->s->exclude_internal_topics))
+            continue;
+        for (int i = 0; i < co->nsub; i++)
+            if (co->is_re[i] && regexec(&co->re[i], ti->name, 0, NULL, 0) == 0) {
+                if (!(v[n++] = kc_strdup(ti->name)))
+                    goto oom;
+                break;
+            }
+    }
+    qsort(v, (size_t)n, sizeof(char *), cmp_str);
+    int w = 0;
+    for (int i = 0; i < n; i++) {
+        if (w > 0 && strcmp(v[w - 1], v[i]) == 0)
+            kc_free(v[i]);
+        else
+            v[w++] = v[i];
+    }
+    *out = v;
+    return w;
+oom:
+    free_strv(v, n);
+    return -1;
+}
+
+static int same_topics(char **a, int na, char **b, int nb)
+{
+    if (na != nb)
+        return 0;
+    for (int i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return 0;
+    return 1;
+}
+
+static int32_t partition_count(const kc_cluster_t *cl, const char *topic)
+{
+    const kc_topic_info_t *t = kc_cluster_topic(cl, topic);
+    return t && !t->err ? t->partition_count : 0;
+}
+
+/* Under co->lock: follows metadata.  A pattern now matching other topics,
+ * or a subscribed topic whose partition count changed since we joined,
+ * means the assignment is out of date: rejoin (Java's leader does the
+ * same with its metadata snapshot). */
+static void follow_metadata(kc_coordinator_t *co)
+{
+    kc_cluster_t *cl = kc_net_cluster(co->net);
+    if (cl->version == co->md_seen) {
+        kc_cluster_unref(cl);
+        return;
+    }
+    co->md_seen = cl->version;
+    if (has_patterns(co)) {
+        char **v;
+        int n = resolve_topics(co, cl, &v);
+        if (n >= 0 && !same_topics(v, n, co->topics, co->ntopics)) {
+            free_strv(co->topics, co->ntopics);
+            kc_free(co->joined_parts);
+            co->joined_parts = NULL;
+            co->topics = v;
+            co->ntopics = n;
+            kc_log(co->log, KAFKAC_LOG_INFO, "cgrp", "group %s: subscription now matches %d topic(s)",
+                   co->s->group_id, n);
+            if (co->state == KC_CO_STABLE)
+                kc_co_request_rejoin(co, 0, "the subscribed patterns match other topics");
+        } else if (n >= 0) {
+            free_strv(v, n);
+        }
+    }
+    if (co->state == KC_CO_STABLE && co->joined_parts) {
+        for (int i = 0; i < co->ntopics; i++)
+            if (partition_count(cl, co->topics[i]) != co->joined_parts[i]) {
+                kc_co_request_rejoin(co, 0, "a subscribed topic's partitions changed");
+                break;
+            }
+    }
+    kc_cluster_unref(cl);
+}
+
+void kc_co_note_joined_topics(kc_coordinator_t *co)
+{
+    kc_free(co->joined_parts);
+    co->joined_parts = kc_calloc(co->ntopics ? (size_t)co->ntopics : 1, sizeof(int32_t));
+    if (!co->joined_parts)
+        return;
+    kc_cluster_t *cl = kc_net_cluster(co->net);
+    for (int i = 0; i < co->ntopics; i++)
+        co->joined_parts[i] = partition_count(cl, co->topics[i]);
+    kc_cluster_unref(cl);
+}
+
+kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *topics, int count, char *errstr,
+                                      size_t errstr_size)
+{
+    if (!topics || count <= 0) {
+        snprintf(errstr, errstr_size, "subscribe needs at least one topic");
+        return KAFKAC_ERR_INVALID_ARG;
+    }
+    char **sub = kc_calloc((size_t)count, sizeof(char *));
+    regex_t *re = kc_calloc((size_t)count, sizeof(regex_t));
+    int *is_re = kc_calloc((size_t)count, sizeof(int));
+    kafkac_err_t err = (sub && re && is_re) ? 0 : KAFKAC_ERR_NO_MEMORY;
+    int n = 0;
+    for (; n < count && !err; n++) {
+        if (!topics[n] || !topics[n][0]) {
+            snprintf(errstr, errstr_size, "subscribe: topic %d is empty", n);
+            err = KAFKAC_ERR_INVALID_ARG;
+            break;
+        }
+        if (!(sub[n] = kc_strdup(topics[n]))) {
+            err = KAFKAC_ERR_NO_MEMORY;
+            break;
+        }
+        if (topics[n][0] == '^') {
+            int rc = regcomp(&re[n], topics[n], REG_EXTENDED | REG_NOSUB);
+            if (rc != 0) {
+                char why[128];
+                regerror(rc, &re[n], why, sizeof why);
+                snprintf(errstr, errstr_size, "subscribe: bad regular expression \"%s\": %s", topics[n], why);
+                err = KAFKAC_ERR_INVALID_ARG;
+                n++;  /* sub[n] is set; free it below */
+                break;
+            }
+            is_re[n] = 1;
+        }
+    }
+    if (err) {
+        for (int i = 0; i < n; i++) {
+            if (is_re && is_re[i])
+                regfree(&re[i]);
+            if (sub)
+                kc_free(sub[i]);
+        }
+        kc_free(sub);
+        kc_free(re);
+        kc_free(is_re);
+        if (err == KAFKAC_ERR_NO_MEMORY)
+            snprintf(errstr, errstr_size, "out of memory");
+        return err;
+    }
+
+    pthread_mutex_lock(&co->lock);
+    if (co->closing || co->closed) {
+        pthread_mutex_unlock(&co->lock);
+        for (int i = 0; i < count; i++) {
+            if (is_re[i])
+                regfree(&re[i]);
+            kc_free(sub[i]);
+        }
+        kc_free(sub);
+        kc_free(re);
+        kc_free(is_re);
+        snprintf(errstr, errstr_size, "the consumer is closing");
+        return KAFKAC_ERR_STATE;
+    }
+    free_sub(co);
+    co->sub = sub;
+    co->re = re;
+    co->is_re = is_re;
+    co->nsub = count;
+    kc_cluster_t *cl = kc_net_cluster(co->net);
+    char **v;
+    int nt = resolve_topics(co, has_patterns(co) ? cl : NULL, &v);
+    co->sub_md_version = cl->version;
+    co->md_seen = cl->version;
+    kc_cluster_unref(cl);
+    if (nt < 0) {
+        pthread_mutex_unlock(&co->lock);
+        snprintf(errstr, errstr_size, "out of memory");
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    int changed = !co->subscribed || !same_topics(v, nt, co->topics, co->ntopics);
+    free_strv(co->topics, co->ntopics);
+    kc_free(co->joined_parts);
+    co->joined_parts = NULL;
+    co->topics = v;
+    co->ntopics = nt;
+    int was = co->subscribed;
+    co->subscribed = 1;
+    if (!was)
+        co->state = KC_CO_UNJOINED;
+    else if (changed)
+        kc_co_request_rejoin(co, 0, "the subscription changed");
+    int patterns = has_patterns(co);
+    pthread_mutex_unlock(&co->lock);
+
+    if (patterns) {
+        kc_net_want_topics(co->net, NULL, 0, 1);
+    } else {
+        kc_net_want_topics(co->net, topics, count, 0);
+    }
+    kc_net_refresh_metadata(co->net, "subscribe");
+    kc_net_wakeup(co->net);
+    return 0;
+}
+
+kafkac_err_t kc_coordinator_unsubscribe(kc_coordinator_t *co)
+{
+    pthread_mutex_lock(&co->lock);
+    int was = co->subscribed;
+    co->closing++;  /* no joins while we revoke */
+    pthread_mutex_unlock(&co->lock);
+    if (!was) {
+        pthread_mutex_lock(&co->lock);
+        co->closing--;
+        pthread_mutex_unlock(&co->lock);
+        return 0;
+    }
+    kc_co_revoke_all(co, 0, (int)co->s->default_api_timeout_ms);
+    leave_group(co, "the consumer unsubscribed", 0);
+    pthread_mutex_lock(&co->lock);
+    co->closing--;
+    co->subscribed = 0;
+    free_sub(co);
+    free_strv(co->topics, co->ntopics);
+    co->topics = NULL;
+    co->ntopics = 0;
+    kc_free(co->joined_parts);
+    co->joined_parts = NULL;
+    kc_co_reset_member(co, 1);
+    co->state = KC_CO_UNJOINED;
+    pthread_mutex_unlock(&co->lock);
+    return 0;
+}
+
+kafkac_err_t kc_coordinator_subscription(kc_coordinator_t *co, kafkac_topic_partition_list_t **out)
+{
+    pthread_mutex_lock(&co->lock);
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(co->nsub);
+    for (int i = 0; l && co->subscribed && i < co->nsub; i++)
+        if (!kafkac_tpl_add(l, co->sub[i], -1)) {
+            kafkac_tpl_destroy(l);
+            l = NULL;
+        }
+    pthread_mutex_unlock(&co->lock);
+    *out = l;
+    return l ? 0 : KAFKAC_ERR_NO_MEMORY;
+}
+
+int kc_coordinator_subscribed(kc_coordinator_t *co)
+{
+    pthread_mutex_lock(&co->lock);
+    int s = co->subscribed;
+    pthread_mutex_unlock(&co->lock);
+    return s;
+}
+
+kafkac_err_t kc_coordinator_generation(kc_coordinator_t *co, int32_t *generation, char *member_id,
+                                       size_t member_id_size)
+{
+    pthread_mutex_lock(&co->lock);
+    int stable = co->state == KC_CO_STABLE;
+    if (generation)
+        *generation = stable ? co->generation : -1;
+    if (member_id && member_id_size)
+        snprintf(member_id, member_id_size, "%s", stable ? co->member_id : "");
+    pthread_mutex_unlock(&co->lock);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The service                                                         */
+
+static int64_t co_serve(kc_net_t *net, int64_t now, void *opaque)
+{
+    kc_coordinator_t *co = opaque;
+    int64_t next = now + 200;
+    pthread_mutex_lock(&co->lock);
+    if (co->closed) {
+        pthread_mutex_unlock(&co->lock);
+        return INT64_MAX;
+    }
+    if (co->subscribed)
+        follow_metadata(co);
+    int need = co->subscribed || co->want_coord;
+    if (need && co->coord_id < 0 && !co->find_inflight && now >= co->find_after)
+        send_find(co);
+
+    if (co->coord_id >= 0 && co->subscribed && !co->closing && !co->fatal) {
+        if (co->state == KC_CO_UNJOINED)
+            kc_co_request_rejoin(co, 0, "joining the group");
+        if (co->state == KC_CO_JOIN_READY && now >= co->join_after &&
+            (!has_patterns(co) || co->md_seen > co->sub_md_version))
+            kc_co_send_join(co, now);
+        if (co->state == KC_CO_SYNCING && co->pending_join)
+            kc_co_try_leader_assign(co, now);
+        /* Processing that takes longer than max.poll.interval.ms gives the
+         * partitions up, as the Java client does: leave, and rejoin at the
+         * next poll. */
+        if ((co->state == KC_CO_STABLE || co->state == KC_CO_SYNCING) &&
+            now - co->last_poll > co->s->max_poll_interval_ms) {
+            kc_log(co->log, KAFKAC_LOG_WARNING, "cgrp",
+                   "group %s: no poll for %lld ms (max.poll.interval.ms %lld): leaving the group",
+                   co->s->group_id, (long long)(now - co->last_poll), (long long)co->s->max_poll_interval_ms);
+            leave_async_locked(co, "consumer poll timeout has expired");
+            kc_co_reset_member(co, 1);
+            co->state = KC_CO_UNJOINED;
+            kc_co_request_rejoin(co, 1, "poll timeout");
+        }
+        /* No heartbeat answer for a whole session: the coordinator is
+         * probably gone (Java marks it unknown and looks again). */
+        if (co->state == KC_CO_STABLE && now - co->hb_last_ok > co->s->session_timeout_ms)
+            kc_co_coordinator_dead(co, "no heartbeat answer within session.timeout.ms");
+    }
+    if (co->coord_id >= 0 && co->generation >= 0 && co->member_id[0] && !co->hb_inflight &&
+        co->state != KC_CO_JOINING && co->state != KC_CO_UNJOINED && !co->closed) {
+        if (now >= co->hb_next)
+            send_heartbeat(co, now);
+        else if (co->hb_next < next)
+            next = co->hb_next;
+    }
+    pthread_mutex_unlock(&co->lock);
+    int64_t n2 = kc_co_commit_serve(co, now);
+    return n2 < next ? n2 : next;
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle                                                          */
+
+kafkac_err_t kc_coordinator_new(kafkac_consumer_t *c, kc_coordinator_t **out, char *errstr, size_t errstr_size)
+{
+    kc_coordinator_t *co = kc_calloc(1, sizeof(*co));
+    if (!co || !(co->member_id = kc_strdup("")) || !(co->owned = kafkac_tpl_new(0))) {
+        if (co) {
+            kc_free(co->member_id);
+            kc_free(co);
+        }
+        snprintf(errstr, errstr_size, "out of memory");
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    co->c = c;
+    co->net = c->net;
+    co->s = &c->settings;
+    co->log = &c->settings.log;
+    pthread_mutex_init(&co->lock, NULL);
+    pthread_cond_init(&co->cond, NULL);
+    co->cooperative = 1;
+    for (size_t i = 0; i < co->s->assignors.n && co->nalgos < 4; i++) {
+        int v = co->s->assignors.v[i];
+        const kc_asg_algo_t *a = (v >= 0 && v < 4) ? kc_asg_find(algo_names[v]) : NULL;
+        if (a) {
+            co->algos[co->nalgos++] = a;
+            co->cooperative &= a->cooperative;
+        }
+    }
+    if (co->nalgos == 0) {
+        co->algos[co->nalgos++] = kc_asg_find("range");
+        co->cooperative = 0;
+    }
+    co->coord_id = -1;
+    co->generation = -1;
+    co->sticky_prev_gen = -1;
+    co->state = KC_CO_UNJOINED;
+    int64_t now = kc_now_ms();
+    co->last_poll = now;
+    co->hb_last_ok = now;
+    co->next_autocommit = now + co->s->auto_commit_interval_ms;
+    co->want_coord = co->s->enable_auto_commit;
+    int err = kc_net_add_service(co->net, co_serve, co);
+    if (err) {
+        kc_coordinator_destroy(co);
+        snprintf(errstr, errstr_size, "cannot start the group coordinator: %s", kafkac_err_str(err));
+        return (kafkac_err_t)err;
+    }
+    *out = co;
+    return 0;
+}
+
+void kc_coordinator_destroy(kc_coordinator_t *co)
+{
+    if (!co)
+        return;
+    free_sub(co);
+    free_strv(co->topics, co->ntopics);
+    kc_free(co->joined_parts);
+    kc_free(co->member_id);
+    kc_free(co->protocol);
+    kc_resp_free(co->pending_join);
+    kafkac_tpl_destroy(co->owned);
+    kafkac_tpl_destroy(co->sticky_prev);
+    pthread_mutex_destroy(&co->lock);
+    pthread_cond_destroy(&co->cond);
+    kc_free(co);
+}
+
+void kc_coordinator_poll(kc_coordinator_t *co, int64_t now_ms)
+{
+    pthread_mutex_lock(&co->lock);
+    co->last_poll = now_ms;
+    pthread_mutex_unlock(&co->lock);
+}
+
+kafkac_err_t kc_coordinator_close(kc_coordinator_t *co, int timeout_ms)
+{
+    if (timeout_ms < 0)
+        timeout_ms = (int)co->s->default_api_timeout_ms;
+    int64_t deadline = kc_now_ms() + timeout_ms;
+    pthread_mutex_lock(&co->lock);
+    if (co->closed) {
+        pthread_mutex_unlock(&co->lock);
+        return KAFKAC_ERR_STATE;
+    }
+    co->closing++;
+    int lost = co->subscribed && co->generation < 0;
+    pthread_mutex_unlock(&co->lock);
+
+    /* Revoke (commit first when enable.auto.commit), or in the partition
+     * model just the final auto commit. */
+    kc_co_revoke_all(co, lost, timeout_ms);
+    kc_co_commit_drain(co, deadline);
+    int64_t left = deadline - kc_now_ms();
+    kafkac_err_t err = leave_group(co, "the consumer is closing", left > 0 ? (int)left : 1);
+    if (err)
+        kc_log(co->log, KAFKAC_LOG_INFO, "cgrp", "group %s: LeaveGroup: %s", co->s->group_id,
+               kafkac_err_name(err));
+
+    pthread_mutex_lock(&co->lock);
+    co->closed = 1;
+    kc_co_reset_member(co, 1);
+    co->state = KC_CO_UNJOINED;
+    pthread_cond_broadcast(&co->cond);
+    pthread_mutex_unlock(&co->lock);
+    /* Leaving is best effort: an error there does not fail close. */
+    return 0;
+}
