@@ -354,6 +354,22 @@ static void part_error(kc_fetcher_t *f, kc_part_t *p, int16_t code, int64_t now)
     }
 }
 
+/* enable.partition.eof: once everything fetched was handed to poll and the
+ * position is at the end the last response reported.  (An incremental
+ * fetch session answers a partition only when something changed, so this
+ * is also checked when the fetcher looks at the partition again.) */
+static void check_eof(kafkac_consumer_t *c, kc_part_t *p)
+{
+    if (!c->settings.enable_partition_eof || p->eof_reported || p->buffered || p->state != KC_PS_FETCHING)
+        return;
+    int64_t end = c->settings.isolation_level == KC_ISOLATION_READ_COMMITTED && p->lso >= 0 ? p->lso : p->hwm;
+    if (end >= 0 && p->fetch_pos >= end) {
+        p->eof_reported = 1;
+        kc_consumer_queue_event(c, p, KAFKAC_ERR_PARTITION_EOF, "reached the end at offset %lld",
+                                (long long)p->fetch_pos);
+    }
+}
+
 static void handle_partition(kc_fetcher_t *f, broker_fs_t *b, kc_fetch_ref_t *ref, const char *topic,
                              const kc_fetch_response_partition_data_t *pd, int64_t now)
 {
@@ -434,13 +450,7 @@ static void handle_partition(kc_fetcher_t *f, broker_fs_t *b, kc_fetch_ref_t *re
         if (next > p->fetch_pos)
             p->fetch_pos = next;
     }
-    if (c->settings.enable_partition_eof && !p->eof_reported && !p->buffered) {
-        int64_t end = c->settings.isolation_level == KC_ISOLATION_READ_COMMITTED && p->lso >= 0 ? p->lso : p->hwm;
-        if (end >= 0 && p->fetch_pos >= end) {
-            p->eof_reported = 1;
-            kc_consumer_queue_event(c, p, KAFKAC_ERR_PARTITION_EOF, "reached the end at offset %lld", (long long)p->fetch_pos);
-        }
-    }
+    check_eof(c, p);
 }
 
 static void fetch_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
@@ -697,6 +707,7 @@ static int64_t fetcher_serve(kc_net_t *net, int64_t now, void *opaque)
         kc_part_t *p = c->parts.v[i];
         if (p->state != KC_PS_FETCHING || p->paused || p->buffered)
             continue;
+        check_eof(c, p);
         if (p->retry_at_ms > now) {
             if (p->retry_at_ms < next_run)
                 next_run = p->retry_at_ms;
