@@ -16,16 +16,6 @@
 #include "common/mem.h"
 #include "consumer/consumer_int.h"
 
-/* Transitional, while the group coordinator (coordinator*.c) is being
- * written in parallel: its hooks are weak references so that the library
- * links without it (c->coord then stays NULL and group.id is refused).
- * To be removed once coordinator*.c is in the tree. */
-#pragma weak kc_coordinator_new
-#pragma weak kc_coordinator_destroy
-#pragma weak kc_coordinator_poll
-#pragma weak kc_coordinator_close
-#pragma weak kc_coordinator_subscribed
-
 struct kafkac_records {
     int n;
     kafkac_record_t *v[];
@@ -342,10 +332,6 @@ kafkac_consumer_t *kafkac_consumer_new(const kafkac_conf_t *conf, char *errstr, 
         goto fail;
     }
     if (c->settings.group_id) {
-        if (!kc_coordinator_new) {
-            set_err(errstr, errstr_size, "group.id: this build has no group coordinator yet");
-            goto fail;
-        }
         if (kc_coordinator_new(c, &c->coord, tmp, sizeof tmp) != KAFKAC_OK) {
             set_err(errstr, errstr_size, "%s", tmp);
             goto fail;

@@ -5,17 +5,6 @@
 
 #include "consumer/consumer_int.h"
 
-/* Transitional: see the note in consumer.c (c->coord is NULL without
- * coordinator*.c, so none of these is called then). */
-#pragma weak kc_coordinator_subscribe
-#pragma weak kc_coordinator_unsubscribe
-#pragma weak kc_coordinator_subscription
-#pragma weak kc_coordinator_subscribed
-#pragma weak kc_coordinator_generation
-#pragma weak kc_coordinator_commit_sync
-#pragma weak kc_coordinator_commit_async
-#pragma weak kc_coordinator_committed
-
 static kafkac_err_t no_group(char *errstr, size_t errstr_size)
 {
     if (errstr && errstr_size)
