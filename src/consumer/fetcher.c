@@ -492,7 +492,13 @@ static void fetch_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
     if (call->full) {
         b->session_id = m->session_id;
         b->epoch = m->session_id ? 1 : 0;
+        if (m->session_id)
+            kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "broker %d: fetch session %d opened with %d partitions",
+                   (int)call->node, (int)m->session_id, b->n);
     } else {
+        if (b->epoch == 1)
+            kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "broker %d: fetch session %d: incremental fetches answered",
+                   (int)call->node, (int)b->session_id);
         b->epoch = b->epoch == INT32_MAX ? 1 : b->epoch + 1;
     }
     ref = kc_calloc(1, sizeof(*ref));

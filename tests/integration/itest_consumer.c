@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -777,6 +778,60 @@ static void test_read_committed(void **state)
     tnet_close(&t);
 }
 
+/* Logs collected from the consumer's I/O thread. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_text[65536];
+
+static void collect_log(void *opaque, int level, const char *facility, const char *message)
+{
+    (void)opaque;
+    (void)level;
+    pthread_mutex_lock(&log_lock);
+    size_t used = strlen(log_text);
+    snprintf(log_text + used, sizeof log_text - used, "%s: %s\n", facility, message);
+    pthread_mutex_unlock(&log_lock);
+}
+
+/* KIP-227: the first fetch opens a session, later fetches are incremental
+ * (the records produced after the first read arrive through them), and
+ * no session error happens on the way. */
+static void test_fetch_session(void **state)
+{
+    (void)state;
+    tnet_t t;
+    char topic[128], err[256];
+    tnet_open(&t);
+    kc_test_topic(topic, sizeof topic, "cons-session");
+    create_topic(&t, topic, 2);
+    produce(&t, topic, 0, 0, 10, KC_CODEC_NONE);
+    kafkac_conf_t *conf = kafkac_conf_new();
+    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(conf, "fetch.max.wait.ms", "100", err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(conf, "log.level", "7", err, sizeof err), 0);
+    log_text[0] = '\0';
+    kafkac_conf_set_log_cb(conf, collect_log, NULL);
+    kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
+    assert_non_null(c);
+    kafkac_conf_destroy(conf);
+    assign1(c, topic, 2, KAFKAC_OFFSET_BEGINNING);
+    kafkac_records_t *keep[100];
+    int nkeep = 0;
+    assert_int_equal(poll_n(c, 10, 0, keep, &nkeep), 10);
+    for (int round = 1; round <= 3; round++) {
+        produce(&t, topic, round % 2, round * 100, 5, KC_CODEC_NONE);
+        assert_int_equal(poll_n(c, 5, 0, keep, &nkeep), 5);
+    }
+    for (int i = 0; i < nkeep; i++)
+        kafkac_records_destroy(keep[i]);
+    kafkac_consumer_destroy(c);
+    pthread_mutex_lock(&log_lock);
+    if (!strstr(log_text, "opened") || !strstr(log_text, "incremental fetches answered") ||
+        strstr(log_text, "FETCH_SESSION") || strstr(log_text, "INVALID_FETCH_SESSION_EPOCH"))
+        fail_msg("fetch session not used as expected; log:\n%s", log_text);
+    pthread_mutex_unlock(&log_lock);
+    tnet_close(&t);
+}
+
 static void test_bad_config_and_args(void **state)
 {
     (void)state;
@@ -819,6 +874,7 @@ int main(void)
         cmocka_unit_test(test_offset_reset),
         cmocka_unit_test(test_partition_eof),
         cmocka_unit_test(test_read_committed),
+        cmocka_unit_test(test_fetch_session),
         cmocka_unit_test(test_bad_config_and_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
