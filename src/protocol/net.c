@@ -873,7 +873,17 @@ typedef struct waiter {
     int done;
     kc_resp_t *resp;
     int err;       /* when the callback got no response object (out of memory) */
+    kc_build_cb build;   /* the caller's, with its own opaque */
+    void *opaque;
 } waiter_t;
+
+/* kc_net_call takes over req.opaque for the waiter; the caller's build
+ * callback must still see the caller's opaque. */
+static int waiter_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    waiter_t *w = opaque;
+    return w->build(net, version, msg, w->opaque);
+}
 
 static void waiter_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
 {
@@ -894,6 +904,10 @@ kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
     kc_req_t r = *req;
     r.cb = waiter_cb;
     r.opaque = &w;
+    w.build = req->build;
+    w.opaque = req->opaque;
+    if (req->build)
+        r.build = waiter_build;
     int rc = kc_net_send(net, &r);
     kc_resp_t *resp;
     if (rc != 0) {
