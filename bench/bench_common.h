@@ -5,7 +5,7 @@
  * the same options and print the same one-line result, so bench/run.sh can
  * treat them alike:
  *
- *   --mode produce|consume|e2e|create|available  --brokers B  --topic T  --count N
+ *   --mode produce|consume|e2e|create|delete|available  --brokers B  --topic T  --count N
  *   --size S  --acks 1|all|0  --compression none|lz4|gzip|snappy|zstd
  *   --linger-ms L  --batch-size B  --rate R (e2e, messages/s)
  *   --partitions P (how many partitions the topic has; consume/e2e assign
@@ -58,7 +58,7 @@ typedef struct bench_opts {
 static inline void bench_usage(const char *prog)
 {
     fprintf(stderr,
-            "usage: %s --mode produce|consume|e2e|create|available --brokers B --topic T [--count N] [--size S]\n"
+            "usage: %s --mode produce|consume|e2e|create|delete|available --brokers B --topic T [--count N] [--size S]\n"
             "          [--acks 1|all|0] [--compression none|lz4|gzip|snappy|zstd] [--linger-ms L]\n"
             "          [--batch-size B] [--rate MSGS_PER_S] [--partitions P]\n"
             "       %s --smoke   (every mode, tiny input, broker from $KAFKAC_TEST_BROKERS)\n",
@@ -143,8 +143,8 @@ static inline int bench_parse(int argc, char **argv, bench_opts_t *o)
         return 2;
     }
     if (strcmp(o->mode, "produce") && strcmp(o->mode, "consume") && strcmp(o->mode, "e2e") &&
-        strcmp(o->mode, "create") && strcmp(o->mode, "available")) {
-        fprintf(stderr, "%s: --mode must be produce, consume, e2e, create or available, not '%s'\n", argv[0], o->mode);
+        strcmp(o->mode, "create") && strcmp(o->mode, "available") && strcmp(o->mode, "delete")) {
+        fprintf(stderr, "%s: --mode must be produce, consume, e2e, create, delete or available, not '%s'\n", argv[0], o->mode);
         return 2;
     }
     if (o->size < BENCH_HDR) {

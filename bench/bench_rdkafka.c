@@ -1,7 +1,8 @@
 /* The librdkafka side of the client benchmark (see bench/README.md).
  * Same command line and result line as bench_libkafkac (bench_common.h),
- * plus two helper modes bench/run.sh uses: --mode create makes the topic
- * (--partitions, replication 1), and --mode available prints
+ * plus helper modes bench/run.sh uses: --mode create makes the topic
+ * (--partitions, replication 1), --mode delete deletes it (so that a long
+ * run does not fill the disk), and --mode available prints
  * "AVAILABLE n", the records the topic's partitions hold (high minus low
  * watermark): librdkafka's mock cluster drops old records once a
  * partition holds a few MB, so its consume runs read what is left.
@@ -403,6 +404,32 @@ static int run_available(const bench_opts_t *o)
     return rc;
 }
 
+static int run_delete(const bench_opts_t *o)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = base_conf(o);
+    if (!conf)
+        return 1;
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!rk) {
+        fprintf(stderr, "librdkafka: %s\n", err);
+        return 1;
+    }
+    rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(o->topic);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteTopics(rk, &dt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    int rc = !ev || rd_kafka_event_error(ev);
+    if (rc)
+        fprintf(stderr, "delete %s: %s\n", o->topic, ev ? rd_kafka_event_error_string(ev) : "no answer in 30 s");
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_DeleteTopic_destroy(dt);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
 /* ---- smoke ------------------------------------------------------------ */
 
 /* Every mode once on a tiny input; any failed step fails the run. */
@@ -418,7 +445,7 @@ static int run_smoke(void)
         return 1;
     snprintf(topic + strlen(topic), sizeof topic - strlen(topic), "-e2e");
     o.count = 500;
-    if (run_create(&o) || run_e2e(&o))
+    if (run_create(&o) || run_e2e(&o) || run_delete(&o))
         return 1;
     printf("smoke: ok\n");
     return 0;
@@ -438,6 +465,8 @@ int main(int argc, char **argv)
         return run_consume(&o);
     if (!strcmp(o.mode, "e2e"))
         return run_e2e(&o);
+    if (!strcmp(o.mode, "delete"))
+        return run_delete(&o);
     if (!strcmp(o.mode, "available"))
         return run_available(&o);
     return run_create(&o);
