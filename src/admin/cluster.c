@@ -264,6 +264,16 @@ static int lo_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
     return 0;
 }
 
+/* Is entry j's partition already in this request? */
+static int already_in(const pl_ctx_t *x, int j)
+{
+    for (int i = 0; i < j; i++)
+        if (x->inner[i] && x->res->e[i].partition == x->res->e[j].partition &&
+            !strcmp(x->res->e[i].name, x->res->e[j].name))
+            return 1;
+    return 0;
+}
+
 static kafkac_err_t per_leader(kafkac_admin_t *adm, const kafkac_topic_partition_list_t *tpl, int16_t key,
                                int timeout_ms, kafkac_admin_result_t **out, char *errstr, size_t errlen)
 {
@@ -327,8 +337,11 @@ static kafkac_err_t per_leader(kafkac_admin_t *adm, const kafkac_topic_partition
                 continue;
             int32_t node = leader[i];
             memset(inner, 0, (size_t)n);
+            /* A partition named twice (earliest and latest, say) goes in
+             * a request of its own: brokers refuse duplicates with
+             * INVALID_REQUEST.  It stays for the next pass of this loop. */
             for (int j = i; j < n; j++)
-                if (outer[j] && leader[j] == node) {
+                if (outer[j] && leader[j] == node && !already_in(&x, j)) {
                     inner[j] = 1;
                     leader[j] = -1;
                 }

@@ -1,0 +1,652 @@
+/* The admin client against a real single-node broker: every operation's
+ * effect is read back, not only its return code, and every per-entity
+ * error carries Kafka's error name and message. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "common/testenv.h"
+#include "itest_admin_util.h"
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A batch of five topics where two are bad fails only those two, each
+ * with its own error and message; then existing topic, bad config name,
+ * validate_only, describe, delete. */
+static void test_create_batch_per_topic_errors(void **state)
+{
+    char err[512], t0[96], t1[96], t2[96], t3[96], t4[96];
+    kafkac_admin_t *adm = admin_for(kc_test_brokers());
+    kc_test_topic(t0, sizeof t0, "adm-a");
+    kc_test_topic(t1, sizeof t1, "adm-b");
+    kc_test_topic(t3, sizeof t3, "adm-rf");
+    kc_test_topic(t4, sizeof t4, "adm-c");
+    snprintf(t2, sizeof t2, "bad name %s", t0);       /* spaces are not allowed */
+    kafkac_config_entry_t cfg[] = { { "retention.ms", "3600000" } };
+    kafkac_new_topic_t topics[5] = {
+        { .name = t0, .partitions = 3, .replication_factor = 1, .configs = cfg, .config_count = 1 },
+        { .name = t1, .partitions = 1, .replication_factor = 1 },
+        { .name = t2, .partitions = 1, .replication_factor = 1 },
+        { .name = t3, .partitions = 1, .replication_factor = 3 },   /* one broker only */
+        { .name = t4, .partitions = -1, .replication_factor = -1 }, /* broker defaults */
+    };
+    kafkac_admin_result_t *r = NULL;
+    kafkac_err_t rc = kafkac_admin_create_topics(adm, topics, 5, 0, 30000, &r, err, sizeof err);
+    if (rc)
+        fail_msg("create_topics: %s: %s", kafkac_err_name(rc), err);
+    assert_int_equal(kafkac_admin_result_count(r), 5);
+    for (int i = 0; i < 5; i++)
+        assert_string_equal(kafkac_admin_result_name(r, i), topics[i].name);
+    expect_ok(r, 0);
+    expect_ok(r, 1);
+    expect_err(r, 2, KAFKAC_ERR_INVALID_TOPIC_EXCEPTION);
+    expect_err(r, 3, KAFKAC_ERR_INVALID_REPLICATION_FACTOR);
+    expect_ok(r, 4);
+    kafkac_admin_result_destroy(r);
+
+    /* Effects: t0 has 3 partitions led by broker 1 with a full ISR. */
+    kafkac_topic_desc_t *d = describe_topic(adm, t0, KAFKAC_OK);
+    assert_int_equal(kafkac_topic_desc_partition_count(d, 0), 3);
+    assert_int_equal(strlen(kafkac_topic_desc_id(d, 0)), 22);
+    for (int p = 0; p < 3; p++) {
+        int32_t id, leader;
+        const int32_t *reps, *isr;
+        int nr, ni;
+        kafkac_topic_desc_partition(d, 0, p, &id, NULL, &leader, &reps, &nr, &isr, &ni, NULL, NULL);
+        assert_int_equal(id, p);
+        assert_int_equal(leader, 1);
+        assert_int_equal(nr, 1);
+        assert_int_equal(reps[0], 1);
+        assert_int_equal(ni, 1);
+    }
+    kafkac_topic_desc_destroy(d);
+    /* The broker default (num.partitions=1 in our test broker). */
+    d = describe_topic(adm, t4, KAFKAC_OK);
+    assert_int_equal(kafkac_topic_desc_partition_count(d, 0), 1);
+    kafkac_topic_desc_destroy(d);
+    kafkac_topic_desc_destroy(describe_topic(adm, t3, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION));
+
+    /* Creating it again, and an unknown config name. */
+    kafkac_config_entry_t bad[] = { { "no.such.config", "1" } };
+    char t5[96];
+    kafkac_new_topic_t again[2] = {
+        { .name = t0, .partitions = 1, .replication_factor = 1 },
+        { .name = kc_test_topic(t5, sizeof t5, "adm-badcfg"), .partitions = 1, .replication_factor = 1,
+          .configs = bad, .config_count = 1 },
+    };
+    assert_int_equal(kafkac_admin_create_topics(adm, again, 2, 0, 30000, &r, err, sizeof err), KAFKAC_OK);
+    expect_err(r, 0, KAFKAC_ERR_TOPIC_ALREADY_EXISTS);
+    expect_err(r, 1, KAFKAC_ERR_INVALID_CONFIG);
+    assert_non_null(strstr(kafkac_admin_result_message(r, 1), "no.such.config"));
+    kafkac_admin_result_destroy(r);
+
+    /* validate_only checks without creating. */
+    char t6[96];
+    kafkac_new_topic_t v = { .name = kc_test_topic(t6, sizeof t6, "adm-validate"), .partitions = 2,
+                             .replication_factor = 1 };
+    assert_int_equal(kafkac_admin_create_topics(adm, &v, 1, 1, 30000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    kafkac_admin_result_destroy(r);
+    kafkac_topic_desc_destroy(describe_topic(adm, t6, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION));
+
+    /* An explicit replica assignment. */
+    char t7[96];
+    const int32_t row[] = { 1 };
+    const int32_t *rows[] = { row, row };
+    const int counts[] = { 1, 1 };
+    kafkac_new_topic_t as = { .name = kc_test_topic(t7, sizeof t7, "adm-assign"), .partitions = 2,
+                              .assignment = rows, .assignment_count = counts };
+    assert_int_equal(kafkac_admin_create_topics(adm, &as, 1, 0, 30000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    kafkac_admin_result_destroy(r);
+    d = describe_topic(adm, t7, KAFKAC_OK);
+    assert_int_equal(kafkac_topic_desc_partition_count(d, 0), 2);
+    kafkac_topic_desc_destroy(d);
+
+    /* list_topics shows them, not internal ones unless asked. */
+    assert_int_equal(kafkac_admin_list_topics(adm, 0, 15000, &d, err, sizeof err), KAFKAC_OK);
+    int seen = 0;
+    for (int i = 0; i < kafkac_topic_desc_count(d); i++) {
+        seen += !strcmp(kafkac_topic_desc_name(d, i), t0) || !strcmp(kafkac_topic_desc_name(d, i), t1);
+        assert_false(kafkac_topic_desc_is_internal(d, i));
+    }
+    assert_int_equal(seen, 2);
+    kafkac_topic_desc_destroy(d);
+
+    /* Delete: three exist, one does not. */
+    const char *del[] = { t0, t1, t3, t7 };
+    assert_int_equal(kafkac_admin_delete_topics(adm, del, 4, 30000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    expect_ok(r, 1);
+    expect_err(r, 2, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    expect_ok(r, 3);
+    kafkac_admin_result_destroy(r);
+    kafkac_topic_desc_destroy(describe_topic(adm, t0, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION));
+    delete_topic(adm, t4);
+    kafkac_admin_destroy(adm);
+}
+
+/* Partitions added are seen by a producer; shrinking is refused. */
+static void test_create_partitions(void **state)
+{
+    char err[512], topic[96];
+    kafkac_admin_t *adm = admin_for(kc_test_brokers());
+    create_topic(adm, kc_test_topic(topic, sizeof topic, "adm-parts"), 2, 1);
+    const char *names[] = { topic, topic };
+    int32_t counts[] = { 4 };
+    kafkac_admin_result_t *r;
+    /* validate_only first: nothing changes. */
+    assert_int_equal(kafkac_admin_create_partitions(adm, names, counts, 1, 1, 30000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    kafkac_admin_result_destroy(r);
+    kafkac_topic_desc_t *d = describe_topic(adm, topic, KAFKAC_OK);
+    assert_int_equal(kafkac_topic_desc_partition_count(d, 0), 2);
+    kafkac_topic_desc_destroy(d);
+
+    assert_int_equal(kafkac_admin_create_partitions(adm, names, counts, 1, 0, 30000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    kafkac_admin_result_destroy(r);
+    for (int i = 0; i < 50; i++) {
+        d = describe_topic(adm, topic, KAFKAC_OK);
+        int n = kafkac_topic_desc_partition_count(d, 0);
+        kafkac_topic_desc_destroy(d);
+        if (n == 4)
+            break;
+        if (i == 49)
+            fail_msg("topic still has %d partitions after create_partitions to 4", n);
+        sleep_ms(100);
+    }
+    /* A new producer writes to the new partition 3. */
+    produce(kc_test_brokers(), topic, 3, 3);
+
+    int32_t fewer[] = { 1 };
+    assert_int_equal(kafkac_admin_create_partitions(adm, names, fewer, 1, 0, 30000, &r, err, sizeof err), KAFKAC_OK);
+    expect_err(r, 0, KAFKAC_ERR_INVALID_PARTITIONS);
+    kafkac_admin_result_destroy(r);
+    delete_topic(adm, topic);
+    kafkac_admin_destroy(adm);
+}
+
+static int find_entry(kafkac_config_desc_t *d, const char *name, const char **value, kafkac_config_source_t *src)
+{
+    int j = kafkac_config_desc_find(d, 0, name);
+    if (j >= 0)
+        kafkac_config_desc_entry(d, 0, j, NULL, value, src, NULL, NULL, NULL);
+    return j;
+}
+
+static kafkac_config_desc_t *topic_configs(kafkac_admin_t *adm, const char *topic)
+{
+    char err[512];
+    kafkac_config_resource_t res = { KAFKAC_RESOURCE_TOPIC, topic };
+    kafkac_config_desc_t *d = NULL;
+    kafkac_err_t rc = kafkac_admin_describe_configs(adm, &res, 1, 15000, &d, err, sizeof err);
+    if (rc)
+        fail_msg("describe_configs: %s: %s", kafkac_err_name(rc), err);
+    kafkac_err_t re;
+    const char *msg;
+    kafkac_config_desc_resource(d, 0, NULL, NULL, &re, &msg);
+    if (re)
+        fail_msg("describe_configs %s: %s: %s", topic, kafkac_err_name(re), msg);
+    return d;
+}
+
+/* A config set is read back as DYNAMIC_TOPIC_CONFIG and reverts on delete;
+ * append/subtract on a list; legacy alter replaces; errors per resource. */
+static void test_configs(void **state)
+{
+    char err[512], topic[96];
+    kafkac_admin_t *adm = admin_for(kc_test_brokers());
+    create_topic(adm, kc_test_topic(topic, sizeof topic, "adm-cfg"), 1, 1);
+
+    kafkac_config_desc_t *d = topic_configs(adm, topic);
+    const char *v;
+    kafkac_config_source_t src;
+    assert_true(find_entry(d, "retention.ms", &v, &src) >= 0);
+    assert_int_equal(src, KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG);
+    assert_string_equal(v, "604800000");
+    kafkac_config_desc_destroy(d);
+
+    kafkac_config_entry_t set[] = { { "retention.ms", "7200000" }, { "cleanup.policy", "delete" } };
+    kafkac_config_op_t ops[] = { KAFKAC_CONFIG_SET, KAFKAC_CONFIG_SET };
+    kafkac_config_alter_t al = { { KAFKAC_RESOURCE_TOPIC, topic }, set, ops, 2 };
+    kafkac_admin_result_t *r;
+    assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    kafkac_admin_result_destroy(r);
+    d = topic_configs(adm, topic);
+    int j = find_entry(d, "retention.ms", &v, &src);
+    assert_string_equal(v, "7200000");
+    assert_int_equal(src, KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG);
+    assert_string_equal(kafkac_config_source_name(src), "DYNAMIC_TOPIC_CONFIG");
+    /* Synonyms: the topic value first (then any broker setting behind it). */
+    assert_true(kafkac_config_desc_synonym_count(d, 0, j) >= 1);
+    const char *sn, *sv;
+    kafkac_config_source_t ss;
+    kafkac_config_desc_synonym(d, 0, j, 0, &sn, &sv, &ss);
+    assert_string_equal(sn, "retention.ms");
+    assert_int_equal(ss, KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG);
+    int is_default, ro, sens;
+    kafkac_config_desc_entry(d, 0, j, NULL, NULL, NULL, &is_default, &ro, &sens);
+    assert_false(is_default);
+    assert_false(ro);
+    assert_false(sens);
+    kafkac_config_desc_destroy(d);
+
+    /* Append / subtract on the list-valued cleanup.policy. */
+    kafkac_config_entry_t app[] = { { "cleanup.policy", "compact" } };
+    kafkac_config_op_t aop[] = { KAFKAC_CONFIG_APPEND };
+    kafkac_config_alter_t al2 = { { KAFKAC_RESOURCE_TOPIC, topic }, app, aop, 1 };
+    assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al2, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    kafkac_admin_result_destroy(r);
+    d = topic_configs(adm, topic);
+    find_entry(d, "cleanup.policy", &v, &src);
+    assert_string_equal(v, "delete,compact");
+    kafkac_config_desc_destroy(d);
+    kafkac_config_entry_t sub[] = { { "cleanup.policy", "delete" } };
+    kafkac_config_op_t sop[] = { KAFKAC_CONFIG_SUBTRACT };
+    kafkac_config_alter_t al3 = { { KAFKAC_RESOURCE_TOPIC, topic }, sub, sop, 1 };
+    assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al3, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    kafkac_admin_result_destroy(r);
+    d = topic_configs(adm, topic);
+    find_entry(d, "cleanup.policy", &v, &src);
+    assert_string_equal(v, "compact");
+    kafkac_config_desc_destroy(d);
+
+    /* Delete reverts to the default. */
+    kafkac_config_entry_t del[] = { { "retention.ms", NULL } };
+    kafkac_config_op_t dop[] = { KAFKAC_CONFIG_DELETE };
+    kafkac_config_alter_t al4 = { { KAFKAC_RESOURCE_TOPIC, topic }, del, dop, 1 };
+    assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al4, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    kafkac_admin_result_destroy(r);
+    d = topic_configs(adm, topic);
+    find_entry(d, "retention.ms", &v, &src);
+    assert_string_equal(v, "604800000");
+    assert_int_equal(src, KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG);
+    kafkac_config_desc_destroy(d);
+
+    /* Legacy AlterConfigs replaces the whole dynamic config: cleanup.policy
+     * (set above) goes back to its default. */
+    kafkac_config_entry_t only[] = { { "segment.ms", "3600000" } };
+    kafkac_config_alter_t al5 = { { KAFKAC_RESOURCE_TOPIC, topic }, only, NULL, 1 };
+    assert_int_equal(kafkac_admin_alter_configs(adm, &al5, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    kafkac_admin_result_destroy(r);
+    d = topic_configs(adm, topic);
+    find_entry(d, "segment.ms", &v, &src);
+    assert_string_equal(v, "3600000");
+    assert_int_equal(src, KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG);
+    find_entry(d, "cleanup.policy", &v, &src);
+    assert_string_equal(v, "delete");
+    assert_int_equal(src, KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG);
+    kafkac_config_desc_destroy(d);
+
+    /* Errors per resource: an unknown config name fails its resource only;
+     * a missing topic fails describe for itself only. */
+    char missing[96];
+    kc_test_topic(missing, sizeof missing, "adm-missing");
+    kafkac_config_entry_t unk[] = { { "no.such.config", "1" } };
+    kafkac_config_alter_t al6[2] = { { { KAFKAC_RESOURCE_TOPIC, topic }, unk, NULL, 1 },
+                                     { { KAFKAC_RESOURCE_TOPIC, missing }, only, NULL, 1 } };
+    assert_int_equal(kafkac_admin_incremental_alter_configs(adm, al6, 2, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
+    expect_err(r, 0, KAFKAC_ERR_INVALID_CONFIG);
+    expect_err(r, 1, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    kafkac_admin_result_destroy(r);
+    kafkac_config_resource_t two[2] = { { KAFKAC_RESOURCE_TOPIC, missing }, { KAFKAC_RESOURCE_BROKER, "1" } };
+    assert_int_equal(kafkac_admin_describe_configs(adm, two, 2, 15000, &d, err, sizeof err), KAFKAC_OK);
+    kafkac_err_t re;
+    const char *msg;
+    kafkac_config_desc_resource(d, 0, NULL, NULL, &re, &msg);
+    assert_int_equal(re, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    kafkac_config_desc_resource(d, 1, NULL, NULL, &re, &msg);
+    assert_int_equal(re, KAFKAC_OK);
+    /* The broker's static and read-only entries. */
+    j = kafkac_config_desc_find(d, 1, "num.io.threads");
+    assert_true(j >= 0);
+    kafkac_config_desc_entry(d, 1, j, NULL, &v, &src, NULL, &ro, NULL);
+    assert_string_equal(v, "4");
+    assert_int_equal(src, KAFKAC_CONFIG_SOURCE_STATIC_BROKER_CONFIG);
+    j = kafkac_config_desc_find(d, 1, "log.dirs");
+    assert_true(j >= 0);
+    kafkac_config_desc_entry(d, 1, j, NULL, NULL, NULL, NULL, &ro, NULL);
+    assert_true(ro);
+    kafkac_config_desc_destroy(d);
+    delete_topic(adm, topic);
+    kafkac_admin_destroy(adm);
+}
+
+/* delete_records moves the low watermark; list_offsets reads it back. */
+static void test_delete_records_and_offsets(void **state)
+{
+    char err[512], topic[96], missing[96];
+    kafkac_admin_t *adm = admin_for(kc_test_brokers());
+    create_topic(adm, kc_test_topic(topic, sizeof topic, "adm-records"), 2, 1);
+    produce(kc_test_brokers(), topic, 0, 10);
+
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(4);
+    kafkac_tpl_add(l, topic, 0)->offset = 4;
+    kafkac_tpl_add(l, topic, 7)->offset = 1;     /* no such partition */
+    kafkac_tpl_add(l, kc_test_topic(missing, sizeof missing, "adm-nope"), 0)->offset = 1;
+    kafkac_admin_result_t *r;
+    kafkac_err_t rc = kafkac_admin_delete_records(adm, l, 30000, &r, err, sizeof err);
+    if (rc)
+        fail_msg("delete_records: %s: %s", kafkac_err_name(rc), err);
+    expect_ok(r, 0);
+    assert_int_equal(kafkac_admin_result_offset(r, 0), 4);
+    expect_err(r, 1, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    expect_err(r, 2, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    kafkac_admin_result_destroy(r);
+    kafkac_tpl_destroy(l);
+
+    l = kafkac_tpl_new(4);
+    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_BEGINNING;
+    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_END;
+    kafkac_tpl_add(l, topic, 1)->offset = KAFKAC_OFFSET_END;
+    assert_int_equal(kafkac_admin_list_offsets(adm, l, 30000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    assert_int_equal(kafkac_admin_result_offset(r, 0), 4);
+    assert_int_equal(kafkac_admin_result_offset(r, 1), 10);
+    assert_int_equal(kafkac_admin_result_offset(r, 2), 0);
+    kafkac_admin_result_destroy(r);
+    kafkac_tpl_destroy(l);
+
+    /* Everything: the low watermark reaches the high one. */
+    l = kafkac_tpl_new(1);
+    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_END;
+    assert_int_equal(kafkac_admin_delete_records(adm, l, 30000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    assert_int_equal(kafkac_admin_result_offset(r, 0), 10);
+    kafkac_admin_result_destroy(r);
+    kafkac_tpl_destroy(l);
+
+    /* describe_log_dirs: the partition is in broker 1's log dir. */
+    kafkac_log_dirs_t *ld;
+    assert_int_equal(kafkac_admin_describe_log_dirs(adm, NULL, 0, 15000, &ld, err, sizeof err), KAFKAC_OK);
+    int found = 0;
+    for (int i = 0; i < kafkac_log_dirs_count(ld); i++) {
+        int32_t broker, p;
+        const char *dir, *t;
+        kafkac_err_t e;
+        int64_t size, lag;
+        kafkac_log_dirs_get(ld, i, &broker, &dir, &e, &t, &p, &size, &lag);
+        if (t && !strcmp(t, topic)) {
+            found++;
+            assert_int_equal(broker, 1);
+            assert_int_equal(e, KAFKAC_OK);
+            assert_non_null(strstr(dir, "data"));
+            assert_true(size >= 0);
+        }
+    }
+    assert_int_equal(found, 2);
+    kafkac_log_dirs_destroy(ld);
+    delete_topic(adm, topic);
+    kafkac_admin_destroy(adm);
+}
+
+/* A live group (kcat's consumer) is described with its member and lag;
+ * then offsets are altered and deleted, and the group deleted. */
+static void test_groups(void **state)
+{
+    char err[512], topic[96], group[96];
+    kafkac_admin_t *adm = admin_for(kc_test_brokers());
+    create_topic(adm, kc_test_topic(topic, sizeof topic, "adm-grp"), 2, 1);
+    kc_test_topic(group, sizeof group, "adm-group");
+    produce(kc_test_brokers(), topic, 0, 6);
+    produce(kc_test_brokers(), topic, 1, 4);
+    pid_t member = start_kcat_member(kc_test_brokers(), group, topic, "admin-itest-member");
+
+    /* Wait until it is Stable with both partitions and has committed all. */
+    const char *groups[] = { group };
+    kafkac_group_desc_t *d = NULL;
+    int stable = 0;
+    for (int i = 0; i < 300 && !stable; i++) {
+        kafkac_err_t rc = kafkac_admin_describe_consumer_groups(adm, groups, 1, 15000, &d, err, sizeof err);
+        if (rc)
+            fail_msg("describe_consumer_groups: %s: %s", kafkac_err_name(rc), err);
+        const char *gstate;
+        int n;
+        kafkac_group_desc_get(d, 0, NULL, NULL, &gstate, NULL, NULL, NULL, &n);
+        const kafkac_topic_partition_list_t *as = NULL;
+        if (n == 1)
+            kafkac_group_desc_member(d, 0, 0, NULL, NULL, NULL, NULL, &as);
+        stable = !strcmp(gstate, "Stable") && n == 1 && as && as->count == 2;
+        if (!stable) {
+            kafkac_group_desc_destroy(d);
+            d = NULL;
+            sleep_ms(100);
+        }
+    }
+    if (!stable) {
+        stop_child(member);
+        fail_msg("group %s never became Stable with one member holding 2 partitions", group);
+    }
+    const char *id, *gstate, *ptype, *proto;
+    kafkac_err_t ge;
+    int32_t coord;
+    int n;
+    kafkac_group_desc_get(d, 0, &id, &ge, &gstate, &ptype, &proto, &coord, &n);
+    assert_string_equal(id, group);
+    assert_int_equal(ge, KAFKAC_OK);
+    assert_string_equal(ptype, "consumer");
+    assert_true(*proto);
+    assert_int_equal(coord, 1);
+    const char *mid, *cid, *host;
+    const kafkac_topic_partition_list_t *as;
+    kafkac_group_desc_member(d, 0, 0, &mid, NULL, &cid, &host, &as);
+    assert_string_equal(cid, "admin-itest-member");
+    assert_non_null(strstr(host, "127.0.0.1"));
+    assert_true(strlen(mid) > 0);
+    assert_non_null(kafkac_tpl_find(as, topic, 0));
+    assert_non_null(kafkac_tpl_find(as, topic, 1));
+    kafkac_group_desc_destroy(d);
+
+    /* list: the group, Stable, classic. */
+    kafkac_group_list_t *gl;
+    assert_int_equal(kafkac_admin_list_consumer_groups(adm, 15000, &gl, err, sizeof err), KAFKAC_OK);
+    int found = 0;
+    for (int i = 0; i < kafkac_group_list_count(gl); i++) {
+        const char *gid, *pt, *st, *ty;
+        kafkac_group_list_get(gl, i, &gid, &pt, &st, &ty);
+        if (strcmp(gid, group))
+            continue;
+        found = 1;
+        assert_string_equal(pt, "consumer");
+        assert_string_equal(st, "Stable");
+        assert_string_equal(ty, "classic");
+    }
+    kafkac_group_list_destroy(gl);
+    assert_true(found);
+
+    /* Offsets: the member consumed and committed everything: lag 0. */
+    kafkac_group_offsets_t *o = NULL;
+    int caught_up = 0;
+    for (int i = 0; i < 200 && !caught_up; i++) {
+        assert_int_equal(kafkac_admin_list_consumer_group_offsets(adm, group, NULL, 15000, &o, err, sizeof err),
+                         KAFKAC_OK);
+        caught_up = kafkac_group_offsets_count(o) == 2;
+        for (int k = 0; caught_up && k < 2; k++) {
+            int64_t lag;
+            kafkac_group_offsets_get(o, k, NULL, NULL, NULL, NULL, NULL, &lag, NULL);
+            caught_up = lag == 0;
+        }
+        if (!caught_up) {
+            kafkac_group_offsets_destroy(o);
+            o = NULL;
+            sleep_ms(100);
+        }
+    }
+    if (!caught_up) {
+        stop_child(member);
+        fail_msg("the group never committed up to the end");
+    }
+    for (int k = 0; k < 2; k++) {
+        const char *t;
+        int32_t p;
+        int64_t committed, end, lag;
+        kafkac_group_offsets_get(o, k, &t, &p, &committed, NULL, &end, &lag, NULL);
+        assert_string_equal(t, topic);
+        assert_int_equal(p, k);
+        assert_int_equal(committed, k == 0 ? 6 : 4);
+        assert_int_equal(end, committed);
+    }
+    kafkac_group_offsets_destroy(o);
+
+    /* Altering offsets of a live group is refused, per partition. */
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(2);
+    kafkac_tpl_add(l, topic, 0)->offset = 1;
+    kafkac_admin_result_t *r;
+    assert_int_equal(kafkac_admin_alter_consumer_group_offsets(adm, group, l, 15000, &r, err, sizeof err), KAFKAC_OK);
+    assert_true(kafkac_admin_result_error(r, 0) == KAFKAC_ERR_UNKNOWN_MEMBER_ID ||
+                kafkac_admin_result_error(r, 0) == KAFKAC_ERR_ILLEGAL_GENERATION ||
+                kafkac_admin_result_error(r, 0) == KAFKAC_ERR_REBALANCE_IN_PROGRESS);
+    kafkac_admin_result_destroy(r);
+    /* Deleting a live group is refused too. */
+    assert_int_equal(kafkac_admin_delete_consumer_groups(adm, groups, 1, 15000, &r, err, sizeof err), KAFKAC_OK);
+    expect_err(r, 0, KAFKAC_ERR_NON_EMPTY_GROUP);
+    kafkac_admin_result_destroy(r);
+
+    stop_child(member);
+    /* The member left: Empty.  Produce more: the lag shows it. */
+    produce(kc_test_brokers(), topic, 0, 5);
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(kafkac_admin_describe_consumer_groups(adm, groups, 1, 15000, &d, err, sizeof err), KAFKAC_OK);
+        kafkac_group_desc_get(d, 0, NULL, NULL, &gstate, NULL, NULL, NULL, &n);
+        int empty = !strcmp(gstate, "Empty") && n == 0;
+        kafkac_group_desc_destroy(d);
+        if (empty)
+            break;
+        if (i == 99)
+            fail_msg("group did not become Empty after its member stopped");
+        sleep_ms(200);
+    }
+    assert_int_equal(kafkac_admin_list_consumer_group_offsets(adm, group, NULL, 15000, &o, err, sizeof err), KAFKAC_OK);
+    int64_t lag, end;
+    kafkac_group_offsets_get(o, 0, NULL, NULL, NULL, NULL, &end, &lag, NULL);
+    assert_int_equal(end, 11);
+    assert_int_equal(lag, 5);
+    kafkac_group_offsets_destroy(o);
+
+    /* Now alter works: partition 0 back to 1 (lag 10). */
+    assert_int_equal(kafkac_admin_alter_consumer_group_offsets(adm, group, l, 15000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    kafkac_admin_result_destroy(r);
+    kafkac_tpl_destroy(l);
+    l = kafkac_tpl_new(2);
+    kafkac_tpl_add(l, topic, 0);
+    assert_int_equal(kafkac_admin_list_consumer_group_offsets(adm, group, l, 15000, &o, err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_group_offsets_count(o), 1);
+    int64_t committed;
+    kafkac_group_offsets_get(o, 0, NULL, NULL, &committed, NULL, NULL, &lag, NULL);
+    assert_int_equal(committed, 1);
+    assert_int_equal(lag, 10);
+    kafkac_group_offsets_destroy(o);
+    kafkac_tpl_destroy(l);
+
+    /* Delete partition 1's offset: only partition 0 remains. */
+    l = kafkac_tpl_new(1);
+    kafkac_tpl_add(l, topic, 1);
+    assert_int_equal(kafkac_admin_delete_consumer_group_offsets(adm, group, l, 15000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    kafkac_admin_result_destroy(r);
+    kafkac_tpl_destroy(l);
+    assert_int_equal(kafkac_admin_list_consumer_group_offsets(adm, group, NULL, 15000, &o, err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_group_offsets_count(o), 1);
+    int32_t p;
+    kafkac_group_offsets_get(o, 0, NULL, &p, NULL, NULL, NULL, NULL, NULL);
+    assert_int_equal(p, 0);
+    kafkac_group_offsets_destroy(o);
+
+    /* Delete the group; again is GROUP_ID_NOT_FOUND. */
+    char other[96];
+    const char *two[] = { group, kc_test_topic(other, sizeof other, "adm-nogroup") };
+    assert_int_equal(kafkac_admin_delete_consumer_groups(adm, two, 2, 15000, &r, err, sizeof err), KAFKAC_OK);
+    expect_ok(r, 0);
+    expect_err(r, 1, KAFKAC_ERR_GROUP_ID_NOT_FOUND);
+    kafkac_admin_result_destroy(r);
+    assert_int_equal(kafkac_admin_describe_consumer_groups(adm, groups, 1, 15000, &d, err, sizeof err), KAFKAC_OK);
+    kafkac_group_desc_get(d, 0, NULL, NULL, &gstate, NULL, NULL, NULL, NULL);
+    assert_string_equal(gstate, "Dead");
+    kafkac_group_desc_destroy(d);
+    delete_topic(adm, topic);
+    kafkac_admin_destroy(adm);
+}
+
+/* describe_cluster; elect_leaders on a single node: nothing to elect. */
+static void test_cluster_and_election(void **state)
+{
+    char err[512], topic[96];
+    kafkac_admin_t *adm = admin_for(kc_test_brokers());
+    kafkac_cluster_desc_t *c;
+    assert_int_equal(kafkac_admin_describe_cluster(adm, 15000, &c, err, sizeof err), KAFKAC_OK);
+    assert_int_equal(strlen(kafkac_cluster_desc_id(c)), 22);
+    assert_int_equal(kafkac_cluster_desc_broker_count(c), 1);
+    assert_int_equal(kafkac_cluster_desc_controller(c), 1);
+    int32_t id;
+    const char *host;
+    int port;
+    kafkac_cluster_desc_broker(c, 0, &id, &host, &port, NULL);
+    assert_int_equal(id, 1);
+    assert_string_equal(host, "127.0.0.1");
+    char want[96];
+    snprintf(want, sizeof want, "127.0.0.1:%d", port);
+    assert_non_null(strstr(kc_test_brokers(), want));
+    kafkac_cluster_desc_destroy(c);
+
+    create_topic(adm, kc_test_topic(topic, sizeof topic, "adm-elect"), 2, 1);
+    kafkac_topic_desc_destroy(describe_topic(adm, topic, KAFKAC_OK));
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(2);
+    kafkac_tpl_add(l, topic, 0);
+    kafkac_tpl_add(l, topic, 9);
+    kafkac_admin_result_t *r;
+    kafkac_err_t rc = kafkac_admin_elect_leaders(adm, KAFKAC_ELECTION_PREFERRED, l, 15000, &r, err, sizeof err);
+    if (rc)
+        fail_msg("elect_leaders: %s: %s", kafkac_err_name(rc), err);
+    expect_err(r, 0, KAFKAC_ERR_ELECTION_NOT_NEEDED);
+    expect_err(r, 1, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    kafkac_admin_result_destroy(r);
+    kafkac_tpl_destroy(l);
+    delete_topic(adm, topic);
+    kafkac_admin_destroy(adm);
+}
+
+/* One deadline for the whole operation, retries included. */
+static void test_deadline(void **state)
+{
+    char err[512];
+    kafkac_admin_t *adm = admin_for("127.0.0.1:1");
+    kafkac_new_topic_t t = { .name = "never", .partitions = 1, .replication_factor = 1 };
+    kafkac_admin_result_t *r = (kafkac_admin_result_t *)&t;
+    int64_t t0 = now_ms();
+    kafkac_err_t rc = kafkac_admin_create_topics(adm, &t, 1, 0, 1500, &r, err, sizeof err);
+    int64_t took = now_ms() - t0;
+    assert_true(rc < 0);
+    assert_null(r);
+    assert_true(strlen(err) > 0);
+    if (took < 1400 || took > 3500)
+        fail_msg("a 1500 ms operation took %lld ms (%s: %s)", (long long)took, kafkac_err_name(rc), err);
+    kafkac_admin_destroy(adm);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_batch_per_topic_errors),
+        cmocka_unit_test(test_create_partitions),
+        cmocka_unit_test(test_configs),
+        cmocka_unit_test(test_delete_records_and_offsets),
+        cmocka_unit_test(test_groups),
+        cmocka_unit_test(test_cluster_and_election),
+        cmocka_unit_test(test_deadline),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
