@@ -15,7 +15,7 @@
 
 #include "kafkac/kafkac.h"
 
-static kafkac_admin_t *admin_for(const char *brokers)
+static inline kafkac_admin_t *admin_for(const char *brokers)
 {
     char err[512];
     kafkac_conf_t *conf = kafkac_conf_new();
@@ -29,14 +29,14 @@ static kafkac_admin_t *admin_for(const char *brokers)
     return adm;
 }
 
-static void sleep_ms(int ms)
+static inline void sleep_ms(int ms)
 {
     struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
     nanosleep(&ts, NULL);
 }
 
 /* Fails the test unless entry i of r succeeded. */
-static void expect_ok(const kafkac_admin_result_t *r, int i)
+static inline void expect_ok(const kafkac_admin_result_t *r, int i)
 {
     kafkac_err_t e = kafkac_admin_result_error(r, i);
     if (e)
@@ -44,7 +44,7 @@ static void expect_ok(const kafkac_admin_result_t *r, int i)
                  (int)kafkac_admin_result_partition(r, i), kafkac_err_name(e), kafkac_admin_result_message(r, i));
 }
 
-static void expect_err(const kafkac_admin_result_t *r, int i, kafkac_err_t want)
+static inline void expect_err(const kafkac_admin_result_t *r, int i, kafkac_err_t want)
 {
     kafkac_err_t e = kafkac_admin_result_error(r, i);
     if (e != want)
@@ -55,7 +55,7 @@ static void expect_err(const kafkac_admin_result_t *r, int i, kafkac_err_t want)
 }
 
 /* Creates topic with n partitions and replication factor rf; asserts it. */
-static void create_topic(kafkac_admin_t *adm, const char *topic, int n, int rf)
+static inline void create_topic(kafkac_admin_t *adm, const char *topic, int n, int rf)
 {
     char err[512];
     kafkac_new_topic_t t = { .name = topic, .partitions = n, .replication_factor = (int16_t)rf };
@@ -67,7 +67,7 @@ static void create_topic(kafkac_admin_t *adm, const char *topic, int n, int rf)
     kafkac_admin_result_destroy(r);
 }
 
-static void delete_topic(kafkac_admin_t *adm, const char *topic)
+static inline void delete_topic(kafkac_admin_t *adm, const char *topic)
 {
     char err[512];
     kafkac_admin_result_t *r = NULL;
@@ -77,7 +77,7 @@ static void delete_topic(kafkac_admin_t *adm, const char *topic)
 
 /* Describes one topic, retrying while it is not yet known everywhere (a
  * new topic reaches every broker's metadata a moment after creation). */
-static kafkac_topic_desc_t *describe_topic(kafkac_admin_t *adm, const char *topic, kafkac_err_t want)
+static inline kafkac_topic_desc_t *describe_topic(kafkac_admin_t *adm, const char *topic, kafkac_err_t want)
 {
     char err[512];
     kafkac_topic_desc_t *d = NULL;
@@ -97,7 +97,7 @@ static kafkac_topic_desc_t *describe_topic(kafkac_admin_t *adm, const char *topi
 }
 
 /* Sends n records to topic/partition with our producer and waits for them. */
-static void produce(const char *brokers, const char *topic, int32_t partition, int n)
+static inline void produce(const char *brokers, const char *topic, int32_t partition, int n)
 {
     char err[512];
     kafkac_conf_t *conf = kafkac_conf_new();
@@ -126,7 +126,7 @@ static void produce(const char *brokers, const char *topic, int32_t partition, i
 
 /* A live consumer group member: kcat's balanced consumer (librdkafka),
  * which also makes this an interop check.  Returns its pid. */
-static pid_t start_kcat_member(const char *brokers, const char *group, const char *topic, const char *client_id)
+static inline pid_t start_kcat_member(const char *brokers, const char *group, const char *topic, const char *client_id)
 {
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -145,7 +145,7 @@ static pid_t start_kcat_member(const char *brokers, const char *group, const cha
     return pid;
 }
 
-static void stop_child(pid_t pid)
+static inline void stop_child(pid_t pid)
 {
     kill(pid, SIGTERM);
     int st;
