@@ -13,6 +13,10 @@ make -j2 all
 started=0
 cleanup() { if [ $started = 1 ]; then scripts/kafka.sh stop single; fi; }
 trap cleanup EXIT
+# Without these a Ctrl-C or a closed pipe (make demo | head) would end the
+# script without running the EXIT trap and leave the broker behind.
+trap 'exit 130' INT TERM HUP
+trap 'exit 141' PIPE
 if ! scripts/kafka.sh status single >/dev/null 2>&1; then
     started=1
     scripts/kafka.sh start single
