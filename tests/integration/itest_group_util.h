@@ -1,0 +1,259 @@
+/* Helpers for the consumer-group integration tests (itest_group*.c):
+ * topics made with the protocol layer's CreateTopics, test data written
+ * by kcat (librdkafka, so not our own producer), and "members": consumers
+ * that run their poll loop on a thread of their own, keep what the
+ * rebalance callbacks told them, and count every record they processed.
+ * Header-only: each test includes it once. */
+#ifndef ITEST_GROUP_UTIL_H
+#define ITEST_GROUP_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/testenv.h"
+#include "kafkac/kafkac.h"
+#include "kc_messages.h"
+#include "protocol/net.h"
+
+#define G_MAXP 16          /* partitions per test topic, at most */
+#define G_MAXOFF 4096      /* offsets per partition tracked, at most */
+
+static int64_t g_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void g_create_topic(const char *name, int partitions)
+{
+    char err[256];
+    kc_settings_t s;
+    kafkac_conf_t *conf = kafkac_conf_new();
+    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), 0);
+    assert_int_equal(kc_settings_load(&s, conf, KC_SCOPE_CLIENT, err, sizeof err), 0);
+    kafkac_conf_destroy(conf);
+    kc_net_opts_t o;
+    kc_net_opts_from_settings(&o, &s);
+    kc_net_t *net = kc_net_new(&o, err, sizeof err);
+    assert_non_null(net);
+    kc_create_topics_request_t req;
+    kc_create_topics_request_creatable_topic_t ct;
+    kc_msg_init(&kc_schema_create_topics_request, &req);
+    kc_msg_init(&kc_schema_create_topics_request_creatable_topic, &ct);
+    ct.name = name;
+    ct.num_partitions = partitions;
+    ct.replication_factor = 1;
+    req.topics = &ct;
+    req.topics_count = 1;
+    req.timeout_ms = 10000;
+    kc_req_t r = {.node_id = KC_NODE_CONTROLLER, .api_key = 19, .max_version = -1, .msg = &req};
+    kc_resp_t *resp = kc_net_call(net, &r);
+    assert_non_null(resp);
+    if (resp->err)
+        fail_msg("CreateTopics %s: %s", name, resp->errstr);
+    const kc_create_topics_response_t *m = resp->msg;
+    if (m->topics[0].error_code)
+        fail_msg("CreateTopics %s: %s", name, kafkac_err_name(m->topics[0].error_code));
+    kc_resp_free(resp);
+    kc_net_destroy(net);
+    kc_settings_free(&s);
+}
+
+/* n records "p<P>-<i>" (i from first) into each of the topic's partitions,
+ * written by kcat (acks=all). */
+static void g_produce(const char *topic, int partitions, int first, int n)
+{
+    for (int p = 0; p < partitions; p++) {
+        int rc = kc_test_sh("for i in $(seq %d %d); do echo \"p%d-$i\"; done | "
+                            "kcat -P -b %s -t %s -p %d -X acks=all 2>&1",
+                            first, first + n - 1, p, kc_test_brokers(), topic, p);
+        if (rc != 0)
+            fail_msg("kcat -P into %s [%d] exited with %d", topic, p, rc);
+    }
+}
+
+/* ---- members ---------------------------------------------------------- */
+
+typedef struct g_seen {
+    pthread_mutex_t m;
+    uint16_t count[G_MAXP][G_MAXOFF];   /* times each (partition, offset) was processed */
+} g_seen_t;
+
+typedef struct g_member {
+    char name[32];
+    const char *topic;
+    kafkac_consumer_t *c;
+    pthread_t th;
+    atomic_int stop;          /* 1: leave the loop, close, destroy */
+    atomic_int done;
+    int commit_each;          /* commit_sync after every batch processed */
+    g_seen_t *seen;
+
+    pthread_mutex_t m;        /* guards what follows */
+    int owned[G_MAXP];        /* as the callbacks said */
+    int assigned_events, revoked_events, lost_events;
+    int interrupted[G_MAXP];  /* revoked (or lost) at least once */
+    int64_t last_change_ms;
+    int records;
+    kafkac_err_t last_err;
+} g_member_t;
+
+static void g_rebalance(kafkac_consumer_t *c, kafkac_rebalance_event_t ev, const kafkac_topic_partition_list_t *l,
+                        void *opaque)
+{
+    g_member_t *mb = opaque;
+    pthread_mutex_lock(&mb->m);
+    for (int i = 0; i < l->count; i++) {
+        int p = l->elems[i].partition;
+        if (p < 0 || p >= G_MAXP || strcmp(l->elems[i].topic, mb->topic) != 0)
+            continue;
+        if (ev == KAFKAC_REBALANCE_ASSIGNED) {
+            mb->owned[p] = 1;
+        } else {
+            mb->owned[p] = 0;
+            mb->interrupted[p] = 1;
+        }
+    }
+    if (ev == KAFKAC_REBALANCE_ASSIGNED)
+        mb->assigned_events++;
+    else if (ev == KAFKAC_REBALANCE_REVOKED)
+        mb->revoked_events++;
+    else
+        mb->lost_events++;
+    mb->last_change_ms = g_now();
+    pthread_mutex_unlock(&mb->m);
+}
+
+/* A consumer in `group` subscribed to `topic`; extra "key=value" pairs
+ * (NULL-terminated) override the defaults. */
+static kafkac_consumer_t *g_consumer(const char *group, const char *const *extra)
+{
+    char err[512];
+    kafkac_conf_t *conf = kafkac_conf_new();
+    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(conf, "group.id", group, err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(conf, "session.timeout.ms", "6000", err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(conf, "heartbeat.interval.ms", "500", err, sizeof err), 0);
+    for (int i = 0; extra && extra[i]; i++) {
+        char key[128];
+        const char *eq = strchr(extra[i], '=');
+        assert_non_null(eq);
+        snprintf(key, sizeof key, "%.*s", (int)(eq - extra[i]), extra[i]);
+        if (kafkac_conf_set(conf, key, eq + 1, err, sizeof err) != 0)
+            fail_msg("conf %s: %s", extra[i], err);
+    }
+    if (getenv("KAFKAC_TEST_DEBUG"))
+        kafkac_conf_set_log_cb(conf, kafkac_log_stderr, NULL);
+    kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
+    if (!c)
+        fail_msg("consumer_new: %s", err);
+    kafkac_conf_destroy(conf);
+    return c;
+}
+
+static void *g_member_loop(void *arg)
+{
+    g_member_t *mb = arg;
+    char err[512];
+    while (!atomic_load(&mb->stop)) {
+        kafkac_records_t *b = NULL;
+        kafkac_err_t e = kafkac_consumer_poll(mb->c, 100, 0, &b, err, sizeof err);
+        if (e == KAFKAC_ERR_TIMED_OUT)
+            continue;
+        if (e) {
+            pthread_mutex_lock(&mb->m);
+            mb->last_err = e;
+            pthread_mutex_unlock(&mb->m);
+            continue;
+        }
+        int n = kafkac_records_count(b);
+        if (mb->seen) {
+            pthread_mutex_lock(&mb->seen->m);
+            for (int i = 0; i < n; i++) {
+                const kafkac_record_t *r = kafkac_records_at(b, i);
+                int32_t p = kafkac_record_partition(r);
+                int64_t o = kafkac_record_offset(r);
+                if (p >= 0 && p < G_MAXP && o >= 0 && o < G_MAXOFF)
+                    mb->seen->count[p][o]++;
+            }
+            pthread_mutex_unlock(&mb->seen->m);
+        }
+        kafkac_records_destroy(b);
+        pthread_mutex_lock(&mb->m);
+        mb->records += n;
+        pthread_mutex_unlock(&mb->m);
+        /* At-least-once: commit only after processing. */
+        if (mb->commit_each)
+            kafkac_consumer_commit_sync(mb->c, NULL, 10000, err, sizeof err);
+    }
+    kafkac_consumer_close(mb->c, 10000);
+    kafkac_consumer_destroy(mb->c);
+    mb->c = NULL;
+    atomic_store(&mb->done, 1);
+    return NULL;
+}
+
+static void g_member_start(g_member_t *mb, const char *name, const char *group, const char *topic,
+                           const char *const *extra, g_seen_t *seen, int commit_each)
+{
+    memset(mb, 0, sizeof(*mb));
+    snprintf(mb->name, sizeof mb->name, "%s", name);
+    mb->topic = topic;
+    mb->seen = seen;
+    mb->commit_each = commit_each;
+    pthread_mutex_init(&mb->m, NULL);
+    mb->c = g_consumer(group, extra);
+    kafkac_consumer_set_rebalance_cb(mb->c, g_rebalance, mb);
+    const char *t[] = {topic};
+    char err[256];
+    if (kafkac_consumer_subscribe(mb->c, t, 1, err, sizeof err) != 0)
+        fail_msg("subscribe: %s", err);
+    assert_int_equal(pthread_create(&mb->th, NULL, g_member_loop, mb), 0);
+}
+
+/* Stops the loop; the member closes (LeaveGroup) and is joined. */
+static void g_member_stop(g_member_t *mb)
+{
+    atomic_store(&mb->stop, 1);
+    pthread_join(mb->th, NULL);
+    pthread_mutex_destroy(&mb->m);
+}
+
+/* Copies the owned set; returns how many. */
+static int g_owned(g_member_t *mb, int *out)
+{
+    pthread_mutex_lock(&mb->m);
+    int n = 0;
+    for (int p = 0; p < G_MAXP; p++) {
+        out[p] = mb->owned[p];
+        n += mb->owned[p];
+    }
+    pthread_mutex_unlock(&mb->m);
+    return n;
+}
+
+static void g_owned_str(g_member_t *mb, char *buf, size_t len)
+{
+    int o[G_MAXP];
+    g_owned(mb, o);
+    size_t w = 0;
+    buf[0] = 0;
+    for (int p = 0; p < G_MAXP && w < len; p++)
+        if (o[p])
+            w += (size_t)snprintf(buf + w, len - w, "%s%d", w ? "," : "", p);
+}
+
+#endif
