@@ -39,6 +39,8 @@ typedef struct kc_preq {
  * brokers: a small array searched linearly. */
 typedef struct node_slot {
     int32_t id;
+    int state;                 /* NODE_* */
+    int64_t probe_after;       /* NODE_DOWN: when to try connecting again */
     int inflight;
     kc_pbatch_t *head, *tail;  /* batches collected this turn */
     int nb;
@@ -49,6 +51,13 @@ typedef struct sender_scratch {
     node_slot_t *nodes;
     int nnodes, cap;
 } sender_scratch_t;
+
+/* Whether a broker's connection is up, as the sender saw it last.
+ * Batches are only drained to a broker known to be ready, as the Java
+ * sender does: a request queued for a dead broker would wait out its
+ * whole timeout, while a batch still in its queue follows the partition
+ * to its new leader as soon as metadata names one. */
+enum { NODE_DOWN, NODE_PROBING, NODE_READY };
 
 static sender_scratch_t *scratch_of(kc_producer_t *p)
 {
@@ -73,6 +82,8 @@ static node_slot_t *node_slot(sender_scratch_t *s, int32_t id)
     ns->id = id;
     return ns;
 }
+
+static void node_down(kc_producer_t *p, int32_t node, int64_t now);
 
 /* ---- completion --------------------------------------------------- */
 
@@ -350,6 +361,8 @@ static void produce_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     }
     p->total_inflight--;
     atomic_store(&p->m_inflight, p->total_inflight);
+    if (!destroyed && (resp->err == KAFKAC_ERR_TRANSPORT || resp->err == KAFKAC_ERR_TIMED_OUT))
+        node_down(p, rq->node, kc_now_ms());
 
     if (resp->err) {
         if (!destroyed)
@@ -393,6 +406,69 @@ static void produce_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     kc_free(rq);
     if (!destroyed)
         kc_net_wakeup(net);
+}
+
+/* ---- broker readiness --------------------------------------------- */
+
+typedef struct probe {
+    kc_producer_t *p;
+    int32_t node;
+} probe_t;
+
+static void node_down(kc_producer_t *p, int32_t node, int64_t now)
+{
+    node_slot_t *ns = node_slot(scratch_of(p), node);
+    if (ns && ns->state != NODE_PROBING) {
+        ns->state = NODE_DOWN;
+        ns->probe_after = now;
+    }
+}
+
+/* The pseudo request completes as soon as the broker's connection is
+ * ready (the network client connects for it), or fails. */
+static void probe_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
+{
+    probe_t *pr = opaque;
+    kc_producer_t *p = pr->p;
+    int32_t node = pr->node;
+    kc_free(pr);
+    int err = resp->err;
+    kc_resp_free(resp);
+    if (err == KAFKAC_ERR_DESTROYED || p->net_gone)
+        return;
+    node_slot_t *ns = node_slot(scratch_of(p), node);
+    if (ns) {
+        if (err == 0) {
+            ns->state = NODE_READY;
+        } else {
+            ns->state = NODE_DOWN;
+            ns->probe_after = kc_now_ms() + p->s.retry_backoff_ms;
+            refresh_metadata(p, "broker unreachable");
+        }
+    }
+    kc_net_wakeup(net);
+}
+
+static void probe_node(kc_producer_t *p, node_slot_t *ns)
+{
+    probe_t *pr = kc_calloc(1, sizeof(*pr));
+    if (!pr)
+        return;
+    pr->p = p;
+    pr->node = ns->id;
+    int64_t t = p->s.socket_connection_setup_timeout_ms;
+    if (t <= 0 || t > p->s.request_timeout_ms)
+        t = p->s.request_timeout_ms;
+    kc_req_t rq = {
+        .node_id = ns->id, .api_key = KC_PSEUDO_BROKER_VERSIONS, .timeout_ms = (int)t, .cb = probe_cb,
+        .opaque = pr,
+    };
+    if (kc_net_send(p->net, &rq) != 0) {
+        kc_free(pr);
+        ns->probe_after = kc_now_ms() + p->s.retry_backoff_ms;
+        return;
+    }
+    ns->state = NODE_PROBING;
 }
 
 /* ---- draining ----------------------------------------------------- */
@@ -585,6 +661,13 @@ int64_t kc_sender_serve(kc_net_t *net, int64_t now, void *opaque)
             node_slot_t *ns = node_slot(sc, pinfo->leader);
             if (!ns)
                 continue;
+            if (ns->state != NODE_READY) {
+                if (ns->state == NODE_DOWN && now >= ns->probe_after)
+                    probe_node(p, ns);
+                else if (ns->state == NODE_DOWN && ns->probe_after < next)
+                    next = ns->probe_after;
+                continue;
+            }
             if (ns->inflight >= p->s.max_in_flight)
                 continue;   /* a response will wake us */
             if (idem && ((head->base_seq >= 0 && pp->inflight > 0) || pp->inflight >= 5))

@@ -7,6 +7,9 @@
  * $KAFKAC_FAILOVER_RECORDS, 200000 by default so that make check stays
  * within its time budget; the full million is a manual run:
  *     KAFKAC_FAILOVER_RECORDS=1000000 build/tests/integration/itest_cluster_producer
+ * Sending is spread over KAFKAC_FAILOVER_SECONDS (15) so that the kill
+ * (at one third) and the restart (at two thirds) both happen mid-stream;
+ * the last sixth waits until the restarted broker is up.
  *
  * Close with the broker gone: close(timeout) returns within its timeout
  * and reports every undelivered record through its callback. */
@@ -63,6 +66,7 @@ typedef struct chaos {
     int32_t victim;
     int killed, restarted;
     int64_t killed_at_ms, restarted_at_ms;
+    atomic_int done;
 } chaos_t;
 
 /* Kills the leader once a third of the records are sent, restarts it
@@ -81,6 +85,7 @@ static void *chaos_thread(void *arg)
     snprintf(cmd, sizeof cmd, "start-node %d", c->victim);
     c->restarted = kc_test_kafka(cmd) == 0;
     c->restarted_at_ms = kc_now_ms();
+    atomic_store(&c->done, 1);
     return NULL;
 }
 
@@ -117,9 +122,21 @@ static void test_leader_killed_exactly_once_in_order(void **state)
     c.victim = leader;
     pthread_t th;
     pthread_create(&th, NULL, chaos_thread, &c);
+    /* Sending is paced over $KAFKAC_FAILOVER_SECONDS (default 15) so that
+     * records keep flowing while the leader is down and while it comes
+     * back and rejoins the in-sync replicas. */
+    long secs = getenv("KAFKAC_FAILOVER_SECONDS") ? atol(getenv("KAFKAC_FAILOVER_SECONDS")) : 15;
     int64_t t0 = kc_now_ms();
     char val[24];
     for (long i = 0; i < N; i++) {
+        if ((i & 1023) == 0)
+            while ((kc_now_ms() - t0) * N < (int64_t)i * secs * 1000)
+                usleep(2000);
+        /* The last sixth goes out once the old leader is back, so that it
+         * rejoins while records flow. */
+        if (i == 5 * N / 6)
+            while (!atomic_load(&c.done))
+                kafkac_producer_poll(p, 10);
         int vl = snprintf(val, sizeof val, "%ld", i);
         kafkac_err_t e = kafkac_producer_send(p, topic, 0, NULL, -1, val, vl, NULL, 0, 0, NULL, NULL);
         if (e)
