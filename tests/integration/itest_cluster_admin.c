@@ -143,11 +143,12 @@ static void test_cluster_groups(void **state)
     int32_t coord;
     int n;
     kafkac_group_desc_get(d, 0, NULL, NULL, &st, NULL, NULL, &coord, &n);
+    int stable = !strcmp(st, "Stable");
     kafkac_group_desc_destroy(d);
     stop_child(member);
     if (!ok)
         fail_msg("group %s never committed offset 7 on partition 1", group);
-    assert_string_equal(st, "Stable");
+    assert_true(stable);
     assert_int_equal(n, 1);
     assert_true(coord >= 1 && coord <= 3);
 
