@@ -13,5 +13,6 @@ int kc_cli_configs(int argc, char **argv);
 int kc_cli_groups(int argc, char **argv);
 int kc_cli_metadata(int argc, char **argv);
 int kc_cli_consume(int argc, char **argv);
+int kc_cli_produce(int argc, char **argv);
 
 #endif

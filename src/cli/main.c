@@ -15,6 +15,7 @@ static const struct {
     { "groups", kc_cli_groups, "list, describe, delete consumer groups; reset their offsets" },
     { "metadata", kc_cli_metadata, "brokers, controller and topics of the cluster" },
     { "consume", kc_cli_consume, "read records from topics (partitions or a group) and print them" },
+    { "produce", kc_cli_produce, "send one record per line of files or stdin, optionally keyed" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `kafkac produce` as a user runs it: lines from stdin and from files,
+# keys with -K, a fixed partition with -p, every codec with -z, settings
+# with -X; checked with kcat.  Failures must say so and exit non-zero.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+B=${KAFKAC_TEST_BROKERS:-$(scripts/kafka.sh brokers single)}
+K=build/bin/kafkac
+fail() { echo "itest_producer_cli: FAIL: $*" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+t=kc-produce-cli-$$-$RANDOM
+
+# Keyed lines from stdin, lz4; a line without the delimiter has a null key.
+printf 'k1:v1\nk2:v2:with:colons\nnokey\n' | $K produce -b "$B" -t "$t" -K : -z lz4 -X linger.ms=1 2>"$tmp/err" ||
+    fail "produce from stdin: $(cat "$tmp/err")"
+grep -qx 'delivered 3, failed 0' "$tmp/err" || fail "summary: $(cat "$tmp/err")"
+got=$(kcat -C -q -b "$B" -t "$t" -o beginning -e -f '%k|%s\n')
+[ "$got" = $'k1|v1\nk2|v2:with:colons\n|nokey' ] || fail "read back: $got"
+
+# Files, every codec, fixed partition 0, in order.
+for z in none gzip snappy lz4 zstd; do
+    seq 1 100 | sed "s/^/$z-/" > "$tmp/$z.txt"
+done
+$K produce -b "$B" -t "$t-2" -p 0 -z zstd "$tmp/none.txt" "$tmp/gzip.txt" 2>"$tmp/err" || fail "files: $(cat "$tmp/err")"
+for z in snappy lz4 zstd; do
+    $K produce -b "$B" -t "$t-2" -p 0 -z $z "$tmp/$z.txt" 2>"$tmp/err" || fail "-z $z: $(cat "$tmp/err")"
+    grep -qx 'delivered 100, failed 0' "$tmp/err" || fail "-z $z summary: $(cat "$tmp/err")"
+done
+cat "$tmp/none.txt" "$tmp/gzip.txt" "$tmp/snappy.txt" "$tmp/lz4.txt" "$tmp/zstd.txt" > "$tmp/all.txt"
+kcat -C -q -b "$B" -t "$t-2" -p 0 -o beginning -e -f '%s\n' > "$tmp/got.txt"
+cmp -s "$tmp/all.txt" "$tmp/got.txt" || fail "files read back differ ($(wc -l < "$tmp/got.txt") lines)"
+
+# Errors: a bad setting names the key; a refused record counts as failed.
+if $K produce -b "$B" -t "$t" -X lingr.ms=5 </dev/null 2>"$tmp/err"; then fail "bad -X accepted"; fi
+grep -q "linger.ms" "$tmp/err" || fail "bad -X message: $(cat "$tmp/err")"
+if echo toolong | $K produce -b "$B" -t "$t" -X max.request.size=1 2>"$tmp/err"; then fail "refused record exit 0"; fi
+grep -qx 'delivered 0, failed 1' "$tmp/err" || fail "refused summary: $(cat "$tmp/err")"
+# Partition that does not exist: the record fails, exit status 1.
+if echo x | $K produce -b "$B" -t "$t" -p 99 2>"$tmp/err"; then fail "partition 99 exit 0"; fi
+grep -q 'failed 1' "$tmp/err" || fail "partition 99 summary: $(cat "$tmp/err")"
+echo "itest_producer_cli: ok"
