@@ -1,0 +1,385 @@
+/* The group model against a real broker, beyond membership changes
+ * (itest_group_members.c): cooperative-sticky keeps unaffected partitions
+ * through a rebalance, a static member restarts without a rebalance,
+ * commits (auto, async with callback and metadata, store_offsets) and
+ * committed(), regex subscriptions picking up new topics, auto.offset.reset
+ * none, the max.poll.interval.ms timeout, unsubscribe. */
+#include "itest_group_util.h"
+
+static int wait_owned(g_member_t *mb, int n, int timeout_ms)
+{
+    int64_t t0 = g_now();
+    int o[G_MAXP];
+    while (g_owned(mb, o) != n) {
+        if (g_now() - t0 > timeout_ms) {
+            char s[128];
+            g_owned_str(mb, s, sizeof s);
+            fail_msg("%s owns {%s}, want %d partitions within %d ms", mb->name, s, n, timeout_ms);
+        }
+        usleep(50000);
+    }
+    return (int)(g_now() - t0);
+}
+
+/* Waits until the members' sets are disjoint and cover np partitions. */
+static void wait_cover(g_member_t **mb, int nm, int np, int timeout_ms)
+{
+    int64_t t0 = g_now();
+    for (;;) {
+        int cover[G_MAXP] = {0}, ok = 1;
+        for (int i = 0; i < nm; i++) {
+            int o[G_MAXP];
+            g_owned(mb[i], o);
+            for (int p = 0; p < G_MAXP; p++)
+                cover[p] += o[p];
+        }
+        for (int p = 0; p < G_MAXP; p++)
+            ok &= cover[p] == (p < np ? 1 : 0);
+        if (ok)
+            return;
+        if (g_now() - t0 > timeout_ms)
+            fail_msg("members do not cover the %d partitions disjointly within %d ms", np, timeout_ms);
+        usleep(50000);
+    }
+}
+
+static void test_cooperative_keeps_unaffected(void **state)
+{
+    (void)state;
+    char topic[128], group[128];
+    kc_test_topic(topic, sizeof topic, "coop");
+    kc_test_topic(group, sizeof group, "gcoop");
+    g_create_topic(topic, 6);
+    g_produce(topic, 6, 1, 20);
+    const char *extra[] = {"partition.assignment.strategy=cooperative-sticky", NULL};
+    static g_member_t a, b, c;
+    g_member_start(&a, "a", group, topic, extra, NULL, 0);
+    g_member_start(&b, "b", group, topic, extra, NULL, 0);
+    g_member_t *ab[] = {&a, &b};
+    wait_owned(&a, 3, 30000);
+    wait_owned(&b, 3, 30000);
+    wait_cover(ab, 2, 6, 10000);
+    int before_a[G_MAXP], before_b[G_MAXP];
+    g_owned(&a, before_a);
+    g_owned(&b, before_b);
+    pthread_mutex_lock(&a.m);
+    memset(a.interrupted, 0, sizeof a.interrupted);
+    pthread_mutex_unlock(&a.m);
+    pthread_mutex_lock(&b.m);
+    memset(b.interrupted, 0, sizeof b.interrupted);
+    pthread_mutex_unlock(&b.m);
+
+    g_member_start(&c, "c", group, topic, extra, NULL, 0);
+    g_member_t *abc[] = {&a, &b, &c};
+    wait_owned(&c, 2, 30000);
+    wait_owned(&a, 2, 10000);
+    wait_owned(&b, 2, 10000);
+    wait_cover(abc, 3, 6, 10000);
+    int now_a[G_MAXP], now_b[G_MAXP], now_c[G_MAXP];
+    g_owned(&a, now_a);
+    g_owned(&b, now_b);
+    g_owned(&c, now_c);
+    g_member_t *ms[] = {&a, &b};
+    int *before[] = {before_a, before_b}, *now[] = {now_a, now_b};
+    for (int i = 0; i < 2; i++) {
+        pthread_mutex_lock(&ms[i]->m);
+        for (int p = 0; p < 6; p++) {
+            /* Kept partitions were never revoked; only those now C's were. */
+            if (before[i][p] && now[i][p] && ms[i]->interrupted[p])
+                fail_msg("%s had partition %d revoked although it kept it", ms[i]->name, p);
+            if (before[i][p] && !now[i][p] && !now_c[p])
+                fail_msg("%s lost partition %d to someone other than the new member", ms[i]->name, p);
+        }
+        assert_int_equal(ms[i]->lost_events, 0);
+        pthread_mutex_unlock(&ms[i]->m);
+    }
+    g_member_stop(&c);
+    g_member_stop(&a);
+    g_member_stop(&b);
+}
+
+static void test_static_member_restarts_without_rebalance(void **state)
+{
+    (void)state;
+    char topic[128], group[128], inst[128];
+    kc_test_topic(topic, sizeof topic, "static");
+    kc_test_topic(group, sizeof group, "gstatic");
+    kc_test_topic(inst, sizeof inst, "inst");
+    g_create_topic(topic, 4);
+    char inst_kv[160];
+    snprintf(inst_kv, sizeof inst_kv, "group.instance.id=%s", inst);
+    const char *sx[] = {inst_kv, "session.timeout.ms=15000", NULL};
+    static g_member_t n, s1, s2;
+    g_member_start(&n, "dynamic", group, topic, NULL, NULL, 0);
+    g_member_start(&s1, "static", group, topic, sx, NULL, 0);
+    g_member_t *two[] = {&n, &s1};
+    wait_owned(&n, 2, 30000);
+    wait_owned(&s1, 2, 30000);
+    wait_cover(two, 2, 4, 10000);
+    usleep(500000);  /* settle: any trailing rebalance would show below */
+    int32_t gen_before = -1;
+    kafkac_consumer_group_generation(n.c, &gen_before, NULL, 0);
+    assert_true(gen_before > 0);
+    pthread_mutex_lock(&n.m);
+    int n_revokes = n.revoked_events, n_assigns = n.assigned_events;
+    pthread_mutex_unlock(&n.m);
+    int s1_owned[G_MAXP];
+    g_owned(&s1, s1_owned);
+
+    /* Close and restart: a static member sends no LeaveGroup, and its
+     * successor with the same group.instance.id takes its place. */
+    g_member_stop(&s1);
+    g_member_start(&s2, "static-again", group, topic, sx, NULL, 0);
+    wait_owned(&s2, 2, 20000);
+    int s2_owned[G_MAXP];
+    g_owned(&s2, s2_owned);
+    assert_memory_equal(s1_owned, s2_owned, sizeof s1_owned);
+    usleep(1500000);  /* a rebalance, if any, would have reached n by now */
+    int32_t gen_after = -1, gen_s2 = -1;
+    kafkac_consumer_group_generation(n.c, &gen_after, NULL, 0);
+    kafkac_consumer_group_generation(s2.c, &gen_s2, NULL, 0);
+    printf("# generation before %d, after the static restart %d (dynamic member), %d (restarted)\n",
+           (int)gen_before, (int)gen_after, (int)gen_s2);
+    assert_int_equal(gen_after, gen_before);
+    assert_int_equal(gen_s2, gen_before);
+    pthread_mutex_lock(&n.m);
+    assert_int_equal(n.revoked_events, n_revokes);
+    assert_int_equal(n.assigned_events, n_assigns);
+    pthread_mutex_unlock(&n.m);
+    g_member_stop(&s2);
+    g_member_stop(&n);
+}
+
+/* ---- commits ---- */
+
+typedef struct async_res {
+    int calls;
+    kafkac_err_t err;
+    kafkac_err_t part_err;
+} async_res_t;
+
+static void on_commit(kafkac_consumer_t *c, kafkac_err_t err, const kafkac_topic_partition_list_t *l, void *opaque)
+{
+    async_res_t *r = opaque;
+    r->calls++;
+    r->err = err;
+    r->part_err = l->count > 0 ? l->elems[0].err : -1;
+}
+
+static int drain(kafkac_consumer_t *c, int want, int timeout_ms)
+{
+    char err[512];
+    int got = 0;
+    int64_t t0 = g_now();
+    while (got < want && g_now() - t0 < timeout_ms) {
+        kafkac_records_t *b;
+        if (kafkac_consumer_poll(c, 100, 0, &b, err, sizeof err) == 0) {
+            got += kafkac_records_count(b);
+            kafkac_records_destroy(b);
+        }
+    }
+    return got;
+}
+
+static void test_commits(void **state)
+{
+    (void)state;
+    char topic[128], group[128], err[512];
+    kc_test_topic(topic, sizeof topic, "commit");
+    kc_test_topic(group, sizeof group, "gcommit");
+    g_create_topic(topic, 3);
+    g_produce(topic, 3, 1, 10);
+    kafkac_consumer_t *c = g_consumer(group, (const char *const[]){"auto.commit.interval.ms=300", NULL});
+    const char *t[] = {topic};
+    assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), 0);
+    assert_int_equal(drain(c, 30, 30000), 30);
+    drain(c, 1000000, 1200);  /* auto commits happen meanwhile */
+
+    /* Auto commit committed what poll returned, while still running. */
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(3);
+    for (int p = 0; p < 3; p++)
+        kafkac_tpl_add(l, topic, p);
+    assert_int_equal(kafkac_consumer_committed(c, l, 10000, err, sizeof err), 0);
+    for (int p = 0; p < 3; p++)
+        assert_int_equal(l->elems[p].offset, 10);
+    assert_int_equal(kafkac_consumer_close(c, 10000), 0);
+    kafkac_consumer_destroy(c);
+
+    /* Manual commits from here (an auto commit would overwrite them). */
+    c = g_consumer(group, (const char *const[]){"enable.auto.commit=false", NULL});
+    assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), 0);
+    for (int64_t t0 = g_now(); g_now() - t0 < 30000;) {
+        kafkac_topic_partition_list_t *asg = NULL;
+        drain(c, 1, 100);
+        assert_int_equal(kafkac_consumer_assignment(c, &asg), 0);
+        int n = asg ? asg->count : 0;
+        kafkac_tpl_destroy(asg);
+        if (n == 3)
+            break;
+    }
+
+    /* Async commit of an explicit offset with metadata; the callback runs
+     * in a later poll. */
+    kafkac_topic_partition_list_t *o = kafkac_tpl_new(1);
+    kafkac_topic_partition_t *e = kafkac_tpl_add(o, topic, 0);
+    e->offset = 5;
+    kafkac_tpl_set_metadata(e, "meta-5");
+    async_res_t res = {0, -1, -1};
+    assert_int_equal(kafkac_consumer_commit_async(c, o, on_commit, &res), 0);
+    assert_int_equal(res.calls, 0);  /* never inside the call */
+    kafkac_tpl_destroy(o);
+    for (int64_t t0 = g_now(); res.calls == 0 && g_now() - t0 < 10000;)
+        drain(c, 1, 100);
+    assert_int_equal(res.calls, 1);
+    assert_int_equal(res.err, 0);
+    assert_int_equal(res.part_err, 0);
+
+    /* store_offsets: from now on only stored offsets are committed. */
+    o = kafkac_tpl_new(1);
+    kafkac_tpl_add(o, topic, 1)->offset = 3;
+    assert_int_equal(kafkac_consumer_store_offsets(c, o), 0);
+    kafkac_tpl_destroy(o);
+    assert_int_equal(kafkac_consumer_commit_sync(c, NULL, 10000, err, sizeof err), 0);
+
+    assert_int_equal(kafkac_consumer_committed(c, l, 10000, err, sizeof err), 0);
+    assert_int_equal(l->elems[0].offset, 5);
+    assert_non_null(l->elems[0].metadata);
+    assert_string_equal(l->elems[0].metadata, "meta-5");
+    assert_int_equal(l->elems[1].offset, 3);
+    assert_int_equal(l->elems[2].offset, 10);
+    assert_int_equal(kafkac_consumer_close(c, 10000), 0);
+    kafkac_consumer_destroy(c);
+
+    /* A new member starts where the group committed: 5 + 7 + 0 records. */
+    c = g_consumer(group, (const char *const[]){"enable.auto.commit=false", NULL});
+    assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), 0);
+    assert_int_equal(drain(c, 12, 30000), 12);
+    assert_int_equal(drain(c, 1, 1500), 0);
+    kafkac_consumer_close(c, 10000);
+    kafkac_consumer_destroy(c);
+    kafkac_tpl_destroy(l);
+}
+
+static void test_regex_subscription_picks_up_new_topics(void **state)
+{
+    (void)state;
+    char base[96], ta[128], tb[128], pattern[160], group[128], err[512];
+    kc_test_topic(base, sizeof base, "re");
+    snprintf(ta, sizeof ta, "%s-a", base);
+    snprintf(tb, sizeof tb, "%s-b", base);
+    snprintf(pattern, sizeof pattern, "^%s-.*", base);
+    kc_test_topic(group, sizeof group, "gre");
+    g_create_topic(ta, 2);
+    g_produce(ta, 2, 1, 5);
+    kafkac_consumer_t *c = g_consumer(group, (const char *const[]){"metadata.max.age.ms=1000", NULL});
+    const char *t[] = {pattern};
+    assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), 0);
+    kafkac_topic_partition_list_t *sub;
+    assert_int_equal(kafkac_consumer_subscription(c, &sub), 0);
+    assert_int_equal(sub->count, 1);
+    assert_string_equal(sub->elems[0].topic, pattern);
+    kafkac_tpl_destroy(sub);
+    assert_int_equal(drain(c, 10, 30000), 10);
+
+    g_create_topic(tb, 3);
+    g_produce(tb, 3, 1, 5);
+    int64_t t0 = g_now();
+    assert_int_equal(drain(c, 15, 30000), 15);
+    printf("# the new topic's records arrived %lld ms after it was written\n", (long long)(g_now() - t0));
+    kafkac_consumer_close(c, 10000);
+    kafkac_consumer_destroy(c);
+
+    const char *bad[] = {"^re-(unclosed"};
+    c = g_consumer(group, NULL);
+    assert_int_equal(kafkac_consumer_subscribe(c, bad, 1, err, sizeof err), KAFKAC_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "regular expression"));
+    kafkac_consumer_close(c, 1000);
+    kafkac_consumer_destroy(c);
+}
+
+static void test_offset_reset_none_in_a_group(void **state)
+{
+    (void)state;
+    char topic[128], group[128], err[512];
+    kc_test_topic(topic, sizeof topic, "none");
+    kc_test_topic(group, sizeof group, "gnone");
+    g_create_topic(topic, 1);
+    g_produce(topic, 1, 1, 3);
+    kafkac_consumer_t *c = g_consumer(group, (const char *const[]){"auto.offset.reset=none", NULL});
+    const char *t[] = {topic};
+    assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), 0);
+    kafkac_err_t got = 0;
+    for (int64_t t0 = g_now(); g_now() - t0 < 30000;) {
+        kafkac_records_t *b;
+        got = kafkac_consumer_poll(c, 200, 0, &b, err, sizeof err);
+        if (got == 0)
+            kafkac_records_destroy(b);
+        if (got != 0 && got != KAFKAC_ERR_TIMED_OUT)
+            break;
+    }
+    assert_int_equal(got, KAFKAC_ERR_AUTO_OFFSET_RESET);
+    kafkac_consumer_close(c, 10000);
+    kafkac_consumer_destroy(c);
+}
+
+static void test_poll_timeout_loses_and_rejoins(void **state)
+{
+    (void)state;
+    char topic[128], group[128], err[512];
+    kc_test_topic(topic, sizeof topic, "mpi");
+    kc_test_topic(group, sizeof group, "gmpi");
+    g_create_topic(topic, 2);
+    static g_member_t mb;  /* callbacks only; polled from here */
+    memset(&mb, 0, sizeof mb);
+    pthread_mutex_init(&mb.m, NULL);
+    mb.topic = topic;
+    snprintf(mb.name, sizeof mb.name, "slow");
+    mb.c = g_consumer(group, (const char *const[]){"max.poll.interval.ms=2000", NULL});
+    kafkac_consumer_set_rebalance_cb(mb.c, g_rebalance, &mb);
+    const char *t[] = {topic};
+    assert_int_equal(kafkac_consumer_subscribe(mb.c, t, 1, err, sizeof err), 0);
+    int o[G_MAXP];
+    for (int64_t t0 = g_now(); g_owned(&mb, o) != 2 && g_now() - t0 < 30000;)
+        drain(mb.c, 1, 100);
+    assert_int_equal(g_owned(&mb, o), 2);
+    int32_t gen1;
+    char member[256];
+    kafkac_consumer_group_generation(mb.c, &gen1, member, sizeof member);
+    assert_true(gen1 > 0);
+    assert_true(member[0] != 0);
+
+    sleep(4);  /* processing longer than max.poll.interval.ms */
+    for (int64_t t0 = g_now(); (mb.lost_events == 0 || g_owned(&mb, o) != 2) && g_now() - t0 < 30000;)
+        drain(mb.c, 1, 100);
+    assert_int_equal(mb.lost_events, 1);
+    assert_int_equal(g_owned(&mb, o), 2);
+    int32_t gen2;
+    kafkac_consumer_group_generation(mb.c, &gen2, NULL, 0);
+    assert_true(gen2 > gen1);
+
+    /* Unsubscribe revokes and leaves. */
+    int revokes = mb.revoked_events;
+    assert_int_equal(kafkac_consumer_unsubscribe(mb.c), 0);
+    assert_int_equal(mb.revoked_events, revokes + 1);
+    assert_int_equal(g_owned(&mb, o), 0);
+    kafkac_topic_partition_list_t *sub;
+    assert_int_equal(kafkac_consumer_subscription(mb.c, &sub), 0);
+    assert_int_equal(sub->count, 0);
+    kafkac_tpl_destroy(sub);
+    kafkac_consumer_close(mb.c, 10000);
+    kafkac_consumer_destroy(mb.c);
+    pthread_mutex_destroy(&mb.m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cooperative_keeps_unaffected),
+        cmocka_unit_test(test_static_member_restarts_without_rebalance),
+        cmocka_unit_test(test_commits),
+        cmocka_unit_test(test_regex_subscription_picks_up_new_topics),
+        cmocka_unit_test(test_offset_reset_none_in_a_group),
+        cmocka_unit_test(test_poll_timeout_loses_and_rejoins),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
