@@ -39,4 +39,20 @@ grep -qx 'delivered 0, failed 1' "$tmp/err" || fail "refused summary: $(cat "$tm
 # Partition that does not exist: the record fails, exit status 1.
 if echo x | $K produce -b "$B" -t "$t" -p 99 2>"$tmp/err"; then fail "partition 99 exit 0"; fi
 grep -q 'failed 1' "$tmp/err" || fail "partition 99 summary: $(cat "$tmp/err")"
+# The examples do what they say.
+build/examples/producer_sync "$B" "$t-ex" 3 > "$tmp/sync.txt" || fail "producer_sync"
+[ "$(grep -c '^key-[0-2] -> partition 0 offset [0-2]$' "$tmp/sync.txt")" = 3 ] || fail "producer_sync: $(cat "$tmp/sync.txt")"
+build/examples/producer_async "$B" "$t-ex" 5000 > "$tmp/async.txt" || fail "producer_async"
+grep -q '^delivered 5000, failed 0;' "$tmp/async.txt" || fail "producer_async: $(cat "$tmp/async.txt")"
+build/examples/producer_json "$B" "$t-json" > "$tmp/json.txt" || fail "producer_json"
+[ "$(wc -l < "$tmp/json.txt")" = 3 ] || fail "producer_json: $(cat "$tmp/json.txt")"
+kcat -C -q -b "$B" -t "$t-json" -o beginning -e -f '%k\t%s\n' |
+    /usr/bin/python3 -c '
+import sys, json
+n = 0
+for line in sys.stdin:
+    k, v = line.rstrip("\n").split("\t", 1)
+    assert json.loads(v)["customer"] == k, line
+    n += 1
+assert n == 3, n' || fail "producer_json values are not the JSON of their orders"
 echo "itest_producer_cli: ok"
