@@ -29,14 +29,14 @@
 #define G_MAXP 16          /* partitions per test topic, at most */
 #define G_MAXOFF 4096      /* offsets per partition tracked, at most */
 
-static int64_t g_now(void)
+static inline int64_t g_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void g_create_topic(const char *name, int partitions)
+static inline void g_create_topic(const char *name, int partitions)
 {
     char err[256];
     kc_settings_t s;
@@ -73,7 +73,7 @@ static void g_create_topic(const char *name, int partitions)
 
 /* n records "p<P>-<i>" (i from first) into each of the topic's partitions,
  * written by kcat (acks=all). */
-static void g_produce(const char *topic, int partitions, int first, int n)
+static inline void g_produce(const char *topic, int partitions, int first, int n)
 {
     for (int p = 0; p < partitions; p++) {
         int rc = kc_test_sh("for i in $(seq %d %d); do echo \"p%d-$i\"; done | "
@@ -110,7 +110,7 @@ typedef struct g_member {
     kafkac_err_t last_err;
 } g_member_t;
 
-static void g_rebalance(kafkac_consumer_t *c, kafkac_rebalance_event_t ev, const kafkac_topic_partition_list_t *l,
+static inline void g_rebalance(kafkac_consumer_t *c, kafkac_rebalance_event_t ev, const kafkac_topic_partition_list_t *l,
                         void *opaque)
 {
     g_member_t *mb = opaque;
@@ -206,7 +206,7 @@ static void *g_member_loop(void *arg)
     return NULL;
 }
 
-static void g_member_start(g_member_t *mb, const char *name, const char *group, const char *topic,
+static inline void g_member_start(g_member_t *mb, const char *name, const char *group, const char *topic,
                            const char *const *extra, g_seen_t *seen, int commit_each)
 {
     memset(mb, 0, sizeof(*mb));
@@ -225,7 +225,7 @@ static void g_member_start(g_member_t *mb, const char *name, const char *group, 
 }
 
 /* Stops the loop; the member closes (LeaveGroup) and is joined. */
-static void g_member_stop(g_member_t *mb)
+static inline void g_member_stop(g_member_t *mb)
 {
     atomic_store(&mb->stop, 1);
     pthread_join(mb->th, NULL);
@@ -233,7 +233,7 @@ static void g_member_stop(g_member_t *mb)
 }
 
 /* Copies the owned set; returns how many. */
-static int g_owned(g_member_t *mb, int *out)
+static inline int g_owned(g_member_t *mb, int *out)
 {
     pthread_mutex_lock(&mb->m);
     int n = 0;
@@ -245,7 +245,7 @@ static int g_owned(g_member_t *mb, int *out)
     return n;
 }
 
-static void g_owned_str(g_member_t *mb, char *buf, size_t len)
+static inline void g_owned_str(g_member_t *mb, char *buf, size_t len)
 {
     int o[G_MAXP];
     g_owned(mb, o);
