@@ -251,8 +251,9 @@ void kc_consumer_drop_buffered(kafkac_consumer_t *c, const char *topic, int32_t 
 
 /* Asynchronous offset resets for partitions in KC_PS_AWAIT_RESET: sends
  * ListOffsets to the leaders; runs on the I/O thread from the fetcher's
- * service with c->lock held (it only queues requests). */
-void kc_offsets_serve(kafkac_consumer_t *c, int64_t now_ms, const kc_cluster_t *cl);
+ * service with c->lock held (it only queues requests).  Returns when it
+ * wants to run again (a backoff ending), or INT64_MAX. */
+int64_t kc_offsets_serve(kafkac_consumer_t *c, int64_t now_ms, const kc_cluster_t *cl);
 
 /* Queues an error/end event of partition p for poll, in order with its
  * records, and logs it; under c->lock. */

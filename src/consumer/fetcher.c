@@ -66,6 +66,7 @@ typedef struct fetch_call {
     kc_fetcher_t *f;
     int32_t node;
     int full;
+    int64_t sent_ms;
     kc_arena_t arena;
     kc_fetch_request_t req;
 } fetch_call_t;
@@ -354,6 +355,12 @@ static void part_error(kc_fetcher_t *f, kc_part_t *p, int16_t code, int64_t now)
     }
 }
 
+/* The end of a partition as the last fetch response reported it. */
+static int64_t end_of(const kafkac_consumer_t *c, const kc_part_t *p)
+{
+    return c->settings.isolation_level == KC_ISOLATION_READ_COMMITTED && p->lso >= 0 ? p->lso : p->hwm;
+}
+
 /* enable.partition.eof: once everything fetched was handed to poll and the
  * position is at the end the last response reported.  (An incremental
  * fetch session answers a partition only when something changed, so this
@@ -362,7 +369,7 @@ static void check_eof(kafkac_consumer_t *c, kc_part_t *p)
 {
     if (!c->settings.enable_partition_eof || p->eof_reported || p->buffered || p->state != KC_PS_FETCHING)
         return;
-    int64_t end = c->settings.isolation_level == KC_ISOLATION_READ_COMMITTED && p->lso >= 0 ? p->lso : p->hwm;
+    int64_t end = end_of(c, p);
     if (end >= 0 && p->fetch_pos >= end) {
         p->eof_reported = 1;
         kc_consumer_queue_event(c, p, KAFKAC_ERR_PARTITION_EOF, "reached the end at offset %lld",
@@ -500,6 +507,15 @@ static void fetch_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
             kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "broker %d: fetch session %d: incremental fetches answered",
                    (int)call->node, (int)b->session_id);
         b->epoch = b->epoch == INT32_MAX ? 1 : b->epoch + 1;
+    }
+    if (c->settings.log.level >= KAFKAC_LOG_DEBUG) {
+        int np = 0;
+        int64_t bytes = 0;
+        for (int t = 0; t < m->responses_count; t++)
+            for (int i = 0; i < m->responses[t].partitions_count; i++, np++)
+                bytes += m->responses[t].partitions[i].records.len > 0 ? m->responses[t].partitions[i].records.len : 0;
+        kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "broker %d: answered in %lld ms: %d partitions, %lld bytes",
+               (int)call->node, (long long)(now - call->sent_ms), np, (long long)bytes);
     }
     ref = kc_calloc(1, sizeof(*ref));
     if (!ref) {
@@ -685,6 +701,9 @@ static void send_fetch(kc_fetcher_t *f, broker_fs_t *b, want_t *w, int n)
         .opaque = call,
     };
     b->in_flight = 1;
+    call->sent_ms = kc_now_ms();
+    kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "broker %d: %s fetch (session %d, epoch %d): %d of %d partitions sent, %d forgotten",
+           (int)b->node, call->full ? "full" : "incremental", (int)b->session_id, (int)b->epoch, ns, n, nfp);
     if (kc_net_send(c->net, &req) != 0) {
         b->in_flight = 0;
         sess_reset(b, 0);
@@ -702,15 +721,17 @@ static int64_t fetcher_serve(kc_net_t *net, int64_t now, void *opaque)
     pthread_mutex_lock(&c->lock);
     if (c->closed || c->parts.n == 0)
         goto out;
-    kc_offsets_serve(c, now, cl);
+    next_run = kc_offsets_serve(c, now, cl);
     if (c->ready_bytes >= c->settings.fetch_max_bytes)
         goto out;   /* poll frees room, then wakes us */
     want_t *w = kc_calloc((size_t)c->parts.n, sizeof(*w));
     if (!w)
         goto out;
-    int n = 0, need_md = 0;
+    int n = 0, need_md = 0, app_has_data = 0;
     for (int i = 0; i < c->parts.n; i++) {
         kc_part_t *p = c->parts.v[i];
+        if (p->buffered && !p->paused)
+            app_has_data = 1;
         if (p->state != KC_PS_FETCHING || p->paused || p->buffered)
             continue;
         check_eof(c, p);
@@ -739,8 +760,16 @@ static int64_t fetcher_serve(kc_net_t *net, int64_t now, void *opaque)
         int j = i;
         while (j < n && w[j].leader == w[i].leader)
             j++;
+        /* Only one Fetch per broker can be in flight (the session's
+         * epochs are sequential).  If every partition it would carry is
+         * known to be at its end, the broker would hold it for
+         * fetch.max.wait.ms, and the partitions poll is draining now could
+         * not be fetched meanwhile: wait until they can go along. */
+        int all_at_end = 1;
+        for (int k = i; k < j && all_at_end; k++)
+            all_at_end = w[k].p->hwm >= 0 && w[k].p->fetch_pos >= end_of(c, w[k].p);
         broker_fs_t *b = broker_get(f, w[i].leader);
-        if (b && !b->in_flight)
+        if (b && !b->in_flight && !(all_at_end && app_has_data))
             send_fetch(f, b, &w[i], j - i);
         i = j;
     }

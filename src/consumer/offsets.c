@@ -160,15 +160,21 @@ static int cmp_leader_idx(const void *a, const void *b)
     return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-void kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *cl)
+int64_t kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *cl)
 {
     int n = 0, need_md = 0;
+    int64_t next_run = INT64_MAX;
     /* (leader << 32 | index) pairs; partitions are already sorted by topic. */
     int64_t *todo = NULL;
     for (int i = 0; i < c->parts.n; i++) {
         kc_part_t *p = c->parts.v[i];
-        if (p->state != KC_PS_AWAIT_RESET || p->busy || p->retry_at_ms > now)
+        if (p->state != KC_PS_AWAIT_RESET || p->busy)
             continue;
+        if (p->retry_at_ms > now) {
+            if (p->retry_at_ms < next_run)
+                next_run = p->retry_at_ms;
+            continue;
+        }
         if (p->reset_to == KC_RESET_FROM_POLICY) {
             if (c->settings.auto_offset_reset == KC_RESET_NONE) {
                 p->state = KC_PS_ERROR;
@@ -184,10 +190,12 @@ void kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *cl)
         if (!pi || pi->leader < 0) {
             need_md = 1;
             kc_part_backoff(c, p, now);
+            if (p->retry_at_ms < next_run)
+                next_run = p->retry_at_ms;
             continue;
         }
         if (!todo && !(todo = kc_calloc((size_t)c->parts.n, 2 * sizeof(int64_t))))
-            return;
+            return now + 100;
         todo[2 * n] = pi->leader;
         todo[2 * n + 1] = i;
         n++;
@@ -196,7 +204,7 @@ void kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *cl)
         kc_net_refresh_metadata(c->net, "list offsets: partition without a known leader");
     if (!n) {
         kc_free(todo);
-        return;
+        return next_run;
     }
     qsort(todo, (size_t)n, 2 * sizeof(int64_t), cmp_leader_idx);
     for (int i = 0; i < n;) {
@@ -243,6 +251,7 @@ void kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *cl)
         i = j;
     }
     kc_free(todo);
+    return next_run;
 }
 
 /* ---- Blocking lookups (application thread) ------------------------- */
