@@ -225,7 +225,7 @@ static void test_sticky_join_and_leave(void **state)
     kc_asg_topic_t t[] = {{"t0", 6}, {"t1", 5}};
     round_t r = {0};
     kc_asg_member_t m[4];
-    char ids[4][8];
+    char ids[4][16];
     for (int i = 0; i < 4; i++) {
         snprintf(ids[i], sizeof ids[i], "m%d", i);
         m[i] = (kc_asg_member_t){.member_id = ids[i], .topics = s, .topic_count = 2, .generation = -1};
@@ -387,7 +387,7 @@ static void test_many_members_and_topics(void **state)
 {
     (void)state;
     enum { NM = 60, NT = 40 };
-    static char tnames[NT][16], mids[NM][16];
+    static char tnames[NT][24], mids[NM][24];
     static const char *subs[NM][NT];
     kc_asg_topic_t t[NT];
     for (int i = 0; i < NT; i++) {
