@@ -22,7 +22,7 @@ static int64_t now_ms(void)
  * validate_only, describe, delete. */
 static void test_create_batch_per_topic_errors(void **state)
 {
-    char err[512], t0[96], t1[96], t2[96], t3[96], t4[96];
+    char err[512], t0[96], t1[96], t2[128], t3[96], t4[96];
     kafkac_admin_t *adm = admin_for(kc_test_brokers());
     kc_test_topic(t0, sizeof t0, "adm-a");
     kc_test_topic(t1, sizeof t1, "adm-b");
@@ -163,7 +163,8 @@ static void test_create_partitions(void **state)
             fail_msg("topic still has %d partitions after create_partitions to 4", n);
         sleep_ms(100);
     }
-    /* A new producer writes to the new partition 3. */
+    /* New producers write to the new partition 3: ours and librdkafka. */
+    produce_own(kc_test_brokers(), topic, 3, 3);
     produce(kc_test_brokers(), topic, 3, 3);
 
     int32_t fewer[] = { 1 };

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/testenv.h"
 #include "kafkac/kafkac.h"
 
 static inline kafkac_admin_t *admin_for(const char *brokers)
@@ -97,7 +98,7 @@ static inline kafkac_topic_desc_t *describe_topic(kafkac_admin_t *adm, const cha
 }
 
 /* Sends n records to topic/partition with our producer and waits for them. */
-static inline void produce(const char *brokers, const char *topic, int32_t partition, int n)
+static inline void produce_own(const char *brokers, const char *topic, int32_t partition, int n)
 {
     char err[512];
     kafkac_conf_t *conf = kafkac_conf_new();
@@ -122,6 +123,15 @@ static inline void produce(const char *brokers, const char *topic, int32_t parti
     kafkac_future_destroy(last);
     kafkac_producer_close(p, 10000);
     kafkac_producer_destroy(p);
+}
+
+/* Test data: n records to topic/partition through kcat (librdkafka), so
+ * that these tests depend on the admin client alone. */
+static inline void produce(const char *brokers, const char *topic, int32_t partition, int n)
+{
+    int rc = kc_test_sh("seq 1 %d | kcat -P -b '%s' -t '%s' -p %d -X acks=all", n, brokers, topic, (int)partition);
+    if (rc != 0)
+        fail_msg("kcat could not produce %d records to %s[%d] (status %d)", n, topic, (int)partition, rc);
 }
 
 /* A live consumer group member: kcat's balanced consumer (librdkafka),
