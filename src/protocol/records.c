@@ -200,3 +200,16 @@ kafkac_err_t kc_records_iter_error(const kc_records_iter_t *it, const char **fie
         *base_offset = it->err_offset;
     return it->err;
 }
+
+uint8_t *kc_records_iter_detach_scratch(kc_records_iter_t *it)
+{
+    const uint8_t *r = it->batch.records;
+    kc_writer_t *w = &it->scratch;
+    if (!it->in_batch || !w->buf || r < w->buf || r >= w->buf + w->len)
+        return NULL;
+    size_t cap = w->cap, len;
+    uint8_t *buf = kc_writer_detach(w, &len);
+    /* Same capacity for the next batch: no regrowth (and copying) each time. */
+    kc_writer_init(w, cap);
+    return buf;
+}

@@ -62,6 +62,14 @@ kafkac_err_t kc_records_next_batch(kc_records_iter_t *it, const kc_batch_t **b);
  * or an error.  Control records are yielded with rec->is_control set. */
 kafkac_err_t kc_records_next(kc_records_iter_t *it, kc_record_t *rec, const kc_batch_t **b);
 
+/* Hands the buffer holding the current batch's decompressed records to
+ * the caller (free with kc_free), so that its records stay valid after
+ * the iterator moves on; NULL when the current batch was not
+ * decompressed.  The iterator starts a new buffer of the same capacity
+ * for the next compressed batch.  (A consumer keeps fetched records
+ * without copying them this way.) */
+uint8_t *kc_records_iter_detach_scratch(kc_records_iter_t *it);
+
 /* Offset after the last batch opened, skipped ones included (its last
  * offset + 1), or -1 before any: where the next fetch starts even when
  * the batches at the end were aborted or control batches. */
