@@ -137,9 +137,9 @@ kc_chunk_t *kc_chunk_event(const char *topic, int32_t partition, uint32_t pos_ge
                            const char *errstr);
 /* Drops one reference; frees at zero (any thread).  NULL is a no-op. */
 void kc_chunk_unref(kc_chunk_t *ch);
-/* Cuts the records of one partition's fetched bytes into ch (no copy
- * except the decompressed bytes of compressed batches, which the iterator
- * would otherwise reuse): records before fetch_offset and control records
+/* Cuts the records of one partition's fetched bytes into ch without
+ * copying (the decompressed buffer of each compressed batch is taken over
+ * from the iterator, which would otherwise reuse it): records before fetch_offset and control records
  * are skipped; with `aborted` (read_committed) the batches of aborted
  * transactions listed in ab_list are dropped.  *next_offset is where the
  * next fetch starts.  On a corrupt batch returns its error with errstr

@@ -143,12 +143,6 @@ static int chunk_push(kc_chunk_t *ch, const kc_record_t *r, int32_t leader_epoch
     return 0;
 }
 
-/* Rebases a pointer from the iterator's decompression buffer into our copy. */
-static const uint8_t *rebase(const uint8_t *p, const uint8_t *from, const uint8_t *to)
-{
-    return p ? to + (p - from) : NULL;
-}
-
 kafkac_err_t kc_chunk_parse(kc_chunk_t *ch, kc_records_iter_t *it, kc_aborted_txns_t *aborted,
                             const kc_aborted_txn_t *ab_list, size_t ab_count, const uint8_t *data, size_t len,
                             int64_t fetch_offset, int64_t *next_offset, char *errstr, size_t errstr_size)
@@ -163,36 +157,29 @@ kafkac_err_t kc_chunk_parse(kc_chunk_t *ch, kc_records_iter_t *it, kc_aborted_tx
     kc_records_iter_reset(it, data, len);
     kc_record_t rec;
     const kc_batch_t *b;
-    /* The batch whose decompressed bytes we copied, to rebase its records. */
-    const uint8_t *copy_from = NULL, *copy_to = NULL;
+    /* The compressed batch whose buffer the chunk took last. */
+    const uint8_t *copy_from = NULL;
     int64_t copy_base = -1;
     while ((err = kc_records_next(it, &rec, &b)) == 0) {
         if (rec.offset >= *next_offset)
             *next_offset = rec.offset + 1;
         if (rec.is_control || rec.offset < fetch_offset)
             continue;
-        if (b->codec != KC_CODEC_NONE) {
-            if (copy_base != b->base_offset || copy_from != b->records) {
-                /* A new compressed batch: the iterator will reuse its
-                 * buffer for the next one, so the records must live in a
-                 * copy that the chunk owns. */
-                uint8_t **nb = kc_realloc(ch->bufs, (size_t)(ch->nbufs + 1) * sizeof(*nb));
-                if (!nb)
-                    return KAFKAC_ERR_NO_MEMORY;
-                ch->bufs = nb;
-                uint8_t *copy = kc_malloc(b->records_len ? b->records_len : 1);
-                if (!copy)
-                    return KAFKAC_ERR_NO_MEMORY;
-                memcpy(copy, b->records, b->records_len);
-                ch->bufs[ch->nbufs++] = copy;
-                ch->bytes += (int64_t)b->records_len;
-                copy_from = b->records;
-                copy_to = copy;
-                copy_base = b->base_offset;
-            }
-            rec.key = rebase(rec.key, copy_from, copy_to);
-            rec.value = rebase(rec.value, copy_from, copy_to);
-            rec.headers = rebase(rec.headers, copy_from, copy_to);
+        if (b->codec != KC_CODEC_NONE && (copy_base != b->base_offset || copy_from != b->records)) {
+            /* A new compressed batch: the iterator would reuse its
+             * decompression buffer for the next one, so the chunk takes
+             * that buffer over (no copy) and keeps it with the records. */
+            uint8_t **nb = kc_realloc(ch->bufs, (size_t)(ch->nbufs + 1) * sizeof(*nb));
+            if (!nb)
+                return KAFKAC_ERR_NO_MEMORY;
+            ch->bufs = nb;
+            uint8_t *own = kc_records_iter_detach_scratch(it);
+            if (!own)
+                return KAFKAC_ERR_UNKNOWN_CLIENT_ERROR;   /* decompressed, so it must be there */
+            ch->bufs[ch->nbufs++] = own;
+            ch->bytes += (int64_t)b->records_len;
+            copy_from = b->records;
+            copy_base = b->base_offset;
         }
         if ((err = chunk_push(ch, &rec, b->partition_leader_epoch)) != 0)
             return err;
