@@ -657,8 +657,18 @@ static void *io_thread(void *arg)
         int64_t now = kc_now_ms();
         take_submitted(net);
         int64_t next = kc_net_metadata_serve(net, now);
-        for (int i = 0; i < net->nservices; i++) {
-            int64_t t = net->services[i].fn(net, now, net->services[i].opaque);
+        /* Services may still be registering (kc_net_add_service reallocs
+         * the array under the lock) while this thread already runs: copy
+         * each entry under the lock, call it outside. */
+        for (int i = 0;; i++) {
+            pthread_mutex_lock(&net->lock);
+            kc_service_t svc = { 0 };
+            if (i < net->nservices)
+                svc = net->services[i];
+            pthread_mutex_unlock(&net->lock);
+            if (!svc.fn)
+                break;
+            int64_t t = svc.fn(net, now, svc.opaque);
             if (t < next)
                 next = t;
         }
