@@ -79,19 +79,20 @@ int32_t kc_partition_random(const kc_ptopic_t *t, const kc_cluster_t *c, int32_t
     if (n <= 1)
         return 0;
     /* Prefer partitions with a leader, as Java's sticky partitioner picks
-     * among available partitions. */
-    int32_t avail[64];
-    int na = 0;
+     * among available partitions: count them, then pick the k-th. */
     const kc_topic_info_t *ti = c ? kc_cluster_topic(c, t->name) : NULL;
-    if (ti) {
-        for (int32_t i = 0; i < ti->partition_count && i < n && na < 64; i++) {
-            const kc_partition_info_t *pi = &ti->partitions[i];
-            if (pi->leader >= 0 && pi->id != avoid && pi->id < n)
-                avail[na++] = pi->id;
-        }
+    int32_t na = 0;
+    if (ti)
+        for (int32_t i = 0; i < ti->partition_count; i++)
+            if (ti->partitions[i].leader >= 0 && ti->partitions[i].id != avoid && ti->partitions[i].id < n)
+                na++;
+    if (na > 0) {
+        int32_t k = (int32_t)(rand32() % (uint32_t)na);
+        for (int32_t i = 0; i < ti->partition_count; i++)
+            if (ti->partitions[i].leader >= 0 && ti->partitions[i].id != avoid && ti->partitions[i].id < n &&
+                k-- == 0)
+                return ti->partitions[i].id;
     }
-    if (na > 0)
-        return avail[rand32() % (uint32_t)na];
     int32_t r = (int32_t)(rand32() % (uint32_t)(n - 1));
     return (avoid >= 0 && r >= avoid) ? r + 1 : r;
 }

@@ -112,7 +112,8 @@ void kc_batch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_o
     b->reserved = 0;
     int32_t n = b->count;
     pthread_mutex_lock(&p->dq_mu);
-    if (p->dr_cb) {
+    int queued = p->dr_cb != NULL;
+    if (queued) {
         b->next = NULL;
         if (p->dq_tail)
             p->dq_tail->next = b;
@@ -123,7 +124,7 @@ void kc_batch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_o
     atomic_fetch_sub(&p->outstanding, n);
     pthread_cond_broadcast(&p->dq_cv);
     pthread_mutex_unlock(&p->dq_mu);
-    if (!p->dr_cb)
+    if (!queued)
         kc_batch_put(p, b);
 }
 
