@@ -294,6 +294,44 @@ static void test_future_outlives_producer(void **state)
     kafkac_future_destroy(f);
 }
 
+/* Steady state allocates nothing per record: once a batch has been used
+ * and returned to the pool, appending as many records again succeeds with
+ * every allocation made to fail. */
+static void test_no_allocation_per_record_in_steady_state(void **state)
+{
+    (void)state;
+    const char *const kv[] = { "linger.ms", "900000", "batch.size", "4000000", "enable.idempotence", "false",
+                               "acks", "1", NULL };
+    kafkac_producer_t *kp = make(kv);
+    kc_producer_t *p = kc_producer_inner(kp);
+    kc_ptopic_t *t = add_topic(kp, "t1", 2);
+    char v[100];
+    memset(v, 'q', sizeof v);
+    kafkac_header_t h[2] = { { "a", "1", 1 }, { "b", NULL, -1 } };
+    for (int i = 0; i < 20000; i++)
+        assert_int_equal(kafkac_producer_send(kp, "t1", 1, "key", 3, v, sizeof v, h, 2, 0, NULL, NULL), 0);
+    /* Complete the batch as the sender would: back to the pool, with its
+     * grown buffers. */
+    kc_ppart_t *pp = &t->parts[1];
+    pthread_mutex_lock(&pp->mu);
+    kc_pbatch_t *b = pp->open;
+    pp->open = NULL;
+    pthread_mutex_unlock(&pp->mu);
+    assert_non_null(b);
+    assert_int_equal(b->count, 20000);
+    kc_batch_complete(p, b, 0, 0, -1);
+
+    kc_mem_fail_after(0);
+    int failed_at = -1;
+    for (int i = 0; i < 20000 && failed_at < 0; i++)
+        if (kafkac_producer_send(kp, "t1", 1, "key", 3, v, sizeof v, h, 2, 0, NULL, NULL) != KAFKAC_OK)
+            failed_at = i;
+    kc_mem_fail_after(-1);
+    if (failed_at >= 0)
+        fail_msg("record %d needed an allocation", failed_at);
+    kafkac_producer_destroy(kp);
+}
+
 static void test_transactional_id_refused_for_now(void **state)
 {
     (void)state;
@@ -317,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_bad_sends),
         cmocka_unit_test(test_close_without_broker_fails_everything_in_time),
         cmocka_unit_test(test_future_outlives_producer),
+        cmocka_unit_test(test_no_allocation_per_record_in_steady_state),
         cmocka_unit_test(test_transactional_id_refused_for_now),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
