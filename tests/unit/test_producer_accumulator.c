@@ -242,6 +242,15 @@ static void dr(void *opaque, const kafkac_delivery_t *d)
     assert_int_equal(kafkac_delivery_offset(d), -1);
 }
 
+static void dr_expired(void *opaque, const kafkac_delivery_t *d)
+{
+    counts_t *c = opaque;
+    if (kafkac_delivery_err(d) == KAFKAC_ERR_TIMED_OUT)
+        c->other++;
+    else
+        c->ok++;
+}
+
 static void test_close_without_broker_fails_everything_in_time(void **state)
 {
     (void)state;
@@ -275,6 +284,37 @@ static void test_close_without_broker_fails_everything_in_time(void **state)
     kafkac_producer_destroy(kp);
     kafkac_producer_destroy(NULL);
     kafkac_future_destroy(NULL);
+}
+
+static void test_delivery_timeout_expires_records(void **state)
+{
+    (void)state;
+    const char *const kv[] = { "linger.ms", "0", "request.timeout.ms", "1000", "delivery.timeout.ms", "1500",
+                               "enable.idempotence", "false", "acks", "1", NULL };
+    kafkac_producer_t *kp = make(kv);
+    add_topic(kp, "t1", 1);
+    counts_t c = { 0, 0, 0 };
+    kafkac_producer_set_delivery_cb(kp, dr_expired, &c);
+    kafkac_future_t *f;
+    int64_t t0 = kc_now_ms();
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, 0, NULL, &f), 0);
+    for (int i = 0; i < 9; i++)
+        assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL), 0);
+    /* No broker: nothing can be sent, so the records expire. */
+    assert_int_equal(kafkac_future_wait(f, 10000, NULL), KAFKAC_ERR_TIMED_OUT);
+    assert_int_equal(kafkac_future_done(f), 1);
+    int64_t took = kc_now_ms() - t0;
+    if (took < 1400 || took > 4000)
+        fail_msg("expired after %lld ms, delivery.timeout.ms is 1500", (long long)took);
+    kafkac_future_destroy(f);
+    assert_int_equal(kafkac_producer_flush(kp, 5000), KAFKAC_OK);
+    assert_int_equal(c.other, 10);
+    kafkac_producer_metrics_t m;
+    kafkac_producer_metrics(kp, &m, sizeof m);
+    assert_int_equal(m.record_errors, 10);
+    assert_int_equal(m.queued_records, 0);
+    assert_int_equal(m.queued_bytes, 0);
+    kafkac_producer_destroy(kp);
 }
 
 static void test_future_outlives_producer(void **state)
@@ -354,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_buffer_memory_blocks_then_fails),
         cmocka_unit_test(test_bad_sends),
         cmocka_unit_test(test_close_without_broker_fails_everything_in_time),
+        cmocka_unit_test(test_delivery_timeout_expires_records),
         cmocka_unit_test(test_future_outlives_producer),
         cmocka_unit_test(test_no_allocation_per_record_in_steady_state),
         cmocka_unit_test(test_transactional_id_refused_for_now),
