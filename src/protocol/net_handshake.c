@@ -84,6 +84,21 @@ static void handshake_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t
     }
     kc_free(call);
     char why[256];
+    if (rc != 0 && asked > 0 && len - body_off >= 2 &&
+        (int16_t)((frame[body_off] << 8) | frame[body_off + 1]) == KAFKAC_ERR_UNSUPPORTED_VERSION) {
+        /* The error code comes first at every version, so a refusal can be
+         * read even when the rest of the body is neither our version nor a
+         * valid v0 (librdkafka's mock cluster answers v3 that way).  v0 is
+         * the version every broker with ApiVersions speaks. */
+        kc_free(frame);
+        kc_arena_destroy(&arena);
+        c->handshake_version = 0;
+        kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "broker",
+               "%s:%d refused ApiVersions v%d in a body that does not decode; asking with v0", c->host, c->port,
+               asked);
+        kc_handshake_send(net, c);
+        return;
+    }
     if (rc != 0) {
         snprintf(why, sizeof why, "%s:%d sent an ApiVersions response that does not decode (%s)", c->host, c->port,
                  kafkac_err_name(rc));
