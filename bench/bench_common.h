@@ -9,7 +9,8 @@
  *   --size S  --acks 1|all|0  --compression none|lz4|gzip|snappy|zstd
  *   --linger-ms L  --batch-size B  --rate R (e2e, messages/s)
  *   --partitions P (how many partitions the topic has; consume/e2e assign
- *                   all of them)
+ *                   all of them)  --offsets o0,o1,... (consume: start offset
+ *                   of each partition instead of the beginning)
  *   --smoke  run every mode on a tiny input against $KAFKAC_TEST_BROKERS
  *            (topic created by the program) and check the counts
  *
@@ -53,6 +54,9 @@ typedef struct bench_opts {
     int rate;                /* e2e: messages per second */
     int partitions;
     int smoke;
+    /* --offsets o0,o1,...: start offset of each partition for consume
+     * (default: the beginning, which costs a ListOffsets round trip). */
+    const char *offsets;
 } bench_opts_t;
 
 static inline void bench_usage(const char *prog)
@@ -60,7 +64,7 @@ static inline void bench_usage(const char *prog)
     fprintf(stderr,
             "usage: %s --mode produce|consume|e2e|create|delete|available --brokers B --topic T [--count N] [--size S]\n"
             "          [--acks 1|all|0] [--compression none|lz4|gzip|snappy|zstd] [--linger-ms L]\n"
-            "          [--batch-size B] [--rate MSGS_PER_S] [--partitions P]\n"
+            "          [--batch-size B] [--rate MSGS_PER_S] [--partitions P] [--offsets O0,O1,...]\n"
             "       %s --smoke   (every mode, tiny input, broker from $KAFKAC_TEST_BROKERS)\n",
             prog, prog);
 }
@@ -116,6 +120,8 @@ static inline int bench_parse(int argc, char **argv, bench_opts_t *o)
             o->topic = v;
         else if (!strcmp(a, "--acks"))
             o->acks = v;
+        else if (!strcmp(a, "--offsets"))
+            o->offsets = v;
         else if (!strcmp(a, "--compression"))
             o->compression = v;
         else if (!strcmp(a, "--count"))
@@ -209,6 +215,21 @@ static inline uint8_t *bench_payload(int size)
     for (int i = BENCH_HDR; i < size; i++)
         v[i] = (uint8_t)words[(i * 7 + i / 61) % (sizeof words - 1)];
     return v;
+}
+
+/* Start offset of partition p: from --offsets, else `beginning`. */
+static inline int64_t bench_start_offset(const bench_opts_t *o, int p, int64_t beginning)
+{
+    const char *s = o->offsets;
+    for (int i = 0; s && *s; i++) {
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (i == p)
+            return end != s ? (int64_t)v : beginning;
+        s = strchr(s, ',');
+        s = s ? s + 1 : NULL;
+    }
+    return beginning;
 }
 
 /* ---- latency samples ------------------------------------------------ */

@@ -114,7 +114,12 @@ def run_produce(o):
 def run_consume(o):
     cpu0 = cpu_s()
     c = consumer(o)
-    c.seek_to_beginning()
+    if o.offsets:
+        from kafka import TopicPartition
+        for p, off in enumerate(o.offsets.split(",")):
+            c.seek(TopicPartition(o.topic, p), int(off))
+    else:
+        c.seek_to_beginning()
     t0 = now_ns()
     got = bad_size = 0
     last = time.monotonic()
@@ -222,6 +227,7 @@ def parse(argv):
     a.add_argument("--batch-size", type=int, default=1048576)
     a.add_argument("--rate", type=int, default=5000)
     a.add_argument("--partitions", type=int, default=6)
+    a.add_argument("--offsets", help="consume: start offset of each partition, comma-separated")
     a.add_argument("--smoke", action="store_true")
     o = a.parse_args(argv)
     if not o.smoke and not (o.mode and o.brokers and o.topic):

@@ -17,6 +17,17 @@
 
 #define CLIENT "libkafkac"
 
+/* BENCH_DEBUG=1 in the environment: the library's debug log on stderr,
+ * for finding out why a run stalls (never in timed runs). */
+static void debug_log(kafkac_conf_t *conf)
+{
+    const char *d = getenv("BENCH_DEBUG");
+    if (d && *d && strcmp(d, "0")) {
+        kafkac_conf_set(conf, "log.level", "7", NULL, 0);
+        kafkac_conf_set_log_cb(conf, kafkac_log_stderr, NULL);
+    }
+}
+
 static int set(kafkac_conf_t *conf, const char *k, const char *v)
 {
     char err[256];
@@ -55,6 +66,7 @@ static kafkac_producer_t *new_producer(const bench_opts_t *o, prod_state_t *st, 
     kafkac_conf_t *conf = kafkac_conf_new();
     if (!conf)
         return NULL;
+    debug_log(conf);
     snprintf(num, sizeof num, "%d", linger_ms);
     int bad = set(conf, "bootstrap.servers", o->brokers) || set(conf, "acks", o->acks) ||
               set(conf, "compression.type", o->compression) || set(conf, "linger.ms", num) ||
@@ -126,6 +138,7 @@ static kafkac_consumer_t *new_consumer(const bench_opts_t *o)
     if (!conf)
         return NULL;
     kafkac_consumer_t *c = NULL;
+    debug_log(conf);
     if (!set(conf, "bootstrap.servers", o->brokers) && !set(conf, "enable.auto.commit", "false") &&
         !set(conf, "check.crcs", "true")) {
         c = kafkac_consumer_new(conf, err, sizeof err);
@@ -143,7 +156,7 @@ static int assign_all(kafkac_consumer_t *c, const bench_opts_t *o)
     if (!l)
         return -1;
     for (int p = 0; p < o->partitions; p++)
-        kafkac_tpl_add(l, o->topic, p)->offset = KAFKAC_OFFSET_BEGINNING;
+        kafkac_tpl_add(l, o->topic, p)->offset = bench_start_offset(o, p, KAFKAC_OFFSET_BEGINNING);
     kafkac_err_t e = kafkac_consumer_assign(c, l, err, sizeof err);
     kafkac_tpl_destroy(l);
     if (e) {

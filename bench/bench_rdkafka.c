@@ -4,7 +4,7 @@
  * (--partitions, replication 1), --mode delete deletes it (so that a long
  * run does not fill the disk), and --mode available prints
  * "AVAILABLE n", the records the topic's partitions hold (high minus low
- * watermark): librdkafka's mock cluster drops old records once a
+ * watermark), and "LOW o0,o1,...", each partition's first offset: librdkafka's mock cluster drops old records once a
  * partition holds a few MB, so its consume runs read what is left.
  *
  * Settings are the benchmark's (acks, compression, linger.ms, batch.size);
@@ -172,7 +172,7 @@ static int assign_all(rd_kafka_t *rk, const bench_opts_t *o, int64_t offset)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(o->partitions);
     for (int p = 0; p < o->partitions; p++)
-        rd_kafka_topic_partition_list_add(l, o->topic, p)->offset = offset;
+        rd_kafka_topic_partition_list_add(l, o->topic, p)->offset = bench_start_offset(o, p, offset);
     rd_kafka_resp_err_t e = rd_kafka_assign(rk, l);
     rd_kafka_topic_partition_list_destroy(l);
     if (e) {
@@ -389,6 +389,7 @@ static int run_available(const bench_opts_t *o)
     }
     int64_t total = 0;
     int rc = 0;
+    char lows[1024] = "";
     for (int p = 0; p < o->partitions && rc == 0; p++) {
         int64_t lo, hi;
         rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, o->topic, p, &lo, &hi, 10000);
@@ -397,9 +398,11 @@ static int run_available(const bench_opts_t *o)
             rc = 1;
         }
         total += hi - lo;
+        size_t used = strlen(lows);
+        snprintf(lows + used, sizeof lows - used, "%s%lld", p ? "," : "", (long long)lo);
     }
     if (rc == 0)
-        printf("AVAILABLE %lld\n", (long long)total);
+        printf("AVAILABLE %lld\nLOW %s\n", (long long)total, lows);
     rd_kafka_destroy(rk);
     return rc;
 }
