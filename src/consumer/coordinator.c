@@ -110,6 +110,10 @@ static void find_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     co->find_inflight = 0;
     if (!err && node >= 0) {
         co->coord_id = node;
+        /* A new coordinator: the session clock starts again, and a
+         * heartbeat goes out at once to learn where the group stands. */
+        co->hb_last_ok = kc_now_ms();
+        co->hb_next = co->hb_last_ok;
         kc_log(co->log, KAFKAC_LOG_DEBUG, "cgrp", "group %s: coordinator is broker %d", co->s->group_id, node);
         pthread_cond_broadcast(&co->cond);
     } else {

@@ -29,6 +29,15 @@
 #define G_MAXP 16          /* partitions per test topic, at most */
 #define G_MAXOFF 4096      /* offsets per partition tracked, at most */
 
+/* The cluster tests point these at the 3-node cluster. */
+static const char *g_bootstrap;   /* NULL: kc_test_brokers() */
+static int g_rf = 1;              /* replication factor of created topics */
+
+static inline const char *g_brokers(void)
+{
+    return g_bootstrap ? g_bootstrap : kc_test_brokers();
+}
+
 static inline int64_t g_now(void)
 {
     struct timespec ts;
@@ -41,7 +50,7 @@ static inline void g_create_topic(const char *name, int partitions)
     char err[256];
     kc_settings_t s;
     kafkac_conf_t *conf = kafkac_conf_new();
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", g_brokers(), err, sizeof err), 0);
     assert_int_equal(kc_settings_load(&s, conf, KC_SCOPE_CLIENT, err, sizeof err), 0);
     kafkac_conf_destroy(conf);
     kc_net_opts_t o;
@@ -54,7 +63,7 @@ static inline void g_create_topic(const char *name, int partitions)
     kc_msg_init(&kc_schema_create_topics_request_creatable_topic, &ct);
     ct.name = name;
     ct.num_partitions = partitions;
-    ct.replication_factor = 1;
+    ct.replication_factor = (int16_t)g_rf;
     req.topics = &ct;
     req.topics_count = 1;
     req.timeout_ms = 10000;
@@ -78,7 +87,7 @@ static inline void g_produce(const char *topic, int partitions, int first, int n
     for (int p = 0; p < partitions; p++) {
         int rc = kc_test_sh("for i in $(seq %d %d); do echo \"p%d-$i\"; done | "
                             "kcat -P -b %s -t %s -p %d -X acks=all 2>&1",
-                            first, first + n - 1, p, kc_test_brokers(), topic, p);
+                            first, first + n - 1, p, g_brokers(), topic, p);
         if (rc != 0)
             fail_msg("kcat -P into %s [%d] exited with %d", topic, p, rc);
     }
@@ -142,7 +151,7 @@ static kafkac_consumer_t *g_consumer(const char *group, const char *const *extra
 {
     char err[512];
     kafkac_conf_t *conf = kafkac_conf_new();
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", g_brokers(), err, sizeof err), 0);
     assert_int_equal(kafkac_conf_set(conf, "group.id", group, err, sizeof err), 0);
     assert_int_equal(kafkac_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err), 0);
     assert_int_equal(kafkac_conf_set(conf, "session.timeout.ms", "6000", err, sizeof err), 0);
