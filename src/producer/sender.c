@@ -283,6 +283,110 @@ static void refresh_metadata(kc_producer_t *p, const char *why)
     kc_net_refresh_metadata(p->net, why);
 }
 
+/* Appends records [from, to) of the decoded batch into a new batch. */
+static kc_pbatch_t *rebatch(kc_producer_t *p, const kc_pbatch_t *b, const kc_batch_t *dec, int32_t from, int32_t to)
+{
+    kc_pbatch_t *nb = kc_batch_get(p);
+    if (!nb)
+        return NULL;
+    nb->part = b->part;
+    nb->created_ms = b->created_ms;
+    nb->deadline_ms = b->deadline_ms;
+    nb->attempts = b->attempts;
+    if (nb->recs_cap < to - from) {
+        kc_prec_t *r = kc_realloc(nb->recs, (size_t)(to - from) * sizeof(*r));
+        if (!r)
+            goto fail;
+        nb->recs = r;
+        nb->recs_cap = to - from;
+    }
+    kc_reader_t rd;
+    kc_reader_init(&rd, dec->records, dec->records_len);
+    for (int32_t i = 0; i < to; i++) {
+        kc_record_t rec;
+        if (kc_rb_read_record(&rd, dec, &rec) != KAFKAC_OK)
+            goto fail;
+        if (i < from)
+            continue;
+        kc_rb_header_t hs[16];
+        kc_rb_header_t *h = hs;
+        if (rec.header_count > 16 && !(h = kc_calloc((size_t)rec.header_count, sizeof(*h))))
+            goto fail;
+        size_t pos = 0;
+        int32_t nh = 0;
+        const uint8_t *hv;
+        while (nh < rec.header_count &&
+               kc_record_header_next(&rec, &pos, &h[nh].key, &h[nh].key_len, &hv, &h[nh].value_len)) {
+            h[nh].value = hv;
+            nh++;
+        }
+        int err = kc_rb_writer_append(nb->w, rec.timestamp, rec.key, rec.key_len, rec.value, rec.value_len, h,
+                                      (size_t)nh);
+        if (h != hs)
+            kc_free(h);
+        if (err)
+            goto fail;
+        nb->recs[nb->count++] = b->recs[i];
+    }
+    return nb;
+fail:
+    kc_batch_put(p, nb);
+    return NULL;
+}
+
+/* MESSAGE_TOO_LARGE for a batch of several records: the broker's limit
+ * (max.message.bytes) is on the whole batch, so, as the Java client does,
+ * split it (in halves, again if need be) until each part fits or is a
+ * single record that really is too large.  Returns 1 if split. */
+static int split_batch(kc_producer_t *p, kc_pbatch_t *b)
+{
+    if (b->count < 2 || !b->closed)
+        return 0;
+    kc_writer_t scratch;
+    if (kc_writer_init(&scratch, 0) != 0)
+        return 0;
+    kc_batch_t dec;
+    const char *field = NULL;
+    int ok = 0;
+    kc_pbatch_t *h1 = NULL, *h2 = NULL;
+    if (kc_rb_open(b->data, b->len, 0, (size_t)INT32_MAX, &scratch, &dec, &field) == KAFKAC_OK &&
+        dec.record_count == b->count) {
+        int32_t half = b->count / 2;
+        h1 = rebatch(p, b, &dec, 0, half);
+        h2 = h1 ? rebatch(p, b, &dec, half, b->count) : NULL;
+        ok = h1 && h2;
+    }
+    kc_writer_free(&scratch);
+    if (!ok) {
+        if (h1) {
+            h1->count = 0;
+            kc_batch_put(p, h1);
+        }
+        return 0;
+    }
+    h1->reserved = b->reserved / 2;
+    h2->reserved = b->reserved - h1->reserved;
+    /* Keep the halves where the batch was: retried batches sort by
+     * sequence (renumbered after the epoch renewal this forces), others
+     * by retry order. */
+    h1->base_seq = b->base_seq;
+    h2->base_seq = b->base_seq >= 0 ? b->base_seq + h1->count : -1;
+    h1->retry_at_ms = h2->retry_at_ms = 0;
+    kc_ppart_t *pp = b->part;
+    requeue(pp, h1);
+    requeue(pp, h2);
+    if (p->s.enable_idempotence && b->base_seq >= 0)
+        p->need_bump = 1;   /* the broker never took b's sequences */
+    kc_log(&p->s.log, KAFKAC_LOG_INFO, "producer", "%s [%d]: batch of %d records too large for the broker; split in two",
+           pp->topic->name, pp->id, b->count);
+    /* Its records now belong to the halves. */
+    b->count = 0;
+    b->reserved = 0;
+    kc_batch_put(p, b);
+    atomic_fetch_add(&p->m_retries, 1);
+    return 1;
+}
+
 /* One batch's answer (I/O thread). */
 static void batch_result(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_offset, int64_t log_append_time,
                          int destroyed)
@@ -300,6 +404,8 @@ static void batch_result(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base
         kc_batch_complete(p, b, KAFKAC_ERR_PURGED, -1, -1);
         return;
     }
+    if ((err == KAFKAC_ERR_MESSAGE_TOO_LARGE || err == KAFKAC_ERR_RECORD_LIST_TOO_LARGE) && split_batch(p, b))
+        return;
     int64_t now = kc_now_ms();
     int retriable = err < 0 ? (err == KAFKAC_ERR_TRANSPORT || err == KAFKAC_ERR_TIMED_OUT ||
                                err == KAFKAC_ERR_ALL_BROKERS_DOWN || err == KAFKAC_ERR_RESOLVE)

@@ -409,20 +409,45 @@ static void test_broker_record_errors(void **state)
     (void)state;
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-toolarge");
-    assert_int_equal(pu_create_topic(B, topic, 2, 1, "{'max.message.bytes': '2000'}"), 0);
-    kafkac_producer_t *p = pu_producer(B, NULL);
-    static char big[5000];
+    assert_int_equal(pu_create_topic(B, topic, 1, 1, "{'max.message.bytes': '2000'}"), 0);
+    /* One batch (linger.ms=200) of 15 records of 400 bytes with one of
+     * 5000 among them: the broker refuses the whole ~11 KB batch, the
+     * producer splits it until only the big record fails, and the others
+     * are written, in order. */
+    const char *kv[] = { "linger.ms", "200", NULL };
+    kafkac_producer_t *p = pu_producer(B, kv);
+    static char big[5000], small[400];
     memset(big, 'b', sizeof big);
-    kafkac_future_t *fs[10], *fb;
-    for (int i = 0; i < 10; i++)
-        assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "small", 5, NULL, 0, 0, NULL, &fs[i]), KAFKAC_OK);
-    assert_int_equal(kafkac_producer_send(p, topic, 1, NULL, -1, big, sizeof big, NULL, 0, 0, NULL, &fb), KAFKAC_OK);
-    assert_int_equal(kafkac_future_wait(fb, 30000, NULL), KAFKAC_ERR_MESSAGE_TOO_LARGE);
-    for (int i = 0; i < 10; i++) {
-        assert_int_equal(kafkac_future_wait(fs[i], 30000, NULL), KAFKAC_OK);
+    kafkac_future_t *fs[16];
+    for (int i = 0; i < 16; i++) {
+        int n = snprintf(small, sizeof small, "small-%02d-", i);
+        memset(small + n, 's', sizeof small - (size_t)n);
+        if (i == 10)
+            assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, big, sizeof big, NULL, 0, 0, NULL, &fs[i]),
+                             KAFKAC_OK);
+        else
+            assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, small, sizeof small, NULL, 0, 0, NULL, &fs[i]),
+                             KAFKAC_OK);
+    }
+    for (int i = 0; i < 16; i++) {
+        kafkac_err_t e = kafkac_future_wait(fs[i], 30000, NULL);
+        if (e != (i == 10 ? KAFKAC_ERR_MESSAGE_TOO_LARGE : KAFKAC_OK))
+            fail_msg("record %d: %s", i, kafkac_err_name(e));
         kafkac_future_destroy(fs[i]);
     }
-    kafkac_future_destroy(fb);
+    pu_rec_t *r;
+    long n = pu_read(B, topic, 15, &r);
+    assert_int_equal(n, 15);
+    for (int i = 0, k = 0; i < 16; i++) {
+        if (i == 10)
+            continue;
+        char want[16];
+        snprintf(want, sizeof want, "small-%02d-", i);
+        if (strncmp(r[k].value, want, strlen(want)) != 0)
+            fail_msg("offset %d: expected %s..., got %.12s", k, want, r[k].value);
+        k++;
+    }
+    pu_free(r, n);
 
     /* A compacted topic refuses records without a key. */
     char ctopic[128];
