@@ -55,7 +55,7 @@ static void create_topic(tnet_t *t, const char *name)
     req.topics = &ct;
     req.topics_count = 1;
     req.timeout_ms = 15000;
-    kc_req_t r = { .node_id = KC_NODE_CONTROLLER, .api_key = 19, .max_version = -1, .msg = &req };
+    kc_req_t r = { .node_id = KC_NODE_ANY, .api_key = 19, .max_version = -1, .msg = &req };
     kc_resp_t *resp = kc_net_call(t->net, &r);
     assert_non_null(resp);
     if (resp->err)

@@ -66,7 +66,7 @@ static void create_topic(tnet_t *t, const char *name, int partitions)
     req.topics = &ct;
     req.topics_count = 1;
     req.timeout_ms = 10000;
-    kc_req_t r = { .node_id = KC_NODE_CONTROLLER, .api_key = 19, .max_version = -1, .msg = &req };
+    kc_req_t r = { .node_id = KC_NODE_ANY, .api_key = 19, .max_version = -1, .msg = &req };
     kc_resp_t *resp = kc_net_call(t->net, &r);
     assert_non_null(resp);
     if (resp->err)
@@ -708,7 +708,13 @@ static void txn_run(tnet_t *t, txn_t *x, const char *topic, const char *prefix, 
     et.producer_epoch = x->epoch;
     et.committed = commit;
     kc_resp_t *r = call_ok(t, x->coord, 26, -1, &et);
-    assert_int_equal(((const kc_end_txn_response_t *)r->msg)->error_code, 0);
+    const kc_end_txn_response_t *em = r->msg;
+    assert_int_equal(em->error_code, 0);
+    /* Transactions v2 (KIP-890, Kafka 4): every EndTxn bumps the epoch. */
+    if (r->version >= 5 && em->producer_epoch >= 0) {
+        x->epoch = em->producer_epoch;
+        x->seq = 0;
+    }
     kc_resp_free(r);
 }
 
