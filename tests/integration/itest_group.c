@@ -371,6 +371,43 @@ static void test_poll_timeout_loses_and_rejoins(void **state)
     pthread_mutex_destroy(&mb.m);
 }
 
+/* Heartbeats run on the I/O thread: processing longer than the session
+ * timeout (but within max.poll.interval.ms) between polls keeps the
+ * membership, with no rebalance. */
+static void test_slow_processing_keeps_membership(void **state)
+{
+    (void)state;
+    char topic[128], group[128], err[512];
+    kc_test_topic(topic, sizeof topic, "slow");
+    kc_test_topic(group, sizeof group, "gslow");
+    g_create_topic(topic, 2);
+    static g_member_t mb;
+    memset(&mb, 0, sizeof mb);
+    pthread_mutex_init(&mb.m, NULL);
+    mb.topic = topic;
+    snprintf(mb.name, sizeof mb.name, "slow");
+    mb.c = g_consumer(group, (const char *const[]){"max.poll.interval.ms=30000", NULL});
+    kafkac_consumer_set_rebalance_cb(mb.c, g_rebalance, &mb);
+    const char *t[] = {topic};
+    assert_int_equal(kafkac_consumer_subscribe(mb.c, t, 1, err, sizeof err), 0);
+    int o[G_MAXP];
+    for (int64_t t0 = g_now(); g_owned(&mb, o) != 2 && g_now() - t0 < 30000;)
+        drain(mb.c, 1, 100);
+    assert_int_equal(g_owned(&mb, o), 2);
+    int32_t gen1, gen2;
+    kafkac_consumer_group_generation(mb.c, &gen1, NULL, 0);
+    sleep(9);  /* session.timeout.ms is 6000 */
+    drain(mb.c, 1, 1000);
+    kafkac_consumer_group_generation(mb.c, &gen2, NULL, 0);
+    assert_int_equal(gen2, gen1);
+    assert_int_equal(mb.lost_events, 0);
+    assert_int_equal(mb.revoked_events, 0);
+    assert_int_equal(mb.assigned_events, 1);
+    kafkac_consumer_close(mb.c, 10000);
+    kafkac_consumer_destroy(mb.c);
+    pthread_mutex_destroy(&mb.m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_regex_subscription_picks_up_new_topics),
         cmocka_unit_test(test_offset_reset_none_in_a_group),
         cmocka_unit_test(test_poll_timeout_loses_and_rejoins),
+        cmocka_unit_test(test_slow_processing_keeps_membership),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

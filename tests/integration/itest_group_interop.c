@@ -4,7 +4,9 @@
  * exactly the member that owns its partition, and together they cover
  * the topic.  Once with librdkafka as the group leader (range), once with
  * libkafkac as the leader (cooperative-sticky, KIP-429 on both sides), and
- * once with roundrobin. */
+ * once with roundrobin.  (librdkafka 2.0 has no eager "sticky" assignor;
+ * its user data layout is checked against Java's bytes in
+ * test_consumer_protocol.c instead.) */
 #include "itest_group_util.h"
 #include <fcntl.h>
 #include <signal.h>
