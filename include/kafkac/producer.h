@@ -25,8 +25,9 @@
  * Threads: kafkac_producer_send may be called from any number of threads
  * at once.  poll, flush and close may be called from any thread, but
  * delivery callbacks run only inside them, on the calling thread (never
- * on the library's thread, never inside send).  A future may be waited on
- * from any thread.
+ * on the library's thread, never inside send); if several threads poll at
+ * once, callbacks may run on several of them at once.  A future may be
+ * waited on from any thread.
  *
  * Errors: functions return kafkac_err_t (include/kafkac/error.h). */
 #ifndef KAFKAC_PRODUCER_H
@@ -172,6 +173,120 @@ KAFKAC_API int kafkac_producer_poll(kafkac_producer_t *p, int timeout_ms);
  * callbacks meanwhile.  Returns KAFKAC_OK, or KAFKAC_ERR_TIMED_OUT
  * (-1: no limit). */
 KAFKAC_API kafkac_err_t kafkac_producer_flush(kafkac_producer_t *p, int timeout_ms);
+
+/* ---- Transactions ------------------------------------------------- */
+
+/* With `transactional.id` set, every record belongs to a transaction: it
+ * becomes visible to read_committed consumers when the transaction
+ * commits, and never if it aborts.  Consumer offsets can join the
+ * transaction (send_offsets_to_transaction) for consume-transform-produce
+ * exactly once.
+ *
+ *   kafkac_producer_init_transactions(p, 30000, err, sizeof err);   // once
+ *   for (;;) {
+ *       kafkac_producer_begin_transaction(p, err, sizeof err);
+ *       ... kafkac_producer_send(...) ...
+ *       e = kafkac_producer_commit_transaction(p, 30000, err, sizeof err);
+ *       if (e == KAFKAC_ERR_PRODUCER_FENCED || kafkac_producer_txn_fatal(p))
+ *           break;                                   // close the producer
+ *       if (e != KAFKAC_OK && e != KAFKAC_ERR_TIMED_OUT)
+ *           kafkac_producer_abort_transaction(p, 30000, err, sizeof err);
+ *   }
+ *
+ * Errors of every transactional call fall in four kinds:
+ *   - KAFKAC_ERR_TIMED_OUT: the call's timeout passed but its work goes
+ *     on; call the same function again to wait for its outcome (other
+ *     transactional calls return KAFKAC_ERR_STATE until then, as in the
+ *     Java client).
+ *   - fatal (KAFKAC_ERR_PRODUCER_FENCED: another producer with the same
+ *     transactional.id started, or the coordinator fenced this one
+ *     because the transaction outlived transaction.timeout.ms;
+ *     TRANSACTIONAL_ID_AUTHORIZATION_FAILED, INVALID_TRANSACTION_TIMEOUT,
+ *     INVALID_TXN_STATE...): the producer can do nothing more; every
+ *     later call and send fails (send with KAFKAC_ERR_FATAL), and it
+ *     must be closed and destroyed.  kafkac_producer_txn_fatal() says 1.
+ *   - abortable (a record of the transaction failed, a partition or the
+ *     offsets could not be added, the consumer group moved on...): the
+ *     transaction can no longer commit; commit and send return the error
+ *     that caused it and the caller must call abort_transaction, after
+ *     which a new transaction may begin.
+ *   - KAFKAC_ERR_STATE: the call is not valid now (begin twice, send or
+ *     commit outside a transaction, init twice): a usage error; nothing
+ *     changed.
+ * Calls block the calling thread only (the library's I/O thread does the
+ * requests); errstr (may be NULL) receives a sentence saying what
+ * happened.  One transactional call at a time per producer. */
+
+/* Finds the transaction coordinator for transactional.id, gets a producer
+ * id and epoch from it (which fences any older producer with the same
+ * id, and aborts a transaction it left open), and makes the producer
+ * ready for begin.  Call once, before any send.  timeout_ms -1: no
+ * limit.  KAFKAC_ERR_STATE if transactional.id is not set or it already
+ * succeeded. */
+KAFKAC_API kafkac_err_t kafkac_producer_init_transactions(kafkac_producer_t *p, int timeout_ms, char *errstr,
+                                                          size_t errstr_size);
+
+/* Starts a transaction (local only: the coordinator learns of it with
+ * the first partition or offsets added).  KAFKAC_ERR_STATE if not
+ * initialized or a transaction is open; a fatal error once fenced. */
+KAFKAC_API kafkac_err_t kafkac_producer_begin_transaction(kafkac_producer_t *p, char *errstr, size_t errstr_size);
+
+/* The consumer group a transaction commits offsets for (Java's
+ * ConsumerGroupMetadata).  With the generation and member id the group
+ * coordinator refuses offsets from a member that was already fenced out
+ * of the group (a zombie).  Strings are copied; member_id NULL means ""
+ * and generation_id -1 turns that check off; group_instance_id may be
+ * NULL.  NULL on out of memory or a NULL group_id. */
+typedef struct kafkac_group_metadata kafkac_group_metadata_t;
+KAFKAC_API kafkac_group_metadata_t *kafkac_group_metadata_new(const char *group_id, int32_t generation_id,
+                                                              const char *member_id,
+                                                              const char *group_instance_id);
+/* A consumer's current group metadata: its group.id, group.instance.id,
+ * and the generation and member id it has now (-1 and "" outside a
+ * generation).  NULL if the consumer has no group.id or on out of
+ * memory.  The consumer is only read. */
+typedef struct kafkac_consumer kafkac_consumer_t;
+KAFKAC_API kafkac_group_metadata_t *kafkac_consumer_group_metadata(kafkac_consumer_t *c);
+/* NULL is a no-op. */
+KAFKAC_API void kafkac_group_metadata_destroy(kafkac_group_metadata_t *gm);
+
+/* Adds consumer offsets to the open transaction: they are committed for
+ * the group if, and only if, the transaction commits.  `offsets` (read
+ * only) are the next offsets to consume (last processed + 1), with
+ * optional metadata and leader epoch.  Sends AddOffsetsToTxn to the
+ * transaction coordinator, then TxnOffsetCommit to the group's
+ * coordinator.  Errors: KAFKAC_ERR_STATE outside a transaction;
+ * abortable: GROUP_AUTHORIZATION_FAILED, ILLEGAL_GENERATION /
+ * UNKNOWN_MEMBER_ID / FENCED_INSTANCE_ID (this member lost its
+ * partitions: abort, and do not reprocess what the new owner will);
+ * fatal as above. */
+KAFKAC_API kafkac_err_t kafkac_producer_send_offsets_to_transaction(kafkac_producer_t *p,
+                                                                    const kafkac_topic_partition_list_t *offsets,
+                                                                    const kafkac_group_metadata_t *gm,
+                                                                    int timeout_ms, char *errstr,
+                                                                    size_t errstr_size);
+
+/* Sends every record of the transaction, waits for all of them (running
+ * delivery callbacks on this thread, like flush), then commits with
+ * EndTxn.  KAFKAC_OK: the records and offsets are visible to
+ * read_committed consumers.  If any record failed, returns that record's
+ * error without committing: the transaction is abortable (abort it).
+ * KAFKAC_ERR_TIMED_OUT: call commit again to finish (or abort if the
+ * records are still undelivered).  Fatal errors as above. */
+KAFKAC_API kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *p, int timeout_ms, char *errstr,
+                                                           size_t errstr_size);
+
+/* Aborts the transaction: records not yet sent fail with
+ * KAFKAC_ERR_PURGED (their callbacks run in a later poll/flush), records
+ * already written are discarded for read_committed consumers, offsets are
+ * not committed.  Valid in a transaction and after an abortable error;
+ * then the producer is ready for begin again.  Fatal errors as above (a
+ * fenced producer cannot abort: the coordinator aborts for it). */
+KAFKAC_API kafkac_err_t kafkac_producer_abort_transaction(kafkac_producer_t *p, int timeout_ms, char *errstr,
+                                                          size_t errstr_size);
+
+/* 1 when the producer hit a fatal error and must be closed, else 0. */
+KAFKAC_API int kafkac_producer_txn_fatal(kafkac_producer_t *p);
 
 /* ---- Metrics ------------------------------------------------------ */
 

@@ -89,6 +89,10 @@ static void node_down(kc_producer_t *p, int32_t node, int64_t now);
 
 void kc_batch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_offset, int64_t log_append_time)
 {
+    /* Before the records count as done, so that a commit's flush sees
+     * the transaction already abortable. */
+    if (err && p->txn)
+        kc_txn_batch_failed(p->txn, err);
     b->err = err;
     b->base_offset = base_offset;
     b->log_append_time = log_append_time;
@@ -148,7 +152,7 @@ typedef struct pid_call {
     kc_init_producer_id_request_t req;
 } pid_call_t;
 
-static void reset_sequences(kc_producer_t *p)
+void kc_sender_reset_sequences(kc_producer_t *p)
 {
     int n = atomic_load(&p->ntopics);
     kc_ptopic_t **arr = atomic_load(&p->topics);
@@ -185,7 +189,7 @@ static void pid_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         p->epoch = r->producer_epoch;
         p->pid_state = KC_PID_READY;
         p->need_bump = 0;
-        reset_sequences(p);
+        kc_sender_reset_sequences(p);
         if (bump)
             atomic_fetch_add(&p->m_bumps, 1);
         kc_log(&p->s.log, KAFKAC_LOG_DEBUG, "producer", "producer id %lld epoch %d", (long long)p->pid, p->epoch);
@@ -387,6 +391,22 @@ static int split_batch(kc_producer_t *p, kc_pbatch_t *b)
     return 1;
 }
 
+/* Is a batch of pp with a lower sequence than b still in flight or
+ * waiting to be retried? */
+static int earlier_unresolved(kc_ppart_t *pp, const kc_pbatch_t *b)
+{
+    for (const kc_pbatch_t *x = pp->ifhead; x; x = x->next)
+        if (x->base_seq >= 0 && x->base_seq < b->base_seq)
+            return 1;
+    int found = 0;
+    pthread_mutex_lock(&pp->mu);
+    for (const kc_pbatch_t *x = pp->qhead; x && !found; x = x->next)
+        if (x->base_seq >= 0 && x->base_seq < b->base_seq)
+            found = 1;
+    pthread_mutex_unlock(&pp->mu);
+    return found;
+}
+
 /* One batch's answer (I/O thread). */
 static void batch_result(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_offset, int64_t log_append_time,
                          int destroyed)
@@ -407,6 +427,10 @@ static void batch_result(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base
     if ((err == KAFKAC_ERR_MESSAGE_TOO_LARGE || err == KAFKAC_ERR_RECORD_LIST_TOO_LARGE) && split_batch(p, b))
         return;
     int64_t now = kc_now_ms();
+    if (p->txn && kc_txn_produce_error(p, err)) {
+        kc_batch_complete(p, b, err, -1, -1);   /* fenced: fatal, no retry */
+        return;
+    }
     int retriable = err < 0 ? (err == KAFKAC_ERR_TRANSPORT || err == KAFKAC_ERR_TIMED_OUT ||
                                err == KAFKAC_ERR_ALL_BROKERS_DOWN || err == KAFKAC_ERR_RESOLVE)
                             : kafkac_err_retriable(err);
@@ -414,8 +438,9 @@ static void batch_result(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base
                  err == KAFKAC_ERR_INVALID_PRODUCER_EPOCH)) {
         /* If an earlier batch of the partition is still unresolved this
          * one was refused because of it: retry in order.  If it is the
-         * oldest one, the broker lost our sequence state: renew. */
-        if (b->base_seq == pp->acked_seq || err == KAFKAC_ERR_INVALID_PRODUCER_EPOCH) {
+         * oldest one, the broker has no sequence state that fits ours
+         * (lost it, or we left a gap): renew. */
+        if (!earlier_unresolved(pp, b) || err == KAFKAC_ERR_INVALID_PRODUCER_EPOCH) {
             p->need_bump = 1;
             kc_log(&p->s.log, KAFKAC_LOG_WARNING, "producer", "%s [%d]: %s at sequence %d: renewing producer epoch",
                    pp->topic->name, pp->id, kafkac_err_name(err), b->base_seq);
@@ -623,7 +648,9 @@ static int build_and_send(kc_producer_t *p, node_slot_t *ns, int64_t now)
     rq->msg.topic_data = tds;
     rq->msg.topic_data_count = ntd;
     kc_req_t req = {
-        .node_id = ns->id, .api_key = KC_API_PRODUCE, .min_version = 3, .max_version = -1,
+        /* Produce v12+ tells the broker we speak transactions v2 (KIP-890),
+         * where it adds partitions itself; we add them (txn.c). */
+        .node_id = ns->id, .api_key = KC_API_PRODUCE, .min_version = 3, .max_version = p->txn ? 11 : -1,
         .no_response = p->s.acks == KC_ACKS_NONE, .msg = &rq->msg, .cb = produce_cb, .opaque = rq,
     };
     /* Bookkeeping before sending: with acks=0 the callback may run
@@ -684,7 +711,11 @@ int64_t kc_sender_serve(kc_net_t *net, int64_t now, void *opaque)
     int idem = p->s.enable_idempotence;
     int fatal = atomic_load(&p->fatal);
     int can_send = !fatal;
-    if (idem && !fatal) {
+    if (idem && !fatal && p->txn) {
+        /* The transaction manager (txn.c) owns the producer id. */
+        if (p->pid_state != KC_PID_READY)
+            can_send = 0;
+    } else if (idem && !fatal) {
         if (p->need_bump && p->total_inflight == 0 && p->pid_state == KC_PID_READY)
             p->pid_state = KC_PID_NONE;
         if (p->pid_state == KC_PID_NONE && p->total_inflight == 0) {

@@ -475,6 +475,52 @@ static void test_broker_record_errors(void **state)
     kafkac_producer_destroy(p);
 }
 
+/* ---- a gap in the sequence ---------------------------------------- */
+
+/* The broker answers OUT_OF_ORDER_SEQUENCE_NUMBER when a batch's first
+ * sequence is not the one after the last it has: here we make the gap
+ * ourselves (as lost broker state or an expired batch would).  The
+ * producer must renew its epoch, number from 0 again and deliver every
+ * record once, in order. */
+static void test_sequence_gap_renews_epoch(void **state)
+{
+    (void)state;
+    char topic[128];
+    kc_test_topic(topic, sizeof topic, "prod-seqgap");
+    assert_int_equal(pu_create_topic(B, topic, 1, 1, NULL), 0);
+    kafkac_producer_t *p = pu_producer(B, NULL);
+    long counts[2] = { 0, 0 };
+    kafkac_producer_set_delivery_cb(p, count_cb, counts);
+    char val[16];
+    for (int i = 0; i < 200; i++) {
+        if (i == 100) {
+            assert_int_equal(kafkac_producer_flush(p, 30000), KAFKAC_OK);
+            /* Idle now: nothing in flight or queued, so the I/O thread
+             * does not touch the partition's sequence. */
+            kc_ptopic_t *t = kc_acc_topic(kc_producer_inner(p), topic);
+            assert_non_null(t);
+            t->parts[0].next_seq += 7;
+        }
+        int vl = snprintf(val, sizeof val, "%d", i);
+        assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, val, vl, NULL, 0, 0, NULL, NULL), KAFKAC_OK);
+    }
+    assert_int_equal(kafkac_producer_flush(p, 30000), KAFKAC_OK);
+    assert_int_equal(counts[0], 200);
+    assert_int_equal(counts[1], 0);
+    kafkac_producer_metrics_t m;
+    kafkac_producer_metrics(p, &m, sizeof m);
+    assert_int_equal(m.epoch_bumps, 1);
+    assert_true(m.retries >= 1);
+    kafkac_producer_destroy(p);
+    pu_rec_t *r;
+    long n = pu_read(B, topic, 200, &r);
+    assert_int_equal(n, 200);
+    for (long k = 0; k < n; k++)
+        if (atol(r[k].value) != k)
+            fail_msg("offset %ld holds %s", k, r[k].value);
+    pu_free(r, n);
+}
+
 /* ---- backpressure with a live broker ------------------------------ */
 
 static void test_backpressure_live(void **state)
@@ -548,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_sync_sends_headers_and_timestamps),
         cmocka_unit_test(test_eight_threads),
         cmocka_unit_test(test_broker_record_errors),
+        cmocka_unit_test(test_sequence_gap_renews_epoch),
         cmocka_unit_test(test_backpressure_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
