@@ -225,12 +225,77 @@ static void test_elect_preferred_after_restart(void **state)
     kafkac_admin_destroy(adm);
 }
 
+/* The group's coordinator dies: the next call finds the new one (the
+ * dispatcher retries lost connections, NOT_COORDINATOR and
+ * COORDINATOR_LOAD_IN_PROGRESS) within the operation's one deadline. */
+static void test_coordinator_failover(void **state)
+{
+    char err[512], topic[96], group[96], cmd[32];
+    kafkac_admin_t *adm = admin_for(kc_test_cluster_brokers());
+    create_topic(adm, kc_test_topic(topic, sizeof topic, "cadm-coord"), 1, 3);
+    kafkac_topic_desc_destroy(describe_topic(adm, topic, KAFKAC_OK));
+    kc_test_topic(group, sizeof group, "cadm-coord-group");
+    /* An admin commit creates the (memberless) group with an offset. */
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
+    kafkac_tpl_add(l, topic, 0)->offset = 5;
+    kafkac_admin_result_t *r;
+    /* The coordinator may learn of the new topic a moment after the
+     * broker that answered describe: UNKNOWN_TOPIC_OR_PARTITION until then. */
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(kafkac_admin_alter_consumer_group_offsets(adm, group, l, 30000, &r, err, sizeof err),
+                         KAFKAC_OK);
+        kafkac_err_t e = kafkac_admin_result_error(r, 0);
+        if (e != KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION || i == 99)
+            expect_ok(r, 0);
+        kafkac_admin_result_destroy(r);
+        if (!e)
+            break;
+        sleep_ms(100);
+    }
+    kafkac_tpl_destroy(l);
+
+    const char *groups[] = { group };
+    kafkac_group_desc_t *d;
+    assert_int_equal(kafkac_admin_describe_consumer_groups(adm, groups, 1, 15000, &d, err, sizeof err), KAFKAC_OK);
+    int32_t before, after;
+    kafkac_err_t ge;
+    kafkac_group_desc_get(d, 0, NULL, &ge, NULL, NULL, NULL, &before, NULL);
+    kafkac_group_desc_destroy(d);
+    assert_int_equal(ge, KAFKAC_OK);
+    assert_true(before >= 1 && before <= 3);
+
+    snprintf(cmd, sizeof cmd, "kill %d", (int)before);
+    assert_int_equal(kc_test_kafka(cmd), 0);
+    kafkac_group_offsets_t *o = NULL;
+    kafkac_err_t rc = kafkac_admin_list_consumer_group_offsets(adm, group, NULL, 60000, &o, err, sizeof err);
+    snprintf(cmd, sizeof cmd, "start-node %d", (int)before);
+    if (rc) {
+        kc_test_kafka(cmd);
+        fail_msg("list_consumer_group_offsets after killing coordinator %d: %s: %s", (int)before,
+                 kafkac_err_name(rc), err);
+    }
+    assert_int_equal(kafkac_group_offsets_count(o), 1);
+    int64_t committed;
+    kafkac_group_offsets_get(o, 0, NULL, NULL, &committed, NULL, NULL, NULL, NULL);
+    kafkac_group_offsets_destroy(o);
+    assert_int_equal(kafkac_admin_describe_consumer_groups(adm, groups, 1, 30000, &d, err, sizeof err), KAFKAC_OK);
+    kafkac_group_desc_get(d, 0, NULL, &ge, NULL, NULL, NULL, &after, NULL);
+    kafkac_group_desc_destroy(d);
+    assert_int_equal(kc_test_kafka(cmd), 0);
+    assert_int_equal(committed, 5);
+    assert_int_equal(ge, KAFKAC_OK);
+    assert_true(after != before && after >= 1 && after <= 3);
+    delete_topic(adm, topic);
+    kafkac_admin_destroy(adm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rf3_full_isr),
         cmocka_unit_test(test_cluster_groups),
         cmocka_unit_test(test_elect_preferred_after_restart),
+        cmocka_unit_test(test_coordinator_failover),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
