@@ -372,18 +372,6 @@ static void test_no_allocation_per_record_in_steady_state(void **state)
     kafkac_producer_destroy(kp);
 }
 
-static void test_transactional_id_refused_for_now(void **state)
-{
-    (void)state;
-    char err[256];
-    kafkac_conf_t *c = kafkac_conf_new();
-    kafkac_conf_set(c, "bootstrap.servers", "127.0.0.1:1", err, sizeof err);
-    kafkac_conf_set(c, "transactional.id", "tx", err, sizeof err);
-    assert_null(kafkac_producer_new(c, err, sizeof err));
-    assert_non_null(strstr(err, "transactional.id"));
-    kafkac_conf_destroy(c);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,7 +385,6 @@ int main(void)
         cmocka_unit_test(test_delivery_timeout_expires_records),
         cmocka_unit_test(test_future_outlives_producer),
         cmocka_unit_test(test_no_allocation_per_record_in_steady_state),
-        cmocka_unit_test(test_transactional_id_refused_for_now),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
