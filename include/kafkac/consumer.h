@@ -126,9 +126,9 @@ KAFKAC_API const kafkac_record_t *kafkac_records_at(const kafkac_records_t *b, i
 /* Releases every record of the batch.  Any thread.  NULL is a no-op. */
 KAFKAC_API void kafkac_records_destroy(kafkac_records_t *b);
 
-/* Returns up to max_records (<= 0: max.poll.records) records that have
- * arrived, waiting at most timeout_ms (-1: forever, 0: don't wait) for the
- * first.  Runs due callbacks first.  On KAFKAC_OK *out is a batch (never
+/* Returns up to max_records (<= 0: max.poll.records; at most 1048576)
+ * records that have arrived, waiting at most timeout_ms (-1: forever, 0:
+ * don't wait) for the first.  Runs due callbacks first.  On KAFKAC_OK *out is a batch (never
  * empty) the caller destroys.  Otherwise *out is NULL and the result is:
  *   KAFKAC_ERR_TIMED_OUT        nothing arrived in time (or wakeup);
  *   KAFKAC_ERR_PARTITION_EOF    (enable.partition.eof only) a partition

@@ -16,6 +16,8 @@
 #include "common/mem.h"
 #include "consumer/consumer_int.h"
 
+#define KC_POLL_MAX (1 << 20)
+
 struct kafkac_records {
     int n;
     kafkac_record_t *v[];
@@ -485,6 +487,8 @@ kafkac_err_t kafkac_consumer_poll(kafkac_consumer_t *c, int timeout_ms, int max_
         return KAFKAC_ERR_INVALID_ARG;
     *out = NULL;
     int max = max_records > 0 ? max_records : (int)c->settings.max_poll_records;
+    if (max > KC_POLL_MAX)
+        max = KC_POLL_MAX;   /* the batch's array is allocated up front */
     kafkac_records_t *b = kc_malloc(sizeof(*b) + (size_t)max * sizeof(kafkac_record_t *));
     if (!b)
         return KAFKAC_ERR_NO_MEMORY;

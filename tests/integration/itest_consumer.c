@@ -883,5 +883,7 @@ int main(void)
         cmocka_unit_test(test_fetch_session),
         cmocka_unit_test(test_bad_config_and_args),
     };
+    if (getenv("ITEST_FILTER"))
+        cmocka_set_test_filter(getenv("ITEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

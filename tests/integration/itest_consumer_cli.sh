@@ -82,5 +82,8 @@ p.close()
 EOF
     out=$(timeout 60 $K consume -b "$B" -t "$T" -G "$G" -o beginning -c 1)
     [ "$out" = "after" ] || fail "second -G run read '$out', expected only the new record"
+    # A regex subscription (a new group): every record of the topic.
+    n=$(timeout 60 $K consume -b "$B" -t "^$T\$" -G "$G-re" -o beginning -c 7 -f '%t\n' | grep -c "^$T\$")
+    [ "$n" -eq 7 ] || fail "-G with a regex read $n records, expected 7"
 fi
 echo "itest_consumer_cli: ok"
