@@ -122,7 +122,7 @@ kc_conn_t *kc_net_conn_for(kc_net_t *net, int32_t node_id)
         if (net->conns[i]->node_id == node_id)
             return net->conns[i];
     /* Not connected before: look the broker up in metadata. */
-    const kc_broker_info_t *b = kc_cluster_broker(net->cluster, node_id);
+    const kc_broker_info_t *b = kc_cluster_broker(net->cluster, KC_NODE_BROKER_OF(node_id));
     if (!b)
         return NULL;
     return kc_net_add_conn(net, node_id, b->host, b->port);
@@ -342,6 +342,8 @@ static kc_conn_t *least_loaded_ready(kc_net_t *net)
     kc_conn_t *best = NULL;
     for (int i = 0; i < net->nconns; i++) {
         kc_conn_t *c = net->conns[i];
+        if (KC_NODE_IS_GROUP_CONN(c->node_id))
+            continue;  /* may be held by a JoinGroup */
         if (c->state == KC_CONN_READY && (!best || c->inflight_count < best->inflight_count))
             best = c;
     }
@@ -357,7 +359,7 @@ static void connect_some(kc_net_t *net, int64_t now)
         kc_conn_t *c = net->conns[i];
         if (c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE)
             return; /* one attempt at a time */
-        if (c->state == KC_CONN_DOWN && now >= c->backoff_until &&
+        if (c->state == KC_CONN_DOWN && now >= c->backoff_until && !KC_NODE_IS_GROUP_CONN(c->node_id) &&
             (!best || c->failures < best->failures))
             best = c;
     }

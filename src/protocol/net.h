@@ -25,6 +25,16 @@ typedef struct kc_net kc_net_t;
 #define KC_NODE_ANY        INT32_MIN      /* any ready broker (least loaded) */
 #define KC_NODE_CONTROLLER (INT32_MIN + 1)/* the controller, from metadata */
 
+/* A second connection to broker `id`, for a group coordinator's requests:
+ * JoinGroup and SyncGroup wait on the broker for the whole group, and a
+ * broker answers one connection's requests in order, so on the shared
+ * connection they would hold up that broker's fetches (Java's consumer
+ * keeps its coordinator on node Integer.MAX_VALUE - id for the same
+ * reason).  These connections never serve KC_NODE_ANY requests. */
+#define KC_NODE_GROUP_CONN(id)     (INT32_MAX - (id))
+#define KC_NODE_IS_GROUP_CONN(n)   ((n) > INT32_MAX / 2)
+#define KC_NODE_BROKER_OF(n)       (KC_NODE_IS_GROUP_CONN(n) ? INT32_MAX - (n) : (n))
+
 /* Settings the network client needs; the client layers fill it from
  * their kc_settings_t.  Strings are copied by kc_net_new. */
 typedef struct kc_net_opts {

@@ -157,7 +157,7 @@ static void md_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
     /* Brokers may have moved to new addresses: update idle connections. */
     for (int i = 0; i < net->nconns; i++) {
         kc_conn_t *c = net->conns[i];
-        const kc_broker_info_t *b = c->node_id >= 0 ? kc_cluster_broker(next, c->node_id) : NULL;
+        const kc_broker_info_t *b = c->node_id >= 0 ? kc_cluster_broker(next, KC_NODE_BROKER_OF(c->node_id)) : NULL;
         if (b && (strcmp(b->host, c->host) != 0 || b->port != c->port) && c->state == KC_CONN_DOWN) {
             char *h = kc_strdup(b->host);
             if (h) {
