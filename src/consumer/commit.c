@@ -222,7 +222,7 @@ kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list
             return 0;  /* nothing with an offset to commit */
         }
         int64_t left = deadline - kc_now_ms();
-        kc_req_t req = {.node_id = node, .api_key = kc_api_offset_commit.key, .max_version = -1,
+        kc_req_t req = {.node_id = kc_co_node(node), .api_key = kc_api_offset_commit.key, .max_version = -1,
                         .msg = &x->msg, .timeout_ms = left > 0 ? (int)left : 1};
         kc_resp_t *resp = kc_net_call(co->net, &req);
         err = commit_results(x, resp);
@@ -340,7 +340,7 @@ static void commit_send(kc_coordinator_t *co, commit_ctx_t *x)
     else if (n < 0)
         err = KAFKAC_ERR_NO_MEMORY;
     if (!err && n > 0) {
-        kc_req_t req = {.node_id = node, .api_key = kc_api_offset_commit.key, .max_version = -1, .msg = &x->msg,
+        kc_req_t req = {.node_id = kc_co_node(node), .api_key = kc_api_offset_commit.key, .max_version = -1, .msg = &x->msg,
                         .cb = commit_cb, .opaque = x};
         err = kc_net_send(co->net, &req);
         if (!err)
@@ -495,7 +495,7 @@ static int fetch_results(fetch_ctx_t *x, const kc_resp_t *resp)
 
 static kc_req_t fetch_req(int32_t node, fetch_ctx_t *x)
 {
-    kc_req_t req = {.node_id = node, .api_key = kc_api_offset_fetch.key, .min_version = 1, .max_version = 7,
+    kc_req_t req = {.node_id = kc_co_node(node), .api_key = kc_api_offset_fetch.key, .min_version = 1, .max_version = 7,
                     .msg = &x->msg, .opaque = x};
     return req;
 }

@@ -230,7 +230,7 @@ static void send_heartbeat(kc_coordinator_t *co, int64_t now)
     x->msg.generation_id = co->generation;
     x->msg.member_id = x->member_id;
     x->msg.group_instance_id = co->s->group_instance_id;
-    kc_req_t req = {.node_id = co->coord_id, .api_key = kc_api_heartbeat.key, .max_version = -1,
+    kc_req_t req = {.node_id = kc_co_node(co->coord_id), .api_key = kc_api_heartbeat.key, .max_version = -1,
                     .msg = &x->msg, .cb = hb_cb, .opaque = x};
     if (kc_net_send(co->net, &req) != 0) {
         kc_free(x->member_id);
@@ -308,7 +308,7 @@ static kafkac_err_t leave_group(kc_coordinator_t *co, const char *reason, int wa
         return 0;
     kc_log(co->log, KAFKAC_LOG_INFO, "cgrp", "group %s: member %s leaves: %s", co->s->group_id, x->member_id,
            reason);
-    kc_req_t req = {.node_id = node, .api_key = kc_api_leave_group.key, .max_version = -1, .msg = &x->msg,
+    kc_req_t req = {.node_id = kc_co_node(node), .api_key = kc_api_leave_group.key, .max_version = -1, .msg = &x->msg,
                     .build = leave_build, .opaque = x, .timeout_ms = wait_ms > 0 ? wait_ms : 0};
     if (wait_ms <= 0) {
         req.cb = leave_cb;
@@ -333,7 +333,7 @@ static void leave_async_locked(kc_coordinator_t *co, const char *reason)
     leave_ctx_t *x = leave_new(co, reason);
     if (!x)
         return;
-    kc_req_t req = {.node_id = co->coord_id, .api_key = kc_api_leave_group.key, .max_version = -1,
+    kc_req_t req = {.node_id = kc_co_node(co->coord_id), .api_key = kc_api_leave_group.key, .max_version = -1,
                     .msg = &x->msg, .build = leave_build, .cb = leave_cb, .opaque = x};
     if (kc_net_send(co->net, &req) != 0)
         leave_free(x);

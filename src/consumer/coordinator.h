@@ -109,6 +109,13 @@ struct kc_coordinator {
     kafkac_err_t fatal;                 /* e.g. FENCED_INSTANCE_ID: no more joins */
 };
 
+/* Where requests to the coordinator go: a connection of their own to its
+ * broker (see KC_NODE_GROUP_CONN in net.h). */
+static inline int32_t kc_co_node(int32_t coord_id)
+{
+    return KC_NODE_GROUP_CONN(coord_id);
+}
+
 /* coordinator.c */
 /* Forgets the coordinator (NOT_COORDINATOR, transport error...); a
  * FindCoordinator follows.  Under co->lock. */

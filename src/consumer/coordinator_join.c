@@ -254,7 +254,7 @@ void kc_co_send_join(kc_coordinator_t *co, int64_t now)
     /* The broker holds JoinGroup until every member has rejoined or the
      * rebalance timeout passes; Java waits that long plus 5 s. */
     int64_t to = co->s->max_poll_interval_ms + 5000;
-    kc_req_t req = {.node_id = co->coord_id, .api_key = kc_api_join_group.key, .max_version = -1,
+    kc_req_t req = {.node_id = kc_co_node(co->coord_id), .api_key = kc_api_join_group.key, .max_version = -1,
                     .msg = &x->msg, .cb = join_cb, .opaque = x, .timeout_ms = to > INT_MAX ? INT_MAX : (int)to};
     if (kc_net_send(co->net, &req) != 0) {
         join_ctx_free(x);
@@ -530,7 +530,7 @@ static void send_sync(kc_coordinator_t *co, sync_ctx_t *x)
     x->msg.protocol_name = x->protocol;
     /* Followers wait in SyncGroup for the leader's assignment. */
     int64_t to = co->s->max_poll_interval_ms + 5000;
-    kc_req_t req = {.node_id = co->coord_id, .api_key = kc_api_sync_group.key, .max_version = -1,
+    kc_req_t req = {.node_id = kc_co_node(co->coord_id), .api_key = kc_api_sync_group.key, .max_version = -1,
                     .msg = &x->msg, .cb = sync_cb, .opaque = x, .timeout_ms = to > INT_MAX ? INT_MAX : (int)to};
     if (co->coord_id < 0 || kc_net_send(co->net, &req) != 0) {
         sync_ctx_free(x);
