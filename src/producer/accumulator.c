@@ -122,6 +122,9 @@ kc_pbatch_t *kc_batch_get(kc_producer_t *p)
     kc_rb_writer_opts_init(&o);
     o.codec = (kc_codec_t)p->s.compression_type;
     o.compression_level = (int)p->s.compression_level;
+    /* A transaction's markers only hide (or release) batches that carry
+     * the transactional attribute. */
+    o.transactional = p->s.transactional_id != NULL;
     if (kc_rb_writer_reset(b->w, &o) != KAFKAC_OK) {
         kc_batch_put(p, b);
         return NULL;

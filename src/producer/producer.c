@@ -49,6 +49,7 @@ static void producer_free(kafkac_producer_t *kp)
 {
     kc_producer_t *p = &kp->p;
     kc_net_destroy(p->net);
+    kc_txn_destroy(p->txn);   /* after the I/O thread: its callbacks use it */
     kc_acc_free(p);
     kc_sender_scratch_free(p->sender_scratch);
     pthread_mutex_destroy(&p->topics_mu);
@@ -80,12 +81,6 @@ kafkac_producer_t *kafkac_producer_new(const kafkac_conf_t *conf, char *errstr, 
         kc_free(kp);
         return NULL;
     }
-    if (p->s.transactional_id) {
-        set_err(errstr, errstr_size, "'transactional.id' is set, but transactions are not implemented yet");
-        kc_settings_free(&p->s);
-        kc_free(kp);
-        return NULL;
-    }
     pthread_mutex_init(&p->topics_mu, NULL);
     pthread_mutex_init(&p->pool_mu, NULL);
     pthread_mutex_init(&p->mem_mu, NULL);
@@ -111,6 +106,11 @@ kafkac_producer_t *kafkac_producer_new(const kafkac_conf_t *conf, char *errstr, 
         return NULL;
     }
     if (kc_net_add_service(p->net, kc_sender_serve, p) != 0) {
+        set_err(errstr, errstr_size, "out of memory");
+        producer_free(kp);
+        return NULL;
+    }
+    if (p->s.transactional_id && kc_txn_new(p) != KAFKAC_OK) {
         set_err(errstr, errstr_size, "out of memory");
         producer_free(kp);
         return NULL;
@@ -202,6 +202,8 @@ kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, int3
         err = KAFKAC_ERR_FATAL;
         goto out;
     }
+    if (p->txn && (err = kc_txn_check_send(p->txn)) != KAFKAC_OK)
+        goto out;   /* outside a transaction, or it can only abort */
     int64_t deadline = kc_now_ms() + p->s.max_block_ms;
     kc_ptopic_t *t = kc_acc_topic(p, topic);
     if (!t && (err = topic_wait(p, topic, deadline, &t)) != KAFKAC_OK)

@@ -128,6 +128,7 @@ struct kc_producer {
     kafkac_partitioner_cb part_cb;
     void *part_opaque;
     kc_txn_hooks_t txn_hooks;
+    struct kc_txn *txn;         /* transaction manager (txn.c), NULL unless transactional.id */
 
     /* Topics: readers load `topics` and `ntopics` without a lock; the
      * array only grows, and replaced arrays are kept until destroy. */
@@ -217,5 +218,29 @@ void kc_batch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_o
 void kc_sender_fail_all(kc_producer_t *p, int err);
 void *kc_sender_scratch_new(void);
 void kc_sender_scratch_free(void *s);
+/* Numbers every partition from sequence 0 again (after a new epoch).
+ * I/O thread. */
+void kc_sender_reset_sequences(kc_producer_t *p);
+
+/* txn.c: the transaction manager (Java's TransactionManager).  It owns
+ * the producer id of a transactional producer, adds partitions to the
+ * transaction before the sender may drain them (txn_hooks), and runs the
+ * coordinator requests of the public calls (txn_api.c) on the I/O
+ * thread. */
+typedef struct kc_txn kc_txn_t;
+/* Creates the manager, installs p->txn_hooks and registers its service
+ * (before any traffic).  p->txn is set on success. */
+kafkac_err_t kc_txn_new(kc_producer_t *p);
+/* After the network client is gone.  NULL is a no-op. */
+void kc_txn_destroy(kc_txn_t *t);
+/* May a record be sent now?  KAFKAC_OK inside a transaction, else
+ * KAFKAC_ERR_STATE or the error that made the transaction abortable. */
+kafkac_err_t kc_txn_check_send(kc_txn_t *t);
+/* A batch of the transaction completed with err != 0 (any thread): the
+ * transaction can no longer commit. */
+void kc_txn_batch_failed(kc_txn_t *t, int err);
+/* A Produce error for a transactional batch (I/O thread): returns 1 when
+ * it fences this producer (the error became fatal). */
+int kc_txn_produce_error(kc_producer_t *p, int err);
 
 #endif

@@ -1,0 +1,996 @@
+/* The transaction manager's I/O-thread side (the Java client's
+ * TransactionManager, written for our sender).  A service on the network
+ * client's loop:
+ *   - finds the transaction coordinator for transactional.id
+ *     (FindCoordinator, key type 1) whenever a request needs it, and the
+ *     group coordinator (key type 0) for TxnOffsetCommit;
+ *   - adds partitions to the transaction: the sender asks before_drain()
+ *     before it drains a batch; a partition not yet in the transaction is
+ *     held back and queued for one AddPartitionsToTxn request, and drains
+ *     once the coordinator accepted it;
+ *   - runs the operation an application call handed over (txn_api.c):
+ *     InitProducerId, AddOffsetsToTxn + TxnOffsetCommit, EndTxn, and the
+ *     epoch bump after an abort whose sequences were left unresolved;
+ *   - once the transaction is abortable or aborting, fails the batches
+ *     that were never sent, as nothing may be written to it any more.
+ *
+ * Errors, as the Java client classifies them: coordinator moves
+ * (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, lost connections) look
+ * the coordinator up again and retry; CONCURRENT_TRANSACTIONS (the
+ * previous transaction's markers are still being written) and
+ * COORDINATOR_LOAD_IN_PROGRESS retry after a backoff; fencing
+ * (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH from the coordinator) and
+ * authorization of the transactional id are fatal; what only spoils the
+ * current transaction (a topic or group not authorized, a stale consumer
+ * generation) makes it abortable.
+ *
+ * Versions: AddPartitionsToTxn stops at v3 (v4+ is for brokers), EndTxn
+ * and TxnOffsetCommit at v4: their v5 belongs to transactions v2
+ * (KIP-890 part 2), where the broker adds partitions itself and bumps the
+ * epoch at every end.  We speak v1 of the transaction protocol. */
+#include <stdio.h>
+#include <string.h>
+#include "common/mem.h"
+#include "kc_messages.h"
+#include "producer/txn_int.h"
+
+/* kc_ppart_t.txn_added values */
+enum { PART_NONE = 0, PART_PENDING = 1, PART_ADDED = 2 };
+
+/* CONCURRENT_TRANSACTIONS clears as soon as the previous transaction's
+ * markers are written, usually within a few ms: retry sooner than
+ * retry.backoff.ms (the Java client uses 20 ms for the same reason). */
+#define CONCURRENT_BACKOFF_MS 20
+
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+static int coordinator_moved(int err)
+{
+    return err == KAFKAC_ERR_NOT_COORDINATOR || err == KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE ||
+           err == KAFKAC_ERR_TRANSPORT || err == KAFKAC_ERR_TIMED_OUT || err == KAFKAC_ERR_ALL_BROKERS_DOWN ||
+           err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_REQUEST_TIMED_OUT ||
+           err == KAFKAC_ERR_NETWORK_EXCEPTION;
+}
+
+static int retry_later(int err)
+{
+    return err == KAFKAC_ERR_CONCURRENT_TRANSACTIONS || err == KAFKAC_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+           err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION || (err > 0 && kafkac_err_retriable(err));
+}
+
+static int fatal_error(int err)
+{
+    return err == KAFKAC_ERR_PRODUCER_FENCED || err == KAFKAC_ERR_INVALID_PRODUCER_EPOCH ||
+           err == KAFKAC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED || err == KAFKAC_ERR_INVALID_TXN_STATE ||
+           err == KAFKAC_ERR_INVALID_PRODUCER_ID_MAPPING || err == KAFKAC_ERR_UNKNOWN_PRODUCER_ID ||
+           err == KAFKAC_ERR_INVALID_TRANSACTION_TIMEOUT || err == KAFKAC_ERR_UNSUPPORTED_VERSION ||
+           err == KAFKAC_ERR_UNSUPPORTED_FEATURE || err == KAFKAC_ERR_CLUSTER_AUTHORIZATION_FAILED ||
+           err == KAFKAC_ERR_TRANSACTION_COORDINATOR_FENCED;
+}
+
+static int64_t backoff_for(kc_txn_t *t, int err)
+{
+    int64_t b = t->p->s.retry_backoff_ms;
+    if (err == KAFKAC_ERR_CONCURRENT_TRANSACTIONS && b > CONCURRENT_BACKOFF_MS)
+        b = CONCURRENT_BACKOFF_MS;
+    return kc_now_ms() + b;
+}
+
+/* ---- state -------------------------------------------------------- */
+
+void kc_txn_set_abortable(kc_txn_t *t, int err, const char *why)
+{
+    pthread_mutex_lock(&t->mu);
+    if (t->state == KC_TXN_IN_TRANSACTION || t->state == KC_TXN_COMMITTING) {
+        t->state = KC_TXN_ABORTABLE_ERROR;
+        t->last_err = err;
+        snprintf(t->last_errstr, sizeof t->last_errstr, "transaction must be aborted: %s", why);
+        kc_log(&t->p->s.log, KAFKAC_LOG_WARNING, "txn", "%s", t->last_errstr);
+    }
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    if (t->p->net)
+        kc_net_wakeup(t->p->net);
+}
+
+void kc_txn_set_fatal(kc_txn_t *t, int err, const char *why)
+{
+    /* The coordinator answers INVALID_PRODUCER_EPOCH to older clients
+     * where it means PRODUCER_FENCED; report one name for one cause. */
+    if (err == KAFKAC_ERR_INVALID_PRODUCER_EPOCH)
+        err = KAFKAC_ERR_PRODUCER_FENCED;
+    pthread_mutex_lock(&t->mu);
+    if (t->state != KC_TXN_FATAL_ERROR) {
+        int64_t open_ms = t->txn_start_ms > 0 ? kc_now_ms() - t->txn_start_ms : 0;
+        int in_txn = t->state == KC_TXN_IN_TRANSACTION || t->state == KC_TXN_COMMITTING ||
+                     t->state == KC_TXN_ABORTING || t->state == KC_TXN_ABORTABLE_ERROR;
+        t->state = KC_TXN_FATAL_ERROR;
+        t->last_err = err;
+        if (err == KAFKAC_ERR_PRODUCER_FENCED && in_txn && open_ms >= t->p->s.transaction_timeout_ms)
+            /* The coordinator fences the epoch itself when it aborts a
+             * transaction that outlived its timeout: say so, since the
+             * error alone cannot tell that from a second producer. */
+            snprintf(t->last_errstr, sizeof t->last_errstr,
+                     "%s: the transaction was open %lld ms, longer than transaction.timeout.ms (%lld): the "
+                     "coordinator aborted it and fenced this producer; close the producer",
+                     why, (long long)open_ms, (long long)t->p->s.transaction_timeout_ms);
+        else
+            snprintf(t->last_errstr, sizeof t->last_errstr, "%s: %s; the producer must be closed", why,
+                     kafkac_err_name(err));
+        kc_log(&t->p->s.log, KAFKAC_LOG_ERR, "txn", "%s", t->last_errstr);
+    }
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    int zero = 0;
+    atomic_compare_exchange_strong(&t->p->fatal, &zero, err);
+    if (t->p->net)
+        kc_net_wakeup(t->p->net);
+}
+
+void kc_txn_op_clear(kc_txn_op_t *op)
+{
+    kc_free(op->group_id);
+    kc_free(op->member_id);
+    kc_free(op->instance_id);
+    kafkac_tpl_destroy(op->offsets);
+    op->group_id = op->member_id = op->instance_id = NULL;
+    op->offsets = NULL;
+}
+
+void kc_txn_op_finish(kc_txn_t *t, int err, const char *errstr, kc_txn_state_t new_state)
+{
+    pthread_mutex_lock(&t->mu);
+    if (t->op.kind != KC_TXN_OP_NONE && !t->op.done) {
+        t->op.done = 1;
+        t->op.err = err;
+        snprintf(t->op.errstr, sizeof t->op.errstr, "%s", errstr ? errstr : "");
+        if (t->state != KC_TXN_FATAL_ERROR)
+            t->state = new_state;
+    }
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static kc_txn_state_t state_of(kc_txn_t *t)
+{
+    pthread_mutex_lock(&t->mu);
+    kc_txn_state_t s = t->state;
+    pthread_mutex_unlock(&t->mu);
+    return s;
+}
+
+/* Finishes the op with the fatal error just recorded. */
+static void finish_fatal(kc_txn_t *t, int err, const char *why)
+{
+    kc_txn_set_fatal(t, err, why);
+    pthread_mutex_lock(&t->mu);
+    int e = t->last_err;
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", t->last_errstr);
+    pthread_mutex_unlock(&t->mu);
+    kc_txn_op_finish(t, e, msg, KC_TXN_FATAL_ERROR);
+}
+
+static void finish_abortable(kc_txn_t *t, int err, const char *why)
+{
+    kc_txn_set_abortable(t, err, why);
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s (%s); abort the transaction", why, kafkac_err_name(err));
+    pthread_mutex_lock(&t->mu);
+    kc_txn_state_t s = t->state;
+    pthread_mutex_unlock(&t->mu);
+    kc_txn_op_finish(t, err, msg, s);
+}
+
+/* ---- hooks for the sender ----------------------------------------- */
+
+static int push_part(kc_ppart_t ***arr, int *n, int *cap, kc_ppart_t *pp)
+{
+    if (*n == *cap) {
+        int c = *cap ? *cap * 2 : 16;
+        kc_ppart_t **a = kc_realloc(*arr, (size_t)c * sizeof(*a));
+        if (!a)
+            return -1;
+        *arr = a;
+        *cap = c;
+    }
+    (*arr)[(*n)++] = pp;
+    return 0;
+}
+
+/* I/O thread, before a batch of pp is drained. */
+static int hook_before_drain(void *opaque, kc_ppart_t *pp)
+{
+    kc_txn_t *t = opaque;
+    if (pp->txn_added == PART_ADDED)
+        return 0;
+    if (pp->txn_added == PART_NONE) {
+        kc_txn_state_t s = state_of(t);
+        if ((s == KC_TXN_IN_TRANSACTION || s == KC_TXN_COMMITTING) &&
+            push_part(&t->pending, &t->npending, &t->cap_pending, pp) == 0) {
+            pp->txn_added = PART_PENDING;
+            kc_net_wakeup(t->p->net);   /* our service sends the request this turn or the next */
+        }
+    }
+    return 1;
+}
+
+/* Produce only inside a transaction: in any other state a batch still
+ * queued belongs to a transaction that is over or can only abort. */
+static int hook_may_send(void *opaque)
+{
+    kc_txn_state_t s = state_of(opaque);
+    return s == KC_TXN_IN_TRANSACTION || s == KC_TXN_COMMITTING;
+}
+
+kafkac_err_t kc_txn_check_send(kc_txn_t *t)
+{
+    pthread_mutex_lock(&t->mu);
+    kafkac_err_t e = KAFKAC_OK;
+    if (t->state == KC_TXN_ABORTABLE_ERROR)
+        e = (kafkac_err_t)t->last_err;
+    else if (t->state == KC_TXN_FATAL_ERROR)
+        e = KAFKAC_ERR_FATAL;
+    else if (t->state != KC_TXN_IN_TRANSACTION)
+        e = KAFKAC_ERR_STATE;
+    pthread_mutex_unlock(&t->mu);
+    return e;
+}
+
+void kc_txn_batch_failed(kc_txn_t *t, int err)
+{
+    if (!t)
+        return;
+    char why[128];
+    snprintf(why, sizeof why, "a record of the transaction failed: %s", kafkac_err_name(err));
+    kc_txn_set_abortable(t, err, why);
+}
+
+int kc_txn_produce_error(kc_producer_t *p, int err)
+{
+    if (!p->txn || !(err == KAFKAC_ERR_PRODUCER_FENCED || err == KAFKAC_ERR_INVALID_PRODUCER_EPOCH ||
+                     err == KAFKAC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED))
+        return 0;
+    kc_txn_set_fatal(p->txn, err, "a partition leader refused the producer's epoch");
+    return 1;
+}
+
+/* Fails every batch not yet sent: the transaction can only abort. */
+static void sweep_unsent(kc_txn_t *t, int err)
+{
+    kc_producer_t *p = t->p;
+    int n = atomic_load(&p->ntopics);
+    kc_ptopic_t **arr = atomic_load(&p->topics);
+    for (int ti = 0; ti < n; ti++) {
+        kc_ptopic_t *tp = arr[ti];
+        for (int32_t i = 0; i < tp->partition_count; i++) {
+            kc_ppart_t *pp = &tp->parts[i];
+            pthread_mutex_lock(&pp->mu);
+            kc_pbatch_t *list = pp->qhead, *o = pp->open;
+            pp->qhead = pp->qtail = NULL;
+            pp->open = NULL;
+            pthread_mutex_unlock(&pp->mu);
+            if (o) {
+                o->next = list;
+                list = o;
+            }
+            while (list) {
+                kc_pbatch_t *nx = list->next;
+                if (list->base_seq >= 0)
+                    t->epoch_bump = 1;   /* a retried batch may or may not be written */
+                list->next = NULL;
+                kc_batch_complete(p, list, err, -1, -1);
+                list = nx;
+            }
+        }
+    }
+}
+
+static void clear_pending(kc_txn_t *t)
+{
+    for (int i = 0; i < t->npending; i++)
+        if (t->pending[i]->txn_added == PART_PENDING)
+            t->pending[i]->txn_added = PART_NONE;
+    t->npending = 0;
+}
+
+static void clear_added(kc_txn_t *t)
+{
+    for (int i = 0; i < t->nadded; i++)
+        t->added[i]->txn_added = PART_NONE;
+    t->nadded = 0;
+    t->started = 0;
+}
+
+/* ---- FindCoordinator ---------------------------------------------- */
+
+typedef struct find_ctx {
+    kc_txn_t *t;
+    int group;                    /* 1: group coordinator */
+    kc_find_coordinator_request_t msg;
+    const char *keys[1];
+    char key[];
+} find_ctx_t;
+
+/* v4+ (KIP-699) asks for a list of keys; older versions for one. */
+static int find_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    find_ctx_t *x = opaque;
+    if (version >= 4) {
+        x->msg.coordinator_keys = x->keys;
+        x->msg.coordinator_keys_count = 1;
+    } else {
+        x->msg.key = x->keys[0];
+    }
+    return 0;
+}
+
+static void find_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
+{
+    find_ctx_t *x = opaque;
+    kc_txn_t *t = x->t;
+    int group = x->group;
+    int err = resp->err;
+    if (err == KAFKAC_ERR_DESTROYED) {
+        kc_resp_free(resp);
+        kc_free(x);
+        return;
+    }
+    int32_t node = -1;
+    if (!err) {
+        const kc_find_coordinator_response_t *r = resp->msg;
+        if (resp->version >= 4) {
+            if (r->coordinators_count < 1) {
+                err = KAFKAC_ERR_MALFORMED;
+            } else {
+                err = r->coordinators[0].error_code;
+                node = r->coordinators[0].node_id;
+            }
+        } else {
+            err = r->error_code;
+            node = r->node_id;
+        }
+    }
+    if (group)
+        t->gfind_inflight = 0;
+    else
+        t->find_inflight = 0;
+    if (!err && node >= 0) {
+        if (group)
+            t->gcoord = node;
+        else
+            t->coord = node;
+        kc_log(&t->p->s.log, KAFKAC_LOG_DEBUG, "txn", "%s coordinator for %s is broker %d",
+               group ? "group" : "transaction", x->key, node);
+    } else {
+        kc_log(&t->p->s.log, KAFKAC_LOG_DEBUG, "txn", "FindCoordinator for %s: %s", x->key,
+               kafkac_err_name(err ? err : KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE));
+        t->find_after = backoff_for(t, err);
+        if (err == KAFKAC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+            finish_fatal(t, err, "FindCoordinator for the transactional id");
+        else if (err == KAFKAC_ERR_GROUP_AUTHORIZATION_FAILED || err == KAFKAC_ERR_INVALID_GROUP_ID)
+            finish_abortable(t, err, "FindCoordinator for the consumer group failed");
+    }
+    kc_resp_free(resp);
+    kc_free(x);
+    kc_net_wakeup(net);
+}
+
+static void send_find(kc_txn_t *t, const char *key, int group)
+{
+    size_t kl = strlen(key);
+    find_ctx_t *x = kc_calloc(1, sizeof(*x) + kl + 1);
+    if (!x)
+        return;
+    x->t = t;
+    x->group = group;
+    memcpy(x->key, key, kl + 1);
+    x->keys[0] = x->key;
+    kc_msg_init(&kc_schema_find_coordinator_request, &x->msg);
+    x->msg.key_type = group ? 0 : 1;
+    kc_req_t rq = {.node_id = KC_NODE_ANY, .api_key = KC_API_FIND_COORDINATOR, .min_version = 1,
+                   .max_version = -1, .msg = &x->msg, .build = find_build, .cb = find_cb, .opaque = x};
+    if (kc_net_send(t->p->net, &rq) != 0) {
+        kc_free(x);
+        t->find_after = backoff_for(t, 0);
+        return;
+    }
+    if (group)
+        t->gfind_inflight = 1;
+    else
+        t->find_inflight = 1;
+}
+
+/* ---- AddPartitionsToTxn ------------------------------------------- */
+
+typedef struct addp_ctx {
+    kc_txn_t *t;
+    int n;
+    kc_ppart_t **parts;
+    kc_add_partitions_to_txn_request_t msg;
+} addp_ctx_t;
+
+static void addp_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
+{
+    addp_ctx_t *x = opaque;
+    kc_txn_t *t = x->t;
+    kc_producer_t *p = t->p;
+    if (resp->err == KAFKAC_ERR_DESTROYED) {
+        kc_resp_free(resp);
+        kc_free(x);
+        return;
+    }
+    t->addp_inflight = 0;
+    const kc_add_partitions_to_txn_response_t *r = resp->err ? NULL : resp->msg;
+    int retry_err = 0, fatal = 0, abortable = 0;
+    for (int i = 0; i < x->n; i++) {
+        kc_ppart_t *pp = x->parts[i];
+        int err = resp->err ? resp->err : KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION; /* unanswered: try again */
+        for (int a = 0; r && a < r->results_by_topic_v3_and_below_count; a++) {
+            const kc_add_partitions_to_txn_response_add_partitions_to_txn_topic_result_t *tr =
+                &r->results_by_topic_v3_and_below[a];
+            if (!tr->name || strcmp(tr->name, pp->topic->name) != 0)
+                continue;
+            for (int b = 0; b < tr->results_by_partition_count; b++)
+                if (tr->results_by_partition[b].partition_index == pp->id)
+                    err = tr->results_by_partition[b].partition_error_code;
+        }
+        if (err == 0) {
+            if (push_part(&t->added, &t->nadded, &t->cap_added, pp) == 0) {
+                pp->txn_added = PART_ADDED;
+                t->started = 1;
+                continue;
+            }
+            err = KAFKAC_ERR_NO_MEMORY;
+        }
+        if (fatal_error(err)) {
+            fatal = err;
+        } else if (coordinator_moved(err) || retry_later(err) || err == KAFKAC_ERR_OPERATION_NOT_ATTEMPTED ||
+                   err == KAFKAC_ERR_NO_MEMORY) {
+            if (coordinator_moved(err))
+                t->coord = -1;
+            if (!retry_err || err == KAFKAC_ERR_CONCURRENT_TRANSACTIONS)
+                retry_err = err;
+        } else {
+            abortable = err;
+        }
+        /* Back to pending (the sweep drops it if the transaction ends). */
+        if (push_part(&t->pending, &t->npending, &t->cap_pending, pp) != 0)
+            pp->txn_added = PART_NONE;
+        else
+            pp->txn_added = PART_PENDING;
+    }
+    if (retry_err) {
+        t->addp_after = backoff_for(t, retry_err);
+        kc_log(&p->s.log, KAFKAC_LOG_DEBUG, "txn", "AddPartitionsToTxn: %s, retrying", kafkac_err_name(retry_err));
+    }
+    if (fatal)
+        kc_txn_set_fatal(t, fatal, "AddPartitionsToTxn refused");
+    else if (abortable) {
+        char why[160];
+        snprintf(why, sizeof why, "AddPartitionsToTxn failed: %s", kafkac_err_name(abortable));
+        kc_txn_set_abortable(t, abortable, why);
+    }
+    kc_resp_free(resp);
+    kc_free(x);
+    kc_net_wakeup(net);
+}
+
+static void send_addp(kc_txn_t *t)
+{
+    kc_producer_t *p = t->p;
+    int n = t->npending;
+    /* One allocation: the context, the partitions, up to n topics and n
+     * partition ids (grouped by topic below). */
+    size_t sz = sizeof(addp_ctx_t) + (size_t)n * (sizeof(kc_ppart_t *) +
+                                                  sizeof(kc_add_partitions_to_txn_request_add_partitions_to_txn_topic_t) +
+                                                  sizeof(int32_t));
+    addp_ctx_t *x = kc_calloc(1, sz);
+    if (!x) {
+        t->addp_after = backoff_for(t, 0);
+        return;
+    }
+    x->t = t;
+    x->parts = (kc_ppart_t **)(x + 1);
+    kc_add_partitions_to_txn_request_add_partitions_to_txn_topic_t *tops = (void *)(x->parts + n);
+    int32_t *ids = (int32_t *)(tops + n);
+    /* Group by topic: count each topic's partitions, then place them. */
+    int ntop = 0;
+    for (int i = 0; i < n; i++) {
+        kc_ptopic_t *tp = t->pending[i]->topic;
+        int k = 0;
+        while (k < ntop && tops[k].name != tp->name)
+            k++;
+        if (k == ntop) {
+            tops[ntop].name = tp->name;
+            tops[ntop].partitions_count = 0;
+            ntop++;
+        }
+        tops[k].partitions_count++;
+    }
+    int off = 0;
+    for (int k = 0; k < ntop; k++) {
+        tops[k].partitions = ids + off;
+        off += tops[k].partitions_count;
+        tops[k].partitions_count = 0;
+    }
+    for (int i = 0; i < n; i++) {
+        kc_ppart_t *pp = t->pending[i];
+        int k = 0;
+        while (tops[k].name != pp->topic->name)
+            k++;
+        tops[k].partitions[tops[k].partitions_count++] = pp->id;
+        x->parts[i] = pp;
+    }
+    x->n = n;
+    kc_msg_init(&kc_schema_add_partitions_to_txn_request, &x->msg);
+    x->msg.v3_and_below_transactional_id = p->s.transactional_id;
+    x->msg.v3_and_below_producer_id = p->pid;
+    x->msg.v3_and_below_producer_epoch = p->epoch;
+    x->msg.v3_and_below_topics = tops;
+    x->msg.v3_and_below_topics_count = ntop;
+    kc_req_t rq = {.node_id = t->coord, .api_key = KC_API_ADD_PARTITIONS_TO_TXN, .min_version = 0,
+                   .max_version = 3, .msg = &x->msg, .cb = addp_cb, .opaque = x};
+    if (kc_net_send(p->net, &rq) != 0) {
+        kc_free(x);
+        t->addp_after = backoff_for(t, 0);
+        return;
+    }
+    t->npending = 0;
+    t->addp_inflight = 1;
+    kc_log(&p->s.log, KAFKAC_LOG_DEBUG, "txn", "AddPartitionsToTxn: %d partitions", n);
+}
+
+/* ---- the operations ----------------------------------------------- */
+
+/* One context type for the single-request steps of an operation. */
+typedef struct op_ctx {
+    kc_txn_t *t;
+    int step_kind;               /* which request */
+    union {
+        kc_init_producer_id_request_t pid;
+        kc_add_offsets_to_txn_request_t addo;
+        kc_end_txn_request_t end;
+        kc_txn_offset_commit_request_t toc;
+    } u;
+    kc_txn_offset_commit_request_txn_offset_commit_request_topic_t *tops;
+    kc_txn_offset_commit_request_txn_offset_commit_request_partition_t *parts;
+} op_ctx_t;
+
+enum { REQ_PID, REQ_ADDO, REQ_END, REQ_TOC };
+
+static void op_ctx_free(op_ctx_t *x)
+{
+    if (!x)
+        return;
+    kc_free(x->tops);
+    kc_free(x->parts);
+    kc_free(x);
+}
+
+/* Where a request failed in a way that only needs a retry: back to the
+ * step that sends it. */
+static void op_retry(kc_txn_t *t, int step, int err)
+{
+    t->op.step = step;
+    t->op.retry_at = backoff_for(t, err);
+}
+
+static int resp_error(kc_resp_t *resp, int req)
+{
+    if (resp->err)
+        return resp->err;
+    switch (req) {
+    case REQ_PID:
+        return ((const kc_init_producer_id_response_t *)resp->msg)->error_code;
+    case REQ_ADDO:
+        return ((const kc_add_offsets_to_txn_response_t *)resp->msg)->error_code;
+    case REQ_END:
+        return ((const kc_end_txn_response_t *)resp->msg)->error_code;
+    default: {
+        const kc_txn_offset_commit_response_t *r = resp->msg;
+        int first = 0;
+        for (int i = 0; i < r->topics_count; i++)
+            for (int j = 0; j < r->topics[i].partitions_count; j++) {
+                int e = r->topics[i].partitions[j].error_code;
+                /* A fencing or coordinator error outranks the others. */
+                if (e && (fatal_error(e) || coordinator_moved(e)))
+                    return e;
+                if (e && !first)
+                    first = e;
+            }
+        return first;
+    }
+    }
+}
+
+static void pid_done(kc_txn_t *t, const kc_init_producer_id_response_t *r)
+{
+    kc_producer_t *p = t->p;
+    int bump = p->pid >= 0;
+    p->pid = r->producer_id;
+    p->epoch = r->producer_epoch;
+    p->pid_state = KC_PID_READY;
+    p->need_bump = 0;
+    t->epoch_bump = 0;
+    kc_sender_reset_sequences(p);
+    if (bump)
+        atomic_fetch_add(&p->m_bumps, 1);
+    kc_log(&p->s.log, KAFKAC_LOG_INFO, "txn", "transactional id %s: producer id %lld epoch %d", p->s.transactional_id,
+           (long long)p->pid, p->epoch);
+}
+
+static void op_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
+{
+    op_ctx_t *x = opaque;
+    kc_txn_t *t = x->t;
+    int req = x->step_kind;
+    if (resp->err == KAFKAC_ERR_DESTROYED) {
+        kc_txn_op_finish(t, KAFKAC_ERR_DESTROYED, "the producer was closed", KC_TXN_FATAL_ERROR);
+        kc_resp_free(resp);
+        op_ctx_free(x);
+        return;
+    }
+    int err = resp_error(resp, req);
+    int retry_step = (req == REQ_TOC || (req == REQ_PID && t->op.kind == KC_TXN_OP_ABORT)) ? KC_TXN_STEP_SECOND
+                                                                                          : KC_TXN_STEP_START;
+    char msg[256];
+    if (err == 0) {
+        switch (req) {
+        case REQ_PID:
+            pid_done(t, resp->msg);
+            kc_txn_op_finish(t, 0, NULL, KC_TXN_READY);
+            break;
+        case REQ_ADDO:
+            t->started = 1;
+            t->op.step = KC_TXN_STEP_SECOND;
+            t->op.retry_at = 0;
+            break;
+        case REQ_TOC:
+            pthread_mutex_lock(&t->mu);
+            kc_txn_state_t s = t->state;
+            pthread_mutex_unlock(&t->mu);
+            kc_txn_op_finish(t, 0, NULL, s);
+            break;
+        case REQ_END:
+            clear_added(t);
+            if (t->op.kind == KC_TXN_OP_ABORT && t->epoch_bump) {
+                t->op.step = KC_TXN_STEP_SECOND;
+                t->op.retry_at = 0;
+            } else {
+                kc_txn_op_finish(t, 0, NULL, KC_TXN_READY);
+            }
+            break;
+        }
+    } else if (req == REQ_TOC && (coordinator_moved(err) || err == KAFKAC_ERR_COORDINATOR_LOAD_IN_PROGRESS)) {
+        if (coordinator_moved(err))
+            t->gcoord = -1;
+        op_retry(t, retry_step, err);
+    } else if (coordinator_moved(err)) {
+        t->coord = -1;
+        op_retry(t, retry_step, err);
+    } else if (retry_later(err)) {
+        op_retry(t, retry_step, err);
+    } else if (fatal_error(err)) {
+        static const char *const names[] = {"InitProducerId", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit"};
+        snprintf(msg, sizeof msg, "%s refused", names[req]);
+        finish_fatal(t, err, msg);
+    } else if (req == REQ_PID || req == REQ_END) {
+        /* Nothing sensible is left to try for these. */
+        snprintf(msg, sizeof msg, "%s failed", req == REQ_PID ? "InitProducerId" : "EndTxn");
+        finish_fatal(t, err, msg);
+    } else {
+        snprintf(msg, sizeof msg, "%s failed%s", req == REQ_ADDO ? "AddOffsetsToTxn" : "TxnOffsetCommit",
+                 (err == KAFKAC_ERR_ILLEGAL_GENERATION || err == KAFKAC_ERR_UNKNOWN_MEMBER_ID ||
+                  err == KAFKAC_ERR_FENCED_INSTANCE_ID)
+                     ? ": the consumer is no longer a member of this generation of the group"
+                     : "");
+        finish_abortable(t, err, msg);
+    }
+    if (err && !fatal_error(err))
+        kc_log(&t->p->s.log, KAFKAC_LOG_DEBUG, "txn", "request %d: %s (%s)", req, kafkac_err_name(err),
+               resp->errstr);
+    kc_resp_free(resp);
+    op_ctx_free(x);
+    kc_net_wakeup(net);
+}
+
+static int pid_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    kc_init_producer_id_request_t *rq = msg;
+    if (version < 3) {
+        rq->producer_id = -1;
+        rq->producer_epoch = -1;
+    }
+    return 0;
+}
+
+static int send_op(kc_txn_t *t, op_ctx_t *x, int32_t node, int16_t api, int16_t maxv, kc_build_cb build)
+{
+    kc_req_t rq = {.node_id = node, .api_key = api, .min_version = 0, .max_version = maxv, .msg = &x->u,
+                   .build = build, .cb = op_cb, .opaque = x};
+    if (kc_net_send(t->p->net, &rq) != 0) {
+        op_ctx_free(x);
+        t->op.retry_at = backoff_for(t, 0);
+        return -1;
+    }
+    return 0;
+}
+
+static void send_pid(kc_txn_t *t, int step_after)
+{
+    kc_producer_t *p = t->p;
+    op_ctx_t *x = kc_calloc(1, sizeof(*x));
+    if (!x)
+        return;
+    x->t = t;
+    x->step_kind = REQ_PID;
+    kc_msg_init(&kc_schema_init_producer_id_request, &x->u.pid);
+    x->u.pid.transactional_id = p->s.transactional_id;
+    x->u.pid.transaction_timeout_ms = (int32_t)p->s.transaction_timeout_ms;
+    /* With the current id and epoch (v3+, KIP-360) the coordinator bumps
+     * our own epoch instead of treating us as a new instance. */
+    x->u.pid.producer_id = p->pid;
+    x->u.pid.producer_epoch = p->pid >= 0 ? p->epoch : -1;
+    if (send_op(t, x, t->coord, KC_API_INIT_PRODUCER_ID, -1, pid_build) == 0)
+        t->op.step = step_after;
+}
+
+static void send_addo(kc_txn_t *t)
+{
+    kc_producer_t *p = t->p;
+    op_ctx_t *x = kc_calloc(1, sizeof(*x));
+    if (!x)
+        return;
+    x->t = t;
+    x->step_kind = REQ_ADDO;
+    kc_msg_init(&kc_schema_add_offsets_to_txn_request, &x->u.addo);
+    x->u.addo.transactional_id = p->s.transactional_id;
+    x->u.addo.producer_id = p->pid;
+    x->u.addo.producer_epoch = p->epoch;
+    x->u.addo.group_id = t->op.group_id;
+    t->gcoord = -1;   /* the group may differ from the last call's: look it up after this */
+    if (send_op(t, x, t->coord, KC_API_ADD_OFFSETS_TO_TXN, -1, NULL) == 0)
+        t->op.step = KC_TXN_STEP_WAIT;
+}
+
+static void send_toc(kc_txn_t *t)
+{
+    kc_producer_t *p = t->p;
+    const kafkac_topic_partition_list_t *l = t->op.offsets;
+    op_ctx_t *x = kc_calloc(1, sizeof(*x));
+    if (!x)
+        return;
+    x->t = t;
+    x->step_kind = REQ_TOC;
+    int n = l->count;
+    x->tops = kc_calloc((size_t)(n ? n : 1), sizeof(*x->tops));
+    x->parts = kc_calloc((size_t)(n ? n : 1), sizeof(*x->parts));
+    if (!x->tops || !x->parts) {
+        op_ctx_free(x);
+        return;
+    }
+    /* The list is sorted by topic (txn_api.c copies and sorts it), so
+     * each topic's partitions are adjacent. */
+    int ntop = 0;
+    for (int i = 0; i < n; i++) {
+        const kafkac_topic_partition_t *e = &l->elems[i];
+        if (ntop == 0 || strcmp(x->tops[ntop - 1].name, e->topic) != 0) {
+            x->tops[ntop].name = e->topic;
+            x->tops[ntop].partitions = &x->parts[i];
+            ntop++;
+        }
+        x->parts[i].partition_index = e->partition;
+        x->parts[i].committed_offset = e->offset;
+        x->parts[i].committed_leader_epoch = e->leader_epoch;
+        x->parts[i].committed_metadata = e->metadata ? e->metadata : "";
+        x->tops[ntop - 1].partitions_count++;
+    }
+    kc_msg_init(&kc_schema_txn_offset_commit_request, &x->u.toc);
+    x->u.toc.transactional_id = p->s.transactional_id;
+    x->u.toc.group_id = t->op.group_id;
+    x->u.toc.producer_id = p->pid;
+    x->u.toc.producer_epoch = p->epoch;
+    x->u.toc.generation_id = t->op.generation;
+    x->u.toc.member_id = t->op.member_id ? t->op.member_id : "";
+    x->u.toc.group_instance_id = t->op.instance_id;
+    x->u.toc.topics = x->tops;
+    x->u.toc.topics_count = ntop;
+    if (send_op(t, x, t->gcoord, KC_API_TXN_OFFSET_COMMIT, 4, NULL) == 0)
+        t->op.step = KC_TXN_STEP_SECOND_WAIT;
+}
+
+static void send_end(kc_txn_t *t, int commit)
+{
+    kc_producer_t *p = t->p;
+    op_ctx_t *x = kc_calloc(1, sizeof(*x));
+    if (!x)
+        return;
+    x->t = t;
+    x->step_kind = REQ_END;
+    kc_msg_init(&kc_schema_end_txn_request, &x->u.end);
+    x->u.end.transactional_id = p->s.transactional_id;
+    x->u.end.producer_id = p->pid;
+    x->u.end.producer_epoch = p->epoch;
+    x->u.end.committed = commit != 0;
+    if (send_op(t, x, t->coord, KC_API_END_TXN, 4, NULL) == 0)
+        t->op.step = KC_TXN_STEP_WAIT;
+    kc_log(&p->s.log, KAFKAC_LOG_DEBUG, "txn", "EndTxn(%s)", commit ? "commit" : "abort");
+}
+
+/* Runs the current operation's next step if it can.  Returns when it
+ * wants to run again (INT64_MAX: when woken). */
+static int64_t run_op(kc_txn_t *t, kc_txn_op_kind_t kind, int64_t now)
+{
+    kc_producer_t *p = t->p;
+    int step = t->op.step;
+    if (step == KC_TXN_STEP_WAIT || step == KC_TXN_STEP_SECOND_WAIT)
+        return INT64_MAX;
+    if (now < t->op.retry_at)
+        return t->op.retry_at;
+    int second = step == KC_TXN_STEP_SECOND;
+    /* Group coordinator for TxnOffsetCommit; transaction coordinator
+     * for everything else. */
+    if (kind == KC_TXN_OP_OFFSETS && second) {
+        if (t->gcoord < 0) {
+            if (!t->gfind_inflight)
+                send_find(t, t->op.group_id, 1);
+            return INT64_MAX;
+        }
+        send_toc(t);
+        return INT64_MAX;
+    }
+    int ending = kind == KC_TXN_OP_COMMIT || kind == KC_TXN_OP_ABORT;
+    if (ending && !second) {
+        /* EndTxn only once every Produce and AddPartitionsToTxn has its
+         * answer: the coordinator must know every partition written. */
+        if (p->total_inflight > 0 || t->addp_inflight)
+            return INT64_MAX;
+        if (!t->started) {
+            /* The coordinator never heard of this transaction. */
+            if (kind == KC_TXN_OP_ABORT && t->epoch_bump) {
+                t->op.step = KC_TXN_STEP_SECOND;
+                step = KC_TXN_STEP_SECOND;
+                second = 1;
+            } else {
+                clear_added(t);
+                kc_txn_op_finish(t, 0, NULL, KC_TXN_READY);
+                return INT64_MAX;
+            }
+        }
+    }
+    if (t->coord < 0)
+        return INT64_MAX;   /* the service looks it up */
+    switch (kind) {
+    case KC_TXN_OP_INIT:
+        send_pid(t, KC_TXN_STEP_WAIT);
+        break;
+    case KC_TXN_OP_OFFSETS:
+        if (p->pid_state == KC_PID_READY)
+            send_addo(t);
+        break;
+    case KC_TXN_OP_COMMIT:
+        send_end(t, 1);
+        break;
+    case KC_TXN_OP_ABORT:
+        if (second)
+            send_pid(t, KC_TXN_STEP_SECOND_WAIT);
+        else
+            send_end(t, 0);
+        break;
+    default:
+        break;
+    }
+    return INT64_MAX;
+}
+
+static int op_needs_coord(kc_txn_t *t, kc_txn_op_kind_t kind)
+{
+    int s = t->op.step;
+    switch (kind) {
+    case KC_TXN_OP_INIT:
+        return 1;
+    case KC_TXN_OP_OFFSETS:
+        return s == KC_TXN_STEP_START;
+    case KC_TXN_OP_COMMIT:
+        return t->started;
+    case KC_TXN_OP_ABORT:
+        return t->started || t->epoch_bump;
+    default:
+        return 0;
+    }
+}
+
+static int64_t txn_serve(kc_net_t *net, int64_t now, void *opaque)
+{
+    kc_txn_t *t = opaque;
+    kc_producer_t *p = t->p;
+    int64_t next = INT64_MAX;
+    pthread_mutex_lock(&t->mu);
+    kc_txn_state_t st = t->state;
+    kc_txn_op_kind_t kind = t->op.done ? KC_TXN_OP_NONE : t->op.kind;
+    int last_err = t->last_err;
+    pthread_mutex_unlock(&t->mu);
+
+    int fatal = atomic_load(&p->fatal);
+    if (fatal && st != KC_TXN_FATAL_ERROR) {
+        kc_txn_set_fatal(t, fatal, "the producer hit a fatal error");
+        st = KC_TXN_FATAL_ERROR;
+    }
+    if (st == KC_TXN_FATAL_ERROR) {
+        if (kind != KC_TXN_OP_NONE)
+            finish_fatal(t, fatal, "the producer hit a fatal error");
+        clear_pending(t);
+        return INT64_MAX;
+    }
+    /* Sequences the sender could not resolve inside a transaction: the
+     * Java client makes that abortable and renews the epoch at abort. */
+    if (p->need_bump) {
+        t->epoch_bump = 1;
+        p->need_bump = 0;
+        kc_txn_set_abortable(t, KAFKAC_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                             "the broker lost track of the producer's sequence numbers");
+        st = state_of(t);
+        last_err = t->last_err;
+    }
+    if (st == KC_TXN_ABORTABLE_ERROR || st == KC_TXN_ABORTING || st == KC_TXN_READY)
+        sweep_unsent(t, st == KC_TXN_ABORTABLE_ERROR ? last_err : KAFKAC_ERR_PURGED);
+    if (st != KC_TXN_IN_TRANSACTION && st != KC_TXN_COMMITTING)
+        clear_pending(t);
+
+    int need_coord = t->npending > 0 || (kind != KC_TXN_OP_NONE && op_needs_coord(t, kind));
+    if (need_coord && t->coord < 0 && !t->find_inflight) {
+        if (now >= t->find_after)
+            send_find(t, p->s.transactional_id, 0);
+        else
+            next = min64(next, t->find_after);
+    }
+    if (t->npending > 0 && !t->addp_inflight && t->coord >= 0 && p->pid_state == KC_PID_READY) {
+        if (now >= t->addp_after)
+            send_addp(t);
+        else
+            next = min64(next, t->addp_after);
+    }
+    if (kind != KC_TXN_OP_NONE)
+        next = min64(next, run_op(t, kind, now));
+    return next;
+}
+
+/* ---- life --------------------------------------------------------- */
+
+kafkac_err_t kc_txn_new(kc_producer_t *p)
+{
+    kc_txn_t *t = kc_calloc(1, sizeof(*t));
+    if (!t)
+        return KAFKAC_ERR_NO_MEMORY;
+    t->p = p;
+    t->coord = -1;
+    t->gcoord = -1;
+    t->state = KC_TXN_UNINITIALIZED;
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
+    if (kc_net_add_service(p->net, txn_serve, t) != 0) {
+        kc_txn_destroy(t);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    p->txn_hooks.before_drain = hook_before_drain;
+    p->txn_hooks.may_send = hook_may_send;
+    p->txn_hooks.opaque = t;
+    p->txn = t;
+    return KAFKAC_OK;
+}
+
+void kc_txn_destroy(kc_txn_t *t)
+{
+    if (!t)
+        return;
+    kc_txn_op_clear(&t->op);
+    kc_free(t->pending);
+    kc_free(t->added);
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv);
+    kc_free(t);
+}

