@@ -33,10 +33,34 @@ static int set(rd_kafka_conf_t *conf, const char *k, const char *v)
     return 0;
 }
 
+/* BENCH_RDKAFKA_CONF="key=value;key=value" in the environment: extra
+ * librdkafka properties, for experiments (what the bench's own runs use is
+ * set in code, below). */
+static int env_conf(rd_kafka_conf_t *conf)
+{
+    const char *env = getenv("BENCH_RDKAFKA_CONF");
+    if (!env || !*env)
+        return 0;
+    char *copy = strdup(env), *save = NULL;
+    int rc = 0;
+    for (char *kv = strtok_r(copy, ";", &save); kv && rc == 0; kv = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            fprintf(stderr, "BENCH_RDKAFKA_CONF: '%s' is not key=value\n", kv);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        rc = set(conf, kv, eq + 1);
+    }
+    free(copy);
+    return rc;
+}
+
 static rd_kafka_conf_t *base_conf(const bench_opts_t *o)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (set(conf, "bootstrap.servers", o->brokers)) {
+    if (set(conf, "bootstrap.servers", o->brokers) || env_conf(conf)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
