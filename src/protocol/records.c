@@ -201,15 +201,22 @@ kafkac_err_t kc_records_iter_error(const kc_records_iter_t *it, const char **fie
     return it->err;
 }
 
-uint8_t *kc_records_iter_detach_scratch(kc_records_iter_t *it)
+uint8_t *kc_records_iter_detach_scratch(kc_records_iter_t *it, size_t *cap)
 {
     const uint8_t *r = it->batch.records;
     kc_writer_t *w = &it->scratch;
     if (!it->in_batch || !w->buf || r < w->buf || r >= w->buf + w->len)
         return NULL;
-    size_t cap = w->cap, len;
-    uint8_t *buf = kc_writer_detach(w, &len);
-    /* Same capacity for the next batch: no regrowth (and copying) each time. */
-    kc_writer_init(w, cap);
-    return buf;
+    if (cap)
+        *cap = w->cap;
+    size_t len;
+    return kc_writer_detach(w, &len);
+}
+
+void kc_records_iter_give_scratch(kc_records_iter_t *it, uint8_t *buf, size_t cap)
+{
+    kc_writer_free(&it->scratch);
+    kc_writer_init(&it->scratch, 0);
+    it->scratch.buf = buf;
+    it->scratch.cap = buf ? cap : 0;
 }

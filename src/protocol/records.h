@@ -63,12 +63,18 @@ kafkac_err_t kc_records_next_batch(kc_records_iter_t *it, const kc_batch_t **b);
 kafkac_err_t kc_records_next(kc_records_iter_t *it, kc_record_t *rec, const kc_batch_t **b);
 
 /* Hands the buffer holding the current batch's decompressed records to
- * the caller (free with kc_free), so that its records stay valid after
- * the iterator moves on; NULL when the current batch was not
- * decompressed.  The iterator starts a new buffer of the same capacity
- * for the next compressed batch.  (A consumer keeps fetched records
- * without copying them this way.) */
-uint8_t *kc_records_iter_detach_scratch(kc_records_iter_t *it);
+ * the caller (free with kc_free; *cap, if not NULL, is its allocated
+ * size), so that its records stay valid after the iterator moves on; NULL
+ * when the current batch was not decompressed.  The iterator is left
+ * without a buffer: give it one with kc_records_iter_give_scratch, or it
+ * grows a new one.  (A consumer keeps fetched records without copying
+ * them this way, and recycles the buffers once they are released.) */
+uint8_t *kc_records_iter_detach_scratch(kc_records_iter_t *it, size_t *cap);
+/* Gives the iterator a buffer of cap bytes (from kc_malloc; the iterator
+ * owns it from now on) to decompress the next batches into, in place of
+ * its current one.  Only between batches or right after a detach: the
+ * current batch's records must not point into the buffer it replaces. */
+void kc_records_iter_give_scratch(kc_records_iter_t *it, uint8_t *buf, size_t cap);
 
 /* Offset after the last batch opened, skipped ones included (its last
  * offset + 1), or -1 before any: where the next fetch starts even when
