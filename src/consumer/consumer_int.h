@@ -34,6 +34,7 @@
 typedef struct kc_coordinator kc_coordinator_t;
 typedef struct kc_fetcher kc_fetcher_t;
 typedef struct kc_chunk kc_chunk_t;
+typedef struct kc_bufpool kc_bufpool_t;
 
 /* ------------------------------------------------------------------ */
 /* Per-partition state (subscription.c)                               */
@@ -124,13 +125,27 @@ struct kc_chunk {
     uint32_t pos_gen;          /* the partition's position generation it was fetched for */
     kafkac_record_t *recs;
     int n, cap, pos;           /* pos: next record to hand out */
-    uint8_t **bufs;            /* decompressed batches, owned */
+    struct kc_chunk_buf {      /* decompressed batches, owned */
+        uint8_t *p;
+        size_t cap;
+    } *bufs;
     int nbufs;
+    kc_bufpool_t *pool;        /* where bufs go back when the chunk is freed; NULL: freed */
     int64_t bytes;             /* counted in c->ready_bytes while queued */
     int64_t next_offset;       /* where fetching continues after this chunk */
     kafkac_err_t err;
     char *errstr;              /* owned */
 };
+
+/* Decompression buffers given back by freed chunks, for the next
+ * compressed batches: a fresh megabyte buffer per batch costs page faults
+ * that were most of the CPU of reading compressed records.  Reference
+ * counted (the fetcher and every chunk holding buffers), since records
+ * may outlive the consumer.  Keeps at most KC_BUFPOOL_MAX buffers. */
+#define KC_BUFPOOL_MAX 16
+kc_bufpool_t *kc_bufpool_new(void);   /* NULL on out of memory */
+kc_bufpool_t *kc_bufpool_ref(kc_bufpool_t *bp);
+void kc_bufpool_unref(kc_bufpool_t *bp);   /* NULL is a no-op */
 
 /* A chunk with no records, for an event; NULL on out of memory. */
 kc_chunk_t *kc_chunk_event(const char *topic, int32_t partition, uint32_t pos_gen, kafkac_err_t err,
@@ -139,7 +154,8 @@ kc_chunk_t *kc_chunk_event(const char *topic, int32_t partition, uint32_t pos_ge
 void kc_chunk_unref(kc_chunk_t *ch);
 /* Cuts the records of one partition's fetched bytes into ch without
  * copying (the decompressed buffer of each compressed batch is taken over
- * from the iterator, which would otherwise reuse it): records before fetch_offset and control records
+ * from the iterator, which would otherwise reuse it, and the iterator gets
+ * one from ch->pool, if set, for the next): records before fetch_offset and control records
  * are skipped; with `aborted` (read_committed) the batches of aborted
  * transactions listed in ab_list are dropped.  *next_offset is where the
  * next fetch starts.  On a corrupt batch returns its error with errstr

@@ -58,6 +58,7 @@ struct kc_fetcher {
     int nb, capb;
     kc_records_iter_t *it;       /* I/O thread only */
     kc_aborted_txns_t *ab;       /* I/O thread only */
+    kc_bufpool_t *pool;          /* shared with the chunks */
 };
 
 /* One Fetch in flight: the request body (borrowed by the network client
@@ -82,12 +83,77 @@ static void fetch_ref_unref(kc_fetch_ref_t *r)
     }
 }
 
+struct kc_bufpool {
+    atomic_int refs;
+    pthread_mutex_t lock;
+    int n;
+    struct kc_chunk_buf v[KC_BUFPOOL_MAX];
+};
+
+kc_bufpool_t *kc_bufpool_new(void)
+{
+    kc_bufpool_t *bp = kc_calloc(1, sizeof(*bp));
+    if (!bp)
+        return NULL;
+    atomic_init(&bp->refs, 1);
+    pthread_mutex_init(&bp->lock, NULL);
+    return bp;
+}
+
+kc_bufpool_t *kc_bufpool_ref(kc_bufpool_t *bp)
+{
+    if (bp)
+        atomic_fetch_add(&bp->refs, 1);
+    return bp;
+}
+
+void kc_bufpool_unref(kc_bufpool_t *bp)
+{
+    if (!bp || atomic_fetch_sub(&bp->refs, 1) != 1)
+        return;
+    for (int i = 0; i < bp->n; i++)
+        kc_free(bp->v[i].p);
+    pthread_mutex_destroy(&bp->lock);
+    kc_free(bp);
+}
+
+static void pool_put(kc_bufpool_t *bp, uint8_t *p, size_t cap)
+{
+    pthread_mutex_lock(&bp->lock);
+    if (bp->n < KC_BUFPOOL_MAX) {
+        bp->v[bp->n].p = p;
+        bp->v[bp->n].cap = cap;
+        bp->n++;
+        p = NULL;
+    }
+    pthread_mutex_unlock(&bp->lock);
+    kc_free(p);
+}
+
+static uint8_t *pool_get(kc_bufpool_t *bp, size_t *cap)
+{
+    uint8_t *p = NULL;
+    pthread_mutex_lock(&bp->lock);
+    if (bp->n > 0) {
+        bp->n--;
+        p = bp->v[bp->n].p;
+        *cap = bp->v[bp->n].cap;
+    }
+    pthread_mutex_unlock(&bp->lock);
+    return p;
+}
+
 void kc_chunk_unref(kc_chunk_t *ch)
 {
     if (!ch || atomic_fetch_sub(&ch->refs, 1) != 1)
         return;
-    for (int i = 0; i < ch->nbufs; i++)
-        kc_free(ch->bufs[i]);
+    for (int i = 0; i < ch->nbufs; i++) {
+        if (ch->pool)
+            pool_put(ch->pool, ch->bufs[i].p, ch->bufs[i].cap);
+        else
+            kc_free(ch->bufs[i].p);
+    }
+    kc_bufpool_unref(ch->pool);
     kc_free(ch->bufs);
     kc_free(ch->recs);
     kc_free(ch->topic_owned);
@@ -169,14 +235,24 @@ kafkac_err_t kc_chunk_parse(kc_chunk_t *ch, kc_records_iter_t *it, kc_aborted_tx
             /* A new compressed batch: the iterator would reuse its
              * decompression buffer for the next one, so the chunk takes
              * that buffer over (no copy) and keeps it with the records. */
-            uint8_t **nb = kc_realloc(ch->bufs, (size_t)(ch->nbufs + 1) * sizeof(*nb));
+            struct kc_chunk_buf *nb = kc_realloc(ch->bufs, (size_t)(ch->nbufs + 1) * sizeof(*nb));
             if (!nb)
                 return KAFKAC_ERR_NO_MEMORY;
             ch->bufs = nb;
-            uint8_t *own = kc_records_iter_detach_scratch(it);
+            size_t cap = 0;
+            uint8_t *own = kc_records_iter_detach_scratch(it, &cap);
             if (!own)
                 return KAFKAC_ERR_UNKNOWN_CLIENT_ERROR;   /* decompressed, so it must be there */
-            ch->bufs[ch->nbufs++] = own;
+            ch->bufs[ch->nbufs].p = own;
+            ch->bufs[ch->nbufs].cap = cap;
+            ch->nbufs++;
+            /* The next compressed batch goes into a recycled buffer, or a
+             * new one as large as this (growing one costs copies). */
+            size_t ncap = 0;
+            uint8_t *next = ch->pool ? pool_get(ch->pool, &ncap) : NULL;
+            if (!next && (next = kc_malloc(cap)) != NULL)
+                ncap = cap;
+            kc_records_iter_give_scratch(it, next, ncap);
             ch->bytes += (int64_t)b->records_len;
             copy_from = b->records;
             copy_base = b->base_offset;
@@ -394,6 +470,7 @@ static void handle_partition(kc_fetcher_t *f, broker_fs_t *b, kc_fetch_ref_t *re
         atomic_init(&ch->refs, 1);
         atomic_fetch_add(&ref->refs, 1);
         ch->ref = ref;
+        ch->pool = kc_bufpool_ref(f->pool);
         ch->topic = topic;
         ch->partition = p->partition;
         ch->pos_gen = p->pos_gen;
@@ -780,11 +857,14 @@ kafkac_err_t kc_fetcher_new(kafkac_consumer_t *c, kc_fetcher_t **out)
     kafkac_err_t err = kc_records_iter_new(&f->it, &o);
     if (!err)
         err = kc_aborted_txns_new(&f->ab);
+    if (!err && !(f->pool = kc_bufpool_new()))
+        err = KAFKAC_ERR_NO_MEMORY;
     if (!err)
         err = kc_net_add_service(c->net, fetcher_serve, f);
     if (err) {
         kc_records_iter_destroy(f->it);
         kc_aborted_txns_destroy(f->ab);
+        kc_bufpool_unref(f->pool);
         kc_free(f);
         return err;
     }
@@ -803,5 +883,6 @@ void kc_fetcher_destroy(kc_fetcher_t *f)
     kc_free(f->b);
     kc_records_iter_destroy(f->it);
     kc_aborted_txns_destroy(f->ab);
+    kc_bufpool_unref(f->pool);
     kc_free(f);
 }

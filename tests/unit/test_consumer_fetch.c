@@ -273,6 +273,41 @@ static void test_chunk_refs(void **state)
     kc_chunk_unref(NULL);
 }
 
+/* Decompression buffers go back to the pool when their chunk is freed and
+ * the next compressed batches are decompressed into them. */
+static void test_buffer_pool(void **state)
+{
+    (void)state;
+    static blob_t b;
+    b.len = 0;
+    add_batch(&b, 0, 3, KC_CODEC_LZ4, 0, -1);
+    add_batch(&b, 3, 3, KC_CODEC_ZSTD, 0, -1);
+    kc_bufpool_t *pool = kc_bufpool_new();
+    assert_non_null(pool);
+    kc_records_iter_t *it = iter();
+    kc_chunk_t *ch = new_chunk();
+    ch->pool = kc_bufpool_ref(pool);
+    int64_t next;
+    assert_int_equal(kc_chunk_parse(ch, it, NULL, NULL, 0, b.data, b.len, 0, &next, NULL, 0), 0);
+    assert_int_equal(ch->nbufs, 2);
+    const uint8_t *first = ch->bufs[0].p, *second = ch->bufs[1].p;
+    kc_chunk_unref(ch);   /* both buffers into the pool */
+
+    ch = new_chunk();
+    ch->pool = kc_bufpool_ref(pool);
+    assert_int_equal(kc_chunk_parse(ch, it, NULL, NULL, 0, b.data, b.len, 0, &next, NULL, 0), 0);
+    assert_int_equal(ch->n, 6);
+    for (int i = 0; i < 6; i++)
+        check_rec(&ch->recs[i], i);
+    /* The iterator was given a new buffer after the first parse's last
+     * batch; the batches after that reuse pooled ones. */
+    assert_true(ch->bufs[1].p == first || ch->bufs[1].p == second);
+    kc_records_iter_destroy(it);
+    kc_bufpool_unref(pool);   /* the chunk still holds it */
+    check_rec(&ch->recs[5], 5);
+    kc_chunk_unref(ch);
+}
+
 /* Partition state: sorted lookups, start states from the start offset,
  * seeks bump the position generation (so late answers are dropped). */
 static void test_parts(void **state)
@@ -373,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_parse_read_committed),
         cmocka_unit_test(test_parse_corrupt),
         cmocka_unit_test(test_chunk_refs),
+        cmocka_unit_test(test_buffer_pool),
         cmocka_unit_test(test_parts),
         cmocka_unit_test(test_oom),
     };
