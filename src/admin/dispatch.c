@@ -104,7 +104,7 @@ static void sleep_ms(int64_t ms)
 }
 
 /* Waits for the next backoff, never past the deadline. */
-static void backoff(kafkac_admin_t *adm, int64_t deadline)
+void kc_admin_backoff(kafkac_admin_t *adm, int64_t deadline)
 {
     int64_t wait = adm->settings.retry_backoff_ms;
     int64_t left = deadline - kc_now_ms();
@@ -228,7 +228,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
                         kc_admin_set_err(errstr, errlen, "%s", last);
                         return err;
                     }
-                    backoff(adm, deadline);
+                    kc_admin_backoff(adm, deadline);
                     continue;
                 }
             }
@@ -267,7 +267,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
                 last_err = err;
                 coordinator = -1;
                 refresh_and_wait(adm, deadline, "admin request failed");
-                backoff(adm, deadline);
+                kc_admin_backoff(adm, deadline);
                 continue;
             }
             kc_admin_set_err(errstr, errlen, "%s", last);
@@ -288,7 +288,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
         if (rc == KAFKAC_ERR_NOT_CONTROLLER || rc == KAFKAC_ERR_NOT_LEADER_OR_FOLLOWER ||
             rc == KAFKAC_ERR_LEADER_NOT_AVAILABLE)
             refresh_and_wait(adm, deadline, kafkac_err_name(rc));
-        backoff(adm, deadline);
+        kc_admin_backoff(adm, deadline);
     }
     (void)last_err;
 }

@@ -199,6 +199,26 @@ static kafkac_config_desc_t *topic_configs(kafkac_admin_t *adm, const char *topi
     return d;
 }
 
+/* Describes the topic's configs until `name` has `value` (and source, if
+ * not -1): KRaft applies a change on the broker a moment after the
+ * controller accepted it, so a read right after may still see the old one. */
+static kafkac_config_desc_t *wait_config(kafkac_admin_t *adm, const char *topic, const char *name, const char *value,
+                                         int source)
+{
+    const char *v = NULL;
+    kafkac_config_source_t src = KAFKAC_CONFIG_SOURCE_UNKNOWN;
+    for (int i = 0; i < 100; i++) {
+        kafkac_config_desc_t *d = topic_configs(adm, topic);
+        if (find_entry(d, name, &v, &src) >= 0 && v && !strcmp(v, value) && (source < 0 || (int)src == source))
+            return d;
+        kafkac_config_desc_destroy(d);
+        sleep_ms(50);
+    }
+    fail_msg("config %s of %s: expected %s (source %s), last saw %s (%s)", name, topic, value,
+             kafkac_config_source_name(source), v ? v : "(null)", kafkac_config_source_name(src));
+    return NULL;
+}
+
 /* A config set is read back as DYNAMIC_TOPIC_CONFIG and reverts on delete;
  * append/subtract on a list; legacy alter replaces; errors per resource. */
 static void test_configs(void **state)
@@ -222,7 +242,7 @@ static void test_configs(void **state)
     assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
     expect_ok(r, 0);
     kafkac_admin_result_destroy(r);
-    d = topic_configs(adm, topic);
+    d = wait_config(adm, topic, "retention.ms", "7200000", -1);
     int j = find_entry(d, "retention.ms", &v, &src);
     assert_string_equal(v, "7200000");
     assert_int_equal(src, KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG);
@@ -248,9 +268,7 @@ static void test_configs(void **state)
     assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al2, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
     expect_ok(r, 0);
     kafkac_admin_result_destroy(r);
-    d = topic_configs(adm, topic);
-    find_entry(d, "cleanup.policy", &v, &src);
-    assert_string_equal(v, "delete,compact");
+    d = wait_config(adm, topic, "cleanup.policy", "delete,compact", -1);
     kafkac_config_desc_destroy(d);
     kafkac_config_entry_t sub[] = { { "cleanup.policy", "delete" } };
     kafkac_config_op_t sop[] = { KAFKAC_CONFIG_SUBTRACT };
@@ -258,9 +276,7 @@ static void test_configs(void **state)
     assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al3, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
     expect_ok(r, 0);
     kafkac_admin_result_destroy(r);
-    d = topic_configs(adm, topic);
-    find_entry(d, "cleanup.policy", &v, &src);
-    assert_string_equal(v, "compact");
+    d = wait_config(adm, topic, "cleanup.policy", "compact", -1);
     kafkac_config_desc_destroy(d);
 
     /* Delete reverts to the default. */
@@ -270,10 +286,7 @@ static void test_configs(void **state)
     assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al4, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
     expect_ok(r, 0);
     kafkac_admin_result_destroy(r);
-    d = topic_configs(adm, topic);
-    find_entry(d, "retention.ms", &v, &src);
-    assert_string_equal(v, "604800000");
-    assert_int_equal(src, KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG);
+    d = wait_config(adm, topic, "retention.ms", "604800000", KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG);
     kafkac_config_desc_destroy(d);
 
     /* Legacy AlterConfigs replaces the whole dynamic config: cleanup.policy
@@ -283,10 +296,7 @@ static void test_configs(void **state)
     assert_int_equal(kafkac_admin_alter_configs(adm, &al5, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
     expect_ok(r, 0);
     kafkac_admin_result_destroy(r);
-    d = topic_configs(adm, topic);
-    find_entry(d, "segment.ms", &v, &src);
-    assert_string_equal(v, "3600000");
-    assert_int_equal(src, KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG);
+    d = wait_config(adm, topic, "segment.ms", "3600000", KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG);
     find_entry(d, "cleanup.policy", &v, &src);
     assert_string_equal(v, "delete");
     assert_int_equal(src, KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG);

@@ -9,6 +9,16 @@ K="build/bin/kafkac"
 T=cli-admin-$$-$(date +%s%N)
 G=cli-group-$$-$(date +%s%N)
 fail() { echo "itest_admin_cli: FAIL: $*" >&2; exit 1; }
+# KRaft applies a config change on the broker a moment after the controller
+# accepted it: read it back until it shows (5 s at most).
+eventually() { # pattern command...
+    local pat=$1 i; shift
+    for i in $(seq 1 50); do
+        OUT=$("$@" 2>&1) && grep -q -- "$pat" <<<"$OUT" && return 0
+        sleep 0.1
+    done
+    fail "'$*' never showed '$pat': $OUT"
+}
 run() { # expected-status command... ; output in $OUT
     local want=$1; shift
     OUT=$("$@" 2>&1); local rc=$?
@@ -32,18 +42,17 @@ run 0 $K topics list -b "$B"
 grep -qx "$T" <<<"$OUT" || fail "list does not show $T"
 
 run 0 $K topics add-partitions -b "$B" -t "$T" --partitions 4
-run 0 $K topics describe -b "$B" -t "$T"
-grep -q "PartitionCount: 4" <<<"$OUT" || fail "add-partitions: $OUT"
+eventually "PartitionCount: 4" $K topics describe -b "$B" -t "$T"
 run 1 $K topics add-partitions -b "$B" -t "$T" --partitions 2
 grep -q "INVALID_PARTITIONS" <<<"$OUT" || fail "shrink: $OUT"
 
 # configs: alter then read back with its source; delete reverts.
 run 0 $K configs alter -b "$B" --entity-type topics --entity-name "$T" --add-config cleanup.policy=compact
-run 0 $K configs describe -b "$B" --entity-type topics --entity-name "$T"
-grep -q "cleanup.policy=compact	source=DYNAMIC_TOPIC_CONFIG" <<<"$OUT" || fail "configs describe: $OUT"
+eventually "cleanup.policy=compact	source=DYNAMIC_TOPIC_CONFIG" \
+    $K configs describe -b "$B" --entity-type topics --entity-name "$T"
 run 0 $K topics alter -b "$B" -t "$T" --delete-config cleanup.policy
-run 0 $K configs describe -b "$B" --entity-type topics --entity-name "$T" --all
-grep -q "cleanup.policy=delete	source=DEFAULT_CONFIG default" <<<"$OUT" || fail "config delete: $OUT"
+eventually "cleanup.policy=delete	source=DEFAULT_CONFIG default" \
+    $K configs describe -b "$B" --entity-type topics --entity-name "$T" --all
 run 1 $K configs alter -b "$B" --entity-type topics --entity-name "$T" --add-config no.such=1
 grep -q "INVALID_CONFIG" <<<"$OUT" || fail "configs alter unknown: $OUT"
 run 0 $K configs describe -b "$B" --entity-type brokers --entity-name 1
