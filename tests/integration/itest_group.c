@@ -353,9 +353,14 @@ static void test_poll_timeout_loses_and_rejoins(void **state)
         drain(mb.c, 1, 100);
     assert_int_equal(mb.lost_events, 1);
     assert_int_equal(g_owned(&mb, o), 2);
+    /* A new membership: the member left, so it rejoined under a new id
+     * (the generation number may start over: the group was empty). */
     int32_t gen2;
-    kafkac_consumer_group_generation(mb.c, &gen2, NULL, 0);
-    assert_true(gen2 > gen1);
+    char member2[256];
+    kafkac_consumer_group_generation(mb.c, &gen2, member2, sizeof member2);
+    assert_true(gen2 > 0);
+    assert_true(member2[0] != 0);
+    assert_string_not_equal(member2, member);
 
     /* Unsubscribe revokes and leaves. */
     int revokes = mb.revoked_events;
@@ -408,6 +413,51 @@ static void test_slow_processing_keeps_membership(void **state)
     pthread_mutex_destroy(&mb.m);
 }
 
+/* Eager sticky: every rebalance revokes everything, so stickiness rests on
+ * the previous assignment each member sends in its user data.  A member
+ * that owned all six keeps three of them when a second one joins, and a
+ * third member's arrival moves only one partition from each. */
+static void test_eager_sticky_keeps_partitions_via_user_data(void **state)
+{
+    (void)state;
+    char topic[128], group[128];
+    kc_test_topic(topic, sizeof topic, "sticky");
+    kc_test_topic(group, sizeof group, "gsticky");
+    g_create_topic(topic, 6);
+    const char *extra[] = {"partition.assignment.strategy=sticky", NULL};
+    static g_member_t a, b, c;
+    g_member_start(&a, "a", group, topic, extra, NULL, 0);
+    wait_owned(&a, 6, 30000);
+    g_member_start(&b, "b", group, topic, extra, NULL, 0);
+    wait_owned(&b, 3, 30000);
+    wait_owned(&a, 3, 10000);
+    int a1[G_MAXP], b1[G_MAXP];
+    g_owned(&a, a1);
+    g_owned(&b, b1);
+    pthread_mutex_lock(&a.m);
+    assert_true(a.revoked_events >= 1);  /* eager: it did give everything back */
+    pthread_mutex_unlock(&a.m);
+
+    g_member_start(&c, "c", group, topic, extra, NULL, 0);
+    g_member_t *abc[] = {&a, &b, &c};
+    wait_owned(&c, 2, 30000);
+    wait_owned(&a, 2, 10000);
+    wait_owned(&b, 2, 10000);
+    wait_cover(abc, 3, 6, 10000);
+    int a2[G_MAXP], b2[G_MAXP];
+    g_owned(&a, a2);
+    g_owned(&b, b2);
+    for (int p = 0; p < 6; p++) {
+        if (a2[p] && !a1[p])
+            fail_msg("a got partition %d, which it did not own: not sticky", p);
+        if (b2[p] && !b1[p])
+            fail_msg("b got partition %d, which it did not own: not sticky", p);
+    }
+    g_member_stop(&c);
+    g_member_stop(&b);
+    g_member_stop(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_offset_reset_none_in_a_group),
         cmocka_unit_test(test_poll_timeout_loses_and_rejoins),
         cmocka_unit_test(test_slow_processing_keeps_membership),
+        cmocka_unit_test(test_eager_sticky_keeps_partitions_via_user_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
