@@ -240,7 +240,9 @@ kafkac_err_t kc_txn_check_send(kc_txn_t *t);
  * transaction can no longer commit. */
 void kc_txn_batch_failed(kc_txn_t *t, int err);
 /* A Produce error for a transactional batch (I/O thread): returns 1 when
- * it fences this producer (the error became fatal). */
+ * the batch must fail at once instead of being retried: fencing (now a
+ * fatal error) or a sequence error (the transaction must abort, which
+ * renews the epoch). */
 int kc_txn_produce_error(kc_producer_t *p, int err);
 
 #endif

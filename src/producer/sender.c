@@ -428,7 +428,7 @@ static void batch_result(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base
         return;
     int64_t now = kc_now_ms();
     if (p->txn && kc_txn_produce_error(p, err)) {
-        kc_batch_complete(p, b, err, -1, -1);   /* fenced: fatal, no retry */
+        kc_batch_complete(p, b, err, -1, -1);   /* no retry inside a transaction (txn.c) */
         return;
     }
     int retriable = err < 0 ? (err == KAFKAC_ERR_TRANSPORT || err == KAFKAC_ERR_TIMED_OUT ||

@@ -251,11 +251,21 @@ void kc_txn_batch_failed(kc_txn_t *t, int err)
 
 int kc_txn_produce_error(kc_producer_t *p, int err)
 {
-    if (!p->txn || !(err == KAFKAC_ERR_PRODUCER_FENCED || err == KAFKAC_ERR_INVALID_PRODUCER_EPOCH ||
-                     err == KAFKAC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED))
+    if (!p->txn)
         return 0;
-    kc_txn_set_fatal(p->txn, err, "a partition leader refused the producer's epoch");
-    return 1;
+    if (err == KAFKAC_ERR_PRODUCER_FENCED || err == KAFKAC_ERR_INVALID_PRODUCER_EPOCH ||
+        err == KAFKAC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED) {
+        kc_txn_set_fatal(p->txn, err, "a partition leader refused the producer's epoch");
+        return 1;
+    }
+    if (err == KAFKAC_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER || err == KAFKAC_ERR_UNKNOWN_PRODUCER_ID) {
+        /* The idempotent producer would renew its epoch and resend; inside
+         * a transaction a new epoch ends the transaction, so the Java
+         * client makes it abortable and renews the epoch at abort. */
+        p->txn->epoch_bump = 1;
+        return 1;
+    }
+    return 0;
 }
 
 /* Fails every batch not yet sent: the transaction can only abort. */
@@ -657,6 +667,8 @@ static void op_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
             break;
         case REQ_END:
             clear_added(t);
+            if (t->op.kind == KC_TXN_OP_COMMIT)
+                t->epoch_bump = 0;   /* every record was acknowledged: no hole */
             if (t->op.kind == KC_TXN_OP_ABORT && t->epoch_bump) {
                 t->op.step = KC_TXN_STEP_SECOND;
                 t->op.retry_at = 0;
@@ -926,15 +938,13 @@ static int64_t txn_serve(kc_net_t *net, int64_t now, void *opaque)
         clear_pending(t);
         return INT64_MAX;
     }
-    /* Sequences the sender could not resolve inside a transaction: the
-     * Java client makes that abortable and renews the epoch at abort. */
+    /* The sender asks for a new epoch when sequences may have a hole (a
+     * batch failed or was split after being numbered).  Inside a
+     * transaction only an abort may renew it: a failed batch already made
+     * the transaction abortable, and a split keeps its sequence range. */
     if (p->need_bump) {
         t->epoch_bump = 1;
         p->need_bump = 0;
-        kc_txn_set_abortable(t, KAFKAC_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
-                             "the broker lost track of the producer's sequence numbers");
-        st = state_of(t);
-        last_err = t->last_err;
     }
     if (st == KC_TXN_ABORTABLE_ERROR || st == KC_TXN_ABORTING || st == KC_TXN_READY)
         sweep_unsent(t, st == KC_TXN_ABORTABLE_ERROR ? last_err : KAFKAC_ERR_PURGED);

@@ -37,16 +37,23 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void create_topic(const char *topic, int partitions)
+/* configs: a Python dict literal, or NULL. */
+static void create_topic_cfg(const char *topic, int partitions, const char *configs)
 {
     int rc = kc_test_sh("/usr/bin/python3 -c \"from kafka.admin import KafkaAdminClient, NewTopic\n"
                         "a = KafkaAdminClient(bootstrap_servers='%s'.split(','), request_timeout_ms=30000)\n"
-                        "a.create_topics([NewTopic('%s', %d, 1)])\n"
+                        "a.create_topics([NewTopic('%s', %d, 1, topic_configs=%s)])\n"
                         "a.close()\" >/dev/null 2>&1",
-                        B, topic, partitions);
+                        B, topic, partitions, configs ? configs : "{}");
     assert_int_equal(rc, 0);
     usleep(300 * 1000);
 }
+
+static void create_topic(const char *topic, int partitions)
+{
+    create_topic_cfg(topic, partitions, NULL);
+}
+
 
 static kafkac_conf_t *base_conf(void)
 {
@@ -86,6 +93,24 @@ static void ok(kafkac_err_t e, const char *what, const char *err)
 {
     if (e != KAFKAC_OK)
         fail_msg("%s: %s (%s)", what, kafkac_err_name(e), err);
+}
+
+/* The partition's last stable offset (end offset under read_committed). */
+static int64_t stable_offset(const char *topic, int32_t partition)
+{
+    char err[256];
+    kafkac_conf_t *c = base_conf();
+    assert_int_equal(kafkac_conf_set(c, "isolation.level", "read_committed", err, sizeof err), 0);
+    kafkac_consumer_t *cons = kafkac_consumer_new(c, err, sizeof err);
+    kafkac_conf_destroy(c);
+    assert_non_null(cons);
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
+    kafkac_tpl_add(l, topic, partition);
+    ok(kafkac_consumer_end_offsets(cons, l, 10000, err, sizeof err), "end_offsets", err);
+    int64_t o = l->elems[0].offset;
+    kafkac_tpl_destroy(l);
+    kafkac_consumer_destroy(cons);
+    return o;
 }
 
 /* ---- reading back ------------------------------------------------- */
@@ -260,10 +285,195 @@ static void test_commit_visible_abort_invisible(void **state)
     kafkac_producer_destroy(p);
 }
 
+/* ---- fencing ------------------------------------------------------ */
+
+static void test_second_producer_fences_the_first(void **state)
+{
+    (void)state;
+    char topic[128], txid[160], err[256], v[32];
+    kc_test_topic(topic, sizeof topic, "txn-fence");
+    snprintf(txid, sizeof txid, "%s-tx", topic);
+    create_topic(topic, 1);
+    kafkac_producer_t *p1 = txn_producer(txid, NULL);
+    ok(kafkac_producer_init_transactions(p1, TMO, err, sizeof err), "init p1", err);
+    ok(kafkac_producer_begin_transaction(p1, err, sizeof err), "begin p1", err);
+    for (int i = 0; i < 5; i++) {
+        snprintf(v, sizeof v, "zombie-%d", i);
+        send_str(p1, topic, 0, v);
+    }
+    ok(kafkac_producer_flush(p1, TMO), "flush p1", "");
+
+    /* The new instance's InitProducerId aborts p1's open transaction and
+     * bumps the epoch. */
+    kafkac_producer_t *p2 = txn_producer(txid, NULL);
+    ok(kafkac_producer_init_transactions(p2, TMO, err, sizeof err), "init p2", err);
+
+    kafkac_err_t e = kafkac_producer_commit_transaction(p1, TMO, err, sizeof err);
+    if (e != KAFKAC_ERR_PRODUCER_FENCED)
+        fail_msg("p1 commit after p2 started: %s (%s), want PRODUCER_FENCED", kafkac_err_name(e), err);
+    printf("fenced producer's commit: %s\n", err);
+    assert_int_equal(kafkac_producer_txn_fatal(p1), 1);
+    /* Fatal for good: nothing else works. */
+    assert_int_equal(kafkac_producer_begin_transaction(p1, err, sizeof err), KAFKAC_ERR_PRODUCER_FENCED);
+    assert_int_equal(kafkac_producer_abort_transaction(p1, TMO, err, sizeof err), KAFKAC_ERR_PRODUCER_FENCED);
+    assert_int_equal(kafkac_producer_send(p1, topic, 0, NULL, -1, "x", 1, NULL, 0, 0, NULL, NULL), KAFKAC_ERR_FATAL);
+    kafkac_producer_close(p1, 1000);
+    kafkac_producer_destroy(p1);
+
+    /* The new instance works. */
+    assert_int_equal(kafkac_producer_txn_fatal(p2), 0);
+    ok(kafkac_producer_begin_transaction(p2, err, sizeof err), "begin p2", err);
+    send_str(p2, topic, 0, "p2-0");
+    ok(kafkac_producer_commit_transaction(p2, TMO, err, sizeof err), "commit p2", err);
+
+    seen_t rc = {0};
+    read_all(topic, 1, "read_committed", 1, &rc);
+    assert_int_equal(rc.n, 1);
+    assert_int_equal(seen_has(&rc, "p2-0"), 1);
+    seen_free(&rc);
+
+    /* A fenced producer that is in the middle of a transaction fails at
+     * its next send's delivery too: p3 fences p2 while p2 has records
+     * queued but not yet flushed. */
+    ok(kafkac_producer_begin_transaction(p2, err, sizeof err), "begin p2 again", err);
+    kafkac_producer_t *p3 = txn_producer(txid, NULL);
+    ok(kafkac_producer_init_transactions(p3, TMO, err, sizeof err), "init p3", err);
+    kafkac_future_t *f = NULL;
+    assert_int_equal(kafkac_producer_send(p2, topic, 0, NULL, -1, "late", 4, NULL, 0, 0, NULL, &f), KAFKAC_OK);
+    e = kafkac_future_wait(f, TMO, NULL);
+    kafkac_future_destroy(f);
+    if (e != KAFKAC_ERR_PRODUCER_FENCED)
+        fail_msg("record of a fenced producer: %s, want PRODUCER_FENCED", kafkac_err_name(e));
+    assert_int_equal(kafkac_producer_commit_transaction(p2, TMO, err, sizeof err), KAFKAC_ERR_PRODUCER_FENCED);
+    kafkac_producer_destroy(p2);
+    kafkac_producer_destroy(p3);
+}
+
+/* ---- transaction.timeout.ms ---------------------------------------- */
+
+static void test_transaction_timeout_aborts_and_is_reported(void **state)
+{
+    (void)state;
+    char topic[128], txid[160], err[256];
+    kc_test_topic(topic, sizeof topic, "txn-timeout");
+    snprintf(txid, sizeof txid, "%s-tx", topic);
+    create_topic(topic, 1);
+    kafkac_producer_t *p = txn_producer(txid, "1000");
+    ok(kafkac_producer_init_transactions(p, TMO, err, sizeof err), "init", err);
+    ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin", err);
+    send_str(p, topic, 0, "expired");
+    ok(kafkac_producer_flush(p, TMO), "flush", "");
+    /* The coordinator looks for expired transactions every
+     * transaction.abort.timed.out.transaction.cleanup.interval.ms (10 s
+     * by default): wait until a read_committed reader sees the record
+     * resolved, i.e. the partition's stable offset passed it. */
+    int64_t t0 = now_ms();
+    assert_int_equal(stable_offset(topic, 0), 0);    /* held back by the open transaction */
+    int64_t lso;
+    while ((lso = stable_offset(topic, 0)) == 0 && now_ms() - t0 < 25000)
+        usleep(500 * 1000);
+    printf("coordinator aborted the idle transaction after %lld ms (stable offset %lld)\n",
+           (long long)(now_ms() - t0), (long long)lso);
+    assert_int_equal(lso, 2);   /* the record and the abort marker */
+    kafkac_err_t e = kafkac_producer_commit_transaction(p, TMO, err, sizeof err);
+    printf("commit %lld ms after the transaction began: %s: %s\n", (long long)(now_ms() - t0), kafkac_err_name(e),
+           err);
+    if (e != KAFKAC_ERR_PRODUCER_FENCED || !strstr(err, "transaction.timeout.ms"))
+        fail_msg("commit of a timed-out transaction: %s (%s), want PRODUCER_FENCED naming transaction.timeout.ms",
+                 kafkac_err_name(e), err);
+    assert_int_equal(kafkac_producer_txn_fatal(p), 1);
+    kafkac_producer_destroy(p);
+
+    /* The coordinator aborted it: a read_committed reader never sees it,
+     * and a new producer with the same id starts cleanly. */
+    kafkac_producer_t *p2 = txn_producer(txid, NULL);
+    ok(kafkac_producer_init_transactions(p2, TMO, err, sizeof err), "init p2", err);
+    ok(kafkac_producer_begin_transaction(p2, err, sizeof err), "begin p2", err);
+    send_str(p2, topic, 0, "after");
+    ok(kafkac_producer_commit_transaction(p2, TMO, err, sizeof err), "commit p2", err);
+    seen_t rc = {0};
+    read_all(topic, 1, "read_committed", 1, &rc);
+    assert_int_equal(seen_has(&rc, "expired"), 0);
+    assert_int_equal(seen_has(&rc, "after"), 1);
+    seen_free(&rc);
+    kafkac_producer_destroy(p2);
+}
+
+/* ---- states ------------------------------------------------------- */
+
+static void test_state_errors(void **state)
+{
+    (void)state;
+    char topic[128], txid[160], err[256];
+    kc_test_topic(topic, sizeof topic, "txn-state");
+    snprintf(txid, sizeof txid, "%s-tx", topic);
+    create_topic_cfg(topic, 1, "{'max.message.bytes': '2000'}");
+    kafkac_producer_t *p = txn_producer(txid, NULL);
+    assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);
+    assert_non_null(strstr(err, "init_transactions"));
+    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, 0, NULL, NULL), KAFKAC_ERR_STATE);
+    ok(kafkac_producer_init_transactions(p, TMO, err, sizeof err), "init", err);
+    assert_int_equal(kafkac_producer_init_transactions(p, TMO, err, sizeof err), KAFKAC_ERR_STATE);
+    assert_int_equal(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), KAFKAC_ERR_STATE);
+    assert_int_equal(kafkac_producer_abort_transaction(p, TMO, err, sizeof err), KAFKAC_ERR_STATE);
+    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, 0, NULL, NULL), KAFKAC_ERR_STATE);
+    ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin", err);
+    assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);
+    /* A record the broker refuses (over the topic's max.message.bytes)
+     * makes the transaction abortable: commit reports the record's error,
+     * sends and begin are refused until abort, then all is well again. */
+    static char big[5000];
+    memset(big, 'b', sizeof big);
+    send_str(p, topic, 0, "with-big");
+    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, big, sizeof big, NULL, 0, 0, NULL, NULL), 0);
+    kafkac_err_t e = kafkac_producer_commit_transaction(p, TMO, err, sizeof err);
+    if (e != KAFKAC_ERR_MESSAGE_TOO_LARGE)
+        fail_msg("commit with a refused record: %s (%s), want MESSAGE_TOO_LARGE", kafkac_err_name(e), err);
+    assert_int_equal(kafkac_producer_txn_fatal(p), 0);
+    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, 0, NULL, NULL),
+                     KAFKAC_ERR_MESSAGE_TOO_LARGE);
+    assert_int_equal(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), KAFKAC_ERR_MESSAGE_TOO_LARGE);
+    assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);
+    ok(kafkac_producer_abort_transaction(p, TMO, err, sizeof err), "abort", err);
+    ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin after abort", err);
+    send_str(p, topic, 0, "fine");
+    ok(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), "commit", err);
+    seen_t rc = {0};
+    read_all(topic, 1, "read_committed", 1, &rc);
+    assert_int_equal(rc.n, 1);
+    assert_int_equal(seen_has(&rc, "fine"), 1);
+    seen_free(&rc);
+
+    /* A non-transactional producer refuses the calls. */
+    kafkac_conf_t *c = base_conf();
+    kafkac_producer_t *plain = kafkac_producer_new(c, err, sizeof err);
+    kafkac_conf_destroy(c);
+    assert_int_equal(kafkac_producer_init_transactions(plain, TMO, err, sizeof err), KAFKAC_ERR_STATE);
+    assert_non_null(strstr(err, "transactional.id"));
+    kafkac_producer_destroy(plain);
+
+    /* init_transactions against no broker times out and can be called
+     * again; other calls wait for it. */
+    c = kafkac_conf_new();
+    kafkac_conf_set(c, "bootstrap.servers", "127.0.0.1:1", err, sizeof err);
+    kafkac_conf_set(c, "transactional.id", "nobody", err, sizeof err);
+    kafkac_producer_t *lost = kafkac_producer_new(c, err, sizeof err);
+    kafkac_conf_destroy(c);
+    assert_non_null(lost);
+    assert_int_equal(kafkac_producer_init_transactions(lost, 300, err, sizeof err), KAFKAC_ERR_TIMED_OUT);
+    assert_int_equal(kafkac_producer_begin_transaction(lost, err, sizeof err), KAFKAC_ERR_STATE);
+    assert_int_equal(kafkac_producer_init_transactions(lost, 200, err, sizeof err), KAFKAC_ERR_TIMED_OUT);
+    kafkac_producer_destroy(lost);
+    kafkac_producer_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commit_visible_abort_invisible),
+        cmocka_unit_test(test_second_producer_fences_the_first),
+        cmocka_unit_test(test_transaction_timeout_aborts_and_is_reported),
+        cmocka_unit_test(test_state_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
