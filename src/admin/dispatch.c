@@ -85,7 +85,9 @@ int kc_admin_retriable(int err)
     case KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE:
     case KAFKAC_ERR_NOT_LEADER_OR_FOLLOWER:
     case KAFKAC_ERR_LEADER_NOT_AVAILABLE:
-    case KAFKAC_ERR_REQUEST_TIMED_OUT:
+    /* Not REQUEST_TIMED_OUT: a create or delete the broker gave up waiting
+     * for may still complete, and sending it again would turn its answer
+     * into TOPIC_ALREADY_EXISTS; the broker's word stands. */
     case KAFKAC_ERR_NETWORK_EXCEPTION:
     case KAFKAC_ERR_TRANSPORT:
     case KAFKAC_ERR_ALL_BROKERS_DOWN:
