@@ -154,7 +154,9 @@ KAFKAC_API void kafkac_cluster_desc_destroy(kafkac_cluster_desc_t *c);
 
 /* ---- Configs ------------------------------------------------------- */
 
-/* Kafka's resource types (ConfigResource.Type / ResourceType). */
+/* Kafka's resource types.  ACLs use ResourceType (TOPIC, GROUP, CLUSTER,
+ * TRANSACTIONAL_ID, ...); configs use ConfigResource.Type, whose values
+ * agree for TOPIC, BROKER and BROKER_LOGGER, the ones the config calls take. */
 typedef enum kafkac_resource_type {
     KAFKAC_RESOURCE_UNKNOWN = 0,
     KAFKAC_RESOURCE_ANY = 1,
