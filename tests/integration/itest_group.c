@@ -458,10 +458,81 @@ static void test_eager_sticky_keeps_partitions_via_user_data(void **state)
     g_member_stop(&a);
 }
 
+/* During a cooperative rebalance a member keeps consuming the partitions
+ * it keeps: its JoinGroup waits on the coordinator's own connection, not
+ * in front of its fetches.  The rebalance is held open by a member that
+ * lists an eager assignor too (so the group still picks cooperative-sticky
+ * but that member must revoke on its app thread) and does not poll. */
+static void test_cooperative_member_consumes_during_rebalance(void **state)
+{
+    (void)state;
+    char topic[128], group[128], err[512];
+    kc_test_topic(topic, sizeof topic, "coopfetch");
+    kc_test_topic(group, sizeof group, "gcoopfetch");
+    g_create_topic(topic, 4);
+    const char *coop[] = {"partition.assignment.strategy=cooperative-sticky", NULL};
+    static g_member_t a, c, b;
+    g_member_start(&a, "a", group, topic, coop, NULL, 0);
+    wait_owned(&a, 4, 30000);
+
+    memset(&b, 0, sizeof b);
+    pthread_mutex_init(&b.m, NULL);
+    b.topic = topic;
+    snprintf(b.name, sizeof b.name, "b-not-polling");
+    b.c = g_consumer(group, (const char *const[]){"partition.assignment.strategy=range,cooperative-sticky",
+                                                  "max.poll.interval.ms=30000", NULL});
+    kafkac_consumer_set_rebalance_cb(b.c, g_rebalance, &b);
+    const char *t[] = {topic};
+    assert_int_equal(kafkac_consumer_subscribe(b.c, t, 1, err, sizeof err), 0);
+    int o[G_MAXP];
+    for (int64_t t0 = g_now(); (g_owned(&b, o) != 2 || g_owned(&a, o) != 2) && g_now() - t0 < 30000;)
+        drain(b.c, 1, 100);
+    assert_int_equal(g_owned(&b, o), 2);
+    drain(b.c, 1000000, 300);
+
+    /* c joins; b is not polling, so the rebalance stays open. */
+    g_member_start(&c, "c", group, topic, coop, NULL, 0);
+    usleep(1500000);
+    assert_int_equal(g_owned(&c, o), 0);
+    int a_owned[G_MAXP];
+    g_owned(&a, a_owned);
+    pthread_mutex_lock(&a.m);
+    int before = a.records;
+    pthread_mutex_unlock(&a.m);
+    int64_t t0 = g_now();
+    for (int p = 0; p < 4; p++)
+        if (a_owned[p])
+            assert_int_equal(kc_test_sh("for i in $(seq 1 10); do echo x$i; done | kcat -P -b %s -t %s -p %d 2>&1",
+                                        g_brokers(), topic, p), 0);
+    int got = 0;
+    while (g_now() - t0 < 5000 && got < 20) {
+        pthread_mutex_lock(&a.m);
+        got = a.records - before;
+        pthread_mutex_unlock(&a.m);
+        usleep(50000);
+    }
+    int c_owned = g_owned(&c, o);
+    printf("# during the open rebalance, a consumed %d new records in %lld ms; c owns %d partitions yet\n", got,
+           (long long)(g_now() - t0), c_owned);
+    assert_int_equal(got, 20);
+    assert_int_equal(c_owned, 0);
+
+    /* b polls again: the rebalance completes and c gets its share. */
+    for (int64_t t1 = g_now(); g_owned(&c, o) == 0 && g_now() - t1 < 30000;)
+        drain(b.c, 1000000, 100);
+    assert_true(g_owned(&c, o) > 0);
+    g_member_stop(&c);
+    g_member_stop(&a);
+    kafkac_consumer_close(b.c, 10000);
+    kafkac_consumer_destroy(b.c);
+    pthread_mutex_destroy(&b.m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cooperative_keeps_unaffected),
+        cmocka_unit_test(test_cooperative_member_consumes_during_rebalance),
         cmocka_unit_test(test_static_member_restarts_without_rebalance),
         cmocka_unit_test(test_commits),
         cmocka_unit_test(test_regex_subscription_picks_up_new_topics),
