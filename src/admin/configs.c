@@ -259,7 +259,7 @@ void kafkac_config_desc_resource(const kafkac_config_desc_t *d, int i, kafkac_re
     if (err)
         *err = r ? (kafkac_err_t)r->err : KAFKAC_ERR_INVALID_ARG;
     if (message)
-        *message = !r || !r->err ? "" : (r->message ? r->message : kafkac_err_str(r->err));
+        *message = !r || !r->err ? "" : (r->message && *r->message ? r->message : kafkac_err_str(r->err));
 }
 
 int kafkac_config_desc_entry_count(const kafkac_config_desc_t *d, int i)

@@ -55,6 +55,8 @@ static inline void expect_err(const kafkac_admin_result_t *r, int i, kafkac_err_
         fail_msg("entry %d (%s): %s without a message", i, kafkac_admin_result_name(r, i), kafkac_err_name(e));
 }
 
+static inline kafkac_topic_desc_t *describe_topic(kafkac_admin_t *adm, const char *topic, kafkac_err_t want);
+
 /* Creates topic with n partitions and replication factor rf; asserts it. */
 static inline void create_topic(kafkac_admin_t *adm, const char *topic, int n, int rf)
 {
@@ -66,6 +68,8 @@ static inline void create_topic(kafkac_admin_t *adm, const char *topic, int n, i
         fail_msg("create_topics %s: %s: %s", topic, kafkac_err_name(rc), err);
     expect_ok(r, 0);
     kafkac_admin_result_destroy(r);
+    /* The broker serves it a moment after the controller created it. */
+    kafkac_topic_desc_destroy(describe_topic(adm, topic, KAFKAC_OK));
 }
 
 static inline void delete_topic(kafkac_admin_t *adm, const char *topic)
