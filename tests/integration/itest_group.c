@@ -528,6 +528,61 @@ static void test_cooperative_member_consumes_during_rebalance(void **state)
     pthread_mutex_destroy(&b.m);
 }
 
+/* The commit on revoke: with enable.auto.commit but an interval too long
+ * to fire, an orderly rebalance still commits what poll returned before
+ * the partitions move, so the member taking them over reads nothing
+ * twice. */
+static void test_commit_on_revoke(void **state)
+{
+    (void)state;
+    char topic[128], group[128], err[512];
+    kc_test_topic(topic, sizeof topic, "revoke");
+    kc_test_topic(group, sizeof group, "grevoke");
+    g_create_topic(topic, 4);
+    g_produce(topic, 4, 1, 25);
+    const char *extra[] = {"auto.commit.interval.ms=600000", NULL};
+    static g_seen_t seen;
+    memset(&seen, 0, sizeof seen);
+    pthread_mutex_init(&seen.m, NULL);
+    static g_member_t a, b;
+    g_member_start(&a, "a", group, topic, extra, &seen, 0);
+    for (int64_t t0 = g_now(); g_now() - t0 < 30000; usleep(50000)) {
+        pthread_mutex_lock(&a.m);
+        int n = a.records;
+        pthread_mutex_unlock(&a.m);
+        if (n == 100)
+            break;
+    }
+    pthread_mutex_lock(&a.m);
+    assert_int_equal(a.records, 100);
+    pthread_mutex_unlock(&a.m);
+
+    g_member_start(&b, "b", group, topic, extra, &seen, 0);
+    wait_owned(&b, 2, 30000);
+    wait_owned(&a, 2, 10000);
+    usleep(1500000);  /* time for b to fetch, were there anything to fetch */
+    pthread_mutex_lock(&b.m);
+    int b_records = b.records;
+    pthread_mutex_unlock(&b.m);
+    assert_int_equal(b_records, 0);
+    int dups = 0;
+    for (int p = 0; p < 4; p++)
+        for (int o = 0; o < 25; o++)
+            dups += seen.count[p][o] != 1;
+    assert_int_equal(dups, 0);
+
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(4);
+    for (int p = 0; p < 4; p++)
+        kafkac_tpl_add(l, topic, p);
+    assert_int_equal(kafkac_consumer_committed(b.c, l, 10000, err, sizeof err), 0);
+    for (int p = 0; p < 4; p++)
+        assert_int_equal(l->elems[p].offset, 25);
+    kafkac_tpl_destroy(l);
+    g_member_stop(&b);
+    g_member_stop(&a);
+    pthread_mutex_destroy(&seen.m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -535,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_cooperative_member_consumes_during_rebalance),
         cmocka_unit_test(test_static_member_restarts_without_rebalance),
         cmocka_unit_test(test_commits),
+        cmocka_unit_test(test_commit_on_revoke),
         cmocka_unit_test(test_regex_subscription_picks_up_new_topics),
         cmocka_unit_test(test_offset_reset_none_in_a_group),
         cmocka_unit_test(test_poll_timeout_loses_and_rejoins),
