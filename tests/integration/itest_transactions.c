@@ -285,6 +285,172 @@ static void test_commit_visible_abort_invisible(void **state)
     kafkac_producer_destroy(p);
 }
 
+/* ---- consume-transform-produce ------------------------------------ */
+
+/* The group's committed offset of in/partition, as a new reader of the
+ * group sees it (KAFKAC_OFFSET_INVALID when none). */
+static int64_t committed_of(kafkac_consumer_t *c, const char *topic, int32_t partition)
+{
+    char err[256];
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
+    kafkac_tpl_add(l, topic, partition);
+    ok(kafkac_consumer_committed(c, l, 10000, err, sizeof err), "committed", err);
+    int64_t o = l->elems[0].offset;
+    kafkac_tpl_destroy(l);
+    return o;
+}
+
+/* Waits (the commit markers reach __consumer_offsets after commit
+ * returns) until both partitions' committed offsets are want0/want1. */
+static void expect_committed(kafkac_consumer_t *c, const char *topic, int64_t want0, int64_t want1)
+{
+    int64_t a = 0, b = 0, end = now_ms() + 10000;
+    do {
+        a = committed_of(c, topic, 0);
+        b = committed_of(c, topic, 1);
+        if (a == want0 && b == want1)
+            return;
+        usleep(200 * 1000);
+    } while (now_ms() < end);
+    fail_msg("committed offsets %lld/%lld, want %lld/%lld", (long long)a, (long long)b, (long long)want0,
+             (long long)want1);
+}
+
+static void test_consume_transform_produce(void **state)
+{
+    (void)state;
+    char in[128], out[128], group[160], txid[160], err[256], v[64];
+    const int N = 20;
+    kc_test_topic(in, sizeof in, "txn-ctp-in");
+    kc_test_topic(out, sizeof out, "txn-ctp-out");
+    snprintf(group, sizeof group, "%s-g", in);
+    snprintf(txid, sizeof txid, "%s-tx", in);
+    create_topic(in, 2);
+    create_topic(out, 2);
+    kafkac_conf_t *c = base_conf();
+    kafkac_producer_t *plain = kafkac_producer_new(c, err, sizeof err);
+    kafkac_conf_destroy(c);
+    for (int i = 0; i < N; i++) {
+        snprintf(v, sizeof v, "in-%d", i);
+        send_str(plain, in, i % 2, v);
+    }
+    ok(kafkac_producer_flush(plain, TMO), "flush input", "");
+    kafkac_producer_destroy(plain);
+
+    c = base_conf();
+    kafkac_conf_set(c, "group.id", group, err, sizeof err);
+    kafkac_conf_set(c, "enable.auto.commit", "false", err, sizeof err);
+    kafkac_conf_set(c, "isolation.level", "read_committed", err, sizeof err);
+    kafkac_conf_set(c, "auto.offset.reset", "earliest", err, sizeof err);
+    kafkac_consumer_t *cons = kafkac_consumer_new(c, err, sizeof err);
+    kafkac_conf_destroy(c);
+    assert_non_null(cons);
+    const char *topics[1] = {in};
+    ok(kafkac_consumer_subscribe(cons, topics, 1, err, sizeof err), "subscribe", err);
+    kafkac_producer_t *p = txn_producer(txid, NULL);
+    ok(kafkac_producer_init_transactions(p, TMO, err, sizeof err), "init", err);
+
+    int64_t committed[2] = {KAFKAC_OFFSET_INVALID, KAFKAC_OFFSET_INVALID};
+    int done = 0, round = 0, aborted_records = 0, zombie_checked = 0;
+    int64_t deadline = now_ms() + 45000;
+    while (done < N && now_ms() < deadline) {
+        kafkac_records_t *rs = NULL;
+        if (kafkac_consumer_poll(cons, 500, 4, &rs, err, sizeof err) != KAFKAC_OK)
+            continue;
+        round++;
+        int n = kafkac_records_count(rs);
+        int64_t next[2] = {-1, -1}, first[2] = {-1, -1};
+        ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin", err);
+        for (int i = 0; i < n; i++) {
+            const kafkac_record_t *r = kafkac_records_at(rs, i);
+            size_t len;
+            const char *val = kafkac_record_value(r, &len);
+            int32_t part = kafkac_record_partition(r);
+            snprintf(v, sizeof v, "out-%.*s", (int)len, val);
+            send_str(p, out, part, v);
+            if (first[part] < 0)
+                first[part] = kafkac_record_offset(r);
+            next[part] = kafkac_record_offset(r) + 1;
+        }
+        kafkac_records_destroy(rs);
+        kafkac_topic_partition_list_t *offs = kafkac_tpl_new(2);
+        for (int k = 0; k < 2; k++)
+            if (next[k] >= 0)
+                kafkac_tpl_add(offs, in, k)->offset = next[k];
+        kafkac_group_metadata_t *gm = kafkac_consumer_group_metadata(cons);
+        assert_non_null(gm);
+        /* In the rounds that abort, have the records written first (an
+         * abortable error drops records not yet sent), so that
+         * read_uncommitted shows they were there. */
+        if (round <= 2)
+            ok(kafkac_producer_flush(p, TMO), "flush", "");
+
+        if (!zombie_checked) {
+            /* A member of an older generation (a zombie) may not commit:
+             * the group coordinator refuses, and the transaction can only
+             * abort. */
+            int32_t gen;
+            char member[256];
+            kafkac_consumer_group_generation(cons, &gen, member, sizeof member);
+            assert_true(gen >= 0);
+            kafkac_group_metadata_t *old = kafkac_group_metadata_new(group, gen + 7, member, NULL);
+            kafkac_err_t e = kafkac_producer_send_offsets_to_transaction(p, offs, old, TMO, err, sizeof err);
+            kafkac_group_metadata_destroy(old);
+            if (e != KAFKAC_ERR_ILLEGAL_GENERATION)
+                fail_msg("send_offsets with a wrong generation: %s (%s), want ILLEGAL_GENERATION",
+                         kafkac_err_name(e), err);
+            assert_int_equal(kafkac_producer_commit_transaction(p, TMO, err, sizeof err),
+                             KAFKAC_ERR_ILLEGAL_GENERATION);
+            zombie_checked = 1;
+        } else {
+            ok(kafkac_producer_send_offsets_to_transaction(p, offs, gm, TMO, err, sizeof err), "send_offsets",
+               err);
+        }
+        kafkac_group_metadata_destroy(gm);
+        kafkac_tpl_destroy(offs);
+
+        if (round <= 2) {
+            /* Rounds 1 (refused offsets) and 2 (a plain abort): nothing
+             * is committed, and the records are processed again. */
+            ok(kafkac_producer_abort_transaction(p, TMO, err, sizeof err), "abort", err);
+            aborted_records += n;
+            expect_committed(cons, in, committed[0], committed[1]);
+            for (int k = 0; k < 2; k++)
+                if (first[k] >= 0)
+                    ok(kafkac_consumer_seek(cons, in, k, first[k]), "seek back", "");
+        } else {
+            ok(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), "commit", err);
+            for (int k = 0; k < 2; k++)
+                if (next[k] >= 0)
+                    committed[k] = next[k];
+            expect_committed(cons, in, committed[0], committed[1]);
+            done += n;
+        }
+    }
+    printf("%d records in %d transactions, %d records aborted and processed again\n", done, round - 2,
+           aborted_records);
+    assert_int_equal(done, N);
+    assert_true(aborted_records > 0);
+    expect_committed(cons, in, N / 2, N / 2);
+
+    /* Every input record's output is visible exactly once. */
+    seen_t rc = {0}, ru = {0};
+    read_all(out, 2, "read_committed", N, &rc);
+    read_all(out, 2, "read_uncommitted", N + aborted_records, &ru);
+    for (int i = 0; i < N; i++) {
+        snprintf(v, sizeof v, "out-in-%d", i);
+        if (seen_has(&rc, v) != 1)
+            fail_msg("%s seen %d times by read_committed, want 1", v, seen_has(&rc, v));
+    }
+    assert_int_equal(rc.n, N);
+    assert_int_equal(ru.n, N + aborted_records);
+    seen_free(&rc);
+    seen_free(&ru);
+    kafkac_producer_destroy(p);
+    kafkac_consumer_close(cons, 5000);
+    kafkac_consumer_destroy(cons);
+}
+
 /* ---- fencing ------------------------------------------------------ */
 
 static void test_second_producer_fences_the_first(void **state)
@@ -471,6 +637,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commit_visible_abort_invisible),
+        cmocka_unit_test(test_consume_transform_produce),
         cmocka_unit_test(test_second_producer_fences_the_first),
         cmocka_unit_test(test_transaction_timeout_aborts_and_is_reported),
         cmocka_unit_test(test_state_errors),
