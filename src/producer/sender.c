@@ -517,8 +517,11 @@ static void produce_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
                     if (!b || b->part->id != pr->index)
                         continue;
                     kc_ptopic_t *t = b->part->topic;
-                    int match = tr->name ? strcmp(tr->name, t->name) == 0
-                                         : (!uuid_zero(&tr->topic_id) && memcmp(&tr->topic_id, &t->id, 16) == 0);
+                    /* v13+ names topics by id (KIP-516); the decoder
+                     * leaves the absent name at its default, "". */
+                    int match = resp->version >= 13
+                                    ? (!uuid_zero(&tr->topic_id) && memcmp(&tr->topic_id, &t->id, 16) == 0)
+                                    : (tr->name && strcmp(tr->name, t->name) == 0);
                     if (!match)
                         continue;
                     if (pr->error_code && pr->error_message)
