@@ -583,6 +583,130 @@ static void test_commit_on_revoke(void **state)
     pthread_mutex_destroy(&seen.m);
 }
 
+/* read_committed in the group model, with libkafkac's transactional
+ * producer: consume-transform-produce where each batch's output and its
+ * input offsets commit in one transaction (offsets carry this member's
+ * generation and member id), with an aborted transaction in between.  A
+ * read_committed group reading the output sees every input record exactly
+ * once and nothing of the aborted transaction; the input group's offsets
+ * are committed through the transactions. */
+static void test_read_committed_consume_transform_produce(void **state)
+{
+    (void)state;
+    char in[128], out[128], g_in[128], g_out[128], txn_id[128], err[512];
+    kc_test_topic(in, sizeof in, "ctp-in");
+    kc_test_topic(out, sizeof out, "ctp-out");
+    kc_test_topic(g_in, sizeof g_in, "gctp-in");
+    kc_test_topic(g_out, sizeof g_out, "gctp-out");
+    kc_test_topic(txn_id, sizeof txn_id, "ctp-txn");
+    g_create_topic(in, 2);
+    g_create_topic(out, 2);
+    g_produce(in, 2, 1, 50);
+
+    kafkac_conf_t *pc = kafkac_conf_new();
+    assert_int_equal(kafkac_conf_set(pc, "bootstrap.servers", g_brokers(), err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(pc, "transactional.id", txn_id, err, sizeof err), 0);
+    kafkac_producer_t *p = kafkac_producer_new(pc, err, sizeof err);
+    kafkac_conf_destroy(pc);
+    if (!p)
+        fail_msg("producer: %s", err);
+    if (kafkac_producer_init_transactions(p, 30000, err, sizeof err) != 0)
+        fail_msg("init_transactions: %s", err);
+
+    kafkac_consumer_t *c = g_consumer(g_in, (const char *const[]){"enable.auto.commit=false",
+                                                                 "isolation.level=read_committed", NULL});
+    const char *t[] = {in};
+    assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), 0);
+    int done = 0, aborted_once = 0;
+    for (int64_t t0 = g_now(); done < 100 && g_now() - t0 < 60000;) {
+        kafkac_records_t *b;
+        if (kafkac_consumer_poll(c, 200, 10, &b, err, sizeof err) != 0)
+            continue;
+        if (kafkac_producer_begin_transaction(p, err, sizeof err) != 0)
+            fail_msg("begin: %s", err);
+        if (!aborted_once) {
+            /* A transaction that is aborted: none of it may show. */
+            kafkac_producer_send(p, out, 0, NULL, -1, "aborted", 7, NULL, 0, 0, NULL, NULL);
+            if (kafkac_producer_abort_transaction(p, 30000, err, sizeof err) != 0)
+                fail_msg("abort: %s", err);
+            aborted_once = 1;
+            if (kafkac_producer_begin_transaction(p, err, sizeof err) != 0)
+                fail_msg("begin: %s", err);
+        }
+        kafkac_topic_partition_list_t *next = kafkac_tpl_new(2);
+        for (int i = 0; i < kafkac_records_count(b); i++) {
+            const kafkac_record_t *r = kafkac_records_at(b, i);
+            size_t len;
+            const void *v = kafkac_record_value(r, &len);
+            kafkac_producer_send(p, out, kafkac_record_partition(r), NULL, -1, v, (int32_t)len, NULL, 0, 0, NULL,
+                                 NULL);
+            kafkac_topic_partition_t *e = kafkac_tpl_find(next, in, kafkac_record_partition(r));
+            if (!e)
+                e = kafkac_tpl_add(next, in, kafkac_record_partition(r));
+            e->offset = kafkac_record_offset(r) + 1;
+        }
+        done += kafkac_records_count(b);
+        kafkac_records_destroy(b);
+        kafkac_group_metadata_t *gm = kafkac_consumer_group_metadata(c);
+        assert_non_null(gm);
+        if (kafkac_producer_send_offsets_to_transaction(p, next, gm, 30000, err, sizeof err) != 0)
+            fail_msg("send_offsets_to_transaction: %s", err);
+        kafkac_group_metadata_destroy(gm);
+        kafkac_tpl_destroy(next);
+        if (kafkac_producer_commit_transaction(p, 30000, err, sizeof err) != 0)
+            fail_msg("commit_transaction: %s", err);
+    }
+    assert_int_equal(done, 100);
+
+    /* The input group's offsets came with the transactions. */
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(2);
+    kafkac_tpl_add(l, in, 0);
+    kafkac_tpl_add(l, in, 1);
+    assert_int_equal(kafkac_consumer_committed(c, l, 10000, err, sizeof err), 0);
+    assert_int_equal(l->elems[0].offset, 50);
+    assert_int_equal(l->elems[1].offset, 50);
+    kafkac_tpl_destroy(l);
+    kafkac_consumer_close(c, 10000);
+    kafkac_consumer_destroy(c);
+    kafkac_producer_close(p, 10000);
+    kafkac_producer_destroy(p);
+
+    /* The output, read_committed, by a group. */
+    c = g_consumer(g_out, (const char *const[]){"isolation.level=read_committed", NULL});
+    const char *t2[] = {out};
+    assert_int_equal(kafkac_consumer_subscribe(c, t2, 1, err, sizeof err), 0);
+    static int seen_out[2][51];
+    memset(seen_out, 0, sizeof seen_out);
+    int n = 0, bad = 0;
+    for (int64_t t0 = g_now(); g_now() - t0 < 30000 && (n < 100 || g_now() - t0 < 2000);) {
+        kafkac_records_t *b;
+        if (kafkac_consumer_poll(c, 200, 0, &b, err, sizeof err) != 0)
+            continue;
+        for (int i = 0; i < kafkac_records_count(b); i++) {
+            const kafkac_record_t *r = kafkac_records_at(b, i);
+            size_t len;
+            const char *v = kafkac_record_value(r, &len);
+            int pp, k;
+            char buf[32];
+            snprintf(buf, sizeof buf, "%.*s", (int)len, v ? v : "");
+            if (sscanf(buf, "p%d-%d", &pp, &k) == 2 && pp >= 0 && pp < 2 && k >= 1 && k <= 50)
+                seen_out[pp][k]++;
+            else
+                bad++;
+            n++;
+        }
+        kafkac_records_destroy(b);
+    }
+    kafkac_consumer_close(c, 10000);
+    kafkac_consumer_destroy(c);
+    assert_int_equal(bad, 0);
+    assert_int_equal(n, 100);
+    for (int pp = 0; pp < 2; pp++)
+        for (int k = 1; k <= 50; k++)
+            if (seen_out[pp][k] != 1)
+                fail_msg("output record p%d-%d seen %d times", pp, k, seen_out[pp][k]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_static_member_restarts_without_rebalance),
         cmocka_unit_test(test_commits),
         cmocka_unit_test(test_commit_on_revoke),
+        cmocka_unit_test(test_read_committed_consume_transform_produce),
         cmocka_unit_test(test_regex_subscription_picks_up_new_topics),
         cmocka_unit_test(test_offset_reset_none_in_a_group),
         cmocka_unit_test(test_poll_timeout_loses_and_rejoins),
