@@ -196,6 +196,53 @@ static void test_key_placement_matches_other_clients(void **state)
     pu_free(r, n);
 }
 
+/* ---- several topics in one request -------------------------------- */
+
+static void test_many_topics_interleaved(void **state)
+{
+    (void)state;
+    enum { T = 3, N = 3000 };
+    char topics[T][128];
+    for (int k = 0; k < T; k++) {
+        kc_test_topic(topics[k], sizeof topics[k], "prod-multi");
+        assert_int_equal(pu_create_topic(B, topics[k], 3, 1, NULL), 0);
+    }
+    /* Long linger: every request carries batches of all three topics. */
+    const char *kv[] = { "linger.ms", "50", NULL };
+    kafkac_producer_t *p = pu_producer(B, kv);
+    track_t t;
+    track_init(&t, N);
+    kafkac_producer_set_delivery_cb(p, track_cb, &t);
+    char key[16], val[16];
+    for (long i = 0; i < N; i++) {
+        int kl = snprintf(key, sizeof key, "k%ld", i % 17);
+        int vl = snprintf(val, sizeof val, "%ld", i);
+        assert_int_equal(kafkac_producer_send(p, topics[i % T], KAFKAC_PARTITION_ANY, key, kl, val, vl, NULL, 0, 0,
+                                              (void *)(intptr_t)i, NULL),
+                         KAFKAC_OK);
+    }
+    assert_int_equal(kafkac_producer_flush(p, 30000), KAFKAC_OK);
+    assert_int_equal(t.delivered, N);
+    kafkac_producer_metrics_t m;
+    kafkac_producer_metrics(p, &m, sizeof m);
+    assert_true(m.requests_sent < m.batches_sent);   /* batches shared requests */
+    kafkac_producer_destroy(p);
+    for (int k = 0; k < T; k++) {
+        pu_rec_t *r;
+        long n = pu_read(B, topics[k], N / T, &r);
+        assert_int_equal(n, N / T);
+        for (long j = 0; j < n; j++) {
+            long i = atol(r[j].value);
+            assert_int_equal(i % T, k);
+            if (t.part[i] != r[j].partition || t.off[i] != r[j].offset)
+                fail_msg("%s record %ld: callback %d/%lld, log %d/%lld", topics[k], i, t.part[i],
+                         (long long)t.off[i], r[j].partition, (long long)r[j].offset);
+        }
+        pu_free(r, n);
+    }
+    track_free(&t);
+}
+
 /* ---- acks and codecs ---------------------------------------------- */
 
 static void test_acks_and_codecs(void **state)
@@ -590,6 +637,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_and_key_placement),
         cmocka_unit_test(test_key_placement_matches_other_clients),
+        cmocka_unit_test(test_many_topics_interleaved),
         cmocka_unit_test(test_acks_and_codecs),
         cmocka_unit_test(test_sync_sends_headers_and_timestamps),
         cmocka_unit_test(test_eight_threads),
