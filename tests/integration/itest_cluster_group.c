@@ -97,7 +97,7 @@ static void test_coordinator_moves(void **state)
             for (int o = 0; o < 100; o++)
                 missing += seen.count[p][o] == 0;
         pthread_mutex_unlock(&seen.m);
-        if (missing == 0 || g_now() - t0 > 60000)
+        if (missing == 0 || g_now() - t0 > 90000)
             break;
     }
     int32_t coord2 = coordinator_of(group);
