@@ -16,7 +16,9 @@ fi
 
 pkgs=(build-essential gcc clang pkg-config python3 zlib1g-dev liblz4-dev
       libsnappy-dev libzstd-dev libcmocka-dev librdkafka-dev kcat python3-kafka
-      default-jdk-headless maven $clang_rt)
+      default-jdk-headless maven $clang_rt
+      # kafka-python's codecs (xxhash: its magic 0 LZ4 framing), for interop tests
+      python3-snappy python3-lz4 python3-zstandard python3-xxhash)
 
 missing=()
 for p in "${pkgs[@]}"; do
