@@ -18,10 +18,12 @@
  *   RESULT client=... mode=... count=... size=... seconds=... msgs_per_s=...
  *          mb_per_s=... cpu_s=... cpu_s_per_M=... errors=... [p50_us= p99_us=
  *          p999_us= max_us=]
- * seconds is the wall time of the data path (first send to last delivery
- * report, or assignment to last record); cpu_s is user+sys of the whole
- * process (all its threads) from before the client was created until the
- * data path ended, so it includes client start-up, as a user pays it.
+ * seconds is the wall time of the data path: first send to last delivery
+ * report, or consumer creation to last record (clients connect at
+ * different moments, inside or after their constructor).  cpu_s is
+ * user+sys of the whole process (all its threads) from before the client
+ * was created until the data path ended, so it includes client start-up,
+ * as a user pays it.
  *
  * Payload layout (all modes): bytes 0..7 the send time in CLOCK_MONOTONIC
  * nanoseconds (e2e only; zero otherwise), 8..15 the message's sequence

@@ -209,11 +209,11 @@ static int assign_all(rd_kafka_t *rk, const bench_opts_t *o, int64_t offset)
 static int run_consume(const bench_opts_t *o)
 {
     double cpu0 = bench_cpu_s();
+    int64_t t0 = bench_now_ns(); /* from creation: clients connect at different moments */
     rd_kafka_t *rk = new_consumer(o);
     if (!rk)
         return 1;
     rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
-    int64_t t0 = bench_now_ns();
     if (assign_all(rk, o, RD_KAFKA_OFFSET_BEGINNING))
         return 1;
     rd_kafka_message_t *msgs[1000];
