@@ -368,6 +368,7 @@ kafkac_err_t kafkac_producer_close(kafkac_producer_t *kp, int timeout_ms)
     kc_net_destroy(p->net);
     p->net = NULL;
     p->net_gone = 1;
+    kc_txn_closed(p->txn);
     kc_sender_fail_all(p, KAFKAC_ERR_PURGED);
     run_callbacks(p, 0);
     kp->closed = 1;

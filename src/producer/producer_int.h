@@ -233,6 +233,9 @@ typedef struct kc_txn kc_txn_t;
 kafkac_err_t kc_txn_new(kc_producer_t *p);
 /* After the network client is gone.  NULL is a no-op. */
 void kc_txn_destroy(kc_txn_t *t);
+/* close stopped the I/O thread: a call still waiting gets
+ * KAFKAC_ERR_DESTROYED.  NULL is a no-op. */
+void kc_txn_closed(kc_txn_t *t);
 /* May a record be sent now?  KAFKAC_OK inside a transaction, else
  * KAFKAC_ERR_STATE or the error that made the transaction abortable. */
 kafkac_err_t kc_txn_check_send(kc_txn_t *t);

@@ -938,6 +938,12 @@ static int64_t txn_serve(kc_net_t *net, int64_t now, void *opaque)
         clear_pending(t);
         return INT64_MAX;
     }
+    /* A caller still waiting when the producer closes would wait for
+     * nothing: the requests it needs are about to be cancelled. */
+    if (kind != KC_TXN_OP_NONE && atomic_load(&p->closing)) {
+        kc_txn_op_finish(t, KAFKAC_ERR_DESTROYED, "the producer is closing", st);
+        kind = KC_TXN_OP_NONE;
+    }
     /* The sender asks for a new epoch when sequences may have a hole (a
      * batch failed or was split after being numbered).  Inside a
      * transaction only an abort may renew it: a failed batch already made
@@ -970,6 +976,12 @@ static int64_t txn_serve(kc_net_t *net, int64_t now, void *opaque)
 }
 
 /* ---- life --------------------------------------------------------- */
+
+void kc_txn_closed(kc_txn_t *t)
+{
+    if (t)
+        kc_txn_op_finish(t, KAFKAC_ERR_DESTROYED, "the producer was closed", state_of(t));
+}
 
 kafkac_err_t kc_txn_new(kc_producer_t *p)
 {
