@@ -114,19 +114,27 @@ static int64_t produce_raw(tnet_t *t, const char *topic, int32_t partition, cons
     preq.timeout_ms = 10000;
     preq.topic_data = &td;
     preq.topic_data_count = 1;
-    int32_t leader = leader_of(t, topic, partition);
-    kc_req_t r = { .node_id = leader, .api_key = 0, .min_version = 3, .max_version = 12, .msg = &preq };
-    kc_resp_t *resp = kc_net_call(t->net, &r);
-    assert_non_null(resp);
-    if (resp->err)
-        fail_msg("Produce: %s", resp->errstr);
-    const kc_produce_response_t *pm = resp->msg;
-    int16_t ec = pm->responses[0].partition_responses[0].error_code;
-    if (ec)
-        fail_msg("Produce to %s [%d]: %s", topic, (int)partition, kafkac_err_name(ec));
-    int64_t base = pm->responses[0].partition_responses[0].base_offset;
-    kc_resp_free(resp);
-    return base;
+    /* A just-created partition may not have its leader ready yet: retry
+     * the errors that mean "not yet" for a while. */
+    for (int attempt = 0;; attempt++) {
+        int32_t leader = leader_of(t, topic, partition);
+        kc_req_t r = { .node_id = leader, .api_key = 0, .min_version = 3, .max_version = 12, .msg = &preq };
+        kc_resp_t *resp = kc_net_call(t->net, &r);
+        assert_non_null(resp);
+        if (resp->err)
+            fail_msg("Produce: %s", resp->errstr);
+        const kc_produce_response_t *pm = resp->msg;
+        int16_t ec = pm->responses[0].partition_responses[0].error_code;
+        int64_t base = pm->responses[0].partition_responses[0].base_offset;
+        kc_resp_free(resp);
+        if (!ec)
+            return base;
+        if (attempt > 100 || (ec != KAFKAC_ERR_NOT_LEADER_OR_FOLLOWER && ec != KAFKAC_ERR_LEADER_NOT_AVAILABLE &&
+                              ec != KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION))
+            fail_msg("Produce to %s [%d]: %s", topic, (int)partition, kafkac_err_name(ec));
+        kc_net_refresh_metadata(t->net, "test produce retry");
+        usleep(100000);
+    }
 }
 
 /* The value of record i of a partition, as the tests write and expect it. */
