@@ -287,7 +287,7 @@ KAFKAC_API kafkac_err_t kafkac_consumer_commit_async(kafkac_consumer_t *c,
  * stored offsets.  Only for assigned partitions (others: elems[i].err =
  * KAFKAC_ERR_UNKNOWN_PARTITION and the call returns it). */
 KAFKAC_API kafkac_err_t kafkac_consumer_store_offsets(kafkac_consumer_t *c,
-                                                      const kafkac_topic_partition_list_t *offsets);
+                                                      kafkac_topic_partition_list_t *offsets);
 /* Stores record r's offset + 1 for its partition. */
 KAFKAC_API kafkac_err_t kafkac_consumer_store_record(kafkac_consumer_t *c, const kafkac_record_t *r);
 

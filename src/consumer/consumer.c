@@ -916,7 +916,7 @@ kafkac_err_t kafkac_consumer_watermarks(kafkac_consumer_t *c, const char *topic,
 /* ------------------------------------------------------------------ */
 /* Stored offsets (manual at-least-once)                               */
 
-kafkac_err_t kafkac_consumer_store_offsets(kafkac_consumer_t *c, const kafkac_topic_partition_list_t *offsets)
+kafkac_err_t kafkac_consumer_store_offsets(kafkac_consumer_t *c, kafkac_topic_partition_list_t *offsets)
 {
     if (!c || !offsets)
         return KAFKAC_ERR_INVALID_ARG;
