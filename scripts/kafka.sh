@@ -305,6 +305,23 @@ wait_ready() {  # mode nodes...
     done
 }
 
+# "Kafka Server started" on every node does not yet mean every broker is
+# registered with the controller: a client asking at once may see one
+# broker of three.  Waits until metadata from the first broker lists all.
+wait_registered() {  # mode
+    local mode=$1 want got="" first deadline=$((SECONDS + 60))
+    want=$(nodes_of "$mode" | wc -w)
+    first=$(brokers_of "$mode" | cut -d, -f1)
+    command -v kcat >/dev/null || { say "kcat not installed: not waiting for broker registration"; return 0; }
+    while [ $SECONDS -lt $deadline ]; do
+        got=$(kcat -m 5 -b "$first" -L 2>/dev/null | sed -n 's/^ \([0-9]*\) brokers:$/\1/p' || true)
+        [ "$got" = "$want" ] && return 0
+        sleep 0.5
+    done
+    say "only ${got:-0} of $want brokers registered after 60 s"
+    return 1
+}
+
 # Signals every live node at once (a combined node waits for the controller
 # quorum while shutting down, so stopping them one by one would stall), then
 # waits up to 30 s and SIGKILLs what is left.
@@ -390,7 +407,7 @@ cmd_start() {
     local tf=$SECONDS
     for n in $(nodes_of "$mode"); do launch_node "$mode" "$n" "$lib"; done
     # shellcheck disable=SC2046
-    if ! wait_ready "$mode" $(nodes_of "$mode"); then
+    if ! wait_ready "$mode" $(nodes_of "$mode") || ! wait_registered "$mode"; then
         # shellcheck disable=SC2046
         stop_nodes "$mode" $(nodes_of "$mode")
         return 1
@@ -468,6 +485,7 @@ case "$cmd" in
             fi
             exit 1
         done
+        wait_registered cluster || exit 1
         say "cluster node $1 back in $((SECONDS - t0)) s" ;;
     *) usage ;;
 esac
