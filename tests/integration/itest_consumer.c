@@ -846,6 +846,68 @@ static void test_fetch_session(void **state)
     tnet_close(&t);
 }
 
+static int count_in_log(const char *needle)
+{
+    int n = 0;
+    pthread_mutex_lock(&log_lock);
+    for (const char *p = log_text; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    pthread_mutex_unlock(&log_lock);
+    return n;
+}
+
+/* Prefetch is bounded by fetch.max.bytes: with a 4 KB bound, the first
+ * response (one whole batch, larger than the bound, as KIP-74 allows) is
+ * all that is fetched while the application does not poll, although three
+ * other partitions have data; polling then drains everything, the bound
+ * never stopping progress. */
+static void test_prefetch_bounded(void **state)
+{
+    (void)state;
+    tnet_t t;
+    char topic[128], err[256];
+    tnet_open(&t);
+    kc_test_topic(topic, sizeof topic, "cons-bound");
+    create_topic(&t, topic, 4);
+    for (int p = 0; p < 4; p++)
+        produce(&t, topic, p, 0, 300, KC_CODEC_NONE);
+    kafkac_conf_t *conf = kafkac_conf_new();
+    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(conf, "fetch.max.bytes", "4096", err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(conf, "max.partition.fetch.bytes", "4096", err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(conf, "fetch.max.wait.ms", "100", err, sizeof err), 0);
+    assert_int_equal(kafkac_conf_set(conf, "log.level", "7", err, sizeof err), 0);
+    log_text[0] = '\0';
+    kafkac_conf_set_log_cb(conf, collect_log, NULL);
+    kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
+    assert_non_null(c);
+    kafkac_conf_destroy(conf);
+    assign1(c, topic, 4, KAFKAC_OFFSET_BEGINNING);
+    int64_t until = kc_now_ms() + 10000;
+    while (count_in_log("answered in") < 1 && kc_now_ms() < until)
+        usleep(20000);
+    usleep(1500000);   /* no poll: a prefetcher without the bound would go on fetching */
+    int requests = count_in_log(" fetch (session");
+    if (requests != 1)
+        fail_msg("%d Fetch requests while nothing was polled; log:\n%s", requests, log_text);
+    int next[4] = { 0, 0, 0, 0 }, got = 0;
+    until = kc_now_ms() + 30000;
+    while (got < 1200 && kc_now_ms() < until) {
+        kafkac_records_t *b;
+        if (kafkac_consumer_poll(c, 200, 0, &b, err, sizeof err))
+            continue;
+        for (int i = 0; i < kafkac_records_count(b); i++) {
+            const kafkac_record_t *r = kafkac_records_at(b, i);
+            check_record(r, topic, next[kafkac_record_partition(r)]++);
+            got++;
+        }
+        kafkac_records_destroy(b);
+    }
+    assert_int_equal(got, 1200);
+    kafkac_consumer_destroy(c);
+    tnet_close(&t);
+}
+
 static void test_bad_config_and_args(void **state)
 {
     (void)state;
@@ -889,6 +951,7 @@ int main(void)
         cmocka_unit_test(test_partition_eof),
         cmocka_unit_test(test_read_committed),
         cmocka_unit_test(test_fetch_session),
+        cmocka_unit_test(test_prefetch_bounded),
         cmocka_unit_test(test_bad_config_and_args),
     };
     if (getenv("ITEST_FILTER"))
