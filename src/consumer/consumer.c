@@ -428,10 +428,13 @@ static kafkac_err_t poll_common(kafkac_consumer_t *c, int timeout_ms, int max, k
     *got = 0;
     int64_t start = kc_now_ms();
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : start + timeout_ms;
-    if (c->coord)
-        kc_coordinator_poll(c->coord, start);
     kafkac_err_t err;
     for (;;) {
+        /* Waiting inside poll is polling: tell the coordinator on every
+         * turn (at least each second, see the wait below), so that a long
+         * poll does not count against max.poll.interval.ms. */
+        if (c->coord)
+            kc_coordinator_poll(c->coord, kc_now_ms());
         if ((err = kc_consumer_run_events(c, errstr, errstr_size)) != KAFKAC_OK)
             return err;
         pthread_mutex_lock(&c->lock);
@@ -464,18 +467,16 @@ static kafkac_err_t poll_common(kafkac_consumer_t *c, int timeout_ms, int max, k
             set_err(errstr, errstr_size, "no record within %d ms", timeout_ms);
             return KAFKAC_ERR_TIMED_OUT;
         }
-        if (deadline == INT64_MAX) {
-            pthread_cond_wait(&c->cond, &c->lock);
-        } else {
-            struct timespec ts;
-            struct timespec mono;
-            clock_gettime(CLOCK_MONOTONIC, &mono);
-            /* kc_now_ms and CLOCK_MONOTONIC may differ in origin: wait for
-             * the remaining time from the condition variable's clock. */
-            int64_t mono_ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
-            abs_deadline(&ts, mono_ms + (deadline - now));
-            pthread_cond_timedwait(&c->cond, &c->lock, &ts);
-        }
+        struct timespec ts;
+        struct timespec mono;
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        /* kc_now_ms and CLOCK_MONOTONIC may differ in origin: wait for the
+         * remaining time (at most a second) from the condition variable's
+         * clock. */
+        int64_t mono_ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
+        int64_t wait_ms = deadline - now < 1000 ? deadline - now : 1000;
+        abs_deadline(&ts, mono_ms + wait_ms);
+        pthread_cond_timedwait(&c->cond, &c->lock, &ts);
         pthread_mutex_unlock(&c->lock);
     }
 }
