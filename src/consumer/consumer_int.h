@@ -257,9 +257,6 @@ kafkac_err_t kc_consumer_run_events(kafkac_consumer_t *c, char *errstr, size_t e
 
 kafkac_err_t kc_fetcher_new(kafkac_consumer_t *c, kc_fetcher_t **out);
 void kc_fetcher_destroy(kc_fetcher_t *f);   /* after kc_net_destroy; NULL no-op */
-/* Forgets the fetch sessions' knowledge of a partition (assignment or
- * position changed); under c->lock. */
-void kc_fetcher_forget(kc_fetcher_t *f, const char *topic, int32_t partition);
 
 /* Drops the buffered (not yet polled) data of one partition, or of every
  * partition no longer assigned when topic is NULL; under c->lock. */

@@ -326,16 +326,6 @@ static sess_part_t *sess_find(broker_fs_t *b, const char *topic, int32_t partiti
     return b->n ? bsearch(&key, b->parts, (size_t)b->n, sizeof(*b->parts), cmp_sess) : NULL;
 }
 
-void kc_fetcher_forget(kc_fetcher_t *f, const char *topic, int32_t partition)
-{
-    /* Nothing to do eagerly: the partition's pos_gen changed, so a late
-     * response for it is dropped, and the next request to its broker
-     * sends the new offset (or forgets it). */
-    (void)f;
-    (void)topic;
-    (void)partition;
-}
-
 /* ------------------------------------------------------------------ */
 /* Responses                                                           */
 
