@@ -402,8 +402,11 @@ static void part_error(kc_fetcher_t *f, kc_part_t *p, int16_t code, int64_t now)
         kc_part_backoff(c, p, now);
         break;
     default:
+        /* Not expected to heal soon (authorization, corrupt data on the
+         * broker...): report it, and retry at the slowest backoff so that
+         * poll is not flooded with the same error. */
         kc_consumer_queue_event(c, p, (kafkac_err_t)code, "fetch failed: %s", kafkac_err_str(code));
-        kc_part_backoff(c, p, now);
+        p->retry_at_ms = now + (c->settings.retry_backoff_max_ms > 0 ? c->settings.retry_backoff_max_ms : 1000);
         break;
     }
 }
