@@ -79,6 +79,21 @@ static int64_t backoff_for(kc_txn_t *t, int err)
     return kc_now_ms() + b;
 }
 
+/* Timeout of a request to a coordinator.  The network client holds a
+ * request for a broker it cannot connect to until the request's deadline,
+ * so a coordinator that died would cost a whole request.timeout.ms per
+ * request; these requests are answered quickly once connected, so bound
+ * them by the connection setup time instead and retry (which looks the
+ * coordinator up again).  Retrying any of them is safe: the coordinator
+ * recognises a repeated EndTxn or AddPartitionsToTxn. */
+static int coord_timeout(const kc_producer_t *p)
+{
+    int64_t t = p->s.socket_connection_setup_timeout_ms;
+    if (t <= 0 || t > p->s.request_timeout_ms)
+        t = p->s.request_timeout_ms;
+    return (int)t;
+}
+
 /* ---- state -------------------------------------------------------- */
 
 void kc_txn_set_abortable(kc_txn_t *t, int err, const char *why)
@@ -543,7 +558,7 @@ static void send_addp(kc_txn_t *t)
     x->msg.v3_and_below_topics = tops;
     x->msg.v3_and_below_topics_count = ntop;
     kc_req_t rq = {.node_id = t->coord, .api_key = KC_API_ADD_PARTITIONS_TO_TXN, .min_version = 0,
-                   .max_version = 3, .msg = &x->msg, .cb = addp_cb, .opaque = x};
+                   .max_version = 3, .timeout_ms = coord_timeout(p), .msg = &x->msg, .cb = addp_cb, .opaque = x};
     if (kc_net_send(p->net, &rq) != 0) {
         kc_free(x);
         t->addp_after = backoff_for(t, 0);
@@ -723,7 +738,7 @@ static int pid_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
 static int send_op(kc_txn_t *t, op_ctx_t *x, int32_t node, int16_t api, int16_t maxv, kc_build_cb build)
 {
     kc_req_t rq = {.node_id = node, .api_key = api, .min_version = 0, .max_version = maxv, .msg = &x->u,
-                   .build = build, .cb = op_cb, .opaque = x};
+                   .timeout_ms = coord_timeout(t->p), .build = build, .cb = op_cb, .opaque = x};
     if (kc_net_send(t->p->net, &rq) != 0) {
         op_ctx_free(x);
         t->op.retry_at = backoff_for(t, 0);
