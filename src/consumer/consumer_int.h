@@ -69,6 +69,7 @@ typedef struct kc_part {
     int64_t hwm, lso, log_start;  /* from the last fetch response, -1 unknown */
     int eof_reported;         /* enable.partition.eof: reported at this position */
     int buffered;             /* fetched chunks of it waiting for poll (not fetched again meanwhile) */
+    int64_t added_ms;         /* when it was assigned (metadata older than this may not know it) */
     kafkac_err_t err;         /* KC_PS_ERROR: why */
 } kc_part_t;
 
@@ -272,6 +273,11 @@ int64_t kc_offsets_serve(kafkac_consumer_t *c, int64_t now_ms, const kc_cluster_
  * records, and logs it; under c->lock. */
 void kc_consumer_queue_event(kafkac_consumer_t *c, kc_part_t *p, kafkac_err_t err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* When metadata newer than p's assignment knows the topic and it has
+ * fewer partitions than p's number: stops p with KAFKAC_ERR_UNKNOWN_PARTITION (reported by poll)
+ * and returns 1; else 0 (a topic not in metadata yet may still come).
+ * Under c->lock. */
+int kc_part_missing(kafkac_consumer_t *c, kc_part_t *p, const kc_cluster_t *cl);
 /* Sets a partition's retry time after a retriable error; under c->lock. */
 void kc_part_backoff(kafkac_consumer_t *c, kc_part_t *p, int64_t now_ms);
 

@@ -356,6 +356,21 @@ void kc_consumer_queue_event(kafkac_consumer_t *c, kc_part_t *p, kafkac_err_t er
     kc_log(&c->settings.log, KAFKAC_LOG_WARNING, "fetch", "%s", msg);
 }
 
+int kc_part_missing(kafkac_consumer_t *c, kc_part_t *p, const kc_cluster_t *cl)
+{
+    const kc_topic_info_t *ti = kc_cluster_topic(cl, p->topic);
+    /* Metadata from before the assignment may predate partitions added
+     * since (a group leader may have assigned from fresher metadata): only
+     * a snapshot taken after it is believed.  The caller asks for one. */
+    if (!ti || ti->err || p->partition < ti->partition_count || cl->updated_ms <= p->added_ms)
+        return 0;
+    p->state = KC_PS_ERROR;
+    p->err = KAFKAC_ERR_UNKNOWN_PARTITION;
+    kc_consumer_queue_event(c, p, KAFKAC_ERR_UNKNOWN_PARTITION, "the topic has %d partitions",
+                            (int)ti->partition_count);
+    return 1;
+}
+
 void kc_part_backoff(kafkac_consumer_t *c, kc_part_t *p, int64_t now)
 {
     int64_t d = c->settings.retry_backoff_ms;
@@ -798,6 +813,8 @@ static int64_t fetcher_serve(kc_net_t *net, int64_t now, void *opaque)
             continue;
         }
         const kc_partition_info_t *pi = kc_cluster_partition(cl, p->topic, p->partition);
+        if (!pi && kc_part_missing(c, p, cl))
+            continue;
         if (!pi || pi->leader < 0 || !kc_cluster_broker(cl, pi->leader)) {
             need_md = 1;
             kc_part_backoff(c, p, now);

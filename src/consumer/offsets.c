@@ -187,6 +187,8 @@ int64_t kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *
                                                                              : KAFKAC_OFFSET_END;
         }
         const kc_partition_info_t *pi = kc_cluster_partition(cl, p->topic, p->partition);
+        if (!pi && kc_part_missing(c, p, cl))
+            continue;
         if (!pi || pi->leader < 0) {
             need_md = 1;
             kc_part_backoff(c, p, now);

@@ -81,6 +81,7 @@ kc_part_t *kc_parts_add(kc_parts_t *ps, const char *topic, int32_t partition, in
         return NULL;
     }
     p->partition = partition;
+    p->added_ms = kc_now_ms();
     p->fetch_epoch = -1;
     p->consumed = KAFKAC_OFFSET_INVALID;
     p->consumed_epoch = -1;

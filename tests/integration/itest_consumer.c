@@ -561,6 +561,19 @@ static void test_offset_reset(void **state)
     assert_int_equal(kafkac_consumer_position(c, topic, 0, &pos, 10000, NULL, 0), 0);
     assert_int_equal(pos, 10);
     kafkac_consumer_destroy(c);
+
+    /* A partition the topic does not have: an error from poll, not a
+     * silent wait. */
+    c = consumer("earliest", NULL, NULL);
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
+    kafkac_tpl_add(l, topic, 5)->offset = 0;
+    assert_int_equal(kafkac_consumer_assign(c, l, NULL, 0), 0);
+    kafkac_tpl_destroy(l);
+    while ((e = kafkac_consumer_poll(c, 5000, 0, &b, err, sizeof err)) == KAFKAC_ERR_TIMED_OUT)
+        ;
+    assert_int_equal(e, KAFKAC_ERR_UNKNOWN_PARTITION);
+    assert_non_null(strstr(err, "[5]"));
+    kafkac_consumer_destroy(c);
     tnet_close(&t);
 }
 
