@@ -1,37 +1,47 @@
 /* Record batches against the real broker and two other clients: what
  * libkafkac writes, librdkafka (kcat) and kafka-python read identically,
- * and what they write, libkafkac reads identically — for every codec and
- * all three message formats (magics).
+ * and what they write, libkafkac reads identically -- for every codec and
+ * all three message formats (magics).  The protocol layer is driven
+ * directly (CreateTopics, Produce, Fetch with generated structs, the
+ * record batch and message set writers, the records iterator).
  *
  * One test per (magic, codec).  Each makes a topic of three partitions:
- *   p0  written by libkafkac (record batch v2, or a v0/v1 message set
- *       through Produce v2 / v0), the protocol layer driven directly;
+ *   p0  written by libkafkac: a record batch v2 through Produce v3+, or a
+ *       magic 1 / magic 0 message set through Produce v2 / v0;
  *   p1  written by kcat -P;
  *   p2  written by kafka-python's KafkaProducer
  * and then every partition is read by
- *   - libkafkac with the Fetch versions that make Kafka 3.x return that
- *     magic (v0 and v1: magic 0, v2 and v3: magic 1, v4+: magic 2; the
- *     broker stores v2 and down-converts), and with a modern Fetch;
- *   - kcat and kafka-python at the level that writes/reads that magic
- *     (see peer_level below; kcat cannot be held at magic 1).
+ *   - libkafkac with a modern Fetch, and with the old Fetch versions that
+ *     make Kafka 3.x down-convert (v0 and v1: magic 0, v2 and v3: magic 1;
+ *     the broker stores v2 whatever it was sent);
+ *   - kcat and kafka-python at the protocol level that writes and reads
+ *     that magic (kcat_level and LEVEL in records_interop_peer.py; kcat
+ *     cannot be held at magic 1, kafka-python cannot fetch zstd).
  * Every reader's view is turned into one text "dump" line per record
- * (offset, timestamp, key, value and headers in hex, "-" for null; the
- * format is described in records_interop_peer.py) and compared with what
- * was written, as the reader's magic can carry it (no headers below
- * magic 2, no timestamps in magic 0).
+ * (partition, offset, timestamp, key, value and headers in hex, "-" for
+ * null; records_interop_peer.py describes it) and compared with what was
+ * written, as far as the reader's magic and the writer's can carry it
+ * (no headers below magic 2, no timestamps in magic 0).  Our own reads
+ * also check each batch's magic and codec, so a compressed case really
+ * went through the codec.
  *
  * The records: empty key, null key, null value, empty value, null key and
  * value, binary keys and values with NUL bytes, several headers (empty
  * and null values, a repeated name), explicit timestamps (one earlier
  * than the batch's base), and a 1 MiB value (the topic allows 3 MB).
+ * What a peer cannot send is left out of its own records, and said where:
+ * kafka-python 2.0.2 sends no null header value nor a record with both key
+ * and value null; kcat sets no timestamps (its records are checked against
+ * the time it ran) and one list of headers per run.
  *
- * What a peer cannot express is left out of its own records and said
- * where it is: kafka-python 2.0.2 cannot send a null header value, kcat
- * cannot set timestamps (its records are checked against the time it
- * ran) nor per-record headers.
+ * test_old_magics_every_produce_version sends magic 0 and 1 through each
+ * of Produce v0, v1 and v2 and reads them back at magics 2, 1 and 0.
  *
  * Against Kafka 4.x (KAFKA_VERSION=4...), which has no Produce v0-2 or
- * Fetch v0-3, the magic 0 and 1 tests are skipped, not passed. */
+ * Fetch v0-3, the magic 0 and 1 tests are skipped, not passed, and the v2
+ * tests read with a modern Fetch only.
+ *
+ * ITEST_FILTER=test_magic0_LZ4 runs one test. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -713,7 +723,7 @@ static double now_ms(void)
     return (double)tv.tv_sec * 1000.0 + tv.tv_usec / 1000.0;
 }
 
-/* kcat -P into partition 1: "key:value" messages split at KCAT_DELIM;
+/* kcat -P into KCAT_PARTITION: "key:value" messages split at KCAT_DELIM;
  * no ':' means a null key.  Run A with the headers (magic 2 only: older
  * formats have none), run B with -Z (an empty key or value is null): the
  * records with a null value. */
@@ -747,13 +757,14 @@ static void produce_kcat(const char *topic, int magic, kc_codec_t codec, const r
     free(a.p);
     free(b.p);
     const char *hdrs = kcat_magic(magic) >= 2 ? "-H h1=v1 -H empty= -H nullv -H h1=dup" : "";
-    int rc = kc_test_sh("timeout 60 kcat -P -q -b %s -t %s -p 1 -K: -D '\\x%02x' %s %s %s "
+    int rc = kc_test_sh("timeout 60 kcat -P -q -b %s -t %s -p %d -K: -D '\\x%02x' %s %s %s "
                         "-X message.max.bytes=" TOPIC_MAX_MESSAGE " < %s",
-                        kc_test_brokers(), topic, KCAT_DELIM, kcat_codec(codec), kcat_level(magic), hdrs, pa);
+                        kc_test_brokers(), topic, KCAT_PARTITION, KCAT_DELIM, kcat_codec(codec), kcat_level(magic),
+                        hdrs, pa);
     if (rc != 0)
         fail_msg("kcat -P (run A) exited %d", rc);
-    rc = kc_test_sh("timeout 60 kcat -P -q -b %s -t %s -p 1 -K: -D '\\x%02x' -Z %s %s < %s", kc_test_brokers(),
-                    topic, KCAT_DELIM, kcat_codec(codec), kcat_level(magic), pb);
+    rc = kc_test_sh("timeout 60 kcat -P -q -b %s -t %s -p %d -K: -D '\\x%02x' -Z %s %s < %s", kc_test_brokers(),
+                    topic, KCAT_PARTITION, KCAT_DELIM, kcat_codec(codec), kcat_level(magic), pb);
     if (rc != 0)
         fail_msg("kcat -P (run B) exited %d", rc);
 }
@@ -813,14 +824,14 @@ static void consume_kcat(const char *topic, int magic, reclist_t out[NPART])
     free(buf);
 }
 
-/* kafka-python writes partition 2 (the list, as dump lines in a file)
+/* kafka-python writes PYTHON_PARTITION (the list, as dump lines in a file)
  * and then, if `read`, reads every partition; its output is already a
  * dump (empty when it does not read). */
 static char *python_roundtrip(const char *topic, int magic, kc_codec_t codec, const reclist_t *l,
                               const size_t want[NPART], int read)
 {
     sb_t spec = { 0 };
-    dump_list(&spec, 2, l, 2, 2);
+    dump_list(&spec, PYTHON_PARTITION, l, 2, 2);
     char in[128], outp[128];
     snprintf(in, sizeof in, "%s/py.in", tmpdir);
     snprintf(outp, sizeof outp, "%s/py.out", tmpdir);
@@ -875,37 +886,39 @@ static void run_case(int magic, kc_codec_t codec)
 
     /* What each partition was sent, and at which magic. */
     reclist_t sent[NPART] = { { 0 } };
-    spec_full(&sent[0], 0);
-    spec_kcat(&sent[1], kcat_magic(magic) >= 2);
-    spec_full(&sent[2], 1);
-    int written[NPART] = { magic, kcat_magic(magic), magic };
+    spec_full(&sent[OUR_PARTITION], 0);
+    spec_kcat(&sent[KCAT_PARTITION], kcat_magic(magic) >= 2);
+    spec_full(&sent[PYTHON_PARTITION], 1);
+    int written[NPART];
+    written[OUR_PARTITION] = written[PYTHON_PARTITION] = magic;
+    written[KCAT_PARTITION] = kcat_magic(magic);
     size_t want[NPART] = { sent[0].n, sent[1].n, sent[2].n };
 
     /* Magic 1 through Produce v2, magic 0 through v0 (the other pairs:
      * test_old_magics_every_produce_version). */
-    produce_ours(&f, leader, topic, magic, codec, magic == 1 ? 2 : 0, 0, &sent[0]);
+    produce_ours(&f, leader, topic, magic, codec, magic == 1 ? 2 : 0, 0, &sent[OUR_PARTITION]);
     double kcat_t0 = now_ms();
-    produce_kcat(topic, magic, codec, &sent[1]);
+    produce_kcat(topic, magic, codec, &sent[KCAT_PARTITION]);
     double kcat_t1 = now_ms();
     /* kafka-python 2.0.2 fetches with Fetch v4 at most, and Kafka refuses
      * zstd batches to Fetch below v10 (UNSUPPORTED_COMPRESSION_TYPE; the
-     * client retries for ever), so it cannot read zstd from this broker.
+     * client gets no records at all), so it cannot read zstd from Kafka.
      * It still writes zstd, which libkafkac and kcat read. */
     int python_reads = codec != KC_CODEC_ZSTD;
-    char *py = python_roundtrip(topic, magic, codec, &sent[2], want, python_reads);
+    char *py = python_roundtrip(topic, magic, codec, &sent[PYTHON_PARTITION], want, python_reads);
 
     /* Our modern read first: kcat's timestamps are whatever its producer
      * took, so they are checked against when it ran and then become the
      * expected values for every other reader. */
     reclist_t got[NPART] = { { 0 } };
     fetch_ours(&f, leader, topic, -1, 2, codec, want, got);
-    if (written[1] >= 1) {
-        for (size_t i = 0; i < got[1].n; i++) {
-            int64_t ts = got[1].v[i].ts;
+    if (written[KCAT_PARTITION] >= 1) {
+        for (size_t i = 0; i < got[KCAT_PARTITION].n; i++) {
+            int64_t ts = got[KCAT_PARTITION].v[i].ts;
             if (ts < (int64_t)kcat_t0 - 1000 || ts > (int64_t)kcat_t1 + 1000)
                 fail_msg("kcat record %zu: timestamp %lld outside the time kcat ran (%.0f..%.0f)", i,
                          (long long)ts, kcat_t0, kcat_t1);
-            sent[1].v[i].ts = ts;
+            sent[KCAT_PARTITION].v[i].ts = ts;
         }
     }
 
