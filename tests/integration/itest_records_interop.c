@@ -996,7 +996,15 @@ static void run_case(int magic, kc_codec_t codec)
         reclist_free(&got[p]);
     }
     net_close(&f);
-    kc_test_sh("rm -rf '%s'", tmpdir);
+}
+
+/* Runs after every test, passed or failed: the peers' files go. */
+static int remove_tmpdir(void **state)
+{
+    if (tmpdir[0])
+        kc_test_sh("rm -rf '%s'", tmpdir);
+    tmpdir[0] = '\0';
+    return 0;
 }
 
 /* Magic 0 and 1 message sets through each Produce version that takes
@@ -1084,13 +1092,20 @@ int main(void)
 {
     /* zstd exists only from magic 2 (Kafka 2.1): no magic 0/1 zstd cases. */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_magic2_NONE),   cmocka_unit_test(test_magic2_GZIP),
-        cmocka_unit_test(test_magic2_SNAPPY), cmocka_unit_test(test_magic2_LZ4),
-        cmocka_unit_test(test_magic2_ZSTD),   cmocka_unit_test(test_magic1_NONE),
-        cmocka_unit_test(test_magic1_GZIP),   cmocka_unit_test(test_magic1_SNAPPY),
-        cmocka_unit_test(test_magic1_LZ4),    cmocka_unit_test(test_magic0_NONE),
-        cmocka_unit_test(test_magic0_GZIP),   cmocka_unit_test(test_magic0_SNAPPY),
-        cmocka_unit_test(test_magic0_LZ4),    cmocka_unit_test(test_old_magics_every_produce_version),
+        cmocka_unit_test_teardown(test_magic2_NONE, remove_tmpdir),
+        cmocka_unit_test_teardown(test_magic2_GZIP, remove_tmpdir),
+        cmocka_unit_test_teardown(test_magic2_SNAPPY, remove_tmpdir),
+        cmocka_unit_test_teardown(test_magic2_LZ4, remove_tmpdir),
+        cmocka_unit_test_teardown(test_magic2_ZSTD, remove_tmpdir),
+        cmocka_unit_test_teardown(test_magic1_NONE, remove_tmpdir),
+        cmocka_unit_test_teardown(test_magic1_GZIP, remove_tmpdir),
+        cmocka_unit_test_teardown(test_magic1_SNAPPY, remove_tmpdir),
+        cmocka_unit_test_teardown(test_magic1_LZ4, remove_tmpdir),
+        cmocka_unit_test_teardown(test_magic0_NONE, remove_tmpdir),
+        cmocka_unit_test_teardown(test_magic0_GZIP, remove_tmpdir),
+        cmocka_unit_test_teardown(test_magic0_SNAPPY, remove_tmpdir),
+        cmocka_unit_test_teardown(test_magic0_LZ4, remove_tmpdir),
+        cmocka_unit_test_teardown(test_old_magics_every_produce_version, remove_tmpdir),
     };
     /* ITEST_FILTER=test_magic0_LZ4 (or a pattern with *) runs only that. */
     if (getenv("ITEST_FILTER"))
