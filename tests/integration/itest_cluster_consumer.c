@@ -130,6 +130,22 @@ static void produce(tnet_t *t, const char *topic, int32_t partition, int first, 
     kc_rb_writer_destroy(w);
 }
 
+/* The node this test killed and has not restarted yet (-1: none), so that
+ * a failing test still gives the cluster back whole to the tests after it. */
+static int32_t killed_node = -1;
+
+static int restart_killed(void **state)
+{
+    (void)state;
+    if (killed_node >= 0) {
+        char cmd[64];
+        snprintf(cmd, sizeof cmd, "start-node %d", (int)killed_node);
+        kc_test_kafka(cmd);
+        killed_node = -1;
+    }
+    return 0;
+}
+
 typedef struct seen {
     int next[NPART];       /* next index expected per partition */
     int dups;
@@ -211,6 +227,7 @@ static void test_leader_killed_while_consuming(void **state)
     char cmd[64];
     snprintf(cmd, sizeof cmd, "kill %d", victim);
     assert_int_equal(kc_test_kafka(cmd), 0);
+    killed_node = victim;
     int64_t killed_at = kc_now_ms();
     for (int p = 0; p < NPART; p++)
         produce(&t, topic, p, PER_ROUND, PER_ROUND, victim);
@@ -229,6 +246,7 @@ static void test_leader_killed_while_consuming(void **state)
     kafkac_consumer_destroy(c);
     snprintf(cmd, sizeof cmd, "start-node %d", victim);
     assert_int_equal(kc_test_kafka(cmd), 0);
+    killed_node = -1;
     kc_net_destroy(t.net);
     kc_settings_free(&t.s);
 }
@@ -236,7 +254,7 @@ static void test_leader_killed_while_consuming(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_leader_killed_while_consuming),
+        cmocka_unit_test_teardown(test_leader_killed_while_consuming, restart_killed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
