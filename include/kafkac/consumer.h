@@ -87,7 +87,7 @@ KAFKAC_API kafkac_err_t kafkac_consumer_close(kafkac_consumer_t *c, int timeout_
  * Records not yet released stay valid until they are.  NULL is a no-op. */
 KAFKAC_API void kafkac_consumer_destroy(kafkac_consumer_t *c);
 
-/* Makes a poll/next/commit_sync blocked in another thread return
+/* Makes a poll or next blocked in another thread return
  * KAFKAC_ERR_TIMED_OUT at once (or the next one, if none is blocked).
  * Any thread. */
 KAFKAC_API void kafkac_consumer_wakeup(kafkac_consumer_t *c);
