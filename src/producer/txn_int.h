@@ -101,4 +101,30 @@ void kc_txn_op_finish(kc_txn_t *t, int err, const char *errstr, kc_txn_state_t n
 /* Frees the operation's owned copies (caller holds the op exclusively). */
 void kc_txn_op_clear(kc_txn_op_t *op);
 
+/* txn.c, for txn_ops.c (I/O thread unless said otherwise). */
+/* Error classes: look the coordinator up again / retry after a backoff /
+ * fatal for the producer.  Anything else spoils only the transaction. */
+int kc_txn_coordinator_moved(int err);
+int kc_txn_retry_later(int err);
+int kc_txn_fatal_error(int err);
+/* When to retry after err (monotonic ms). */
+int64_t kc_txn_backoff(kc_txn_t *t, int err);
+/* Timeout for requests to a coordinator. */
+int kc_txn_coord_timeout(const kc_producer_t *p);
+/* Record the error (fatal / abortable) and finish the operation with it. */
+void kc_txn_finish_fatal(kc_txn_t *t, int err, const char *why);
+void kc_txn_finish_abortable(kc_txn_t *t, int err, const char *why);
+/* FindCoordinator for key (group: 1 for a consumer group, 0 for the
+ * transactional id); the answer sets t->gcoord or t->coord. */
+void kc_txn_send_find(kc_txn_t *t, const char *key, int group);
+/* The transaction ended: no partition is in it any more. */
+void kc_txn_clear_added(kc_txn_t *t);
+
+/* txn_ops.c */
+/* Runs the operation's next step if it can; returns when it wants to run
+ * again (INT64_MAX: when woken). */
+int64_t kc_txn_run_op(kc_txn_t *t, kc_txn_op_kind_t kind, int64_t now);
+/* Does the operation's next step need the transaction coordinator? */
+int kc_txn_op_needs_coord(kc_txn_t *t, kc_txn_op_kind_t kind);
+
 #endif
