@@ -11,6 +11,8 @@
  *   --partitions P (how many partitions the topic has; consume/e2e assign
  *                   all of them)  --offsets o0,o1,... (consume: start offset
  *                   of each partition instead of the beginning)
+ *   --warmup-ms MS (e2e: the consumer runs this long before the clock
+ *                   starts, default 2000)
  *   --smoke  run every mode on a tiny input against $KAFKAC_TEST_BROKERS
  *            (topic created by the program) and check the counts
  *
@@ -59,6 +61,9 @@ typedef struct bench_opts {
     /* --offsets o0,o1,...: start offset of each partition for consume
      * (default: the beginning, which costs a ListOffsets round trip). */
     const char *offsets;
+    /* e2e: how long the consumer runs before the clock starts (2000 ms;
+     * --smoke uses less, so that make check stays quick). */
+    int warmup_ms;
 } bench_opts_t;
 
 static inline void bench_usage(const char *prog)
@@ -67,6 +72,7 @@ static inline void bench_usage(const char *prog)
             "usage: %s --mode produce|consume|e2e|create|delete|available --brokers B --topic T [--count N] [--size S]\n"
             "          [--acks 1|all|0] [--compression none|lz4|gzip|snappy|zstd] [--linger-ms L]\n"
             "          [--batch-size B] [--rate MSGS_PER_S] [--partitions P] [--offsets O0,O1,...]\n"
+            "          [--warmup-ms MS]\n"
             "       %s --smoke   (every mode, tiny input, broker from $KAFKAC_TEST_BROKERS)\n",
             prog, prog);
 }
@@ -95,6 +101,7 @@ static inline int bench_parse(int argc, char **argv, bench_opts_t *o)
     o->batch_size = 1048576;
     o->rate = 5000;
     o->partitions = 6;
+    o->warmup_ms = 2000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--smoke")) {
@@ -109,7 +116,8 @@ static inline int bench_parse(int argc, char **argv, bench_opts_t *o)
         const char *v = argv[++i];
         long n = 0;
         int numeric = !strcmp(a, "--count") || !strcmp(a, "--size") || !strcmp(a, "--linger-ms") ||
-                      !strcmp(a, "--batch-size") || !strcmp(a, "--rate") || !strcmp(a, "--partitions");
+                      !strcmp(a, "--batch-size") || !strcmp(a, "--rate") || !strcmp(a, "--partitions") ||
+                      !strcmp(a, "--warmup-ms");
         if (numeric && (bench_int_arg(v, &n) || n < 0)) {
             fprintf(stderr, "%s: %s wants a non-negative integer, not '%s'\n", argv[0], a, v);
             return 2;
@@ -138,6 +146,8 @@ static inline int bench_parse(int argc, char **argv, bench_opts_t *o)
             o->rate = (int)n;
         else if (!strcmp(a, "--partitions"))
             o->partitions = (int)n;
+        else if (!strcmp(a, "--warmup-ms"))
+            o->warmup_ms = (int)n;
         else {
             fprintf(stderr, "%s: unknown option %s\n", argv[0], a);
             bench_usage(argv[0]);

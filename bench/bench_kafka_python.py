@@ -170,7 +170,7 @@ def run_e2e(o):
 
     th = threading.Thread(target=consume, daemon=True)
     th.start()
-    time.sleep(2)  # let the consumer start fetching before the clock starts
+    time.sleep(o.warmup_ms / 1000)  # let the consumer start fetching before the clock starts
     value = payload(o.size)
     step = 1e9 / o.rate
     t0 = now_ns()
@@ -205,8 +205,9 @@ def smoke():
     admin = KafkaAdminClient(bootstrap_servers=brokers.split(","))
     admin.create_topics([NewTopic(topic, 3, 1), NewTopic(topic + "-e2e", 3, 1)])
     admin.close()
-    time.sleep(1)  # leaders elected
-    base = ["--brokers", brokers, "--partitions", "3", "--size", "100", "--acks", "all"]
+    time.sleep(0.3)  # leaders elected
+    base = ["--brokers", brokers, "--partitions", "3", "--size", "100", "--acks", "all",
+            "--warmup-ms", "300"]
     rc = 0
     for mode, extra in (("produce", ["--topic", topic, "--count", "2000", "--compression", "lz4"]),
                         ("consume", ["--topic", topic, "--count", "2000"]),
@@ -231,6 +232,7 @@ def parse(argv):
     a.add_argument("--rate", type=int, default=5000)
     a.add_argument("--partitions", type=int, default=6)
     a.add_argument("--offsets", help="consume: start offset of each partition, comma-separated")
+    a.add_argument("--warmup-ms", type=int, default=2000, help="e2e: consumer runs this long first")
     a.add_argument("--smoke", action="store_true")
     o = a.parse_args(argv)
     if not o.smoke and not (o.mode and o.brokers and o.topic):

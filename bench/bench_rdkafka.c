@@ -311,7 +311,7 @@ static int run_e2e(const bench_opts_t *o)
     pthread_create(&th, NULL, e2e_consumer, &s);
     /* Let the consumer find its partitions' leaders and start fetching
      * before the clock starts; the first tenth is a warm-up as well. */
-    bench_sleep_until(bench_now_ns() + 2000000000LL);
+    bench_sleep_until(bench_now_ns() + (int64_t)o->warmup_ms * 1000000);
     int64_t step = 1000000000LL / o->rate, t0 = bench_now_ns();
     int rc = 0;
     for (long i = 0; i < o->count && rc == 0; i++) {
@@ -466,7 +466,7 @@ static int run_smoke(void)
     bench_smoke_topic(topic, sizeof topic, "rdkafka");
     bench_opts_t o = {.brokers = bench_smoke_brokers(), .topic = topic, .count = 2000, .size = 100,
                       .acks = "all", .compression = "lz4", .linger_ms = 5, .batch_size = 1048576,
-                      .rate = 5000, .partitions = 3};
+                      .rate = 5000, .partitions = 3, .warmup_ms = 300};
     printf("smoke: librdkafka %s against %s, topic %s\n", rd_kafka_version_str(), o.brokers, topic);
     if (run_create(&o) || run_produce(&o) || run_available(&o) || run_consume(&o))
         return 1;
