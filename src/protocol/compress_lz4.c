@@ -16,6 +16,7 @@
 
 #include "kafkac/error.h"
 #include "protocol/compress.h"
+#include "protocol/codec_cache.h"
 #include "protocol/compress_codecs.h"
 
 #define LZ4_MAGIC 0x184D2204u
@@ -84,13 +85,27 @@ int kc_lz4_compress(int level, int legacy, const uint8_t *in, size_t len, kc_wri
     prefs.frameInfo.blockMode = LZ4F_blockIndependent;
     prefs.compressionLevel = level == KC_COMPRESSION_LEVEL_DEFAULT ? 0 : level;
 
-    size_t bound = LZ4F_compressFrameBound(len, &prefs);
+    /* Room for the header, the data and the end mark of one frame. */
+    size_t bound = LZ4F_HEADER_SIZE_MAX + LZ4F_compressBound(len, &prefs);
     uint8_t *d = kc_w_ensure(out, bound);
     if (!d)
         return out->err;
-    size_t n = LZ4F_compressFrame(d, bound, in, len, &prefs);
-    if (LZ4F_isError(n))
+    /* One frame through the thread's reused context (begin, one update,
+     * end): the same bytes as LZ4F_compressFrame, without allocating a
+     * context per batch. */
+    LZ4F_cctx *cctx = kc_codec_ctx(KC_CTX_LZ4_COMPRESS);
+    if (!cctx)
+        return KAFKAC_ERR_NO_MEMORY;
+    size_t h = LZ4F_compressBegin(cctx, d, bound, &prefs);
+    if (LZ4F_isError(h))
         return KAFKAC_ERR_COMPRESSION;
+    size_t b = LZ4F_compressUpdate(cctx, d + h, bound - h, in, len, NULL);
+    if (LZ4F_isError(b))
+        return KAFKAC_ERR_COMPRESSION;
+    size_t e = LZ4F_compressEnd(cctx, d + h + b, bound - h - b, NULL);
+    if (LZ4F_isError(e))
+        return KAFKAC_ERR_COMPRESSION;
+    size_t n = h + b + e;
     size_t hdr = header_length(d, n);
     if (hdr == 0)
         return KAFKAC_ERR_COMPRESSION;
@@ -124,9 +139,12 @@ int kc_lz4_decompress(int legacy, const uint8_t *in, size_t len, kc_bounded_out_
     if (len == 0)
         return KAFKAC_ERR_COMPRESSION;
 
-    LZ4F_dctx *ctx = NULL;
-    if (LZ4F_isError(LZ4F_createDecompressionContext(&ctx, LZ4F_VERSION)))
+    /* The thread's reused context, reset in case a previous input left
+     * it mid-frame. */
+    LZ4F_dctx *ctx = kc_codec_ctx(KC_CTX_LZ4_DECOMPRESS);
+    if (!ctx)
         return KAFKAC_ERR_NO_MEMORY;
+    LZ4F_resetDecompressionContext(ctx);
     int rc = 0;
     int k = 0;
     const uint8_t *src = piece[0];
@@ -164,6 +182,5 @@ int kc_lz4_decompress(int legacy, const uint8_t *in, size_t len, kc_bounded_out_
         /* hint == 0 with input left: another frame follows; liblz4 resets
          * itself for it. */
     }
-    LZ4F_freeDecompressionContext(ctx);
     return rc;
 }

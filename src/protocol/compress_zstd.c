@@ -6,6 +6,7 @@
 
 #include "kafkac/error.h"
 #include "protocol/compress.h"
+#include "protocol/codec_cache.h"
 #include "protocol/compress_codecs.h"
 
 static int zstd_error(size_t r)
@@ -22,7 +23,10 @@ int kc_zstd_compress(int level, const uint8_t *in, size_t len, kc_writer_t *out)
         return out->err;
     /* 0 is libzstd's "default level". */
     int zlevel = level == KC_COMPRESSION_LEVEL_DEFAULT ? 0 : level;
-    size_t n = ZSTD_compress(d, bound, in, len, zlevel);
+    ZSTD_CCtx *cctx = kc_codec_ctx(KC_CTX_ZSTD_COMPRESS);
+    if (!cctx)
+        return KAFKAC_ERR_NO_MEMORY;
+    size_t n = ZSTD_compressCCtx(cctx, d, bound, in, len, zlevel);
     if (ZSTD_isError(n))
         return zstd_error(n);
     kc_w_advance(out, n);
@@ -40,9 +44,10 @@ int kc_zstd_decompress(const uint8_t *in, size_t len, kc_bounded_out_t *out)
         content < out->next_grow)
         out->next_grow = content ? (size_t)content : 1;
 
-    ZSTD_DCtx *ctx = ZSTD_createDCtx();
+    ZSTD_DCtx *ctx = kc_codec_ctx(KC_CTX_ZSTD_DECOMPRESS);
     if (!ctx)
         return KAFKAC_ERR_NO_MEMORY;
+    ZSTD_DCtx_reset(ctx, ZSTD_reset_session_only);
     ZSTD_inBuffer src = { in, len, 0 };
     int rc = 0;
     for (;;) {
@@ -71,6 +76,5 @@ int kc_zstd_decompress(const uint8_t *in, size_t len, kc_bounded_out_t *out)
         /* r == 0 with input left: the next frame starts; the context
          * carries on by itself. */
     }
-    ZSTD_freeDCtx(ctx);
     return rc;
 }
