@@ -618,6 +618,17 @@ static void test_state_errors(void **state)
     assert_non_null(strstr(err, "transactional.id"));
     kafkac_producer_destroy(plain);
 
+    /* A timeout over the broker's transaction.max.timeout.ms (15 min by
+     * default) is refused at init, for good. */
+    char txid2[200];
+    snprintf(txid2, sizeof txid2, "%s-long", txid);
+    kafkac_producer_t *longp = txn_producer(txid2, "3600000");
+    kafkac_err_t e2 = kafkac_producer_init_transactions(longp, TMO, err, sizeof err);
+    if (e2 != KAFKAC_ERR_INVALID_TRANSACTION_TIMEOUT)
+        fail_msg("init with a 1 h timeout: %s (%s), want INVALID_TRANSACTION_TIMEOUT", kafkac_err_name(e2), err);
+    assert_int_equal(kafkac_producer_txn_fatal(longp), 1);
+    kafkac_producer_destroy(longp);
+
     /* init_transactions against no broker times out and can be called
      * again; other calls wait for it. */
     c = kafkac_conf_new();
