@@ -94,7 +94,7 @@ static void op_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     kc_txn_t *t = x->t;
     int req = x->step_kind;
     if (resp->err == KAFKAC_ERR_DESTROYED) {
-        kc_txn_op_finish(t, KAFKAC_ERR_DESTROYED, "the producer was closed", KC_TXN_FATAL_ERROR);
+        kc_txn_closed(t);   /* the caller gets DESTROYED; the state stays */
         kc_resp_free(resp);
         op_ctx_free(x);
         return;
