@@ -176,6 +176,21 @@ if [ "$need_broker" = 1 ] && [ -z "$BROKERS" ]; then
     fi
     unset KAFKAC_KAFKA_INSTANCE KAFKAC_KAFKA_PORT_BASE
 fi
+if [ "$need_broker" = 1 ]; then
+    # A broker fresh from start-up answers slowly for a while (JIT, page
+    # cache); let that happen before anything is measured.
+    wt="bench-warmup-$RUNID"
+    if topic_op create "$BROKERS" "$wt" && topic_op create "$BROKERS" "$wt-e2e"; then
+        for _ in 1 2; do
+            "$RDK" --mode produce --brokers "$BROKERS" --topic "$wt" --count 200000 --size 1000 --acks 1 \
+                >> "$LOGS/warmup.log" 2>&1
+            "$RDK" --mode e2e --brokers "$BROKERS" --topic "$wt-e2e" --count 5000 --warmup-ms 500 \
+                >> "$LOGS/warmup.log" 2>&1
+        done
+        topic_op delete "$BROKERS" "$wt"
+        topic_op delete "$BROKERS" "$wt-e2e"
+    fi
+fi
 
 say "libkafkac bench: sections $SECTIONS, N=$N (kafka-python N/$PY_DIV), sizes $SIZES, rounds $ROUNDS"
 say "clients: $(for c in ${CLIENTS//,/ }; do printf '%s%s ' "$c" "${WHY[$c]:+ (not available: ${WHY[$c]})}"; done)"
