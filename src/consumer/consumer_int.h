@@ -143,7 +143,10 @@ struct kc_chunk {
  * that were most of the CPU of reading compressed records.  Reference
  * counted (the fetcher and every chunk holding buffers), since records
  * may outlive the consumer.  Keeps at most KC_BUFPOOL_MAX buffers. */
-#define KC_BUFPOOL_MAX 16
+/* Enough for a full prefetch of 1 MiB batches (fetch.max.bytes defaults
+ * to 50 MiB): with 16, most decompressed batches came from fresh memory and
+ * page faults were most of the consume CPU for 1 KB lz4 records. */
+#define KC_BUFPOOL_MAX 64
 kc_bufpool_t *kc_bufpool_new(void);   /* NULL on out of memory */
 kc_bufpool_t *kc_bufpool_ref(kc_bufpool_t *bp);
 void kc_bufpool_unref(kc_bufpool_t *bp);   /* NULL is a no-op */
