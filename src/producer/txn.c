@@ -269,9 +269,20 @@ int kc_txn_produce_error(kc_producer_t *p, int err)
 {
     if (!p->txn)
         return 0;
-    if (err == KAFKAC_ERR_PRODUCER_FENCED || err == KAFKAC_ERR_INVALID_PRODUCER_EPOCH ||
-        err == KAFKAC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED) {
-        kc_txn_set_fatal(p->txn, err, "a partition leader refused the producer's epoch");
+    if (err == KAFKAC_ERR_PRODUCER_FENCED || err == KAFKAC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED) {
+        kc_txn_set_fatal(p->txn, err, "a partition leader refused the producer");
+        return 1;
+    }
+    if (err == KAFKAC_ERR_INVALID_PRODUCER_EPOCH) {
+        /* A partition has a newer epoch of our id: either the coordinator
+         * aborted the transaction itself (transaction.timeout.ms), which
+         * bumps the epoch, or another instance fenced us.  As in the Java
+         * client (KIP-588) the transaction becomes abortable, and abort
+         * asks the coordinator for a new epoch with the current one: it
+         * grants it in the first case and answers PRODUCER_FENCED (fatal)
+         * in the second. */
+        p->txn->epoch_bump = 1;
+        p->txn->bump_only = 1;
         return 1;
     }
     if (err == KAFKAC_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER || err == KAFKAC_ERR_UNKNOWN_PRODUCER_ID) {

@@ -89,6 +89,8 @@ struct kc_txn {
     int64_t addp_after;
     int started;                   /* the coordinator knows of the transaction */
     int epoch_bump;                /* abort must renew the epoch (sequences unresolved) */
+    int bump_only;                 /* abort renews the epoch instead of EndTxn: the coordinator
+                                      already ended the transaction (KIP-588) */
 };
 
 /* Moves to ABORTABLE_ERROR (from IN_TRANSACTION or COMMITTING) or to

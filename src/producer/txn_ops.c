@@ -81,6 +81,11 @@ static void pid_done(kc_txn_t *t, const kc_init_producer_id_response_t *r)
     p->pid_state = KC_PID_READY;
     p->need_bump = 0;
     t->epoch_bump = 0;
+    if (t->bump_only) {
+        /* The abort that renewed the epoch sent no EndTxn. */
+        t->bump_only = 0;
+        kc_txn_clear_added(t);
+    }
     kc_sender_reset_sequences(p);
     if (bump)
         atomic_fetch_add(&p->m_bumps, 1);
@@ -316,7 +321,12 @@ int64_t kc_txn_run_op(kc_txn_t *t, kc_txn_op_kind_t kind, int64_t now)
          * answer: the coordinator must know every partition written. */
         if (p->total_inflight > 0 || t->addp_inflight)
             return INT64_MAX;
-        if (!t->started) {
+        if (kind == KC_TXN_OP_ABORT && t->bump_only) {
+            /* An EndTxn with our epoch would only be refused. */
+            t->op.step = KC_TXN_STEP_SECOND;
+            step = KC_TXN_STEP_SECOND;
+            second = 1;
+        } else if (!t->started) {
             /* The coordinator never heard of this transaction. */
             if (kind == KC_TXN_OP_ABORT && t->epoch_bump) {
                 t->op.step = KC_TXN_STEP_SECOND;

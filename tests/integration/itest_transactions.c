@@ -517,52 +517,86 @@ static void test_second_producer_fences_the_first(void **state)
 
 /* ---- transaction.timeout.ms ---------------------------------------- */
 
+/* Two producers leave a transaction idle past transaction.timeout.ms; the
+ * coordinator aborts both and fences their epochs.  The one that next
+ * commits is told PRODUCER_FENCED, naming the timeout (as the Java client
+ * says ProducerFencedException).  The one that next sends a record
+ * learns it from the partition leader (INVALID_PRODUCER_EPOCH), which
+ * only makes the transaction abortable; abort then asks for a new epoch
+ * with the old one (KIP-588), which a 3.9/4.x coordinator refuses after a
+ * timeout: PRODUCER_FENCED, fatal.  New producers with the same ids start
+ * cleanly, and nothing of the expired transactions is visible. */
 static void test_transaction_timeout_aborts_and_is_reported(void **state)
 {
     (void)state;
-    char topic[128], txid[160], err[256];
+    char topic[128], txa[160], txb[160], err[256];
     kc_test_topic(topic, sizeof topic, "txn-timeout");
-    snprintf(txid, sizeof txid, "%s-tx", topic);
-    create_topic(topic, 1);
-    kafkac_producer_t *p = txn_producer(txid, "1000");
-    ok(kafkac_producer_init_transactions(p, TMO, err, sizeof err), "init", err);
-    ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin", err);
-    send_str(p, topic, 0, "expired");
-    ok(kafkac_producer_flush(p, TMO), "flush", "");
+    snprintf(txa, sizeof txa, "%s-a", topic);
+    snprintf(txb, sizeof txb, "%s-b", topic);
+    create_topic(topic, 2);
+    kafkac_producer_t *pa = txn_producer(txa, "1000"), *pb = txn_producer(txb, "1000");
+    ok(kafkac_producer_init_transactions(pa, TMO, err, sizeof err), "init a", err);
+    ok(kafkac_producer_init_transactions(pb, TMO, err, sizeof err), "init b", err);
+    ok(kafkac_producer_begin_transaction(pa, err, sizeof err), "begin a", err);
+    ok(kafkac_producer_begin_transaction(pb, err, sizeof err), "begin b", err);
+    send_str(pa, topic, 0, "expired-a");
+    send_str(pb, topic, 1, "expired-b");
+    ok(kafkac_producer_flush(pa, TMO), "flush a", "");
+    ok(kafkac_producer_flush(pb, TMO), "flush b", "");
     /* The coordinator looks for expired transactions every
      * transaction.abort.timed.out.transaction.cleanup.interval.ms (10 s
-     * by default): wait until a read_committed reader sees the record
-     * resolved, i.e. the partition's stable offset passed it. */
+     * by default): wait until both partitions' stable offsets pass the
+     * records (record + abort marker). */
     int64_t t0 = now_ms();
     assert_int_equal(stable_offset(topic, 0), 0);    /* held back by the open transaction */
-    int64_t lso;
-    while ((lso = stable_offset(topic, 0)) == 0 && now_ms() - t0 < 25000)
+    while ((stable_offset(topic, 0) != 2 || stable_offset(topic, 1) != 2) && now_ms() - t0 < 25000)
         usleep(500 * 1000);
-    printf("coordinator aborted the idle transaction after %lld ms (stable offset %lld)\n",
-           (long long)(now_ms() - t0), (long long)lso);
-    assert_int_equal(lso, 2);   /* the record and the abort marker */
-    kafkac_err_t e = kafkac_producer_commit_transaction(p, TMO, err, sizeof err);
-    printf("commit %lld ms after the transaction began: %s: %s\n", (long long)(now_ms() - t0), kafkac_err_name(e),
-           err);
+    printf("coordinator aborted the idle transactions after %lld ms\n", (long long)(now_ms() - t0));
+    assert_int_equal(stable_offset(topic, 0), 2);
+    assert_int_equal(stable_offset(topic, 1), 2);
+
+    kafkac_err_t e = kafkac_producer_commit_transaction(pa, TMO, err, sizeof err);
+    printf("a: commit %lld ms after the transaction began: %s: %s\n", (long long)(now_ms() - t0),
+           kafkac_err_name(e), err);
     if (e != KAFKAC_ERR_PRODUCER_FENCED || !strstr(err, "transaction.timeout.ms"))
         fail_msg("commit of a timed-out transaction: %s (%s), want PRODUCER_FENCED naming transaction.timeout.ms",
                  kafkac_err_name(e), err);
-    assert_int_equal(kafkac_producer_txn_fatal(p), 1);
-    kafkac_producer_destroy(p);
+    assert_int_equal(kafkac_producer_txn_fatal(pa), 1);
+    kafkac_producer_destroy(pa);
 
-    /* The coordinator aborted it: a read_committed reader never sees it,
-     * and a new producer with the same id starts cleanly. */
-    kafkac_producer_t *p2 = txn_producer(txid, NULL);
-    ok(kafkac_producer_init_transactions(p2, TMO, err, sizeof err), "init p2", err);
-    ok(kafkac_producer_begin_transaction(p2, err, sizeof err), "begin p2", err);
-    send_str(p2, topic, 0, "after");
-    ok(kafkac_producer_commit_transaction(p2, TMO, err, sizeof err), "commit p2", err);
+    kafkac_future_t *f = NULL;
+    assert_int_equal(kafkac_producer_send(pb, topic, 1, NULL, -1, "late-b", 6, NULL, 0, 0, NULL, &f), 0);
+    e = kafkac_future_wait(f, TMO, NULL);
+    kafkac_future_destroy(f);
+    if (e != KAFKAC_ERR_INVALID_PRODUCER_EPOCH)
+        fail_msg("record sent after the coordinator aborted: %s, want INVALID_PRODUCER_EPOCH", kafkac_err_name(e));
+    assert_int_equal(kafkac_producer_commit_transaction(pb, TMO, err, sizeof err), KAFKAC_ERR_INVALID_PRODUCER_EPOCH);
+    assert_int_equal(kafkac_producer_txn_fatal(pb), 0);
+    e = kafkac_producer_abort_transaction(pb, TMO, err, sizeof err);
+    printf("b: abort after INVALID_PRODUCER_EPOCH: %s: %s\n", kafkac_err_name(e), err);
+    if (e != KAFKAC_ERR_PRODUCER_FENCED)
+        fail_msg("abort of a transaction the coordinator expired: %s (%s), want PRODUCER_FENCED", kafkac_err_name(e),
+                 err);
+    assert_int_equal(kafkac_producer_txn_fatal(pb), 1);
+    kafkac_producer_destroy(pb);
+
+    /* Both ids start cleanly in new producers. */
+    const char *ids[2] = {txa, txb}, *vals[2] = {"after-a", "after-b"};
+    for (int i = 0; i < 2; i++) {
+        kafkac_producer_t *p2 = txn_producer(ids[i], NULL);
+        ok(kafkac_producer_init_transactions(p2, TMO, err, sizeof err), "init again", err);
+        ok(kafkac_producer_begin_transaction(p2, err, sizeof err), "begin again", err);
+        send_str(p2, topic, i, vals[i]);
+        ok(kafkac_producer_commit_transaction(p2, TMO, err, sizeof err), "commit again", err);
+        kafkac_producer_destroy(p2);
+    }
+
     seen_t rc = {0};
-    read_all(topic, 1, "read_committed", 1, &rc);
-    assert_int_equal(seen_has(&rc, "expired"), 0);
-    assert_int_equal(seen_has(&rc, "after"), 1);
+    read_all(topic, 2, "read_committed", 2, &rc);
+    assert_int_equal(rc.n, 2);
+    assert_int_equal(seen_has(&rc, "after-a"), 1);
+    assert_int_equal(seen_has(&rc, "after-b"), 1);
     seen_free(&rc);
-    kafkac_producer_destroy(p2);
 }
 
 /* ---- states ------------------------------------------------------- */
@@ -601,6 +635,11 @@ static void test_state_errors(void **state)
     assert_int_equal(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), KAFKAC_ERR_MESSAGE_TOO_LARGE);
     assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);
     ok(kafkac_producer_abort_transaction(p, TMO, err, sizeof err), "abort", err);
+    /* The failed batch had sequence numbers the broker never took: the
+     * abort renewed the epoch so the next transaction numbers from 0. */
+    kafkac_producer_metrics_t m;
+    kafkac_producer_metrics(p, &m, sizeof m);
+    assert_int_equal(m.epoch_bumps, 1);
     ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin after abort", err);
     send_str(p, topic, 0, "fine");
     ok(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), "commit", err);
