@@ -156,7 +156,9 @@ KAFKAC_API void kafkac_producer_destroy(kafkac_producer_t *p);
  * KAFKAC_ERR_UNKNOWN_PARTITION, KAFKAC_ERR_MSG_SIZE_TOO_LARGE (record over
  * max.request.size or buffer.memory), KAFKAC_ERR_INVALID_ARG,
  * KAFKAC_ERR_DESTROYED (closing), KAFKAC_ERR_FATAL (the producer hit an
- * unrecoverable error, e.g. fenced), KAFKAC_ERR_NO_MEMORY. */
+ * unrecoverable error, e.g. fenced), KAFKAC_ERR_NO_MEMORY.  With
+ * transactional.id: KAFKAC_ERR_STATE outside a transaction (begin first),
+ * or the error that made the open transaction abortable (abort first). */
 KAFKAC_API kafkac_err_t kafkac_producer_send(kafkac_producer_t *p, const char *topic, int32_t partition,
                                              const void *key, int32_t key_len, const void *value,
                                              int32_t value_len, const kafkac_header_t *headers,
@@ -215,7 +217,10 @@ KAFKAC_API kafkac_err_t kafkac_producer_flush(kafkac_producer_t *p, int timeout_
  *     changed.
  * Calls block the calling thread only (the library's I/O thread does the
  * requests); errstr (may be NULL) receives a sentence saying what
- * happened.  One transactional call at a time per producer. */
+ * happened.  One transactional call at a time per producer, and none from
+ * a delivery callback (commit runs callbacks, like flush).  Closing the
+ * producer in a transaction leaves it open until the coordinator aborts
+ * it after transaction.timeout.ms: abort first. */
 
 /* Finds the transaction coordinator for transactional.id, gets a producer
  * id and epoch from it (which fences any older producer with the same
