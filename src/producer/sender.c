@@ -275,7 +275,10 @@ static int leader_error(int err)
            err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION || err == KAFKAC_ERR_FENCED_LEADER_EPOCH ||
            err == KAFKAC_ERR_UNKNOWN_LEADER_EPOCH || err == KAFKAC_ERR_NOT_ENOUGH_REPLICAS ||
            err == KAFKAC_ERR_TRANSPORT || err == KAFKAC_ERR_TIMED_OUT || err == KAFKAC_ERR_NETWORK_EXCEPTION ||
-           err == KAFKAC_ERR_KAFKA_STORAGE_ERROR || err == KAFKAC_ERR_ALL_BROKERS_DOWN;
+           err == KAFKAC_ERR_KAFKA_STORAGE_ERROR || err == KAFKAC_ERR_ALL_BROKERS_DOWN ||
+           /* Produce v13+ (Kafka 4.1) names the topic by id: the topic was
+            * deleted and made again, and metadata has its new id. */
+           err == KAFKAC_ERR_UNKNOWN_TOPIC_ID || err == KAFKAC_ERR_INCONSISTENT_TOPIC_ID;
 }
 
 static void refresh_metadata(kc_producer_t *p, const char *why)
@@ -629,9 +632,10 @@ static int build_and_send(kc_producer_t *p, node_slot_t *ns, int64_t now)
     rq->nb = nb;
     /* Group by topic: batches were collected topic by topic, so equal
      * topics are already adjacent. */
-    int ntd = 0;
+    int ntd = 0, id_missing = 0;
     for (i = 0; i < nb; i++) {
         kc_ptopic_t *t = rq->b[i]->part->topic;
+        id_missing |= uuid_zero(&t->id);
         if (ntd == 0 || tds[ntd - 1].name != t->name) {
             tds[ntd].name = t->name;
             tds[ntd].topic_id = t->id;
@@ -653,7 +657,9 @@ static int build_and_send(kc_producer_t *p, node_slot_t *ns, int64_t now)
     kc_req_t req = {
         /* Produce v12+ tells the broker we speak transactions v2 (KIP-890),
          * where it adds partitions itself; we add them (txn.c). */
-        .node_id = ns->id, .api_key = KC_API_PRODUCE, .min_version = 3, .max_version = p->txn ? 11 : -1,
+        .node_id = ns->id, .api_key = KC_API_PRODUCE, .min_version = 3,
+        /* v13+ has no topic names, only ids: without an id stay below. */
+        .max_version = p->txn ? 11 : id_missing ? 12 : -1,
         .no_response = p->s.acks == KC_ACKS_NONE, .msg = &rq->msg, .cb = produce_cb, .opaque = rq,
     };
     /* Bookkeeping before sending: with acks=0 the callback may run
@@ -745,6 +751,10 @@ int64_t kc_sender_serve(kc_net_t *net, int64_t now, void *opaque)
     for (int ti = 0; ti < n; ti++) {
         kc_ptopic_t *t = arr[ti];
         const kc_topic_info_t *tinfo = kc_cluster_topic(c, t->name);
+        /* A topic made again under the same name gets a new id, which
+         * Produce v13+ must carry.  Only this thread reads t->id. */
+        if (tinfo && !uuid_zero(&tinfo->id) && memcmp(&tinfo->id, &t->id, sizeof t->id) != 0)
+            t->id = tinfo->id;
         for (int32_t pi = 0; pi < t->partition_count; pi++) {
             kc_ppart_t *pp = &t->parts[pi];
             kc_pbatch_t *expired = NULL, **etail = &expired;
