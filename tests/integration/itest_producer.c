@@ -568,6 +568,58 @@ static void test_sequence_gap_renews_epoch(void **state)
     pu_free(r, n);
 }
 
+/* ---- a topic deleted and made again ------------------------------ */
+
+/* Kafka 4.1's Produce v13 names topics by id, and a topic made again under
+ * the same name has a new one: the producer must take it from metadata
+ * (before, it sent the old id until delivery.timeout.ms). */
+static void test_topic_recreated(void **state)
+{
+    (void)state;
+    char topic[128];
+    kc_test_topic(topic, sizeof topic, "prod-recreate");
+    assert_int_equal(pu_create_topic(B, topic, 1, 1, NULL), 0);
+    static const char *const kv[] = { "delivery.timeout.ms", "35000", NULL };
+    kafkac_producer_t *p = pu_producer(B, kv);
+    long counts[2] = { 0, 0 };
+    kafkac_producer_set_delivery_cb(p, count_cb, counts);
+    char val[16];
+    for (int i = 0; i < 20; i++) {
+        if (i == 10) {
+            assert_int_equal(kafkac_producer_flush(p, 30000), KAFKAC_OK);
+            assert_int_equal(kc_test_sh("/usr/bin/python3 -c \"from kafka.admin import KafkaAdminClient\n"
+                                        "a = KafkaAdminClient(bootstrap_servers='%s'.split(','))\n"
+                                        "a.delete_topics(['%s'])\n"
+                                        "a.close()\" >/dev/null 2>&1",
+                                        B, topic),
+                             0);
+            /* The deletion completes a moment after the controller
+             * accepts it; until then the name is taken. */
+            int made = 0;
+            for (int k = 0; k < 30 && !made; k++) {
+                made = pu_create_topic(B, topic, 1, 1, NULL) == 0;
+                if (!made)
+                    usleep(500 * 1000);
+            }
+            assert_true(made);
+        }
+        int vl = snprintf(val, sizeof val, "%d", i);
+        assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, val, vl, NULL, 0, 0, NULL, NULL), KAFKAC_OK);
+    }
+    assert_int_equal(kafkac_producer_flush(p, 40000), KAFKAC_OK);
+    assert_int_equal(counts[1], 0);
+    assert_int_equal(counts[0], 20);
+    kafkac_producer_destroy(p);
+    /* The new topic holds exactly the records sent after it was made. */
+    pu_rec_t *r;
+    long n = pu_read(B, topic, 10, &r);
+    assert_int_equal(n, 10);
+    for (long k = 0; k < n; k++)
+        if (atol(r[k].value) != 10 + k)
+            fail_msg("offset %ld holds %s, expected %ld", k, r[k].value, 10 + k);
+    pu_free(r, n);
+}
+
 /* ---- backpressure with a live broker ------------------------------ */
 
 static void test_backpressure_live(void **state)
@@ -643,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_eight_threads),
         cmocka_unit_test(test_broker_record_errors),
         cmocka_unit_test(test_sequence_gap_renews_epoch),
+        cmocka_unit_test(test_topic_recreated),
         cmocka_unit_test(test_backpressure_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
