@@ -274,13 +274,12 @@ int kc_txn_produce_error(kc_producer_t *p, int err)
         return 1;
     }
     if (err == KAFKAC_ERR_INVALID_PRODUCER_EPOCH) {
-        /* A partition has a newer epoch of our id: either the coordinator
-         * aborted the transaction itself (transaction.timeout.ms), which
-         * bumps the epoch, or another instance fenced us.  As in the Java
-         * client (KIP-588) the transaction becomes abortable, and abort
-         * asks the coordinator for a new epoch with the current one: it
-         * grants it in the first case and answers PRODUCER_FENCED (fatal)
-         * in the second. */
+        /* A partition has a newer epoch of our id than we do.  As in the
+         * Java client (KIP-588) this only makes the transaction abortable,
+         * and abort asks the coordinator for a new epoch with the current
+         * one instead of EndTxn: it grants it while that epoch is still
+         * ours, and answers PRODUCER_FENCED (fatal) when another instance
+         * or the expiry of transaction.timeout.ms fenced it. */
         p->txn->epoch_bump = 1;
         p->txn->bump_only = 1;
         return 1;
@@ -617,7 +616,9 @@ static int64_t txn_serve(kc_net_t *net, int64_t now, void *opaque)
         t->epoch_bump = 1;
         p->need_bump = 0;
     }
-    if (st == KC_TXN_ABORTABLE_ERROR || st == KC_TXN_ABORTING || st == KC_TXN_READY)
+    /* Not in READY: a begin and a send may have happened since `st` was
+     * read, and those records are the new transaction's. */
+    if (st == KC_TXN_ABORTABLE_ERROR || st == KC_TXN_ABORTING)
         sweep_unsent(t, st == KC_TXN_ABORTABLE_ERROR ? last_err : KAFKAC_ERR_PURGED);
     if (st != KC_TXN_IN_TRANSACTION && st != KC_TXN_COMMITTING)
         clear_pending(t);
