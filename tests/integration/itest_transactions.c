@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,76 @@ static void test_commit_visible_abort_invisible(void **state)
     assert_int_equal(m.records_sent, 36);       /* the aborted 12 were written too */
     ok(kafkac_producer_close(p, TMO), "close", "");
     kafkac_producer_destroy(p);
+}
+
+/* ---- several sending threads ------------------------------------- */
+
+typedef struct sender_arg {
+    kafkac_producer_t *p;
+    const char *topic;
+    int txn, thread, n;
+    int failed;
+} sender_arg_t;
+
+static void *send_thread(void *arg)
+{
+    sender_arg_t *a = arg;
+    char v[64];
+    for (int i = 0; i < a->n; i++) {
+        int len = snprintf(v, sizeof v, "t%d-x%d-%d", a->txn, a->thread, i);
+        if (kafkac_producer_send(a->p, a->topic, KAFKAC_PARTITION_ANY, v, len, v, len, NULL, 0, 0, NULL, NULL))
+            a->failed++;
+    }
+    return NULL;
+}
+
+/* Four threads send into each transaction; even transactions commit, odd
+ * ones abort.  read_committed sees every record of the committed ones
+ * once and nothing of the others. */
+static void test_threads_send_into_transactions(void **state)
+{
+    (void)state;
+    char topic[128], txid[160], err[256];
+    const int T = 6, TH = 4, PER = 500;
+    kc_test_topic(topic, sizeof topic, "txn-threads");
+    snprintf(txid, sizeof txid, "%s-tx", topic);
+    create_topic(topic, 4);
+    kafkac_producer_t *p = txn_producer(txid, NULL);
+    ok(kafkac_producer_init_transactions(p, TMO, err, sizeof err), "init", err);
+    int64_t t0 = now_ms();
+    for (int t = 0; t < T; t++) {
+        ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin", err);
+        pthread_t th[4];
+        sender_arg_t a[4];
+        for (int k = 0; k < TH; k++) {
+            a[k] = (sender_arg_t){.p = p, .topic = topic, .txn = t, .thread = k, .n = PER};
+            pthread_create(&th[k], NULL, send_thread, &a[k]);
+        }
+        for (int k = 0; k < TH; k++) {
+            pthread_join(th[k], NULL);
+            assert_int_equal(a[k].failed, 0);
+        }
+        if (t % 2 == 0)
+            ok(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), "commit", err);
+        else
+            ok(kafkac_producer_abort_transaction(p, TMO, err, sizeof err), "abort", err);
+    }
+    printf("%d transactions of %d records from %d threads: %lld ms\n", T, TH * PER, TH,
+           (long long)(now_ms() - t0));
+    kafkac_producer_destroy(p);
+    seen_t rc = {0};
+    int want = (T + 1) / 2 * TH * PER;
+    read_all(topic, 4, "read_committed", want, &rc);
+    assert_int_equal(rc.n, want);
+    char v[64];
+    for (int t = 0; t < T; t++)
+        for (int k = 0; k < TH; k++)
+            for (int i = 0; i < PER; i += 7) {
+                snprintf(v, sizeof v, "t%d-x%d-%d", t, k, i);
+                if (seen_has(&rc, v) != (t % 2 == 0))
+                    fail_msg("%s seen %d times, want %d", v, seen_has(&rc, v), t % 2 == 0);
+            }
+    seen_free(&rc);
 }
 
 /* ---- consume-transform-produce ------------------------------------ */
@@ -687,6 +758,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commit_visible_abort_invisible),
+        cmocka_unit_test(test_threads_send_into_transactions),
         cmocka_unit_test(test_consume_transform_produce),
         cmocka_unit_test(test_second_producer_fences_the_first),
         cmocka_unit_test(test_transaction_timeout_aborts_and_is_reported),
