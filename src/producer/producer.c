@@ -105,12 +105,14 @@ kafkac_producer_t *kafkac_producer_new(const kafkac_conf_t *conf, char *errstr, 
         producer_free(kp);
         return NULL;
     }
-    if (kc_net_add_service(p->net, kc_sender_serve, p) != 0) {
+    /* The transaction manager first: registering the sender publishes
+     * p->txn and its hooks to the I/O thread, which is already running. */
+    if (p->s.transactional_id && kc_txn_new(p) != KAFKAC_OK) {
         set_err(errstr, errstr_size, "out of memory");
         producer_free(kp);
         return NULL;
     }
-    if (p->s.transactional_id && kc_txn_new(p) != KAFKAC_OK) {
+    if (kc_net_add_service(p->net, kc_sender_serve, p) != 0) {
         set_err(errstr, errstr_size, "out of memory");
         producer_free(kp);
         return NULL;

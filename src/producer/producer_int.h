@@ -228,8 +228,9 @@ void kc_sender_reset_sequences(kc_producer_t *p);
  * coordinator requests of the public calls (txn_api.c) on the I/O
  * thread. */
 typedef struct kc_txn kc_txn_t;
-/* Creates the manager, installs p->txn_hooks and registers its service
- * (before any traffic).  p->txn is set on success. */
+/* Creates the manager, installs p->txn_hooks and registers its service;
+ * call before the sender's service is registered.  p->txn is set on
+ * success. */
 kafkac_err_t kc_txn_new(kc_producer_t *p);
 /* After the network client is gone.  NULL is a no-op. */
 void kc_txn_destroy(kc_txn_t *t);

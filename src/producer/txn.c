@@ -660,14 +660,18 @@ kafkac_err_t kc_txn_new(kc_producer_t *p)
     t->state = KC_TXN_UNINITIALIZED;
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
-    if (kc_net_add_service(p->net, txn_serve, t) != 0) {
-        kc_txn_destroy(t);
-        return KAFKAC_ERR_NO_MEMORY;
-    }
+    /* Before any service that reads them is registered (registering
+     * publishes them to the I/O thread). */
     p->txn_hooks.before_drain = hook_before_drain;
     p->txn_hooks.may_send = hook_may_send;
     p->txn_hooks.opaque = t;
     p->txn = t;
+    if (kc_net_add_service(p->net, txn_serve, t) != 0) {
+        memset(&p->txn_hooks, 0, sizeof p->txn_hooks);
+        p->txn = NULL;
+        kc_txn_destroy(t);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
     return KAFKAC_OK;
 }
 
