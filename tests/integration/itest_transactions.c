@@ -522,6 +522,64 @@ static void test_consume_transform_produce(void **state)
     kafkac_consumer_destroy(cons);
 }
 
+/* A static member (group.instance.id): its metadata carries the instance
+ * id, and the group coordinator takes the offsets. */
+static void test_offsets_of_a_static_member(void **state)
+{
+    (void)state;
+    char in[128], group[160], txid[160], inst[160], err[256];
+    kc_test_topic(in, sizeof in, "txn-static");
+    snprintf(group, sizeof group, "%s-g", in);
+    snprintf(txid, sizeof txid, "%s-tx", in);
+    snprintf(inst, sizeof inst, "%s-i", in);
+    create_topic(in, 1);
+    kafkac_conf_t *c = base_conf();
+    kafkac_producer_t *plain = kafkac_producer_new(c, err, sizeof err);
+    kafkac_conf_destroy(c);
+    for (int i = 0; i < 4; i++)
+        send_str(plain, in, 0, "static");
+    ok(kafkac_producer_flush(plain, TMO), "flush input", "");
+    kafkac_producer_destroy(plain);
+
+    c = base_conf();
+    kafkac_conf_set(c, "group.id", group, err, sizeof err);
+    kafkac_conf_set(c, "group.instance.id", inst, err, sizeof err);
+    kafkac_conf_set(c, "enable.auto.commit", "false", err, sizeof err);
+    kafkac_conf_set(c, "auto.offset.reset", "earliest", err, sizeof err);
+    kafkac_consumer_t *cons = kafkac_consumer_new(c, err, sizeof err);
+    kafkac_conf_destroy(c);
+    assert_non_null(cons);
+    const char *topics[1] = {in};
+    ok(kafkac_consumer_subscribe(cons, topics, 1, err, sizeof err), "subscribe", err);
+    int got = 0;
+    for (int64_t end = now_ms() + 20000; got < 4 && now_ms() < end;) {
+        kafkac_records_t *rs = NULL;
+        if (kafkac_consumer_poll(cons, 500, 0, &rs, err, sizeof err) == KAFKAC_OK) {
+            got += kafkac_records_count(rs);
+            kafkac_records_destroy(rs);
+        }
+    }
+    assert_int_equal(got, 4);
+    kafkac_group_metadata_t *gm = kafkac_consumer_group_metadata(cons);
+    assert_non_null(gm);
+    kafkac_producer_t *p = txn_producer(txid, NULL);
+    ok(kafkac_producer_init_transactions(p, TMO, err, sizeof err), "init", err);
+    ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin", err);
+    kafkac_topic_partition_list_t *offs = kafkac_tpl_new(1);
+    kafkac_tpl_add(offs, in, 0)->offset = 4;
+    ok(kafkac_producer_send_offsets_to_transaction(p, offs, gm, TMO, err, sizeof err), "send_offsets", err);
+    ok(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), "commit", err);
+    kafkac_tpl_destroy(offs);
+    kafkac_group_metadata_destroy(gm);
+    int64_t off = -1;
+    for (int64_t end = now_ms() + 10000; (off = committed_of(cons, in, 0)) != 4 && now_ms() < end;)
+        usleep(200 * 1000);
+    assert_int_equal(off, 4);
+    kafkac_producer_destroy(p);
+    kafkac_consumer_close(cons, 5000);
+    kafkac_consumer_destroy(cons);
+}
+
 /* ---- fencing ------------------------------------------------------ */
 
 static void test_second_producer_fences_the_first(void **state)
@@ -760,6 +818,7 @@ int main(void)
         cmocka_unit_test(test_commit_visible_abort_invisible),
         cmocka_unit_test(test_threads_send_into_transactions),
         cmocka_unit_test(test_consume_transform_produce),
+        cmocka_unit_test(test_offsets_of_a_static_member),
         cmocka_unit_test(test_second_producer_fences_the_first),
         cmocka_unit_test(test_transaction_timeout_aborts_and_is_reported),
         cmocka_unit_test(test_state_errors),
