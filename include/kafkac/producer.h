@@ -188,12 +188,16 @@ KAFKAC_API kafkac_err_t kafkac_producer_flush(kafkac_producer_t *p, int timeout_
  *   for (;;) {
  *       kafkac_producer_begin_transaction(p, err, sizeof err);
  *       ... kafkac_producer_send(...) ...
- *       e = kafkac_producer_commit_transaction(p, 30000, err, sizeof err);
- *       if (e == KAFKAC_ERR_PRODUCER_FENCED || kafkac_producer_txn_fatal(p))
- *           break;                                   // close the producer
- *       if (e != KAFKAC_OK && e != KAFKAC_ERR_TIMED_OUT)
+ *       do
+ *           e = kafkac_producer_commit_transaction(p, 30000, err, sizeof err);
+ *       while (e == KAFKAC_ERR_TIMED_OUT);
+ *       if (kafkac_producer_txn_fatal(p))
+ *           break;                          // e.g. fenced: close the producer
+ *       if (e != KAFKAC_OK)                 // abortable: nothing was committed
  *           kafkac_producer_abort_transaction(p, 30000, err, sizeof err);
  *   }
+ *
+ * examples/transactions.c is a complete consume-transform-produce loop.
  *
  * Errors of every transactional call fall in four kinds:
  *   - KAFKAC_ERR_TIMED_OUT: the call's timeout passed but its work goes
@@ -214,7 +218,8 @@ KAFKAC_API kafkac_err_t kafkac_producer_flush(kafkac_producer_t *p, int timeout_
  *     which a new transaction may begin.
  *   - KAFKAC_ERR_STATE: the call is not valid now (begin twice, send or
  *     commit outside a transaction, init twice): a usage error; nothing
- *     changed.
+ *     changed.  KAFKAC_ERR_DESTROYED: the producer is closed (or was
+ *     closed while the call waited).
  * Calls block the calling thread only (the library's I/O thread does the
  * requests); errstr (may be NULL) receives a sentence saying what
  * happened.  One transactional call at a time per producer, and none from

@@ -56,8 +56,9 @@ static kafkac_err_t txn_of(kafkac_producer_t *kp, kc_txn_t **out, char *errstr, 
     return KAFKAC_OK;
 }
 
-/* With mu held: the error for a producer whose state forbids the call,
- * or KAFKAC_OK.  `other_pending` covers an earlier call that timed out. */
+/* With mu held: the error when an earlier call of another kind timed out
+ * and is still under way, or the producer is fatally broken; else
+ * KAFKAC_OK (the caller checks the states its call needs). */
 static kafkac_err_t refuse(kc_txn_t *t, kc_txn_op_kind_t kind, char *errstr, size_t n)
 {
     if (t->op.kind != KC_TXN_OP_NONE && t->op.kind != kind) {
