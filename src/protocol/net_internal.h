@@ -79,6 +79,18 @@ void kc_call_fail(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ...)
 int kc_net_encode_call(kc_net_t *net, kc_conn_t *c, kc_call_t *call, char *why, size_t whylen);
 void kc_net_enqueue_local(kc_net_t *net, kc_call_t *call);
 
+/* net.c: call bookkeeping. */
+kc_resp_t *kc_resp_new(const kc_call_t *call);     /* NULL on out of memory */
+void kc_call_list_push(kc_call_t **head, kc_call_t **tail, kc_call_t *c);
+
+/* net_conns.c: connections. */
+void kc_net_conn_start(kc_net_t *net, kc_conn_t *c, int64_t now);   /* if down and out of backoff */
+void kc_net_conn_connected(kc_net_t *net, kc_conn_t *c);           /* TCP up: start the handshake */
+void kc_net_conn_readable(kc_net_t *net, kc_conn_t *c);            /* read and handle frames */
+
+/* net_route.c: places pending calls; returns the earliest deadline. */
+int64_t kc_net_route_pending(kc_net_t *net, int64_t now);
+
 void kc_handshake_send(kc_net_t *net, kc_conn_t *c);
 /* Called as connection c fails.  closed_in_handshake: the broker closed
  * it while we waited for ApiVersions (or a legacy probe).  Updates the

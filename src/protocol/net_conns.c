@@ -1,0 +1,210 @@
+/* The network client's connections (see net.c for the whole picture):
+ * finding or adding the connection for a broker, starting a connect,
+ * failing a connection (its in-flight calls fail, it backs off and
+ * reconnects), and reading frames off it into responses. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/mem.h"
+#include "protocol/conn.h"
+#include "protocol/header.h"
+#include "protocol/net_internal.h"
+
+/* ------------------------------------------------------------------ */
+/* Connections                                                         */
+
+kc_conn_t *kc_net_conn_for(kc_net_t *net, int32_t node_id)
+{
+    for (int i = 0; i < net->nconns; i++)
+        if (net->conns[i]->node_id == node_id)
+            return net->conns[i];
+    /* Not connected before: look the broker up in metadata. */
+    const kc_broker_info_t *b = kc_cluster_broker(net->cluster, KC_NODE_BROKER_OF(node_id));
+    if (!b)
+        return NULL;
+    return kc_net_add_conn(net, node_id, b->host, b->port);
+}
+
+kc_conn_t *kc_net_add_conn(kc_net_t *net, int32_t node_id, const char *host, int port)
+{
+    if (net->nconns == net->conns_cap) {
+        int cap = net->conns_cap ? net->conns_cap * 2 : 8;
+        kc_conn_t **nc = kc_realloc(net->conns, (size_t)cap * sizeof(*nc));
+        if (!nc)
+            return NULL;
+        net->conns = nc;
+        net->conns_cap = cap;
+    }
+    kc_conn_t *c = kc_conn_new(node_id, host, port);
+    if (!c)
+        return NULL;
+    net->conns[net->nconns++] = c;
+    return c;
+}
+
+static int64_t backoff_ms(kc_net_t *net, int failures)
+{
+    int64_t b = net->o.reconnect_backoff_ms;
+    for (int i = 1; i < failures && b < net->o.reconnect_backoff_max_ms; i++)
+        b *= 2;
+    if (b > net->o.reconnect_backoff_max_ms)
+        b = net->o.reconnect_backoff_max_ms;
+    /* +-20% jitter so that many clients do not reconnect in lockstep. */
+    int64_t j = b / 5;
+    if (j > 0)
+        b += (rand_r(&net->seed) % (2 * j + 1)) - j;
+    return b;
+}
+
+/* Fails everything in flight on c, closes it, and schedules the retry. */
+void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
+{
+    char reason[200];
+    snprintf(reason, sizeof reason, "%s", why ? why : c->last_err);
+    /* The connection may already have closed its socket (a read saw the
+     * peer close): then the state it was in is in closed_from. */
+    kc_conn_state_t st = c->fd >= 0 ? c->state : c->closed_from;
+    int was_ready = st == KC_CONN_READY;
+    /* Only a clean close, before any byte of an answer, is what a broker
+     * that does not know ApiVersions does. */
+    int retry_now = kc_legacy_after_close(net, c,
+                                          st == KC_CONN_HANDSHAKE && err == KAFKAC_ERR_TRANSPORT && c->fd < 0 &&
+                                              c->closed_clean,
+                                          reason, sizeof reason);
+    kc_conn_close(c, reason);
+    c->failures++;
+    c->backoff_until = retry_now ? kc_now_ms() : kc_now_ms() + backoff_ms(net, c->failures);
+    kc_log(net->o.logger, was_ready ? KAFKAC_LOG_WARNING : KAFKAC_LOG_INFO, "broker",
+           "node %d (%s:%d): %s", c->node_id, c->host, c->port, reason);
+    kc_call_t *call = c->inflight_head;
+    c->inflight_head = c->inflight_tail = NULL;
+    c->inflight_count = 0;
+    while (call) {
+        kc_call_t *next = call->next;
+        kc_call_fail(net, call, err, "%s", reason);
+        call = next;
+    }
+    /* A broker that went away may have lost leadership: refresh (as the
+     * Java client does on disconnect). */
+    if (was_ready)
+        kc_net_md_request(net, "connection lost");
+}
+
+/* Starts connecting if c is down and out of backoff. */
+void kc_net_conn_start(kc_net_t *net, kc_conn_t *c, int64_t now)
+{
+    if (c->state != KC_CONN_DOWN || now < c->backoff_until)
+        return;
+    kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "broker", "connecting to node %d at %s:%d", c->node_id, c->host,
+           c->port);
+    int rc = kc_conn_connect(c, now, net->o.connect_timeout_ms);
+    if (rc != 0)
+        kc_net_conn_failed(net, c, rc, NULL);
+}
+
+/* Connected: the first request on every connection is ApiVersions. */
+void kc_net_conn_connected(kc_net_t *net, kc_conn_t *c)
+{
+    c->state = KC_CONN_HANDSHAKE;
+    c->state_deadline = kc_now_ms() + net->o.handshake_timeout_ms;
+    if (c->handshake_version < 0 || !c->ever_connected)
+        c->handshake_version = kc_api_get(KC_API_VERSIONS_KEY)->max_ver;
+    kc_handshake_send(net, c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Receiving                                                           */
+
+static void handle_frame(kc_net_t *net, kc_conn_t *c, uint8_t *frame, size_t len)
+{
+    kc_call_t *call = c->inflight_head;
+    kc_reader_t r;
+    kc_reader_init(&r, frame, len);
+    if (!call) {
+        char why[200];
+        snprintf(why, sizeof why, "%s:%d sent a response nobody asked for", c->host, c->port);
+        kc_free(frame);
+        kc_net_conn_failed(net, c, KAFKAC_ERR_CORRELATION_MISMATCH, why);
+        return;
+    }
+    const kc_api_t *api = kc_api_get(call->req.api_key);
+    int32_t corr = 0;
+    kc_resp_header_decode(&r, &corr, kc_resp_header_version(call->req.api_key, call->version,
+                                                            kc_api_flexible(api, call->version)));
+    if (!kc_r_ok(&r) || corr != call->corr_id) {
+        char why[200];
+        snprintf(why, sizeof why, "%s:%d answered correlation id %d, expected %d: closing the connection", c->host,
+                 c->port, corr, call->corr_id);
+        kc_free(frame);
+        kc_net_conn_failed(net, c, KAFKAC_ERR_CORRELATION_MISMATCH, why);
+        return;
+    }
+    c->inflight_head = call->next;
+    if (!c->inflight_head)
+        c->inflight_tail = NULL;
+    c->inflight_count--;
+
+    if (call->internal) {
+        /* The handshake parses its own response. */
+        call->internal(net, c, call, frame, len, r.pos);
+        return;
+    }
+    kc_resp_t *resp = kc_resp_new(call);
+    if (!resp) {
+        kc_free(frame);
+        kc_call_fail(net, call, KAFKAC_ERR_NO_MEMORY, "out of memory for the %s response", api->name);
+        return;
+    }
+    resp->frame = frame;
+    resp->frame_len = len;
+    resp->body_off = r.pos;
+    if (call->req.raw_body) {
+        c->failures = 0;
+        call->req.cb(net, resp, call->req.opaque);
+        kc_free(call);
+        return;
+    }
+    resp->msg = kc_arena_alloc(&resp->arena, api->response->size);
+    int rc = resp->msg ? kc_msg_decode(&r, api->response, resp->msg, call->version, kc_api_flexible(api, call->version),
+                                       &resp->arena)
+                       : KAFKAC_ERR_NO_MEMORY;
+    if (rc == 0 && kc_r_remaining(&r) != 0)
+        kc_r_fail(&r, rc = KAFKAC_ERR_MALFORMED, "(bytes after the message)");
+    if (rc != 0) {
+        char why[256];
+        snprintf(why, sizeof why, "%s:%d sent a %s v%d response that does not decode: %s at %s", c->host, c->port,
+                 api->name, call->version, kafkac_err_name(rc), r.err_field ? r.err_field : "?");
+        kc_resp_free(resp);
+        /* The stream itself is intact (framing held) but we can no longer
+         * trust this broker's bytes: fail this call, drop the connection. */
+        kc_call_fail(net, call, KAFKAC_ERR_MALFORMED, "%s", why);
+        kc_net_conn_failed(net, c, KAFKAC_ERR_TRANSPORT, why);
+        return;
+    }
+    c->failures = 0;
+    call->req.cb(net, resp, call->req.opaque);
+    kc_free(call);
+}
+
+void kc_net_conn_readable(kc_net_t *net, kc_conn_t *c)
+{
+    for (int i = 0; i < 64 && c->fd >= 0; i++) {
+        uint8_t *frame;
+        size_t len;
+        int rc = kc_conn_read_frame(c, net->o.max_response_bytes, &frame, &len);
+        if (rc == 0)
+            return;
+        if (rc < 0) {
+            /* TRANSPORT (closed, reset), MALFORMED (impossible size prefix) or
+             * NO_MEMORY, as kc_conn_read_frame said. */
+            kc_net_conn_failed(net, c, rc, NULL);
+            return;
+        }
+        handle_frame(net, c, frame, len);
+    }
+}
