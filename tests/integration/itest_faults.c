@@ -336,7 +336,9 @@ static void test_unreachable_broker(void **state)
     if (rc != KAFKAC_ERR_ALL_BROKERS_DOWN)
         fail_msg("expected ALL_BROKERS_DOWN, got %s: %s", kafkac_err_name(rc), err);
     expect_text(err, "connect to 127.0.0.1:1: Connection refused", "refused connection");
-    if (ms < 2900 || ms > 3500)
+    /* Upper bound with slack for a loaded 2-core CI machine: what matters
+     * is that the call does not wait past its own timeout by much. */
+    if (ms < 2900 || ms > 5000)
         fail_msg("a 3000 ms probe failed after %lld ms", (long long)ms);
     print_message("    %s after %lld ms: %s\n", kafkac_err_name(rc), (long long)ms, err);
     kafkac_client_destroy(cl);
