@@ -258,7 +258,9 @@ KAFKAC_API kafkac_err_t kafkac_admin_describe_consumer_groups(kafkac_admin_t *ad
                                                               char *errstr, size_t errstr_size);
 KAFKAC_API int kafkac_group_desc_count(const kafkac_group_desc_t *d);
 /* Group i: id, error, state, protocol type, protocol (assignor name, e.g.
- * "range"), coordinator broker id, member count. */
+ * "range"), coordinator broker id, member count.  A group the coordinator
+ * does not have: GROUP_ID_NOT_FOUND with state "Dead", from any broker
+ * version. */
 KAFKAC_API void kafkac_group_desc_get(const kafkac_group_desc_t *d, int i, const char **group_id, kafkac_err_t *err,
                                       const char **state, const char **protocol_type, const char **protocol,
                                       int32_t *coordinator, int *member_count);

@@ -215,9 +215,17 @@ static int dg_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
     g->state = kc_admin_strdup(a, r->group_state ? r->group_state : "");
     g->protocol_type = kc_admin_strdup(a, r->protocol_type ? r->protocol_type : "");
     g->protocol = kc_admin_strdup(a, r->protocol_data ? r->protocol_data : "");
+    if (!g->state || !g->protocol_type || !g->protocol)
+        return KAFKAC_ERR_NO_MEMORY;
+    /* From v6 (Kafka 4.0, KIP-1043) the coordinator answers a group it
+     * does not have with GROUP_ID_NOT_FOUND (and state "Dead"); before,
+     * with state "Dead" and no error.  Report both alike, whichever
+     * version the broker speaks. */
+    if (g->err == 0 && resp->version < 6 && strcmp(g->state, "Dead") == 0)
+        g->err = KAFKAC_ERR_GROUP_ID_NOT_FOUND;
     int n = r->members_count > 0 ? r->members_count : 0;
     g->m = kc_arena_alloc(a, (size_t)(n ? n : 1) * sizeof(*g->m));
-    if (!g->state || !g->protocol_type || !g->protocol || !g->m)
+    if (!g->m)
         return KAFKAC_ERR_NO_MEMORY;
     int consumer = !strcmp(g->protocol_type, "consumer");
     for (int k = 0; k < n; k++) {
