@@ -586,8 +586,12 @@ static void test_groups(void **state)
     expect_err(r, 1, KAFKAC_ERR_GROUP_ID_NOT_FOUND);
     kafkac_admin_result_destroy(r);
     assert_int_equal(kafkac_admin_describe_consumer_groups(adm, groups, 1, 15000, &d, err, sizeof err), KAFKAC_OK);
-    kafkac_group_desc_get(d, 0, NULL, NULL, &gstate, NULL, NULL, NULL, NULL);
+    /* The same answer from Kafka 3.9 (DescribeGroups v5: state Dead, no
+     * error) and 4.x (v6: GROUP_ID_NOT_FOUND). */
+    kafkac_err_t gerr = KAFKAC_OK;
+    kafkac_group_desc_get(d, 0, NULL, &gerr, &gstate, NULL, NULL, NULL, NULL);
     assert_string_equal(gstate, "Dead");
+    assert_int_equal(gerr, KAFKAC_ERR_GROUP_ID_NOT_FOUND);
     kafkac_group_desc_destroy(d);
     delete_topic(adm, topic);
     kafkac_admin_destroy(adm);
