@@ -16,6 +16,7 @@
 
 #include "common/config.h"
 #include "common/testenv.h"
+#include "common/tnet.h"
 #include "kafkac/kafkac.h"
 #include "kc_messages.h"
 #include "protocol/net.h"
@@ -24,67 +25,20 @@
 #define NPART 3
 #define PER_ROUND 100
 
-typedef struct tnet {
-    kc_settings_t s;
-    kc_net_t *net;
-} tnet_t;
-
-static void tnet_open(tnet_t *t)
+/* A protocol-layer client on the cluster whose requests to a killed node
+ * give up after 5 s, not the default 30. */
+static void tnet_open(kc_tnet_t *t)
 {
-    char err[256];
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_cluster_brokers(), err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "request.timeout.ms", "5000", err, sizeof err), 0);
-    assert_int_equal(kc_settings_load(&t->s, conf, KC_SCOPE_CLIENT, err, sizeof err), 0);
+    kafkac_conf_t *conf = kc_test_conf(kc_test_cluster_brokers());
+    kc_test_conf_set(conf, "request.timeout.ms", "5000");
+    kc_tnet_open_conf(t, conf);
     kafkac_conf_destroy(conf);
-    kc_net_opts_t o;
-    kc_net_opts_from_settings(&o, &t->s);
-    t->net = kc_net_new(&o, err, sizeof err);
-    assert_non_null(t->net);
-}
-
-static void create_topic(tnet_t *t, const char *name)
-{
-    kc_create_topics_request_t req;
-    kc_create_topics_request_creatable_topic_t ct;
-    kc_msg_init(&kc_schema_create_topics_request, &req);
-    kc_msg_init(&kc_schema_create_topics_request_creatable_topic, &ct);
-    ct.name = name;
-    ct.num_partitions = NPART;
-    ct.replication_factor = 3;
-    req.topics = &ct;
-    req.topics_count = 1;
-    req.timeout_ms = 15000;
-    kc_req_t r = { .node_id = KC_NODE_ANY, .api_key = 19, .max_version = -1, .msg = &req };
-    kc_resp_t *resp = kc_net_call(t->net, &r);
-    assert_non_null(resp);
-    if (resp->err)
-        fail_msg("CreateTopics: %s", resp->errstr);
-    assert_int_equal(((const kc_create_topics_response_t *)resp->msg)->topics[0].error_code, 0);
-    kc_resp_free(resp);
-}
-
-static int32_t leader_of(tnet_t *t, const char *topic, int32_t partition, int32_t not_this)
-{
-    for (int attempt = 0; attempt < 300; attempt++) {
-        kc_net_want_topics(t->net, (const char *const[]){ topic }, 1, 0);
-        kc_cluster_t *c = kc_net_cluster(t->net);
-        const kc_partition_info_t *p = kc_cluster_partition(c, topic, partition);
-        int32_t leader = p && p->leader >= 0 && p->leader != not_this ? p->leader : -1;
-        kc_cluster_unref(c);
-        if (leader >= 0)
-            return leader;
-        kc_net_refresh_metadata(t->net, "test waits for a leader");
-        usleep(100000);
-    }
-    fail_msg("no leader for %s [%d]", topic, (int)partition);
-    return -1;
 }
 
 /* Records first..first+n-1 of a partition, value "p<P>-<i>", acks=all,
  * retried through leader changes (a retry may duplicate a batch whose
  * answer was lost; the check below allows that, not gaps). */
-static void produce(tnet_t *t, const char *topic, int32_t partition, int first, int n, int32_t avoid)
+static void produce(kc_tnet_t *t, const char *topic, int32_t partition, int first, int n, int32_t avoid)
 {
     kc_rb_writer_t *w;
     assert_int_equal(kc_rb_writer_new(&w, 0), 0);
@@ -96,37 +50,7 @@ static void produce(tnet_t *t, const char *topic, int32_t partition, int first, 
     const uint8_t *batch;
     size_t len;
     assert_int_equal(kc_rb_writer_close(w, &batch, &len), 0);
-    kc_produce_request_t preq;
-    kc_produce_request_topic_produce_data_t td;
-    kc_produce_request_partition_produce_data_t pd;
-    kc_msg_init(&kc_schema_produce_request, &preq);
-    kc_msg_init(&kc_schema_produce_request_topic_produce_data, &td);
-    kc_msg_init(&kc_schema_produce_request_partition_produce_data, &pd);
-    pd.index = partition;
-    pd.records.data = batch;
-    pd.records.len = (int32_t)len;
-    td.name = topic;
-    td.partition_data = &pd;
-    td.partition_data_count = 1;
-    preq.acks = -1;
-    preq.timeout_ms = 10000;
-    preq.topic_data = &td;
-    preq.topic_data_count = 1;
-    int64_t deadline = kc_now_ms() + 60000;
-    for (;;) {
-        int32_t leader = leader_of(t, topic, partition, avoid);
-        kc_req_t r = { .node_id = leader, .api_key = 0, .min_version = 3, .max_version = 12, .msg = &preq };
-        kc_resp_t *resp = kc_net_call(t->net, &r);
-        assert_non_null(resp);
-        int16_t ec = resp->err ? -1 : ((const kc_produce_response_t *)resp->msg)->responses[0].partition_responses[0].error_code;
-        kc_resp_free(resp);
-        if (ec == 0)
-            break;
-        if (kc_now_ms() > deadline)
-            fail_msg("produce to %s [%d] kept failing", topic, (int)partition);
-        kc_net_refresh_metadata(t->net, "test produce retry");
-        usleep(300000);
-    }
+    kc_tnet_produce_failover(t, topic, partition, batch, len, avoid, kc_now_ms() + 60000);
     kc_rb_writer_destroy(w);
 }
 
@@ -197,20 +121,20 @@ static void read_until(kafkac_consumer_t *c, seen_t *s, int upto, int64_t deadli
 static void test_leader_killed_while_consuming(void **state)
 {
     (void)state;
-    tnet_t t;
+    kc_tnet_t t;
     char topic[128], err[256];
     tnet_open(&t);
     kc_test_topic(topic, sizeof topic, "ccons-failover");
-    create_topic(&t, topic);
+    kc_tnet_create_topic(&t, topic, NPART, 3, NULL, NULL);
     for (int p = 0; p < NPART; p++)
         produce(&t, topic, p, 0, PER_ROUND, -1);
 
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_cluster_brokers(), err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "fetch.max.wait.ms", "200", err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "request.timeout.ms", "5000", err, sizeof err), 0);
+    kafkac_conf_t *conf = kc_test_conf(kc_test_cluster_brokers());
+    kc_test_conf_set(conf, "fetch.max.wait.ms", "200");
+    kc_test_conf_set(conf, "request.timeout.ms", "5000");
     kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
-    assert_non_null(c);
+    if (!c)
+        fail_msg("kafkac_consumer_new: expected a consumer, got NULL: %s", err);
     kafkac_conf_destroy(conf);
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(NPART);
     for (int p = 0; p < NPART; p++)
@@ -223,7 +147,7 @@ static void test_leader_killed_while_consuming(void **state)
     read_until(c, &s, PER_ROUND, kc_now_ms() + 30000);
     int32_t epoch_before = s.max_epoch[0];
 
-    int32_t victim = leader_of(&t, topic, 0, -1);
+    int32_t victim = kc_tnet_leader(&t, topic, 0, -1, 30000);
     char cmd[64];
     snprintf(cmd, sizeof cmd, "kill %d", victim);
     assert_int_equal(kc_test_kafka(cmd), 0);
@@ -247,8 +171,7 @@ static void test_leader_killed_while_consuming(void **state)
     snprintf(cmd, sizeof cmd, "start-node %d", victim);
     assert_int_equal(kc_test_kafka(cmd), 0);
     killed_node = -1;
-    kc_net_destroy(t.net);
-    kc_settings_free(&t.s);
+    kc_tnet_close(&t);
 }
 
 int main(void)

@@ -21,6 +21,7 @@
 
 #include "common/config.h"
 #include "common/testenv.h"
+#include "common/tnet.h"
 #include "kafkac/kafkac.h"
 #include "kc_messages.h"
 #include "protocol/net.h"
@@ -30,111 +31,13 @@
 
 /* ---- Writing test data with the protocol layer --------------------- */
 
-typedef struct tnet {
-    kc_settings_t s;
-    kc_net_t *net;
-} tnet_t;
-
-static void tnet_open(tnet_t *t)
+/* Opens t on the single broker and creates a fresh topic named after
+ * prefix, with `partitions` partitions. */
+static void open_with_topic(kc_tnet_t *t, char *topic, size_t size, const char *prefix, int partitions)
 {
-    char err[256];
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), 0);
-    assert_int_equal(kc_settings_load(&t->s, conf, KC_SCOPE_CLIENT, err, sizeof err), 0);
-    kafkac_conf_destroy(conf);
-    kc_net_opts_t o;
-    kc_net_opts_from_settings(&o, &t->s);
-    t->net = kc_net_new(&o, err, sizeof err);
-    assert_non_null(t->net);
-}
-
-static void tnet_close(tnet_t *t)
-{
-    kc_net_destroy(t->net);
-    kc_settings_free(&t->s);
-}
-
-static void create_topic(tnet_t *t, const char *name, int partitions)
-{
-    kc_create_topics_request_t req;
-    kc_create_topics_request_creatable_topic_t ct;
-    kc_msg_init(&kc_schema_create_topics_request, &req);
-    kc_msg_init(&kc_schema_create_topics_request_creatable_topic, &ct);
-    ct.name = name;
-    ct.num_partitions = partitions;
-    ct.replication_factor = 1;
-    req.topics = &ct;
-    req.topics_count = 1;
-    req.timeout_ms = 10000;
-    kc_req_t r = { .node_id = KC_NODE_ANY, .api_key = 19, .max_version = -1, .msg = &req };
-    kc_resp_t *resp = kc_net_call(t->net, &r);
-    assert_non_null(resp);
-    if (resp->err)
-        fail_msg("CreateTopics: %s", resp->errstr);
-    const kc_create_topics_response_t *m = resp->msg;
-    assert_int_equal(m->topics[0].error_code, 0);
-    kc_resp_free(resp);
-}
-
-static int32_t leader_of(tnet_t *t, const char *topic, int32_t partition)
-{
-    for (int attempt = 0; attempt < 100; attempt++) {
-        kc_net_want_topics(t->net, (const char *const[]){ topic }, 1, 0);
-        kc_cluster_t *c = kc_net_cluster(t->net);
-        const kc_partition_info_t *p = kc_cluster_partition(c, topic, partition);
-        int32_t leader = p && p->leader >= 0 ? p->leader : -1;
-        kc_cluster_unref(c);
-        if (leader >= 0)
-            return leader;
-        kc_net_refresh_metadata(t->net, "test waits for a leader");
-        usleep(100000);
-    }
-    fail_msg("no leader for %s [%d]", topic, (int)partition);
-    return -1;
-}
-
-/* Sends one closed batch to topic/partition; returns its base offset. */
-static int64_t produce_raw(tnet_t *t, const char *topic, int32_t partition, const uint8_t *batch, size_t len,
-                           const char *txn_id)
-{
-    kc_produce_request_t preq;
-    kc_produce_request_topic_produce_data_t td;
-    kc_produce_request_partition_produce_data_t pd;
-    kc_msg_init(&kc_schema_produce_request, &preq);
-    kc_msg_init(&kc_schema_produce_request_topic_produce_data, &td);
-    kc_msg_init(&kc_schema_produce_request_partition_produce_data, &pd);
-    pd.index = partition;
-    pd.records.data = batch;
-    pd.records.len = (int32_t)len;
-    td.name = topic;
-    td.partition_data = &pd;
-    td.partition_data_count = 1;
-    preq.transactional_id = txn_id;
-    preq.acks = -1;
-    preq.timeout_ms = 10000;
-    preq.topic_data = &td;
-    preq.topic_data_count = 1;
-    /* A just-created partition may not have its leader ready yet: retry
-     * the errors that mean "not yet" for a while. */
-    for (int attempt = 0;; attempt++) {
-        int32_t leader = leader_of(t, topic, partition);
-        kc_req_t r = { .node_id = leader, .api_key = 0, .min_version = 3, .max_version = 12, .msg = &preq };
-        kc_resp_t *resp = kc_net_call(t->net, &r);
-        assert_non_null(resp);
-        if (resp->err)
-            fail_msg("Produce: %s", resp->errstr);
-        const kc_produce_response_t *pm = resp->msg;
-        int16_t ec = pm->responses[0].partition_responses[0].error_code;
-        int64_t base = pm->responses[0].partition_responses[0].base_offset;
-        kc_resp_free(resp);
-        if (!ec)
-            return base;
-        if (attempt > 100 || (ec != KAFKAC_ERR_NOT_LEADER_OR_FOLLOWER && ec != KAFKAC_ERR_LEADER_NOT_AVAILABLE &&
-                              ec != KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION))
-            fail_msg("Produce to %s [%d]: %s", topic, (int)partition, kafkac_err_name(ec));
-        kc_net_refresh_metadata(t->net, "test produce retry");
-        usleep(100000);
-    }
+    kc_tnet_open(t, kc_test_brokers());
+    assert_non_null(kc_test_topic(topic, size, prefix));
+    kc_tnet_create_topic(t, topic, partitions, 1, NULL, NULL);
 }
 
 /* The value of record i of a partition, as the tests write and expect it. */
@@ -145,7 +48,7 @@ static void value_of(char *buf, size_t n, const char *topic, int32_t partition, 
 
 /* Appends records first..first+n-1 (keys "k<i>", header "idx"="<i>",
  * timestamps BASE_TS + i * 1000) as one batch with `codec`. */
-static void produce(tnet_t *t, const char *topic, int32_t partition, int first, int n, kc_codec_t codec)
+static void produce(kc_tnet_t *t, const char *topic, int32_t partition, int first, int n, kc_codec_t codec)
 {
     kc_rb_writer_t *w;
     assert_int_equal(kc_rb_writer_new(&w, 0), 0);
@@ -166,7 +69,7 @@ static void produce(tnet_t *t, const char *topic, int32_t partition, int first, 
     const uint8_t *batch;
     size_t len;
     assert_int_equal(kc_rb_writer_close(w, &batch, &len), 0);
-    produce_raw(t, topic, partition, batch, len, NULL);
+    kc_tnet_produce(t, topic, partition, batch, len, NULL);
     kc_rb_writer_destroy(w);
 }
 
@@ -175,12 +78,11 @@ static void produce(tnet_t *t, const char *topic, int32_t partition, int first, 
 static kafkac_consumer_t *consumer(const char *reset, const char *k2, const char *v2)
 {
     char err[256];
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "auto.offset.reset", reset, err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "fetch.max.wait.ms", "100", err, sizeof err), 0);
+    kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
+    kc_test_conf_set(conf, "auto.offset.reset", reset);
+    kc_test_conf_set(conf, "fetch.max.wait.ms", "100");
     if (k2)
-        assert_int_equal(kafkac_conf_set(conf, k2, v2, err, sizeof err), 0);
+        kc_test_conf_set(conf, k2, v2);
     kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
     if (!c)
         fail_msg("consumer_new: %s", err);
@@ -263,11 +165,9 @@ static int poll_n(kafkac_consumer_t *c, int want, int max, kafkac_records_t **ke
 static void test_assign_reads_everything(void **state)
 {
     (void)state;
-    tnet_t t;
+    kc_tnet_t t;
     char topic[128];
-    tnet_open(&t);
-    kc_test_topic(topic, sizeof topic, "cons-all");
-    create_topic(&t, topic, 3);
+    open_with_topic(&t, topic, sizeof topic, "cons-all", 3);
     produce(&t, topic, 0, 0, 100, KC_CODEC_NONE);
     produce(&t, topic, 0, 100, 100, KC_CODEC_LZ4);
     produce(&t, topic, 1, 0, 150, KC_CODEC_ZSTD);
@@ -317,18 +217,16 @@ static void test_assign_reads_everything(void **state)
     assert_int_equal(kafkac_consumer_close(c, 5000), 0);
     assert_int_equal(kafkac_consumer_close(c, 5000), KAFKAC_ERR_STATE);
     kafkac_consumer_destroy(c);
-    tnet_close(&t);
+    kc_tnet_close(&t);
 }
 
 /* Records released after the consumer is destroyed are still valid. */
 static void test_records_outlive_consumer(void **state)
 {
     (void)state;
-    tnet_t t;
+    kc_tnet_t t;
     char topic[128];
-    tnet_open(&t);
-    kc_test_topic(topic, sizeof topic, "cons-outlive");
-    create_topic(&t, topic, 1);
+    open_with_topic(&t, topic, sizeof topic, "cons-outlive", 1);
     produce(&t, topic, 0, 0, 10, KC_CODEC_LZ4);
     kafkac_consumer_t *c = consumer("earliest", NULL, NULL);
     assign1(c, topic, 1, 0);
@@ -346,7 +244,7 @@ static void test_records_outlive_consumer(void **state)
         check_record(recs[i], topic, i);
         kafkac_record_release(recs[i]);
     }
-    tnet_close(&t);
+    kc_tnet_close(&t);
 }
 
 static int64_t first_offset(kafkac_consumer_t *c)
@@ -368,11 +266,9 @@ static int64_t first_offset(kafkac_consumer_t *c)
 static void test_seek_and_position(void **state)
 {
     (void)state;
-    tnet_t t;
+    kc_tnet_t t;
     char topic[128];
-    tnet_open(&t);
-    kc_test_topic(topic, sizeof topic, "cons-seek");
-    create_topic(&t, topic, 1);
+    open_with_topic(&t, topic, sizeof topic, "cons-seek", 1);
     produce(&t, topic, 0, 0, 100, KC_CODEC_NONE);
     kafkac_consumer_t *c = consumer("latest", NULL, NULL);
 
@@ -409,17 +305,15 @@ static void test_seek_and_position(void **state)
     kafkac_records_t *b = NULL;
     assert_int_equal(kafkac_consumer_poll(c, 300, 0, &b, NULL, 0), KAFKAC_ERR_TIMED_OUT);
     kafkac_consumer_destroy(c);
-    tnet_close(&t);
+    kc_tnet_close(&t);
 }
 
 static void test_offset_lookups(void **state)
 {
     (void)state;
-    tnet_t t;
+    kc_tnet_t t;
     char topic[128], err[256];
-    tnet_open(&t);
-    kc_test_topic(topic, sizeof topic, "cons-lookup");
-    create_topic(&t, topic, 2);
+    open_with_topic(&t, topic, sizeof topic, "cons-lookup", 2);
     produce(&t, topic, 0, 0, 100, KC_CODEC_NONE);
     produce(&t, topic, 1, 0, 7, KC_CODEC_ZSTD);
     kafkac_consumer_t *c = consumer("latest", NULL, NULL);
@@ -456,17 +350,15 @@ static void test_offset_lookups(void **state)
     assert_non_null(strstr(err, "[9]"));
     kafkac_tpl_destroy(l);
     kafkac_consumer_destroy(c);
-    tnet_close(&t);
+    kc_tnet_close(&t);
 }
 
 static void test_pause_resume(void **state)
 {
     (void)state;
-    tnet_t t;
+    kc_tnet_t t;
     char topic[128];
-    tnet_open(&t);
-    kc_test_topic(topic, sizeof topic, "cons-pause");
-    create_topic(&t, topic, 2);
+    open_with_topic(&t, topic, sizeof topic, "cons-pause", 2);
     produce(&t, topic, 0, 0, 20, KC_CODEC_NONE);
     produce(&t, topic, 1, 0, 20, KC_CODEC_NONE);
     kafkac_consumer_t *c = consumer("earliest", NULL, NULL);
@@ -512,7 +404,7 @@ static void test_pause_resume(void **state)
     assert_int_equal(n0, 20);
     kafkac_tpl_destroy(p0);
     kafkac_consumer_destroy(c);
-    tnet_close(&t);
+    kc_tnet_close(&t);
 }
 
 /* auto.offset.reset=none: no position -> AUTO_OFFSET_RESET from poll, an
@@ -521,11 +413,9 @@ static void test_pause_resume(void **state)
 static void test_offset_reset(void **state)
 {
     (void)state;
-    tnet_t t;
+    kc_tnet_t t;
     char topic[128], err[256];
-    tnet_open(&t);
-    kc_test_topic(topic, sizeof topic, "cons-reset");
-    create_topic(&t, topic, 1);
+    open_with_topic(&t, topic, sizeof topic, "cons-reset", 1);
     produce(&t, topic, 0, 0, 10, KC_CODEC_NONE);
 
     kafkac_consumer_t *c = consumer("none", NULL, NULL);
@@ -574,17 +464,15 @@ static void test_offset_reset(void **state)
     assert_int_equal(e, KAFKAC_ERR_UNKNOWN_PARTITION);
     assert_non_null(strstr(err, "[5]"));
     kafkac_consumer_destroy(c);
-    tnet_close(&t);
+    kc_tnet_close(&t);
 }
 
 static void test_partition_eof(void **state)
 {
     (void)state;
-    tnet_t t;
+    kc_tnet_t t;
     char topic[128], err[256];
-    tnet_open(&t);
-    kc_test_topic(topic, sizeof topic, "cons-eof");
-    create_topic(&t, topic, 1);
+    open_with_topic(&t, topic, sizeof topic, "cons-eof", 1);
     produce(&t, topic, 0, 0, 5, KC_CODEC_NONE);
     kafkac_consumer_t *c = consumer("earliest", "enable.partition.eof", "true");
     assign1(c, topic, 1, KAFKAC_OFFSET_BEGINNING);
@@ -608,12 +496,12 @@ static void test_partition_eof(void **state)
     kafkac_records_t *b = NULL;
     assert_int_equal(kafkac_consumer_poll(c, 500, 0, &b, NULL, 0), KAFKAC_ERR_TIMED_OUT);
     kafkac_consumer_destroy(c);
-    tnet_close(&t);
+    kc_tnet_close(&t);
 }
 
 /* ---- read_committed: transactions written with the protocol layer --- */
 
-static kc_resp_t *call_ok(tnet_t *t, int32_t node, int16_t api, int16_t maxv, void *msg)
+static kc_resp_t *call_ok(kc_tnet_t *t, int32_t node, int16_t api, int16_t maxv, void *msg)
 {
     kc_req_t r = { .node_id = node, .api_key = api, .max_version = maxv, .msg = msg };
     kc_resp_t *resp = kc_net_call(t->net, &r);
@@ -631,7 +519,7 @@ typedef struct txn {
     int32_t seq;
 } txn_t;
 
-static void txn_init(tnet_t *t, txn_t *x, const char *id)
+static void txn_init(kc_tnet_t *t, txn_t *x, const char *id)
 {
     memset(x, 0, sizeof *x);
     x->id = id;
@@ -671,7 +559,7 @@ static void txn_init(tnet_t *t, txn_t *x, const char *id)
 }
 
 /* One transaction of n records on partition 0, committed or aborted. */
-static void txn_run(tnet_t *t, txn_t *x, const char *topic, const char *prefix, int n, int commit)
+static void txn_run(kc_tnet_t *t, txn_t *x, const char *topic, const char *prefix, int n, int commit)
 {
     for (int attempt = 0;; attempt++) {
         kc_add_partitions_to_txn_request_t ap;
@@ -719,7 +607,7 @@ static void txn_run(tnet_t *t, txn_t *x, const char *topic, const char *prefix, 
     const uint8_t *batch;
     size_t len;
     assert_int_equal(kc_rb_writer_close(w, &batch, &len), 0);
-    produce_raw(t, topic, 0, batch, len, x->id);
+    kc_tnet_produce(t, topic, 0, batch, len, x->id);
     kc_rb_writer_destroy(w);
 
     kc_end_txn_request_t et;
@@ -769,11 +657,9 @@ static void read_all(const char *topic, const char *isolation, char *out, size_t
 static void test_read_committed(void **state)
 {
     (void)state;
-    tnet_t t;
+    kc_tnet_t t;
     char topic[128], txid[160], out[4096];
-    tnet_open(&t);
-    kc_test_topic(topic, sizeof topic, "cons-txn");
-    create_topic(&t, topic, 1);
+    open_with_topic(&t, topic, sizeof topic, "cons-txn", 1);
     snprintf(txid, sizeof txid, "%s-tx", topic);
     txn_t x;
     txn_init(&t, &x, txid);
@@ -802,7 +688,7 @@ static void test_read_committed(void **state)
     assert_int_equal(l->elems[0].offset, 16);
     kafkac_tpl_destroy(l);
     kafkac_consumer_destroy(c);
-    tnet_close(&t);
+    kc_tnet_close(&t);
 }
 
 /* Logs collected from the consumer's I/O thread. */
@@ -825,16 +711,13 @@ static void collect_log(void *opaque, int level, const char *facility, const cha
 static void test_fetch_session(void **state)
 {
     (void)state;
-    tnet_t t;
+    kc_tnet_t t;
     char topic[128], err[256];
-    tnet_open(&t);
-    kc_test_topic(topic, sizeof topic, "cons-session");
-    create_topic(&t, topic, 2);
+    open_with_topic(&t, topic, sizeof topic, "cons-session", 2);
     produce(&t, topic, 0, 0, 10, KC_CODEC_NONE);
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "fetch.max.wait.ms", "100", err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "log.level", "7", err, sizeof err), 0);
+    kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
+    kc_test_conf_set(conf, "fetch.max.wait.ms", "100");
+    kc_test_conf_set(conf, "log.level", "7");
     log_text[0] = '\0';
     kafkac_conf_set_log_cb(conf, collect_log, NULL);
     kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
@@ -856,7 +739,7 @@ static void test_fetch_session(void **state)
         strstr(log_text, "FETCH_SESSION") || strstr(log_text, "INVALID_FETCH_SESSION_EPOCH"))
         fail_msg("fetch session not used as expected; log:\n%s", log_text);
     pthread_mutex_unlock(&log_lock);
-    tnet_close(&t);
+    kc_tnet_close(&t);
 }
 
 static int count_in_log(const char *needle)
@@ -877,19 +760,16 @@ static int count_in_log(const char *needle)
 static void test_prefetch_bounded(void **state)
 {
     (void)state;
-    tnet_t t;
+    kc_tnet_t t;
     char topic[128], err[256];
-    tnet_open(&t);
-    kc_test_topic(topic, sizeof topic, "cons-bound");
-    create_topic(&t, topic, 4);
+    open_with_topic(&t, topic, sizeof topic, "cons-bound", 4);
     for (int p = 0; p < 4; p++)
         produce(&t, topic, p, 0, 300, KC_CODEC_NONE);
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "fetch.max.bytes", "4096", err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "max.partition.fetch.bytes", "4096", err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "fetch.max.wait.ms", "100", err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "log.level", "7", err, sizeof err), 0);
+    kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
+    kc_test_conf_set(conf, "fetch.max.bytes", "4096");
+    kc_test_conf_set(conf, "max.partition.fetch.bytes", "4096");
+    kc_test_conf_set(conf, "fetch.max.wait.ms", "100");
+    kc_test_conf_set(conf, "log.level", "7");
     log_text[0] = '\0';
     kafkac_conf_set_log_cb(conf, collect_log, NULL);
     kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
@@ -918,17 +798,16 @@ static void test_prefetch_bounded(void **state)
     }
     assert_int_equal(got, 1200);
     kafkac_consumer_destroy(c);
-    tnet_close(&t);
+    kc_tnet_close(&t);
 }
 
 static void test_bad_config_and_args(void **state)
 {
     (void)state;
     char err[256];
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "heartbeat.interval.ms", "50000", err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "session.timeout.ms", "10000", err, sizeof err), 0);
+    kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
+    kc_test_conf_set(conf, "heartbeat.interval.ms", "50000");
+    kc_test_conf_set(conf, "session.timeout.ms", "10000");
     assert_null(kafkac_consumer_new(conf, err, sizeof err));
     assert_non_null(strstr(err, "heartbeat.interval.ms"));
     kafkac_conf_destroy(conf);

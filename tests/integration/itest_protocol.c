@@ -15,20 +15,12 @@
 
 #include "common/config.h"
 #include "common/testenv.h"
+#include "common/tnet.h"
 #include "kafkac/kafkac.h"
 #include "kc_messages.h"
 #include "protocol/net.h"
 #include "protocol/record_batch.h"
 #include "protocol/records.h"
-
-static kafkac_conf_t *test_conf(void)
-{
-    char err[256];
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_non_null(conf);
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), KAFKAC_OK);
-    return conf;
-}
 
 /* "3.9.1" -> "3.9": what kafkac probe must call the broker we started. */
 static const char *expected_release(char *buf, size_t n)
@@ -46,7 +38,7 @@ static const char *expected_release(char *buf, size_t n)
 static void test_probe_names_release(void **state)
 {
     char err[512], want[32];
-    kafkac_conf_t *conf = test_conf();
+    kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
     kafkac_client_t *cl = kafkac_client_new(conf, err, sizeof err);
     kafkac_conf_destroy(conf);
     assert_non_null(cl);
@@ -77,7 +69,7 @@ static void test_probe_names_release(void **state)
 static void test_metadata_all_and_missing_topic(void **state)
 {
     char err[512], topic[128];
-    kafkac_conf_t *conf = test_conf();
+    kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
     /* A topic that does not exist must come back as such, not be created. */
     assert_int_equal(kafkac_conf_set(conf, "allow.auto.create.topics", "false", err, sizeof err), KAFKAC_OK);
     kafkac_client_t *cl = kafkac_client_new(conf, err, sizeof err);
@@ -117,7 +109,7 @@ static void test_metadata_all_and_missing_topic(void **state)
 static void test_raw_request(void **state)
 {
     char err[512];
-    kafkac_conf_t *conf = test_conf();
+    kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
     kafkac_client_t *cl = kafkac_client_new(conf, err, sizeof err);
     kafkac_conf_destroy(conf);
     void *body = NULL;
@@ -137,30 +129,6 @@ static void test_raw_request(void **state)
 
 /* ---- internal API: many requests in flight, Produce then Fetch ---- */
 
-typedef struct {
-    kc_settings_t s;
-    kc_net_t *net;
-} netfix_t;
-
-static void net_open(netfix_t *f)
-{
-    char err[512];
-    kafkac_conf_t *conf = test_conf();
-    assert_int_equal(kc_settings_load(&f->s, conf, KC_SCOPE_CLIENT, err, sizeof err), KAFKAC_OK);
-    kafkac_conf_destroy(conf);
-    kc_net_opts_t o;
-    kc_net_opts_from_settings(&o, &f->s);
-    f->net = kc_net_new(&o, err, sizeof err);
-    if (!f->net)
-        fail_msg("kc_net_new: %s", err);
-}
-
-static void net_close(netfix_t *f)
-{
-    kc_net_destroy(f->net);
-    kc_settings_free(&f->s);
-}
-
 static int completed;
 static int completed_ok;
 static pthread_mutex_t cmu = PTHREAD_MUTEX_INITIALIZER;
@@ -177,8 +145,8 @@ static void count_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
 
 static void test_pipelined_requests(void **state)
 {
-    netfix_t f;
-    net_open(&f);
+    kc_tnet_t f;
+    kc_tnet_open(&f, kc_test_brokers());
     static kc_api_versions_request_t req;
     kc_msg_init(&kc_schema_api_versions_request, &req);
     /* v3+ brokers validate these (an empty name is INVALID_REQUEST). */
@@ -199,40 +167,16 @@ static void test_pipelined_requests(void **state)
     }
     assert_int_equal(completed, N);
     assert_int_equal(completed_ok, N);
-    net_close(&f);
-}
-
-static void create_topic(netfix_t *f, const char *name, int partitions)
-{
-    kc_create_topics_request_t req;
-    kc_create_topics_request_creatable_topic_t t;
-    kc_msg_init(&kc_schema_create_topics_request, &req);
-    kc_msg_init(&kc_schema_create_topics_request_creatable_topic, &t);
-    t.name = name;
-    t.num_partitions = partitions;
-    t.replication_factor = 1;
-    req.topics = &t;
-    req.topics_count = 1;
-    req.timeout_ms = 10000;
-    kc_req_t r = { .node_id = KC_NODE_ANY, .api_key = 19, .max_version = -1, .msg = &req };
-    kc_resp_t *resp = kc_net_call(f->net, &r);
-    assert_non_null(resp);
-    if (resp->err)
-        fail_msg("CreateTopics: %s", resp->errstr);
-    const kc_create_topics_response_t *m = resp->msg;
-    assert_int_equal(m->topics_count, 1);
-    assert_string_equal(m->topics[0].name, name);
-    assert_int_equal(m->topics[0].error_code, 0);
-    kc_resp_free(resp);
+    kc_tnet_close(&f);
 }
 
 static void test_produce_then_fetch(void **state)
 {
-    netfix_t f;
+    kc_tnet_t f;
     char topic[128];
-    net_open(&f);
+    kc_tnet_open(&f, kc_test_brokers());
     kc_test_topic(topic, sizeof topic, "proto-rt");
-    create_topic(&f, topic, 1);
+    kc_tnet_create_topic(&f, topic, 1, 1, NULL, NULL);
 
     /* Three records: a plain one, a null key with a header, binary with NULs. */
     kc_rb_writer_t *w;
@@ -264,24 +208,11 @@ static void test_produce_then_fetch(void **state)
     preq.topic_data = &td;
     preq.topic_data_count = 1;
 
-    /* The leader of a just-created topic may take a moment to appear. */
-    kc_resp_t *resp = NULL;
-    for (int attempt = 0; attempt < 50; attempt++) {
-        kc_net_want_topics(f.net, (const char *const[]){ topic }, 1, 0);
-        kc_cluster_t *c = kc_net_cluster(f.net);
-        const kc_partition_info_t *p = kc_cluster_partition(c, topic, 0);
-        int32_t leader = p && p->leader >= 0 ? p->leader : -1;
-        kc_cluster_unref(c);
-        if (leader < 0) {
-            kc_net_refresh_metadata(f.net, "test waits for leader");
-            usleep(100000);
-            continue;
-        }
-        /* Topic names in Produce: up to v12 (v13 uses topic ids). */
-        kc_req_t r = { .node_id = leader, .api_key = 0, .min_version = 3, .max_version = 12, .msg = &preq };
-        resp = kc_net_call(f.net, &r);
-        break;
-    }
+    /* The leader of a just-created topic may take a moment to appear.
+     * Topic names in Produce: up to v12 (v13 uses topic ids). */
+    kc_req_t pr = { .node_id = kc_tnet_leader(&f, topic, 0, -1, 5000), .api_key = 0, .min_version = 3,
+                    .max_version = 12, .msg = &preq };
+    kc_resp_t *resp = kc_net_call(f.net, &pr);
     assert_non_null(resp);
     if (resp->err)
         fail_msg("Produce: %s", resp->errstr);
@@ -354,7 +285,7 @@ static void test_produce_then_fetch(void **state)
     assert_int_equal(kc_records_next(it, &rec, &b), KAFKAC_ERR_PARTIAL); /* the normal end */
     kc_records_iter_destroy(it);
     kc_resp_free(resp);
-    net_close(&f);
+    kc_tnet_close(&f);
 }
 
 int main(void)
