@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/cli_admin.h"
 
 int kc_cli_admin_init(kc_cli_admin_t *c, const char *cmd)
@@ -19,7 +20,6 @@ int kc_cli_admin_init(kc_cli_admin_t *c, const char *cmd)
 
 int kc_cli_admin_opt(kc_cli_admin_t *c, int opt, char *arg)
 {
-    char err[512];
     switch (opt) {
     case 'b':
         c->brokers = arg;
@@ -31,19 +31,8 @@ int kc_cli_admin_opt(kc_cli_admin_t *c, int opt, char *arg)
             return -1;
         }
         return 1;
-    case 'X': {
-        char *eq = strchr(arg, '=');
-        if (!eq) {
-            fprintf(stderr, "%s: -X needs key=value, got '%s'\n", c->cmd, arg);
-            return -1;
-        }
-        *eq = '\0';
-        if (kafkac_conf_set(c->conf, arg, eq + 1, err, sizeof err) != KAFKAC_OK) {
-            fprintf(stderr, "%s: %s\n", c->cmd, err);
-            return -1;
-        }
-        return 1;
-    }
+    case 'X':
+        return kc_cli_conf_set_kv(c->conf, c->cmd, arg) ? -1 : 1;
     default:
         return 0;
     }

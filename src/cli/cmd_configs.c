@@ -88,14 +88,13 @@ int kc_cli_configs(int argc, char **argv)
         case O_ADD:
         case O_APPEND:
         case O_SUB: {
-            char *eq = strchr(optarg, '=');
-            if (!eq || n >= MAX_ITEMS) {
+            char *value = n < MAX_ITEMS ? kc_cli_split_kv(optarg) : NULL;
+            if (!value) {
                 fprintf(stderr, "%s: config changes need key=value\n", cmdname);
                 goto out;
             }
-            *eq = '\0';
             entries[n].name = optarg;
-            entries[n].value = eq + 1;
+            entries[n].value = value;
             ops[n++] = opt == O_ADD ? KAFKAC_CONFIG_SET : opt == O_APPEND ? KAFKAC_CONFIG_APPEND : KAFKAC_CONFIG_SUBTRACT;
             break;
         }

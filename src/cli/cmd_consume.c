@@ -204,19 +204,10 @@ int kc_cli_consume(int argc, char **argv)
         case 'f':
             fmt = optarg;
             break;
-        case 'X': {
-            char *eq = strchr(optarg, '=');
-            if (!eq) {
-                fprintf(stderr, "kafkac consume: -X needs key=value, got '%s'\n", optarg);
+        case 'X':
+            if (kc_cli_conf_set_kv(conf, "kafkac consume", optarg))
                 goto out2;
-            }
-            *eq = '\0';
-            if (kafkac_conf_set(conf, optarg, eq + 1, err, sizeof err) != KAFKAC_OK) {
-                fprintf(stderr, "kafkac consume: %s\n", err);
-                goto out2;
-            }
             break;
-        }
         case 'h':
             usage(stdout);
             rc = 0;

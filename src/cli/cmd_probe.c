@@ -35,21 +35,12 @@ int kc_cli_probe(int argc, char **argv)
         case 'T':
             timeout_ms = atoi(optarg);
             break;
-        case 'X': {
-            char *eq = strchr(optarg, '=');
-            if (!eq) {
-                fprintf(stderr, "kafkac probe: -X needs key=value, got '%s'\n", optarg);
-                kafkac_conf_destroy(conf);
-                return 2;
-            }
-            *eq = '\0';
-            if (kafkac_conf_set(conf, optarg, eq + 1, err, sizeof err) != KAFKAC_OK) {
-                fprintf(stderr, "kafkac probe: %s\n", err);
+        case 'X':
+            if (kc_cli_conf_set_kv(conf, "kafkac probe", optarg)) {
                 kafkac_conf_destroy(conf);
                 return 2;
             }
             break;
-        }
         case 'h':
             usage(stdout);
             kafkac_conf_destroy(conf);

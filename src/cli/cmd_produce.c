@@ -117,21 +117,12 @@ int kc_cli_produce(int argc, char **argv)
         case 'z':
             codec = optarg;
             break;
-        case 'X': {
-            char *eq = strchr(optarg, '=');
-            if (!eq) {
-                fprintf(stderr, "kafkac produce: -X wants key=value, got '%s'\n", optarg);
-                kafkac_conf_destroy(conf);
-                return 2;
-            }
-            *eq = '\0';
-            if (kafkac_conf_set(conf, optarg, eq + 1, err, sizeof err) != KAFKAC_OK) {
-                fprintf(stderr, "kafkac produce: %s\n", err);
+        case 'X':
+            if (kc_cli_conf_set_kv(conf, "kafkac produce", optarg)) {
                 kafkac_conf_destroy(conf);
                 return 2;
             }
             break;
-        }
         case 'h':
             usage(stdout);
             kafkac_conf_destroy(conf);

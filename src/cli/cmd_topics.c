@@ -338,14 +338,13 @@ int kc_cli_topics(int argc, char **argv)
             a.assignment = optarg;
             break;
         case O_CONFIG: {
-            char *eq = strchr(optarg, '=');
-            if (!eq || a.nconfigs >= MAX_ITEMS) {
+            char *value = a.nconfigs < MAX_ITEMS ? kc_cli_split_kv(optarg) : NULL;
+            if (!value) {
                 fprintf(stderr, "%s: --config needs key=value\n", cmdname);
                 goto bad;
             }
-            *eq = '\0';
             a.configs[a.nconfigs].name = optarg;
-            a.configs[a.nconfigs].value = eq + 1;
+            a.configs[a.nconfigs].value = value;
             a.ops[a.nconfigs++] = KAFKAC_CONFIG_SET;
             break;
         }
