@@ -56,6 +56,14 @@ static kafkac_err_t txn_of(kafkac_producer_t *kp, kc_txn_t **out, char *errstr, 
     return KAFKAC_OK;
 }
 
+/* With mu held: the error that broke the transaction (abortable) or the
+ * producer (fatal), with its message. */
+static kafkac_err_t last_error(const kc_txn_t *t, char *errstr, size_t n)
+{
+    seterr(errstr, n, "%s", t->last_errstr);
+    return (kafkac_err_t)t->last_err;
+}
+
 /* With mu held: the error when an earlier call of another kind timed out
  * and is still under way, or the producer is fatally broken; else
  * KAFKAC_OK (the caller checks the states its call needs). */
@@ -66,11 +74,26 @@ static kafkac_err_t refuse(kc_txn_t *t, kc_txn_op_kind_t kind, char *errstr, siz
                op_name(t->op.kind));
         return KAFKAC_ERR_STATE;
     }
-    if (t->state == KC_TXN_FATAL_ERROR) {
-        seterr(errstr, n, "%s", t->last_errstr);
-        return (kafkac_err_t)t->last_err;
-    }
+    if (t->state == KC_TXN_FATAL_ERROR)
+        return last_error(t, errstr, n);
     return KAFKAC_OK;
+}
+
+/* How every transactional call starts: the producer's transaction, its
+ * lock, and the refusals every call shares.  On KAFKAC_OK *out is set and
+ * t->mu is held (the caller unlocks); on an error nothing is held. */
+static kafkac_err_t enter(kafkac_producer_t *kp, kc_txn_op_kind_t kind, kc_txn_t **out, char *errstr, size_t n)
+{
+    kafkac_err_t err = txn_of(kp, out, errstr, n);
+    if (err)
+        return err;
+    pthread_mutex_lock(&(*out)->mu);
+    err = refuse(*out, kind, errstr, n);
+    if (err) {
+        pthread_mutex_unlock(&(*out)->mu);
+        *out = NULL;
+    }
+    return err;
 }
 
 static void start_op(kc_txn_t *t, kc_txn_op_kind_t kind)
@@ -124,13 +147,10 @@ kafkac_err_t kafkac_producer_init_transactions(kafkac_producer_t *kp, int timeou
                                                size_t errstr_size)
 {
     kc_txn_t *t;
-    kafkac_err_t err = txn_of(kp, &t, errstr, errstr_size);
+    int64_t deadline = deadline_of(timeout_ms);
+    kafkac_err_t err = enter(kp, KC_TXN_OP_INIT, &t, errstr, errstr_size);
     if (err)
         return err;
-    int64_t deadline = deadline_of(timeout_ms);
-    pthread_mutex_lock(&t->mu);
-    if ((err = refuse(t, KC_TXN_OP_INIT, errstr, errstr_size)) != KAFKAC_OK)
-        goto out;
     if (t->op.kind != KC_TXN_OP_INIT) {
         if (t->state != KC_TXN_UNINITIALIZED) {
             seterr(errstr, errstr_size, "transactions are already initialized");
@@ -149,12 +169,9 @@ out:
 kafkac_err_t kafkac_producer_begin_transaction(kafkac_producer_t *kp, char *errstr, size_t errstr_size)
 {
     kc_txn_t *t;
-    kafkac_err_t err = txn_of(kp, &t, errstr, errstr_size);
+    kafkac_err_t err = enter(kp, KC_TXN_OP_NONE, &t, errstr, errstr_size);
     if (err)
         return err;
-    pthread_mutex_lock(&t->mu);
-    if ((err = refuse(t, KC_TXN_OP_NONE, errstr, errstr_size)) != KAFKAC_OK)
-        goto out;
     switch (t->state) {
     case KC_TXN_READY:
         t->state = KC_TXN_IN_TRANSACTION;
@@ -176,7 +193,6 @@ kafkac_err_t kafkac_producer_begin_transaction(kafkac_producer_t *kp, char *errs
         err = KAFKAC_ERR_STATE;
         break;
     }
-out:
     pthread_mutex_unlock(&t->mu);
     return err;
 }
@@ -194,17 +210,13 @@ kafkac_err_t kafkac_producer_send_offsets_to_transaction(kafkac_producer_t *kp,
             seterr(errstr, errstr_size, "offsets element %d: needs a topic, a partition and an offset >= 0", i);
             return KAFKAC_ERR_INVALID_ARG;
         }
-    kafkac_err_t err = txn_of(kp, &t, errstr, errstr_size);
+    int64_t deadline = deadline_of(timeout_ms);
+    kafkac_err_t err = enter(kp, KC_TXN_OP_OFFSETS, &t, errstr, errstr_size);
     if (err)
         return err;
-    int64_t deadline = deadline_of(timeout_ms);
-    pthread_mutex_lock(&t->mu);
-    if ((err = refuse(t, KC_TXN_OP_OFFSETS, errstr, errstr_size)) != KAFKAC_OK)
-        goto out;
     if (t->op.kind != KC_TXN_OP_OFFSETS) {
         if (t->state == KC_TXN_ABORTABLE_ERROR) {
-            seterr(errstr, errstr_size, "%s", t->last_errstr);
-            err = (kafkac_err_t)t->last_err;
+            err = last_error(t, errstr, errstr_size);
             goto out;
         }
         if (t->state != KC_TXN_IN_TRANSACTION) {
@@ -242,18 +254,14 @@ kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *kp, int timeo
                                                 size_t errstr_size)
 {
     kc_txn_t *t;
-    kafkac_err_t err = txn_of(kp, &t, errstr, errstr_size);
+    int64_t deadline = deadline_of(timeout_ms);
+    kafkac_err_t err = enter(kp, KC_TXN_OP_COMMIT, &t, errstr, errstr_size);
     if (err)
         return err;
-    int64_t deadline = deadline_of(timeout_ms);
-    pthread_mutex_lock(&t->mu);
-    if ((err = refuse(t, KC_TXN_OP_COMMIT, errstr, errstr_size)) != KAFKAC_OK)
-        goto out;
     if (t->op.kind == KC_TXN_OP_COMMIT)
         goto wait;
     if (t->state == KC_TXN_ABORTABLE_ERROR) {
-        seterr(errstr, errstr_size, "%s", t->last_errstr);
-        err = (kafkac_err_t)t->last_err;
+        err = last_error(t, errstr, errstr_size);
         goto out;
     }
     if (t->state != KC_TXN_IN_TRANSACTION && t->state != KC_TXN_COMMITTING) {
@@ -276,8 +284,7 @@ kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *kp, int timeo
     if ((err = refuse(t, KC_TXN_OP_COMMIT, errstr, errstr_size)) != KAFKAC_OK)
         goto out;
     if (t->state == KC_TXN_ABORTABLE_ERROR) {
-        seterr(errstr, errstr_size, "%s", t->last_errstr);
-        err = (kafkac_err_t)t->last_err;
+        err = last_error(t, errstr, errstr_size);
         goto out;
     }
     start_op(t, KC_TXN_OP_COMMIT);
@@ -294,13 +301,10 @@ kafkac_err_t kafkac_producer_abort_transaction(kafkac_producer_t *kp, int timeou
                                                size_t errstr_size)
 {
     kc_txn_t *t;
-    kafkac_err_t err = txn_of(kp, &t, errstr, errstr_size);
+    int64_t deadline = deadline_of(timeout_ms);
+    kafkac_err_t err = enter(kp, KC_TXN_OP_ABORT, &t, errstr, errstr_size);
     if (err)
         return err;
-    int64_t deadline = deadline_of(timeout_ms);
-    pthread_mutex_lock(&t->mu);
-    if ((err = refuse(t, KC_TXN_OP_ABORT, errstr, errstr_size)) != KAFKAC_OK)
-        goto out;
     if (t->op.kind != KC_TXN_OP_ABORT) {
         /* COMMITTING without an operation: the commit's flush timed out,
          * and giving up on those records is the caller's choice. */
