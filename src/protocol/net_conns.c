@@ -62,6 +62,31 @@ static int64_t backoff_ms(kc_net_t *net, int failures)
 }
 
 /* Fails everything in flight on c, closes it, and schedules the retry. */
+/* Fails the pending calls addressed to node_id (not those for any broker
+ * or for the controller, which can go elsewhere). */
+static void fail_waiting_for(kc_net_t *net, int32_t node_id, int err, const char *reason)
+{
+    kc_call_t *keep_head = NULL, *keep_tail = NULL, *fail_head = NULL, *fail_tail = NULL;
+    kc_call_t *call = net->pending_head;
+    net->pending_head = net->pending_tail = NULL;
+    while (call) {
+        kc_call_t *next = call->next;
+        if (call->req.node_id == node_id)
+            kc_call_list_push(&fail_head, &fail_tail, call);
+        else
+            kc_call_list_push(&keep_head, &keep_tail, call);
+        call = next;
+    }
+    net->pending_head = keep_head;
+    net->pending_tail = keep_tail;
+    /* Callbacks may queue new calls: only after the list is whole again. */
+    while (fail_head) {
+        kc_call_t *next = fail_head->next;
+        kc_call_fail(net, fail_head, err, "%s", reason);
+        fail_head = next;
+    }
+}
+
 void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
 {
     char reason[200];
@@ -89,6 +114,13 @@ void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
         kc_call_fail(net, call, err, "%s", reason);
         call = next;
     }
+    /* Calls still waiting for this very broker fail too, rather than sit
+     * until their deadline: the layer that chose the broker (a partition's
+     * leader, a coordinator) retries with fresh metadata, as Java's
+     * clients fail unsent requests on a disconnect.  Not while probing an
+     * old broker, which reconnects at once on purpose. */
+    if (!retry_now)
+        fail_waiting_for(net, c->node_id, err, reason);
     /* A broker that went away may have lost leadership: refresh (as the
      * Java client does on disconnect). */
     if (was_ready)
