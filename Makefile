@@ -115,6 +115,14 @@ build/tests/integration/%: tests/integration/%.c $(STATIC) $(TESTLIB_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS_L) -o $@ $< $(TESTLIB_SRC) $(STATIC) -lcmocka $(DEP_LIBS)
 
+# Test programs include headers of their own (tests/common, the
+# integration tests' *_util.h, the fuzz targets' shared bodies): a change
+# to one rebuilds them.
+$(UNIT_BIN) $(SAN_BIN) $(ITEST_BIN): $(wildcard tests/common/*.h)
+$(ITEST_BIN): $(wildcard tests/integration/*.h)
+$(UNIT_BIN) $(SAN_BIN): $(wildcard tests/unit/*.h)
+$(FUZZ_BIN): $(wildcard tests/fuzz/*.h)
+
 # Fuzz targets need clang's libFuzzer.
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
