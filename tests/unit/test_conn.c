@@ -446,6 +446,34 @@ static void test_flush(void **state)
 
 /* The real path over TCP: non-blocking connect to a loopback listener,
  * then a frame, then the listener's side resets. */
+/* Waits for c's connect (begun by kc_conn_connect) to complete and
+ * returns the listener lfd's end of it. */
+static int finish_and_accept(kc_conn_t *c, int lfd)
+{
+    struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
+    assert_int_equal(poll(&pfd, 1, 2000), 1);
+    assert_int_equal(kc_conn_finish_connect(c), 0);
+    int peer = accept(lfd, NULL, NULL);
+    assert_true(peer >= 0);
+    return peer;
+}
+
+/* The peer sends one frame of 4 bytes, `value` big-endian; c reads
+ * exactly that frame. */
+static void peer_sends_one_frame(kc_conn_t *c, int peer, uint32_t value)
+{
+    uint8_t fr[8];
+    kc_be32(fr, 4);
+    kc_be32(fr + 4, value);
+    assert_int_equal(send(peer, fr, sizeof fr, 0), (ssize_t)sizeof fr);
+    uint8_t *f = NULL;
+    size_t len = 0;
+    assert_int_equal(read_wait(c, MAX_FRAME, &f, &len), 1);
+    assert_int_equal(len, 4);
+    assert_memory_equal(f, fr + 4, 4);
+    kc_free(f);
+}
+
 static void test_tcp_connect_and_refused(void **state)
 {
     (void)state;
@@ -462,25 +490,14 @@ static void test_tcp_connect_and_refused(void **state)
     assert_non_null(c);
     assert_int_equal(kc_conn_connect(c, 0, 1000), 0);
     assert_int_equal(c->state, KC_CONN_CONNECTING);
-    struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
-    assert_int_equal(poll(&pfd, 1, 2000), 1);
-    assert_int_equal(kc_conn_finish_connect(c), 0);
-    int peer = accept(lfd, NULL, NULL);
-    assert_true(peer >= 0);
-    uint8_t fr[8];
-    kc_be32(fr, 4);
-    kc_be32(fr + 4, 0x01020304);
-    assert_int_equal(send(peer, fr, sizeof fr, 0), (ssize_t)sizeof fr);
-    uint8_t *f = NULL;
-    size_t len = 0;
-    assert_int_equal(read_wait(c, MAX_FRAME, &f, &len), 1);
-    assert_int_equal(len, 4);
-    assert_memory_equal(f, fr + 4, 4);
-    kc_free(f);
+    int peer = finish_and_accept(c, lfd);
+    peer_sends_one_frame(c, peer, 0x01020304);
     /* A reset (SO_LINGER 0) rather than an orderly close. */
     struct linger lg = { .l_onoff = 1, .l_linger = 0 };
     setsockopt(peer, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     close(peer);
+    uint8_t *f = NULL;
+    size_t len = 0;
     int rc = read_wait(c, MAX_FRAME, &f, &len);
     assert_int_equal(rc, KAFKAC_ERR_TRANSPORT);
     char want[64];
@@ -492,7 +509,7 @@ static void test_tcp_connect_and_refused(void **state)
     close(lfd);
     rc = kc_conn_connect(c, 0, 1000);
     if (rc == 0) {
-        pfd.fd = c->fd;
+        struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
         assert_int_equal(poll(&pfd, 1, 2000), 1);
         rc = kc_conn_finish_connect(c);
     }
@@ -538,20 +555,8 @@ static void test_ipv6_connect(void **state)
     kc_conn_t *c = kc_conn_new(1, "::1", port);
     assert_non_null(c);
     assert_int_equal(kc_conn_connect(c, 0, 1000), 0);
-    struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
-    assert_int_equal(poll(&pfd, 1, 2000), 1);
-    assert_int_equal(kc_conn_finish_connect(c), 0);
-    int peer = accept(lfd, NULL, NULL);
-    assert_true(peer >= 0);
-    uint8_t fr[8];
-    kc_be32(fr, 4);
-    kc_be32(fr + 4, 0x0a0b0c0d);
-    assert_int_equal(send(peer, fr, sizeof fr, 0), (ssize_t)sizeof fr);
-    uint8_t *f = NULL;
-    size_t len = 0;
-    assert_int_equal(read_wait(c, MAX_FRAME, &f, &len), 1);
-    assert_memory_equal(f, fr + 4, 4);
-    kc_free(f);
+    int peer = finish_and_accept(c, lfd);
+    peer_sends_one_frame(c, peer, 0x0a0b0c0d);
     close(peer);
     close(lfd);
     kc_conn_free(c);
