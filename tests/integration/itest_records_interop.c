@@ -57,6 +57,7 @@
 
 #include "common/config.h"
 #include "common/testenv.h"
+#include "common/tnet.h"
 #include "kafkac/kafkac.h"
 #include "kc_messages.h"
 #include "protocol/message_set.h"
@@ -381,93 +382,20 @@ static void spec_kcat(reclist_t *l, int with_headers)
 /* ------------------------------------------------------------------ */
 /* Protocol layer: topic, Produce, Fetch */
 
-typedef struct {
-    kc_settings_t s;
-    kc_net_t *net;
-} netfix_t;
-
-static void net_open(netfix_t *f)
-{
-    char err[512];
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_non_null(conf);
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), KAFKAC_OK);
-    assert_int_equal(kc_settings_load(&f->s, conf, KC_SCOPE_CLIENT, err, sizeof err), KAFKAC_OK);
-    kafkac_conf_destroy(conf);
-    kc_net_opts_t o;
-    kc_net_opts_from_settings(&o, &f->s);
-    f->net = kc_net_new(&o, err, sizeof err);
-    if (!f->net)
-        fail_msg("kc_net_new: %s", err);
-}
-
-static void net_close(netfix_t *f)
-{
-    kc_net_destroy(f->net);
-    kc_settings_free(&f->s);
-}
-
-static void create_topic(netfix_t *f, const char *name)
-{
-    kc_create_topics_request_t req;
-    kc_create_topics_request_creatable_topic_t t;
-    kc_create_topics_request_creatable_topic_config_t cfg;
-    kc_msg_init(&kc_schema_create_topics_request, &req);
-    kc_msg_init(&kc_schema_create_topics_request_creatable_topic, &t);
-    kc_msg_init(&kc_schema_create_topics_request_creatable_topic_config, &cfg);
-    cfg.name = "max.message.bytes";
-    cfg.value = TOPIC_MAX_MESSAGE;
-    t.name = name;
-    t.num_partitions = NPART;
-    t.replication_factor = 1;
-    t.configs = &cfg;
-    t.configs_count = 1;
-    req.topics = &t;
-    req.topics_count = 1;
-    req.timeout_ms = 10000;
-    kc_req_t r = { .node_id = KC_NODE_CONTROLLER, .api_key = 19, .max_version = -1, .msg = &req };
-    kc_resp_t *resp = kc_net_call(f->net, &r);
-    assert_non_null(resp);
-    if (resp->err)
-        fail_msg("CreateTopics: %s", resp->errstr);
-    const kc_create_topics_response_t *m = resp->msg;
-    assert_int_equal(m->topics_count, 1);
-    if (m->topics[0].error_code)
-        fail_msg("CreateTopics %s: error %d %s", name, m->topics[0].error_code,
-                 m->topics[0].error_message ? m->topics[0].error_message : "");
-    kc_resp_free(resp);
-}
-
 /* The leader of every partition of a new topic (one broker: the same). */
-static int32_t wait_leader(netfix_t *f, const char *topic)
+static int32_t wait_leader(kc_tnet_t *f, const char *topic)
 {
-    for (int attempt = 0; attempt < 100; attempt++) {
-        kc_net_want_topics(f->net, (const char *const[]){ topic }, 1, 0);
-        kc_cluster_t *c = kc_net_cluster(f->net);
-        int32_t leader = -1;
-        int ready = 1;
-        for (int p = 0; p < NPART; p++) {
-            const kc_partition_info_t *pi = c ? kc_cluster_partition(c, topic, p) : NULL;
-            if (!pi || pi->leader < 0 || (leader >= 0 && pi->leader != leader))
-                ready = 0;
-            else
-                leader = pi->leader;
-        }
-        kc_cluster_unref(c);
-        if (ready)
-            return leader;
-        kc_net_refresh_metadata(f->net, "test waits for leaders");
-        usleep(100000);
-    }
-    fail_msg("no leader for %s", topic);
-    return -1;
+    int32_t leader = kc_tnet_leader(f, topic, 0, -1, 10000);
+    for (int p = 1; p < NPART; p++)
+        assert_int_equal(kc_tnet_leader(f, topic, p, -1, 10000), leader);
+    return leader;
 }
 
 /* Writes the list to partition 0: a v2 batch through Produce v3+, or a
  * message set of magic 0 or 1 through Produce `version` (0-2, the
  * versions that carry those formats), and checks that the broker put it
  * at `base_offset`. */
-static void produce_ours(netfix_t *f, int32_t leader, const char *topic, int magic, kc_codec_t codec,
+static void produce_ours(kc_tnet_t *f, int32_t leader, const char *topic, int magic, kc_codec_t codec,
                          int16_t version, int64_t base_offset, const reclist_t *l)
 {
     const uint8_t *data;
@@ -563,7 +491,7 @@ static void produce_ours(netfix_t *f, int32_t leader, const char *topic, int mag
  * partitions may also hold uncompressed batches, but not only those; ours
  * must be compressed as asked.  codec ANY_CODEC: not checked. */
 #define ANY_CODEC (-1)
-static void fetch_ours(netfix_t *f, int32_t leader, const char *topic, int version, int want_magic,
+static void fetch_ours(kc_tnet_t *f, int32_t leader, const char *topic, int version, int want_magic,
                        int codec, const size_t want[NPART], reclist_t out[NPART])
 {
     int64_t next[NPART] = { 0 };
@@ -864,9 +792,7 @@ static int old_versions_gone(void)
     if (broker_fetch_min >= 0)
         return broker_fetch_min > 3;
     char err[256];
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_non_null(conf);
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", kc_test_brokers(), err, sizeof err), KAFKAC_OK);
+    kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
     kafkac_client_t *cl = kafkac_client_new(conf, err, sizeof err);
     kafkac_conf_destroy(conf);
     if (!cl)
@@ -910,12 +836,12 @@ static void run_case(int magic, kc_codec_t codec)
     assert_non_null(mkdtemp(tmpdir));
 
     double t_start = now_ms();
-    netfix_t f;
-    net_open(&f);
+    kc_tnet_t f;
+    kc_tnet_open(&f, kc_test_brokers());
     char topic[128], prefix[32];
     snprintf(prefix, sizeof prefix, "rinterop-m%d-%s", magic, kc_codec_name(codec));
     kc_test_topic(topic, sizeof topic, prefix);
-    create_topic(&f, topic);
+    kc_tnet_create_topic(&f, topic, NPART, 1, "max.message.bytes", TOPIC_MAX_MESSAGE);
     int32_t leader = wait_leader(&f, topic);
 
     /* What each partition was sent, and at which magic. */
@@ -1029,7 +955,7 @@ static void run_case(int magic, kc_codec_t codec)
         reclist_free(&sent[p]);
         reclist_free(&got[p]);
     }
-    net_close(&f);
+    kc_tnet_close(&f);
 }
 
 /* Runs after every test, passed or failed: the peers' files go. */
@@ -1051,11 +977,11 @@ static void test_old_magics_every_produce_version(void **state)
                       broker_fetch_min);
         skip();
     }
-    netfix_t f;
-    net_open(&f);
+    kc_tnet_t f;
+    kc_tnet_open(&f, kc_test_brokers());
     char topic[128];
     kc_test_topic(topic, sizeof topic, "rinterop-produce-versions");
-    create_topic(&f, topic);
+    kc_tnet_create_topic(&f, topic, NPART, 1, "max.message.bytes", TOPIC_MAX_MESSAGE);
     int32_t leader = wait_leader(&f, topic);
 
     reclist_t sent = { 0 };
@@ -1104,7 +1030,7 @@ static void test_old_magics_every_produce_version(void **state)
     }
     print_message("magic 0 and 1 through Produce v0, v1, v2: %zu records read back at magics 2, 1, 0\n", sent.n);
     reclist_free(&sent);
-    net_close(&f);
+    kc_tnet_close(&f);
 }
 
 #define CASE(m, c)                                                                                \
