@@ -1,6 +1,7 @@
 /* Configuration objects (kafkac_conf_t), value parsing and validation
  * driven by the property table, and resolution into kc_settings_t. */
 #include "common/config.h"
+#include "common/errstr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,18 +21,6 @@ struct kafkac_conf {
     kafkac_log_cb log_cb;
     void *log_opaque;        /* not owned */
 };
-
-static void seterr(char *errstr, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *errstr, size_t errlen, const char *fmt, ...)
-{
-    if (!errstr || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errstr, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* "invalid value 'V' for 'KEY': <detail>", always KAFKAC_ERR_CONFIG. */
 static int bad_value(const kc_prop_t *p, const char *value, char *errstr, size_t errlen,
@@ -138,15 +127,15 @@ static int unknown_key(const char *key, char *errstr, size_t errlen)
 {
     for (size_t i = 0; i < sizeof(not_applicable) / sizeof(not_applicable[0]); i++)
         if (!strcmp(key, not_applicable[i].name)) {
-            seterr(errstr, errlen, "configuration property '%s' does not apply: %s", key,
+            kc_errstr_set(errstr, errlen, "configuration property '%s' does not apply: %s", key,
                    not_applicable[i].why);
             return KAFKAC_ERR_CONFIG;
         }
     const char *s = kc_prop_suggest(key);
     if (s)
-        seterr(errstr, errlen, "unknown configuration property '%.200s' (did you mean '%s'?)", key, s);
+        kc_errstr_set(errstr, errlen, "unknown configuration property '%.200s' (did you mean '%s'?)", key, s);
     else
-        seterr(errstr, errlen, "unknown configuration property '%.200s'", key);
+        kc_errstr_set(errstr, errlen, "unknown configuration property '%.200s'", key);
     return KAFKAC_ERR_CONFIG;
 }
 
@@ -445,7 +434,7 @@ static int parse_hostlist(const kc_prop_t *p, const char *v, kc_settings_t *out,
     if (out) {
         list.v = kc_calloc(cap, sizeof(*list.v));
         if (!list.v) {
-            seterr(errstr, errlen, "out of memory parsing '%s'", p->name);
+            kc_errstr_set(errstr, errlen, "out of memory parsing '%s'", p->name);
             return KAFKAC_ERR_NO_MEMORY;
         }
     }
@@ -469,7 +458,7 @@ static int parse_hostlist(const kc_prop_t *p, const char *v, kc_settings_t *out,
             if (out) {
                 list.v[list.n].host = kc_strndup(host, hostlen);
                 if (!list.v[list.n].host) {
-                    seterr(errstr, errlen, "out of memory parsing '%s'", p->name);
+                    kc_errstr_set(errstr, errlen, "out of memory parsing '%s'", p->name);
                     err = KAFKAC_ERR_NO_MEMORY;
                     break;
                 }
@@ -504,7 +493,7 @@ static int parse_string(const kc_prop_t *p, const char *v, kc_settings_t *out, c
     if (*v) {
         copy = kc_strdup(v);
         if (!copy) {
-            seterr(errstr, errlen, "out of memory copying '%s'", p->name);
+            kc_errstr_set(errstr, errlen, "out of memory copying '%s'", p->name);
             return KAFKAC_ERR_NO_MEMORY;
         }
     }
@@ -523,7 +512,7 @@ static int parse_value(const kc_prop_t *p, const char *v, kc_settings_t *out, ch
     case KC_PT_LIST:
         return p->vals ? parse_enum_list(p, v, out, errstr, errlen) : parse_hostlist(p, v, out, errstr, errlen);
     }
-    seterr(errstr, errlen, "'%s': unknown property type", p->name);
+    kc_errstr_set(errstr, errlen, "'%s': unknown property type", p->name);
     return KAFKAC_ERR_UNKNOWN_CLIENT_ERROR;
 }
 
@@ -580,7 +569,7 @@ kafkac_err_t kafkac_conf_set(kafkac_conf_t *conf, const char *key, const char *v
     if (errstr && errstr_size)
         errstr[0] = '\0';
     if (!conf || !key) {
-        seterr(errstr, errstr_size, "kafkac_conf_set: conf and key must not be NULL");
+        kc_errstr_set(errstr, errstr_size, "kafkac_conf_set: conf and key must not be NULL");
         return KAFKAC_ERR_INVALID_ARG;
     }
     const kc_prop_t *p = kc_prop_find(key);
@@ -594,7 +583,7 @@ kafkac_err_t kafkac_conf_set(kafkac_conf_t *conf, const char *key, const char *v
             return (kafkac_err_t)err;
         copy = kc_strdup(value);
         if (!copy) {
-            seterr(errstr, errstr_size, "out of memory setting '%s'", p->name);
+            kc_errstr_set(errstr, errstr_size, "out of memory setting '%s'", p->name);
             return KAFKAC_ERR_NO_MEMORY;
         }
     }
@@ -731,12 +720,12 @@ static int check_idempotence(kc_settings_t *s, const kafkac_conf_t *conf, char *
         return KAFKAC_OK;
     }
     if (user_value(conf, "enable.idempotence")) {
-        seterr(errstr, errlen, "'enable.idempotence' is true, which needs %s, but '%s' is set to '%s'",
+        kc_errstr_set(errstr, errlen, "'enable.idempotence' is true, which needs %s, but '%s' is set to '%s'",
                need, key, val);
         return KAFKAC_ERR_CONFIG;
     }
     if (s->transactional_id) {
-        seterr(errstr, errlen,
+        kc_errstr_set(errstr, errlen,
                "'transactional.id' needs idempotence, which needs %s, but '%s' is set to '%s'", need, key, val);
         return KAFKAC_ERR_CONFIG;
     }
@@ -755,7 +744,7 @@ static int check_producer(kc_settings_t *s, const kafkac_conf_t *conf, char *err
             return err;
     }
     if (s->transactional_id && !s->enable_idempotence) {
-        seterr(errstr, errlen, "'transactional.id' is set but 'enable.idempotence' is false; transactions need idempotence");
+        kc_errstr_set(errstr, errlen, "'transactional.id' is set but 'enable.idempotence' is false; transactions need idempotence");
         return KAFKAC_ERR_CONFIG;
     }
 
@@ -765,7 +754,7 @@ static int check_producer(kc_settings_t *s, const kafkac_conf_t *conf, char *err
     int64_t floor = s->linger_ms + s->request_timeout_ms;
     if (s->delivery_timeout_ms < floor) {
         if (user_value(conf, "delivery.timeout.ms")) {
-            seterr(errstr, errlen,
+            kc_errstr_set(errstr, errlen,
                    "'delivery.timeout.ms' (%lld) must be at least 'linger.ms' + 'request.timeout.ms' (%lld)",
                    (long long)s->delivery_timeout_ms, (long long)floor);
             return KAFKAC_ERR_CONFIG;
@@ -784,7 +773,7 @@ static int check_producer(kc_settings_t *s, const kafkac_conf_t *conf, char *err
     const char *why = NULL;
     if (kc_codec_level_valid((kc_codec_t)s->compression_type, (int)s->compression_level, &why) != 0) {
         const char *codec = kc_codec_name(s->compression_type);
-        seterr(errstr, errlen, "'compression.level' %lld is not valid with 'compression.type' %s: %s",
+        kc_errstr_set(errstr, errlen, "'compression.level' %lld is not valid with 'compression.type' %s: %s",
                (long long)s->compression_level, codec ? codec : "?", why ? why : "out of range");
         return KAFKAC_ERR_CONFIG;
     }
@@ -794,7 +783,7 @@ static int check_producer(kc_settings_t *s, const kafkac_conf_t *conf, char *err
 static int check_consumer(kc_settings_t *s, const kafkac_conf_t *conf, char *errstr, size_t errlen)
 {
     if (s->heartbeat_interval_ms >= s->session_timeout_ms) {
-        seterr(errstr, errlen, "'heartbeat.interval.ms' (%lld) must be lower than 'session.timeout.ms' (%lld)",
+        kc_errstr_set(errstr, errlen, "'heartbeat.interval.ms' (%lld) must be lower than 'session.timeout.ms' (%lld)",
                (long long)s->heartbeat_interval_ms, (long long)s->session_timeout_ms);
         return KAFKAC_ERR_CONFIG;
     }
@@ -802,13 +791,13 @@ static int check_consumer(kc_settings_t *s, const kafkac_conf_t *conf, char *err
      * be off.  Asking for it explicitly is a mistake worth reporting. */
     if (!s->group_id && s->enable_auto_commit) {
         if (user_value(conf, "enable.auto.commit")) {
-            seterr(errstr, errlen, "'enable.auto.commit' is true but 'group.id' is not set; offsets are committed to a group");
+            kc_errstr_set(errstr, errlen, "'enable.auto.commit' is true but 'group.id' is not set; offsets are committed to a group");
             return KAFKAC_ERR_CONFIG;
         }
         s->enable_auto_commit = false;
     }
     if (s->group_instance_id && !s->group_id) {
-        seterr(errstr, errlen, "'group.instance.id' is set but 'group.id' is not; static membership is within a group");
+        kc_errstr_set(errstr, errlen, "'group.instance.id' is set but 'group.id' is not; static membership is within a group");
         return KAFKAC_ERR_CONFIG;
     }
     return KAFKAC_OK;
@@ -820,7 +809,7 @@ int kc_settings_load(kc_settings_t *out, const kafkac_conf_t *conf, kc_scope_t s
     if (errstr && errlen)
         errstr[0] = '\0';
     if (!out) {
-        seterr(errstr, errlen, "kc_settings_load: out must not be NULL");
+        kc_errstr_set(errstr, errlen, "kc_settings_load: out must not be NULL");
         return KAFKAC_ERR_INVALID_ARG;
     }
     memset(out, 0, sizeof(*out));
@@ -857,7 +846,7 @@ int kc_settings_load(kc_settings_t *out, const kafkac_conf_t *conf, kc_scope_t s
     }
 
     if (out->bootstrap.n == 0) {
-        seterr(errstr, errlen, "'bootstrap.servers' is required: set it to one or more host:port brokers");
+        kc_errstr_set(errstr, errlen, "'bootstrap.servers' is required: set it to one or more host:port brokers");
         err = KAFKAC_ERR_CONFIG;
         goto fail;
     }
