@@ -9,18 +9,8 @@
 #include <string.h>
 #include <time.h>
 #include "common/mem.h"
+#include "common/errstr.h"
 #include "producer/txn_int.h"
-
-static void seterr(char *errstr, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *errstr, size_t n, const char *fmt, ...)
-{
-    if (!errstr || !n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errstr, n, fmt, ap);
-    va_end(ap);
-}
 
 static const char *op_name(kc_txn_op_kind_t k)
 {
@@ -45,11 +35,11 @@ static kafkac_err_t txn_of(kafkac_producer_t *kp, kc_txn_t **out, char *errstr, 
     if (!p)
         return KAFKAC_ERR_INVALID_ARG;
     if (!p->txn) {
-        seterr(errstr, n, "'transactional.id' is not set: this producer is not transactional");
+        kc_errstr_set(errstr, n, "'transactional.id' is not set: this producer is not transactional");
         return KAFKAC_ERR_STATE;
     }
     if (p->net_gone || atomic_load(&p->closing)) {
-        seterr(errstr, n, "the producer is closed");
+        kc_errstr_set(errstr, n, "the producer is closed");
         return KAFKAC_ERR_DESTROYED;
     }
     *out = p->txn;
@@ -60,7 +50,7 @@ static kafkac_err_t txn_of(kafkac_producer_t *kp, kc_txn_t **out, char *errstr, 
  * producer (fatal), with its message. */
 static kafkac_err_t last_error(const kc_txn_t *t, char *errstr, size_t n)
 {
-    seterr(errstr, n, "%s", t->last_errstr);
+    kc_errstr_set(errstr, n, "%s", t->last_errstr);
     return (kafkac_err_t)t->last_err;
 }
 
@@ -70,7 +60,7 @@ static kafkac_err_t last_error(const kc_txn_t *t, char *errstr, size_t n)
 static kafkac_err_t refuse(kc_txn_t *t, kc_txn_op_kind_t kind, char *errstr, size_t n)
 {
     if (t->op.kind != KC_TXN_OP_NONE && t->op.kind != kind) {
-        seterr(errstr, n, "a previous %s timed out and is still under way: call it again first",
+        kc_errstr_set(errstr, n, "a previous %s timed out and is still under way: call it again first",
                op_name(t->op.kind));
         return KAFKAC_ERR_STATE;
     }
@@ -114,7 +104,7 @@ static kafkac_err_t wait_op(kc_txn_t *t, int64_t deadline, char *errstr, size_t 
     while (!t->op.done) {
         int64_t left = deadline - kc_now_ms();
         if (left <= 0) {
-            seterr(errstr, n, "%s timed out; it goes on in the background: call it again to wait for it",
+            kc_errstr_set(errstr, n, "%s timed out; it goes on in the background: call it again to wait for it",
                    op_name(t->op.kind));
             return KAFKAC_ERR_TIMED_OUT;
         }
@@ -129,9 +119,9 @@ static kafkac_err_t wait_op(kc_txn_t *t, int64_t deadline, char *errstr, size_t 
     }
     kafkac_err_t err = (kafkac_err_t)t->op.err;
     if (err)
-        seterr(errstr, n, "%s", t->op.errstr[0] ? t->op.errstr : kafkac_err_str(err));
+        kc_errstr_set(errstr, n, "%s", t->op.errstr[0] ? t->op.errstr : kafkac_err_str(err));
     else
-        seterr(errstr, n, "%s", "");
+        kc_errstr_set(errstr, n, "%s", "");
     kc_txn_op_clear(&t->op);
     t->op.kind = KC_TXN_OP_NONE;
     t->op.done = 0;
@@ -153,7 +143,7 @@ kafkac_err_t kafkac_producer_init_transactions(kafkac_producer_t *kp, int timeou
         return err;
     if (t->op.kind != KC_TXN_OP_INIT) {
         if (t->state != KC_TXN_UNINITIALIZED) {
-            seterr(errstr, errstr_size, "transactions are already initialized");
+            kc_errstr_set(errstr, errstr_size, "transactions are already initialized");
             err = KAFKAC_ERR_STATE;
             goto out;
         }
@@ -176,20 +166,20 @@ kafkac_err_t kafkac_producer_begin_transaction(kafkac_producer_t *kp, char *errs
     case KC_TXN_READY:
         t->state = KC_TXN_IN_TRANSACTION;
         t->txn_start_ms = kc_now_ms();
-        seterr(errstr, errstr_size, "%s", "");
+        kc_errstr_set(errstr, errstr_size, "%s", "");
         break;
     case KC_TXN_UNINITIALIZED:
     case KC_TXN_INITIALIZING:
-        seterr(errstr, errstr_size, "call init_transactions first");
+        kc_errstr_set(errstr, errstr_size, "call init_transactions first");
         err = KAFKAC_ERR_STATE;
         break;
     case KC_TXN_ABORTABLE_ERROR:
-        seterr(errstr, errstr_size, "the current transaction failed (%s): abort it first",
+        kc_errstr_set(errstr, errstr_size, "the current transaction failed (%s): abort it first",
                kafkac_err_name(t->last_err));
         err = KAFKAC_ERR_STATE;
         break;
     default:
-        seterr(errstr, errstr_size, "a transaction is already open: commit or abort it first");
+        kc_errstr_set(errstr, errstr_size, "a transaction is already open: commit or abort it first");
         err = KAFKAC_ERR_STATE;
         break;
     }
@@ -207,7 +197,7 @@ kafkac_err_t kafkac_producer_send_offsets_to_transaction(kafkac_producer_t *kp,
         return KAFKAC_ERR_INVALID_ARG;
     for (int i = 0; i < offsets->count; i++)
         if (!offsets->elems[i].topic || offsets->elems[i].partition < 0 || offsets->elems[i].offset < 0) {
-            seterr(errstr, errstr_size, "offsets element %d: needs a topic, a partition and an offset >= 0", i);
+            kc_errstr_set(errstr, errstr_size, "offsets element %d: needs a topic, a partition and an offset >= 0", i);
             return KAFKAC_ERR_INVALID_ARG;
         }
     int64_t deadline = deadline_of(timeout_ms);
@@ -220,12 +210,12 @@ kafkac_err_t kafkac_producer_send_offsets_to_transaction(kafkac_producer_t *kp,
             goto out;
         }
         if (t->state != KC_TXN_IN_TRANSACTION) {
-            seterr(errstr, errstr_size, "no transaction is open: call begin_transaction first");
+            kc_errstr_set(errstr, errstr_size, "no transaction is open: call begin_transaction first");
             err = KAFKAC_ERR_STATE;
             goto out;
         }
         if (offsets->count == 0) {
-            seterr(errstr, errstr_size, "%s", "");
+            kc_errstr_set(errstr, errstr_size, "%s", "");
             goto out;
         }
         /* The I/O thread reads these until the operation ends: copies,
@@ -265,7 +255,7 @@ kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *kp, int timeo
         goto out;
     }
     if (t->state != KC_TXN_IN_TRANSACTION && t->state != KC_TXN_COMMITTING) {
-        seterr(errstr, errstr_size, "no transaction is open: call begin_transaction first");
+        kc_errstr_set(errstr, errstr_size, "no transaction is open: call begin_transaction first");
         err = KAFKAC_ERR_STATE;
         goto out;
     }
@@ -276,7 +266,7 @@ kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *kp, int timeo
     err = kafkac_producer_flush(kp, timeout_ms < 0 ? -1 : (left > 0 ? (int)left : 0));
     pthread_mutex_lock(&t->mu);
     if (err == KAFKAC_ERR_TIMED_OUT) {
-        seterr(errstr, errstr_size,
+        kc_errstr_set(errstr, errstr_size,
                "commit_transaction timed out waiting for the transaction's records; call it again (or abort)");
         goto out;
     }
@@ -310,7 +300,7 @@ kafkac_err_t kafkac_producer_abort_transaction(kafkac_producer_t *kp, int timeou
          * and giving up on those records is the caller's choice. */
         if (t->state != KC_TXN_IN_TRANSACTION && t->state != KC_TXN_ABORTABLE_ERROR &&
             t->state != KC_TXN_COMMITTING) {
-            seterr(errstr, errstr_size, "no transaction is open");
+            kc_errstr_set(errstr, errstr_size, "no transaction is open");
             err = KAFKAC_ERR_STATE;
             goto out;
         }
