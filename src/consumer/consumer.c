@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "common/mem.h"
+#include "common/errstr.h"
 #include "consumer/consumer_int.h"
 
 #define KC_POLL_MAX (1 << 20)
@@ -22,17 +23,6 @@ struct kafkac_records {
     int n;
     kafkac_record_t *v[];
 };
-
-static void set_err(char *errstr, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *errstr, size_t n, const char *fmt, ...)
-{
-    if (!errstr || !n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errstr, n, fmt, ap);
-    va_end(ap);
-}
 
 /* ------------------------------------------------------------------ */
 /* Records                                                             */
@@ -194,7 +184,7 @@ static kafkac_err_t take_locked(kafkac_consumer_t *c, int max, kafkac_record_t *
             if (*got > 0)
                 break;      /* report it next time, after these records */
             kafkac_err_t err = ch->err;
-            set_err(errstr, errstr_size, "%s", ch->errstr ? ch->errstr : kafkac_err_str(err));
+            kc_errstr_set(errstr, errstr_size, "%s", ch->errstr ? ch->errstr : kafkac_err_str(err));
             unlink_chunk(c, pp, prev);
             kc_chunk_unref(ch);
             return err;
@@ -278,7 +268,7 @@ kafkac_err_t kc_consumer_run_events(kafkac_consumer_t *c, char *errstr, size_t e
         }
         err_event_t *e = ev->arg;
         kafkac_err_t err = e->err;
-        set_err(errstr, errstr_size, "%s", e->msg);
+        kc_errstr_set(errstr, errstr_size, "%s", e->msg);
         kc_free(e);
         kc_free(ev);
         return err;
@@ -308,11 +298,11 @@ kafkac_consumer_t *kafkac_consumer_new(const kafkac_conf_t *conf, char *errstr, 
     char tmp[512];
     kafkac_consumer_t *c = kc_calloc(1, sizeof(*c));
     if (!c) {
-        set_err(errstr, errstr_size, "out of memory");
+        kc_errstr_set(errstr, errstr_size, "out of memory");
         return NULL;
     }
     if (kc_settings_load(&c->settings, conf, KC_SCOPE_CONSUMER, tmp, sizeof tmp) != KAFKAC_OK) {
-        set_err(errstr, errstr_size, "%s", tmp);
+        kc_errstr_set(errstr, errstr_size, "%s", tmp);
         kc_free(c);
         return NULL;
     }
@@ -326,16 +316,16 @@ kafkac_consumer_t *kafkac_consumer_new(const kafkac_conf_t *conf, char *errstr, 
     kc_net_opts_from_settings(&o, &c->settings);
     c->net = kc_net_new(&o, tmp, sizeof tmp);
     if (!c->net) {
-        set_err(errstr, errstr_size, "%s", tmp);
+        kc_errstr_set(errstr, errstr_size, "%s", tmp);
         goto fail;
     }
     if (kc_fetcher_new(c, &c->fetcher) != KAFKAC_OK) {
-        set_err(errstr, errstr_size, "out of memory");
+        kc_errstr_set(errstr, errstr_size, "out of memory");
         goto fail;
     }
     if (c->settings.group_id) {
         if (kc_coordinator_new(c, &c->coord, tmp, sizeof tmp) != KAFKAC_OK) {
-            set_err(errstr, errstr_size, "%s", tmp);
+            kc_errstr_set(errstr, errstr_size, "%s", tmp);
             goto fail;
         }
     }
@@ -440,7 +430,7 @@ static kafkac_err_t poll_common(kafkac_consumer_t *c, int timeout_ms, int max, k
         pthread_mutex_lock(&c->lock);
         if (c->closed) {
             pthread_mutex_unlock(&c->lock);
-            set_err(errstr, errstr_size, "the consumer is closed");
+            kc_errstr_set(errstr, errstr_size, "the consumer is closed");
             return KAFKAC_ERR_STATE;
         }
         int64_t before = c->ready_bytes;
@@ -455,7 +445,7 @@ static kafkac_err_t poll_common(kafkac_consumer_t *c, int timeout_ms, int max, k
         if (c->wakeup) {
             c->wakeup = 0;
             pthread_mutex_unlock(&c->lock);
-            set_err(errstr, errstr_size, "woken up");
+            kc_errstr_set(errstr, errstr_size, "woken up");
             return KAFKAC_ERR_TIMED_OUT;
         }
         int64_t now = kc_now_ms();
@@ -464,7 +454,7 @@ static kafkac_err_t poll_common(kafkac_consumer_t *c, int timeout_ms, int max, k
             pthread_mutex_unlock(&c->lock);
             if (again)
                 continue;
-            set_err(errstr, errstr_size, "no record within %d ms", timeout_ms);
+            kc_errstr_set(errstr, errstr_size, "no record within %d ms", timeout_ms);
             return KAFKAC_ERR_TIMED_OUT;
         }
         struct timespec ts;
@@ -686,25 +676,25 @@ kafkac_err_t kafkac_consumer_assign(kafkac_consumer_t *c, const kafkac_topic_par
     if (!c)
         return KAFKAC_ERR_INVALID_ARG;
     if (c->coord && kc_coordinator_subscribed(c->coord)) {
-        set_err(errstr, errstr_size, "assign() while subscribed: unsubscribe first");
+        kc_errstr_set(errstr, errstr_size, "assign() while subscribed: unsubscribe first");
         return KAFKAC_ERR_STATE;
     }
     for (int i = 0; partitions && i < partitions->count; i++) {
         const kafkac_topic_partition_t *e = &partitions->elems[i];
         if (!e->topic || !e->topic[0] || e->partition < 0) {
-            set_err(errstr, errstr_size, "element %d: a topic and a partition >= 0 are needed", i);
+            kc_errstr_set(errstr, errstr_size, "element %d: a topic and a partition >= 0 are needed", i);
             return KAFKAC_ERR_INVALID_ARG;
         }
         if (e->offset < 0 && e->offset != KAFKAC_OFFSET_BEGINNING && e->offset != KAFKAC_OFFSET_END &&
             e->offset != KAFKAC_OFFSET_INVALID) {
-            set_err(errstr, errstr_size, "%s [%d]: offset %lld is not a valid start", e->topic,
+            kc_errstr_set(errstr, errstr_size, "%s [%d]: offset %lld is not a valid start", e->topic,
                     (int)e->partition, (long long)e->offset);
             return KAFKAC_ERR_INVALID_ARG;
         }
     }
     kafkac_err_t err = kc_consumer_assign_set(c, partitions);
     if (err)
-        set_err(errstr, errstr_size, "%s", kafkac_err_str(err));
+        kc_errstr_set(errstr, errstr_size, "%s", kafkac_err_str(err));
     return err;
 }
 
@@ -784,12 +774,12 @@ kafkac_err_t kafkac_consumer_position(kafkac_consumer_t *c, const char *topic, i
     for (;;) {
         kc_part_t *p = kc_parts_find(&c->parts, topic, partition);
         if (!p) {
-            set_err(errstr, errstr_size, "%s [%d] is not assigned", topic, (int)partition);
+            kc_errstr_set(errstr, errstr_size, "%s [%d] is not assigned", topic, (int)partition);
             err = KAFKAC_ERR_UNKNOWN_PARTITION;
             break;
         }
         if (p->state == KC_PS_ERROR) {
-            set_err(errstr, errstr_size, "%s [%d]: %s", topic, (int)partition, kafkac_err_str(p->err));
+            kc_errstr_set(errstr, errstr_size, "%s [%d]: %s", topic, (int)partition, kafkac_err_str(p->err));
             err = p->err;
             break;
         }
@@ -800,7 +790,7 @@ kafkac_err_t kafkac_consumer_position(kafkac_consumer_t *c, const char *topic, i
         }
         int64_t now = kc_now_ms();
         if (now >= deadline) {
-            set_err(errstr, errstr_size, "%s [%d]: position not known within %d ms", topic, (int)partition,
+            kc_errstr_set(errstr, errstr_size, "%s [%d]: position not known within %d ms", topic, (int)partition,
                     timeout_ms);
             err = KAFKAC_ERR_TIMED_OUT;
             break;

@@ -13,6 +13,7 @@
 
 #include "common/arena.h"
 #include "common/mem.h"
+#include "common/errstr.h"
 #include "consumer/consumer_int.h"
 #include "kc_messages.h"
 
@@ -258,12 +259,6 @@ int64_t kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *
 
 /* ---- Blocking lookups (application thread) ------------------------- */
 
-static void set_errstr(char *errstr, size_t n, const char *fmt, const char *a, int b, const char *d)
-{
-    if (errstr && n)
-        snprintf(errstr, n, fmt, a, b, d);
-}
-
 kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list_t *tpl, int64_t ts,
                                int timeout_ms, char *errstr, size_t errstr_size)
 {
@@ -444,7 +439,7 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
     for (int i = 0; i < n && !first; i++) {
         if (tpl->elems[i].err) {
             first = tpl->elems[i].err;
-            set_errstr(errstr, errstr_size, "%s [%d]: %s", tpl->elems[i].topic, tpl->elems[i].partition,
+            kc_errstr_set(errstr, errstr_size, "%s [%d]: %s", tpl->elems[i].topic, tpl->elems[i].partition,
                        kafkac_err_str(first));
         }
     }
