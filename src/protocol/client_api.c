@@ -7,6 +7,7 @@
 
 #include "common/config.h"
 #include "common/mem.h"
+#include "common/errstr.h"
 #include "kafkac/protocol.h"
 #include "kc_messages.h"
 #include "protocol/net.h"
@@ -17,26 +18,20 @@ struct kafkac_client {
     kc_net_t *net;
 };
 
-static void set_err(char *errstr, size_t n, const char *fmt, const char *s)
-{
-    if (errstr && n)
-        snprintf(errstr, n, fmt, s);
-}
-
 kafkac_client_t *kafkac_client_new(const kafkac_conf_t *conf, char *errstr, size_t errstr_size)
 {
     char tmp[512];
     if (!conf) {
-        set_err(errstr, errstr_size, "%s", "conf is NULL");
+        kc_errstr_set(errstr, errstr_size, "%s", "conf is NULL");
         return NULL;
     }
     kafkac_client_t *cl = kc_calloc(1, sizeof(*cl));
     if (!cl) {
-        set_err(errstr, errstr_size, "%s", "out of memory");
+        kc_errstr_set(errstr, errstr_size, "%s", "out of memory");
         return NULL;
     }
     if (kc_settings_load(&cl->settings, conf, KC_SCOPE_CLIENT, tmp, sizeof tmp) != KAFKAC_OK) {
-        set_err(errstr, errstr_size, "%s", tmp);
+        kc_errstr_set(errstr, errstr_size, "%s", tmp);
         kc_free(cl);
         return NULL;
     }
@@ -44,7 +39,7 @@ kafkac_client_t *kafkac_client_new(const kafkac_conf_t *conf, char *errstr, size
     kc_net_opts_from_settings(&o, &cl->settings);
     cl->net = kc_net_new(&o, tmp, sizeof tmp);
     if (!cl->net) {
-        set_err(errstr, errstr_size, "%s", tmp);
+        kc_errstr_set(errstr, errstr_size, "%s", tmp);
         kc_settings_free(&cl->settings);
         kc_free(cl);
         return NULL;
@@ -81,11 +76,11 @@ static int32_t node_of(int32_t broker_id)
 static kafkac_err_t resp_error(kc_resp_t *r, char *errstr, size_t n)
 {
     if (!r) {
-        set_err(errstr, n, "%s", "out of memory");
+        kc_errstr_set(errstr, n, "%s", "out of memory");
         return KAFKAC_ERR_NO_MEMORY;
     }
     kafkac_err_t err = (kafkac_err_t)r->err;
-    set_err(errstr, n, "%s", r->errstr[0] ? r->errstr : kafkac_err_str(r->err));
+    kc_errstr_set(errstr, n, "%s", r->errstr[0] ? r->errstr : kafkac_err_str(r->err));
     kc_resp_free(r);
     return err;
 }
@@ -181,7 +176,7 @@ kafkac_err_t kafkac_client_probe(kafkac_client_t *cl, int32_t broker_id, int tim
         return resp_error(resp, errstr, errstr_size);
     const kc_api_versions_response_t *m = resp->msg;
     if (m->error_code) {
-        set_err(errstr, errstr_size, "broker answered ApiVersions with %s", kafkac_err_name(m->error_code));
+        kc_errstr_set(errstr, errstr_size, "broker answered ApiVersions with %s", kafkac_err_name(m->error_code));
         kafkac_err_t e = m->error_code;
         kc_resp_free(resp);
         return e;
@@ -375,7 +370,7 @@ kafkac_err_t kafkac_client_request(kafkac_client_t *cl, int32_t broker_id, int16
     *resp_body = NULL;
     *resp_len = 0;
     if (!kc_api_get(api_key)) {
-        set_err(errstr, errstr_size, "%s", "API key unknown to libkafkac");
+        kc_errstr_set(errstr, errstr_size, "%s", "API key unknown to libkafkac");
         return KAFKAC_ERR_UNSUPPORTED_FEATURE;
     }
     static const uint8_t empty[1];
