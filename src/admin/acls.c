@@ -161,7 +161,7 @@ static int da_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
     da_ctx_t *x = rpc->opaque;
     const kc_describe_acls_response_t *m = resp->msg;
     if (m->error_code) {
-        kc_admin_set_err(x->errstr, x->errlen, "DescribeAcls: %s: %s", kafkac_err_name(m->error_code),
+        kc_errstr_set(x->errstr, x->errlen, "DescribeAcls: %s: %s", kafkac_err_name(m->error_code),
                          m->error_message ? m->error_message : kafkac_err_str(m->error_code));
         return m->error_code;
     }
@@ -176,6 +176,23 @@ static int da_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
     return 0;
 }
 
+/* Describe and delete both answer with a list of ACLs: runs rpc, whose
+ * parse fills l and, on a Kafka error, writes a message naming it and the
+ * broker's words into ferr.  On success *out takes l; else l is freed. */
+static kafkac_err_t run_for_list(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int timeout_ms, kafkac_acl_list_t *l,
+                                 const char *ferr, kafkac_acl_list_t **out, char *errstr, size_t errstr_size)
+{
+    char tmp[512] = "";
+    int rc = kc_admin_run(adm, rpc, kc_admin_deadline(adm, timeout_ms), tmp, sizeof tmp);
+    if (rc) {
+        kc_errstr_set(errstr, errstr_size, "%s", ferr[0] ? ferr : tmp);
+        kafkac_acl_list_destroy(l);
+        return rc;
+    }
+    *out = l;
+    return KAFKAC_OK;
+}
+
 kafkac_err_t kafkac_admin_describe_acls(kafkac_admin_t *adm, const kafkac_acl_t *filter, int timeout_ms,
                                         kafkac_acl_list_t **out, char *errstr, size_t errstr_size)
 {
@@ -183,21 +200,13 @@ kafkac_err_t kafkac_admin_describe_acls(kafkac_admin_t *adm, const kafkac_acl_t 
         *out = NULL;
     if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
-    char tmp[512] = "", ferr[512] = "";
+    char ferr[512] = "";
     da_ctx_t x = { filter, list_new(), ferr, sizeof ferr };
     if (!x.l)
         return KAFKAC_ERR_NO_MEMORY;
     kc_admin_rpc_t rpc = { .api_key = KEY_DESCRIBE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = da_build, .parse = da_parse, .opaque = &x };
-    int rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), tmp, sizeof tmp);
-    if (rc) {
-        /* da_parse's message names the Kafka error and the broker's words. */
-        kc_admin_set_err(errstr, errstr_size, "%s", ferr[0] ? ferr : tmp);
-        kafkac_acl_list_destroy(x.l);
-        return rc;
-    }
-    *out = x.l;
-    return KAFKAC_OK;
+    return run_for_list(adm, &rpc, timeout_ms, x.l, ferr, out, errstr, errstr_size);
 }
 
 /* ---- delete ---- */
@@ -244,7 +253,7 @@ static int dl_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
     for (int i = 0; i < m->filter_results_count; i++) {
         const kc_delete_acls_response_delete_acls_filter_result_t *fr = &m->filter_results[i];
         if (fr->error_code) {
-            kc_admin_set_err(x->errstr, x->errlen, "DeleteAcls filter %d: %s: %s", i, kafkac_err_name(fr->error_code),
+            kc_errstr_set(x->errstr, x->errlen, "DeleteAcls filter %d: %s: %s", i, kafkac_err_name(fr->error_code),
                              fr->error_message ? fr->error_message : kafkac_err_str(fr->error_code));
             return fr->error_code;
         }
@@ -267,20 +276,13 @@ kafkac_err_t kafkac_admin_delete_acls(kafkac_admin_t *adm, const kafkac_acl_t *f
         *out = NULL;
     if (!adm || !out || !filters || count < 1)
         return KAFKAC_ERR_INVALID_ARG;
-    char tmp[512] = "", ferr[512] = "";
+    char ferr[512] = "";
     dl_ctx_t x = { filters, count, list_new(), ferr, sizeof ferr };
     if (!x.l)
         return KAFKAC_ERR_NO_MEMORY;
     kc_admin_rpc_t rpc = { .api_key = KEY_DELETE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = dl_build, .parse = dl_parse, .opaque = &x };
-    int rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), tmp, sizeof tmp);
-    if (rc) {
-        kc_admin_set_err(errstr, errstr_size, "%s", ferr[0] ? ferr : tmp);
-        kafkac_acl_list_destroy(x.l);
-        return rc;
-    }
-    *out = x.l;
-    return KAFKAC_OK;
+    return run_for_list(adm, &rpc, timeout_ms, x.l, ferr, out, errstr, errstr_size);
 }
 
 int kafkac_acl_list_count(const kafkac_acl_list_t *l)

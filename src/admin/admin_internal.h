@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "common/arena.h"
 #include "common/config.h"
+#include "common/errstr.h"
 #include "kafkac/admin.h"
 #include "kc_messages.h"
 #include "protocol/net.h"
@@ -68,8 +69,6 @@ void kc_admin_backoff(kafkac_admin_t *adm, int64_t deadline);
 
 /* Is this a per-entity error the dispatcher retries after a refresh? */
 int kc_admin_retriable(int err);
-
-void kc_admin_set_err(char *errstr, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- the generic result ---- */
 typedef struct kc_admin_entry {

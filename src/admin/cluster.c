@@ -280,7 +280,7 @@ static kafkac_err_t per_leader(kafkac_admin_t *adm, const kafkac_topic_partition
     if (out)
         *out = NULL;
     if (!adm || !out || !tpl || tpl->count < 1) {
-        kc_admin_set_err(errstr, errlen, "no partitions given");
+        kc_errstr_set(errstr, errlen, "no partitions given");
         return KAFKAC_ERR_INVALID_ARG;
     }
     int n = tpl->count;

@@ -178,7 +178,7 @@ kafkac_err_t kafkac_admin_describe_configs(kafkac_admin_t *adm, const kafkac_con
     if (out)
         *out = NULL;
     if (!adm || !out || !res || count < 1) {
-        kc_admin_set_err(errstr, errstr_size, "describe_configs: nothing to describe");
+        kc_errstr_set(errstr, errstr_size, "describe_configs: nothing to describe");
         return KAFKAC_ERR_INVALID_ARG;
     }
     int64_t deadline = kc_admin_deadline(adm, timeout_ms);
@@ -215,7 +215,7 @@ kafkac_err_t kafkac_admin_describe_configs(kafkac_admin_t *adm, const kafkac_con
     kc_free(done);
     if (rc) {
         if (rc == KAFKAC_ERR_NO_MEMORY)
-            kc_admin_set_err(errstr, errstr_size, "out of memory");
+            kc_errstr_set(errstr, errstr_size, "out of memory");
         kafkac_config_desc_destroy(d);
         return rc;
     }
@@ -415,7 +415,7 @@ static kafkac_err_t alter(kafkac_admin_t *adm, const kafkac_config_alter_t *alte
     if (out)
         *out = NULL;
     if (!adm || !out || !alters || count < 1) {
-        kc_admin_set_err(errstr, errlen, "alter_configs: nothing to alter");
+        kc_errstr_set(errstr, errlen, "alter_configs: nothing to alter");
         return KAFKAC_ERR_INVALID_ARG;
     }
     int64_t deadline = kc_admin_deadline(adm, timeout_ms);

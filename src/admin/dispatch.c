@@ -15,26 +15,16 @@
 #define KEY_METADATA 3
 #define KEY_FIND_COORDINATOR 10
 
-void kc_admin_set_err(char *errstr, size_t n, const char *fmt, ...)
-{
-    if (!errstr || !n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errstr, n, fmt, ap);
-    va_end(ap);
-}
-
 kafkac_admin_t *kafkac_admin_new(const kafkac_conf_t *conf, char *errstr, size_t errstr_size)
 {
     char tmp[512];
     kafkac_admin_t *adm = kc_calloc(1, sizeof(*adm));
     if (!adm) {
-        kc_admin_set_err(errstr, errstr_size, "out of memory");
+        kc_errstr_set(errstr, errstr_size, "out of memory");
         return NULL;
     }
     if (kc_settings_load(&adm->settings, conf, KC_SCOPE_ADMIN, tmp, sizeof tmp) != KAFKAC_OK) {
-        kc_admin_set_err(errstr, errstr_size, "%s", tmp);
+        kc_errstr_set(errstr, errstr_size, "%s", tmp);
         kc_free(adm);
         return NULL;
     }
@@ -45,7 +35,7 @@ kafkac_admin_t *kafkac_admin_new(const kafkac_conf_t *conf, char *errstr, size_t
     o.allow_auto_create_topics = 0;
     adm->net = kc_net_new(&o, tmp, sizeof tmp);
     if (!adm->net) {
-        kc_admin_set_err(errstr, errstr_size, "%s", tmp);
+        kc_errstr_set(errstr, errstr_size, "%s", tmp);
         kc_settings_free(&adm->settings);
         kc_free(adm);
         return NULL;
@@ -165,12 +155,12 @@ static int find_coordinator(kafkac_admin_t *adm, const char *group, int64_t dead
     };
     kc_resp_t *resp = kc_net_call(adm->net, &req);
     if (!resp) {
-        kc_admin_set_err(errstr, errlen, "out of memory");
+        kc_errstr_set(errstr, errlen, "out of memory");
         return KAFKAC_ERR_NO_MEMORY;
     }
     int err = resp->err;
     if (err) {
-        kc_admin_set_err(errstr, errlen, "FindCoordinator(%s): %s", group, resp->errstr);
+        kc_errstr_set(errstr, errlen, "FindCoordinator(%s): %s", group, resp->errstr);
         kc_resp_free(resp);
         return err;
     }
@@ -190,7 +180,7 @@ static int find_coordinator(kafkac_admin_t *adm, const char *group, int64_t dead
         *node = r->node_id;
     }
     if (err)
-        kc_admin_set_err(errstr, errlen, "FindCoordinator(%s): %s: %s", group, kafkac_err_name(err),
+        kc_errstr_set(errstr, errlen, "FindCoordinator(%s): %s: %s", group, kafkac_err_name(err),
                          msg ? msg : kafkac_err_str(err));
     kc_resp_free(resp);
     return err;
@@ -205,7 +195,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
     int32_t coordinator = -1;
     for (int attempt = 0;; attempt++) {
         if (attempt > 0 && kc_now_ms() >= deadline) {
-            kc_admin_set_err(errstr, errlen, "%s timed out after %d attempt(s)%s%s", name, attempt,
+            kc_errstr_set(errstr, errlen, "%s timed out after %d attempt(s)%s%s", name, attempt,
                              last[0] ? "; last error: " : "", last);
             return KAFKAC_ERR_TIMED_OUT;
         }
@@ -227,7 +217,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
                     coordinator = -1;
                     last_err = err;
                     if (!kc_admin_retriable(err) && err != KAFKAC_ERR_TIMED_OUT) {
-                        kc_admin_set_err(errstr, errlen, "%s", last);
+                        kc_errstr_set(errstr, errlen, "%s", last);
                         return err;
                     }
                     kc_admin_backoff(adm, deadline);
@@ -242,7 +232,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
         void *msg = rpc->build(rpc, &arena, kc_admin_remaining(deadline));
         if (!msg) {
             kc_arena_destroy(&arena);
-            kc_admin_set_err(errstr, errlen, "%s: out of memory", name);
+            kc_errstr_set(errstr, errlen, "%s: out of memory", name);
             return KAFKAC_ERR_NO_MEMORY;
         }
         kc_req_t req = {
@@ -257,7 +247,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
         kc_resp_t *resp = kc_net_call(adm->net, &req);
         kc_arena_destroy(&arena);   /* the request is encoded and answered */
         if (!resp) {
-            kc_admin_set_err(errstr, errlen, "%s: out of memory", name);
+            kc_errstr_set(errstr, errlen, "%s: out of memory", name);
             return KAFKAC_ERR_NO_MEMORY;
         }
         if (resp->err) {
@@ -272,7 +262,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
                 kc_admin_backoff(adm, deadline);
                 continue;
             }
-            kc_admin_set_err(errstr, errlen, "%s", last);
+            kc_errstr_set(errstr, errlen, "%s", last);
             return err;
         }
         int rc = rpc->parse(rpc, resp);
@@ -280,7 +270,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
         if (rc == 0)
             return 0;
         if (!kc_admin_retriable(rc)) {
-            kc_admin_set_err(errstr, errlen, "%s: %s", name, kafkac_err_str(rc));
+            kc_errstr_set(errstr, errlen, "%s: %s", name, kafkac_err_str(rc));
             return rc;
         }
         last_err = rc;

@@ -739,7 +739,7 @@ static kafkac_err_t group_partitions_op(kafkac_admin_t *adm, const char *group,
     if (out)
         *out = NULL;
     if (!adm || !out || !group || !tpl || tpl->count < 1) {
-        kc_admin_set_err(errstr, errlen, "no group or no partitions");
+        kc_errstr_set(errstr, errlen, "no group or no partitions");
         return KAFKAC_ERR_INVALID_ARG;
     }
     int64_t deadline = kc_admin_deadline(adm, timeout_ms);

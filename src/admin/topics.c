@@ -137,12 +137,12 @@ kafkac_err_t kafkac_admin_create_topics(kafkac_admin_t *adm, const kafkac_new_to
     if (out)
         *out = NULL;
     if (!adm || !out || count < 1 || !topics) {
-        kc_admin_set_err(errstr, errstr_size, "create_topics: no admin handle, topics or result pointer");
+        kc_errstr_set(errstr, errstr_size, "create_topics: no admin handle, topics or result pointer");
         return KAFKAC_ERR_INVALID_ARG;
     }
     for (int i = 0; i < count; i++)
         if (!topics[i].name || (topics[i].assignment && topics[i].partitions < 1)) {
-            kc_admin_set_err(errstr, errstr_size, "create_topics: topic %d has no name or an empty assignment", i);
+            kc_errstr_set(errstr, errstr_size, "create_topics: topic %d has no name or an empty assignment", i);
             return KAFKAC_ERR_INVALID_ARG;
         }
     int64_t deadline = kc_admin_deadline(adm, timeout_ms);
@@ -224,12 +224,12 @@ static int delete_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
 static int check_names(const char *op, const char *const *names, int count, char *errstr, size_t errlen)
 {
     if (!names || count < 1) {
-        kc_admin_set_err(errstr, errlen, "%s: nothing to do", op);
+        kc_errstr_set(errstr, errlen, "%s: nothing to do", op);
         return KAFKAC_ERR_INVALID_ARG;
     }
     for (int i = 0; i < count; i++)
         if (!names[i]) {
-            kc_admin_set_err(errstr, errlen, "%s: name %d is NULL", op, i);
+            kc_errstr_set(errstr, errlen, "%s: name %d is NULL", op, i);
             return KAFKAC_ERR_INVALID_ARG;
         }
     return 0;
@@ -383,7 +383,7 @@ static kafkac_err_t describe(kafkac_admin_t *adm, const char *const *names, int 
         if (!d)
             kc_cluster_unref(c);
         kafkac_topic_desc_destroy(d);
-        kc_admin_set_err(errstr, errlen, "out of memory");
+        kc_errstr_set(errstr, errlen, "out of memory");
         return KAFKAC_ERR_NO_MEMORY;
     }
     if (count < 0) {
