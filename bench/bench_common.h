@@ -327,4 +327,16 @@ static inline void bench_smoke_topic(char *buf, size_t len, const char *client)
              (long long)(bench_now_ns() / 1000000));
 }
 
+/* The tiny run every program's --smoke makes, on a fresh topic (written
+ * into topic[len]) named after client.  The programs must agree on it, so
+ * that their smoke runs stay comparable and quick. */
+static inline bench_opts_t bench_smoke_opts(char *topic, size_t len, const char *client)
+{
+    bench_smoke_topic(topic, len, client);
+    bench_opts_t o = {.brokers = bench_smoke_brokers(), .topic = topic, .count = 2000, .size = 100,
+                      .acks = "all", .compression = "lz4", .linger_ms = 5, .batch_size = 1048576,
+                      .rate = 5000, .partitions = 3, .warmup_ms = 300};
+    return o;
+}
+
 #endif

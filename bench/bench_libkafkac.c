@@ -329,10 +329,7 @@ static int create_topic(const char *brokers, const char *topic, int partitions)
 static int run_smoke(void)
 {
     char topic[128];
-    bench_smoke_topic(topic, sizeof topic, "libkafkac");
-    bench_opts_t o = {.brokers = bench_smoke_brokers(), .topic = topic, .count = 2000, .size = 100,
-                      .acks = "all", .compression = "lz4", .linger_ms = 5, .batch_size = 1048576,
-                      .rate = 5000, .partitions = 3, .warmup_ms = 300};
+    bench_opts_t o = bench_smoke_opts(topic, sizeof topic, "libkafkac");
     printf("smoke: libkafkac against %s, topic %s\n", o.brokers, topic);
     if (create_topic(o.brokers, topic, o.partitions) || run_produce(&o) || run_consume(&o))
         return 1;

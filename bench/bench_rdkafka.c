@@ -341,19 +341,30 @@ static int run_e2e(const bench_opts_t *o)
     return rc || r.errors || r.count != o->count;
 }
 
-/* ---- topic creation --------------------------------------------------- */
+/* ---- topic creation, watermarks, deletion ---------------------------- */
 
-static int run_create(const bench_opts_t *o)
+/* A client with base_conf's settings alone, for the one-shot modes
+ * (create, available, delete); NULL after saying why on stderr. */
+static rd_kafka_t *plain_client(const bench_opts_t *o, rd_kafka_type_t type)
 {
     char err[512];
     rd_kafka_conf_t *conf = base_conf(o);
     if (!conf)
-        return 1;
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+        return NULL;
+    rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof err);
     if (!rk) {
         fprintf(stderr, "librdkafka: %s\n", err);
-        return 1;
+        rd_kafka_conf_destroy(conf); /* rd_kafka_new takes it only when it succeeds */
     }
+    return rk;
+}
+
+static int run_create(const bench_opts_t *o)
+{
+    char err[512];
+    rd_kafka_t *rk = plain_client(o, RD_KAFKA_PRODUCER);
+    if (!rk)
+        return 1;
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(o->topic, o->partitions, 1, err, sizeof err);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
@@ -402,15 +413,9 @@ static int run_create(const bench_opts_t *o)
 
 static int run_available(const bench_opts_t *o)
 {
-    char err[512];
-    rd_kafka_conf_t *conf = base_conf(o);
-    if (!conf)
+    rd_kafka_t *rk = plain_client(o, RD_KAFKA_CONSUMER);
+    if (!rk)
         return 1;
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-    if (!rk) {
-        fprintf(stderr, "librdkafka: %s\n", err);
-        return 1;
-    }
     int64_t total = 0;
     int rc = 0;
     char lows[1024] = "";
@@ -433,15 +438,9 @@ static int run_available(const bench_opts_t *o)
 
 static int run_delete(const bench_opts_t *o)
 {
-    char err[512];
-    rd_kafka_conf_t *conf = base_conf(o);
-    if (!conf)
+    rd_kafka_t *rk = plain_client(o, RD_KAFKA_PRODUCER);
+    if (!rk)
         return 1;
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    if (!rk) {
-        fprintf(stderr, "librdkafka: %s\n", err);
-        return 1;
-    }
     rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(o->topic);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_DeleteTopics(rk, &dt, 1, NULL, q);
@@ -463,10 +462,7 @@ static int run_delete(const bench_opts_t *o)
 static int run_smoke(void)
 {
     char topic[128];
-    bench_smoke_topic(topic, sizeof topic, "rdkafka");
-    bench_opts_t o = {.brokers = bench_smoke_brokers(), .topic = topic, .count = 2000, .size = 100,
-                      .acks = "all", .compression = "lz4", .linger_ms = 5, .batch_size = 1048576,
-                      .rate = 5000, .partitions = 3, .warmup_ms = 300};
+    bench_opts_t o = bench_smoke_opts(topic, sizeof topic, "rdkafka");
     printf("smoke: librdkafka %s against %s, topic %s\n", rd_kafka_version_str(), o.brokers, topic);
     if (run_create(&o) || run_produce(&o) || run_available(&o) || run_consume(&o))
         return 1;
