@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "common/errstr.h"
 #include "common/mem.h"
 #include "producer/producer_int.h"
 
@@ -19,12 +20,6 @@ struct kafkac_producer {
 kc_producer_t *kc_producer_inner(kafkac_producer_t *kp)
 {
     return kp ? &kp->p : NULL;
-}
-
-static void set_err(char *errstr, size_t n, const char *msg)
-{
-    if (errstr && n)
-        snprintf(errstr, n, "%s", msg);
 }
 
 static int64_t wall_ms(void)
@@ -67,17 +62,17 @@ kafkac_producer_t *kafkac_producer_new(const kafkac_conf_t *conf, char *errstr, 
 {
     char tmp[512];
     if (!conf) {
-        set_err(errstr, errstr_size, "conf is NULL");
+        kc_errstr_set(errstr, errstr_size, "%s", "conf is NULL");
         return NULL;
     }
     kafkac_producer_t *kp = kc_calloc(1, sizeof(*kp));
     if (!kp) {
-        set_err(errstr, errstr_size, "out of memory");
+        kc_errstr_set(errstr, errstr_size, "%s", "out of memory");
         return NULL;
     }
     kc_producer_t *p = &kp->p;
     if (kc_settings_load(&p->s, conf, KC_SCOPE_PRODUCER, tmp, sizeof tmp) != KAFKAC_OK) {
-        set_err(errstr, errstr_size, tmp);
+        kc_errstr_set(errstr, errstr_size, "%s", tmp);
         kc_free(kp);
         return NULL;
     }
@@ -93,7 +88,7 @@ kafkac_producer_t *kafkac_producer_new(const kafkac_conf_t *conf, char *errstr, 
     p->pid_state = KC_PID_NONE;
     p->sender_scratch = kc_sender_scratch_new();
     if (!p->sender_scratch) {
-        set_err(errstr, errstr_size, "out of memory");
+        kc_errstr_set(errstr, errstr_size, "%s", "out of memory");
         producer_free(kp);
         return NULL;
     }
@@ -101,19 +96,19 @@ kafkac_producer_t *kafkac_producer_new(const kafkac_conf_t *conf, char *errstr, 
     kc_net_opts_from_settings(&o, &p->s);
     p->net = kc_net_new(&o, tmp, sizeof tmp);
     if (!p->net) {
-        set_err(errstr, errstr_size, tmp);
+        kc_errstr_set(errstr, errstr_size, "%s", tmp);
         producer_free(kp);
         return NULL;
     }
     /* The transaction manager first: registering the sender publishes
      * p->txn and its hooks to the I/O thread, which is already running. */
     if (p->s.transactional_id && kc_txn_new(p) != KAFKAC_OK) {
-        set_err(errstr, errstr_size, "out of memory");
+        kc_errstr_set(errstr, errstr_size, "%s", "out of memory");
         producer_free(kp);
         return NULL;
     }
     if (kc_net_add_service(p->net, kc_sender_serve, p) != 0) {
-        set_err(errstr, errstr_size, "out of memory");
+        kc_errstr_set(errstr, errstr_size, "%s", "out of memory");
         producer_free(kp);
         return NULL;
     }
