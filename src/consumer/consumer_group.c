@@ -3,12 +3,12 @@
  * hand over to the group coordinator (coordinator*.c, commit.c). */
 #include <stdio.h>
 
+#include "common/errstr.h"
 #include "consumer/consumer_int.h"
 
 static kafkac_err_t no_group(char *errstr, size_t errstr_size)
 {
-    if (errstr && errstr_size)
-        snprintf(errstr, errstr_size, "this needs group.id to be set");
+    kc_errstr_set(errstr, errstr_size, "this needs group.id to be set");
     return KAFKAC_ERR_CONFIG;
 }
 
@@ -30,8 +30,7 @@ kafkac_err_t kafkac_consumer_subscribe(kafkac_consumer_t *c, const char *const *
         return no_group(errstr, errstr_size);
     for (int i = 0; i < count; i++) {
         if (!topics[i] || !topics[i][0]) {
-            if (errstr && errstr_size)
-                snprintf(errstr, errstr_size, "topic %d is empty", i);
+            kc_errstr_set(errstr, errstr_size, "topic %d is empty", i);
             return KAFKAC_ERR_INVALID_ARG;
         }
     }
@@ -40,8 +39,7 @@ kafkac_err_t kafkac_consumer_subscribe(kafkac_consumer_t *c, const char *const *
         int manual = c->parts.n > 0;
         pthread_mutex_unlock(&c->lock);
         if (manual) {
-            if (errstr && errstr_size)
-                snprintf(errstr, errstr_size, "subscribe() after assign(): assign an empty list first");
+            kc_errstr_set(errstr, errstr_size, "subscribe() after assign(): assign an empty list first");
             return KAFKAC_ERR_STATE;
         }
     }

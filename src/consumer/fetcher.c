@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "common/arena.h"
+#include "common/errstr.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "consumer/consumer_int.h"
@@ -269,9 +270,8 @@ kafkac_err_t kc_chunk_parse(kc_chunk_t *ch, kc_records_iter_t *it, kc_aborted_tx
     const char *field = NULL;
     int64_t base = -1;
     kc_records_iter_error(it, &field, &base);
-    if (errstr && errstr_size)
-        snprintf(errstr, errstr_size, "%s in the batch at offset %lld (field %s)", kafkac_err_str(err),
-                 (long long)base, field ? field : "?");
+    kc_errstr_set(errstr, errstr_size, "%s in the batch at offset %lld (field %s)", kafkac_err_str(err),
+                  (long long)base, field ? field : "?");
     return err;
 }
 
