@@ -33,6 +33,7 @@
 #include <string.h>
 #include "common/mem.h"
 #include "kc_messages.h"
+#include "protocol/find_coordinator.h"
 #include "producer/txn_int.h"
 
 /* kc_ppart_t.txn_added values */
@@ -355,12 +356,7 @@ typedef struct find_ctx {
 static int find_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
 {
     find_ctx_t *x = opaque;
-    if (version >= 4) {
-        x->msg.coordinator_keys = x->keys;
-        x->msg.coordinator_keys_count = 1;
-    } else {
-        x->msg.key = x->keys[0];
-    }
+    kc_find_coordinator_set_key(&x->msg, version, x->keys);
     return 0;
 }
 
@@ -376,20 +372,8 @@ static void find_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         return;
     }
     int32_t node = -1;
-    if (!err) {
-        const kc_find_coordinator_response_t *r = resp->msg;
-        if (resp->version >= 4) {
-            if (r->coordinators_count < 1) {
-                err = KAFKAC_ERR_MALFORMED;
-            } else {
-                err = r->coordinators[0].error_code;
-                node = r->coordinators[0].node_id;
-            }
-        } else {
-            err = r->error_code;
-            node = r->node_id;
-        }
-    }
+    if (!err)
+        err = kc_find_coordinator_answer(resp->msg, resp->version, &node, NULL);
     if (group)
         t->gfind_inflight = 0;
     else
