@@ -11,6 +11,7 @@
 
 #include "admin/admin_internal.h"
 #include "common/mem.h"
+#include "protocol/find_coordinator.h"
 
 #define KEY_METADATA 3
 #define KEY_FIND_COORDINATOR 10
@@ -125,12 +126,7 @@ static int request_timeout(const kafkac_admin_t *adm, int64_t deadline)
 
 static int fc_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
 {
-    kc_find_coordinator_request_t *m = msg;
-    if (version >= 4) {
-        m->coordinator_keys = (const char **)opaque;
-        m->coordinator_keys_count = 1;
-        m->key = "";
-    }
+    kc_find_coordinator_set_key(msg, version, opaque);
     return 0;
 }
 
@@ -142,7 +138,6 @@ static int find_coordinator(kafkac_admin_t *adm, const char *group, int64_t dead
     kc_find_coordinator_request_t m;
     kc_msg_init(&kc_schema_find_coordinator_request, &m);
     const char *keys[1] = { group };
-    m.key = group;
     m.key_type = 0;
     kc_req_t req = {
         .node_id = KC_NODE_ANY,
@@ -164,21 +159,8 @@ static int find_coordinator(kafkac_admin_t *adm, const char *group, int64_t dead
         kc_resp_free(resp);
         return err;
     }
-    const kc_find_coordinator_response_t *r = resp->msg;
     const char *msg = NULL;
-    if (resp->version >= 4) {
-        if (r->coordinators_count < 1) {
-            err = KAFKAC_ERR_MALFORMED;
-        } else {
-            err = r->coordinators[0].error_code;
-            msg = r->coordinators[0].error_message;
-            *node = r->coordinators[0].node_id;
-        }
-    } else {
-        err = r->error_code;
-        msg = r->error_message;
-        *node = r->node_id;
-    }
+    err = kc_find_coordinator_answer(resp->msg, resp->version, node, &msg);
     if (err)
         kc_errstr_set(errstr, errlen, "FindCoordinator(%s): %s: %s", group, kafkac_err_name(err),
                          msg ? msg : kafkac_err_str(err));
