@@ -42,15 +42,16 @@
  * Threads: a consumer is meant to be driven by one application thread
  * (poll/next, commit, seek...).  Other threads may call
  * kafkac_consumer_wakeup() and release records.  Callbacks (rebalance,
- * commit) run on the thread that calls poll, next, commit_sync or close,
- * never inside the call that registered them.  Fetching, heartbeats and
- * metadata run on the consumer's own I/O thread, so the time you spend
- * processing between polls does not cost group membership unless it
- * exceeds max.poll.interval.ms.
+ * commit) run on the thread that calls poll, next, commit_sync,
+ * unsubscribe or close, never inside the call that registered them.
+ * Fetching, heartbeats and metadata run on the consumer's own I/O thread,
+ * so the time you spend processing between polls does not cost group
+ * membership unless it exceeds max.poll.interval.ms.
  *
  * Errors: functions return kafkac_err_t; those with errstr fill it with a
  * sentence on failure (NUL-terminated, truncated to fit; errstr may be
- * NULL when errstr_size is 0). */
+ * NULL when errstr_size is 0).  Timeouts: poll and next wait for ever
+ * at -1; every other call that waits uses default.api.timeout.ms at -1. */
 #ifndef KAFKAC_CONSUMER_H
 #define KAFKAC_CONSUMER_H
 
@@ -197,7 +198,8 @@ KAFKAC_API kafkac_err_t kafkac_consumer_paused(kafkac_consumer_t *c, kafkac_topi
 /* Sets each element's offset to the partition's first offset (log start)
  * or end offset (the high watermark, or the last stable offset under
  * read_committed), asking the leaders.  Per-partition failures are in
- * elems[i].err; the call returns the first of them, or a call-wide error. */
+ * elems[i].err; the call returns the first of them, or a call-wide error.
+ * timeout_ms -1: default.api.timeout.ms (the same for offsets_for_times). */
 KAFKAC_API kafkac_err_t kafkac_consumer_beginning_offsets(kafkac_consumer_t *c,
                                                           kafkac_topic_partition_list_t *partitions, int timeout_ms,
                                                           char *errstr, size_t errstr_size);
@@ -224,11 +226,12 @@ typedef enum kafkac_rebalance_event {
                                       them already, so do not commit them */
 } kafkac_rebalance_event_t;
 
-/* Rebalance callback: runs on the application's thread inside poll, next
- * or close.  `partitions` is borrowed for the call.  With an eager
- * assignor (range, roundrobin, sticky) every rebalance revokes the whole
- * assignment and assigns the new one; with cooperative-sticky (KIP-429)
- * only the partitions that move are revoked and assigned.  The consumer
+/* Rebalance callback: runs on the application's thread inside poll, next,
+ * unsubscribe (revoke) or close.  `partitions` is borrowed for the call.
+ * With an eager assignor (range, roundrobin, sticky) every rebalance
+ * revokes the whole assignment and assigns the new one; with
+ * cooperative-sticky (KIP-429) only the partitions that move are revoked
+ * and assigned.  The consumer
  * changes its assignment itself: the callback is for the application's
  * own bookkeeping (flush, commit_sync, seek...). */
 typedef void (*kafkac_rebalance_cb)(kafkac_consumer_t *c, kafkac_rebalance_event_t ev,
@@ -293,7 +296,7 @@ KAFKAC_API kafkac_err_t kafkac_consumer_store_record(kafkac_consumer_t *c, const
 
 /* Sets each element's offset (KAFKAC_OFFSET_INVALID when nothing is
  * committed), metadata and leader epoch from the group's committed
- * offsets. */
+ * offsets.  timeout_ms -1: default.api.timeout.ms. */
 KAFKAC_API kafkac_err_t kafkac_consumer_committed(kafkac_consumer_t *c, kafkac_topic_partition_list_t *partitions,
                                                   int timeout_ms, char *errstr, size_t errstr_size);
 

@@ -19,7 +19,10 @@
  * Threads: every function here may be called from any thread; the calls
  * that wait (probe, metadata, request) block only the calling thread.
  * Errors: functions return kafkac_err_t; where errstr is given, a failing
- * call fills it with what went wrong (NUL-terminated, truncated to fit). */
+ * call fills it with what went wrong (NUL-terminated, truncated to fit;
+ * errstr may be NULL when errstr_size is 0).  Timeouts: metadata and
+ * request wait timeout_ms, or request.timeout.ms when timeout_ms <= 0;
+ * give probe a positive timeout. */
 #ifndef KAFKAC_PROTOCOL_H
 #define KAFKAC_PROTOCOL_H
 
@@ -71,6 +74,7 @@ KAFKAC_API int kafkac_broker_versions_count(const kafkac_broker_versions_t *v);
  * does not implement). */
 KAFKAC_API void kafkac_broker_versions_get(const kafkac_broker_versions_t *v, int i, int16_t *api_key,
                                            int16_t *broker_min, int16_t *broker_max, int16_t *chosen);
+/* NULL is a no-op. */
 KAFKAC_API void kafkac_broker_versions_destroy(kafkac_broker_versions_t *v);
 
 /* ---- Cluster metadata -------------------------------------------- */
@@ -85,6 +89,7 @@ typedef struct kafkac_metadata kafkac_metadata_t;
 KAFKAC_API kafkac_err_t kafkac_client_metadata(kafkac_client_t *client, const char *const *topics, int topic_count,
                                                int timeout_ms, kafkac_metadata_t **out, char *errstr,
                                                size_t errstr_size);
+/* NULL is a no-op. */
 KAFKAC_API void kafkac_metadata_destroy(kafkac_metadata_t *md);
 
 /* Strings returned below live as long as the snapshot. */
@@ -116,7 +121,7 @@ KAFKAC_API kafkac_err_t kafkac_client_request(kafkac_client_t *client, int32_t b
                                               void **resp_body, size_t *resp_len, int timeout_ms, char *errstr,
                                               size_t errstr_size);
 
-/* Frees memory that libkafkac handed to the caller. */
+/* Frees memory that libkafkac handed to the caller.  NULL is a no-op. */
 KAFKAC_API void kafkac_free(void *p);
 
 #ifdef __cplusplus
