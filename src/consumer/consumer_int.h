@@ -266,6 +266,16 @@ void kc_fetcher_destroy(kc_fetcher_t *f);   /* after kc_net_destroy; NULL no-op 
  * partition no longer assigned when topic is NULL; under c->lock. */
 void kc_consumer_drop_buffered(kafkac_consumer_t *c, const char *topic, int32_t partition);
 
+/* The offset of the next record poll would return for p, as Java's
+ * position(): the first record not yet handed out, else the fetch
+ * position; KAFKAC_OFFSET_INVALID while unknown.  *epoch (epoch may be
+ * NULL) gets that record's leader epoch, -1 if unknown.  Under c->lock. */
+int64_t kc_consumer_part_position(kafkac_consumer_t *c, kc_part_t *p, int32_t *epoch);
+/* A CLOCK_MONOTONIC millisecond time as the timespec that
+ * pthread_cond_timedwait on c->cond (a monotonic condvar) wants. */
+struct timespec;
+void kc_consumer_abs_deadline(struct timespec *ts, int64_t deadline_ms);
+
 /* Asynchronous offset resets for partitions in KC_PS_AWAIT_RESET: sends
  * ListOffsets to the leaders; runs on the I/O thread from the fetcher's
  * service with c->lock held (it only queues requests).  Returns when it
