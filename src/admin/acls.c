@@ -162,7 +162,7 @@ static int da_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
     const kc_describe_acls_response_t *m = resp->msg;
     if (m->error_code) {
         kc_errstr_set(x->errstr, x->errlen, "DescribeAcls: %s: %s", kafkac_err_name(m->error_code),
-                         m->error_message ? m->error_message : kafkac_err_str(m->error_code));
+                      m->error_message ? m->error_message : kafkac_err_str(m->error_code));
         return m->error_code;
     }
     x->l->count = 0;
@@ -254,7 +254,7 @@ static int dl_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
         const kc_delete_acls_response_delete_acls_filter_result_t *fr = &m->filter_results[i];
         if (fr->error_code) {
             kc_errstr_set(x->errstr, x->errlen, "DeleteAcls filter %d: %s: %s", i, kafkac_err_name(fr->error_code),
-                             fr->error_message ? fr->error_message : kafkac_err_str(fr->error_code));
+                          fr->error_message ? fr->error_message : kafkac_err_str(fr->error_code));
             return fr->error_code;
         }
         for (int k = 0; k < fr->matching_acls_count; k++) {

@@ -163,7 +163,7 @@ static int find_coordinator(kafkac_admin_t *adm, const char *group, int64_t dead
     err = kc_find_coordinator_answer(resp->msg, resp->version, node, &msg);
     if (err)
         kc_errstr_set(errstr, errlen, "FindCoordinator(%s): %s: %s", group, kafkac_err_name(err),
-                         msg ? msg : kafkac_err_str(err));
+                      msg ? msg : kafkac_err_str(err));
     kc_resp_free(resp);
     return err;
 }
@@ -178,7 +178,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
     for (int attempt = 0;; attempt++) {
         if (attempt > 0 && kc_now_ms() >= deadline) {
             kc_errstr_set(errstr, errlen, "%s timed out after %d attempt(s)%s%s", name, attempt,
-                             last[0] ? "; last error: " : "", last);
+                          last[0] ? "; last error: " : "", last);
             return KAFKAC_ERR_TIMED_OUT;
         }
         int32_t node = KC_NODE_ANY;

@@ -128,7 +128,7 @@ static int unknown_key(const char *key, char *errstr, size_t errlen)
     for (size_t i = 0; i < sizeof(not_applicable) / sizeof(not_applicable[0]); i++)
         if (!strcmp(key, not_applicable[i].name)) {
             kc_errstr_set(errstr, errlen, "configuration property '%s' does not apply: %s", key,
-                   not_applicable[i].why);
+                          not_applicable[i].why);
             return KAFKAC_ERR_CONFIG;
         }
     const char *s = kc_prop_suggest(key);
@@ -721,12 +721,12 @@ static int check_idempotence(kc_settings_t *s, const kafkac_conf_t *conf, char *
     }
     if (user_value(conf, "enable.idempotence")) {
         kc_errstr_set(errstr, errlen, "'enable.idempotence' is true, which needs %s, but '%s' is set to '%s'",
-               need, key, val);
+                      need, key, val);
         return KAFKAC_ERR_CONFIG;
     }
     if (s->transactional_id) {
         kc_errstr_set(errstr, errlen,
-               "'transactional.id' needs idempotence, which needs %s, but '%s' is set to '%s'", need, key, val);
+                      "'transactional.id' needs idempotence, which needs %s, but '%s' is set to '%s'", need, key, val);
         return KAFKAC_ERR_CONFIG;
     }
     s->enable_idempotence = false;
@@ -755,8 +755,8 @@ static int check_producer(kc_settings_t *s, const kafkac_conf_t *conf, char *err
     if (s->delivery_timeout_ms < floor) {
         if (user_value(conf, "delivery.timeout.ms")) {
             kc_errstr_set(errstr, errlen,
-                   "'delivery.timeout.ms' (%lld) must be at least 'linger.ms' + 'request.timeout.ms' (%lld)",
-                   (long long)s->delivery_timeout_ms, (long long)floor);
+                          "'delivery.timeout.ms' (%lld) must be at least 'linger.ms' + 'request.timeout.ms' (%lld)",
+                          (long long)s->delivery_timeout_ms, (long long)floor);
             return KAFKAC_ERR_CONFIG;
         }
         kc_log(&s->log, KAFKAC_LOG_WARNING, "config",
@@ -774,7 +774,7 @@ static int check_producer(kc_settings_t *s, const kafkac_conf_t *conf, char *err
     if (kc_codec_level_valid((kc_codec_t)s->compression_type, (int)s->compression_level, &why) != 0) {
         const char *codec = kc_codec_name(s->compression_type);
         kc_errstr_set(errstr, errlen, "'compression.level' %lld is not valid with 'compression.type' %s: %s",
-               (long long)s->compression_level, codec ? codec : "?", why ? why : "out of range");
+                      (long long)s->compression_level, codec ? codec : "?", why ? why : "out of range");
         return KAFKAC_ERR_CONFIG;
     }
     return KAFKAC_OK;
@@ -784,7 +784,7 @@ static int check_consumer(kc_settings_t *s, const kafkac_conf_t *conf, char *err
 {
     if (s->heartbeat_interval_ms >= s->session_timeout_ms) {
         kc_errstr_set(errstr, errlen, "'heartbeat.interval.ms' (%lld) must be lower than 'session.timeout.ms' (%lld)",
-               (long long)s->heartbeat_interval_ms, (long long)s->session_timeout_ms);
+                      (long long)s->heartbeat_interval_ms, (long long)s->session_timeout_ms);
         return KAFKAC_ERR_CONFIG;
     }
     /* Offsets are committed to a group; without one, auto-commit can only

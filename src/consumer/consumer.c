@@ -688,7 +688,7 @@ kafkac_err_t kafkac_consumer_assign(kafkac_consumer_t *c, const kafkac_topic_par
         if (e->offset < 0 && e->offset != KAFKAC_OFFSET_BEGINNING && e->offset != KAFKAC_OFFSET_END &&
             e->offset != KAFKAC_OFFSET_INVALID) {
             kc_errstr_set(errstr, errstr_size, "%s [%d]: offset %lld is not a valid start", e->topic,
-                    (int)e->partition, (long long)e->offset);
+                          (int)e->partition, (long long)e->offset);
             return KAFKAC_ERR_INVALID_ARG;
         }
     }

@@ -440,7 +440,7 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
         if (tpl->elems[i].err) {
             first = tpl->elems[i].err;
             kc_errstr_set(errstr, errstr_size, "%s [%d]: %s", tpl->elems[i].topic, tpl->elems[i].partition,
-                       kafkac_err_str(first));
+                          kafkac_err_str(first));
         }
     }
     kc_free(want);

@@ -92,7 +92,7 @@ kafkac_err_t kafkac_consumer_position(kafkac_consumer_t *c, const char *topic, i
         int64_t now = kc_now_ms();
         if (now >= deadline) {
             kc_errstr_set(errstr, errstr_size, "%s [%d]: position not known within %d ms", topic, (int)partition,
-                    timeout_ms);
+                          timeout_ms);
             err = KAFKAC_ERR_TIMED_OUT;
             break;
         }

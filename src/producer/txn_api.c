@@ -61,7 +61,7 @@ static kafkac_err_t refuse(kc_txn_t *t, kc_txn_op_kind_t kind, char *errstr, siz
 {
     if (t->op.kind != KC_TXN_OP_NONE && t->op.kind != kind) {
         kc_errstr_set(errstr, n, "a previous %s timed out and is still under way: call it again first",
-               op_name(t->op.kind));
+                      op_name(t->op.kind));
         return KAFKAC_ERR_STATE;
     }
     if (t->state == KC_TXN_FATAL_ERROR)
@@ -105,7 +105,7 @@ static kafkac_err_t wait_op(kc_txn_t *t, int64_t deadline, char *errstr, size_t 
         int64_t left = deadline - kc_now_ms();
         if (left <= 0) {
             kc_errstr_set(errstr, n, "%s timed out; it goes on in the background: call it again to wait for it",
-                   op_name(t->op.kind));
+                          op_name(t->op.kind));
             return KAFKAC_ERR_TIMED_OUT;
         }
         if (left > 200)
@@ -175,7 +175,7 @@ kafkac_err_t kafkac_producer_begin_transaction(kafkac_producer_t *kp, char *errs
         break;
     case KC_TXN_ABORTABLE_ERROR:
         kc_errstr_set(errstr, errstr_size, "the current transaction failed (%s): abort it first",
-               kafkac_err_name(t->last_err));
+                      kafkac_err_name(t->last_err));
         err = KAFKAC_ERR_STATE;
         break;
     default:
@@ -267,7 +267,7 @@ kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *kp, int timeo
     pthread_mutex_lock(&t->mu);
     if (err == KAFKAC_ERR_TIMED_OUT) {
         kc_errstr_set(errstr, errstr_size,
-               "commit_transaction timed out waiting for the transaction's records; call it again (or abort)");
+                      "commit_transaction timed out waiting for the transaction's records; call it again (or abort)");
         goto out;
     }
     /* A record that failed made the transaction abortable meanwhile. */
