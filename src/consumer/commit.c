@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "common/errstr.h"
 #include "common/mem.h"
 #include "kc_messages.h"
 
@@ -195,13 +196,13 @@ kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list
         int32_t node;
         err = kc_co_wait_coordinator(co, deadline, &node);
         if (err) {
-            snprintf(errstr, errstr_size, "commit: no group coordinator found in time");
+            kc_errstr_set(errstr, errstr_size, "commit: no group coordinator found in time");
             break;
         }
         commit_ctx_t *x = kc_calloc(1, sizeof(*x));
         if (!x || !(x->tpl = kafkac_tpl_copy(tpl))) {
             kc_free(x);
-            snprintf(errstr, errstr_size, "out of memory");
+            kc_errstr_set(errstr, errstr_size, "out of memory");
             return KAFKAC_ERR_NO_MEMORY;
         }
         pthread_mutex_lock(&co->lock);
@@ -210,13 +211,13 @@ kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list
         pthread_mutex_unlock(&co->lock);
         if (unstable) {
             commit_ctx_free(x);
-            snprintf(errstr, errstr_size, "commit: the group is rebalancing and this member has no generation");
+            kc_errstr_set(errstr, errstr_size, "commit: the group is rebalancing and this member has no generation");
             return KAFKAC_ERR_REBALANCE_IN_PROGRESS;
         }
         if (n <= 0) {
             commit_ctx_free(x);
             if (n < 0) {
-                snprintf(errstr, errstr_size, "out of memory");
+                kc_errstr_set(errstr, errstr_size, "out of memory");
                 return KAFKAC_ERR_NO_MEMORY;
             }
             return 0;  /* nothing with an offset to commit */
@@ -232,8 +233,8 @@ kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list
                 tpl->elems[i].err = e->err;
         }
         if (err)
-            snprintf(errstr, errstr_size, "commit: %s%s%s", kafkac_err_str(err), resp && resp->err ? ": " : "",
-                     resp && resp->err ? resp->errstr : "");
+            kc_errstr_set(errstr, errstr_size, "commit: %s%s%s", kafkac_err_str(err), resp && resp->err ? ": " : "",
+                          resp && resp->err ? resp->errstr : "");
         kc_resp_free(resp);
         commit_ctx_free(x);
         pthread_mutex_lock(&co->lock);
@@ -256,7 +257,7 @@ kafkac_err_t kc_coordinator_commit_sync(kc_coordinator_t *co, kafkac_topic_parti
     kafkac_err_t err = kc_consumer_commit_offsets(co->c, &pos);
     if (err || !pos) {
         if (err)
-            snprintf(errstr, errstr_size, "%s", kafkac_err_str(err));
+            kc_errstr_set(errstr, errstr_size, "%s", kafkac_err_str(err));
         return err;
     }
     err = kc_co_commit_wait(co, pos, timeout_ms, errstr, errstr_size);
@@ -511,13 +512,13 @@ kafkac_err_t kc_coordinator_committed(kc_coordinator_t *co, kafkac_topic_partiti
         int32_t node;
         err = kc_co_wait_coordinator(co, deadline, &node);
         if (err) {
-            snprintf(errstr, errstr_size, "committed: no group coordinator found in time");
+            kc_errstr_set(errstr, errstr_size, "committed: no group coordinator found in time");
             return (kafkac_err_t)err;
         }
         fetch_ctx_t *x = kc_calloc(1, sizeof(*x));
         if (!x || !(x->tpl = kafkac_tpl_copy(partitions)) || fetch_build(co, x) < 0) {
             fetch_ctx_free(x);
-            snprintf(errstr, errstr_size, "out of memory");
+            kc_errstr_set(errstr, errstr_size, "out of memory");
             return KAFKAC_ERR_NO_MEMORY;
         }
         kc_req_t req = fetch_req(node, x);
@@ -537,8 +538,8 @@ kafkac_err_t kc_coordinator_committed(kc_coordinator_t *co, kafkac_topic_partiti
                 kafkac_tpl_set_metadata(d, e->metadata);
             }
             if (err)
-                snprintf(errstr, errstr_size, "committed: %s%s%s", kafkac_err_str(err),
-                         resp && resp->err ? ": " : "", resp && resp->err ? resp->errstr : "");
+                kc_errstr_set(errstr, errstr_size, "committed: %s%s%s", kafkac_err_str(err),
+                              resp && resp->err ? ": " : "", resp && resp->err ? resp->errstr : "");
             kc_resp_free(resp);
             fetch_ctx_free(x);
             break;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/errstr.h"
 #include "common/mem.h"
 #include "kc_messages.h"
 #include "protocol/find_coordinator.h"
@@ -467,7 +468,7 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
                                       size_t errstr_size)
 {
     if (!topics || count <= 0) {
-        snprintf(errstr, errstr_size, "subscribe needs at least one topic");
+        kc_errstr_set(errstr, errstr_size, "subscribe needs at least one topic");
         return KAFKAC_ERR_INVALID_ARG;
     }
     char **sub = kc_calloc((size_t)count, sizeof(char *));
@@ -477,7 +478,7 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
     int n = 0;
     for (; n < count && !err; n++) {
         if (!topics[n] || !topics[n][0]) {
-            snprintf(errstr, errstr_size, "subscribe: topic %d is empty", n);
+            kc_errstr_set(errstr, errstr_size, "subscribe: topic %d is empty", n);
             err = KAFKAC_ERR_INVALID_ARG;
             break;
         }
@@ -490,7 +491,7 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
             if (rc != 0) {
                 char why[128];
                 regerror(rc, &re[n], why, sizeof why);
-                snprintf(errstr, errstr_size, "subscribe: bad regular expression \"%s\": %s", topics[n], why);
+                kc_errstr_set(errstr, errstr_size, "subscribe: bad regular expression \"%s\": %s", topics[n], why);
                 err = KAFKAC_ERR_INVALID_ARG;
                 n++;  /* sub[n] is set; free it below */
                 break;
@@ -509,7 +510,7 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
         kc_free(re);
         kc_free(is_re);
         if (err == KAFKAC_ERR_NO_MEMORY)
-            snprintf(errstr, errstr_size, "out of memory");
+            kc_errstr_set(errstr, errstr_size, "out of memory");
         return err;
     }
 
@@ -524,7 +525,7 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
         kc_free(sub);
         kc_free(re);
         kc_free(is_re);
-        snprintf(errstr, errstr_size, "the consumer is closing");
+        kc_errstr_set(errstr, errstr_size, "the consumer is closing");
         return KAFKAC_ERR_STATE;
     }
     free_sub(co);
@@ -540,7 +541,7 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
     kc_cluster_unref(cl);
     if (nt < 0) {
         pthread_mutex_unlock(&co->lock);
-        snprintf(errstr, errstr_size, "out of memory");
+        kc_errstr_set(errstr, errstr_size, "out of memory");
         return KAFKAC_ERR_NO_MEMORY;
     }
     int changed = !co->subscribed || !same_topics(v, nt, co->topics, co->ntopics);
@@ -699,7 +700,7 @@ kafkac_err_t kc_coordinator_new(kafkac_consumer_t *c, kc_coordinator_t **out, ch
             kc_free(co->member_id);
             kc_free(co);
         }
-        snprintf(errstr, errstr_size, "out of memory");
+        kc_errstr_set(errstr, errstr_size, "out of memory");
         return KAFKAC_ERR_NO_MEMORY;
     }
     co->c = c;
@@ -733,7 +734,7 @@ kafkac_err_t kc_coordinator_new(kafkac_consumer_t *c, kc_coordinator_t **out, ch
     int err = kc_net_add_service(co->net, co_serve, co);
     if (err) {
         kc_coordinator_destroy(co);
-        snprintf(errstr, errstr_size, "cannot start the group coordinator: %s", kafkac_err_str(err));
+        kc_errstr_set(errstr, errstr_size, "cannot start the group coordinator: %s", kafkac_err_str(err));
         return (kafkac_err_t)err;
     }
     *out = co;

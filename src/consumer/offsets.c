@@ -414,8 +414,8 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
                 done[idx[q]] = 1;
                 left--;
             }
-            if (resp && resp->err && errstr && errstr_size)
-                snprintf(errstr, errstr_size, "%s", resp->errstr);
+            if (resp && resp->err)
+                kc_errstr_set(errstr, errstr_size, "%s", resp->errstr);
             kc_resp_free(resp);
             kc_arena_destroy(&call.arena);
             if (retry)
