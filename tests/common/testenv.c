@@ -43,6 +43,13 @@ char *kc_test_topic(char *buf, size_t size, const char *prefix)
     return buf;
 }
 
+int64_t kc_test_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int run_shell(const char *cmd)
 {
     fflush(NULL); /* so our buffered output stays in order with the child's */
@@ -72,4 +79,15 @@ int kc_test_kafka(const char *args)
 {
     return kc_test_sh("'%s/scripts/kafka.sh' %s",
                       env_or("KAFKAC_SRC_DIR", "."), args ? args : "");
+}
+
+int kc_test_create_topic(const char *brokers, const char *topic, int partitions, int rf, const char *configs)
+{
+    int rc = kc_test_sh("/usr/bin/python3 -c \"from kafka.admin import KafkaAdminClient, NewTopic\n"
+                        "a = KafkaAdminClient(bootstrap_servers='%s'.split(','), request_timeout_ms=30000)\n"
+                        "a.create_topics([NewTopic('%s', %d, %d, topic_configs=%s)])\n"
+                        "a.close()\" >/dev/null 2>&1",
+                        brokers, topic, partitions, rf, configs ? configs : "{}");
+    usleep(500 * 1000);
+    return rc;
 }

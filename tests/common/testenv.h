@@ -7,6 +7,7 @@
 #ifndef KC_TESTENV_H
 #define KC_TESTENV_H
 #include <stddef.h>
+#include <stdint.h>
 
 /* Bootstrap list of the single-node broker: $KAFKAC_TEST_BROKERS, else
  * "127.0.0.1:31092" (scripts/kafka.sh's default for Kafka 3.9.x).  The
@@ -23,10 +24,19 @@ const char *kc_test_cluster_brokers(void);
  * characters Kafka allows in topic names ([A-Za-z0-9._-]). */
 char *kc_test_topic(char *buf, size_t size, const char *prefix);
 
+/* Milliseconds on the monotonic clock, for the tests' deadlines. */
+int64_t kc_test_now_ms(void);
+
 /* Runs a printf-formatted command with /bin/sh -c, output passing through.
  * Returns the command's exit status, 128+N if signal N killed it, or -1 if
  * it could not be run (or the command was too long). */
 int kc_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Creates a topic with kafka-python's admin client (code that shares none
+ * of ours), then waits 500 ms for every broker to learn its leaders.
+ * configs: a Python dict literal, e.g. "{'max.message.bytes': '1000'}", or
+ * NULL.  Returns kc_test_sh's status (0: created). */
+int kc_test_create_topic(const char *brokers, const char *topic, int partitions, int rf, const char *configs);
 
 /* Runs "scripts/kafka.sh ARGS" from the source tree ($KAFKAC_SRC_DIR, else
  * the current directory), e.g. kc_test_kafka("kill 2"), with the same

@@ -11,13 +11,6 @@
 #include "common/testenv.h"
 #include "itest_admin_util.h"
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A batch of five topics where two are bad fails only those two, each
  * with its own error and message; then existing topic, bad config name,
  * validate_only, describe, delete. */
@@ -481,15 +474,16 @@ static void test_groups(void **state)
 
     /* Offsets: the member consumed and committed everything: lag 0. */
     kafkac_group_offsets_t *o = NULL;
-    int caught_up = 0;
+    int caught_up = 0, last_count = 0;
+    int64_t last_lag = -1;
     for (int i = 0; i < 200 && !caught_up; i++) {
         assert_int_equal(kafkac_admin_list_consumer_group_offsets(adm, group, NULL, 15000, &o, err, sizeof err),
                          KAFKAC_OK);
-        caught_up = kafkac_group_offsets_count(o) == 2;
+        last_count = kafkac_group_offsets_count(o);
+        caught_up = last_count == 2;
         for (int k = 0; caught_up && k < 2; k++) {
-            int64_t lag;
-            kafkac_group_offsets_get(o, k, NULL, NULL, NULL, NULL, NULL, &lag, NULL);
-            caught_up = lag == 0;
+            kafkac_group_offsets_get(o, k, NULL, NULL, NULL, NULL, NULL, &last_lag, NULL);
+            caught_up = last_lag == 0;
         }
         if (!caught_up) {
             kafkac_group_offsets_destroy(o);
@@ -499,7 +493,8 @@ static void test_groups(void **state)
     }
     if (!caught_up) {
         stop_child(member);
-        fail_msg("the group never committed up to the end");
+        fail_msg("the group never committed up to the end: expected 2 partitions with lag 0, last got %d "
+                 "partitions (a lag of %lld)", last_count, (long long)last_lag);
     }
     for (int k = 0; k < 2; k++) {
         const char *t;
@@ -533,12 +528,15 @@ static void test_groups(void **state)
     for (int i = 0; i < 100; i++) {
         assert_int_equal(kafkac_admin_describe_consumer_groups(adm, groups, 1, 15000, &d, err, sizeof err), KAFKAC_OK);
         kafkac_group_desc_get(d, 0, NULL, NULL, &gstate, NULL, NULL, NULL, &n);
+        char got[32];
+        snprintf(got, sizeof got, "%s", gstate);
         int empty = !strcmp(gstate, "Empty") && n == 0;
         kafkac_group_desc_destroy(d);
         if (empty)
             break;
         if (i == 99)
-            fail_msg("group did not become Empty after its member stopped");
+            fail_msg("after its member stopped: expected the group Empty with no members, got %s with %d", got,
+                     (int)n);
         sleep_ms(200);
     }
     assert_int_equal(kafkac_admin_list_consumer_group_offsets(adm, group, NULL, 15000, &o, err, sizeof err), KAFKAC_OK);
@@ -642,9 +640,9 @@ static void test_deadline(void **state)
     kafkac_admin_t *adm = admin_for("127.0.0.1:1");
     kafkac_new_topic_t t = { .name = "never", .partitions = 1, .replication_factor = 1 };
     kafkac_admin_result_t *r = (kafkac_admin_result_t *)&t;
-    int64_t t0 = now_ms();
+    int64_t t0 = kc_test_now_ms();
     kafkac_err_t rc = kafkac_admin_create_topics(adm, &t, 1, 0, 1500, &r, err, sizeof err);
-    int64_t took = now_ms() - t0;
+    int64_t took = kc_test_now_ms() - t0;
     assert_true(rc < 0);
     assert_null(r);
     assert_true(strlen(err) > 0);
@@ -689,9 +687,9 @@ static void test_retry_lost_and_silent(void **state)
 
     adm = admin_via(p);
     kc_fproxy_arm(p, KC_FAULT_SILENCE, 60, KC_FAULT_NOT_FIRST);
-    int64_t t0 = now_ms();
+    int64_t t0 = kc_test_now_ms();
     rc = kafkac_admin_describe_cluster(adm, 10000, &c, err, sizeof err);
-    int64_t took = now_ms() - t0;
+    int64_t took = kc_test_now_ms() - t0;
     fired = kc_fproxy_fired(p);
     kafkac_admin_destroy(adm);
     kc_fproxy_destroy(p);

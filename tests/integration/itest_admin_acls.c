@@ -126,7 +126,7 @@ static void test_acls_create_list_delete(void **state)
         if (!left)
             break;
         if (i == 99)
-            fail_msg("deleted ACLs are still listed");
+            fail_msg("deleted ACLs: expected none listed, still got %d", left);
         sleep_ms(100);
     }
     kafkac_admin_destroy(adm);

@@ -108,7 +108,7 @@ static void test_leader_killed_exactly_once_in_order(void **state)
         N = atol(getenv("KAFKAC_FAILOVER_RECORDS"));
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-failover");
-    assert_int_equal(pu_create_topic(CB, topic, 1, 3, "{'min.insync.replicas': '2'}"), 0);
+    assert_int_equal(kc_test_create_topic(CB, topic, 1, 3, "{'min.insync.replicas': '2'}"), 0);
     int32_t leader = leader_of(topic);
     assert_true(leader >= 1 && leader <= 3);
 
@@ -180,7 +180,7 @@ static void test_close_with_broker_gone(void **state)
     (void)state;
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-gone");
-    assert_int_equal(pu_create_topic(CB, topic, 1, 1, NULL), 0);
+    assert_int_equal(kc_test_create_topic(CB, topic, 1, 1, NULL), 0);
     int32_t leader = leader_of(topic);
     assert_true(leader >= 1 && leader <= 3);
     const char *kv[] = { "linger.ms", "0", NULL };

@@ -24,13 +24,6 @@
 #define B kc_test_cluster_brokers()
 #define N 30
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void ok(kafkac_err_t e, const char *what, const char *err)
 {
     if (e != KAFKAC_OK)
@@ -61,13 +54,7 @@ static void test_coordinator_dies_mid_transaction(void **state)
     char topic[128], txid[160], err[256];
     kc_test_topic(topic, sizeof topic, "ctxn");
     snprintf(txid, sizeof txid, "%s-tx", topic);
-    assert_int_equal(kc_test_sh("/usr/bin/python3 -c \"from kafka.admin import KafkaAdminClient, NewTopic\n"
-                                "a = KafkaAdminClient(bootstrap_servers='%s'.split(','), request_timeout_ms=30000)\n"
-                                "a.create_topics([NewTopic('%s', 3, 3)])\n"
-                                "a.close()\" >/dev/null 2>&1",
-                                B, topic),
-                     0);
-    usleep(500 * 1000);
+    assert_int_equal(kc_test_create_topic(B, topic, 3, 3, NULL), 0);
 
     kafkac_conf_t *c = kafkac_conf_new();
     kafkac_conf_set(c, "bootstrap.servers", B, err, sizeof err);
@@ -91,11 +78,11 @@ static void test_coordinator_dies_mid_transaction(void **state)
     snprintf(cmd, sizeof cmd, "kill %d", (int)coord);
     printf("# killing broker %d, the transaction coordinator\n", (int)coord);
     assert_int_equal(kc_test_kafka(cmd), 0);
-    int64_t killed = now_ms();
+    int64_t killed = kc_test_now_ms();
     send_n(p, topic, "committed", N, N);
     ok(kafkac_producer_commit_transaction(p, 90000, err, sizeof err), "commit after the coordinator died", err);
     int32_t coord2 = coordinator_of(p);
-    printf("# committed %lld ms after the kill; new coordinator %d\n", (long long)(now_ms() - killed), (int)coord2);
+    printf("# committed %lld ms after the kill; new coordinator %d\n", (long long)(kc_test_now_ms() - killed), (int)coord2);
     assert_true(coord2 >= 1 && coord2 != coord);
 
     ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin 2", err);

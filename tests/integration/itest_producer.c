@@ -75,7 +75,7 @@ static void test_order_and_key_placement(void **state)
     const int P = 6;
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-order");
-    assert_int_equal(pu_create_topic(B, topic, P, 1, NULL), 0);
+    assert_int_equal(kc_test_create_topic(B, topic, P, 1, NULL), 0);
     kafkac_producer_t *p = pu_producer(B, NULL);   /* defaults: idempotent, acks=all */
     track_t t;
     track_init(&t, N);
@@ -148,7 +148,7 @@ static void test_key_placement_matches_other_clients(void **state)
     const int P = 7, K = 300;
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-keys");
-    assert_int_equal(pu_create_topic(B, topic, P, 1, NULL), 0);
+    assert_int_equal(kc_test_create_topic(B, topic, P, 1, NULL), 0);
     /* librdkafka (kcat) with murmur2_random, Java's placement for keys. */
     assert_int_equal(kc_test_sh("for i in $(seq 0 %d); do echo \"user-$i:rd\"; done | "
                                 "kcat -P -q -b %s -t %s -K: -X partitioner=murmur2_random",
@@ -205,7 +205,7 @@ static void test_many_topics_interleaved(void **state)
     char topics[T][128];
     for (int k = 0; k < T; k++) {
         kc_test_topic(topics[k], sizeof topics[k], "prod-multi");
-        assert_int_equal(pu_create_topic(B, topics[k], 3, 1, NULL), 0);
+        assert_int_equal(kc_test_create_topic(B, topics[k], 3, 1, NULL), 0);
     }
     /* Long linger: every request carries batches of all three topics. */
     const char *kv[] = { "linger.ms", "50", NULL };
@@ -253,7 +253,7 @@ static void test_acks_and_codecs(void **state)
     const int per = 200;
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-codecs");
-    assert_int_equal(pu_create_topic(B, topic, 2, 1, NULL), 0);
+    assert_int_equal(kc_test_create_topic(B, topic, 2, 1, NULL), 0);
     for (int a = 0; a < 3; a++) {
         for (int c = 0; c < 5; c++) {
             const char *kv[] = { "acks", acks[a], "compression.type", codecs[c], "enable.idempotence",
@@ -308,7 +308,7 @@ static void test_sync_sends_headers_and_timestamps(void **state)
     (void)state;
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-sync");
-    assert_int_equal(pu_create_topic(B, topic, 1, 1, NULL), 0);
+    assert_int_equal(kc_test_create_topic(B, topic, 1, 1, NULL), 0);
     const char *kv[] = { "linger.ms", "0", NULL };
     kafkac_producer_t *p = pu_producer(B, kv);
     kafkac_header_t h[2] = { { "trace", "abc", 3 }, { "empty", NULL, -1 } };
@@ -397,7 +397,7 @@ static void test_eight_threads(void **state)
     const int T = 8, N = 5000;
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-threads");
-    assert_int_equal(pu_create_topic(B, topic, 4, 1, NULL), 0);
+    assert_int_equal(kc_test_create_topic(B, topic, 4, 1, NULL), 0);
     const char *kv[] = { "linger.ms", "2", "batch.size", "4096", NULL };
     kafkac_producer_t *p = pu_producer(B, kv);
     long counts[2] = { 0, 0 };
@@ -456,7 +456,7 @@ static void test_broker_record_errors(void **state)
     (void)state;
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-toolarge");
-    assert_int_equal(pu_create_topic(B, topic, 1, 1, "{'max.message.bytes': '2000'}"), 0);
+    assert_int_equal(kc_test_create_topic(B, topic, 1, 1, "{'max.message.bytes': '2000'}"), 0);
     /* One batch (linger.ms=200) of 15 records of 400 bytes with one of
      * 5000 among them: the broker refuses the whole ~11 KB batch, the
      * producer splits it until only the big record fails, and the others
@@ -499,7 +499,7 @@ static void test_broker_record_errors(void **state)
     /* A compacted topic refuses records without a key. */
     char ctopic[128];
     kc_test_topic(ctopic, sizeof ctopic, "prod-compact");
-    assert_int_equal(pu_create_topic(B, ctopic, 1, 1, "{'cleanup.policy': 'compact'}"), 0);
+    assert_int_equal(kc_test_create_topic(B, ctopic, 1, 1, "{'cleanup.policy': 'compact'}"), 0);
     kafkac_future_t *fc;
     assert_int_equal(kafkac_producer_send(p, ctopic, 0, NULL, -1, "nokey", 5, NULL, 0, 0, NULL, &fc), KAFKAC_OK);
     kafkac_err_t e = kafkac_future_wait(fc, 60000, NULL);
@@ -534,7 +534,7 @@ static void test_sequence_gap_renews_epoch(void **state)
     (void)state;
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-seqgap");
-    assert_int_equal(pu_create_topic(B, topic, 1, 1, NULL), 0);
+    assert_int_equal(kc_test_create_topic(B, topic, 1, 1, NULL), 0);
     kafkac_producer_t *p = pu_producer(B, NULL);
     long counts[2] = { 0, 0 };
     kafkac_producer_set_delivery_cb(p, count_cb, counts);
@@ -578,7 +578,7 @@ static void test_topic_recreated(void **state)
     (void)state;
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-recreate");
-    assert_int_equal(pu_create_topic(B, topic, 1, 1, NULL), 0);
+    assert_int_equal(kc_test_create_topic(B, topic, 1, 1, NULL), 0);
     static const char *const kv[] = { "delivery.timeout.ms", "35000", NULL };
     kafkac_producer_t *p = pu_producer(B, kv);
     long counts[2] = { 0, 0 };
@@ -597,7 +597,7 @@ static void test_topic_recreated(void **state)
              * accepts it; until then the name is taken. */
             int made = 0;
             for (int k = 0; k < 30 && !made; k++) {
-                made = pu_create_topic(B, topic, 1, 1, NULL) == 0;
+                made = kc_test_create_topic(B, topic, 1, 1, NULL) == 0;
                 if (!made)
                     usleep(500 * 1000);
             }
@@ -627,7 +627,7 @@ static void test_backpressure_live(void **state)
     (void)state;
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-bp");
-    assert_int_equal(pu_create_topic(B, topic, 1, 1, NULL), 0);
+    assert_int_equal(kc_test_create_topic(B, topic, 1, 1, NULL), 0);
     /* A small buffer: sends must block for space, never fail, and the
      * buffer must never hold more than buffer.memory. */
     const char *kv[] = { "buffer.memory", "65536", "batch.size", "16384", "max.block.ms", "30000", NULL };

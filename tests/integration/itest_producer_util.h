@@ -1,7 +1,7 @@
-/* Helpers for the producer's integration tests: create a topic with
- * kafka-python's admin client, and read a topic back with kcat (a
- * librdkafka consumer), so that what the producer wrote is checked by
- * clients that share none of our code. */
+/* Helpers for the producer's integration tests: read a topic back with
+ * kcat (a librdkafka consumer), so that what the producer wrote is checked
+ * by a client that shares none of our code (topics are made the same way,
+ * with kafka-python: kc_test_create_topic in tests/common/testenv.h). */
 #ifndef ITEST_PRODUCER_UTIL_H
 #define ITEST_PRODUCER_UTIL_H
 
@@ -11,21 +11,6 @@
 #include <unistd.h>
 #include "common/testenv.h"
 #include "kafkac/kafkac.h"
-
-/* configs: a Python dict literal, e.g. "{'max.message.bytes': '1000'}". */
-static int pu_create_topic(const char *brokers, const char *topic, int partitions, int rf, const char *configs)
-{
-    int rc = kc_test_sh(
-        "/usr/bin/python3 -c \"import sys\n"
-        "from kafka.admin import KafkaAdminClient, NewTopic\n"
-        "a = KafkaAdminClient(bootstrap_servers='%s'.split(','), request_timeout_ms=30000)\n"
-        "a.create_topics([NewTopic('%s', %d, %d, topic_configs=%s)])\n"
-        "a.close()\" >/dev/null 2>&1",
-        brokers, topic, partitions, rf, configs ? configs : "{}");
-    /* Let every broker learn the new topic's leaders. */
-    usleep(500 * 1000);
-    return rc;
-}
 
 /* One record read back. */
 typedef struct pu_rec {

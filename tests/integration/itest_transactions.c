@@ -31,30 +31,10 @@
 #define B kc_test_brokers()
 #define TMO 30000
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* configs: a Python dict literal, or NULL. */
-static void create_topic_cfg(const char *topic, int partitions, const char *configs)
-{
-    int rc = kc_test_sh("/usr/bin/python3 -c \"from kafka.admin import KafkaAdminClient, NewTopic\n"
-                        "a = KafkaAdminClient(bootstrap_servers='%s'.split(','), request_timeout_ms=30000)\n"
-                        "a.create_topics([NewTopic('%s', %d, 1, topic_configs=%s)])\n"
-                        "a.close()\" >/dev/null 2>&1",
-                        B, topic, partitions, configs ? configs : "{}");
-    assert_int_equal(rc, 0);
-    usleep(300 * 1000);
-}
-
 static void create_topic(const char *topic, int partitions)
 {
-    create_topic_cfg(topic, partitions, NULL);
+    assert_int_equal(kc_test_create_topic(B, topic, partitions, 1, NULL), 0);
 }
-
 
 static kafkac_conf_t *base_conf(void)
 {
@@ -163,11 +143,11 @@ static void read_all(const char *topic, int parts, const char *isolation, int wa
         kafkac_tpl_add(l, topic, i)->offset = KAFKAC_OFFSET_BEGINNING;
     ok(kafkac_consumer_assign(cons, l, err, sizeof err), "assign", err);
     kafkac_tpl_destroy(l);
-    int64_t end = now_ms() + 20000, extra = 0;
-    while (now_ms() < end) {
+    int64_t end = kc_test_now_ms() + 20000, extra = 0;
+    while (kc_test_now_ms() < end) {
         if (out->n >= want && !extra) {
             extra = 1;
-            end = now_ms() + 1500;
+            end = kc_test_now_ms() + 1500;
         }
         kafkac_records_t *rs = NULL;
         if (kafkac_consumer_poll(cons, 200, 0, &rs, err, sizeof err) != KAFKAC_OK)
@@ -189,7 +169,7 @@ static void read_all(const char *topic, int parts, const char *isolation, int wa
  * (kafka-python 2.0.2, the version installed, has no isolation_level.) */
 static void read_kcat(const char *topic, int want, seen_t *out)
 {
-    int64_t end = now_ms() + 20000;
+    int64_t end = kc_test_now_ms() + 20000;
     do {
         seen_free(out);
         char cmd[512];
@@ -204,7 +184,7 @@ static void read_kcat(const char *topic, int want, seen_t *out)
             seen_add(out, line, strlen(line));
         }
         pclose(f);
-    } while (out->n < want && now_ms() < end && (usleep(300 * 1000), 1));
+    } while (out->n < want && kc_test_now_ms() < end && (usleep(300 * 1000), 1));
 }
 
 /* ---- commit visible, abort invisible ------------------------------ */
@@ -218,9 +198,9 @@ static void test_commit_visible_abort_invisible(void **state)
     snprintf(txid, sizeof txid, "%s-tx", topic);
     create_topic(topic, P);
     kafkac_producer_t *p = txn_producer(txid, NULL);
-    int64_t t0 = now_ms();
+    int64_t t0 = kc_test_now_ms();
     ok(kafkac_producer_init_transactions(p, TMO, err, sizeof err), "init_transactions", err);
-    printf("init_transactions: %lld ms\n", (long long)(now_ms() - t0));
+    printf("init_transactions: %lld ms\n", (long long)(kc_test_now_ms() - t0));
 
     /* c1: committed; ab: written, then aborted; c2: committed after
      * them on every partition, so seeing c2 means the abort is settled. */
@@ -229,9 +209,9 @@ static void test_commit_visible_abort_invisible(void **state)
         snprintf(v, sizeof v, "c1-%d", i);
         send_str(p, topic, i % P, v);
     }
-    t0 = now_ms();
+    t0 = kc_test_now_ms();
     ok(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), "commit 1", err);
-    printf("commit of 12 records: %lld ms\n", (long long)(now_ms() - t0));
+    printf("commit of 12 records: %lld ms\n", (long long)(kc_test_now_ms() - t0));
 
     ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin 2", err);
     for (int i = 0; i < 12; i++) {
@@ -320,7 +300,7 @@ static void test_threads_send_into_transactions(void **state)
     create_topic(topic, 4);
     kafkac_producer_t *p = txn_producer(txid, NULL);
     ok(kafkac_producer_init_transactions(p, TMO, err, sizeof err), "init", err);
-    int64_t t0 = now_ms();
+    int64_t t0 = kc_test_now_ms();
     for (int t = 0; t < T; t++) {
         ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin", err);
         pthread_t th[4];
@@ -339,7 +319,7 @@ static void test_threads_send_into_transactions(void **state)
             ok(kafkac_producer_abort_transaction(p, TMO, err, sizeof err), "abort", err);
     }
     printf("%d transactions of %d records from %d threads: %lld ms\n", T, TH * PER, TH,
-           (long long)(now_ms() - t0));
+           (long long)(kc_test_now_ms() - t0));
     kafkac_producer_destroy(p);
     seen_t rc = {0};
     int want = (T + 1) / 2 * TH * PER;
@@ -375,14 +355,14 @@ static int64_t committed_of(kafkac_consumer_t *c, const char *topic, int32_t par
  * returns) until both partitions' committed offsets are want0/want1. */
 static void expect_committed(kafkac_consumer_t *c, const char *topic, int64_t want0, int64_t want1)
 {
-    int64_t a = 0, b = 0, end = now_ms() + 10000;
+    int64_t a = 0, b = 0, end = kc_test_now_ms() + 10000;
     do {
         a = committed_of(c, topic, 0);
         b = committed_of(c, topic, 1);
         if (a == want0 && b == want1)
             return;
         usleep(200 * 1000);
-    } while (now_ms() < end);
+    } while (kc_test_now_ms() < end);
     fail_msg("committed offsets %lld/%lld, want %lld/%lld", (long long)a, (long long)b, (long long)want0,
              (long long)want1);
 }
@@ -423,8 +403,8 @@ static void test_consume_transform_produce(void **state)
 
     int64_t committed[2] = {KAFKAC_OFFSET_INVALID, KAFKAC_OFFSET_INVALID};
     int done = 0, round = 0, aborted_records = 0, zombie_checked = 0;
-    int64_t deadline = now_ms() + 45000;
-    while (done < N && now_ms() < deadline) {
+    int64_t deadline = kc_test_now_ms() + 45000;
+    while (done < N && kc_test_now_ms() < deadline) {
         kafkac_records_t *rs = NULL;
         if (kafkac_consumer_poll(cons, 500, 4, &rs, err, sizeof err) != KAFKAC_OK)
             continue;
@@ -552,7 +532,7 @@ static void test_offsets_of_a_static_member(void **state)
     const char *topics[1] = {in};
     ok(kafkac_consumer_subscribe(cons, topics, 1, err, sizeof err), "subscribe", err);
     int got = 0;
-    for (int64_t end = now_ms() + 20000; got < 4 && now_ms() < end;) {
+    for (int64_t end = kc_test_now_ms() + 20000; got < 4 && kc_test_now_ms() < end;) {
         kafkac_records_t *rs = NULL;
         if (kafkac_consumer_poll(cons, 500, 0, &rs, err, sizeof err) == KAFKAC_OK) {
             got += kafkac_records_count(rs);
@@ -572,7 +552,7 @@ static void test_offsets_of_a_static_member(void **state)
     kafkac_tpl_destroy(offs);
     kafkac_group_metadata_destroy(gm);
     int64_t off = -1;
-    for (int64_t end = now_ms() + 10000; (off = committed_of(cons, in, 0)) != 4 && now_ms() < end;)
+    for (int64_t end = kc_test_now_ms() + 10000; (off = committed_of(cons, in, 0)) != 4 && kc_test_now_ms() < end;)
         usleep(200 * 1000);
     assert_int_equal(off, 4);
     kafkac_producer_destroy(p);
@@ -676,16 +656,16 @@ static void test_transaction_timeout_aborts_and_is_reported(void **state)
      * transaction.abort.timed.out.transaction.cleanup.interval.ms (10 s
      * by default): wait until both partitions' stable offsets pass the
      * records (record + abort marker). */
-    int64_t t0 = now_ms();
+    int64_t t0 = kc_test_now_ms();
     assert_int_equal(stable_offset(topic, 0), 0);    /* held back by the open transaction */
-    while ((stable_offset(topic, 0) != 2 || stable_offset(topic, 1) != 2) && now_ms() - t0 < 25000)
+    while ((stable_offset(topic, 0) != 2 || stable_offset(topic, 1) != 2) && kc_test_now_ms() - t0 < 25000)
         usleep(500 * 1000);
-    printf("coordinator aborted the idle transactions after %lld ms\n", (long long)(now_ms() - t0));
+    printf("coordinator aborted the idle transactions after %lld ms\n", (long long)(kc_test_now_ms() - t0));
     assert_int_equal(stable_offset(topic, 0), 2);
     assert_int_equal(stable_offset(topic, 1), 2);
 
     kafkac_err_t e = kafkac_producer_commit_transaction(pa, TMO, err, sizeof err);
-    printf("a: commit %lld ms after the transaction began: %s: %s\n", (long long)(now_ms() - t0),
+    printf("a: commit %lld ms after the transaction began: %s: %s\n", (long long)(kc_test_now_ms() - t0),
            kafkac_err_name(e), err);
     if (e != KAFKAC_ERR_PRODUCER_FENCED || !strstr(err, "transaction.timeout.ms"))
         fail_msg("commit of a timed-out transaction: %s (%s), want PRODUCER_FENCED naming transaction.timeout.ms",
@@ -736,7 +716,7 @@ static void test_state_errors(void **state)
     char topic[128], txid[160], err[256];
     kc_test_topic(topic, sizeof topic, "txn-state");
     snprintf(txid, sizeof txid, "%s-tx", topic);
-    create_topic_cfg(topic, 1, "{'max.message.bytes': '2000'}");
+    assert_int_equal(kc_test_create_topic(B, topic, 1, 1, "{'max.message.bytes': '2000'}"), 0);
     kafkac_producer_t *p = txn_producer(txid, NULL);
     assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);
     assert_non_null(strstr(err, "init_transactions"));

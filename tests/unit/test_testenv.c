@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "common/testenv.h"
@@ -55,6 +56,17 @@ static void shell_status_is_returned(void **state)
     assert_int_equal(kc_test_sh("no-such-command-kc 2>/dev/null"), 127);
 }
 
+/* The tests' deadlines: a sleep of 50 ms moves the clock by at least
+ * that, and by less than a second even on a loaded machine. */
+static void clock_is_monotonic_milliseconds(void **state)
+{
+    (void)state;
+    int64_t t0 = kc_test_now_ms();
+    usleep(50 * 1000);
+    int64_t t1 = kc_test_now_ms();
+    assert_in_range(t1 - t0, 50, 999);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -62,6 +74,7 @@ int main(void)
         cmocka_unit_test(topic_names_are_unique_and_legal),
         cmocka_unit_test(topic_name_that_does_not_fit_is_refused),
         cmocka_unit_test(shell_status_is_returned),
+        cmocka_unit_test(clock_is_monotonic_milliseconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
