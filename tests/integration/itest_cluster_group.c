@@ -12,22 +12,14 @@
 /* The broker coordinating `group` now (FindCoordinator), or -1. */
 static int32_t coordinator_of(const char *group)
 {
-    char err[256];
-    kc_settings_t s;
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", g_brokers(), err, sizeof err), 0);
-    assert_int_equal(kc_settings_load(&s, conf, KC_SCOPE_CLIENT, err, sizeof err), 0);
-    kafkac_conf_destroy(conf);
-    kc_net_opts_t o;
-    kc_net_opts_from_settings(&o, &s);
-    kc_net_t *net = kc_net_new(&o, err, sizeof err);
-    assert_non_null(net);
+    kc_tnet_t t;
+    kc_tnet_open(&t, g_brokers());
     kc_find_coordinator_request_t req;
     kc_msg_init(&kc_schema_find_coordinator_request, &req);
     req.key = group;
     kc_req_t r = {.node_id = KC_NODE_ANY, .api_key = kc_api_find_coordinator.key, .min_version = 1,
                   .max_version = 3, .msg = &req};
-    kc_resp_t *resp = kc_net_call(net, &r);
+    kc_resp_t *resp = kc_net_call(t.net, &r);
     int32_t node = -1;
     if (resp && !resp->err) {
         const kc_find_coordinator_response_t *m = resp->msg;
@@ -35,8 +27,7 @@ static int32_t coordinator_of(const char *group)
             node = m->node_id;
     }
     kc_resp_free(resp);
-    kc_net_destroy(net);
-    kc_settings_free(&s);
+    kc_tnet_close(&t);
     return node;
 }
 
@@ -75,9 +66,11 @@ static void test_coordinator_moves(void **state)
     g_member_start(&b, "b", group, topic, extra, &seen, 1);
     g_member_t *ms[] = {&a, &b};
     int disjoint;
-    for (int64_t t0 = g_now(); total_owned(ms, 2, &disjoint) != NP || !disjoint; usleep(100000))
-        if (g_now() - t0 > 40000)
-            fail_msg("the two members never covered the topic");
+    int owned;
+    for (int64_t t0 = kc_test_now_ms(); (owned = total_owned(ms, 2, &disjoint)) != NP || !disjoint; usleep(100000))
+        if (kc_test_now_ms() - t0 > 40000)
+            fail_msg("the two members: expected %d partitions owned once each, got %d owned%s", NP, owned,
+                     disjoint ? "" : ", some twice");
 
     int32_t coord = coordinator_of(group);
     assert_true(coord >= 1 && coord <= 3);
@@ -85,29 +78,30 @@ static void test_coordinator_moves(void **state)
     snprintf(cmd, sizeof cmd, "kill %d", (int)coord);
     printf("# killing broker %d, the group's coordinator\n", (int)coord);
     assert_int_equal(kc_test_kafka(cmd), 0);
-    int64_t killed = g_now();
+    int64_t killed = kc_test_now_ms();
 
     /* Records written after the kill must be processed too. */
     g_produce(topic, NP, 51, 50);
     int missing = 0;
-    for (int64_t t0 = g_now();; usleep(200000)) {
+    for (int64_t t0 = kc_test_now_ms();; usleep(200000)) {
         missing = 0;
         pthread_mutex_lock(&seen.m);
         for (int p = 0; p < NP; p++)
             for (int o = 0; o < 100; o++)
                 missing += seen.count[p][o] == 0;
         pthread_mutex_unlock(&seen.m);
-        if (missing == 0 || g_now() - t0 > 90000)
+        if (missing == 0 || kc_test_now_ms() - t0 > 90000)
             break;
     }
     int32_t coord2 = coordinator_of(group);
     printf("# new coordinator %d; all records processed %lld ms after the kill (%d missing)\n", (int)coord2,
-           (long long)(g_now() - killed), missing);
+           (long long)(kc_test_now_ms() - killed), missing);
     assert_int_equal(missing, 0);
     assert_true(coord2 >= 1 && coord2 != coord);
-    for (int64_t t0 = g_now(); total_owned(ms, 2, &disjoint) != NP || !disjoint; usleep(100000))
-        if (g_now() - t0 > 30000)
-            fail_msg("the members do not cover the topic after the coordinator moved");
+    for (int64_t t0 = kc_test_now_ms(); (owned = total_owned(ms, 2, &disjoint)) != NP || !disjoint; usleep(100000))
+        if (kc_test_now_ms() - t0 > 30000)
+            fail_msg("after the coordinator moved: expected %d partitions owned once each, got %d owned%s", NP,
+                     owned, disjoint ? "" : ", some twice");
 
     g_member_stop(&a);
     g_member_stop(&b);

@@ -8,23 +8,23 @@
 
 static int wait_owned(g_member_t *mb, int n, int timeout_ms)
 {
-    int64_t t0 = g_now();
+    int64_t t0 = kc_test_now_ms();
     int o[G_MAXP];
     while (g_owned(mb, o) != n) {
-        if (g_now() - t0 > timeout_ms) {
+        if (kc_test_now_ms() - t0 > timeout_ms) {
             char s[128];
             g_owned_str(mb, s, sizeof s);
             fail_msg("%s owns {%s}, want %d partitions within %d ms", mb->name, s, n, timeout_ms);
         }
         usleep(50000);
     }
-    return (int)(g_now() - t0);
+    return (int)(kc_test_now_ms() - t0);
 }
 
 /* Waits until the members' sets are disjoint and cover np partitions. */
 static void wait_cover(g_member_t **mb, int nm, int np, int timeout_ms)
 {
-    int64_t t0 = g_now();
+    int64_t t0 = kc_test_now_ms();
     for (;;) {
         int cover[G_MAXP] = {0}, ok = 1;
         for (int i = 0; i < nm; i++) {
@@ -37,7 +37,7 @@ static void wait_cover(g_member_t **mb, int nm, int np, int timeout_ms)
             ok &= cover[p] == (p < np ? 1 : 0);
         if (ok)
             return;
-        if (g_now() - t0 > timeout_ms)
+        if (kc_test_now_ms() - t0 > timeout_ms)
             fail_msg("members do not cover the %d partitions disjointly within %d ms", np, timeout_ms);
         usleep(50000);
     }
@@ -47,9 +47,7 @@ static void test_cooperative_keeps_unaffected(void **state)
 {
     (void)state;
     char topic[128], group[128];
-    kc_test_topic(topic, sizeof topic, "coop");
-    kc_test_topic(group, sizeof group, "gcoop");
-    g_create_topic(topic, 6);
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "coop", 6);
     g_produce(topic, 6, 1, 20);
     const char *extra[] = {"partition.assignment.strategy=cooperative-sticky", NULL};
     static g_member_t a, b, c;
@@ -170,8 +168,8 @@ static int drain(kafkac_consumer_t *c, int want, int timeout_ms)
 {
     char err[512];
     int got = 0;
-    int64_t t0 = g_now();
-    while (got < want && g_now() - t0 < timeout_ms) {
+    int64_t t0 = kc_test_now_ms();
+    while (got < want && kc_test_now_ms() - t0 < timeout_ms) {
         kafkac_records_t *b;
         if (kafkac_consumer_poll(c, 100, 0, &b, err, sizeof err) == 0) {
             got += kafkac_records_count(b);
@@ -185,9 +183,7 @@ static void test_commits(void **state)
 {
     (void)state;
     char topic[128], group[128], err[512];
-    kc_test_topic(topic, sizeof topic, "commit");
-    kc_test_topic(group, sizeof group, "gcommit");
-    g_create_topic(topic, 3);
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "commit", 3);
     g_produce(topic, 3, 1, 10);
     kafkac_consumer_t *c = g_consumer(group, (const char *const[]){"auto.commit.interval.ms=300", NULL});
     const char *t[] = {topic};
@@ -208,7 +204,7 @@ static void test_commits(void **state)
     /* Manual commits from here (an auto commit would overwrite them). */
     c = g_consumer(group, (const char *const[]){"enable.auto.commit=false", NULL});
     assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), 0);
-    for (int64_t t0 = g_now(); g_now() - t0 < 30000;) {
+    for (int64_t t0 = kc_test_now_ms(); kc_test_now_ms() - t0 < 30000;) {
         kafkac_topic_partition_list_t *asg = NULL;
         drain(c, 1, 100);
         assert_int_equal(kafkac_consumer_assignment(c, &asg), 0);
@@ -228,7 +224,7 @@ static void test_commits(void **state)
     assert_int_equal(kafkac_consumer_commit_async(c, o, on_commit, &res), 0);
     assert_int_equal(res.calls, 0);  /* never inside the call */
     kafkac_tpl_destroy(o);
-    for (int64_t t0 = g_now(); res.calls == 0 && g_now() - t0 < 10000;)
+    for (int64_t t0 = kc_test_now_ms(); res.calls == 0 && kc_test_now_ms() - t0 < 10000;)
         drain(c, 1, 100);
     assert_int_equal(res.calls, 1);
     assert_int_equal(res.err, 0);
@@ -283,9 +279,9 @@ static void test_regex_subscription_picks_up_new_topics(void **state)
 
     g_create_topic(tb, 3);
     g_produce(tb, 3, 1, 5);
-    int64_t t0 = g_now();
+    int64_t t0 = kc_test_now_ms();
     assert_int_equal(drain(c, 15, 30000), 15);
-    printf("# the new topic's records arrived %lld ms after it was written\n", (long long)(g_now() - t0));
+    printf("# the new topic's records arrived %lld ms after it was written\n", (long long)(kc_test_now_ms() - t0));
     kafkac_consumer_close(c, 10000);
     kafkac_consumer_destroy(c);
 
@@ -301,15 +297,13 @@ static void test_offset_reset_none_in_a_group(void **state)
 {
     (void)state;
     char topic[128], group[128], err[512];
-    kc_test_topic(topic, sizeof topic, "none");
-    kc_test_topic(group, sizeof group, "gnone");
-    g_create_topic(topic, 1);
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "none", 1);
     g_produce(topic, 1, 1, 3);
     kafkac_consumer_t *c = g_consumer(group, (const char *const[]){"auto.offset.reset=none", NULL});
     const char *t[] = {topic};
     assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), 0);
     kafkac_err_t got = 0;
-    for (int64_t t0 = g_now(); g_now() - t0 < 30000;) {
+    for (int64_t t0 = kc_test_now_ms(); kc_test_now_ms() - t0 < 30000;) {
         kafkac_records_t *b;
         got = kafkac_consumer_poll(c, 200, 0, &b, err, sizeof err);
         if (got == 0)
@@ -325,21 +319,12 @@ static void test_offset_reset_none_in_a_group(void **state)
 static void test_poll_timeout_loses_and_rejoins(void **state)
 {
     (void)state;
-    char topic[128], group[128], err[512];
-    kc_test_topic(topic, sizeof topic, "mpi");
-    kc_test_topic(group, sizeof group, "gmpi");
-    g_create_topic(topic, 2);
+    char topic[128], group[128];
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "mpi", 2);
     static g_member_t mb;  /* callbacks only; polled from here */
-    memset(&mb, 0, sizeof mb);
-    pthread_mutex_init(&mb.m, NULL);
-    mb.topic = topic;
-    snprintf(mb.name, sizeof mb.name, "slow");
-    mb.c = g_consumer(group, (const char *const[]){"max.poll.interval.ms=2000", NULL});
-    kafkac_consumer_set_rebalance_cb(mb.c, g_rebalance, &mb);
-    const char *t[] = {topic};
-    assert_int_equal(kafkac_consumer_subscribe(mb.c, t, 1, err, sizeof err), 0);
+    g_member_join(&mb, "slow", group, topic, (const char *const[]){"max.poll.interval.ms=2000", NULL}, NULL, 0);
     int o[G_MAXP];
-    for (int64_t t0 = g_now(); g_owned(&mb, o) != 2 && g_now() - t0 < 30000;)
+    for (int64_t t0 = kc_test_now_ms(); g_owned(&mb, o) != 2 && kc_test_now_ms() - t0 < 30000;)
         drain(mb.c, 1, 100);
     assert_int_equal(g_owned(&mb, o), 2);
     int32_t gen1;
@@ -349,7 +334,7 @@ static void test_poll_timeout_loses_and_rejoins(void **state)
     assert_true(member[0] != 0);
 
     sleep(4);  /* processing longer than max.poll.interval.ms */
-    for (int64_t t0 = g_now(); (mb.lost_events == 0 || g_owned(&mb, o) != 2) && g_now() - t0 < 30000;)
+    for (int64_t t0 = kc_test_now_ms(); (mb.lost_events == 0 || g_owned(&mb, o) != 2) && kc_test_now_ms() - t0 < 30000;)
         drain(mb.c, 1, 100);
     assert_int_equal(mb.lost_events, 1);
     assert_int_equal(g_owned(&mb, o), 2);
@@ -371,9 +356,7 @@ static void test_poll_timeout_loses_and_rejoins(void **state)
     assert_int_equal(kafkac_consumer_subscription(mb.c, &sub), 0);
     assert_int_equal(sub->count, 0);
     kafkac_tpl_destroy(sub);
-    kafkac_consumer_close(mb.c, 10000);
-    kafkac_consumer_destroy(mb.c);
-    pthread_mutex_destroy(&mb.m);
+    g_member_close(&mb);
 }
 
 /* Heartbeats run on the I/O thread: processing longer than the session
@@ -382,21 +365,12 @@ static void test_poll_timeout_loses_and_rejoins(void **state)
 static void test_slow_processing_keeps_membership(void **state)
 {
     (void)state;
-    char topic[128], group[128], err[512];
-    kc_test_topic(topic, sizeof topic, "slow");
-    kc_test_topic(group, sizeof group, "gslow");
-    g_create_topic(topic, 2);
+    char topic[128], group[128];
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "slow", 2);
     static g_member_t mb;
-    memset(&mb, 0, sizeof mb);
-    pthread_mutex_init(&mb.m, NULL);
-    mb.topic = topic;
-    snprintf(mb.name, sizeof mb.name, "slow");
-    mb.c = g_consumer(group, (const char *const[]){"max.poll.interval.ms=30000", NULL});
-    kafkac_consumer_set_rebalance_cb(mb.c, g_rebalance, &mb);
-    const char *t[] = {topic};
-    assert_int_equal(kafkac_consumer_subscribe(mb.c, t, 1, err, sizeof err), 0);
+    g_member_join(&mb, "slow", group, topic, (const char *const[]){"max.poll.interval.ms=30000", NULL}, NULL, 0);
     int o[G_MAXP];
-    for (int64_t t0 = g_now(); g_owned(&mb, o) != 2 && g_now() - t0 < 30000;)
+    for (int64_t t0 = kc_test_now_ms(); g_owned(&mb, o) != 2 && kc_test_now_ms() - t0 < 30000;)
         drain(mb.c, 1, 100);
     assert_int_equal(g_owned(&mb, o), 2);
     int32_t gen1, gen2;
@@ -408,9 +382,7 @@ static void test_slow_processing_keeps_membership(void **state)
     assert_int_equal(mb.lost_events, 0);
     assert_int_equal(mb.revoked_events, 0);
     assert_int_equal(mb.assigned_events, 1);
-    kafkac_consumer_close(mb.c, 10000);
-    kafkac_consumer_destroy(mb.c);
-    pthread_mutex_destroy(&mb.m);
+    g_member_close(&mb);
 }
 
 /* Eager sticky: every rebalance revokes everything, so stickiness rests on
@@ -421,9 +393,7 @@ static void test_eager_sticky_keeps_partitions_via_user_data(void **state)
 {
     (void)state;
     char topic[128], group[128];
-    kc_test_topic(topic, sizeof topic, "sticky");
-    kc_test_topic(group, sizeof group, "gsticky");
-    g_create_topic(topic, 6);
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "sticky", 6);
     const char *extra[] = {"partition.assignment.strategy=sticky", NULL};
     static g_member_t a, b, c;
     g_member_start(&a, "a", group, topic, extra, NULL, 0);
@@ -466,26 +436,18 @@ static void test_eager_sticky_keeps_partitions_via_user_data(void **state)
 static void test_cooperative_member_consumes_during_rebalance(void **state)
 {
     (void)state;
-    char topic[128], group[128], err[512];
-    kc_test_topic(topic, sizeof topic, "coopfetch");
-    kc_test_topic(group, sizeof group, "gcoopfetch");
-    g_create_topic(topic, 4);
+    char topic[128], group[128];
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "coopfetch", 4);
     const char *coop[] = {"partition.assignment.strategy=cooperative-sticky", NULL};
     static g_member_t a, c, b;
     g_member_start(&a, "a", group, topic, coop, NULL, 0);
     wait_owned(&a, 4, 30000);
 
-    memset(&b, 0, sizeof b);
-    pthread_mutex_init(&b.m, NULL);
-    b.topic = topic;
-    snprintf(b.name, sizeof b.name, "b-not-polling");
-    b.c = g_consumer(group, (const char *const[]){"partition.assignment.strategy=range,cooperative-sticky",
-                                                  "max.poll.interval.ms=30000", NULL});
-    kafkac_consumer_set_rebalance_cb(b.c, g_rebalance, &b);
-    const char *t[] = {topic};
-    assert_int_equal(kafkac_consumer_subscribe(b.c, t, 1, err, sizeof err), 0);
+    const char *b_extra[] = {"partition.assignment.strategy=range,cooperative-sticky", "max.poll.interval.ms=30000",
+                             NULL};
+    g_member_join(&b, "b-not-polling", group, topic, b_extra, NULL, 0);
     int o[G_MAXP];
-    for (int64_t t0 = g_now(); (g_owned(&b, o) != 2 || g_owned(&a, o) != 2) && g_now() - t0 < 30000;)
+    for (int64_t t0 = kc_test_now_ms(); (g_owned(&b, o) != 2 || g_owned(&a, o) != 2) && kc_test_now_ms() - t0 < 30000;)
         drain(b.c, 1, 100);
     assert_int_equal(g_owned(&b, o), 2);
     drain(b.c, 1000000, 300);
@@ -499,13 +461,13 @@ static void test_cooperative_member_consumes_during_rebalance(void **state)
     pthread_mutex_lock(&a.m);
     int before = a.records;
     pthread_mutex_unlock(&a.m);
-    int64_t t0 = g_now();
+    int64_t t0 = kc_test_now_ms();
     for (int p = 0; p < 4; p++)
         if (a_owned[p])
             assert_int_equal(kc_test_sh("for i in $(seq 1 10); do echo x$i; done | kcat -P -b %s -t %s -p %d 2>&1",
                                         g_brokers(), topic, p), 0);
     int got = 0;
-    while (g_now() - t0 < 5000 && got < 20) {
+    while (kc_test_now_ms() - t0 < 5000 && got < 20) {
         pthread_mutex_lock(&a.m);
         got = a.records - before;
         pthread_mutex_unlock(&a.m);
@@ -513,19 +475,17 @@ static void test_cooperative_member_consumes_during_rebalance(void **state)
     }
     int c_owned = g_owned(&c, o);
     printf("# during the open rebalance, a consumed %d new records in %lld ms; c owns %d partitions yet\n", got,
-           (long long)(g_now() - t0), c_owned);
+           (long long)(kc_test_now_ms() - t0), c_owned);
     assert_int_equal(got, 20);
     assert_int_equal(c_owned, 0);
 
     /* b polls again: the rebalance completes and c gets its share. */
-    for (int64_t t1 = g_now(); g_owned(&c, o) == 0 && g_now() - t1 < 30000;)
+    for (int64_t t1 = kc_test_now_ms(); g_owned(&c, o) == 0 && kc_test_now_ms() - t1 < 30000;)
         drain(b.c, 1000000, 100);
     assert_true(g_owned(&c, o) > 0);
     g_member_stop(&c);
     g_member_stop(&a);
-    kafkac_consumer_close(b.c, 10000);
-    kafkac_consumer_destroy(b.c);
-    pthread_mutex_destroy(&b.m);
+    g_member_close(&b);
 }
 
 /* The commit on revoke: with enable.auto.commit but an interval too long
@@ -536,9 +496,7 @@ static void test_commit_on_revoke(void **state)
 {
     (void)state;
     char topic[128], group[128], err[512];
-    kc_test_topic(topic, sizeof topic, "revoke");
-    kc_test_topic(group, sizeof group, "grevoke");
-    g_create_topic(topic, 4);
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "revoke", 4);
     g_produce(topic, 4, 1, 25);
     const char *extra[] = {"auto.commit.interval.ms=600000", NULL};
     static g_seen_t seen;
@@ -546,7 +504,7 @@ static void test_commit_on_revoke(void **state)
     pthread_mutex_init(&seen.m, NULL);
     static g_member_t a, b;
     g_member_start(&a, "a", group, topic, extra, &seen, 0);
-    for (int64_t t0 = g_now(); g_now() - t0 < 30000; usleep(50000)) {
+    for (int64_t t0 = kc_test_now_ms(); kc_test_now_ms() - t0 < 30000; usleep(50000)) {
         pthread_mutex_lock(&a.m);
         int n = a.records;
         pthread_mutex_unlock(&a.m);
@@ -618,7 +576,7 @@ static void test_read_committed_consume_transform_produce(void **state)
     const char *t[] = {in};
     assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), 0);
     int done = 0, aborted_once = 0;
-    for (int64_t t0 = g_now(); done < 100 && g_now() - t0 < 60000;) {
+    for (int64_t t0 = kc_test_now_ms(); done < 100 && kc_test_now_ms() - t0 < 60000;) {
         kafkac_records_t *b;
         if (kafkac_consumer_poll(c, 200, 10, &b, err, sizeof err) != 0)
             continue;
@@ -678,7 +636,7 @@ static void test_read_committed_consume_transform_produce(void **state)
     static int seen_out[2][51];
     memset(seen_out, 0, sizeof seen_out);
     int n = 0, bad = 0;
-    for (int64_t t0 = g_now(); g_now() - t0 < 30000 && (n < 100 || g_now() - t0 < 2000);) {
+    for (int64_t t0 = kc_test_now_ms(); kc_test_now_ms() - t0 < 30000 && (n < 100 || kc_test_now_ms() - t0 < 2000);) {
         kafkac_records_t *b;
         if (kafkac_consumer_poll(c, 200, 0, &b, err, sizeof err) != 0)
             continue;

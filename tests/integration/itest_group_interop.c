@@ -85,7 +85,7 @@ static void run_split(const char *assignor, int kcat_first)
     } else {
         g_member_start(&mb, "libkafkac", group, topic, extra, &seen, 0);
         int o[G_MAXP];
-        for (int64_t t0 = g_now(); g_owned(&mb, o) != NP && g_now() - t0 < 30000;)
+        for (int64_t t0 = kc_test_now_ms(); g_owned(&mb, o) != NP && kc_test_now_ms() - t0 < 30000;)
             usleep(50000);
         assert_int_equal(g_owned(&mb, o), NP);
         kc = start_kcat(group, topic, assignor, out, errlog);
@@ -93,15 +93,15 @@ static void run_split(const char *assignor, int kcat_first)
 
     /* Wait for a split that has been stable for 2 s. */
     int o[G_MAXP], n = 0;
-    int64_t t0 = g_now();
+    int64_t t0 = kc_test_now_ms();
     for (;;) {
         n = g_owned(&mb, o);
         pthread_mutex_lock(&mb.m);
-        int64_t quiet = g_now() - mb.last_change_ms;
+        int64_t quiet = kc_test_now_ms() - mb.last_change_ms;
         pthread_mutex_unlock(&mb.m);
         if (n == NP / 2 && quiet > 2000)
             break;
-        if (g_now() - t0 > 40000) {
+        if (kc_test_now_ms() - t0 > 40000) {
             kill(kc, SIGKILL);
             waitpid(kc, NULL, 0);
             fail_msg("%s: libkafkac owns %d partitions, want %d (see %s)", assignor, n, NP / 2, errlog);
@@ -112,7 +112,7 @@ static void run_split(const char *assignor, int kcat_first)
     /* Records written now go to whoever owns their partition. */
     g_produce(topic, NP, 1, 10);
     int kp[NP], krec = 0, ours = 0;
-    for (t0 = g_now(); g_now() - t0 < 30000; usleep(200000)) {
+    for (t0 = kc_test_now_ms(); kc_test_now_ms() - t0 < 30000; usleep(200000)) {
         kcat_partitions(out, kp, &krec);
         pthread_mutex_lock(&mb.m);
         ours = mb.records;

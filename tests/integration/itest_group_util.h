@@ -22,6 +22,7 @@
 
 #include "common/config.h"
 #include "common/testenv.h"
+#include "common/tnet.h"
 #include "kafkac/kafkac.h"
 #include "kc_messages.h"
 #include "protocol/net.h"
@@ -38,46 +39,24 @@ static inline const char *g_brokers(void)
     return g_bootstrap ? g_bootstrap : kc_test_brokers();
 }
 
-static inline int64_t g_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static inline void g_create_topic(const char *name, int partitions)
 {
-    char err[256];
-    kc_settings_t s;
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", g_brokers(), err, sizeof err), 0);
-    assert_int_equal(kc_settings_load(&s, conf, KC_SCOPE_CLIENT, err, sizeof err), 0);
-    kafkac_conf_destroy(conf);
-    kc_net_opts_t o;
-    kc_net_opts_from_settings(&o, &s);
-    kc_net_t *net = kc_net_new(&o, err, sizeof err);
-    assert_non_null(net);
-    kc_create_topics_request_t req;
-    kc_create_topics_request_creatable_topic_t ct;
-    kc_msg_init(&kc_schema_create_topics_request, &req);
-    kc_msg_init(&kc_schema_create_topics_request_creatable_topic, &ct);
-    ct.name = name;
-    ct.num_partitions = partitions;
-    ct.replication_factor = (int16_t)g_rf;
-    req.topics = &ct;
-    req.topics_count = 1;
-    req.timeout_ms = 10000;
-    kc_req_t r = {.node_id = KC_NODE_CONTROLLER, .api_key = 19, .max_version = -1, .msg = &req};
-    kc_resp_t *resp = kc_net_call(net, &r);
-    assert_non_null(resp);
-    if (resp->err)
-        fail_msg("CreateTopics %s: %s", name, resp->errstr);
-    const kc_create_topics_response_t *m = resp->msg;
-    if (m->topics[0].error_code)
-        fail_msg("CreateTopics %s: %s", name, kafkac_err_name(m->topics[0].error_code));
-    kc_resp_free(resp);
-    kc_net_destroy(net);
-    kc_settings_free(&s);
+    kc_tnet_t t;
+    kc_tnet_open(&t, g_brokers());
+    kc_tnet_create_topic(&t, name, partitions, g_rf, NULL, NULL);
+    kc_tnet_close(&t);
+}
+
+/* Fresh names for a test's topic ("<prefix>-...") and group
+ * ("g<prefix>-..."), and the topic created with `partitions`. */
+static inline void g_topic_and_group(char *topic, size_t topic_size, char *group, size_t group_size,
+                                     const char *prefix, int partitions)
+{
+    char gprefix[64];
+    snprintf(gprefix, sizeof gprefix, "g%s", prefix);
+    assert_non_null(kc_test_topic(topic, topic_size, prefix));
+    assert_non_null(kc_test_topic(group, group_size, gprefix));
+    g_create_topic(topic, partitions);
 }
 
 /* n records "p<P>-<i>" (i from first) into each of the topic's partitions,
@@ -141,7 +120,7 @@ static inline void g_rebalance(kafkac_consumer_t *c, kafkac_rebalance_event_t ev
         mb->revoked_events++;
     else
         mb->lost_events++;
-    mb->last_change_ms = g_now();
+    mb->last_change_ms = kc_test_now_ms();
     pthread_mutex_unlock(&mb->m);
 }
 
@@ -150,12 +129,11 @@ static inline void g_rebalance(kafkac_consumer_t *c, kafkac_rebalance_event_t ev
 static kafkac_consumer_t *g_consumer(const char *group, const char *const *extra)
 {
     char err[512];
-    kafkac_conf_t *conf = kafkac_conf_new();
-    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", g_brokers(), err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "group.id", group, err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "session.timeout.ms", "6000", err, sizeof err), 0);
-    assert_int_equal(kafkac_conf_set(conf, "heartbeat.interval.ms", "500", err, sizeof err), 0);
+    kafkac_conf_t *conf = kc_test_conf(g_brokers());
+    kc_test_conf_set(conf, "group.id", group);
+    kc_test_conf_set(conf, "auto.offset.reset", "earliest");
+    kc_test_conf_set(conf, "session.timeout.ms", "6000");
+    kc_test_conf_set(conf, "heartbeat.interval.ms", "500");
     for (int i = 0; extra && extra[i]; i++) {
         char key[128];
         const char *eq = strchr(extra[i], '=');
@@ -215,8 +193,11 @@ static void *g_member_loop(void *arg)
     return NULL;
 }
 
-static inline void g_member_start(g_member_t *mb, const char *name, const char *group, const char *topic,
-                           const char *const *extra, g_seen_t *seen, int commit_each)
+/* A member in `group` subscribed to `topic`, with no thread of its own:
+ * the test polls mb->c itself, and the rebalance callbacks fill mb.  Close
+ * it with g_member_close. */
+static inline void g_member_join(g_member_t *mb, const char *name, const char *group, const char *topic,
+                                 const char *const *extra, g_seen_t *seen, int commit_each)
 {
     memset(mb, 0, sizeof(*mb));
     snprintf(mb->name, sizeof mb->name, "%s", name);
@@ -228,8 +209,25 @@ static inline void g_member_start(g_member_t *mb, const char *name, const char *
     kafkac_consumer_set_rebalance_cb(mb->c, g_rebalance, mb);
     const char *t[] = {topic};
     char err[256];
-    if (kafkac_consumer_subscribe(mb->c, t, 1, err, sizeof err) != 0)
-        fail_msg("subscribe: %s", err);
+    kafkac_err_t e = kafkac_consumer_subscribe(mb->c, t, 1, err, sizeof err);
+    if (e != KAFKAC_OK)
+        fail_msg("%s: subscribe to %s: expected OK, got %s: %s", name, topic, kafkac_err_name(e), err);
+}
+
+/* Closes (LeaveGroup) and frees a member made by g_member_join. */
+static inline void g_member_close(g_member_t *mb)
+{
+    kafkac_consumer_close(mb->c, 10000);
+    kafkac_consumer_destroy(mb->c);
+    pthread_mutex_destroy(&mb->m);
+}
+
+/* The same as g_member_join, with a thread running the poll loop
+ * (g_member_loop); stop it with g_member_stop. */
+static inline void g_member_start(g_member_t *mb, const char *name, const char *group, const char *topic,
+                                  const char *const *extra, g_seen_t *seen, int commit_each)
+{
+    g_member_join(mb, name, group, topic, extra, seen, commit_each);
     assert_int_equal(pthread_create(&mb->th, NULL, g_member_loop, mb), 0);
 }
 
