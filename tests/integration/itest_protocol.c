@@ -56,7 +56,7 @@ static void test_probe_names_release(void **state)
             kafkac_broker_versions_get(v, i, &key, &lo, &hi, &use);
             if (key == needed[k]) {
                 found = 1;
-                assert_true(use >= lo && use <= hi);
+                assert_in_range(use, lo, hi);
             }
         }
         if (!found)
@@ -80,15 +80,15 @@ static void test_metadata_all_and_missing_topic(void **state)
     kafkac_err_t rc = kafkac_client_metadata(cl, NULL, -1, 15000, &md, err, sizeof err);
     if (rc != KAFKAC_OK)
         fail_msg("metadata failed: %s: %s", kafkac_err_name(rc), err);
-    assert_true(kafkac_metadata_broker_count(md) >= 1);
-    assert_true(kafkac_metadata_controller_id(md) >= 0);
+    assert_in_range(kafkac_metadata_broker_count(md), 1, INT32_MAX);
+    assert_in_range(kafkac_metadata_controller_id(md), 0, INT32_MAX);
     assert_non_null(kafkac_metadata_cluster_id(md));
     int32_t id;
     const char *host;
     int port;
     kafkac_metadata_broker(md, 0, &id, &host, &port, NULL);
     assert_string_equal(host, "127.0.0.1");
-    assert_true(port > 0);
+    assert_in_range(port, 1, 65535);
     kafkac_metadata_destroy(md);
 
     const char *names[] = { kc_test_topic(topic, sizeof topic, "missing") };
