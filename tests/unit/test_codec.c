@@ -186,6 +186,27 @@ static void encode_expect(const char *what, const kc_schema_t *s, const void *ms
 /* ------------------------------------------------------------------ */
 /* Tables. */
 
+/* Decodes the bytes `hex` as s version ver (flex: flexible) into msg and
+ * checks the codec answers `want`; on success that every byte was read,
+ * else that the failure names `field` (the reader's err_field) and `path`
+ * (kc_msg_decode_path's), each unless NULL. */
+static void expect_decode(const char *hex, const kc_schema_t *s, void *msg, int16_t ver, int flex,
+                          kc_arena_t *arena, int want, const char *field, const char *path)
+{
+    uint8_t b[256];
+    char got_path[KC_PATH_MAX] = "";
+    kc_reader_t r;
+    size_t n = unhex(hex, b, sizeof b);
+    kc_reader_init(&r, b, n);
+    assert_int_equal(kc_msg_decode_path(&r, s, msg, ver, flex, arena, got_path, sizeof got_path), want);
+    if (want == 0)
+        assert_int_equal(r.pos, n);
+    if (field)
+        assert_string_equal(r.err_field, field);
+    if (path)
+        assert_string_equal(got_path, path);
+}
+
 static void test_api_lookup(void **state)
 {
     (void)state;
@@ -337,26 +358,15 @@ static void test_api_versions_response_v3(void **state)
 static void test_tagged_field_sizes(void **state)
 {
     (void)state;
-    uint8_t b[64];
     kc_arena_t arena;
     kc_arena_init(&arena, 256);
     kc_api_versions_response_t m;
-    kc_reader_t r;
-    char path[KC_PATH_MAX];
     /* tag 1 (int64) declared 9 bytes: one byte left over in its sub-reader. */
-    size_t n = unhex("0000 01 00000000 01 01 09 000000000000002a ff", b, sizeof b);
-    kc_reader_init(&r, b, n);
-    assert_int_equal(kc_msg_decode_path(&r, &kc_schema_api_versions_response, &m, 3, 1, &arena, path,
-                                        sizeof path),
-                     KAFKAC_ERR_MALFORMED);
-    assert_string_equal(r.err_field, "FinalizedFeaturesEpoch");
-    assert_string_equal(path, "FinalizedFeaturesEpoch");
+    expect_decode("0000 01 00000000 01 01 09 000000000000002a ff", &kc_schema_api_versions_response, &m, 3, 1,
+                  &arena, KAFKAC_ERR_MALFORMED, "FinalizedFeaturesEpoch", "FinalizedFeaturesEpoch");
     /* unknown tag 7 claims 200 bytes. */
-    n = unhex("0000 01 00000000 01 07 c801 00", b, sizeof b);
-    kc_reader_init(&r, b, n);
-    assert_int_equal(kc_msg_decode(&r, &kc_schema_api_versions_response, &m, 3, 1, &arena),
-                     KAFKAC_ERR_TRUNCATED);
-    assert_string_equal(r.err_field, "TaggedFields");
+    expect_decode("0000 01 00000000 01 07 c801 00", &kc_schema_api_versions_response, &m, 3, 1, &arena,
+                  KAFKAC_ERR_TRUNCATED, "TaggedFields", NULL);
     kc_arena_destroy(&arena);
 }
 
@@ -483,32 +493,18 @@ static void test_metadata_response_v1(void **state)
 static void test_decode_null_rejected(void **state)
 {
     (void)state;
-    uint8_t b[64];
     kc_arena_t arena;
     kc_arena_init(&arena, 256);
     kc_metadata_response_t m;
-    kc_reader_t r;
-    char path[KC_PATH_MAX];
     /* v0: broker Host null. */
-    size_t n = unhex("00000001 00000001 ffff 00002384 00000000", b, sizeof b);
-    kc_reader_init(&r, b, n);
-    assert_int_equal(kc_msg_decode_path(&r, &kc_schema_metadata_response, &m, 0, 0, &arena, path,
-                                        sizeof path),
-                     KAFKAC_ERR_MALFORMED);
-    assert_string_equal(path, "Brokers[0].Host");
+    expect_decode("00000001 00000001 ffff 00002384 00000000", &kc_schema_metadata_response, &m, 0, 0, &arena,
+                  KAFKAC_ERR_MALFORMED, NULL, "Brokers[0].Host");
     /* v0: Brokers null (arrays are not nullable here). */
-    n = unhex("ffffffff 00000000", b, sizeof b);
-    kc_reader_init(&r, b, n);
-    assert_int_equal(kc_msg_decode(&r, &kc_schema_metadata_response, &m, 0, 0, &arena),
-                     KAFKAC_ERR_MALFORMED);
-    assert_string_equal(r.err_field, "Brokers");
+    expect_decode("ffffffff 00000000", &kc_schema_metadata_response, &m, 0, 0, &arena, KAFKAC_ERR_MALFORMED,
+                  "Brokers", NULL);
     /* v12: a null topic name is allowed. */
-    n = unhex("00000000 01 00 00000001 02 0000 00 0000000000000000000000000000000a 00 01 00000000 00"
-              " 00", b, sizeof b);
-    kc_reader_init(&r, b, n);
-    assert_int_equal(kc_msg_decode_path(&r, &kc_schema_metadata_response, &m, 12, 1, &arena, path,
-                                        sizeof path), 0);
-    assert_int_equal(r.pos, n);
+    expect_decode("00000000 01 00 00000001 02 0000 00 0000000000000000000000000000000a 00 01 00000000 00 00",
+                  &kc_schema_metadata_response, &m, 12, 1, &arena, 0, NULL, NULL);
     assert_null(m.topics[0].name);
     assert_int_equal(m.topics[0].topic_id.b[15], 10);
     kc_arena_destroy(&arena);
@@ -539,20 +535,13 @@ static void test_hostile_counts(void **state)
     kc_mem_fail_after(-1);
     assert_int_equal(rc, KAFKAC_ERR_MALFORMED);
     /* Negative counts other than -1. */
-    n = unhex("fffffffe", b, sizeof b);
-    kc_reader_init(&r, b, n);
-    assert_int_equal(kc_msg_decode(&r, &kc_schema_metadata_response, &m, 0, 0, &arena),
-                     KAFKAC_ERR_MALFORMED);
+    expect_decode("fffffffe", &kc_schema_metadata_response, &m, 0, 0, &arena, KAFKAC_ERR_MALFORMED, NULL, NULL);
     /* A string longer than the input. */
-    n = unhex("00000001 00000001 7fff 41 00000000 00000000", b, sizeof b);
-    kc_reader_init(&r, b, n);
-    assert_int_equal(kc_msg_decode(&r, &kc_schema_metadata_response, &m, 0, 0, &arena),
-                     KAFKAC_ERR_TRUNCATED);
-    assert_string_equal(r.err_field, "Host");
+    expect_decode("00000001 00000001 7fff 41 00000000 00000000", &kc_schema_metadata_response, &m, 0, 0, &arena,
+                  KAFKAC_ERR_TRUNCATED, "Host", NULL);
     /* A version the API does not have. */
-    kc_reader_init(&r, b, n);
-    assert_int_equal(kc_msg_decode(&r, &kc_schema_metadata_response, &m, 99, 1, &arena),
-                     KAFKAC_ERR_UNSUPPORTED_FEATURE);
+    expect_decode("00000001 00000001 7fff 41 00000000 00000000", &kc_schema_metadata_response, &m, 99, 1, &arena,
+                  KAFKAC_ERR_UNSUPPORTED_FEATURE, NULL, NULL);
     kc_arena_destroy(&arena);
 }
 
