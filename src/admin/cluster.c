@@ -217,6 +217,7 @@ static void *lo_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
         return NULL;
     kc_msg_init(&kc_schema_list_offsets_request, m);
     m->replica_id = -1;
+    m->timeout_ms = remaining_ms; /* v10+: the broker's own bound (tiered storage reads) */
     m->topics = kc_arena_alloc(a, (size_t)n * sizeof(*m->topics));
     if (!m->topics)
         return NULL;

@@ -56,10 +56,13 @@ typedef struct lo_call {
 
 /* Fills the request from items[0..n) sorted by topic; 0 or NO_MEMORY. */
 static int lo_fill(kc_arena_t *a, kc_list_offsets_request_t *r, const struct lo_item *items, const int64_t *ts,
-                   int n, int isolation)
+                   int n, int isolation, int64_t timeout_ms)
 {
     kc_msg_init(&kc_schema_list_offsets_request, r);
     r->replica_id = -1;
+    /* v10+: how long the broker may take (reading tiered storage); 0 would
+     * make such a lookup time out at once. */
+    r->timeout_ms = (int32_t)timeout_ms;
     r->isolation_level = (int8_t)isolation;
     kc_list_offsets_request_list_offsets_topic_t *topics = kc_arena_alloc(a, (size_t)n * sizeof(*topics));
     kc_list_offsets_request_list_offsets_partition_t *parts = kc_arena_alloc(a, (size_t)n * sizeof(*parts));
@@ -234,7 +237,8 @@ int64_t kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *
         }
         call->n = k;
         if (ok)
-            ok = lo_fill(&call->arena, &call->req, call->items, ts, k, c->settings.isolation_level) == 0;
+            ok = lo_fill(&call->arena, &call->req, call->items, ts, k, c->settings.isolation_level,
+                         c->settings.request_timeout_ms) == 0;
         kc_req_t req = {
             .node_id = call->node,
             .api_key = LIST_OFFSETS_API,
@@ -366,7 +370,8 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
                     idx[b - 1] = ix;
                 }
             int64_t now = kc_now_ms();
-            if (k == 0 || lo_fill(&call.arena, &call.req, items, its, k, c->settings.isolation_level)) {
+            if (k == 0 || lo_fill(&call.arena, &call.req, items, its, k, c->settings.isolation_level,
+                                       c->settings.request_timeout_ms)) {
                 kc_arena_destroy(&call.arena);
                 kc_cluster_unref(cl);
                 kc_free(want);
