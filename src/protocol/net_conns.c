@@ -225,7 +225,12 @@ static void handle_frame(kc_net_t *net, kc_conn_t *c, uint8_t *frame, size_t len
 
 void kc_net_conn_readable(kc_net_t *net, kc_conn_t *c)
 {
-    for (int i = 0; i < 64 && c->fd >= 0; i++) {
+    /* Until no whole frame is left, with no cap: frames already in the
+     * staging buffer raise no further POLLIN, so stopping early (as a cap
+     * of 64 frames did) left the rest unhandled until their requests timed
+     * out.  The loop is bounded anyway: a broker sends only answers to
+     * requests in flight. */
+    while (c->fd >= 0) {
         uint8_t *frame;
         size_t len;
         int rc = kc_conn_read_frame(c, net->o.max_response_bytes, &frame, &len);
