@@ -169,7 +169,7 @@ int64_t kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *
     int n = 0, need_md = 0;
     int64_t next_run = INT64_MAX;
     /* (leader << 32 | index) pairs; partitions are already sorted by topic. */
-    int64_t *todo = NULL;
+    int64_t *lead_idx = NULL;
     for (int i = 0; i < c->parts.n; i++) {
         kc_part_t *p = c->parts.v[i];
         if (p->state != KC_PS_AWAIT_RESET || p->busy)
@@ -200,35 +200,35 @@ int64_t kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *
                 next_run = p->retry_at_ms;
             continue;
         }
-        if (!todo && !(todo = kc_calloc((size_t)c->parts.n, 2 * sizeof(int64_t))))
+        if (!lead_idx && !(lead_idx = kc_calloc((size_t)c->parts.n, 2 * sizeof(int64_t))))
             return now + 100;
-        todo[2 * n] = pi->leader;
-        todo[2 * n + 1] = i;
+        lead_idx[2 * n] = pi->leader;
+        lead_idx[2 * n + 1] = i;
         n++;
     }
     if (need_md)
         kc_net_refresh_metadata(c->net, "list offsets: partition without a known leader");
     if (!n) {
-        kc_free(todo);
+        kc_free(lead_idx);
         return next_run;
     }
-    qsort(todo, (size_t)n, 2 * sizeof(int64_t), cmp_leader_idx);
+    qsort(lead_idx, (size_t)n, 2 * sizeof(int64_t), cmp_leader_idx);
     for (int i = 0; i < n;) {
         int j = i;
-        while (j < n && todo[2 * j] == todo[2 * i])
+        while (j < n && lead_idx[2 * j] == lead_idx[2 * i])
             j++;
         lo_call_t *call = kc_calloc(1, sizeof(*call));
         if (!call)
             break;
         call->c = c;
-        call->node = (int32_t)todo[2 * i];
+        call->node = (int32_t)lead_idx[2 * i];
         kc_arena_init(&call->arena, 1024);
         int k = j - i;
         call->items = kc_arena_alloc(&call->arena, (size_t)k * sizeof(*call->items));
         int64_t *ts = kc_arena_alloc(&call->arena, (size_t)k * sizeof(int64_t));
         int ok = call->items && ts;
         for (int q = 0; ok && q < k; q++) {
-            kc_part_t *p = c->parts.v[todo[2 * (i + q) + 1]];
+            kc_part_t *p = c->parts.v[lead_idx[2 * (i + q) + 1]];
             call->items[q].topic = kc_arena_strndup(&call->arena, p->topic, strlen(p->topic));
             call->items[q].partition = p->partition;
             call->items[q].pos_gen = p->pos_gen;
@@ -250,14 +250,14 @@ int64_t kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *
         };
         if (ok && kc_net_send(c->net, &req) == 0) {
             for (int q = 0; q < k; q++)
-                c->parts.v[todo[2 * (i + q) + 1]]->busy = 1;
+                c->parts.v[lead_idx[2 * (i + q) + 1]]->busy = 1;
         } else {
             kc_arena_destroy(&call->arena);
             kc_free(call);
         }
         i = j;
     }
-    kc_free(todo);
+    kc_free(lead_idx);
     return next_run;
 }
 

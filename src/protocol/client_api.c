@@ -163,12 +163,13 @@ kafkac_err_t kafkac_client_probe(kafkac_client_t *cl, int32_t broker_id, int tim
     kc_msg_init(&kc_schema_api_versions_request, &req);
     req.client_software_name = "libkafkac";
     req.client_software_version = "0.1.0";
-    int64_t left = deadline - kc_now_ms();
+    /* timeout_ms <= 0 means each request's default (request.timeout.ms). */
+    int64_t left = timeout_ms > 0 ? deadline - kc_now_ms() : 0;
     kc_req_t r2 = {
         .node_id = node,
         .api_key = 18,
         .max_version = -1,
-        .timeout_ms = left > 1 ? (int)left : 1,
+        .timeout_ms = timeout_ms <= 0 ? 0 : (left > 1 ? (int)left : 1),
         .msg = &req,
     };
     resp = kc_net_call(cl->net, &r2);
