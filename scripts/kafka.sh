@@ -226,7 +226,7 @@ node_pid() {  # mode node
     [ -f "$d/pid" ] || return 1
     pid=$(cat "$d/pid")
     [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF "$d/server.properties" || return 1
+    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -F "$d/server.properties" >/dev/null || return 1
     echo "$pid"
 }
 

@@ -68,7 +68,7 @@ fi
 
 # -G: a group reads everything once from the beginning and commits; the
 # next run of the same group starts after what was committed.
-if $K consume -h | grep -q -- '-G'; then
+if $K consume -h | grep -- '-G' >/dev/null; then
     G=cli-group-$$
     n=$(timeout 60 $K consume -b "$B" -t "$T" -G "$G" -o beginning -c 6 -f '%p/%o\n' | sort -u | wc -l)
     [ "$n" -eq 6 ] || fail "-G read $n distinct records, expected 6"

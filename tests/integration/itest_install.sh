@@ -17,7 +17,7 @@ for f in include/kafkac/kafkac.h include/kafkac/error.h lib/libkafkac.a \
 done
 [ "$(readlink "$prefix/lib/libkafkac.so")" = "$(readlink "$prefix/lib/libkafkac.so.0")" ] ||
     fail "libkafkac.so and libkafkac.so.0 point at different files"
-readelf -d "$prefix/lib/libkafkac.so" | grep -q 'SONAME.*\[libkafkac\.so\.0\]' || fail "soname is not libkafkac.so.0"
+readelf -d "$prefix/lib/libkafkac.so" | grep 'SONAME.*\[libkafkac\.so\.0\]' >/dev/null || fail "soname is not libkafkac.so.0"
 # Only the public API is exported (everything else is built hidden).
 bad=$(nm -D --defined-only "$prefix/lib/libkafkac.so" | awk '{print $3}' | grep -v '^kafkac_' || true)
 [ -z "$bad" ] || fail "non-kafkac_ symbols exported: $(echo $bad | head -c 300)"
@@ -34,7 +34,7 @@ C
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Wextra -Werror -o "$tmp/app" "$tmp/app.c" $(pkg-config --cflags --libs kafkac)
-LD_LIBRARY_PATH=$prefix/lib ldd "$tmp/app" | grep -q "libkafkac.so.0 => $prefix/lib/libkafkac.so.0" ||
+LD_LIBRARY_PATH=$prefix/lib ldd "$tmp/app" | grep "libkafkac.so.0 => $prefix/lib/libkafkac.so.0" >/dev/null ||
     fail "dynamic app does not load $prefix/lib/libkafkac.so.0"
 out=$(LD_LIBRARY_PATH=$prefix/lib "$tmp/app")
 [ "$out" = NOT_LEADER_OR_FOLLOWER ] || fail "dynamic app printed '$out'"
@@ -42,7 +42,7 @@ out=$(LD_LIBRARY_PATH=$prefix/lib "$tmp/app")
 # shellcheck disable=SC2046
 cc -std=c11 -static -o "$tmp/app_static" "$tmp/app.c" $(pkg-config --static --cflags --libs kafkac) ||
     fail "static link with pkg-config --static"
-file "$tmp/app_static" | grep -q 'statically linked' || fail "app_static is not statically linked"
+file "$tmp/app_static" | grep 'statically linked' >/dev/null || fail "app_static is not statically linked"
 out=$("$tmp/app_static")
 [ "$out" = NOT_LEADER_OR_FOLLOWER ] || fail "static app printed '$out'"
 
