@@ -145,6 +145,18 @@ broker_logs_hint() {  # mode
 run_itests() {  # mode names...
     local mode=$1 name bad=0; shift
     for name in "$@"; do
+        # A failover test that failed before restarting the node it killed
+        # must not take the next test down with it (two dead nodes of three
+        # lose the controller quorum): bring every node back first.
+        if [ "$mode" = cluster ]; then
+            local n
+            for n in 1 2 3; do
+                if "$KAFKA" status cluster 2>/dev/null | grep "node $n: not running" >/dev/null; then
+                    note "restarting cluster node $n, left down by the previous test"
+                    "$KAFKA" start-node "$n" >/dev/null 2>&1 || note "cluster node $n did not come back"
+                fi
+            done
+        fi
         if [ -f "tests/integration/$name.sh" ]; then
             run_one single "integration/$name.sh" "$LOGS/integration/$name.log" \
                 bash "tests/integration/$name.sh" || bad=1
