@@ -206,7 +206,7 @@ const kc_prop_t kc_props[] = {
     BOOL("exclude.internal.topics", AL("exclude_internal_topics"), "true", C, exclude_internal_topics,
          "Never match internal topics (such as __consumer_offsets) in a pattern subscription."),
     ENUM("group.protocol", AL("group_protocol"), "classic", group_protocol_vals, C, group_protocol,
-         "Rebalance protocol: classic (JoinGroup/SyncGroup). The consumer protocol of KIP-848 is not implemented yet."),
+         "Rebalance protocol. Only classic (JoinGroup/SyncGroup) is supported; the KIP-848 consumer protocol is refused."),
     BOOL("enable.partition.eof", AL("enable_partition_eof"), "false", C, enable_partition_eof,
          "Report KAFKAC_ERR_PARTITION_EOF from poll each time the consumer reaches the end of a partition."),
 
