@@ -5,13 +5,15 @@
 # when not root.  `apt-get update` only runs when something is missing.
 set -euo pipefail
 
-# The libFuzzer runtime package is named after clang's major version.
+# The libFuzzer and sanitizer runtimes are a separate package that clang
+# only recommends, so --no-install-recommends leaves them out.  Without a
+# clang yet, libclang-rt-dev comes from the same llvm-defaults as the
+# clang package and depends on the matching runtime; with one, the runtime
+# is named after its major version.
 clang_rt=libclang-rt-dev
 if command -v clang >/dev/null 2>&1; then
     cmaj=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
     [ -n "$cmaj" ] && clang_rt="libclang-rt-$cmaj-dev"
-else
-    clang_rt=""  # installing clang pulls the matching runtime in as a dependency
 fi
 
 pkgs=(build-essential gcc clang pkg-config python3 zlib1g-dev liblz4-dev
