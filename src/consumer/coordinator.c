@@ -48,7 +48,9 @@ void kc_co_request_rejoin(kc_coordinator_t *co, int lost, const char *why)
 {
     if (!co->subscribed || co->closing || co->closed || co->fatal)
         return;
-    /* A join or sync in flight ends in a new generation anyway. */
+    /* A join or sync in flight ends in a new generation anyway; if that
+     * generation was made for an older subscription, check_joined asks
+     * again once it is stable. */
     if (!lost && (co->state == KC_CO_JOINING || co->state == KC_CO_SYNCING))
         return;
     if (co->state == KC_CO_PREPARING)
@@ -413,55 +415,80 @@ static int32_t partition_count(const kc_cluster_t *cl, const char *topic)
     return t && !t->err ? t->partition_count : 0;
 }
 
-/* Under co->lock: follows metadata.  A pattern now matching other topics,
- * or a subscribed topic whose partition count changed since we joined,
- * means the assignment is out of date: rejoin (Java's leader does the
- * same with its metadata snapshot). */
-static void follow_metadata(kc_coordinator_t *co)
+static void forget_joined(kc_coordinator_t *co)
 {
-    kc_cluster_t *cl = kc_net_cluster(co->net);
-    if (cl->version == co->md_seen) {
-        kc_cluster_unref(cl);
-        return;
-    }
-    co->md_seen = cl->version;
-    if (has_patterns(co)) {
-        char **v;
-        int n = resolve_topics(co, cl, &v);
-        if (n >= 0 && !same_topics(v, n, co->topics, co->ntopics)) {
-            free_strv(co->topics, co->ntopics);
-            kc_free(co->joined_parts);
-            co->joined_parts = NULL;
-            co->topics = v;
-            co->ntopics = n;
-            kc_log(co->log, KAFKAC_LOG_INFO, "cgrp", "group %s: subscription now matches %d topic(s)",
-                   co->s->group_id, n);
-            if (co->state == KC_CO_STABLE)
-                kc_co_request_rejoin(co, 0, "the subscribed patterns match other topics");
-        } else if (n >= 0) {
-            free_strv(v, n);
-        }
-    }
-    if (co->state == KC_CO_STABLE && co->joined_parts) {
-        for (int i = 0; i < co->ntopics; i++)
-            if (partition_count(cl, co->topics[i]) != co->joined_parts[i]) {
-                kc_co_request_rejoin(co, 0, "a subscribed topic's partitions changed");
-                break;
-            }
-    }
-    kc_cluster_unref(cl);
+    free_strv(co->joined_topics, co->njoined > 0 ? co->njoined : 0);
+    kc_free(co->joined_parts);
+    co->joined_topics = NULL;
+    co->joined_parts = NULL;
+    co->njoined = -1;
 }
 
-void kc_co_note_joined_topics(kc_coordinator_t *co)
+/* Under co->lock, on a new metadata snapshot: what the patterns match now. */
+static void follow_metadata(kc_coordinator_t *co, const kc_cluster_t *cl)
 {
-    kc_free(co->joined_parts);
-    co->joined_parts = kc_calloc(co->ntopics ? (size_t)co->ntopics : 1, sizeof(int32_t));
-    if (!co->joined_parts)
+    co->md_seen = cl->version;
+    if (!has_patterns(co))
         return;
-    kc_cluster_t *cl = kc_net_cluster(co->net);
+    char **v;
+    int n = resolve_topics(co, cl, &v);
+    if (n < 0)
+        return;
+    if (same_topics(v, n, co->topics, co->ntopics)) {
+        free_strv(v, n);
+        return;
+    }
+    free_strv(co->topics, co->ntopics);
+    co->topics = v;
+    co->ntopics = n;
+    kc_log(co->log, KAFKAC_LOG_INFO, "cgrp", "group %s: subscription now matches %d topic(s)", co->s->group_id, n);
+}
+
+/* Under co->lock, while stable: an assignment made for other topics than
+ * the subscription means now, or for other partition counts, is out of
+ * date: rejoin (Java's ConsumerCoordinator compares its joined
+ * subscription and metadata snapshot the same way).  Checked on every
+ * turn, not only when the metadata changes, because the topics can change
+ * while a JoinGroup is in flight: that join carries the old list, and the
+ * generation it ends in is already out of date when it becomes stable. */
+static void check_joined(kc_coordinator_t *co, const kc_cluster_t *cl)
+{
+    if (co->state != KC_CO_STABLE || co->njoined < 0)
+        return;
+    if (!same_topics(co->topics, co->ntopics, co->joined_topics, co->njoined)) {
+        kc_co_request_rejoin(co, 0, "the subscription matches other topics than the group's assignment was made for");
+        return;
+    }
     for (int i = 0; i < co->ntopics; i++)
-        co->joined_parts[i] = partition_count(cl, co->topics[i]);
+        if (partition_count(cl, co->topics[i]) != co->joined_parts[i]) {
+            kc_co_request_rejoin(co, 0, "a subscribed topic's partitions changed");
+            return;
+        }
+}
+
+int kc_co_note_joined_topics(kc_coordinator_t *co)
+{
+    size_t n = co->ntopics ? (size_t)co->ntopics : 1;
+    char **names = kc_calloc(n, sizeof(char *));
+    int32_t *parts = kc_calloc(n, sizeof(int32_t));
+    int i = 0;
+    kc_cluster_t *cl = kc_net_cluster(co->net);
+    for (; names && parts && i < co->ntopics; i++) {
+        if (!(names[i] = kc_strdup(co->topics[i])))
+            break;
+        parts[i] = partition_count(cl, co->topics[i]);
+    }
     kc_cluster_unref(cl);
+    if (!names || !parts || i < co->ntopics) {
+        free_strv(names, i);
+        kc_free(parts);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    forget_joined(co);
+    co->joined_topics = names;
+    co->joined_parts = parts;
+    co->njoined = co->ntopics;
+    return 0;
 }
 
 kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *topics, int count, char *errstr,
@@ -546,8 +573,6 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
     }
     int changed = !co->subscribed || !same_topics(v, nt, co->topics, co->ntopics);
     free_strv(co->topics, co->ntopics);
-    kc_free(co->joined_parts);
-    co->joined_parts = NULL;
     co->topics = v;
     co->ntopics = nt;
     int was = co->subscribed;
@@ -590,8 +615,7 @@ kafkac_err_t kc_coordinator_unsubscribe(kc_coordinator_t *co)
     free_strv(co->topics, co->ntopics);
     co->topics = NULL;
     co->ntopics = 0;
-    kc_free(co->joined_parts);
-    co->joined_parts = NULL;
+    forget_joined(co);
     kc_co_reset_member(co, 1);
     co->state = KC_CO_UNJOINED;
     pthread_mutex_unlock(&co->lock);
@@ -645,8 +669,13 @@ static int64_t co_serve(kc_net_t *net, int64_t now, void *opaque)
         pthread_mutex_unlock(&co->lock);
         return INT64_MAX;
     }
-    if (co->subscribed)
-        follow_metadata(co);
+    if (co->subscribed) {
+        kc_cluster_t *cl = kc_net_cluster(co->net);
+        if (cl->version != co->md_seen)
+            follow_metadata(co, cl);
+        check_joined(co, cl);
+        kc_cluster_unref(cl);
+    }
     int need = co->subscribed || co->want_coord;
     if (need && co->coord_id < 0 && !co->find_inflight && now >= co->find_after)
         send_find(co);
@@ -723,6 +752,7 @@ kafkac_err_t kc_coordinator_new(kafkac_consumer_t *c, kc_coordinator_t **out, ch
         co->cooperative = 0;
     }
     co->coord_id = -1;
+    co->njoined = -1;
     co->generation = -1;
     co->sticky_prev_gen = -1;
     co->state = KC_CO_UNJOINED;
@@ -747,7 +777,7 @@ void kc_coordinator_destroy(kc_coordinator_t *co)
         return;
     free_sub(co);
     free_strv(co->topics, co->ntopics);
-    kc_free(co->joined_parts);
+    forget_joined(co);
     kc_free(co->member_id);
     kc_free(co->protocol);
     kc_resp_free(co->pending_join);

@@ -63,7 +63,12 @@ struct kc_coordinator {
     int *is_re;
     char **topics;                      /* resolved topic names, sorted, owned */
     int ntopics;
-    int32_t *joined_parts;              /* partition count of each topic when we joined */
+    /* What the last JoinGroup was sent with: its topics (sorted, owned)
+     * and each one's partition count.  Once stable, a difference from
+     * topics / the metadata means the assignment is out of date. */
+    char **joined_topics;
+    int32_t *joined_parts;
+    int njoined;                        /* -1: no join sent since the subscription was set */
     int64_t sub_md_version;             /* cluster version when patterns were set */
     int64_t md_seen;                    /* last cluster version looked at */
 
@@ -128,8 +133,9 @@ void kc_co_request_rejoin(kc_coordinator_t *co, int lost, const char *why);
 void kc_co_reset_member(kc_coordinator_t *co, int reset_member);
 int kc_co_is_coord_error(int err);
 
-/* Records the partition counts a join is based on (under co->lock). */
-void kc_co_note_joined_topics(kc_coordinator_t *co);
+/* Records the topics and partition counts a join is based on (under
+ * co->lock).  Returns 0, or KAFKAC_ERR_NO_MEMORY (nothing recorded). */
+int kc_co_note_joined_topics(kc_coordinator_t *co);
 
 /* coordinator_join.c (I/O thread, under co->lock) */
 void kc_co_send_join(kc_coordinator_t *co, int64_t now);

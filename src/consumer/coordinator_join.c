@@ -256,12 +256,11 @@ void kc_co_send_join(kc_coordinator_t *co, int64_t now)
     int64_t to = co->s->max_poll_interval_ms + 5000;
     kc_req_t req = {.node_id = kc_co_node(co->coord_id), .api_key = kc_api_join_group.key, .max_version = -1,
                     .msg = &x->msg, .cb = join_cb, .opaque = x, .timeout_ms = to > INT_MAX ? INT_MAX : (int)to};
-    if (kc_net_send(co->net, &req) != 0) {
+    if (kc_co_note_joined_topics(co) != 0 || kc_net_send(co->net, &req) != 0) {
         join_ctx_free(x);
         co->join_after = now + co->s->retry_backoff_ms;
         return;
     }
-    kc_co_note_joined_topics(co);
     co->state = KC_CO_JOINING;
 }
 

@@ -2,7 +2,8 @@
  * (itest_group_members.c): cooperative-sticky keeps unaffected partitions
  * through a rebalance, a static member restarts without a rebalance,
  * commits (auto, async with callback and metadata, store_offsets) and
- * committed(), regex subscriptions picking up new topics, auto.offset.reset
+ * committed(), regex subscriptions picking up new topics (also one made
+ * while a JoinGroup is held), auto.offset.reset
  * none, the max.poll.interval.ms timeout, unsubscribe. */
 #include "itest_group_util.h"
 
@@ -291,6 +292,64 @@ static void test_regex_subscription_picks_up_new_topics(void **state)
     assert_non_null(strstr(err, "regular expression"));
     kafkac_consumer_close(c, 1000);
     kafkac_consumer_destroy(c);
+}
+
+/* A topic that starts matching a pattern while this member's JoinGroup is
+ * held by the broker: the join went out with the old topic list, so the
+ * generation it ends in leaves the new topic out of what this member asked
+ * for.  Once stable the member must see that and rejoin, or it never gets
+ * a share of the topic (it did not, before the check).  B's JoinGroup is
+ * held until A rejoins; A heartbeats only every 9 s and refreshes its
+ * metadata every 5 s, while B refreshes every 200 ms, so B sees the new
+ * topic during its held join in nearly every run. */
+static void test_pattern_matches_a_topic_created_during_a_join(void **state)
+{
+    (void)state;
+    char base[96], ta[128], tb[128], pattern[160], group[128];
+    kc_test_topic(base, sizeof base, "rejoin");
+    snprintf(ta, sizeof ta, "%s-a", base);
+    snprintf(tb, sizeof tb, "%s-b", base);
+    snprintf(pattern, sizeof pattern, "^%s-.*", base);
+    kc_test_topic(group, sizeof group, "grejoin");
+    g_create_topic(ta, 2);
+    static g_member_t a, b;
+    const char *extra_a[] = {"session.timeout.ms=30000", "heartbeat.interval.ms=9000", "metadata.max.age.ms=5000",
+                             NULL};
+    const char *extra_b[] = {"metadata.max.age.ms=200", NULL};
+    g_member_start(&a, "a", group, pattern, extra_a, NULL, 0);
+    int64_t t0 = kc_test_now_ms();
+    for (;;) {
+        pthread_mutex_lock(&a.m);
+        int ev = a.assigned_events;
+        pthread_mutex_unlock(&a.m);
+        if (ev > 0)
+            break;
+        if (kc_test_now_ms() - t0 > 30000)
+            fail_msg("a got no assignment within 30 s");
+        usleep(20000);
+    }
+    g_member_start(&b, "b", group, pattern, extra_b, NULL, 0);
+    /* From here on the members' owned sets track the new topic. */
+    pthread_mutex_lock(&a.m);
+    a.topic = tb;
+    pthread_mutex_unlock(&a.m);
+    pthread_mutex_lock(&b.m);
+    b.topic = tb;
+    pthread_mutex_unlock(&b.m);
+    usleep(1000 * 1000);  /* b's JoinGroup is out and held */
+    g_create_topic(tb, 2);
+    int64_t t1 = kc_test_now_ms();
+    /* Range over 2 partitions: one each.  Before b rejoins, a owns both
+     * (b's join asked for the old topic only); b's rejoin is held until
+     * a's next heartbeat, up to 9 s. */
+    wait_owned(&b, 1, 30000);
+    wait_owned(&a, 1, 10000);
+    g_member_t *ab[] = {&a, &b};
+    wait_cover(ab, 2, 2, 10000);
+    printf("# both members own a partition of the new topic %lld ms after it was made\n",
+           (long long)(kc_test_now_ms() - t1));
+    g_member_stop(&b);
+    g_member_stop(&a);
 }
 
 static void test_offset_reset_none_in_a_group(void **state)
@@ -675,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_commit_on_revoke),
         cmocka_unit_test(test_read_committed_consume_transform_produce),
         cmocka_unit_test(test_regex_subscription_picks_up_new_topics),
+        cmocka_unit_test(test_pattern_matches_a_topic_created_during_a_join),
         cmocka_unit_test(test_offset_reset_none_in_a_group),
         cmocka_unit_test(test_poll_timeout_loses_and_rejoins),
         cmocka_unit_test(test_slow_processing_keeps_membership),
