@@ -128,6 +128,11 @@ kafkac_err_t kc_ms_open(const uint8_t *buf, size_t len, int check_crc, size_t ma
         *err_field = r.err_field;
         return r.err;
     }
+    /* The offset after this message must be a log offset too. */
+    if (m.offset < 0 || m.offset == INT64_MAX) {
+        *err_field = "offset";
+        return KAFKAC_ERR_MALFORMED;
+    }
     memset(b, 0, sizeof *b);
     b->base_offset = m.offset;
     b->batch_length = m.size;
@@ -189,6 +194,14 @@ kafkac_err_t kc_ms_open(const uint8_t *buf, size_t len, int check_crc, size_t ma
             kc_r_fail(&in, KAFKAC_ERR_MALFORMED, "inner_count");
             break;
         }
+        /* Kafka writes inner offsets in order (absolute in v0, from 0 in
+         * v1); in order and within an int32 of each other, the records'
+         * offsets stay inside the wrapper's range. */
+        if (im.offset < 0 || im.offset == INT64_MAX ||
+            (count > 0 && (im.offset <= last || im.offset - first > INT32_MAX))) {
+            kc_r_fail(&in, KAFKAC_ERR_MALFORMED, "inner_offset");
+            break;
+        }
         if (count == 0)
             first = im.offset;
         last = im.offset;
@@ -201,10 +214,15 @@ kafkac_err_t kc_ms_open(const uint8_t *buf, size_t len, int check_crc, size_t ma
         /* A truncated inner set is corruption, not "more to come". */
         return in.err == KAFKAC_ERR_TRUNCATED ? KAFKAC_ERR_MALFORMED : in.err;
     }
+    /* v1: the wrapper's offset is the last inner message's.  (A wrapper
+     * a producer wrote, offset 0 over inner 0..n-1, starts below 0, as it
+     * does for Java's reader; a broker's never does.)  No overflow: both
+     * are at least 0, and first <= last.  v0: the inner offsets are the
+     * log's. */
     if (m.magic == 1)
-        *offset_fix = (int64_t)((uint64_t)m.offset - (uint64_t)last);
-    b->base_offset = (int64_t)((uint64_t)first + (uint64_t)*offset_fix);
-    b->last_offset_delta = (int32_t)((uint64_t)last - (uint64_t)first);
+        *offset_fix = m.offset - last;
+    b->base_offset = first + *offset_fix;
+    b->last_offset_delta = (int32_t)(last - first);
     b->record_count = count;
     b->records = scratch->buf;
     b->records_len = scratch->len;
@@ -219,7 +237,7 @@ kafkac_err_t kc_ms_read_record(kc_reader_t *r, const kc_batch_t *b, int64_t offs
      * message the record is the message kc_ms_open already checked. */
     if (kc_ms_read_message(r, 0, &m) != 0)
         return r->err;
-    rec->offset = (int64_t)((uint64_t)m.offset + (uint64_t)offset_fix);
+    rec->offset = m.offset + offset_fix;   /* in range: kc_ms_open checked every inner offset */
     rec->timestamp_type = b->timestamp_type;
     rec->timestamp = b->timestamp_type == KC_TS_LOG_APPEND_TIME ? b->max_timestamp : m.timestamp;
     rec->key = m.key;

@@ -391,6 +391,17 @@ kafkac_err_t kc_rb_open(const uint8_t *buf, size_t len, int check_crc, size_t ma
         *err_field = "records_count";
         return KAFKAC_ERR_MALFORMED;
     }
+    /* Every offset in the batch, and the one after its last, must be a
+     * log offset (0 .. INT64_MAX): the consumer's position is last + 1.
+     * An empty batch's last_offset_delta is -1, as the writer above writes it. */
+    if (b->last_offset_delta < -1) {
+        *err_field = "last_offset_delta";
+        return KAFKAC_ERR_MALFORMED;
+    }
+    if (b->base_offset < 0 || b->base_offset > INT64_MAX - 1 - b->last_offset_delta) {
+        *err_field = "base_offset";
+        return KAFKAC_ERR_MALFORMED;
+    }
     b->codec = b->attributes & KC_RB_ATTR_CODEC_MASK;
     b->timestamp_type = (b->attributes & KC_RB_ATTR_LOG_APPEND_TIME) ? KC_TS_LOG_APPEND_TIME
                                                                       : KC_TS_CREATE_TIME;
@@ -492,11 +503,15 @@ kafkac_err_t kc_rb_read_record(kc_reader_t *r, const kc_batch_t *b, kc_record_t 
     rec->headers_len = s.pos - hstart;
     rec->header_count = hc;
     kc_r_expect_end(&s, "record_length");
+    /* Within the batch's range, which kc_rb_open checked; a compacted
+     * batch has gaps but no record past its last offset. */
+    if (s.err == 0 && (offset_delta < 0 || offset_delta > b->last_offset_delta))
+        kc_r_fail(&s, KAFKAC_ERR_MALFORMED, "offset_delta");
     if (s.err) {
         kc_r_fail(r, s.err, s.err_field);
         return r->err;
     }
-    rec->offset = (int64_t)((uint64_t)b->base_offset + (uint64_t)(int64_t)offset_delta);
+    rec->offset = b->base_offset + offset_delta;
     rec->timestamp_type = b->timestamp_type;
     rec->timestamp = b->timestamp_type == KC_TS_LOG_APPEND_TIME
                          ? b->max_timestamp

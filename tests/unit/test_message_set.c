@@ -283,6 +283,65 @@ static void test_bad_crcs_and_malformed_wrappers(void **state)
     kc_writer_free(&outer);
 }
 
+/* The offset of message i (0-based) of a plain message set. */
+static uint8_t *message_at(uint8_t *buf, size_t len, int i)
+{
+    size_t pos = 0;
+    for (int k = 0; k < i; k++) {
+        assert_true(pos + 12 <= len);
+        pos += 12 + ((uint32_t)buf[pos + 8] << 24 | (uint32_t)buf[pos + 9] << 16 | (uint32_t)buf[pos + 10] << 8 |
+                     buf[pos + 11]);
+    }
+    assert_true(pos + 12 <= len);
+    return buf + pos;
+}
+
+/* Offsets no log holds are refused, so that the position after a message
+ * (its offset + 1) is a log offset.  java_v0_basic is 4 messages at
+ * 500..503; the offset field is not under a message's CRC. */
+static void test_offsets_outside_the_log_are_malformed(void **state)
+{
+    (void)state;
+    const char *field;
+    int64_t off;
+    int count;
+    size_t len;
+    uint8_t *buf = tc_unhex(java_v0_basic, &len);
+    kc_be64(message_at(buf, len, 2), (uint64_t)INT64_MAX);
+    assert_int_equal(read_all(buf, len, 1, &field, &off, &count), KAFKAC_ERR_MALFORMED);
+    assert_string_equal(field, "offset");
+    assert_int_equal(count, 2);
+    kc_be64(message_at(buf, len, 2), (uint64_t)-1);
+    assert_int_equal(read_all(buf, len, 1, &field, &off, &count), KAFKAC_ERR_MALFORMED);
+    assert_string_equal(field, "offset");
+    free(buf);
+
+    /* Inside a wrapper: inner offsets out of order, and one at INT64_MAX. */
+    kc_writer_t w;
+    kc_writer_init(&w, 0);
+    buf = tc_unhex(java_v0_basic, &len);
+    kc_be64(message_at(buf, len, 1), 500);
+    write_wrapper(&w, 0, KC_CODEC_GZIP, 503, buf, len);
+    assert_int_equal(read_all(w.buf, w.len, 1, &field, &off, &count), KAFKAC_ERR_MALFORMED);
+    assert_string_equal(field, "inner_offset");
+    assert_int_equal(off, 503);
+    assert_int_equal(count, 0);
+    kc_be64(message_at(buf, len, 1), 501);
+    kc_be64(message_at(buf, len, 3), (uint64_t)INT64_MAX);
+    kc_writer_reset(&w);
+    write_wrapper(&w, 0, KC_CODEC_GZIP, 503, buf, len);
+    assert_int_equal(read_all(w.buf, w.len, 1, &field, &off, &count), KAFKAC_ERR_MALFORMED);
+    assert_string_equal(field, "inner_offset");
+    /* Restored, the same wrapper reads. */
+    kc_be64(message_at(buf, len, 3), 503);
+    kc_writer_reset(&w);
+    write_wrapper(&w, 0, KC_CODEC_GZIP, 503, buf, len);
+    assert_int_equal(read_all(w.buf, w.len, 1, &field, &off, &count), KAFKAC_ERR_PARTIAL);
+    assert_int_equal(count, 4);
+    free(buf);
+    kc_writer_free(&w);
+}
+
 static void test_partial_message_at_end_is_end(void **state)
 {
     (void)state;
@@ -343,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_compressed_round_trips),
         cmocka_unit_test(test_log_append_time_wrapper),
         cmocka_unit_test(test_bad_crcs_and_malformed_wrappers),
+        cmocka_unit_test(test_offsets_outside_the_log_are_malformed),
         cmocka_unit_test(test_partial_message_at_end_is_end),
         cmocka_unit_test(test_mixed_magics_in_one_fetch),
     };

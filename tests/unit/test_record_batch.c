@@ -431,6 +431,37 @@ static void test_malformed_batches_name_the_field(void **state)
     free(buf);
 }
 
+/* Offsets a fetch response can carry that no log holds: the reader
+ * refuses them, so that a consumer's next position (last + 1) is always a
+ * log offset.  java_v2_txn is 4 records at 1000..1003. */
+static void test_offsets_outside_the_log_are_malformed(void **state)
+{
+    (void)state;
+    const char *field;
+    int64_t off;
+    int count;
+    size_t len;
+    uint8_t *buf = tc_unhex(java_v2_txn, &len);
+    kc_be64(buf, (uint64_t)-5);               /* base_offset, not under the CRC */
+    assert_int_equal(read_all(buf, len, 1, 0, &field, &off, &count), KAFKAC_ERR_MALFORMED);
+    assert_string_equal(field, "base_offset");
+    assert_int_equal(count, 0);
+    kc_be64(buf, (uint64_t)(INT64_MAX - 3));  /* the last record would be INT64_MAX */
+    assert_int_equal(read_all(buf, len, 1, 0, &field, &off, &count), KAFKAC_ERR_MALFORMED);
+    assert_string_equal(field, "base_offset");
+    kc_be64(buf, (uint64_t)(INT64_MAX - 4));  /* last record INT64_MAX - 1: a log offset */
+    assert_int_equal(read_all(buf, len, 1, 0, &field, &off, &count), KAFKAC_ERR_PARTIAL);
+    assert_int_equal(count, 4);
+    free(buf);
+
+    /* last_offset_delta 3 -> 2: the fourth record lies past the batch. */
+    assert_int_equal(corrupt_and_read(26, 2, &field), KAFKAC_ERR_MALFORMED);
+    assert_string_equal(field, "offset_delta");
+    /* A negative last_offset_delta. */
+    assert_int_equal(corrupt_and_read(23, 0x80, &field), KAFKAC_ERR_MALFORMED);
+    assert_string_equal(field, "last_offset_delta");
+}
+
 static void test_decompression_is_bounded(void **state)
 {
     (void)state;
@@ -789,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_partial_batch_at_end_is_end_not_error),
         cmocka_unit_test(test_bad_crc_names_field_and_offset),
         cmocka_unit_test(test_malformed_batches_name_the_field),
+        cmocka_unit_test(test_offsets_outside_the_log_are_malformed),
         cmocka_unit_test(test_decompression_is_bounded),
         cmocka_unit_test(test_writer_size_estimate_reuse_and_detach),
         cmocka_unit_test(test_set_producer_state_rewrites_and_recrcs),
