@@ -533,8 +533,7 @@ static void test_unresolvable_host(void **state)
     kc_conn_free(NULL);
 }
 
-/* IPv6: a literal ::1 (as "[::1]:port" in bootstrap.servers becomes) and
- * "localhost", which may resolve to either family. */
+/* IPv6: a literal ::1, as "[::1]:port" in bootstrap.servers becomes. */
 static void test_ipv6_connect(void **state)
 {
     (void)state;
@@ -562,6 +561,56 @@ static void test_ipv6_connect(void **state)
     kc_conn_free(c);
 }
 
+/* A host name rather than an address: "localhost", which may resolve to
+ * 127.0.0.1, ::1 or both.  Both are listened on (::1 where the machine
+ * has it), on one port; a connect that lands on an address nobody listens
+ * on is followed by one to the next address, as the network client's
+ * reconnect does. */
+static void test_host_name_connect(void **state)
+{
+    (void)state;
+    int l4 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(l4 >= 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof a;
+    assert_int_equal(bind(l4, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(l4, 4), 0);
+    assert_int_equal(getsockname(l4, (struct sockaddr *)&a, &al), 0);
+    int port = ntohs(a.sin_port);
+    int l6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in6 a6;
+    memset(&a6, 0, sizeof a6);
+    a6.sin6_family = AF_INET6;
+    a6.sin6_addr = in6addr_loopback;
+    a6.sin6_port = htons((uint16_t)port);
+    if (l6 >= 0 && (bind(l6, (struct sockaddr *)&a6, sizeof a6) != 0 || listen(l6, 4) != 0)) {
+        close(l6);
+        l6 = -1;
+    }
+
+    kc_conn_t *c = kc_conn_new(1, "localhost", port);
+    assert_non_null(c);
+    int connected = 0;
+    for (int attempt = 0; attempt < 2 && !connected; attempt++) {
+        assert_int_equal(kc_conn_connect(c, 0, 1000), 0);
+        struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
+        assert_int_equal(poll(&pfd, 1, 2000), 1);
+        connected = kc_conn_finish_connect(c) == 0;
+    }
+    if (!connected)
+        fail_msg("no connect to localhost:%d in two attempts: %s", port, c->last_err);
+    struct pollfd lp[2] = { { .fd = l4, .events = POLLIN }, { .fd = l6, .events = POLLIN } };
+    assert_true(poll(lp, l6 >= 0 ? 2 : 1, 2000) >= 1);
+    int peer = accept((lp[0].revents & POLLIN) ? l4 : l6, NULL, NULL);
+    assert_true(peer >= 0);
+    peer_sends_one_frame(c, peer, 0x11223344);
+    close(peer);
+    close(l4);
+    if (l6 >= 0)
+        close(l6);
+    kc_conn_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -577,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_tcp_connect_and_refused),
         cmocka_unit_test(test_unresolvable_host),
         cmocka_unit_test(test_ipv6_connect),
+        cmocka_unit_test(test_host_name_connect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
