@@ -169,6 +169,10 @@ static const err_row_t rows[] = {
     ERR(VOTER_NOT_FOUND, 0, "The voter is not in the voter set"),
     ERR(INVALID_REGULAR_EXPRESSION, 0, "The regular expression is invalid"),
     ERR(REBOOTSTRAP_REQUIRED, 0, "The client must rebootstrap its metadata"),
+    ERR(STREAMS_INVALID_TOPOLOGY, 0, "The Streams group member's topology is not valid"),
+    ERR(STREAMS_INVALID_TOPOLOGY_EPOCH, 0, "The Streams group member's topology epoch is not valid"),
+    ERR(STREAMS_TOPOLOGY_FENCED, 0, "The Streams group member's topology was fenced by a newer one"),
+    ERR(SHARE_SESSION_LIMIT_REACHED, 1, "The broker holds as many share sessions as it allows"),
 };
 
 static const err_row_t *find(int err)
