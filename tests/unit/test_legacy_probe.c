@@ -1,9 +1,17 @@
-/* Brokers before Kafka 0.10 have no ApiVersions: they close the
- * connection on any request they do not know.  A fake broker on loopback
- * that knows only some APIs checks that the client probes as kafka-python
- * does (one request per connection, newest API first), names the release
- * and uses that release's versions; and that something that closes on
- * everything gets a clear error. */
+/* The ApiVersions handshake against brokers that do not speak our
+ * version of it, on a fake broker on loopback.
+ *
+ * Brokers before Kafka 0.10 have no ApiVersions: they close the
+ * connection on any request they do not know.  The fake, knowing only
+ * some APIs, checks that the client probes as kafka-python does (one
+ * request per connection, newest API first), names the release and uses
+ * that release's versions; and that something that closes on everything
+ * gets a clear error.
+ *
+ * Brokers with an older ApiVersions answer a version they do not speak
+ * with UNSUPPORTED_VERSION in a v0 body that lists their own range
+ * (KIP-511): the client must ask again at the broker's highest version,
+ * and fail clearly when the broker offers none lower than it asked. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +37,12 @@ typedef struct fake {
     pthread_t th;
     int stop;
     int requests_seen[64];
+    /* ApiVersions: av_max is the highest version answered, higher ones
+     * are refused with UNSUPPORTED_VERSION offering 0..av_offer (normally
+     * av_max); av_offer -1: no ApiVersions at all (a pre-0.10 broker). */
+    int16_t av_max, av_offer;
+    int16_t av_asked[8];    /* versions ApiVersions was asked at, in order */
+    int nav_asked;
 } fake_t;
 
 static int read_full(int fd, void *buf, size_t n)
@@ -43,10 +57,31 @@ static int read_full(int fd, void *buf, size_t n)
     return 0;
 }
 
-/* The v0 response body for each API the fake knows. */
-static void body_for(fake_t *f, int16_t key, kc_writer_t *w)
+/* The response body for each API the fake knows: v0, except for
+ * ApiVersions. */
+static void body_for(fake_t *f, int16_t key, int16_t version, kc_writer_t *w)
 {
     switch (key) {
+    case 18: /* ApiVersions: error, api_keys[key, min, max], throttle (v1+) */
+        if (version > f->av_max) {
+            kc_w_i16(w, 35);  /* UNSUPPORTED_VERSION, in a v0 body */
+            kc_w_i32(w, 1);
+            kc_w_i16(w, 18);
+            kc_w_i16(w, 0);
+            kc_w_i16(w, f->av_offer);
+            break;
+        }
+        kc_w_i16(w, 0);
+        kc_w_i32(w, 2);
+        kc_w_i16(w, 18);
+        kc_w_i16(w, 0);
+        kc_w_i16(w, f->av_max);
+        kc_w_i16(w, 3);
+        kc_w_i16(w, 0);
+        kc_w_i16(w, 0);
+        if (version >= 1)
+            kc_w_i32(w, 0);
+        break;
     case 16: /* ListGroups v0: error, groups[] */
         kc_w_i16(w, 0);
         kc_w_i32(w, 0);
@@ -83,10 +118,13 @@ static void serve_conn(fake_t *f, int fd)
         if (read_full(fd, req, size) != 0)
             break;
         int16_t key = (int16_t)((req[0] << 8) | req[1]);
+        int16_t version = (int16_t)((req[2] << 8) | req[3]);
+        if (key == 18 && f->nav_asked < 8)
+            f->av_asked[f->nav_asked++] = version;
         int32_t corr = (int32_t)(((uint32_t)req[4] << 24) | ((uint32_t)req[5] << 16) | ((uint32_t)req[6] << 8) | req[7]);
         if (key >= 0 && key < 64)
             __atomic_add_fetch(&f->requests_seen[key], 1, __ATOMIC_SEQ_CST);
-        int known = 0;
+        int known = key == 18 && f->av_offer >= 0;
         for (int i = 0; i < f->nknown; i++)
             known |= f->known[i] == key;
         if (!known)
@@ -95,7 +133,7 @@ static void serve_conn(fake_t *f, int fd)
         kc_writer_init(&w, 256);
         size_t off = kc_w_reserve(&w, 4);
         kc_w_i32(&w, corr);
-        body_for(f, key, &w);
+        body_for(f, key, version, &w);
         kc_w_patch_i32(&w, off, (int32_t)(w.len - 4));
         ssize_t n = send(fd, w.buf, w.len, MSG_NOSIGNAL);
         kc_writer_free(&w);
@@ -120,6 +158,7 @@ static void *fake_main(void *arg)
 static void fake_start(fake_t *f, const int16_t *known, int n)
 {
     memset(f, 0, sizeof *f);
+    f->av_max = f->av_offer = -1;
     f->known = known;
     f->nknown = n;
     f->lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -230,12 +269,63 @@ static void test_not_kafka(void **state)
     fake_stop(&f);
 }
 
+/* KIP-511: asked at our version, the broker refuses and offers up to v2;
+ * the client asks again at v2 and takes the broker's table from that. */
+static void test_api_versions_fallback(void **state)
+{
+    fake_t f;
+    fake_start(&f, (const int16_t[]){ 3 }, 1);
+    f.av_max = f.av_offer = 2;
+    kafkac_client_t *cl = client_for(&f);
+    kafkac_broker_versions_t *v = NULL;
+    char err[512];
+    kafkac_err_t rc = kafkac_client_probe(cl, -1, 10000, &v, err, sizeof err);
+    if (rc != KAFKAC_OK)
+        fail_msg("probe: %s: %s", kafkac_err_name(rc), err);
+    assert_true(f.nav_asked >= 2);
+    assert_true(f.av_asked[0] > 2);      /* our own highest first */
+    assert_int_equal(f.av_asked[1], 2);  /* then the broker's */
+    assert_int_equal(chosen_version(v, 18), 2);
+    assert_int_equal(chosen_version(v, 3), 0);   /* Metadata: the broker has v0 only */
+    assert_int_equal(chosen_version(v, 0), -2);  /* Produce: the broker did not list it */
+    kafkac_broker_versions_destroy(v);
+    kafkac_metadata_t *md = NULL;
+    rc = kafkac_client_metadata(cl, NULL, -1, 10000, &md, err, sizeof err);
+    if (rc != KAFKAC_OK)
+        fail_msg("metadata after the fallback: %s: %s", kafkac_err_name(rc), err);
+    assert_int_equal(kafkac_metadata_broker_count(md), 1);
+    kafkac_metadata_destroy(md);
+    kafkac_client_destroy(cl);
+    fake_stop(&f);
+}
+
+/* A refusal that offers no lower version is the end of it, said plainly. */
+static void test_api_versions_refused_without_lower(void **state)
+{
+    fake_t f;
+    fake_start(&f, NULL, 0);
+    f.av_max = -2;      /* known, but every version refused... */
+    f.av_offer = 99;    /* ...offering one no lower than asked */
+    kafkac_client_t *cl = client_for(&f);
+    kafkac_broker_versions_t *v = NULL;
+    char err[512];
+    kafkac_err_t rc = kafkac_client_probe(cl, -1, 3000, &v, err, sizeof err);
+    assert_int_not_equal(rc, KAFKAC_OK);
+    assert_null(v);
+    if (!strstr(err, "without offering a lower version"))
+        fail_msg("error does not say what happened: %s", err);
+    kafkac_client_destroy(cl);
+    fake_stop(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kafka_0_9),
         cmocka_unit_test(test_kafka_0_8_2),
         cmocka_unit_test(test_not_kafka),
+        cmocka_unit_test(test_api_versions_fallback),
+        cmocka_unit_test(test_api_versions_refused_without_lower),
     };
-    return cmocka_run_group_tests_name("probing brokers without ApiVersions", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("ApiVersions fallbacks and probing brokers without it", tests, NULL, NULL);
 }
