@@ -47,17 +47,16 @@ kc_conn_t *kc_net_add_conn(kc_net_t *net, int32_t node_id, const char *host, int
     return c;
 }
 
-static int64_t backoff_ms(kc_net_t *net, int failures)
+int64_t kc_net_backoff_ms(int64_t base, int64_t max, int failures, unsigned *seed)
 {
-    int64_t b = net->o.reconnect_backoff_ms;
-    for (int i = 1; i < failures && b < net->o.reconnect_backoff_max_ms; i++)
+    int64_t b = base;
+    for (int i = 1; i < failures && b < max; i++)
         b *= 2;
-    if (b > net->o.reconnect_backoff_max_ms)
-        b = net->o.reconnect_backoff_max_ms;
-    /* +-20% jitter so that many clients do not reconnect in lockstep. */
+    if (b > max)
+        b = max;
     int64_t j = b / 5;
     if (j > 0)
-        b += (rand_r(&net->seed) % (2 * j + 1)) - j;
+        b += (rand_r(seed) % (2 * j + 1)) - j;
     return b;
 }
 
@@ -103,7 +102,10 @@ void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
                                           reason, sizeof reason);
     kc_conn_close(c, reason);
     c->failures++;
-    c->backoff_until = retry_now ? kc_now_ms() : kc_now_ms() + backoff_ms(net, c->failures);
+    int64_t wait = retry_now ? 0
+                             : kc_net_backoff_ms(net->o.reconnect_backoff_ms, net->o.reconnect_backoff_max_ms,
+                                                 c->failures, &net->seed);
+    c->backoff_until = kc_now_ms() + wait;
     kc_log(net->o.logger, was_ready ? KAFKAC_LOG_WARNING : KAFKAC_LOG_INFO, "broker",
            "node %d (%s:%d): %s", c->node_id, c->host, c->port, reason);
     kc_call_t *call = c->inflight_head;

@@ -87,6 +87,10 @@ void kc_call_list_push(kc_call_t **head, kc_call_t **tail, kc_call_t *c);
 void kc_net_conn_start(kc_net_t *net, kc_conn_t *c, int64_t now);   /* if down and out of backoff */
 void kc_net_conn_connected(kc_net_t *net, kc_conn_t *c);           /* TCP up: start the handshake */
 void kc_net_conn_readable(kc_net_t *net, kc_conn_t *c);            /* read and handle frames */
+/* The wait before reconnecting after `failures` (>= 1) failures in a row:
+ * base doubled per failure up to max, then +-20% jitter from *seed, so
+ * that many clients do not reconnect in lockstep. */
+int64_t kc_net_backoff_ms(int64_t base, int64_t max, int failures, unsigned *seed);
 
 /* net_route.c: places pending calls; returns the earliest deadline. */
 int64_t kc_net_route_pending(kc_net_t *net, int64_t now);

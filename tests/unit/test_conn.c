@@ -28,6 +28,7 @@
 #include "common/mem.h"
 #include "kafkac/error.h"
 #include "protocol/conn.h"
+#include "protocol/net_internal.h"
 
 #define MAX_FRAME (64LL * 1024 * 1024)
 
@@ -611,6 +612,32 @@ static void test_host_name_connect(void **state)
     kc_conn_free(c);
 }
 
+/* Reconnect backoff: doubles per failure from reconnect.backoff.ms up to
+ * reconnect.backoff.max.ms, each wait within +-20% of that, and the jitter
+ * really varies (clients that failed together do not retry together). */
+static void test_reconnect_backoff(void **state)
+{
+    (void)state;
+    unsigned seed = 12345;
+    int64_t want[] = { 100, 200, 400, 800, 1000, 1000, 1000 };
+    for (int f = 1; f <= 7; f++) {
+        int64_t lo = INT64_MAX, hi = 0;
+        for (int k = 0; k < 200; k++) {
+            int64_t b = kc_net_backoff_ms(100, 1000, f, &seed);
+            if (b < want[f - 1] * 4 / 5 || b > want[f - 1] * 6 / 5)
+                fail_msg("failure %d: waited %lld ms, want %lld +-20%%", f, (long long)b, (long long)want[f - 1]);
+            lo = b < lo ? b : lo;
+            hi = b > hi ? b : hi;
+        }
+        /* 200 draws over a +-20% window: they spread over most of it. */
+        if (hi - lo < want[f - 1] / 4)
+            fail_msg("failure %d: waits only from %lld to %lld ms", f, (long long)lo, (long long)hi);
+    }
+    /* A huge failure count neither overflows nor exceeds the cap + 20%. */
+    int64_t b = kc_net_backoff_ms(50, 10000, 1000000, &seed);
+    assert_true(b >= 8000 && b <= 12000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -627,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_unresolvable_host),
         cmocka_unit_test(test_ipv6_connect),
         cmocka_unit_test(test_host_name_connect),
+        cmocka_unit_test(test_reconnect_backoff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
