@@ -257,6 +257,46 @@ static void test_commits(void **state)
     kafkac_tpl_destroy(l);
 }
 
+/* Auto commit commits only what poll has returned (at-least-once), not
+ * what the fetcher holds ahead of the application: with max.poll.records
+ * 3 and all 20 records fetched long since, the committed offset follows
+ * the polls (3, then 6), also while the consumer is idle between them. */
+static void test_auto_commit_only_what_poll_returned(void **state)
+{
+    (void)state;
+    char topic[128], group[128], err[512];
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "acpoll", 1);
+    g_produce(topic, 1, 1, 20);
+    kafkac_consumer_t *c =
+        g_consumer(group, (const char *const[]){"auto.commit.interval.ms=200", "max.poll.records=3", NULL});
+    const char *t[] = {topic};
+    assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), 0);
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
+    kafkac_tpl_add(l, topic, 0);
+    int64_t next = 0;
+    for (int round = 1; round <= 2; round++) {
+        kafkac_records_t *b = NULL;
+        kafkac_err_t e = KAFKAC_ERR_TIMED_OUT;
+        for (int64_t t0 = kc_test_now_ms(); e == KAFKAC_ERR_TIMED_OUT && kc_test_now_ms() - t0 < 30000;)
+            e = kafkac_consumer_poll(c, 200, 0, &b, err, sizeof err);
+        if (e)
+            fail_msg("poll %d: %s: %s", round, kafkac_err_name(e), err);
+        int n = kafkac_records_count(b);
+        assert_in_range(n, 1, 3);
+        assert_int_equal(kafkac_record_offset(kafkac_records_at(b, 0)), next);
+        next += n;
+        kafkac_records_destroy(b);
+        usleep(1500 * 1000);  /* several auto commits, no poll */
+        assert_int_equal(kafkac_consumer_committed(c, l, 10000, err, sizeof err), 0);
+        if (l->elems[0].offset != next)
+            fail_msg("after poll %d returned up to offset %lld, the group committed %lld", round,
+                     (long long)(next - 1), (long long)l->elems[0].offset);
+    }
+    kafkac_tpl_destroy(l);
+    kafkac_consumer_close(c, 10000);
+    kafkac_consumer_destroy(c);
+}
+
 static void test_regex_subscription_picks_up_new_topics(void **state)
 {
     (void)state;
@@ -731,6 +771,7 @@ int main(void)
         cmocka_unit_test(test_cooperative_member_consumes_during_rebalance),
         cmocka_unit_test(test_static_member_restarts_without_rebalance),
         cmocka_unit_test(test_commits),
+        cmocka_unit_test(test_auto_commit_only_what_poll_returned),
         cmocka_unit_test(test_commit_on_revoke),
         cmocka_unit_test(test_read_committed_consume_transform_produce),
         cmocka_unit_test(test_regex_subscription_picks_up_new_topics),
