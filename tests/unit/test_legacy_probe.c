@@ -205,29 +205,56 @@ static int16_t chosen_version(const kafkac_broker_versions_t *v, int16_t want)
     return -2;
 }
 
+/* Probes the bootstrap broker; fails the test unless that works. */
+static kafkac_broker_versions_t *probe_ok(kafkac_client_t *cl)
+{
+    kafkac_broker_versions_t *v = NULL;
+    char err[512];
+    kafkac_err_t rc = kafkac_client_probe(cl, -1, 10000, &v, err, sizeof err);
+    if (rc != KAFKAC_OK)
+        fail_msg("probe: %s: %s", kafkac_err_name(rc), err);
+    return v;
+}
+
+/* A probe that must fail, with an error that says `why`. */
+static void probe_fails(kafkac_client_t *cl, const char *why)
+{
+    kafkac_broker_versions_t *v = NULL;
+    char err[512];
+    kafkac_err_t rc = kafkac_client_probe(cl, -1, 3000, &v, err, sizeof err);
+    assert_int_not_equal(rc, KAFKAC_OK);
+    assert_null(v);
+    if (!strstr(err, why))
+        fail_msg("error does not say \"%s\": %s", why, err);
+}
+
+/* After the probe the client works normally: Metadata v0 names the one
+ * broker. */
+static void metadata_names_one_broker(kafkac_client_t *cl)
+{
+    kafkac_metadata_t *md = NULL;
+    char err[512];
+    kafkac_err_t rc = kafkac_client_metadata(cl, NULL, -1, 10000, &md, err, sizeof err);
+    if (rc != KAFKAC_OK)
+        fail_msg("metadata: %s: %s", kafkac_err_name(rc), err);
+    assert_int_equal(kafkac_metadata_broker_count(md), 1);
+    kafkac_metadata_destroy(md);
+}
+
 static void test_kafka_0_9(void **state)
 {
     static const int16_t known[] = { 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
     fake_t f;
     fake_start(&f, known, sizeof known / sizeof known[0]);
     kafkac_client_t *cl = client_for(&f);
-    kafkac_broker_versions_t *v = NULL;
-    char err[512];
-    kafkac_err_t rc = kafkac_client_probe(cl, -1, 10000, &v, err, sizeof err);
-    if (rc != KAFKAC_OK)
-        fail_msg("probe: %s: %s", kafkac_err_name(rc), err);
+    kafkac_broker_versions_t *v = probe_ok(cl);
     assert_string_equal(kafkac_broker_versions_release(v), "0.9");
     assert_int_equal(chosen_version(v, 0), 1);   /* Produce v1 */
     assert_int_equal(chosen_version(v, 11), 0);  /* JoinGroup v0 */
     assert_int_equal(chosen_version(v, 18), -2); /* no ApiVersions */
     kafkac_broker_versions_destroy(v);
     /* The client then works normally: Metadata v0 through the same broker. */
-    kafkac_metadata_t *md = NULL;
-    rc = kafkac_client_metadata(cl, NULL, -1, 10000, &md, err, sizeof err);
-    if (rc != KAFKAC_OK)
-        fail_msg("metadata: %s: %s", kafkac_err_name(rc), err);
-    assert_int_equal(kafkac_metadata_broker_count(md), 1);
-    kafkac_metadata_destroy(md);
+    metadata_names_one_broker(cl);
     kafkac_client_destroy(cl);
     assert_true(f.requests_seen[18] >= 2);  /* ApiVersions tried twice first */
     fake_stop(&f);
@@ -239,11 +266,7 @@ static void test_kafka_0_8_2(void **state)
     fake_t f;
     fake_start(&f, known, sizeof known / sizeof known[0]);
     kafkac_client_t *cl = client_for(&f);
-    kafkac_broker_versions_t *v = NULL;
-    char err[512];
-    kafkac_err_t rc = kafkac_client_probe(cl, -1, 10000, &v, err, sizeof err);
-    if (rc != KAFKAC_OK)
-        fail_msg("probe: %s: %s", kafkac_err_name(rc), err);
+    kafkac_broker_versions_t *v = probe_ok(cl);
     assert_string_equal(kafkac_broker_versions_release(v), "0.8.2");
     assert_int_equal(chosen_version(v, 0), 0);
     assert_int_equal(chosen_version(v, 16), -2); /* no ListGroups before 0.9 */
@@ -258,13 +281,7 @@ static void test_not_kafka(void **state)
     fake_t f;
     fake_start(&f, NULL, 0);
     kafkac_client_t *cl = client_for(&f);
-    kafkac_broker_versions_t *v = NULL;
-    char err[512];
-    kafkac_err_t rc = kafkac_client_probe(cl, -1, 3000, &v, err, sizeof err);
-    assert_int_not_equal(rc, KAFKAC_OK);
-    assert_null(v);
-    if (!strstr(err, "closed the connection"))
-        fail_msg("error does not say what happened: %s", err);
+    probe_fails(cl, "closed the connection");
     kafkac_client_destroy(cl);
     fake_stop(&f);
 }
@@ -277,11 +294,7 @@ static void test_api_versions_fallback(void **state)
     fake_start(&f, (const int16_t[]){ 3 }, 1);
     f.av_max = f.av_offer = 2;
     kafkac_client_t *cl = client_for(&f);
-    kafkac_broker_versions_t *v = NULL;
-    char err[512];
-    kafkac_err_t rc = kafkac_client_probe(cl, -1, 10000, &v, err, sizeof err);
-    if (rc != KAFKAC_OK)
-        fail_msg("probe: %s: %s", kafkac_err_name(rc), err);
+    kafkac_broker_versions_t *v = probe_ok(cl);
     assert_true(f.nav_asked >= 2);
     assert_true(f.av_asked[0] > 2);      /* our own highest first */
     assert_int_equal(f.av_asked[1], 2);  /* then the broker's */
@@ -289,12 +302,7 @@ static void test_api_versions_fallback(void **state)
     assert_int_equal(chosen_version(v, 3), 0);   /* Metadata: the broker has v0 only */
     assert_int_equal(chosen_version(v, 0), -2);  /* Produce: the broker did not list it */
     kafkac_broker_versions_destroy(v);
-    kafkac_metadata_t *md = NULL;
-    rc = kafkac_client_metadata(cl, NULL, -1, 10000, &md, err, sizeof err);
-    if (rc != KAFKAC_OK)
-        fail_msg("metadata after the fallback: %s: %s", kafkac_err_name(rc), err);
-    assert_int_equal(kafkac_metadata_broker_count(md), 1);
-    kafkac_metadata_destroy(md);
+    metadata_names_one_broker(cl);
     kafkac_client_destroy(cl);
     fake_stop(&f);
 }
@@ -307,13 +315,7 @@ static void test_api_versions_refused_without_lower(void **state)
     f.av_max = -2;      /* known, but every version refused... */
     f.av_offer = 99;    /* ...offering one no lower than asked */
     kafkac_client_t *cl = client_for(&f);
-    kafkac_broker_versions_t *v = NULL;
-    char err[512];
-    kafkac_err_t rc = kafkac_client_probe(cl, -1, 3000, &v, err, sizeof err);
-    assert_int_not_equal(rc, KAFKAC_OK);
-    assert_null(v);
-    if (!strstr(err, "without offering a lower version"))
-        fail_msg("error does not say what happened: %s", err);
+    probe_fails(cl, "without offering a lower version");
     kafkac_client_destroy(cl);
     fake_stop(&f);
 }
