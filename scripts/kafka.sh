@@ -171,6 +171,12 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 delete.topic.enable=true
 log.cleaner.dedupe.buffer.size=16777216
+# Keep every record whatever its timestamp.  Tests write fixed timestamps
+# (1700000000000 + i, November 2023) so that they can assert them; under
+# the default 7-day retention the broker's first retention check, 30 s
+# after start, deleted such segments and a consumer from the beginning
+# found the partition empty.
+log.retention.ms=-1
 num.network.threads=2
 num.io.threads=4
 EOF

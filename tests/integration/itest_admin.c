@@ -225,8 +225,9 @@ static void test_configs(void **state)
     const char *v;
     kafkac_config_source_t src;
     assert_true(find_entry(d, "retention.ms", &v, &src) >= 0);
-    assert_int_equal(src, KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG);
-    assert_string_equal(v, "604800000");
+    /* scripts/kafka.sh sets log.retention.ms=-1 in server.properties. */
+    assert_int_equal(src, KAFKAC_CONFIG_SOURCE_STATIC_BROKER_CONFIG);
+    assert_string_equal(v, "-1");
     kafkac_config_desc_destroy(d);
 
     kafkac_config_entry_t set[] = { { "retention.ms", "7200000" }, { "cleanup.policy", "delete" } };
@@ -273,14 +274,14 @@ static void test_configs(void **state)
     d = wait_config(adm, topic, "cleanup.policy", "compact", -1);
     kafkac_config_desc_destroy(d);
 
-    /* Delete reverts to the default. */
+    /* Delete reverts to the broker's setting. */
     kafkac_config_entry_t del[] = { { "retention.ms", NULL } };
     kafkac_config_op_t dop[] = { KAFKAC_CONFIG_DELETE };
     kafkac_config_alter_t al4 = { { KAFKAC_RESOURCE_TOPIC, topic }, del, dop, 1 };
     assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al4, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
     expect_ok(r, 0);
     kafkac_admin_result_destroy(r);
-    d = wait_config(adm, topic, "retention.ms", "604800000", KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG);
+    d = wait_config(adm, topic, "retention.ms", "-1", KAFKAC_CONFIG_SOURCE_STATIC_BROKER_CONFIG);
     kafkac_config_desc_destroy(d);
 
     /* Legacy AlterConfigs replaces the whole dynamic config: cleanup.policy
