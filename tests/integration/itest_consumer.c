@@ -1,7 +1,8 @@
 /* The consumer's partition model against a real broker: assign, poll and
  * the iterator, records held across polls (no copy), seek, position,
  * watermarks, offset lookups, pause/resume, auto.offset.reset (incl. none
- * as an error from poll), end-of-partition events, and read_committed over
+ * as an error from poll), end-of-partition events, a batch corrupted on
+ * the broker's disk (check.crcs on and off), and read_committed over
  * transactions written here with the protocol layer.
  *
  * Test data is written with the protocol layer (Produce of batches built
@@ -503,6 +504,137 @@ static void test_partition_eof(void **state)
     kc_tnet_close(&t);
 }
 
+/* The directory the broker keeps `topic`'s partition 0 in, as it says
+ * itself (DescribeLogDirs), or fails. */
+static void partition_dir(const char *topic, char *out, size_t size)
+{
+    char err[256];
+    kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
+    kafkac_admin_t *adm = kafkac_admin_new(conf, err, sizeof err);
+    kafkac_conf_destroy(conf);
+    if (!adm)
+        fail_msg("admin_new: %s", err);
+    kafkac_log_dirs_t *l = NULL;
+    kafkac_err_t e = kafkac_admin_describe_log_dirs(adm, NULL, 0, 10000, &l, err, sizeof err);
+    if (e)
+        fail_msg("describe_log_dirs: %s: %s", kafkac_err_name(e), err);
+    out[0] = 0;
+    for (int i = 0; i < kafkac_log_dirs_count(l); i++) {
+        int32_t broker, part;
+        const char *dir, *t;
+        kafkac_err_t de;
+        int64_t sz, lag;
+        kafkac_log_dirs_get(l, i, &broker, &dir, &de, &t, &part, &sz, &lag);
+        if (t && strcmp(t, topic) == 0 && part == 0)
+            snprintf(out, size, "%s/%s-0", dir, topic);
+    }
+    kafkac_log_dirs_destroy(l);
+    kafkac_admin_destroy(adm);
+    if (!out[0])
+        fail_msg("no log dir holds %s [0]", topic);
+}
+
+/* A batch whose bytes changed on the broker's disk: with check.crcs (the
+ * default) the consumer hands out the records before it, then an error
+ * naming the topic, partition and offset, and never the corrupt records
+ * or what follows them; with check.crcs=false it reads every record, the
+ * changed byte included.  The broker serves fetches from the segment file
+ * as it is, without checking CRCs, so an edit of the file is what a
+ * corruption on disk looks like to a client. */
+static void test_corrupt_batch_on_disk(void **state)
+{
+    (void)state;
+    kc_tnet_t t;
+    char topic[128], err[512], crc_err[512] = "", dir[1024], path[1100], victim[256];
+    open_with_topic(&t, topic, sizeof topic, "cons-crc", 1);
+    produce(&t, topic, 0, 0, 2, KC_CODEC_NONE);
+    produce(&t, topic, 0, 2, 2, KC_CODEC_NONE);
+    produce(&t, topic, 0, 4, 2, KC_CODEC_NONE);
+    kc_tnet_close(&t);
+
+    partition_dir(topic, dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/00000000000000000000.log", dir);
+    FILE *f = fopen(path, "r+b");
+    if (!f)
+        fail_msg("cannot open the segment %s", path);
+    static uint8_t seg[1 << 16];
+    size_t n = fread(seg, 1, sizeof seg, f);
+    value_of(victim, sizeof victim, topic, 0, 2);
+    uint8_t *at = memmem(seg, n, victim, strlen(victim));
+    if (!at)
+        fail_msg("record 2's value is not in %s (%zu bytes)", path, n);
+    long pos = (long)(at - seg) + (long)(strstr(victim, "value-") - victim);
+    assert_int_equal(fseek(f, pos, SEEK_SET), 0);
+    assert_int_equal(fputc('V', f), 'V');
+    assert_int_equal(fclose(f), 0);
+
+    kafkac_consumer_t *c = consumer("earliest", NULL, NULL);
+    assign1(c, topic, 1, KAFKAC_OFFSET_BEGINNING);
+    int got = 0, errors = 0;
+    int64_t until = kc_now_ms() + 5000;
+    while (kc_now_ms() < until) {
+        kafkac_records_t *b;
+        kafkac_err_t e = kafkac_consumer_poll(c, 200, 0, &b, err, sizeof err);
+        if (e == KAFKAC_ERR_TIMED_OUT)
+            continue;
+        if (e) {
+            if (e != KAFKAC_ERR_BAD_CRC)
+                fail_msg("poll: expected BAD_CRC, got %s: %s", kafkac_err_name(e), err);
+            char want[160];
+            snprintf(want, sizeof want, "%s [0]", topic);
+            if (!strstr(err, want) || !strstr(err, "offset 2"))
+                fail_msg("the error should name %s and offset 2: %s", want, err);
+            assert_int_equal(got, 2);  /* the records before it came first */
+            errors++;
+            snprintf(crc_err, sizeof crc_err, "%s", err);
+            continue;
+        }
+        for (int i = 0; i < kafkac_records_count(b); i++) {
+            const kafkac_record_t *r = kafkac_records_at(b, i);
+            if (kafkac_record_offset(r) >= 2)
+                fail_msg("record %lld of a corrupt batch or after it was handed out",
+                         (long long)kafkac_record_offset(r));
+            check_record(r, topic, got++);
+        }
+        kafkac_records_destroy(b);
+    }
+    printf("# check.crcs=true: %d records, then %d BAD_CRC error(s) in 5 s: %s\n", got, errors, crc_err);
+    assert_int_equal(got, 2);
+    assert_true(errors >= 1);
+    /* The partition waits at the corrupt batch until the application
+     * decides; a seek past it goes on with the records after it. */
+    assert_int_equal(kafkac_consumer_seek(c, topic, 0, 4), 0);
+    kafkac_records_t *after[4];
+    int nafter = 0;
+    assert_int_equal(poll_n(c, 2, 0, after, &nafter), 2);
+    check_record(kafkac_records_at(after[0], 0), topic, 4);
+    for (int i = 0; i < nafter; i++)
+        kafkac_records_destroy(after[i]);
+    kafkac_consumer_destroy(c);
+
+    c = consumer("earliest", "check.crcs", "false");
+    assign1(c, topic, 1, KAFKAC_OFFSET_BEGINNING);
+    kafkac_records_t *keep[16];
+    int nkeep = 0;
+    assert_int_equal(poll_n(c, 6, 0, keep, &nkeep), 6);
+    int k = 0;
+    for (int i = 0; i < nkeep; i++)
+        for (int j = 0; j < kafkac_records_count(keep[i]); j++, k++) {
+            const kafkac_record_t *r = kafkac_records_at(keep[i], j);
+            assert_int_equal(kafkac_record_offset(r), k);
+            if (k != 2) {
+                check_record(r, topic, k);
+                continue;
+            }
+            size_t vl;
+            const char *v = kafkac_record_value(r, &vl);
+            assert_non_null(memmem(v, vl, "/0/Value-2", 10));
+        }
+    for (int i = 0; i < nkeep; i++)
+        kafkac_records_destroy(keep[i]);
+    kafkac_consumer_destroy(c);
+}
+
 /* ---- read_committed: transactions written with the protocol layer --- */
 
 static kc_resp_t *call_ok(kc_tnet_t *t, int32_t node, int16_t api, int16_t maxv, void *msg)
@@ -852,6 +984,7 @@ int main(void)
         cmocka_unit_test(test_pause_resume),
         cmocka_unit_test(test_offset_reset),
         cmocka_unit_test(test_partition_eof),
+        cmocka_unit_test(test_corrupt_batch_on_disk),
         cmocka_unit_test(test_read_committed),
         cmocka_unit_test(test_fetch_session),
         cmocka_unit_test(test_prefetch_bounded),
