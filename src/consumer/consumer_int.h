@@ -167,6 +167,16 @@ void kc_chunk_unref(kc_chunk_t *ch);
 kafkac_err_t kc_chunk_parse(kc_chunk_t *ch, kc_records_iter_t *it, kc_aborted_txns_t *aborted,
                             const kc_aborted_txn_t *ab_list, size_t ab_count, const uint8_t *data, size_t len,
                             int64_t fetch_offset, int64_t *next_offset, char *errstr, size_t errstr_size);
+/* The same, stopping before a compressed batch once the decompressed
+ * bytes taken reach `budget` (the first compressed batch is always taken,
+ * so a partition makes progress); *next_offset is then that batch's base
+ * offset, and the next fetch asks for it again.  A highly compressible
+ * response would otherwise decompress into many times fetch.max.bytes.
+ * budget < 0: no limit (kc_chunk_parse). */
+kafkac_err_t kc_chunk_parse_upto(kc_chunk_t *ch, kc_records_iter_t *it, kc_aborted_txns_t *aborted,
+                                 const kc_aborted_txn_t *ab_list, size_t ab_count, const uint8_t *data, size_t len,
+                                 int64_t fetch_offset, int64_t budget, int64_t *next_offset, char *errstr,
+                                 size_t errstr_size);
 
 /* ------------------------------------------------------------------ */
 /* Application-thread events                                          */

@@ -214,6 +214,15 @@ kafkac_err_t kc_chunk_parse(kc_chunk_t *ch, kc_records_iter_t *it, kc_aborted_tx
                             const kc_aborted_txn_t *ab_list, size_t ab_count, const uint8_t *data, size_t len,
                             int64_t fetch_offset, int64_t *next_offset, char *errstr, size_t errstr_size)
 {
+    return kc_chunk_parse_upto(ch, it, aborted, ab_list, ab_count, data, len, fetch_offset, -1, next_offset, errstr,
+                               errstr_size);
+}
+
+kafkac_err_t kc_chunk_parse_upto(kc_chunk_t *ch, kc_records_iter_t *it, kc_aborted_txns_t *aborted,
+                                 const kc_aborted_txn_t *ab_list, size_t ab_count, const uint8_t *data, size_t len,
+                                 int64_t fetch_offset, int64_t budget, int64_t *next_offset, char *errstr,
+                                 size_t errstr_size)
+{
     kafkac_err_t err;
     *next_offset = fetch_offset;
     if (aborted) {
@@ -227,12 +236,20 @@ kafkac_err_t kc_chunk_parse(kc_chunk_t *ch, kc_records_iter_t *it, kc_aborted_tx
     /* The compressed batch whose buffer the chunk took last. */
     const uint8_t *copy_from = NULL;
     int64_t copy_base = -1;
+    int64_t decompressed = 0;
     while ((err = kc_records_next(it, &rec, &b)) == 0) {
+        int new_compressed = b->codec != KC_CODEC_NONE && (copy_base != b->base_offset || copy_from != b->records);
+        if (new_compressed && budget >= 0 && ch->nbufs > 0 && decompressed >= budget) {
+            /* Out of room: this batch (decompressed already, its buffer
+             * stays with the iterator) is fetched again later. */
+            *next_offset = b->base_offset > *next_offset ? b->base_offset : *next_offset;
+            return 0;
+        }
         if (rec.offset >= *next_offset)
             *next_offset = rec.offset + 1;
         if (rec.is_control || rec.offset < fetch_offset)
             continue;
-        if (b->codec != KC_CODEC_NONE && (copy_base != b->base_offset || copy_from != b->records)) {
+        if (new_compressed) {
             /* A new compressed batch: the iterator would reuse its
              * decompression buffer for the next one, so the chunk takes
              * that buffer over (no copy) and keeps it with the records. */
@@ -255,6 +272,7 @@ kafkac_err_t kc_chunk_parse(kc_chunk_t *ch, kc_records_iter_t *it, kc_aborted_tx
                 ncap = cap;
             kc_records_iter_give_scratch(it, next, ncap);
             ch->bytes += (int64_t)b->records_len;
+            decompressed += (int64_t)b->records_len;
             copy_from = b->records;
             copy_base = b->base_offset;
         }
@@ -501,8 +519,12 @@ static void handle_partition(kc_fetcher_t *f, broker_fs_t *b, kc_fetch_ref_t *re
         }
         char why[256] = "";
         int64_t next = p->fetch_pos;
-        kafkac_err_t err = kc_chunk_parse(ch, f->it, rc ? f->ab : NULL, abl, abn, pd->records.data,
-                                          (size_t)pd->records.len, p->fetch_pos, &next, why, sizeof why);
+        /* What poll may still be given before the prefetch bound; the
+         * response's compressed bytes are already in ch->bytes. */
+        int64_t room = c->settings.fetch_max_bytes - c->ready_bytes - ch->bytes;
+        kafkac_err_t err = kc_chunk_parse_upto(ch, f->it, rc ? f->ab : NULL, abl, abn, pd->records.data,
+                                               (size_t)pd->records.len, p->fetch_pos, room > 0 ? room : 0, &next,
+                                               why, sizeof why);
         kc_free(abl);
         if (err == KAFKAC_ERR_NO_MEMORY) {
             kc_chunk_unref(ch);

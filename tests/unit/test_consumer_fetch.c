@@ -308,6 +308,60 @@ static void test_buffer_pool(void **state)
     kc_chunk_unref(ch);
 }
 
+/* A decompressed-bytes budget: the first compressed batch is always
+ * taken; the parse stops before the next compressed batch once the budget
+ * is used, with the position at that batch, so nothing is skipped. */
+static void test_parse_budget(void **state)
+{
+    (void)state;
+    static blob_t b;
+    b.len = 0;
+    add_batch(&b, 0, 3, KC_CODEC_LZ4, 0, -1);
+    add_batch(&b, 3, 3, KC_CODEC_LZ4, 0, -1);
+    add_batch(&b, 6, 3, KC_CODEC_ZSTD, 0, -1);
+    kc_records_iter_t *it = iter();
+    int64_t next;
+
+    kc_chunk_t *ch = new_chunk();
+    assert_int_equal(kc_chunk_parse_upto(ch, it, NULL, NULL, 0, b.data, b.len, 0, 0, &next, NULL, 0), 0);
+    assert_int_equal(ch->n, 3);
+    assert_int_equal(ch->nbufs, 1);
+    assert_int_equal(next, 3);
+    int64_t one = ch->bytes;   /* the first batch decompressed */
+    assert_true(one > 0);
+    kc_chunk_unref(ch);
+
+    /* Exactly one batch's worth: still one batch. */
+    ch = new_chunk();
+    assert_int_equal(kc_chunk_parse_upto(ch, it, NULL, NULL, 0, b.data, b.len, 0, one, &next, NULL, 0), 0);
+    assert_int_equal(ch->n, 3);
+    assert_int_equal(next, 3);
+    kc_chunk_unref(ch);
+
+    /* A byte more: the second batch too. */
+    ch = new_chunk();
+    assert_int_equal(kc_chunk_parse_upto(ch, it, NULL, NULL, 0, b.data, b.len, 0, one + 1, &next, NULL, 0), 0);
+    assert_int_equal(ch->n, 6);
+    assert_int_equal(next, 6);
+    for (int i = 0; i < 6; i++)
+        check_rec(&ch->recs[i], i);
+    kc_chunk_unref(ch);
+
+    /* Resuming where it stopped reads the rest; no limit reads all. */
+    ch = new_chunk();
+    assert_int_equal(kc_chunk_parse_upto(ch, it, NULL, NULL, 0, b.data, b.len, 6, 0, &next, NULL, 0), 0);
+    assert_int_equal(ch->n, 3);
+    check_rec(&ch->recs[0], 6);
+    assert_int_equal(next, 9);
+    kc_chunk_unref(ch);
+    ch = new_chunk();
+    assert_int_equal(kc_chunk_parse_upto(ch, it, NULL, NULL, 0, b.data, b.len, 0, -1, &next, NULL, 0), 0);
+    assert_int_equal(ch->n, 9);
+    assert_int_equal(next, 9);
+    kc_chunk_unref(ch);
+    kc_records_iter_destroy(it);
+}
+
 /* Partition state: sorted lookups, start states from the start offset,
  * seeks bump the position generation (so late answers are dropped). */
 static void test_parts(void **state)
@@ -409,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_parse_corrupt),
         cmocka_unit_test(test_chunk_refs),
         cmocka_unit_test(test_buffer_pool),
+        cmocka_unit_test(test_parse_budget),
         cmocka_unit_test(test_parts),
         cmocka_unit_test(test_oom),
     };
