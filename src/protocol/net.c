@@ -307,6 +307,7 @@ kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen)
     net->o.client_id = net->client_id;
     net->wake_fd = -1;
     net->seed = (unsigned)kc_now_ms() ^ (unsigned)(uintptr_t)net;
+    net->down_since = kc_now_ms();
     pthread_mutex_init(&net->lock, NULL);
     pthread_cond_init(&net->cluster_cond, NULL);
     net->cluster = kc_cluster_empty();

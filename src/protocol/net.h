@@ -145,6 +145,17 @@ kc_cluster_t *kc_net_wait_cluster(kc_net_t *net, int64_t after_version, int time
  * KAFKAC_ERR_UNSUPPORTED_FEATURE (broker lacks the API). */
 int kc_net_broker_api(kc_net_t *net, int32_t node_id, int16_t api_key, int16_t *min, int16_t *max);
 
+/* Whether any broker can be reached, for layers that must turn "nothing
+ * answers" into an error the application sees (poll, send, close).
+ * Returns 0 while some connection is ready.  Otherwise returns what the
+ * failures say -- KAFKAC_ERR_RESOLVE (the last attempt could not resolve
+ * its host), KAFKAC_ERR_TIMED_OUT (connect or handshake timed out, or no
+ * attempt has finished yet) or KAFKAC_ERR_ALL_BROKERS_DOWN (refused,
+ * reset, closed) -- sets *down_ms to how long no connection has been ready
+ * (since kc_net_new, or since the last ready one was lost) and copies the
+ * last connection error into why ("" when none yet).  Any thread. */
+int kc_net_reachability(kc_net_t *net, int64_t *down_ms, char *why, size_t whylen);
+
 /* Monotonic milliseconds. */
 int64_t kc_now_ms(void);
 

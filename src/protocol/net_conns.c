@@ -102,6 +102,12 @@ void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
                                           reason, sizeof reason);
     kc_conn_close(c, reason);
     c->failures++;
+    pthread_mutex_lock(&net->lock);
+    if (was_ready && --net->nready == 0)
+        net->down_since = kc_now_ms();
+    net->reach_err = err;
+    snprintf(net->reach_why, sizeof net->reach_why, "%s", reason);
+    pthread_mutex_unlock(&net->lock);
     int64_t wait = retry_now ? 0
                              : kc_net_backoff_ms(net->o.reconnect_backoff_ms, net->o.reconnect_backoff_max_ms,
                                                  c->failures, &net->seed);
@@ -127,6 +133,32 @@ void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
      * Java client does on disconnect). */
     if (was_ready)
         kc_net_md_request(net, "connection lost");
+}
+
+void kc_net_conn_now_ready(kc_net_t *net, kc_conn_t *c)
+{
+    (void)c;
+    pthread_mutex_lock(&net->lock);
+    net->nready++;
+    pthread_mutex_unlock(&net->lock);
+}
+
+int kc_net_reachability(kc_net_t *net, int64_t *down_ms, char *why, size_t whylen)
+{
+    pthread_mutex_lock(&net->lock);
+    int ready = net->nready > 0;
+    int err = net->reach_err;
+    int64_t since = net->down_since;
+    if (why && whylen)
+        snprintf(why, whylen, "%s", ready ? "" : net->reach_why);
+    pthread_mutex_unlock(&net->lock);
+    if (down_ms)
+        *down_ms = ready ? 0 : kc_now_ms() - since;
+    if (ready)
+        return 0;
+    if (err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_TIMED_OUT)
+        return err;
+    return err == 0 ? KAFKAC_ERR_TIMED_OUT : KAFKAC_ERR_ALL_BROKERS_DOWN;
 }
 
 /* Starts connecting if c is down and out of backoff. */

@@ -150,6 +150,7 @@ static void handshake_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t
     c->failures = 0;
     c->state = KC_CONN_READY;
     c->last_err[0] = '\0';
+    kc_net_conn_now_ready(net, c);
     kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "broker", "node %d (%s:%d) ready", c->node_id, c->host, c->port);
 }
 
@@ -205,6 +206,7 @@ static void legacy_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t *f
     c->failures = 0;
     c->state = KC_CONN_READY;
     c->last_err[0] = '\0';
+    kc_net_conn_now_ready(net, c);
     kc_log(net->o.logger, KAFKAC_LOG_INFO, "broker",
            "node %d (%s:%d) has no ApiVersions; it answered %s v0, so it runs Kafka %s", c->node_id, c->host,
            c->port, kc_api_get(legacy[step].probe_key)->name, legacy[step].release);

@@ -57,6 +57,12 @@ struct kc_net {
     kc_conn_t **conns;         /* [I/O] bootstrap entries (ids < 0) and brokers */
     int nconns, conns_cap;
 
+    /* Reachability (kc_net_reachability), all [lock]. */
+    int nready;                /* connections in state READY */
+    int64_t down_since;        /* when nready last became 0 (creation time at first) */
+    int reach_err;             /* the last connection failure's error, 0 before any */
+    char reach_why[200];       /* and its text */
+
     /* Metadata. */
     kc_cluster_t *cluster;     /* [lock] for swaps; the I/O thread reads it freely */
     pthread_cond_t cluster_cond;
@@ -74,6 +80,8 @@ struct kc_net {
 kc_conn_t *kc_net_conn_for(kc_net_t *net, int32_t node_id);
 kc_conn_t *kc_net_add_conn(kc_net_t *net, int32_t node_id, const char *host, int port);
 void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why);
+/* I/O thread: connection c has just become READY. */
+void kc_net_conn_now_ready(kc_net_t *net, kc_conn_t *c);
 void kc_call_fail(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int kc_net_encode_call(kc_net_t *net, kc_conn_t *c, kc_call_t *call, char *why, size_t whylen);
