@@ -173,6 +173,9 @@ static const err_row_t rows[] = {
     ERR(STREAMS_INVALID_TOPOLOGY_EPOCH, 0, "The Streams group member's topology epoch is not valid"),
     ERR(STREAMS_TOPOLOGY_FENCED, 0, "The Streams group member's topology was fenced by a newer one"),
     ERR(SHARE_SESSION_LIMIT_REACHED, 1, "The broker holds as many share sessions as it allows"),
+    ERR(GROUP_DELETION_FAILED, 0, "The group could not be deleted"),
+    ERR(STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED, 0, "The Streams group's topology description could not be updated"),
+    ERR(CONTROLLER_ID_NOT_REGISTERED, 0, "The controller id is not registered with the quorum"),
 };
 
 static const err_row_t *find(int err)

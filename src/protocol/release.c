@@ -2,19 +2,24 @@
  * API version the one before lacked; checking from the newest release
  * down, the first whose marker the broker has names it.  The markers are
  * facts of the protocol's history (checked against brokers of each
- * release; the ones we run in tests are 3.9.1 and 4.1.1). */
+ * release; the ones we run in tests are 3.9.1 and 4.4.0, and 4.1.1,
+ * 4.2.0 and 4.3.0 were probed to find their markers). */
 #include "protocol/release.h"
 
 #include <stddef.h>
 
 enum { PRODUCE = 0, FETCH = 1, LIST_OFFSETS = 2, METADATA = 3, STOP_REPLICA = 5, OFFSET_FETCH = 9,
-       JOIN_GROUP = 11, LIST_GROUPS = 16, ADD_PARTITIONS_TO_TXN = 24, DESCRIBE_ACLS = 29 };
+       JOIN_GROUP = 11, LIST_GROUPS = 16, ADD_PARTITIONS_TO_TXN = 24, TXN_OFFSET_COMMIT = 28,
+       DESCRIBE_ACLS = 29, DESCRIBE_LOG_DIRS = 35 };
 
 static const struct {
     const char *release;
     int16_t api_key;
     int16_t min_max_version;   /* the broker's max version must be at least this */
 } markers[] = {
+    { "4.4", TXN_OFFSET_COMMIT, 6 },     /* also ApiVersions 5, DeleteGroups 3 */
+    { "4.3", DESCRIBE_LOG_DIRS, 5 },
+    { "4.2", LIST_OFFSETS, 11 },         /* also OffsetCommit and OffsetFetch 10 */
     { "4.1", PRODUCE, 13 },              /* topic ids in Produce (KIP-516) */
     { "4.0", PRODUCE, 12 },              /* KIP-890 transactions v2 */
     { "3.9", FETCH, 17 },                /* KIP-853 replica directory ids */

@@ -6,7 +6,7 @@
 # know fails the test, so a new release's errors cannot go unnoticed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-NEW=${KAFKAC_KAFKA_NEWEST:-4.1.1}
+NEW=${KAFKAC_KAFKA_NEWEST:-4.4.0}
 fail() { echo "itest_errors_match_kafka: FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d /tmp/kafkac-errors.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # `kafkac probe` names the release of the pinned Kafka (the broker make check
-# started) and of a second release (4.1.1, started here on its own ports),
+# started) and of a second release (4.4.0, the newest pinned one, started here on its own ports),
 # and the protocol-layer integration test passes against that second
 # release too: Kafka 4 removed old protocol versions, so this is where a
 # client that assumes versions instead of negotiating them breaks.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 K=scripts/kafka.sh
-OTHER=${KAFKAC_OTHER_KAFKA_VERSION:-4.1.1}
+OTHER=${KAFKAC_OTHER_KAFKA_VERSION:-4.4.0}
 fail() { echo "itest_probe_releases: FAIL: $*" >&2; exit 1; }
 
 release_of() { # 3.9.1 -> 3.9

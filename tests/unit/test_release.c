@@ -41,6 +41,10 @@ static void test_known_releases(void **state)
     kv_t k39[] = { { 0, 11 }, { 1, 17 }, { 2, 9 }, { 3, 12 }, { 18, 4 } };
     kv_t k40[] = { { 0, 12 }, { 1, 17 }, { 2, 10 }, { 3, 13 }, { 18, 4 } };
     kv_t k41[] = { { 0, 13 }, { 1, 18 }, { 2, 10 }, { 3, 13 }, { 18, 4 } };
+    /* 4.2-4.4 as their brokers answered (key 28 TxnOffsetCommit, 35 DescribeLogDirs) */
+    kv_t k42[] = { { 0, 13 }, { 1, 18 }, { 2, 11 }, { 3, 13 }, { 18, 4 }, { 28, 5 }, { 35, 4 } };
+    kv_t k43[] = { { 0, 13 }, { 1, 18 }, { 2, 11 }, { 3, 13 }, { 18, 4 }, { 28, 5 }, { 35, 5 } };
+    kv_t k44[] = { { 0, 13 }, { 1, 18 }, { 2, 11 }, { 3, 13 }, { 18, 5 }, { 28, 6 }, { 35, 5 } };
     assert_string_equal(NAME(k0100), "0.10.0");
     assert_string_equal(NAME(k0101), "0.10.1");
     assert_string_equal(NAME(k0102), "0.10.2");
@@ -53,12 +57,15 @@ static void test_known_releases(void **state)
     assert_string_equal(NAME(k39), "3.9");
     assert_string_equal(NAME(k40), "4.0");
     assert_string_equal(NAME(k41), "4.1");
+    assert_string_equal(NAME(k42), "4.2");
+    assert_string_equal(NAME(k43), "4.3");
+    assert_string_equal(NAME(k44), "4.4");
 }
 
 static void test_newer_than_known_is_newest(void **state)
 {
-    kv_t future[] = { { 0, 20 }, { 1, 25 }, { 3, 15 } };
-    assert_string_equal(NAME(future), "4.1");
+    kv_t future[] = { { 0, 20 }, { 1, 25 }, { 2, 14 }, { 3, 15 }, { 28, 9 }, { 35, 8 } };
+    assert_string_equal(NAME(future), "4.4");
 }
 
 static void test_short_table(void **state)
