@@ -34,6 +34,7 @@ kc_conn_t *kc_conn_new(int32_t node_id, const char *host, int port)
     c->node_id = node_id;
     c->port = port;
     c->fd = -1;
+    c->sndbuf = c->rcvbuf = -1;
     c->next_corr_id = 1;
     kc_writer_init(&c->out, 0);
     for (int i = 0; i < KC_API_KEY_SLOTS; i++)
@@ -110,6 +111,12 @@ int kc_conn_connect(kc_conn_t *c, int64_t now, int timeout_ms)
     int one = 1;
     /* Requests are written whole; Nagle would only add latency. */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* socket.send/receive.buffer.bytes; set before connect so that the
+     * receive window is negotiated with it. */
+    if (c->sndbuf >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &c->sndbuf, sizeof c->sndbuf);
+    if (c->rcvbuf >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &c->rcvbuf, sizeof c->rcvbuf);
     rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
     freeaddrinfo(res);
     if (rc != 0 && errno != EINPROGRESS) {
@@ -119,6 +126,8 @@ int kc_conn_connect(kc_conn_t *c, int64_t now, int timeout_ms)
     }
     c->fd = fd;
     c->state = KC_CONN_CONNECTING;
+    c->connect_timeout_ms = timeout_ms;
+    c->attempt_started_ms = now;
     c->state_deadline = now + timeout_ms;
     return 0;
 }

@@ -36,6 +36,13 @@ typedef struct kc_conn {
     int failures;              /* consecutive failed attempts (backoff exponent) */
     bool ever_connected;
     char last_err[200];        /* why the last attempt or connection failed */
+    int last_err_code;         /* its error code (KAFKAC_ERR_RESOLVE, _TIMED_OUT, _TRANSPORT...); 0 none */
+    int64_t attempt_started_ms;/* when the attempt under way (connect + handshake) began */
+    int connect_timeout_ms;    /* the bound of the attempt under way (grows per failure, KIP-601) */
+    int64_t last_recv_ms;      /* monotonic ms of the last response frame (or of becoming ready) */
+    int64_t last_used_ms;      /* last request sent or response read: connections.max.idle.ms */
+    bool idle_closed;          /* closed for idleness and not tried since: not a failure */
+    int sndbuf, rcvbuf;        /* SO_SNDBUF / SO_RCVBUF for the next socket; -1 = OS default */
 
     int32_t next_corr_id;
     struct kc_call *inflight_head, *inflight_tail;  /* sent, awaiting response, FIFO */

@@ -42,11 +42,16 @@ typedef struct kc_net_opts {
     const char *client_id;              /* sent in every request header */
     int request_timeout_ms;             /* default deadline of a request */
     int connect_timeout_ms;             /* socket.connection.setup.timeout.ms */
+    int connect_timeout_max_ms;         /* socket.connection.setup.timeout.max.ms */
+    int connections_max_idle_ms;        /* close idle connections; 0 never */
+    int socket_send_buffer_bytes;       /* SO_SNDBUF; -1 OS default */
+    int socket_receive_buffer_bytes;    /* SO_RCVBUF; -1 OS default */
     int handshake_timeout_ms;           /* api.version.request.timeout.ms */
     int reconnect_backoff_ms;           /* first retry delay after a failure */
     int reconnect_backoff_max_ms;       /* cap of the exponential backoff */
     int metadata_max_age_ms;            /* refresh period */
     int retry_backoff_ms;               /* wait before retrying a failed metadata refresh */
+    int retry_backoff_max_ms;           /* cap of that wait, which doubles per retry */
     int allow_auto_create_topics;       /* Metadata v4+ flag */
     int64_t max_response_bytes;         /* frames larger than this are malformed */
     const kc_logger_t *logger;          /* borrowed; may be NULL */
