@@ -84,7 +84,8 @@ struct kc_net {
     char md_reason[96];        /* [lock] why (for the log) */
     int md_inflight;           /* [I/O] */
     int64_t md_next;           /* [I/O] time of the next periodic refresh */
-    int64_t md_retry_at;       /* [I/O] after a failed refresh */
+    int64_t md_retry_at;       /* [I/O] after a failed refresh, or one naming a topic not ready */
+    int md_retries;            /* [I/O] such retries in a row (the backoff exponent) */
     void *md_msg;              /* [I/O] the request body being sent */
     kc_arena_t md_arena;       /* [I/O] memory for md_msg */
 };
