@@ -31,6 +31,7 @@
 #include "protocol/conn.h"
 #include "protocol/header.h"
 #include "protocol/net_internal.h"
+#include "protocol/resolver.h"
 
 int64_t kc_now_ms(void)
 {
@@ -207,6 +208,17 @@ static int64_t check_timeouts(kc_net_t *net, int64_t now)
     int64_t next = INT64_MAX;
     for (int i = 0; i < net->nconns; i++) {
         kc_conn_t *c = net->conns[i];
+        if (c->state == KC_CONN_RESOLVING) {
+            if (now >= c->state_deadline) {
+                /* The lookup goes on; a later attempt takes its answer. */
+                char why[200];
+                snprintf(why, sizeof why, "cannot resolve %s:%d: no answer within %d ms", c->host, c->port,
+                         c->connect_timeout_ms);
+                kc_net_conn_failed(net, c, KAFKAC_ERR_RESOLVE, why);
+            } else if (c->state_deadline < next) {
+                next = c->state_deadline;
+            }
+        }
         if ((c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE)) {
             if (now >= c->state_deadline) {
                 char why[200];
@@ -247,6 +259,7 @@ static void *io_thread(void *arg)
             break;
         int64_t now = kc_now_ms();
         take_submitted(net);
+        kc_net_take_lookups(net, now);
         int64_t next = kc_net_metadata_serve(net, now);
         /* Services may still be registering (kc_net_add_service reallocs
          * the array under the lock) while this thread already runs: copy
@@ -356,6 +369,7 @@ void kc_net_opts_from_settings(kc_net_opts_t *o, const kc_settings_t *s)
     o->connections_max_idle_ms = (int)s->connections_max_idle_ms;
     o->socket_send_buffer_bytes = (int)s->socket_send_buffer_bytes;
     o->socket_receive_buffer_bytes = (int)s->socket_receive_buffer_bytes;
+    o->dns_lookup = s->client_dns_lookup;
     o->handshake_timeout_ms = (int)s->api_version_request_timeout_ms;
     o->reconnect_backoff_ms = (int)s->reconnect_backoff_ms;
     o->reconnect_backoff_max_ms = (int)s->reconnect_backoff_max_ms;
@@ -364,6 +378,47 @@ void kc_net_opts_from_settings(kc_net_opts_t *o, const kc_settings_t *s)
     o->retry_backoff_max_ms = (int)s->retry_backoff_max_ms;
     o->allow_auto_create_topics = s->allow_auto_create_topics;
     o->logger = &s->log;
+}
+
+/* One bootstrap.servers entry becomes one bootstrap connection, or with
+ * client.dns.lookup=resolve_canonical_bootstrap_servers_only one per
+ * canonical name of its addresses (as Java does, e.g. for Kerberos
+ * principals behind a DNS alias).  That lookup runs here, on the thread
+ * creating the client, not on the I/O thread.  An entry that does not
+ * resolve or has no canonical name stays as given, so that its error
+ * surfaces on the first connection attempt.  Returns 0 or NO_MEMORY. */
+static int add_bootstrap(kc_net_t *net, const kc_hostport_t *hp, int32_t *nboot)
+{
+    int added = 0;
+    if (net->o.dns_lookup == KC_DNS_CANONICAL_BOOTSTRAP) {
+        kc_addrs_t addrs;
+        const char *why = NULL;
+        if (kc_resolve_now(hp->host, hp->port, 0, &addrs, &why) == 0) {
+            for (int i = 0; i < addrs.n; i++) {
+                char name[NI_MAXHOST];
+                if (kc_nameinfo_fn((const struct sockaddr *)&addrs.v[i].sa, addrs.v[i].len, name, sizeof name, NULL,
+                                   0, NI_NAMEREQD) != 0)
+                    continue;
+                int dup = 0;
+                for (int k = 0; k < net->nconns; k++)
+                    dup |= net->conns[k]->node_id < 0 && net->conns[k]->port == hp->port &&
+                           strcmp(net->conns[k]->host, name) == 0;
+                if (dup)
+                    continue;
+                if (!kc_net_add_conn(net, -1 - (*nboot)++, name, hp->port)) {
+                    kc_addrs_free(&addrs);
+                    return KAFKAC_ERR_NO_MEMORY;
+                }
+                added++;
+                kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "broker", "bootstrap %s:%d: canonical name %s", hp->host,
+                       hp->port, name);
+            }
+            kc_addrs_free(&addrs);
+        }
+    }
+    if (added)
+        return 0;
+    return kc_net_add_conn(net, -1 - (*nboot)++, hp->host, hp->port) ? 0 : KAFKAC_ERR_NO_MEMORY;
 }
 
 kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen)
@@ -390,8 +445,9 @@ kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen)
         snprintf(errstr, errlen, "bootstrap.servers is empty: name at least one host:port");
         goto fail;
     }
+    int32_t nboot = 0;
     for (size_t i = 0; i < opts->bootstrap->n; i++) {
-        if (!kc_net_add_conn(net, -1 - (int32_t)i, opts->bootstrap->v[i].host, opts->bootstrap->v[i].port)) {
+        if (add_bootstrap(net, &opts->bootstrap->v[i], &nboot) != 0) {
             snprintf(errstr, errlen, "out of memory");
             goto fail;
         }
@@ -400,6 +456,11 @@ kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen)
     net->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (net->wake_fd < 0) {
         snprintf(errstr, errlen, "eventfd: %s", strerror(errno));
+        goto fail;
+    }
+    net->resolver = kc_resolver_new(net->wake_fd);
+    if (!net->resolver) {
+        snprintf(errstr, errlen, "cannot start the name resolver: %s", strerror(errno));
         goto fail;
     }
     kc_net_metadata_init(net);
@@ -443,6 +504,7 @@ void kc_net_destroy(kc_net_t *net)
         kc_conn_free(c);
     }
     kc_free(net->conns);
+    kc_resolver_destroy(net->resolver);
     kc_net_metadata_free(net);
     kc_cluster_unref(net->cluster);
     kc_free(net->services);

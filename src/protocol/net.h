@@ -46,6 +46,7 @@ typedef struct kc_net_opts {
     int connections_max_idle_ms;        /* close idle connections; 0 never */
     int socket_send_buffer_bytes;       /* SO_SNDBUF; -1 OS default */
     int socket_receive_buffer_bytes;    /* SO_RCVBUF; -1 OS default */
+    int dns_lookup;                     /* client.dns.lookup: kc_dns_lookup_t */
     int handshake_timeout_ms;           /* api.version.request.timeout.ms */
     int reconnect_backoff_ms;           /* first retry delay after a failure */
     int reconnect_backoff_max_ms;       /* cap of the exponential backoff */

@@ -92,7 +92,7 @@ void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
     snprintf(reason, sizeof reason, "%s", why ? why : c->last_err);
     /* The connection may already have closed its socket (a read saw the
      * peer close): then the state it was in is in closed_from. */
-    kc_conn_state_t st = c->fd >= 0 ? c->state : c->closed_from;
+    kc_conn_state_t st = c->fd >= 0 || c->state == KC_CONN_RESOLVING ? c->state : c->closed_from;
     int was_ready = st == KC_CONN_READY;
     /* Only a clean close, before any byte of an answer, is what a broker
      * that does not know ApiVersions does. */
@@ -201,7 +201,20 @@ int kc_net_reachability(kc_net_t *net, int64_t *down_ms, char *why, size_t whyle
     return err == 0 ? KAFKAC_ERR_TIMED_OUT : KAFKAC_ERR_ALL_BROKERS_DOWN;
 }
 
-/* Starts connecting if c is down and out of backoff. */
+/* Connects to the next address of c's last lookup. */
+static void connect_next(kc_net_t *net, kc_conn_t *c, int64_t now)
+{
+    const kc_addr_t *a = &c->addrs.v[c->addr_index++];
+    int rc = kc_conn_connect_addr(c, now, c->connect_timeout_ms, a);
+    if (rc != 0)
+        kc_net_conn_failed(net, c, rc, NULL);
+}
+
+/* Starts connecting if c is down and out of backoff: to the next address
+ * of its last lookup (client.dns.lookup=use_all_dns_ips tries each in turn
+ * across attempts), else after a new lookup -- at once for a literal
+ * address, on a resolver thread for a name (state RESOLVING, bounded by
+ * the connect timeout). */
 void kc_net_conn_start(kc_net_t *net, kc_conn_t *c, int64_t now)
 {
     if (c->state != KC_CONN_DOWN || now < c->backoff_until)
@@ -214,9 +227,64 @@ void kc_net_conn_start(kc_net_t *net, kc_conn_t *c, int64_t now)
            c->host, c->port, timeout);
     c->sndbuf = net->o.socket_send_buffer_bytes;
     c->rcvbuf = net->o.socket_receive_buffer_bytes;
-    int rc = kc_conn_connect(c, now, timeout);
-    if (rc != 0)
-        kc_net_conn_failed(net, c, rc, NULL);
+    c->connect_timeout_ms = timeout;
+    c->attempt_started_ms = now;
+    if (c->addr_index < c->addrs.n) {
+        connect_next(net, c, now);
+        return;
+    }
+    kc_addrs_free(&c->addrs);
+    c->addr_index = 0;
+    const char *why = NULL;
+    if (kc_resolve_now(c->host, c->port, 1, &c->addrs, &why) == 0) {
+        connect_next(net, c, now);
+        return;
+    }
+    if (!c->lookup_pending) {
+        c->lookup_gen++;
+        int rc = kc_resolver_start(net->resolver, c, c->lookup_gen, c->host, c->port);
+        if (rc != 0) {
+            snprintf(c->last_err, sizeof c->last_err, "cannot resolve %s:%d: no resolver thread", c->host, c->port);
+            kc_net_conn_failed(net, c, KAFKAC_ERR_RESOLVE, NULL);
+            return;
+        }
+        c->lookup_pending = true;
+    }
+    c->state = KC_CONN_RESOLVING;
+    c->state_deadline = now + timeout;
+}
+
+void kc_net_take_lookups(kc_net_t *net, int64_t now)
+{
+    kc_lookup_t l;
+    while (kc_resolver_take(net->resolver, &l)) {
+        kc_conn_t *c = NULL;
+        for (int i = 0; i < net->nconns && !c; i++)
+            if (net->conns[i] == l.owner)
+                c = net->conns[i];
+        if (!c || l.gen != c->lookup_gen) {
+            kc_addrs_free(&l.addrs);
+            continue;
+        }
+        c->lookup_pending = false;
+        if (l.rc != 0) {
+            /* Only an attempt still waiting fails; one that timed out
+             * already counted its failure and will look up again. */
+            if (c->state == KC_CONN_RESOLVING) {
+                snprintf(c->last_err, sizeof c->last_err, "cannot resolve %s:%d: %s", c->host, c->port, l.err);
+                kc_net_conn_failed(net, c, KAFKAC_ERR_RESOLVE, NULL);
+            }
+            continue;
+        }
+        /* Kept for the next attempt if this one gave up waiting. */
+        kc_addrs_free(&c->addrs);
+        c->addrs = l.addrs;
+        c->addr_index = 0;
+        if (c->state == KC_CONN_RESOLVING) {
+            c->state = KC_CONN_DOWN;
+            connect_next(net, c, now);
+        }
+    }
 }
 
 /* Connected: the first request on every connection is ApiVersions. */

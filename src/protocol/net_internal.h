@@ -54,6 +54,7 @@ struct kc_net {
     pthread_t thread;
     int thread_started;
     int wake_fd;               /* eventfd */
+    struct kc_resolver *resolver;  /* lookups off the I/O thread (resolver.h) */
     unsigned seed;             /* [I/O] jitter */
 
     pthread_mutex_t lock;
@@ -118,6 +119,8 @@ int kc_net_submit(kc_net_t *net, const kc_req_t *req, kc_waiter_t *waiter);
 
 /* net_conns.c: connections. */
 void kc_net_conn_start(kc_net_t *net, kc_conn_t *c, int64_t now);   /* if down and out of backoff */
+/* I/O thread: hands finished name lookups to their connections. */
+void kc_net_take_lookups(kc_net_t *net, int64_t now);
 void kc_net_conn_connected(kc_net_t *net, kc_conn_t *c);           /* TCP up: start the handshake */
 void kc_net_conn_readable(kc_net_t *net, kc_conn_t *c);            /* read and handle frames */
 /* Closes c if it has been idle for connections.max.idle.ms; returns when

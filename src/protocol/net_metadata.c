@@ -204,6 +204,12 @@ static void md_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
                 kc_free(c->host);
                 c->host = h;
                 c->port = b->port;
+                /* The old name's addresses and any lookup under way for
+                 * it no longer apply. */
+                kc_addrs_free(&c->addrs);
+                c->addr_index = 0;
+                c->lookup_gen++;
+                c->lookup_pending = false;
             }
         }
     }

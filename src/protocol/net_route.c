@@ -168,7 +168,7 @@ static void connect_some(kc_net_t *net, int64_t now)
     kc_conn_t *best = NULL;
     for (int i = 0; i < net->nconns; i++) {
         kc_conn_t *c = net->conns[i];
-        if (c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE)
+        if (c->state == KC_CONN_RESOLVING || c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE)
             return; /* one attempt at a time */
         if (c->state == KC_CONN_DOWN && now >= c->backoff_until && !KC_NODE_IS_GROUP_CONN(c->node_id) &&
             (!best || c->failures < best->failures))
@@ -219,7 +219,7 @@ static void fail_unreachable(kc_net_t *net, kc_call_t *call, int32_t target, int
             continue;
         if (target != KC_NODE_ANY)
             own = c;
-        if ((c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE) &&
+        if ((c->state == KC_CONN_RESOLVING || c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE) &&
             (!trying || c->attempt_started_ms < trying->attempt_started_ms))
             trying = c;
     }
@@ -237,7 +237,10 @@ static void fail_unreachable(kc_net_t *net, kc_call_t *call, int32_t target, int
     if (trying && (err == 0 || now - trying->attempt_started_ms >= HUNG_ATTEMPT_MS)) {
         kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s: no connection to %s within %d ms: %s %s:%d under way for "
                      "%lld ms%s%s%s", name, target == KC_NODE_ANY ? "any broker" : "the broker", timeout,
-                     trying->state == KC_CONN_CONNECTING ? "connect to" : "ApiVersions handshake with", trying->host,
+                     trying->state == KC_CONN_RESOLVING    ? "lookup of"
+                     : trying->state == KC_CONN_CONNECTING ? "connect to"
+                                                           : "ApiVersions handshake with",
+                     trying->host,
                      trying->port, (long long)(now - trying->attempt_started_ms), last[0] ? " (last error: " : "",
                      last, last[0] ? ")" : "");
         return;

@@ -50,15 +50,16 @@ typedef struct fakebroker {
     int accepted;          /* [m] connections accepted */
     int answered;          /* [m] responses sent */
     int open_conns;        /* [m] client connections currently open */
+    const char *extra_host;/* set before use: Metadata also names broker 2 at extra_host:port */
     fb_client_t cl[FB_MAX_CLIENTS];
 } fakebroker_t;
 
 static void fb_lock(fakebroker_t *b) { pthread_mutex_lock(&b->m); }
 static void fb_unlock(fakebroker_t *b) { pthread_mutex_unlock(&b->m); }
 
-static void fb_set_hold(fakebroker_t *b, int hold) { fb_lock(b); b->hold = hold; fb_unlock(b); }
-static void fb_set_trailing(fakebroker_t *b, int n) { fb_lock(b); b->trailing = n; fb_unlock(b); }
-static int fb_get(fakebroker_t *b, const int *field)
+static inline void fb_set_hold(fakebroker_t *b, int hold) { fb_lock(b); b->hold = hold; fb_unlock(b); }
+static inline void fb_set_trailing(fakebroker_t *b, int n) { fb_lock(b); b->trailing = n; fb_unlock(b); }
+static inline int fb_get(fakebroker_t *b, const int *field)
 {
     fb_lock(b);
     int v = *field;
@@ -95,12 +96,16 @@ static void fb_answer(fakebroker_t *b, kc_writer_t *w, int16_t key, int16_t ver,
         r->api_keys_count = n;
     } else if (key == 3) {
         kc_metadata_response_t *r = msg;
-        r->brokers = kc_arena_alloc(&a, sizeof(*r->brokers));
-        kc_msg_init(&kc_schema_metadata_response_metadata_response_broker, r->brokers);
+        r->brokers = kc_arena_alloc(&a, 2 * sizeof(*r->brokers));
+        kc_msg_init(&kc_schema_metadata_response_metadata_response_broker, &r->brokers[0]);
+        kc_msg_init(&kc_schema_metadata_response_metadata_response_broker, &r->brokers[1]);
         r->brokers[0].node_id = 1;
         r->brokers[0].host = "127.0.0.1";
         r->brokers[0].port = b->port;
-        r->brokers_count = 1;
+        r->brokers[1].node_id = 2;
+        r->brokers[1].host = b->extra_host;
+        r->brokers[1].port = b->port;
+        r->brokers_count = b->extra_host ? 2 : 1;
         r->controller_id = 1;
         r->cluster_id = "fake";
         r->topics_count = 0;
