@@ -432,10 +432,15 @@ kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen)
     net->client_id = kc_strdup(opts->client_id ? opts->client_id : "libkafkac");
     net->o.client_id = net->client_id;
     net->wake_fd = -1;
+    net->refs = 1;
     net->seed = (unsigned)kc_now_ms() ^ (unsigned)(uintptr_t)net;
     net->down_since = kc_now_ms();
     pthread_mutex_init(&net->lock, NULL);
-    pthread_cond_init(&net->cluster_cond, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&net->cluster_cond, &ca);
+    pthread_condattr_destroy(&ca);
     net->cluster = kc_cluster_empty();
     if (!net->client_id || !net->cluster) {
         snprintf(errstr, errlen, "out of memory");
@@ -484,27 +489,19 @@ static void fail_list(kc_net_t *net, kc_call_t *call, const char *why)
     }
 }
 
-void kc_net_destroy(kc_net_t *net)
+kc_net_t *kc_net_ref(kc_net_t *net)
 {
-    if (!net)
+    if (net)
+        __atomic_add_fetch(&net->refs, 1, __ATOMIC_RELAXED);
+    return net;
+}
+
+/* What must outlive kc_net_destroy for holders of a reference: the lock,
+ * the flags it guards, the wake fd, the last snapshot. */
+void kc_net_unref(kc_net_t *net)
+{
+    if (!net || __atomic_sub_fetch(&net->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
-    if (net->thread_started) {
-        pthread_mutex_lock(&net->lock);
-        net->terminating = 1;
-        pthread_mutex_unlock(&net->lock);
-        kc_net_wakeup(net);
-        pthread_join(net->thread, NULL);
-    }
-    /* The thread has stopped: everything below is ours alone. */
-    fail_list(net, net->submit_head, "client closed before the request was sent");
-    fail_list(net, net->pending_head, "client closed before the request was sent");
-    for (int i = 0; i < net->nconns; i++) {
-        kc_conn_t *c = net->conns[i];
-        fail_list(net, c->inflight_head, "client closed while the request was in flight");
-        kc_conn_free(c);
-    }
-    kc_free(net->conns);
-    kc_resolver_destroy(net->resolver);
     kc_net_metadata_free(net);
     kc_cluster_unref(net->cluster);
     kc_free(net->services);
@@ -514,6 +511,38 @@ void kc_net_destroy(kc_net_t *net)
     pthread_mutex_destroy(&net->lock);
     kc_free(net->client_id);
     kc_free(net);
+}
+
+void kc_net_destroy(kc_net_t *net)
+{
+    if (!net)
+        return;
+    pthread_mutex_lock(&net->lock);
+    net->terminating = 1;
+    pthread_cond_broadcast(&net->cluster_cond);
+    pthread_mutex_unlock(&net->lock);
+    if (net->thread_started) {
+        kc_net_wakeup(net);
+        pthread_join(net->thread, NULL);
+        net->thread_started = 0;
+    }
+    /* The thread has stopped, and kc_net_send refuses new calls
+     * (terminating): everything below is ours alone. */
+    fail_list(net, net->submit_head, "client closed before the request was sent");
+    net->submit_head = net->submit_tail = NULL;
+    fail_list(net, net->pending_head, "client closed before the request was sent");
+    net->pending_head = net->pending_tail = NULL;
+    for (int i = 0; i < net->nconns; i++) {
+        kc_conn_t *c = net->conns[i];
+        fail_list(net, c->inflight_head, "client closed while the request was in flight");
+        kc_conn_free(c);
+    }
+    kc_free(net->conns);
+    net->conns = NULL;
+    net->nconns = 0;
+    kc_resolver_destroy(net->resolver);
+    net->resolver = NULL;
+    kc_net_unref(net);
 }
 
 int kc_net_add_service(kc_net_t *net, kc_service_fn fn, void *opaque)

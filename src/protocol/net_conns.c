@@ -367,7 +367,7 @@ static void handle_frame(kc_net_t *net, kc_conn_t *c, uint8_t *frame, size_t len
          * client and librdkafka do (a newer broker may append fields to
          * an old version, librdkafka's mock cluster sends 4 extra bytes
          * after ListOffsets v4/v5).  Counted and logged at debug level. */
-        net->trailing_frames++;
+        __atomic_add_fetch(&net->trailing_frames, 1, __ATOMIC_RELAXED);
         kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "request", "%s:%d sent %zu bytes after the last field of a %s v%d "
                "response: ignored", c->host, c->port, kc_r_remaining(&r), api->name, call->version);
     }

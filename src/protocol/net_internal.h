@@ -57,8 +57,9 @@ struct kc_net {
     struct kc_resolver *resolver;  /* lookups off the I/O thread (resolver.h) */
     unsigned seed;             /* [I/O] jitter */
 
+    int refs;                  /* atomic: kc_net_new's + kc_net_ref's; memory freed at 0 */
     pthread_mutex_t lock;
-    int terminating;           /* [lock] */
+    int terminating;           /* [lock] set by kc_net_destroy */
     kc_call_t *submit_head, *submit_tail;   /* [lock] from kc_net_send */
     kc_service_t *services;    /* [lock] append-only before traffic */
     int nservices;
@@ -74,7 +75,7 @@ struct kc_net {
     int reach_err;             /* the last connection failure's error, 0 before any */
     char reach_why[200];       /* and its text */
 
-    int64_t trailing_frames;   /* [I/O] responses with bytes after their last known field */
+    int64_t trailing_frames;   /* atomic: responses with bytes after their last known field */
 
     /* Metadata. */
     kc_cluster_t *cluster;     /* [lock] for swaps; the I/O thread reads it freely */

@@ -102,7 +102,7 @@ kc_cluster_t *kc_net_cluster(kc_net_t *net)
 kc_cluster_t *kc_net_wait_cluster(kc_net_t *net, int64_t after_version, int timeout_ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts);   /* cluster_cond waits on it */
     ts.tv_sec += timeout_ms / 1000;
     ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
     if (ts.tv_nsec >= 1000000000) {

@@ -50,7 +50,7 @@ typedef struct fakebroker {
     int accepted;          /* [m] connections accepted */
     int answered;          /* [m] responses sent */
     int open_conns;        /* [m] client connections currently open */
-    const char *extra_host;/* set before use: Metadata also names broker 2 at extra_host:port */
+    const char *extra_host;/* [m] when set, Metadata also names broker 2 at extra_host:port */
     fb_client_t cl[FB_MAX_CLIENTS];
 } fakebroker_t;
 
@@ -59,6 +59,7 @@ static void fb_unlock(fakebroker_t *b) { pthread_mutex_unlock(&b->m); }
 
 static inline void fb_set_hold(fakebroker_t *b, int hold) { fb_lock(b); b->hold = hold; fb_unlock(b); }
 static inline void fb_set_trailing(fakebroker_t *b, int n) { fb_lock(b); b->trailing = n; fb_unlock(b); }
+static inline void fb_set_extra_host(fakebroker_t *b, const char *h) { fb_lock(b); b->extra_host = h; fb_unlock(b); }
 static inline int fb_get(fakebroker_t *b, const int *field)
 {
     fb_lock(b);
@@ -68,7 +69,8 @@ static inline int fb_get(fakebroker_t *b, const int *field)
 }
 
 /* Encodes the answer to one request into w (size prefix included). */
-static void fb_answer(fakebroker_t *b, kc_writer_t *w, int16_t key, int16_t ver, int32_t corr, int trailing)
+static void fb_answer(fakebroker_t *b, kc_writer_t *w, int16_t key, int16_t ver, int32_t corr, int trailing,
+                      const char *extra_host)
 {
     const kc_api_t *api = kc_api_get(key);
     if (!api)
@@ -103,9 +105,9 @@ static void fb_answer(fakebroker_t *b, kc_writer_t *w, int16_t key, int16_t ver,
         r->brokers[0].host = "127.0.0.1";
         r->brokers[0].port = b->port;
         r->brokers[1].node_id = 2;
-        r->brokers[1].host = b->extra_host;
+        r->brokers[1].host = extra_host;
         r->brokers[1].port = b->port;
-        r->brokers_count = b->extra_host ? 2 : 1;
+        r->brokers_count = extra_host ? 2 : 1;
         r->controller_id = 1;
         r->cluster_id = "fake";
         r->topics_count = 0;
@@ -166,13 +168,14 @@ static void fb_serve_client(fakebroker_t *b, fb_client_t *c, int readable)
     }
     fb_lock(b);
     int hold = b->hold, trailing = b->trailing;
+    const char *extra = b->extra_host;
     fb_unlock(b);
     if (hold || c->nq == 0)
         return;
     kc_writer_t w;
     kc_writer_init(&w, 4096);
     for (int i = 0; i < c->nq; i++)
-        fb_answer(b, &w, c->q[i].key, c->q[i].ver, c->q[i].corr, trailing);
+        fb_answer(b, &w, c->q[i].key, c->q[i].ver, c->q[i].corr, trailing, extra);
     size_t off = 0;
     while (off < w.len) {
         ssize_t n = send(c->fd, w.buf + off, w.len - off, MSG_NOSIGNAL);

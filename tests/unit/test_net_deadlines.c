@@ -225,14 +225,13 @@ static void test_hung_head_closes_the_connection(void **state)
 /* kc_net_call waits on the monotonic clock until the request's timeout
  * plus slack, even when the I/O thread is stuck; the late callback then
  * frees what it gets and touches nothing of the returned caller. */
-static volatile int stall_now;
+static int stall_now;   /* atomic */
 static int64_t stall_service(kc_net_t *net, int64_t now, void *opaque)
 {
     (void)net;
     (void)now;
     (void)opaque;
-    if (stall_now) {
-        stall_now = 0;
+    if (__atomic_exchange_n(&stall_now, 0, __ATOMIC_ACQ_REL)) {
         sleep_ms(2500);
     }
     return INT64_MAX;
@@ -246,7 +245,7 @@ static void test_call_returns_while_io_thread_stalls(void **state)
     kc_net_t *net = net_open(&o);
     kc_net_add_service(net, stall_service, NULL);
     call_ok(net, API_VERSIONS, "warm-up");
-    stall_now = 1;
+    __atomic_store_n(&stall_now, 1, __ATOMIC_RELEASE);
     kc_net_wakeup(net);
     sleep_ms(100);
     int64_t t0 = kc_now_ms();
@@ -346,7 +345,7 @@ static void test_trailing_bytes_tolerated(void **state)
     assert_int_equal(m->brokers_count, 1);
     assert_int_equal(m->brokers[0].port, b->port);
     kc_resp_free(r);
-    assert_true(net->trailing_frames >= 1);
+    assert_true(__atomic_load_n(&net->trailing_frames, __ATOMIC_RELAXED) >= 1);
     pthread_mutex_lock(&log_m);
     expect_text(log_buf, "sent 4 bytes after the last field of a Metadata", "the debug log");
     pthread_mutex_unlock(&log_m);
@@ -432,6 +431,70 @@ static void test_connect_timeout_grows(void **state)
             fail_msg("attempt %d: connect timeout %d ms, want %d +-20%%", i + 1, got[i], want[i]);
 }
 
+/* Defect 11: kc_net_wakeup(NULL) is a no-op, and a thread holding a
+ * reference may go on calling send / wakeup / reachability / cluster
+ * while another thread destroys the net (ASan and TSan builds check the
+ * memory side). */
+typedef struct hammer {
+    kc_net_t *net;
+    int stop;   /* atomic */
+    int destroyed_seen;
+} hammer_t;
+
+static void noop_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
+{
+    (void)net;
+    (void)opaque;
+    kc_resp_free(resp);
+}
+
+static void *hammer_run(void *arg)
+{
+    hammer_t *h = arg;
+    static kc_metadata_request_t md;
+    kc_msg_init(&kc_schema_metadata_request, &md);
+    md.topics_count = 0;
+    while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
+        kc_req_t r = { .node_id = KC_NODE_ANY, .api_key = API_METADATA, .max_version = -1, .timeout_ms = 200,
+                       .msg = &md, .cb = noop_cb };
+        if (kc_net_send(h->net, &r) == KAFKAC_ERR_DESTROYED)
+            h->destroyed_seen = 1;
+        kc_net_wakeup(h->net);
+        kc_net_refresh_metadata(h->net, "test");
+        kc_net_reachability(h->net, NULL, NULL, 0);
+        kc_cluster_unref(kc_net_cluster(h->net));
+    }
+    return NULL;
+}
+
+static void test_destroy_against_other_threads(void **state)
+{
+    (void)state;
+    kc_net_wakeup(NULL);
+    kc_net_unref(NULL);
+    kc_net_destroy(NULL);
+    fakebroker_t *b = fb_start();
+    kc_net_opts_t o = opts_for("127.0.0.1", b->port);
+    kc_net_t *net = net_open(&o);
+    call_ok(net, API_VERSIONS, "warm-up");
+    hammer_t h = { .net = kc_net_ref(net) };
+    pthread_t t;
+    pthread_create(&t, NULL, hammer_run, &h);
+    sleep_ms(100);
+    kc_net_destroy(net);
+    sleep_ms(100);
+    __atomic_store_n(&h.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(t, NULL);
+    assert_true(h.destroyed_seen);
+    kc_resp_t *r = call(h.net, API_METADATA, 500);
+    assert_int_equal(r->err, KAFKAC_ERR_DESTROYED);
+    kc_resp_free(r);
+    kc_cluster_t *c = kc_net_wait_cluster(h.net, 1000000, 5000);
+    assert_null(c);
+    kc_net_unref(h.net);
+    fb_stop(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_trailing_bytes_tolerated),
         cmocka_unit_test(test_idle_connection_closed_quietly),
         cmocka_unit_test(test_connect_timeout_grows),
+        cmocka_unit_test(test_destroy_against_other_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,7 +197,7 @@ static void test_slow_lookup_stalls_nothing(void **state)
 {
     (void)state;
     fakebroker_t *b = fb_start();
-    b->extra_host = "slow.test.invalid";
+    fb_set_extra_host(b, "slow.test.invalid");
     kc_net_opts_t o = opts_for("127.0.0.1", b->port);
     kc_net_t *net = net_open(&o);
     call_ok(net, 3000, "warm-up");
@@ -238,7 +238,7 @@ static void test_lookup_bounded_by_connect_timeout(void **state)
 {
     (void)state;
     fakebroker_t *b = fb_start();
-    b->extra_host = "slow.test.invalid";
+    fb_set_extra_host(b, "slow.test.invalid");
     kc_net_opts_t o = opts_for("127.0.0.1", b->port);
     o.connect_timeout_ms = 500;
     o.connect_timeout_max_ms = 500;
