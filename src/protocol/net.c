@@ -570,13 +570,15 @@ int kc_net_add_service(kc_net_t *net, kc_service_fn fn, void *opaque)
  * returns while the callback may still come (from a stalled I/O thread),
  * and that late callback must find live memory.  Its `abandoned` flag
  * also keeps the I/O thread from reading the caller's msg, which dies
- * with the caller's frame (kc_waiter_hold). */
+ * with the caller's frame (kc_waiter_hold); a caller giving up while the
+ * body is being encoded (`sending`) waits for that to end. */
 struct kc_waiter {
     pthread_mutex_t m;
     pthread_cond_t cv;
     int refs;            /* [m] the caller and the callback */
     int done;            /* [m] the callback ran */
     int abandoned;       /* [m] the caller returned without it */
+    int sending;         /* [m] the I/O thread is reading the caller's msg (build, encode) */
     kc_resp_t *resp;     /* [m] */
     kc_build_cb build;   /* the caller's, with its own opaque */
     void *opaque;
@@ -597,15 +599,18 @@ static void waiter_unref_locked(kc_waiter_t *w)
 int kc_waiter_hold(kc_waiter_t *w)
 {
     pthread_mutex_lock(&w->m);
-    if (w->abandoned) {
-        pthread_mutex_unlock(&w->m);
-        return 0;
-    }
-    return 1;
+    int ok = !w->abandoned;
+    if (ok)
+        w->sending = 1;
+    pthread_mutex_unlock(&w->m);
+    return ok;
 }
 
 void kc_waiter_release(kc_waiter_t *w)
 {
+    pthread_mutex_lock(&w->m);
+    w->sending = 0;
+    pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->m);
 }
 
@@ -702,6 +707,10 @@ kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
         if (wrc == ETIMEDOUT && !w->done)
             break;
     }
+    /* The body may be being encoded right now: that takes no time and
+     * must finish before the caller's msg can go away. */
+    while (!w->done && w->sending)
+        pthread_cond_wait(&w->cv, &w->m);
     if (w->done) {
         resp = w->resp;
     } else {

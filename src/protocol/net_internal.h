@@ -110,9 +110,9 @@ void kc_call_expire(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ..
     __attribute__((format(printf, 4, 5)));
 /* The name of the call's API ("broker versions" for the pseudo request). */
 const char *kc_call_name(const kc_call_t *call);
-/* Before a waited-for call's body is read (build, encode): returns 1 with
- * the waiter locked while its caller still waits (release after the
- * encode), 0 if the caller has given up (its msg may be gone). */
+/* Before a waited-for call's body is read (build, encode): returns 1 and
+ * marks the body in use while its caller still waits (kc_waiter_release
+ * after the encode), 0 if the caller has given up (its msg may be gone). */
 int kc_waiter_hold(kc_waiter_t *w);
 void kc_waiter_release(kc_waiter_t *w);
 /* kc_net_send with a waiter attached (kc_net_call). */

@@ -112,7 +112,7 @@ static int dispatch(kc_net_t *net, kc_conn_t *c, kc_call_t *call)
     }
     /* A kc_net_call whose caller gave up owns no msg any more: never read
      * it; while the caller waits, it cannot give up until the body is
-     * encoded (the waiter stays locked that long). */
+     * encoded (kc_waiter_hold .. _release). */
     if (call->waiter && !kc_waiter_hold(call->waiter)) {
         kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s request: the caller stopped waiting before it was sent",
                      kc_call_name(call));
