@@ -106,15 +106,16 @@ void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
     pthread_mutex_lock(&net->lock);
     if (was_ready)
         net->nready--;
-    int lost = was_ready;
-    if (c->idle_closed) {
-        /* Closed for idleness, and now the reconnect failed: no longer
-         * presumed reachable. */
-        c->idle_closed = false;
-        net->nidle--;
-        lost = 1;
+    /* Connections closed for idleness count as reachable only until an
+     * attempt fails: from then on only a ready connection does, so that a
+     * broker that died while we were idle is noticed. */
+    int lost = was_ready || net->nidle > 0;
+    if (net->nidle > 0) {
+        for (int i = 0; i < net->nconns; i++)
+            net->conns[i]->idle_closed = false;
+        net->nidle = 0;
     }
-    if (lost && net->nready + net->nidle == 0)
+    if (lost && net->nready == 0)
         net->down_since = kc_now_ms();
     net->reach_err = err;
     snprintf(net->reach_why, sizeof net->reach_why, "%s", reason);

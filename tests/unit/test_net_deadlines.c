@@ -390,6 +390,23 @@ static void test_idle_connection_closed_quietly(void **state)
     assert_int_equal(fb_get(b, &b->accepted), 2);
     kc_net_destroy(net);
     fb_stop(b);
+    /* A broker that dies while we are idle: the reconnect fails, and from
+     * then on nothing counts as reachable. */
+    b = fb_start();
+    o = opts_for("127.0.0.1", b->port);
+    o.connections_max_idle_ms = 200;
+    net = net_open(&o);
+    call_ok(net, API_VERSIONS, "warm-up");
+    t0 = kc_now_ms();
+    while (fb_get(b, &b->open_conns) > 0 && kc_now_ms() - t0 < 3000)
+        sleep_ms(20);
+    fb_stop(b);
+    kc_resp_t *r = call(net, API_METADATA, 500);
+    assert_int_equal(r->err, KAFKAC_ERR_ALL_BROKERS_DOWN);
+    kc_resp_free(r);
+    assert_int_equal(kc_net_reachability(net, NULL, why, sizeof why), KAFKAC_ERR_ALL_BROKERS_DOWN);
+    expect_text(why, "Connection refused", "the reachability reason");
+    kc_net_destroy(net);
     /* 0 keeps them open. */
     b = fb_start();
     o = opts_for("127.0.0.1", b->port);
