@@ -119,7 +119,7 @@ const kc_prop_t kc_props[] = {
         "How long a TCP connection attempt may take before it is abandoned."),
     INT("socket.connection.setup.timeout.max.ms", AL("socket_connection_setup_timeout_max_ms"), "30000", 1, I32MAX, ALL,
         socket_connection_setup_timeout_max_ms,
-        "Upper bound of the connection setup timeout, which grows after each consecutive failure."),
+        "Upper bound of the connection setup timeout, which doubles (with +-20% jitter) after each consecutive failure to connect (KIP-601)."),
     INT("connections.max.idle.ms", AL("connections_max_idle_ms"), "540000", 0, I32MAX, ALL, connections_max_idle_ms,
         "Close a broker connection that carried no request for this long (it reconnects when next needed, with no backoff); 0 keeps idle connections open."),
     ENUM("client.dns.lookup", AL("client_dns_lookup"), "use_all_dns_ips", dns_lookup_vals, ALL, client_dns_lookup,
