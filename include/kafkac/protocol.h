@@ -22,7 +22,13 @@
  * call fills it with what went wrong (NUL-terminated, truncated to fit;
  * errstr may be NULL when errstr_size is 0).  Timeouts: metadata and
  * request wait timeout_ms, or request.timeout.ms when timeout_ms <= 0;
- * give probe a positive timeout. */
+ * give probe a positive timeout.  Each call returns by its own timeout,
+ * whatever else is queued on the same broker: KAFKAC_ERR_TIMED_OUT naming
+ * the request that timed out.  When no broker can be reached by then the
+ * error says what happened: KAFKAC_ERR_RESOLVE (a host name did not
+ * resolve), KAFKAC_ERR_ALL_BROKERS_DOWN (refused, reset) or
+ * KAFKAC_ERR_TIMED_OUT (a broker that does not answer), with the last
+ * connection error in errstr. */
 #ifndef KAFKAC_PROTOCOL_H
 #define KAFKAC_PROTOCOL_H
 

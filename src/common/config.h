@@ -98,6 +98,8 @@ typedef enum kc_security_protocol {
 } kc_security_protocol_t;
 
 /* acks keeps Kafka's wire numbers: -1 (all), 0, 1. */
+typedef enum kc_dns_lookup { KC_DNS_USE_ALL_IPS, KC_DNS_CANONICAL_BOOTSTRAP } kc_dns_lookup_t;
+
 typedef enum kc_acks { KC_ACKS_ALL = -1, KC_ACKS_NONE = 0, KC_ACKS_LEADER = 1 } kc_acks_t;
 
 typedef enum kc_partitioner {
@@ -151,6 +153,7 @@ typedef struct kc_settings {
     int64_t connections_max_idle_ms;
     int64_t socket_send_buffer_bytes;        /* -1: leave the OS default */
     int64_t socket_receive_buffer_bytes;     /* -1: leave the OS default */
+    int client_dns_lookup;                   /* kc_dns_lookup_t */
     int security_protocol;                   /* kc_security_protocol_t */
     int64_t log_level;
     int64_t api_version_request_timeout_ms;

@@ -22,6 +22,12 @@ static const kc_enum_val_t security_vals[] = {
     { NULL, 0, 0 },
 };
 
+static const kc_enum_val_t dns_lookup_vals[] = {
+    { "use_all_dns_ips", KC_DNS_USE_ALL_IPS, 0 },
+    { "resolve_canonical_bootstrap_servers_only", KC_DNS_CANONICAL_BOOTSTRAP, 0 },
+    { NULL, 0, 0 },
+};
+
 static const kc_enum_val_t acks_vals[] = {
     { "all", KC_ACKS_ALL, 0 },
     { "-1", KC_ACKS_ALL, 0 },
@@ -96,8 +102,8 @@ const kc_prop_t kc_props[] = {
          "Required. Comma-separated host:port list of brokers to fetch the cluster metadata from; write IPv6 addresses in brackets, e.g. [::1]:9092."),
     STR("client.id", AL("client_id"), "libkafkac", ALL, client_id,
         "Name sent with every request, so that broker logs, metrics and quotas can tell this application apart."),
-    INT("request.timeout.ms", AL("request_timeout_ms"), "30000", 0, I32MAX, ALL, request_timeout_ms,
-        "How long to wait for a broker's response to one request before failing it (and retrying if allowed)."),
+    INT("request.timeout.ms", AL("request_timeout_ms"), "30000", 1, I32MAX, ALL, request_timeout_ms,
+        "How long to wait for a broker's response to one request before failing it (and retrying if allowed); each request has its own deadline, also when queued behind others."),
     INT("metadata.max.age.ms", AL("metadata_max_age_ms"), "300000", 0, I32MAX, ALL, metadata_max_age_ms,
         "Refresh the cluster metadata at least this often, even when nothing suggests it changed."),
     INT("reconnect.backoff.ms", AL("reconnect_backoff_ms"), "50", 0, I32MAX, ALL, reconnect_backoff_ms,
@@ -113,9 +119,11 @@ const kc_prop_t kc_props[] = {
         "How long a TCP connection attempt may take before it is abandoned."),
     INT("socket.connection.setup.timeout.max.ms", AL("socket_connection_setup_timeout_max_ms"), "30000", 1, I32MAX, ALL,
         socket_connection_setup_timeout_max_ms,
-        "Upper bound of the connection setup timeout, which grows after each consecutive failure."),
+        "Upper bound of the connection setup timeout, which doubles (with +-20% jitter) after each consecutive failure to connect (KIP-601)."),
     INT("connections.max.idle.ms", AL("connections_max_idle_ms"), "540000", 0, I32MAX, ALL, connections_max_idle_ms,
-        "Close a broker connection that carried no request for this long; 0 keeps idle connections open."),
+        "Close a broker connection that carried no request for this long (it reconnects when next needed, with no backoff); 0 keeps idle connections open."),
+    ENUM("client.dns.lookup", AL("client_dns_lookup"), "use_all_dns_ips", dns_lookup_vals, ALL, client_dns_lookup,
+         "use_all_dns_ips: try each address a broker's name resolves to in turn; resolve_canonical_bootstrap_servers_only: also replace each bootstrap name by the canonical names of its addresses. Names are resolved off the I/O thread."),
     INT("socket.send.buffer.bytes", AL("socket_send_buffer_bytes", "send_buffer_bytes"), "-1", -1, I32MAX, ALL,
         socket_send_buffer_bytes,
         "SO_SNDBUF for broker sockets; -1 leaves the operating system's default."),

@@ -90,6 +90,26 @@ const kc_partition_info_t *kc_cluster_partition(const kc_cluster_t *c, const cha
     return NULL;
 }
 
+int kc_cluster_topic_error(const kc_cluster_t *c, const char *name)
+{
+    const kc_topic_info_t *t = c && name ? kc_cluster_topic(c, name) : NULL;
+    return t ? t->err : KAFKAC_ERR_NOT_FOUND;
+}
+
+int kc_cluster_topic_retriable(const kc_topic_info_t *t)
+{
+    if (t->err == KAFKAC_ERR_LEADER_NOT_AVAILABLE || t->err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION)
+        return 1;
+    if (t->err != 0)
+        return 0;   /* not something time fixes: invalid name, authorization... */
+    if (t->partition_count == 0)
+        return 1;
+    for (int32_t i = 0; i < t->partition_count; i++)
+        if (t->partitions[i].leader < 0 || t->partitions[i].err == KAFKAC_ERR_LEADER_NOT_AVAILABLE)
+            return 1;
+    return 0;
+}
+
 static char *dup_str(kc_arena_t *a, const char *s)
 {
     return s ? kc_arena_strndup(a, s, strlen(s)) : NULL;

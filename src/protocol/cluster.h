@@ -56,6 +56,19 @@ const kc_broker_info_t *kc_cluster_broker(const kc_cluster_t *c, int32_t id);
 const kc_topic_info_t *kc_cluster_topic(const kc_cluster_t *c, const char *name);
 const kc_partition_info_t *kc_cluster_partition(const kc_cluster_t *c, const char *topic, int32_t partition);
 
+/* The Kafka error code the last answer gave for topic `name` (0 when it
+ * had none), or KAFKAC_ERR_NOT_FOUND (negative) when the snapshot does not
+ * have the topic.  So "the topic has an error" (e.g. 3
+ * UNKNOWN_TOPIC_OR_PARTITION, 5 LEADER_NOT_AVAILABLE, 17 INVALID_TOPIC_EXCEPTION,
+ * 29 TOPIC_AUTHORIZATION_FAILED) can be told from "the topic has 0 partitions". */
+int kc_cluster_topic_error(const kc_cluster_t *c, const char *name);
+
+/* Whether a topic's metadata says "not ready yet": LEADER_NOT_AVAILABLE
+ * or UNKNOWN_TOPIC_OR_PARTITION (a topic being created, or not yet known
+ * to the broker that answered), no partitions, or a partition without a
+ * leader.  The network client asks again soon for such a topic. */
+int kc_cluster_topic_retriable(const kc_topic_info_t *t);
+
 /* An empty snapshot (version 0): no brokers, no topics. */
 kc_cluster_t *kc_cluster_empty(void);
 

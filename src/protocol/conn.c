@@ -34,6 +34,7 @@ kc_conn_t *kc_conn_new(int32_t node_id, const char *host, int port)
     c->node_id = node_id;
     c->port = port;
     c->fd = -1;
+    c->sndbuf = c->rcvbuf = -1;
     c->next_corr_id = 1;
     kc_writer_init(&c->out, 0);
     for (int i = 0; i < KC_API_KEY_SLOTS; i++)
@@ -51,6 +52,7 @@ void kc_conn_free(kc_conn_t *c)
     kc_free(c->in);
     kc_free(c->big);
     kc_free(c->host);
+    kc_addrs_free(&c->addrs);
     kc_free(c);
 }
 
@@ -74,44 +76,24 @@ void kc_conn_close(kc_conn_t *c, const char *why)
         snprintf(c->last_err, sizeof c->last_err, "%s", why);
 }
 
-int kc_conn_connect(kc_conn_t *c, int64_t now, int timeout_ms)
+int kc_conn_connect_addr(kc_conn_t *c, int64_t now, int timeout_ms, const kc_addr_t *a)
 {
-    struct addrinfo hints, *res = NULL, *ai;
-    char port[16];
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG;
-    snprintf(port, sizeof port, "%d", c->port);
-    /* getaddrinfo blocks; for host names in /etc/hosts or literal
-     * addresses (the usual case for brokers) it returns at once. */
-    int rc = getaddrinfo(c->host, port, &hints, &res);
-    if (rc != 0 || !res) {
-        snprintf(c->last_err, sizeof c->last_err, "cannot resolve %s:%d: %s", c->host, c->port,
-                 rc ? gai_strerror(rc) : "no address");
-        return KAFKAC_ERR_RESOLVE;
-    }
-    int n = 0;
-    for (ai = res; ai; ai = ai->ai_next)
-        n++;
-    /* Rotate through the addresses across attempts, so that one dead
-     * address of a multi-homed name does not block the others forever. */
-    ai = res;
-    for (int i = 0; i < c->addr_index % n; i++)
-        ai = ai->ai_next;
-    c->addr_index++;
-
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    const struct sockaddr *sa = (const struct sockaddr *)&a->sa;
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(c->last_err, sizeof c->last_err, "socket: %s", strerror(errno));
-        freeaddrinfo(res);
         return KAFKAC_ERR_TRANSPORT;
     }
     int one = 1;
     /* Requests are written whole; Nagle would only add latency. */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
-    freeaddrinfo(res);
+    /* socket.send/receive.buffer.bytes; set before connect so that the
+     * receive window is negotiated with it. */
+    if (c->sndbuf >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &c->sndbuf, sizeof c->sndbuf);
+    if (c->rcvbuf >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &c->rcvbuf, sizeof c->rcvbuf);
+    int rc = connect(fd, sa, a->len);
     if (rc != 0 && errno != EINPROGRESS) {
         snprintf(c->last_err, sizeof c->last_err, "connect to %s:%d: %s", c->host, c->port, strerror(errno));
         close(fd);
@@ -119,8 +101,28 @@ int kc_conn_connect(kc_conn_t *c, int64_t now, int timeout_ms)
     }
     c->fd = fd;
     c->state = KC_CONN_CONNECTING;
+    c->connect_timeout_ms = timeout_ms;
+    c->attempt_started_ms = now;
     c->state_deadline = now + timeout_ms;
     return 0;
+}
+
+int kc_conn_connect(kc_conn_t *c, int64_t now, int timeout_ms)
+{
+    kc_addrs_t addrs;
+    const char *why = NULL;
+    int rc = kc_resolve_now(c->host, c->port, 0, &addrs, &why);
+    if (rc != 0) {
+        snprintf(c->last_err, sizeof c->last_err, "cannot resolve %s:%d: %s", c->host, c->port, why);
+        return KAFKAC_ERR_RESOLVE;
+    }
+    /* Rotate through the addresses across attempts, so that one dead
+     * address of a multi-homed name does not block the others forever. */
+    const kc_addr_t *a = &addrs.v[c->addr_index % addrs.n];
+    c->addr_index++;
+    rc = kc_conn_connect_addr(c, now, timeout_ms, a);
+    kc_addrs_free(&addrs);
+    return rc;
 }
 
 int kc_conn_finish_connect(kc_conn_t *c)

@@ -10,9 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/buf.h"
+#include "protocol/resolver.h"
 
 typedef enum kc_conn_state {
     KC_CONN_DOWN = 0,     /* no socket; may be in backoff */
+    KC_CONN_RESOLVING,    /* waiting for the broker's name to resolve (off the I/O thread) */
     KC_CONN_CONNECTING,   /* connect() in progress */
     KC_CONN_HANDSHAKE,    /* connected, ApiVersions exchange in progress */
     KC_CONN_READY         /* versions known; requests flow */
@@ -31,11 +33,21 @@ typedef struct kc_conn {
     kc_conn_state_t closed_from;   /* state when the socket was last closed */
     bool closed_clean;             /* the peer closed with no partial response pending */
     int addr_index;            /* which resolved address to try next (rotates on failure) */
+    kc_addrs_t addrs;          /* the last lookup's addresses, tried in turn before looking up again */
+    uint32_t lookup_gen;       /* tags this connection's lookups */
+    bool lookup_pending;       /* a lookup for it is running (at most one at a time) */
     int64_t state_deadline;    /* connect/handshake must finish by then */
     int64_t backoff_until;     /* no reconnect before this */
     int failures;              /* consecutive failed attempts (backoff exponent) */
     bool ever_connected;
     char last_err[200];        /* why the last attempt or connection failed */
+    int last_err_code;         /* its error code (KAFKAC_ERR_RESOLVE, _TIMED_OUT, _TRANSPORT...); 0 none */
+    int64_t attempt_started_ms;/* when the attempt under way (connect + handshake) began */
+    int connect_timeout_ms;    /* the bound of the attempt under way (grows per failure, KIP-601) */
+    int64_t last_recv_ms;      /* monotonic ms of the last response frame (or of becoming ready) */
+    int64_t last_used_ms;      /* last request sent or response read: connections.max.idle.ms */
+    bool idle_closed;          /* closed for idleness and not tried since: not a failure */
+    int sndbuf, rcvbuf;        /* SO_SNDBUF / SO_RCVBUF for the next socket; -1 = OS default */
 
     int32_t next_corr_id;
     struct kc_call *inflight_head, *inflight_tail;  /* sent, awaiting response, FIFO */
@@ -67,8 +79,12 @@ kc_conn_t *kc_conn_new(int32_t node_id, const char *host, int port);
 void kc_conn_free(kc_conn_t *c);            /* closes the socket; calls must be failed first */
 
 /* Starts a non-blocking connect.  Returns 0 (in progress or connected) or
- * an error with c->last_err filled (name resolution or socket failure). */
+ * an error with c->last_err filled (name resolution or socket failure).
+ * Resolves on the calling thread: the network client uses
+ * kc_conn_connect_addr with addresses resolved off its I/O thread. */
 int kc_conn_connect(kc_conn_t *c, int64_t now, int timeout_ms);
+/* Starts a non-blocking connect to one resolved address of c's broker. */
+int kc_conn_connect_addr(kc_conn_t *c, int64_t now, int timeout_ms, const kc_addr_t *a);
 /* After POLLOUT on a connecting socket: 0 connected, or an error. */
 int kc_conn_finish_connect(kc_conn_t *c);
 /* Closes the socket, drops buffered bytes and sets state DOWN.  In-flight

@@ -31,6 +31,7 @@
 #include "protocol/conn.h"
 #include "protocol/header.h"
 #include "protocol/net_internal.h"
+#include "protocol/resolver.h"
 
 int64_t kc_now_ms(void)
 {
@@ -45,11 +46,16 @@ void kc_net_opts_defaults(kc_net_opts_t *o)
     o->client_id = "libkafkac";
     o->request_timeout_ms = 30000;
     o->connect_timeout_ms = 10000;
+    o->connect_timeout_max_ms = 30000;
+    o->connections_max_idle_ms = 540000;
+    o->socket_send_buffer_bytes = -1;
+    o->socket_receive_buffer_bytes = -1;
     o->handshake_timeout_ms = 10000;
     o->reconnect_backoff_ms = 50;
     o->reconnect_backoff_max_ms = 1000;
     o->metadata_max_age_ms = 300000;
     o->retry_backoff_ms = 100;
+    o->retry_backoff_max_ms = 1000;
     o->allow_auto_create_topics = 1;
     o->max_response_bytes = 256LL * 1024 * 1024;
 }
@@ -78,16 +84,9 @@ kc_resp_t *kc_resp_new(const kc_call_t *call)
     return r;
 }
 
-/* Completes a call with an error.  The callback always runs, even when the
- * response object cannot be allocated: then it gets a static one. */
-void kc_call_fail(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ...)
+/* Runs the call's callback with an error; the caller frees or keeps it. */
+static void call_complete_err(kc_net_t *net, kc_call_t *call, int err, const char *fmt, va_list ap)
 {
-    /* The handshake's own call has no callback (nobody waits on it): the
-     * connection's failure is what gets logged and retried. */
-    if (!call->req.cb) {
-        kc_free(call);
-        return;
-    }
     kc_resp_t *r = kc_resp_new(call);
     static __thread kc_resp_t oom;
     if (!r) {
@@ -96,15 +95,45 @@ void kc_call_fail(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ...)
         r->api_key = call->req.api_key;
     }
     r->err = err;
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(r->errstr, sizeof r->errstr, fmt, ap);
-    va_end(ap);
-    const kc_api_t *api = kc_api_get(call->req.api_key);
-    kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "request", "%s request to node %d failed: %s: %s",
-           api ? api->name : "?", call->node_id, kafkac_err_name(err), r->errstr);
-    call->req.cb(net, r == &oom ? NULL : r, call->req.opaque);
+    kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "request", "%s request to node %d failed: %s: %s", kc_call_name(call),
+           call->node_id, kafkac_err_name(err), r->errstr);
+    kc_resp_cb cb = call->req.cb;
+    call->req.cb = NULL;
+    cb(net, r == &oom ? NULL : r, call->req.opaque);
+}
+
+/* Completes a call with an error.  The callback always runs, even when the
+ * response object cannot be allocated: then it gets a static one. */
+void kc_call_fail(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ...)
+{
+    /* The handshake's own call has no callback (nobody waits on it): the
+     * connection's failure is what gets logged and retried.  Nor has a
+     * tombstone: its caller already had its answer. */
+    if (call->req.cb) {
+        va_list ap;
+        va_start(ap, fmt);
+        call_complete_err(net, call, err, fmt, ap);
+        va_end(ap);
+    }
     kc_free(call);
+}
+
+void kc_call_expire(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ...)
+{
+    if (call->req.cb) {
+        va_list ap;
+        va_start(ap, fmt);
+        call_complete_err(net, call, err, fmt, ap);
+        va_end(ap);
+    }
+    call->tomb = 1;
+}
+
+const char *kc_call_name(const kc_call_t *call)
+{
+    const kc_api_t *api = kc_api_get(call->req.api_key);
+    return api ? api->name : "broker versions";
 }
 
 void kc_call_list_push(kc_call_t **head, kc_call_t **tail, kc_call_t *c)
@@ -133,34 +162,83 @@ static void take_submitted(kc_net_t *net)
     }
 }
 
+/* Deadlines of the calls in flight on a ready connection (see
+ * docs/ARCHITECTURE.md, "Deadlines").  Every call fails at its own
+ * deadline with its own name, wherever it is in the FIFO; one that was
+ * sent stays as a tombstone so that its late answer is read and dropped
+ * and the connection carries on.  The connection itself is given up (as
+ * the Java client does) only when its head is past its deadline AND the
+ * broker has sent nothing for that request's whole timeout: a broker that
+ * answers slowly but answers keeps its connection, a hung one loses it. */
+static int64_t check_inflight(kc_net_t *net, kc_conn_t *c, int64_t now)
+{
+    int64_t next = INT64_MAX;
+    for (kc_call_t *call = c->inflight_head; call; call = call->next) {
+        if (call->tomb)
+            continue;
+        if (now >= call->deadline)
+            kc_call_expire(net, call, KAFKAC_ERR_TIMED_OUT, "%s request to %s:%d timed out after %d ms",
+                           kc_call_name(call), c->host, c->port, call->req.timeout_ms);
+        else if (call->deadline < next)
+            next = call->deadline;
+    }
+    kc_call_t *h = c->inflight_head;
+    if (!h)
+        return next;
+    int64_t hung_at = c->last_recv_ms + h->req.timeout_ms;
+    if (hung_at < h->deadline)
+        hung_at = h->deadline;
+    if (now < hung_at)
+        return hung_at < next ? hung_at : next;
+    char why[200];
+    snprintf(why, sizeof why, "%s:%d did not answer the %s request at the head of the connection within %d ms: "
+             "closing the connection", c->host, c->port, kc_call_name(h), h->req.timeout_ms);
+    /* The calls behind it have not reached their own deadlines; they fail
+     * now because their answers can only come after the hung one's. */
+    for (kc_call_t *call = h->next; call; call = call->next)
+        if (!call->tomb)
+            kc_call_expire(net, call, KAFKAC_ERR_TIMED_OUT, "%s request to %s:%d: %s", kc_call_name(call), c->host,
+                           c->port, why);
+    kc_net_conn_failed(net, c, KAFKAC_ERR_TIMED_OUT, why);
+    return next;
+}
+
 static int64_t check_timeouts(kc_net_t *net, int64_t now)
 {
     int64_t next = INT64_MAX;
     for (int i = 0; i < net->nconns; i++) {
         kc_conn_t *c = net->conns[i];
+        if (c->state == KC_CONN_RESOLVING) {
+            if (now >= c->state_deadline) {
+                /* The lookup goes on; a later attempt takes its answer. */
+                char why[200];
+                snprintf(why, sizeof why, "cannot resolve %s:%d: no answer within %d ms", c->host, c->port,
+                         c->connect_timeout_ms);
+                kc_net_conn_failed(net, c, KAFKAC_ERR_RESOLVE, why);
+            } else if (c->state_deadline < next) {
+                next = c->state_deadline;
+            }
+        }
         if ((c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE)) {
             if (now >= c->state_deadline) {
                 char why[200];
                 snprintf(why, sizeof why, "%s to %s:%d timed out after %d ms",
                          c->state == KC_CONN_CONNECTING ? "connecting" : "ApiVersions handshake", c->host, c->port,
-                         c->state == KC_CONN_CONNECTING ? net->o.connect_timeout_ms : net->o.handshake_timeout_ms);
+                         c->state == KC_CONN_CONNECTING ? c->connect_timeout_ms : net->o.handshake_timeout_ms);
                 kc_net_conn_failed(net, c, KAFKAC_ERR_TIMED_OUT, why);
             } else if (c->state_deadline < next) {
                 next = c->state_deadline;
             }
         }
-        /* Responses come in order, so a late head blocks all behind it:
-         * like the Java client, give up on the connection. */
         if (c->state == KC_CONN_READY && c->inflight_head) {
-            if (now >= c->inflight_head->deadline) {
-                char why[200];
-                const kc_api_t *api = kc_api_get(c->inflight_head->req.api_key);
-                snprintf(why, sizeof why, "%s request to %s:%d timed out after %d ms", api->name, c->host, c->port,
-                         c->inflight_head->req.timeout_ms);
-                kc_net_conn_failed(net, c, KAFKAC_ERR_TIMED_OUT, why);
-            } else if (c->inflight_head->deadline < next) {
-                next = c->inflight_head->deadline;
-            }
+            int64_t t = check_inflight(net, c, now);
+            if (t < next)
+                next = t;
+        }
+        if (c->state == KC_CONN_READY) {
+            int64_t t = kc_net_check_idle(net, c, now);
+            if (t < next)
+                next = t;
         }
         if (c->state == KC_CONN_DOWN && c->backoff_until > now && c->backoff_until < next && net->pending_head)
             next = c->backoff_until;
@@ -181,6 +259,7 @@ static void *io_thread(void *arg)
             break;
         int64_t now = kc_now_ms();
         take_submitted(net);
+        kc_net_take_lookups(net, now);
         int64_t next = kc_net_metadata_serve(net, now);
         /* Services may still be registering (kc_net_add_service reallocs
          * the array under the lock) while this thread already runs: copy
@@ -286,13 +365,60 @@ void kc_net_opts_from_settings(kc_net_opts_t *o, const kc_settings_t *s)
     o->client_id = s->client_id;
     o->request_timeout_ms = (int)s->request_timeout_ms;
     o->connect_timeout_ms = (int)s->socket_connection_setup_timeout_ms;
+    o->connect_timeout_max_ms = (int)s->socket_connection_setup_timeout_max_ms;
+    o->connections_max_idle_ms = (int)s->connections_max_idle_ms;
+    o->socket_send_buffer_bytes = (int)s->socket_send_buffer_bytes;
+    o->socket_receive_buffer_bytes = (int)s->socket_receive_buffer_bytes;
+    o->dns_lookup = s->client_dns_lookup;
     o->handshake_timeout_ms = (int)s->api_version_request_timeout_ms;
     o->reconnect_backoff_ms = (int)s->reconnect_backoff_ms;
     o->reconnect_backoff_max_ms = (int)s->reconnect_backoff_max_ms;
     o->metadata_max_age_ms = (int)s->metadata_max_age_ms;
     o->retry_backoff_ms = (int)s->retry_backoff_ms;
+    o->retry_backoff_max_ms = (int)s->retry_backoff_max_ms;
     o->allow_auto_create_topics = s->allow_auto_create_topics;
     o->logger = &s->log;
+}
+
+/* One bootstrap.servers entry becomes one bootstrap connection, or with
+ * client.dns.lookup=resolve_canonical_bootstrap_servers_only one per
+ * canonical name of its addresses (as Java does, e.g. for Kerberos
+ * principals behind a DNS alias).  That lookup runs here, on the thread
+ * creating the client, not on the I/O thread.  An entry that does not
+ * resolve or has no canonical name stays as given, so that its error
+ * surfaces on the first connection attempt.  Returns 0 or NO_MEMORY. */
+static int add_bootstrap(kc_net_t *net, const kc_hostport_t *hp, int32_t *nboot)
+{
+    int added = 0;
+    if (net->o.dns_lookup == KC_DNS_CANONICAL_BOOTSTRAP) {
+        kc_addrs_t addrs;
+        const char *why = NULL;
+        if (kc_resolve_now(hp->host, hp->port, 0, &addrs, &why) == 0) {
+            for (int i = 0; i < addrs.n; i++) {
+                char name[NI_MAXHOST];
+                if (kc_nameinfo_fn((const struct sockaddr *)&addrs.v[i].sa, addrs.v[i].len, name, sizeof name, NULL,
+                                   0, NI_NAMEREQD) != 0)
+                    continue;
+                int dup = 0;
+                for (int k = 0; k < net->nconns; k++)
+                    dup |= net->conns[k]->node_id < 0 && net->conns[k]->port == hp->port &&
+                           strcmp(net->conns[k]->host, name) == 0;
+                if (dup)
+                    continue;
+                if (!kc_net_add_conn(net, -1 - (*nboot)++, name, hp->port)) {
+                    kc_addrs_free(&addrs);
+                    return KAFKAC_ERR_NO_MEMORY;
+                }
+                added++;
+                kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "broker", "bootstrap %s:%d: canonical name %s", hp->host,
+                       hp->port, name);
+            }
+            kc_addrs_free(&addrs);
+        }
+    }
+    if (added)
+        return 0;
+    return kc_net_add_conn(net, -1 - (*nboot)++, hp->host, hp->port) ? 0 : KAFKAC_ERR_NO_MEMORY;
 }
 
 kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen)
@@ -306,10 +432,15 @@ kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen)
     net->client_id = kc_strdup(opts->client_id ? opts->client_id : "libkafkac");
     net->o.client_id = net->client_id;
     net->wake_fd = -1;
+    net->refs = 1;
     net->seed = (unsigned)kc_now_ms() ^ (unsigned)(uintptr_t)net;
     net->down_since = kc_now_ms();
     pthread_mutex_init(&net->lock, NULL);
-    pthread_cond_init(&net->cluster_cond, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&net->cluster_cond, &ca);
+    pthread_condattr_destroy(&ca);
     net->cluster = kc_cluster_empty();
     if (!net->client_id || !net->cluster) {
         snprintf(errstr, errlen, "out of memory");
@@ -319,8 +450,9 @@ kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen)
         snprintf(errstr, errlen, "bootstrap.servers is empty: name at least one host:port");
         goto fail;
     }
+    int32_t nboot = 0;
     for (size_t i = 0; i < opts->bootstrap->n; i++) {
-        if (!kc_net_add_conn(net, -1 - (int32_t)i, opts->bootstrap->v[i].host, opts->bootstrap->v[i].port)) {
+        if (add_bootstrap(net, &opts->bootstrap->v[i], &nboot) != 0) {
             snprintf(errstr, errlen, "out of memory");
             goto fail;
         }
@@ -329,6 +461,11 @@ kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen)
     net->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (net->wake_fd < 0) {
         snprintf(errstr, errlen, "eventfd: %s", strerror(errno));
+        goto fail;
+    }
+    net->resolver = kc_resolver_new(net->wake_fd);
+    if (!net->resolver) {
+        snprintf(errstr, errlen, "cannot start the name resolver: %s", strerror(errno));
         goto fail;
     }
     kc_net_metadata_init(net);
@@ -352,26 +489,19 @@ static void fail_list(kc_net_t *net, kc_call_t *call, const char *why)
     }
 }
 
-void kc_net_destroy(kc_net_t *net)
+kc_net_t *kc_net_ref(kc_net_t *net)
 {
-    if (!net)
+    if (net)
+        __atomic_add_fetch(&net->refs, 1, __ATOMIC_RELAXED);
+    return net;
+}
+
+/* What must outlive kc_net_destroy for holders of a reference: the lock,
+ * the flags it guards, the wake fd, the last snapshot. */
+void kc_net_unref(kc_net_t *net)
+{
+    if (!net || __atomic_sub_fetch(&net->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
-    if (net->thread_started) {
-        pthread_mutex_lock(&net->lock);
-        net->terminating = 1;
-        pthread_mutex_unlock(&net->lock);
-        kc_net_wakeup(net);
-        pthread_join(net->thread, NULL);
-    }
-    /* The thread has stopped: everything below is ours alone. */
-    fail_list(net, net->submit_head, "client closed before the request was sent");
-    fail_list(net, net->pending_head, "client closed before the request was sent");
-    for (int i = 0; i < net->nconns; i++) {
-        kc_conn_t *c = net->conns[i];
-        fail_list(net, c->inflight_head, "client closed while the request was in flight");
-        kc_conn_free(c);
-    }
-    kc_free(net->conns);
     kc_net_metadata_free(net);
     kc_cluster_unref(net->cluster);
     kc_free(net->services);
@@ -381,6 +511,38 @@ void kc_net_destroy(kc_net_t *net)
     pthread_mutex_destroy(&net->lock);
     kc_free(net->client_id);
     kc_free(net);
+}
+
+void kc_net_destroy(kc_net_t *net)
+{
+    if (!net)
+        return;
+    pthread_mutex_lock(&net->lock);
+    net->terminating = 1;
+    pthread_cond_broadcast(&net->cluster_cond);
+    pthread_mutex_unlock(&net->lock);
+    if (net->thread_started) {
+        kc_net_wakeup(net);
+        pthread_join(net->thread, NULL);
+        net->thread_started = 0;
+    }
+    /* The thread has stopped, and kc_net_send refuses new calls
+     * (terminating): everything below is ours alone. */
+    fail_list(net, net->submit_head, "client closed before the request was sent");
+    net->submit_head = net->submit_tail = NULL;
+    fail_list(net, net->pending_head, "client closed before the request was sent");
+    net->pending_head = net->pending_tail = NULL;
+    for (int i = 0; i < net->nconns; i++) {
+        kc_conn_t *c = net->conns[i];
+        fail_list(net, c->inflight_head, "client closed while the request was in flight");
+        kc_conn_free(c);
+    }
+    kc_free(net->conns);
+    net->conns = NULL;
+    net->nconns = 0;
+    kc_resolver_destroy(net->resolver);
+    net->resolver = NULL;
+    kc_net_unref(net);
 }
 
 int kc_net_add_service(kc_net_t *net, kc_service_fn fn, void *opaque)
@@ -403,66 +565,161 @@ int kc_net_add_service(kc_net_t *net, kc_service_fn fn, void *opaque)
 /* ------------------------------------------------------------------ */
 /* Synchronous calls                                                   */
 
-typedef struct waiter {
+/* The waiter is shared by the blocked caller and the callback, and freed
+ * by whichever lets go last: a caller that gives up at its deadline
+ * returns while the callback may still come (from a stalled I/O thread),
+ * and that late callback must find live memory.  Its `abandoned` flag
+ * also keeps the I/O thread from reading the caller's msg, which dies
+ * with the caller's frame (kc_waiter_hold); a caller giving up while the
+ * body is being encoded (`sending`) waits for that to end. */
+struct kc_waiter {
     pthread_mutex_t m;
     pthread_cond_t cv;
-    int done;
-    kc_resp_t *resp;
-    int err;       /* when the callback got no response object (out of memory) */
+    int refs;            /* [m] the caller and the callback */
+    int done;            /* [m] the callback ran */
+    int abandoned;       /* [m] the caller returned without it */
+    int sending;         /* [m] the I/O thread is reading the caller's msg (build, encode) */
+    kc_resp_t *resp;     /* [m] */
     kc_build_cb build;   /* the caller's, with its own opaque */
     void *opaque;
-} waiter_t;
+};
+
+static void waiter_unref_locked(kc_waiter_t *w)
+{
+    if (--w->refs > 0) {
+        pthread_mutex_unlock(&w->m);
+        return;
+    }
+    pthread_mutex_unlock(&w->m);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->m);
+    kc_free(w);
+}
+
+int kc_waiter_hold(kc_waiter_t *w)
+{
+    pthread_mutex_lock(&w->m);
+    int ok = !w->abandoned;
+    if (ok)
+        w->sending = 1;
+    pthread_mutex_unlock(&w->m);
+    return ok;
+}
+
+void kc_waiter_release(kc_waiter_t *w)
+{
+    pthread_mutex_lock(&w->m);
+    w->sending = 0;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->m);
+}
 
 /* kc_net_call takes over req.opaque for the waiter; the caller's build
  * callback must still see the caller's opaque. */
 static int waiter_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
 {
-    waiter_t *w = opaque;
+    kc_waiter_t *w = opaque;
     return w->build(net, version, msg, w->opaque);
 }
 
 static void waiter_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
 {
-    waiter_t *w = opaque;
+    (void)net;
+    kc_waiter_t *w = opaque;
     pthread_mutex_lock(&w->m);
-    w->resp = resp;
-    w->done = 1;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->m);
+    if (w->abandoned) {
+        kc_resp_free(resp);
+    } else {
+        w->resp = resp;
+        w->done = 1;
+        pthread_cond_signal(&w->cv);
+    }
+    waiter_unref_locked(w);
 }
+
+static kc_resp_t *resp_error(const kc_req_t *req, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static kc_resp_t *resp_error(const kc_req_t *req, int err, const char *fmt, ...)
+{
+    kc_resp_t *resp = kc_calloc(1, sizeof(*resp));
+    if (!resp)
+        return NULL;
+    kc_arena_init(&resp->arena, 256);
+    resp->err = err;
+    resp->api_key = req->api_key;
+    resp->node_id = req->node_id;
+    resp->version = -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(resp->errstr, sizeof resp->errstr, fmt, ap);
+    va_end(ap);
+    return resp;
+}
+
+/* How long past a request's own deadline kc_net_call waits for its
+ * callback: the I/O thread fails every call by its deadline itself, so
+ * this only bounds the wait when that thread is stalled. */
+#define CALL_WAIT_SLACK_MS 500
 
 kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
 {
-    waiter_t w;
-    memset(&w, 0, sizeof w);
-    pthread_mutex_init(&w.m, NULL);
-    pthread_cond_init(&w.cv, NULL);
+    if (!net || !req)
+        return NULL;
+    kc_waiter_t *w = kc_calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    pthread_mutex_init(&w->m, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    w->refs = 2;
     kc_req_t r = *req;
     r.cb = waiter_cb;
-    r.opaque = &w;
-    w.build = req->build;
-    w.opaque = req->opaque;
+    r.opaque = w;
+    w->build = req->build;
+    w->opaque = req->opaque;
     if (req->build)
         r.build = waiter_build;
-    int rc = kc_net_send(net, &r);
-    kc_resp_t *resp;
-    if (rc != 0) {
-        resp = kc_calloc(1, sizeof(*resp));
-        if (resp) {
-            kc_arena_init(&resp->arena, 256);
-            resp->err = rc;
-            resp->api_key = req->api_key;
-            resp->version = -1;
-            snprintf(resp->errstr, sizeof resp->errstr, "%s", kafkac_err_str(rc));
-        }
-    } else {
-        pthread_mutex_lock(&w.m);
-        while (!w.done)
-            pthread_cond_wait(&w.cv, &w.m);
-        pthread_mutex_unlock(&w.m);
-        resp = w.resp;
+    int timeout = req->timeout_ms > 0 ? req->timeout_ms : net->o.request_timeout_ms;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    int64_t wait_ms = (int64_t)timeout + CALL_WAIT_SLACK_MS;
+    until.tv_sec += (time_t)(wait_ms / 1000);
+    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
     }
-    pthread_cond_destroy(&w.cv);
-    pthread_mutex_destroy(&w.m);
+    int rc = kc_net_submit(net, &r, w);
+    if (rc != 0) {
+        /* The callback will never run: both references are ours. */
+        pthread_mutex_lock(&w->m);
+        w->refs--;
+        waiter_unref_locked(w);
+        return resp_error(req, rc, "%s", kafkac_err_str(rc));
+    }
+    kc_resp_t *resp = NULL;
+    pthread_mutex_lock(&w->m);
+    while (!w->done) {
+        int wrc = pthread_cond_timedwait(&w->cv, &w->m, &until);
+        if (wrc == ETIMEDOUT && !w->done)
+            break;
+    }
+    /* The body may be being encoded right now: that takes no time and
+     * must finish before the caller's msg can go away. */
+    while (!w->done && w->sending)
+        pthread_cond_wait(&w->cv, &w->m);
+    if (w->done) {
+        resp = w->resp;
+    } else {
+        w->abandoned = 1;
+        const kc_api_t *api = kc_api_get(req->api_key);
+        resp = resp_error(req, KAFKAC_ERR_TIMED_OUT,
+                          "%s request: no outcome within %d ms (the network thread did not complete it)",
+                          api ? api->name : "broker versions", timeout);
+    }
+    waiter_unref_locked(w);
     return resp;
 }

@@ -9,7 +9,20 @@
  * Threads: kc_net_send / kc_net_call / kc_net_wakeup / kc_net_cluster may
  * be called from any thread.  Response callbacks and services run on the
  * I/O thread and must not block; they may call kc_net_send.  kc_net_call
- * blocks and must NOT be called from the I/O thread. */
+ * blocks and must NOT be called from the I/O thread.
+ *
+ * Closing against other threads: kc_net_destroy stops the I/O thread and
+ * fails every call, then drops its reference; the memory stays until the
+ * last kc_net_ref reference is dropped too.  A thread that may still use
+ * the net while another destroys it takes a reference first (while the
+ * net is surely alive, e.g. under the owning client's lock) and then may
+ * call these at any time, during and after the destroy, until its
+ * kc_net_unref: kc_net_send and kc_net_call (KAFKAC_ERR_DESTROYED once
+ * closing), kc_net_wakeup, kc_net_refresh_metadata, kc_net_cluster (the
+ * last snapshot), kc_net_wait_cluster (returns at once once closing) and
+ * kc_net_reachability.  No other kc_net function may run concurrently
+ * with kc_net_destroy.  kc_net_wakeup(NULL), kc_net_unref(NULL) and
+ * kc_net_destroy(NULL) are no-ops. */
 #ifndef KC_NET_H
 #define KC_NET_H
 
@@ -42,11 +55,17 @@ typedef struct kc_net_opts {
     const char *client_id;              /* sent in every request header */
     int request_timeout_ms;             /* default deadline of a request */
     int connect_timeout_ms;             /* socket.connection.setup.timeout.ms */
+    int connect_timeout_max_ms;         /* socket.connection.setup.timeout.max.ms */
+    int connections_max_idle_ms;        /* close idle connections; 0 never */
+    int socket_send_buffer_bytes;       /* SO_SNDBUF; -1 OS default */
+    int socket_receive_buffer_bytes;    /* SO_RCVBUF; -1 OS default */
+    int dns_lookup;                     /* client.dns.lookup: kc_dns_lookup_t */
     int handshake_timeout_ms;           /* api.version.request.timeout.ms */
     int reconnect_backoff_ms;           /* first retry delay after a failure */
     int reconnect_backoff_max_ms;       /* cap of the exponential backoff */
     int metadata_max_age_ms;            /* refresh period */
     int retry_backoff_ms;               /* wait before retrying a failed metadata refresh */
+    int retry_backoff_max_ms;           /* cap of that wait, which doubles per retry */
     int allow_auto_create_topics;       /* Metadata v4+ flag */
     int64_t max_response_bytes;         /* frames larger than this are malformed */
     const kc_logger_t *logger;          /* borrowed; may be NULL */
@@ -111,8 +130,13 @@ typedef struct kc_req {
 /* Starts the I/O thread.  Returns NULL and fills errstr on failure. */
 kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen);
 /* Stops the thread; every request still queued or in flight gets its
- * callback with KAFKAC_ERR_DESTROYED first.  NULL is a no-op. */
+ * callback with KAFKAC_ERR_DESTROYED first; then drops the creator's
+ * reference.  NULL is a no-op.  Call it once. */
 void kc_net_destroy(kc_net_t *net);
+/* References for threads that may outlive a concurrent kc_net_destroy
+ * (see the top of this file).  kc_net_ref returns net. */
+kc_net_t *kc_net_ref(kc_net_t *net);
+void kc_net_unref(kc_net_t *net);
 
 /* Queues a request.  Returns 0, or an error (then the callback never
  * runs).  *req is copied. */
@@ -127,7 +151,7 @@ kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req);
  * run (INT64_MAX: only when woken).  Register before traffic starts. */
 typedef int64_t (*kc_service_fn)(kc_net_t *net, int64_t now_ms, void *opaque);
 int kc_net_add_service(kc_net_t *net, kc_service_fn fn, void *opaque);
-void kc_net_wakeup(kc_net_t *net);
+void kc_net_wakeup(kc_net_t *net);   /* NULL is a no-op */
 
 /* Metadata. */
 kc_cluster_t *kc_net_cluster(kc_net_t *net);          /* new reference; never NULL */

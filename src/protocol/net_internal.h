@@ -13,6 +13,9 @@
 #define KC_METADATA_KEY 3
 
 typedef struct kc_call kc_call_t;
+/* kc_net_call's waiter (net.c): shared by the blocked caller and the
+ * call's callback, freed by whichever lets go last. */
+typedef struct kc_waiter kc_waiter_t;
 
 /* Internal response handler (handshake): gets the raw frame and the
  * offset of the body; owns frame and call. */
@@ -27,6 +30,12 @@ struct kc_call {
     int32_t corr_id;
     int64_t deadline;          /* monotonic ms */
     kc_internal_fn internal;   /* handshake calls only */
+    kc_waiter_t *waiter;       /* set for kc_net_call's calls: see kc_waiter_hold */
+    /* A tombstone: the call already completed (timed out behind another
+     * request) but was sent, so its answer will still come on its
+     * connection; it stays in the FIFO, callback gone, so that the answer
+     * is read and dropped (Kafka answers in order). */
+    uint8_t tomb;
 };
 
 typedef struct kc_service {
@@ -45,10 +54,12 @@ struct kc_net {
     pthread_t thread;
     int thread_started;
     int wake_fd;               /* eventfd */
+    struct kc_resolver *resolver;  /* lookups off the I/O thread (resolver.h) */
     unsigned seed;             /* [I/O] jitter */
 
+    int refs;                  /* atomic: kc_net_new's + kc_net_ref's; memory freed at 0 */
     pthread_mutex_t lock;
-    int terminating;           /* [lock] */
+    int terminating;           /* [lock] set by kc_net_destroy */
     kc_call_t *submit_head, *submit_tail;   /* [lock] from kc_net_send */
     kc_service_t *services;    /* [lock] append-only before traffic */
     int nservices;
@@ -60,8 +71,11 @@ struct kc_net {
     /* Reachability (kc_net_reachability), all [lock]. */
     int nready;                /* connections in state READY */
     int64_t down_since;        /* when nready last became 0 (creation time at first) */
+    int nidle;                 /* connections closed for idleness, not failed since: count as reachable */
     int reach_err;             /* the last connection failure's error, 0 before any */
     char reach_why[200];       /* and its text */
+
+    int64_t trailing_frames;   /* atomic: responses with bytes after their last known field */
 
     /* Metadata. */
     kc_cluster_t *cluster;     /* [lock] for swaps; the I/O thread reads it freely */
@@ -72,7 +86,8 @@ struct kc_net {
     char md_reason[96];        /* [lock] why (for the log) */
     int md_inflight;           /* [I/O] */
     int64_t md_next;           /* [I/O] time of the next periodic refresh */
-    int64_t md_retry_at;       /* [I/O] after a failed refresh */
+    int64_t md_retry_at;       /* [I/O] after a failed refresh, or one naming a topic not ready */
+    int md_retries;            /* [I/O] such retries in a row (the backoff exponent) */
     void *md_msg;              /* [I/O] the request body being sent */
     kc_arena_t md_arena;       /* [I/O] memory for md_msg */
 };
@@ -90,11 +105,28 @@ void kc_net_enqueue_local(kc_net_t *net, kc_call_t *call);
 /* net.c: call bookkeeping. */
 kc_resp_t *kc_resp_new(const kc_call_t *call);     /* NULL on out of memory */
 void kc_call_list_push(kc_call_t **head, kc_call_t **tail, kc_call_t *c);
+/* Completes a call in flight with an error and leaves it as a tombstone. */
+void kc_call_expire(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The name of the call's API ("broker versions" for the pseudo request). */
+const char *kc_call_name(const kc_call_t *call);
+/* Before a waited-for call's body is read (build, encode): returns 1 and
+ * marks the body in use while its caller still waits (kc_waiter_release
+ * after the encode), 0 if the caller has given up (its msg may be gone). */
+int kc_waiter_hold(kc_waiter_t *w);
+void kc_waiter_release(kc_waiter_t *w);
+/* kc_net_send with a waiter attached (kc_net_call). */
+int kc_net_submit(kc_net_t *net, const kc_req_t *req, kc_waiter_t *waiter);
 
 /* net_conns.c: connections. */
 void kc_net_conn_start(kc_net_t *net, kc_conn_t *c, int64_t now);   /* if down and out of backoff */
+/* I/O thread: hands finished name lookups to their connections. */
+void kc_net_take_lookups(kc_net_t *net, int64_t now);
 void kc_net_conn_connected(kc_net_t *net, kc_conn_t *c);           /* TCP up: start the handshake */
 void kc_net_conn_readable(kc_net_t *net, kc_conn_t *c);            /* read and handle frames */
+/* Closes c if it has been idle for connections.max.idle.ms; returns when
+ * to look again. */
+int64_t kc_net_check_idle(kc_net_t *net, kc_conn_t *c, int64_t now);
 /* The wait before reconnecting after `failures` (>= 1) failures in a row:
  * base doubled per failure up to max, then +-20% jitter from *seed, so
  * that many clients do not reconnect in lockstep. */

@@ -102,7 +102,7 @@ kc_cluster_t *kc_net_cluster(kc_net_t *net)
 kc_cluster_t *kc_net_wait_cluster(kc_net_t *net, int64_t after_version, int timeout_ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts);   /* cluster_cond waits on it */
     ts.tv_sec += timeout_ms / 1000;
     ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
     if (ts.tv_nsec >= 1000000000) {
@@ -130,6 +130,43 @@ static int md_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
     return 0;
 }
 
+/* The wait before the next metadata retry: retry.backoff.ms doubled per
+ * retry in a row up to retry.backoff.max.ms, +-20% jitter (Java's
+ * exponential retry backoff, KIP-580). */
+static int64_t md_backoff(kc_net_t *net)
+{
+    net->md_retries++;
+    return kc_net_backoff_ms(net->o.retry_backoff_ms, net->o.retry_backoff_max_ms, net->md_retries, &net->seed);
+}
+
+/* A topic we asked for whose answer says "not yet" (being created, no
+ * leader yet): its name, else NULL.  Such a topic is asked about again
+ * after the retry backoff, not at metadata.max.age.ms, so that a group
+ * member does not see 0 partitions of a new topic for minutes. */
+static const char *md_not_ready(kc_net_t *net, const kc_cluster_t *next, int16_t *err)
+{
+    const char *found = NULL;
+    pthread_mutex_lock(&net->lock);
+    if (net->want_all) {
+        /* Every topic: only topic-level "not yet" errors, so that one
+         * long-leaderless partition somewhere does not keep us asking. */
+        for (int32_t i = 0; !found && i < next->topic_count; i++)
+            if (next->topics[i].err == KAFKAC_ERR_LEADER_NOT_AVAILABLE) {
+                found = next->topics[i].name;
+                *err = next->topics[i].err;
+            }
+    }
+    for (int i = 0; !found && i < net->want.count; i++) {
+        const kc_topic_info_t *t = kc_cluster_topic(next, net->want.names[i]);
+        if (t && kc_cluster_topic_retriable(t)) {
+            found = t->name;
+            *err = t->err ? t->err : KAFKAC_ERR_LEADER_NOT_AVAILABLE;
+        }
+    }
+    pthread_mutex_unlock(&net->lock);
+    return found;
+}
+
 static void md_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
 {
     int keep_unmentioned = (int)(intptr_t)opaque;
@@ -140,7 +177,7 @@ static void md_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
     if (!resp || resp->err) {
         kc_log(net->o.logger, KAFKAC_LOG_INFO, "metadata", "metadata refresh failed: %s",
                resp ? resp->errstr : "out of memory");
-        net->md_retry_at = now + net->o.retry_backoff_ms;
+        net->md_retry_at = now + md_backoff(net);
         pthread_mutex_lock(&net->lock);
         net->md_requested = 1;
         pthread_mutex_unlock(&net->lock);
@@ -150,7 +187,10 @@ static void md_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
     const kc_metadata_response_t *m = resp->msg;
     kc_cluster_t *next = kc_cluster_from_response(net->cluster, m, keep_unmentioned, now);
     if (!next) {
-        net->md_retry_at = now + net->o.retry_backoff_ms;
+        net->md_retry_at = now + md_backoff(net);
+        pthread_mutex_lock(&net->lock);
+        net->md_requested = 1;
+        pthread_mutex_unlock(&net->lock);
         kc_resp_free(resp);
         return;
     }
@@ -164,6 +204,12 @@ static void md_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
                 kc_free(c->host);
                 c->host = h;
                 c->port = b->port;
+                /* The old name's addresses and any lookup under way for
+                 * it no longer apply. */
+                kc_addrs_free(&c->addrs);
+                c->addr_index = 0;
+                c->lookup_gen++;
+                c->lookup_pending = false;
             }
         }
     }
@@ -174,6 +220,22 @@ static void md_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
     pthread_mutex_unlock(&net->lock);
     kc_cluster_unref(old);
     net->md_next = now + net->o.metadata_max_age_ms;
+    int16_t terr = 0;
+    const char *not_ready = md_not_ready(net, next, &terr);
+    if (not_ready) {
+        int64_t wait = md_backoff(net);
+        net->md_retry_at = now + wait;
+        pthread_mutex_lock(&net->lock);
+        if (!net->md_requested)
+            snprintf(net->md_reason, sizeof net->md_reason, "topic %s not ready (%s)", not_ready,
+                     kafkac_err_name(terr));
+        net->md_requested = 1;
+        pthread_mutex_unlock(&net->lock);
+        kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "metadata", "topic %s: %s; asking again in %lld ms", not_ready,
+               kafkac_err_name(terr), (long long)wait);
+    } else {
+        net->md_retries = 0;
+    }
     kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "metadata", "metadata v%lld: %d brokers, %d topics, controller %d",
            (long long)next->version, next->broker_count, next->topic_count, next->controller_id);
     kc_resp_free(resp);
@@ -217,7 +279,7 @@ int64_t kc_net_metadata_serve(kc_net_t *net, int64_t now)
     pthread_mutex_unlock(&net->lock);
     if (!ok) {
         kc_arena_reset(&net->md_arena);
-        net->md_retry_at = now + net->o.retry_backoff_ms;
+        net->md_retry_at = now + md_backoff(net);
         return net->md_retry_at;
     }
     kc_req_t r = {
@@ -235,7 +297,7 @@ int64_t kc_net_metadata_serve(kc_net_t *net, int64_t now)
     kc_call_t *call = kc_calloc(1, sizeof(*call));
     if (!call) {
         kc_arena_reset(&net->md_arena);
-        net->md_retry_at = now + net->o.retry_backoff_ms;
+        net->md_retry_at = now + md_backoff(net);
         return net->md_retry_at;
     }
     call->req = r;

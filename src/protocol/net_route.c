@@ -110,6 +110,14 @@ static int dispatch(kc_net_t *net, kc_conn_t *c, kc_call_t *call)
         kc_free(call);
         return 1;
     }
+    /* A kc_net_call whose caller gave up owns no msg any more: never read
+     * it; while the caller waits, it cannot give up until the body is
+     * encoded (kc_waiter_hold .. _release). */
+    if (call->waiter && !kc_waiter_hold(call->waiter)) {
+        kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s request: the caller stopped waiting before it was sent",
+                     kc_call_name(call));
+        return 1;
+    }
     if (call->req.raw_body)
         call->version = call->req.max_version; /* raw: exactly what the caller encoded */
     else
@@ -118,6 +126,9 @@ static int dispatch(kc_net_t *net, kc_conn_t *c, kc_call_t *call)
         rc = call->req.build(net, call->version, call->req.msg, call->req.opaque);
     if (rc == 0)
         rc = kc_net_encode_call(net, c, call, why, sizeof why);
+    if (call->waiter)
+        kc_waiter_release(call->waiter);
+    c->last_used_ms = kc_now_ms();
     if (rc != 0) {
         if (rc != KAFKAC_ERR_UNSUPPORTED_FEATURE && why[0] == '\0')
             snprintf(why, sizeof why, "%s", kafkac_err_str(rc));
@@ -157,7 +168,7 @@ static void connect_some(kc_net_t *net, int64_t now)
     kc_conn_t *best = NULL;
     for (int i = 0; i < net->nconns; i++) {
         kc_conn_t *c = net->conns[i];
-        if (c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE)
+        if (c->state == KC_CONN_RESOLVING || c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE)
             return; /* one attempt at a time */
         if (c->state == KC_CONN_DOWN && now >= c->backoff_until && !KC_NODE_IS_GROUP_CONN(c->node_id) &&
             (!best || c->failures < best->failures))
@@ -180,38 +191,74 @@ static void connect_some(kc_net_t *net, int64_t now)
         kc_net_conn_start(net, best, now);
 }
 
-static const char *call_name(const kc_call_t *call)
-{
-    const kc_api_t *api = kc_api_get(call->req.api_key);
-    return api ? api->name : "broker versions";
-}
+/* An attempt under way for this long is reported as what held the call
+ * up, rather than an earlier failure of another attempt. */
+#define HUNG_ATTEMPT_MS 1000
 
-/* Builds the message for a call that could not get a connection. */
-static void fail_unreachable(kc_net_t *net, kc_call_t *call, int32_t target)
+/* Fails a call that got no ready connection by its deadline, with what
+ * happened: for any broker, the last connection failure's own error
+ * (RESOLVE, TIMED_OUT for a connect or handshake that timed out, else
+ * ALL_BROKERS_DOWN) and text, or TIMED_OUT naming the attempt still under
+ * way (a broker that accepts but never answers, a connect that hangs). */
+static void fail_unreachable(kc_net_t *net, kc_call_t *call, int32_t target, int64_t now)
 {
-    char detail[200] = "";
-    int all_down = 1;
-    int n = 0;
+    const char *name = kc_call_name(call);
+    int timeout = call->req.timeout_ms;
+    if (target == KC_NODE_CONTROLLER && net->cluster->controller_id < 0) {
+        kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s: controller not known within %d ms", name, timeout);
+        return;
+    }
+    if (target == KC_NODE_CONTROLLER)
+        target = net->cluster->controller_id;
+    kc_conn_t *trying = NULL, *own = NULL;
     for (int i = 0; i < net->nconns; i++) {
         kc_conn_t *c = net->conns[i];
-        if (target != KC_NODE_ANY && target != KC_NODE_CONTROLLER && c->node_id != target)
+        if (target != KC_NODE_ANY && c->node_id != target)
             continue;
-        if (c->state != KC_CONN_DOWN || !c->last_err[0])
-            all_down = 0;
-        if (c->last_err[0] && n++ == 0)
-            snprintf(detail, sizeof detail, "%s", c->last_err);
+        if (target == KC_NODE_ANY && KC_NODE_IS_GROUP_CONN(c->node_id))
+            continue;
+        if (target != KC_NODE_ANY)
+            own = c;
+        if ((c->state == KC_CONN_RESOLVING || c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE) &&
+            (!trying || c->attempt_started_ms < trying->attempt_started_ms))
+            trying = c;
     }
-    if (target == KC_NODE_ANY && all_down && n > 0)
-        kc_call_fail(net, call, KAFKAC_ERR_ALL_BROKERS_DOWN,
-                     "%s: no broker reachable within %d ms (last error: %s)", call_name(call), call->req.timeout_ms,
-                     detail);
-    else if (target == KC_NODE_CONTROLLER && net->cluster->controller_id < 0)
-        kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s: controller not known within %d ms", call_name(call),
-                     call->req.timeout_ms);
-    else
-        kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s to node %s: no connection within %d ms%s%s", call_name(call),
-                     target == KC_NODE_ANY ? "any" : (target == KC_NODE_CONTROLLER ? "controller" : "given"),
-                     call->req.timeout_ms, detail[0] ? ": " : "", detail);
+    int err;
+    char last[200];
+    if (target == KC_NODE_ANY) {
+        pthread_mutex_lock(&net->lock);
+        err = net->reach_err;
+        snprintf(last, sizeof last, "%s", net->reach_why);
+        pthread_mutex_unlock(&net->lock);
+    } else {
+        err = own ? own->last_err_code : 0;
+        snprintf(last, sizeof last, "%s", own && own->last_err[0] ? own->last_err : "");
+    }
+    if (trying && (err == 0 || now - trying->attempt_started_ms >= HUNG_ATTEMPT_MS)) {
+        kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s: no connection to %s within %d ms: %s %s:%d under way for "
+                     "%lld ms%s%s%s", name, target == KC_NODE_ANY ? "any broker" : "the broker", timeout,
+                     trying->state == KC_CONN_RESOLVING    ? "lookup of"
+                     : trying->state == KC_CONN_CONNECTING ? "connect to"
+                                                           : "ApiVersions handshake with",
+                     trying->host,
+                     trying->port, (long long)(now - trying->attempt_started_ms), last[0] ? " (last error: " : "",
+                     last, last[0] ? ")" : "");
+        return;
+    }
+    if (err == 0) {
+        kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s: no connection to %s within %d ms (no attempt finished)",
+                     name, target == KC_NODE_ANY ? "any broker" : "the broker", timeout);
+        return;
+    }
+    if (target != KC_NODE_ANY) {
+        /* A given broker: its failures already failed the calls waiting
+         * for it (fail_waiting_for); what is left waited out a backoff. */
+        kc_call_fail(net, call, KAFKAC_ERR_TIMED_OUT, "%s to node %d: no connection within %d ms: %s", name, target,
+                     timeout, last);
+        return;
+    }
+    int code = err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_TIMED_OUT ? err : KAFKAC_ERR_ALL_BROKERS_DOWN;
+    kc_call_fail(net, call, code, "%s: no broker reachable within %d ms (last error: %s)", name, timeout, last);
 }
 
 /* Tries to place every pending call.  Returns the earliest deadline. */
@@ -235,7 +282,7 @@ int64_t kc_net_route_pending(kc_net_t *net, int64_t now)
         if (c && c->state == KC_CONN_READY) {
             dispatch(net, c, call);
         } else if (now >= call->deadline) {
-            fail_unreachable(net, call, call->req.node_id);
+            fail_unreachable(net, call, call->req.node_id, now);
         } else {
             if (c)
                 kc_net_conn_start(net, c, now);
@@ -269,6 +316,11 @@ void kc_net_enqueue_local(kc_net_t *net, kc_call_t *call)
 
 int kc_net_send(kc_net_t *net, const kc_req_t *req)
 {
+    return kc_net_submit(net, req, NULL);
+}
+
+int kc_net_submit(kc_net_t *net, const kc_req_t *req, kc_waiter_t *waiter)
+{
     if (!net || !req || !req->cb)
         return KAFKAC_ERR_INVALID_ARG;
     if (!kc_api_get(req->api_key) && req->api_key != KC_PSEUDO_BROKER_VERSIONS)
@@ -282,6 +334,7 @@ int kc_net_send(kc_net_t *net, const kc_req_t *req)
     call->deadline = kc_now_ms() + call->req.timeout_ms;
     call->node_id = req->node_id;
     call->version = -1;
+    call->waiter = waiter;
     pthread_mutex_lock(&net->lock);
     if (net->terminating) {
         pthread_mutex_unlock(&net->lock);
@@ -296,6 +349,8 @@ int kc_net_send(kc_net_t *net, const kc_req_t *req)
 
 void kc_net_wakeup(kc_net_t *net)
 {
+    if (!net)
+        return;
     uint64_t one = 1;
     /* A full eventfd counter already means "woken"; nothing to do. */
     ssize_t n = write(net->wake_fd, &one, sizeof one);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,7 +345,7 @@ static void test_unreachable_broker(void **state)
     kafkac_client_destroy(cl);
 }
 
-/* (h) A host name that does not resolve is named in the error. */
+/* (h) A host name that does not resolve: RESOLVE, naming it. */
 static void test_unresolvable_host(void **state)
 {
     (void)state;
@@ -353,10 +354,68 @@ static void test_unresolvable_host(void **state)
     kafkac_metadata_t *md = NULL;
     kafkac_err_t rc = kafkac_client_metadata(cl, NULL, 0, 1000, &md, err, sizeof err);
     assert_null(md);
-    if (rc != KAFKAC_ERR_ALL_BROKERS_DOWN)
-        fail_msg("expected ALL_BROKERS_DOWN, got %s: %s", kafkac_err_name(rc), err);
+    if (rc != KAFKAC_ERR_RESOLVE)
+        fail_msg("expected RESOLVE, got %s: %s", kafkac_err_name(rc), err);
     expect_text(err, "cannot resolve no-such-host.invalid:9092", "unresolvable host");
     print_message("    %s: %s\n", kafkac_err_name(rc), err);
+    kafkac_client_destroy(cl);
+}
+
+/* A request queued behind one the broker does not answer fails at its
+ * own deadline, naming its own API (issue 13, defect 1): ApiVersions with
+ * 4 s in flight and unanswered, then Metadata with 1.5 s on the same
+ * connection.  Before, the Metadata call waited for the ApiVersions
+ * deadline and its error named ApiVersions. */
+typedef struct probe_bg {
+    kafkac_client_t *cl;
+    kafkac_err_t rc;
+    char err[512];
+    int64_t ms;
+} probe_bg_t;
+
+static void *probe_run(void *arg)
+{
+    probe_bg_t *b = arg;
+    kafkac_broker_versions_t *v = NULL;
+    int64_t t0 = now_ms();
+    b->rc = kafkac_client_probe(b->cl, -1, 4000, &v, b->err, sizeof b->err);
+    b->ms = now_ms() - t0;
+    kafkac_broker_versions_destroy(v);
+    return NULL;
+}
+
+static void test_queued_request_own_deadline(void **state)
+{
+    (void)state;
+    kafkac_client_t *cl = warm_client(NULL);
+    kc_fproxy_arm(proxy, KC_FAULT_SILENCE, API_VERSIONS, KC_FAULT_NOT_FIRST);
+    probe_bg_t bg = { .cl = cl };
+    pthread_t th;
+    pthread_create(&th, NULL, probe_run, &bg);
+    struct timespec ts = { 0, 200 * 1000000L };
+    nanosleep(&ts, NULL);
+    char err[512] = "";
+    kafkac_metadata_t *md = NULL;
+    int64_t t0 = now_ms();
+    kafkac_err_t rc = kafkac_client_metadata(cl, NULL, 0, 1500, &md, err, sizeof err);
+    int64_t ms = now_ms() - t0;
+    kafkac_metadata_destroy(md);
+    if (rc != KAFKAC_ERR_TIMED_OUT)
+        fail_msg("the 1500 ms metadata call behind an unanswered probe: expected TIMED_OUT, got %s after %lld ms: %s",
+                 kafkac_err_name(rc), (long long)ms, err);
+    expect_text(err, "Metadata request to", "the error names the request that timed out");
+    if (ms < 1400 || ms > 2500)
+        fail_msg("a 1500 ms metadata call failed after %lld ms", (long long)ms);
+    print_message("    %s after %lld ms: %s\n", kafkac_err_name(rc), (long long)ms, err);
+    pthread_join(th, NULL);
+    if (bg.rc != KAFKAC_ERR_TIMED_OUT)
+        fail_msg("the unanswered 4000 ms probe: expected TIMED_OUT, got %s: %s", kafkac_err_name(bg.rc), bg.err);
+    expect_text(bg.err, "ApiVersions", "the probe's error names ApiVersions");
+    if (bg.ms < 3900 || bg.ms > 5000)
+        fail_msg("a 4000 ms probe failed after %lld ms", (long long)bg.ms);
+    /* The silent connection was closed; the same handle carries on. */
+    probe_ok(cl, "after the silent connection");
+    metadata_ok(cl, "after the silent connection");
     kafkac_client_destroy(cl);
 }
 
@@ -370,6 +429,7 @@ int main(void)
         cmocka_unit_test_teardown(test_unsolicited_response, disarm),
         cmocka_unit_test_teardown(test_body_does_not_decode, disarm),
         cmocka_unit_test_teardown(test_no_answer_times_out, disarm),
+        cmocka_unit_test_teardown(test_queued_request_own_deadline, disarm),
         cmocka_unit_test_teardown(test_fault_in_handshake_is_retried, disarm),
         cmocka_unit_test_teardown(test_destroy_during_handshake, disarm),
         cmocka_unit_test_teardown(test_carries_on_with_the_other_broker, disarm),

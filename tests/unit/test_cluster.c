@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/mem.h"
+#include "kafkac/error.h"
 #include "protocol/cluster.h"
 
 typedef kc_metadata_response_metadata_response_partition_t mpart_t;
@@ -108,6 +109,39 @@ static void test_partial_answer_keeps_other_topics(void **state)
     kc_cluster_unref(ref);
 }
 
+/* The consumer must tell "topic has an error" from "topic has 0
+ * partitions", and the network client asks again for a topic that is not
+ * ready yet (issue 13, defect 2). */
+static void test_topic_error_and_not_ready(void **state)
+{
+    kc_metadata_response_t m;
+    mbroker_t b[2];
+    mtopic_t t[4];
+    mpart_t p[2];
+    fill(&m, b, t, p);
+    mpart_t nolead = { .partition_index = 0, .leader_id = -1 };
+    t[2] = (mtopic_t){ .name = "creating", .partitions = &nolead, .partitions_count = 1 };
+    t[3] = (mtopic_t){ .name = "bad!", .error_code = 17 /* INVALID_TOPIC_EXCEPTION */ };
+    m.topics_count = 4;
+    kc_cluster_t *c = kc_cluster_from_response(NULL, &m, 0, 1);
+    assert_non_null(c);
+    assert_int_equal(kc_cluster_topic_error(c, "zeta"), 0);
+    assert_int_equal(kc_cluster_topic_error(c, "alpha"), 3);
+    assert_int_equal(kc_cluster_topic_error(c, "bad!"), 17);
+    assert_int_equal(kc_cluster_topic_error(c, "never-heard-of"), KAFKAC_ERR_NOT_FOUND);
+    assert_int_equal(kc_cluster_topic_error(c, NULL), KAFKAC_ERR_NOT_FOUND);
+    assert_int_equal(kc_cluster_topic_error(NULL, "zeta"), KAFKAC_ERR_NOT_FOUND);
+    assert_false(kc_cluster_topic_retriable(kc_cluster_topic(c, "zeta")));
+    assert_true(kc_cluster_topic_retriable(kc_cluster_topic(c, "alpha")));     /* unknown: maybe being created */
+    assert_true(kc_cluster_topic_retriable(kc_cluster_topic(c, "creating"))); /* no leader yet */
+    assert_false(kc_cluster_topic_retriable(kc_cluster_topic(c, "bad!")));    /* time will not fix it */
+    kc_topic_info_t lna = { .name = "x", .err = 5 /* LEADER_NOT_AVAILABLE */ };
+    assert_true(kc_cluster_topic_retriable(&lna));
+    kc_topic_info_t empty = { .name = "y" };
+    assert_true(kc_cluster_topic_retriable(&empty));
+    kc_cluster_unref(c);
+}
+
 static void test_out_of_memory(void **state)
 {
     kc_metadata_response_t m;
@@ -132,6 +166,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_snapshot_from_response),
         cmocka_unit_test(test_partial_answer_keeps_other_topics),
+        cmocka_unit_test(test_topic_error_and_not_ready),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests_name("cluster metadata snapshots", tests, NULL, NULL);

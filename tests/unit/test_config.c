@@ -211,6 +211,15 @@ static void test_messages(void **state)
     expect_set_fail(c, "linger.ms", " 10", "~expected an integer");
     expect_set_fail(c, "buffer.memory", "-5",
                     "invalid value '-5' for 'buffer.memory': expected an integer of at least 0");
+    /* A request with no time to get an answer can never succeed. */
+    expect_set_fail(c, "request.timeout.ms", "0",
+                    "invalid value '0' for 'request.timeout.ms': expected an integer between 1 and 2147483647");
+    expect_set_ok(c, "request.timeout.ms", "1");
+    expect_set_fail(c, "client.dns.lookup", "default",
+                    "invalid value 'default' for 'client.dns.lookup': expected one of use_all_dns_ips, "
+                    "resolve_canonical_bootstrap_servers_only");
+    expect_set_ok(c, "client.dns.lookup", "RESOLVE_CANONICAL_BOOTSTRAP_SERVERS_ONLY");
+    expect_set_ok(c, "client.dns.lookup", "use_all_dns_ips");
     expect_set_fail(c, "lingr.ms", "5", "unknown configuration property 'lingr.ms' (did you mean 'linger.ms'?)");
     expect_set_fail(c, "bootstrap.server", "a:1",
                     "unknown configuration property 'bootstrap.server' (did you mean 'bootstrap.servers'?)");

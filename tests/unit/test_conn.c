@@ -521,6 +521,48 @@ static void test_tcp_connect_and_refused(void **state)
     kc_conn_free(c);
 }
 
+/* socket.send.buffer.bytes / socket.receive.buffer.bytes reach the
+ * socket (Linux reports twice the value set, for its bookkeeping); -1
+ * leaves the system's default. */
+static int sockopt_int(int fd, int opt)
+{
+    int v = 0;
+    socklen_t l = sizeof v;
+    assert_int_equal(getsockopt(fd, SOL_SOCKET, opt, &v, &l), 0);
+    return v;
+}
+
+static void test_socket_buffer_sizes(void **state)
+{
+    (void)state;
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof a;
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(lfd, 4), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &al), 0);
+    int port = ntohs(a.sin_port);
+
+    kc_conn_t *c = kc_conn_new(1, "127.0.0.1", port);
+    assert_int_equal(c->sndbuf, -1);
+    assert_int_equal(c->rcvbuf, -1);
+    assert_int_equal(kc_conn_connect(c, 0, 1000), 0);
+    int def_snd = sockopt_int(c->fd, SO_SNDBUF), def_rcv = sockopt_int(c->fd, SO_RCVBUF);
+    kc_conn_close(c, NULL);
+
+    const int want = 24576;
+    assert_true(def_snd != want && def_snd != 2 * want && def_rcv != want && def_rcv != 2 * want);
+    c->sndbuf = want;
+    c->rcvbuf = want;
+    assert_int_equal(kc_conn_connect(c, 0, 1000), 0);
+    int snd = sockopt_int(c->fd, SO_SNDBUF), rcv = sockopt_int(c->fd, SO_RCVBUF);
+    if ((snd != want && snd != 2 * want) || (rcv != want && rcv != 2 * want))
+        fail_msg("asked for %d-byte socket buffers, got SO_SNDBUF %d, SO_RCVBUF %d (defaults %d, %d)", want, snd, rcv,
+                 def_snd, def_rcv);
+    kc_conn_free(c);
+    close(lfd);
+}
+
 static void test_unresolvable_host(void **state)
 {
     (void)state;
@@ -651,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_out_of_memory_keeps_the_frame),
         cmocka_unit_test(test_flush),
         cmocka_unit_test(test_tcp_connect_and_refused),
+        cmocka_unit_test(test_socket_buffer_sizes),
         cmocka_unit_test(test_unresolvable_host),
         cmocka_unit_test(test_ipv6_connect),
         cmocka_unit_test(test_host_name_connect),
