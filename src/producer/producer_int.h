@@ -158,7 +158,20 @@ struct kc_producer {
     atomic_int closing;         /* send refused */
     atomic_int flushing;        /* >0: every open batch is ready now */
     atomic_int fatal;           /* a kafkac_err_t that stops the producer, 0 if none */
-    int net_gone;               /* close destroyed the network client */
+    /* Callers inside the public API that may touch `net` (send, flush,
+     * the transactional calls).  close sets `stopping`, wakes them, and
+     * destroys the network client only once `users` is back to 0, so no
+     * call can use it after it is freed (use_mu guards users). */
+    pthread_mutex_t use_mu;
+    pthread_cond_t use_cv;
+    int users;                  /* use_mu */
+    atomic_int stopping;        /* close is stopping the I/O thread: callers leave */
+    atomic_int net_gone;        /* close destroyed the network client */
+
+    /* Why the last refused send was refused (kafkac_producer_send_error). */
+    pthread_mutex_t err_mu;
+    int send_err;               /* err_mu */
+    char send_errstr[512];      /* err_mu */
 
     /* Idempotence (I/O thread) */
     int64_t pid;
@@ -179,6 +192,12 @@ enum { KC_PID_NONE, KC_PID_REQUESTED, KC_PID_READY };
 
 /* producer.c: the internals behind a public handle (tests use it). */
 kc_producer_t *kc_producer_inner(kafkac_producer_t *kp);
+/* Enter / leave a public call that uses p->net.  kc_producer_use returns
+ * 0 (then the call must not touch the network client and returns
+ * KAFKAC_ERR_DESTROYED) once close has begun stopping the I/O thread;
+ * else 1, and kc_producer_unuse must follow. */
+int kc_producer_use(kc_producer_t *p);
+void kc_producer_unuse(kc_producer_t *p);
 
 /* partitioner.c */
 int32_t kc_murmur2(const void *data, size_t len);
@@ -237,6 +256,9 @@ void kc_txn_destroy(kc_txn_t *t);
 /* close stopped the I/O thread: a call still waiting gets
  * KAFKAC_ERR_DESTROYED.  NULL is a no-op. */
 void kc_txn_closed(kc_txn_t *t);
+/* Wakes a transactional call waiting for its operation (close is
+ * stopping: it leaves with KAFKAC_ERR_DESTROYED).  NULL is a no-op. */
+void kc_txn_wake(kc_txn_t *t);
 /* May a record be sent now?  KAFKAC_OK inside a transaction, else
  * KAFKAC_ERR_STATE or the error that made the transaction abortable. */
 kafkac_err_t kc_txn_check_send(kc_txn_t *t);

@@ -489,7 +489,7 @@ static void produce_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     long long mx = atomic_load(&p->m_lat_max);
     while (lat > mx && !atomic_compare_exchange_weak(&p->m_lat_max, &mx, lat))
         ;
-    if (!p->net_gone) {
+    if (!atomic_load(&p->net_gone)) {
         node_slot_t *ns = node_slot(scratch_of(p), rq->node);
         if (ns)
             ns->inflight--;
@@ -572,7 +572,7 @@ static void probe_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     kc_free(pr);
     int err = resp->err;
     kc_resp_free(resp);
-    if (err == KAFKAC_ERR_DESTROYED || p->net_gone)
+    if (err == KAFKAC_ERR_DESTROYED || atomic_load(&p->net_gone))
         return;
     node_slot_t *ns = node_slot(scratch_of(p), node);
     if (ns) {

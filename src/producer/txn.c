@@ -627,6 +627,15 @@ static int64_t txn_serve(kc_net_t *net, int64_t now, void *opaque)
 
 /* ---- life --------------------------------------------------------- */
 
+void kc_txn_wake(kc_txn_t *t)
+{
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->mu);
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
 void kc_txn_closed(kc_txn_t *t)
 {
     if (t)
