@@ -155,6 +155,7 @@ kafkac_producer_t *kafkac_producer_new(const kafkac_conf_t *conf, char *errstr, 
     p->pid = -1;
     p->epoch = -1;
     p->pid_state = KC_PID_NONE;
+    p->backoff_seed = (unsigned)wall_ms() ^ (unsigned)(uintptr_t)p;
     p->sender_scratch = kc_sender_scratch_new();
     if (!p->sender_scratch) {
         kc_errstr_set(errstr, errstr_size, "%s", "out of memory");

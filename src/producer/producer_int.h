@@ -181,6 +181,8 @@ struct kc_producer {
     int need_bump;              /* sequences are unresolved: renew epoch when idle */
     int total_inflight;         /* Produce requests in flight */
     int64_t md_refresh_ms;      /* last metadata refresh we asked for */
+    unsigned backoff_seed;      /* jitter of retry backoffs (kc_net_backoff_ms) */
+    int pid_failures;           /* InitProducerId failures in a row */
     void *sender_scratch;       /* sender.c's per-broker bookkeeping */
 
     /* Metrics */
@@ -235,6 +237,10 @@ void kc_batch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_o
 /* After the network client is gone: fails every batch still queued or
  * open with err.  Closing thread only. */
 void kc_sender_fail_all(kc_producer_t *p, int err);
+/* The wait before retry number `attempt` (>= 1): retry.backoff.ms
+ * doubled per attempt up to retry.backoff.max.ms, +-20% jitter
+ * (kc_net_backoff_ms).  I/O thread (uses p->backoff_seed). */
+int64_t kc_sender_backoff(kc_producer_t *p, int attempt);
 void *kc_sender_scratch_new(void);
 void kc_sender_scratch_free(void *s);
 /* Numbers every partition from sequence 0 again (after a new epoch).

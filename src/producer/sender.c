@@ -188,6 +188,7 @@ static void pid_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         p->pid = r->producer_id;
         p->epoch = r->producer_epoch;
         p->pid_state = KC_PID_READY;
+        p->pid_failures = 0;
         p->need_bump = 0;
         kc_sender_reset_sequences(p);
         if (bump)
@@ -195,7 +196,7 @@ static void pid_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         kc_log(&p->s.log, KAFKAC_LOG_DEBUG, "producer", "producer id %lld epoch %d", (long long)p->pid, p->epoch);
     } else if (err < 0 || kafkac_err_retriable(err) || err == KAFKAC_ERR_COORDINATOR_LOAD_IN_PROGRESS) {
         p->pid_state = KC_PID_NONE;
-        p->pid_retry_ms = kc_now_ms() + p->s.retry_backoff_ms;
+        p->pid_retry_ms = kc_now_ms() + kc_sender_backoff(p, ++p->pid_failures);
         kc_log(&p->s.log, KAFKAC_LOG_INFO, "producer", "InitProducerId failed (%s), retrying: %s",
                kafkac_err_name(err), resp->errstr);
     } else {
@@ -226,10 +227,16 @@ static void send_init_pid(kc_producer_t *p)
     };
     if (kc_net_send(p->net, &rq) != 0) {
         kc_free(pc);
-        p->pid_retry_ms = kc_now_ms() + p->s.retry_backoff_ms;
+        p->pid_retry_ms = kc_now_ms() + kc_sender_backoff(p, ++p->pid_failures);
         return;
     }
     p->pid_state = KC_PID_REQUESTED;
+}
+
+int64_t kc_sender_backoff(kc_producer_t *p, int attempt)
+{
+    return kc_net_backoff_ms(p->s.retry_backoff_ms, p->s.retry_backoff_max_ms, attempt < 1 ? 1 : attempt,
+                             &p->backoff_seed);
 }
 
 /* ---- retries ------------------------------------------------------ */
@@ -452,7 +459,7 @@ static void batch_result(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base
     }
     if (retriable && atomic_load(&p->fatal) == 0 && b->attempts <= p->s.retries && now < b->deadline_ms) {
         b->last_err = err;
-        b->retry_at_ms = now + p->s.retry_backoff_ms;
+        b->retry_at_ms = now + kc_sender_backoff(p, b->attempts);
         atomic_fetch_add(&p->m_retries, 1);
         requeue(pp, b);
         if (leader_error(err))

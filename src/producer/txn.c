@@ -75,10 +75,13 @@ int kc_txn_fatal_error(int err)
 
 int64_t kc_txn_backoff(kc_txn_t *t, int err)
 {
-    int64_t b = t->p->s.retry_backoff_ms;
-    if (err == KAFKAC_ERR_CONCURRENT_TRANSACTIONS && b > CONCURRENT_BACKOFF_MS)
-        b = CONCURRENT_BACKOFF_MS;
-    return kc_now_ms() + b;
+    /* CONCURRENT_TRANSACTIONS clears within milliseconds (the previous
+     * transaction's markers are being written): a short fixed wait, as in
+     * the Java client.  Anything else backs off exponentially until an
+     * operation completes. */
+    if (err == KAFKAC_ERR_CONCURRENT_TRANSACTIONS && t->p->s.retry_backoff_ms > CONCURRENT_BACKOFF_MS)
+        return kc_now_ms() + CONCURRENT_BACKOFF_MS;
+    return kc_now_ms() + kc_sender_backoff(t->p, ++t->failures);
 }
 
 /* Timeout of a request to a coordinator.  The network client holds a
@@ -159,6 +162,7 @@ void kc_txn_op_clear(kc_txn_op_t *op)
 
 void kc_txn_op_finish(kc_txn_t *t, int err, const char *errstr, kc_txn_state_t new_state)
 {
+    t->failures = 0;   /* I/O thread, or the closing thread once it is gone */
     pthread_mutex_lock(&t->mu);
     if (t->op.kind != KC_TXN_OP_NONE && !t->op.done) {
         t->op.done = 1;

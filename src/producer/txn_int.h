@@ -76,6 +76,7 @@ struct kc_txn {
     kc_txn_op_t op;
 
     /* I/O thread */
+    int failures;                  /* retries since the last operation ended (kc_txn_backoff) */
     int32_t coord;                 /* transaction coordinator, -1 unknown */
     int find_inflight;
     int64_t find_after;

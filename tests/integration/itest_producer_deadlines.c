@@ -25,7 +25,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,50 +33,11 @@
 
 #include "common/testenv.h"
 #include "itest_producer_util.h"
+#include "itest_sigstop.h"
 #include "kafkac/kafkac.h"
 
 #define B kc_test_brokers()
 #define SLACK_MS 1000
-
-static pid_t broker_pid;
-
-/* ---- the broker's process ------------------------------------------ */
-
-static pid_t find_broker_pid(void)
-{
-    char first[256];
-    snprintf(first, sizeof first, "%s", B);
-    first[strcspn(first, ",")] = '\0';
-    const char *colon = strrchr(first, ':');
-    if (!colon)
-        return 0;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "ss -Hltnp 'sport = :%s' 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2",
-             colon + 1);
-    FILE *f = popen(cmd, "r");
-    if (!f)
-        return 0;
-    long pid = 0;
-    if (fscanf(f, "%ld", &pid) != 1)
-        pid = 0;
-    pclose(f);
-    return (pid_t)pid;
-}
-
-static void broker_stop(void)
-{
-    if (broker_pid <= 0)
-        fail_msg("no broker process found listening on %s (ss -ltnp)", B);
-    assert_int_equal(kill(broker_pid, SIGSTOP), 0);
-}
-
-static int resume_broker(void **state)
-{
-    (void)state;
-    if (broker_pid > 0)
-        kill(broker_pid, SIGCONT);
-    return 0;
-}
 
 /* ---- addresses that fail in each way -------------------------------- */
 
@@ -200,7 +160,7 @@ static void test_flush_broker_hung(void **state)
     kc_test_topic(topic, sizeof topic, "dl-flush");
     assert_int_equal(kc_test_create_topic(B, topic, 1, 1, NULL), 0);
     kafkac_producer_t *p = warm_producer(topic, NULL, NULL);
-    broker_stop();
+    its_broker_stop();
     kafkac_future_t *f;
     assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, 0, NULL, &f), KAFKAC_OK);
     int64_t t0 = kc_test_now_ms();
@@ -221,7 +181,7 @@ static void test_send_metadata_broker_hung(void **state)
     kc_test_topic(topic, sizeof topic, "dl-send");
     assert_int_equal(kc_test_create_topic(B, topic, 1, 1, NULL), 0);
     kafkac_producer_t *p = warm_producer(topic, "max.block.ms", "1500");
-    broker_stop();
+    its_broker_stop();
     char other[160];
     snprintf(other, sizeof other, "%s-other", topic);
     int64_t t0 = kc_test_now_ms();
@@ -251,7 +211,7 @@ static void test_init_transactions_broker_hung(void **state)
     char tid[128];
     kc_test_topic(tid, sizeof tid, "dl-init");
     kafkac_producer_t *p = txn_producer(tid);
-    broker_stop();
+    its_broker_stop();
     char err[512];
     int64_t t0 = kc_test_now_ms();
     kafkac_err_t e = kafkac_producer_init_transactions(p, 2000, err, sizeof err);
@@ -294,7 +254,7 @@ static void txn_call_broker_hung(txn_call_t what, const char *name)
     /* More records not yet acknowledged, so that commit also waits for
      * them. */
     assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "u", 1, NULL, 0, 0, NULL, NULL), KAFKAC_OK);
-    broker_stop();
+    its_broker_stop();
     char err[512] = "";
     kafkac_err_t e;
     int64_t t0 = kc_test_now_ms();
@@ -341,17 +301,17 @@ int main(void)
 {
     (void)pu_read;
     (void)pu_free;
-    broker_pid = find_broker_pid();
+    its_find_broker();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_send_nothing_listening),
         cmocka_unit_test(test_send_unresolvable),
         cmocka_unit_test(test_send_never_answers),
-        cmocka_unit_test_teardown(test_flush_broker_hung, resume_broker),
-        cmocka_unit_test_teardown(test_send_metadata_broker_hung, resume_broker),
-        cmocka_unit_test_teardown(test_init_transactions_broker_hung, resume_broker),
-        cmocka_unit_test_teardown(test_commit_transaction_broker_hung, resume_broker),
-        cmocka_unit_test_teardown(test_abort_transaction_broker_hung, resume_broker),
-        cmocka_unit_test_teardown(test_send_offsets_broker_hung, resume_broker),
+        cmocka_unit_test_teardown(test_flush_broker_hung, its_resume_broker),
+        cmocka_unit_test_teardown(test_send_metadata_broker_hung, its_resume_broker),
+        cmocka_unit_test_teardown(test_init_transactions_broker_hung, its_resume_broker),
+        cmocka_unit_test_teardown(test_commit_transaction_broker_hung, its_resume_broker),
+        cmocka_unit_test_teardown(test_abort_transaction_broker_hung, its_resume_broker),
+        cmocka_unit_test_teardown(test_send_offsets_broker_hung, its_resume_broker),
     };
     if (getenv("ITEST_FILTER"))
         cmocka_set_test_filter(getenv("ITEST_FILTER"));
