@@ -89,6 +89,7 @@ static kafkac_err_t enter(kafkac_producer_t *kp, kc_txn_op_kind_t kind, kc_txn_t
 static void start_op(kc_txn_t *t, kc_txn_op_kind_t kind)
 {
     t->op.kind = kind;
+    t->op.seq++;
     t->op.done = 0;
     t->op.err = 0;
     t->op.errstr[0] = '\0';

@@ -54,6 +54,8 @@ enum {
 typedef struct kc_txn_op {
     kc_txn_op_kind_t kind;   /* mu; NONE when there is none */
     int done;                /* mu */
+    unsigned seq;            /* mu: numbers operations, so that a late answer to a
+                                finished one is recognised and dropped */
     int err;                 /* mu: outcome once done */
     char errstr[256];        /* mu */
     /* I/O thread */
