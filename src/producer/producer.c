@@ -213,6 +213,10 @@ static kafkac_err_t no_metadata(kc_producer_t *p, const char *topic, int topic_e
     int64_t down_ms = 0;
     int err = kc_net_reachability(p->net, &down_ms, why, sizeof why);
     bootstrap_text(p, boot, sizeof boot);
+    /* With max.block.ms=0 nothing was waited for: "no connection is up
+     * yet" is not news, but a connection that failed is. */
+    if (err == KAFKAC_ERR_TIMED_OUT && p->s.max_block_ms <= 0)
+        err = 0;
     if (err) {
         char text[sizeof p->send_errstr];
         snprintf(text, sizeof text,
@@ -266,6 +270,46 @@ static kafkac_err_t topic_wait(kc_producer_t *p, const char *topic, int64_t dead
         if (wait > p->s.retry_backoff_ms + 100)
             wait = p->s.retry_backoff_ms + 100;
         c = kc_net_wait_cluster(p->net, ver, (int)wait);
+        kc_cluster_unref(c);
+    }
+}
+
+/* A record for partition `partition` of t, which had fewer partitions
+ * when the producer last looked: partitions may have been added.  Grows
+ * t from the current metadata, or else from one fresh refresh (waiting
+ * for it no longer than the deadline, max.block.ms); a partition still
+ * unknown then does not exist. */
+static kafkac_err_t partition_wait(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, int64_t deadline)
+{
+    int64_t asked_after = -1;   /* the snapshot version when we asked for a refresh */
+    for (;;) {
+        kc_cluster_t *c = kc_net_cluster(p->net);
+        const kc_topic_info_t *ti = kc_cluster_topic(c, t->name);
+        int32_t n = ti && ti->err == 0 ? ti->partition_count : 0;
+        int64_t ver = c->version;
+        kc_cluster_unref(c);
+        if (n > atomic_load(&t->partition_count)) {
+            kafkac_err_t err = kc_acc_topic_grow(p, t, n);
+            if (err)
+                return err;
+        }
+        if (partition < atomic_load(&t->partition_count))
+            return KAFKAC_OK;
+        if ((asked_after >= 0 && ver > asked_after) || kc_now_ms() >= deadline) {
+            set_send_error(p, KAFKAC_ERR_UNKNOWN_PARTITION, "topic '%s' has %d partitions: no partition %d", t->name,
+                           (int)atomic_load(&t->partition_count), (int)partition);
+            return KAFKAC_ERR_UNKNOWN_PARTITION;
+        }
+        if (atomic_load(&p->closing))
+            return KAFKAC_ERR_DESTROYED;
+        if (asked_after < 0) {
+            kc_net_refresh_metadata(p->net, "a partition the producer does not know");
+            asked_after = ver;
+        }
+        int64_t wait = deadline - kc_now_ms();
+        if (wait > p->s.retry_backoff_ms + 100)
+            wait = p->s.retry_backoff_ms + 100;
+        c = kc_net_wait_cluster(p->net, ver, (int)(wait > 0 ? wait : 0));
         kc_cluster_unref(c);
     }
 }
@@ -348,7 +392,11 @@ kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, int3
             partition = 0;
         }
     }
-    if (partition < 0 || partition >= t->partition_count) {
+    if (partition >= t->partition_count && (err = partition_wait(p, t, partition, deadline)) != KAFKAC_OK) {
+        noted = err != KAFKAC_ERR_DESTROYED;
+        goto out;
+    }
+    if (partition < 0) {
         err = KAFKAC_ERR_UNKNOWN_PARTITION;
         goto out;
     }

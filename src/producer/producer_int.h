@@ -100,11 +100,19 @@ struct kc_ppart {
     int txn_added;            /* for the transaction manager */
 };
 
+/* Partitions can be added to a topic while the producer uses it
+ * (kc_acc_topic_grow): `parts` is replaced by a longer array, published
+ * before the larger `partition_count`, so that a reader that loads the
+ * count first and then the array always finds that many entries.  A
+ * partition never moves (batches and the transaction manager point at
+ * it); replaced arrays are kept until the topic is freed. */
 struct kc_ptopic {
     char *name;
     kc_uuid_t id;
-    int32_t partition_count;
-    kc_ppart_t *parts;        /* partition_count of them */
+    atomic_int partition_count;
+    _Atomic(kc_ppart_t **) parts;   /* partition_count of them (or more) */
+    kc_ppart_t ***old_parts;  /* replaced arrays (topics_mu) */
+    int nold_parts;
     atomic_int sticky;        /* sticky partitioner's current choice, -1 none */
     atomic_uint rr;           /* round-robin counter */
 };
@@ -217,6 +225,9 @@ int32_t kc_partition_random(const kc_ptopic_t *t, const kc_cluster_t *c, int32_t
 /* accumulator.c */
 kc_ptopic_t *kc_acc_topic(kc_producer_t *p, const char *name);   /* lock-free lookup; NULL if unknown */
 kafkac_err_t kc_acc_topic_add(kc_producer_t *p, const kc_topic_info_t *ti, kc_ptopic_t **out);
+/* Makes t have n partitions if it has fewer (partitions were added to
+ * the topic).  Any thread. */
+kafkac_err_t kc_acc_topic_grow(kc_producer_t *p, kc_ptopic_t *t, int32_t n);
 kafkac_err_t kc_acc_append(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, int sticky, int64_t ts,
                            const void *key, int32_t key_len, const void *value, int32_t value_len,
                            const kafkac_header_t *headers, size_t header_count, void *opaque,

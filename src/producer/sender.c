@@ -159,7 +159,7 @@ void kc_sender_reset_sequences(kc_producer_t *p)
     for (int i = 0; i < n; i++) {
         kc_ptopic_t *t = arr[i];
         for (int32_t j = 0; j < t->partition_count; j++) {
-            kc_ppart_t *pp = &t->parts[j];
+            kc_ppart_t *pp = t->parts[j];
             pp->next_seq = 0;
             pp->acked_seq = 0;
             pthread_mutex_lock(&pp->mu);
@@ -762,8 +762,12 @@ int64_t kc_sender_serve(kc_net_t *net, int64_t now, void *opaque)
          * Produce v13+ must carry.  Only this thread reads t->id. */
         if (tinfo && !uuid_zero(&tinfo->id) && memcmp(&tinfo->id, &t->id, sizeof t->id) != 0)
             t->id = tinfo->id;
+        /* Partitions added since the topic was first seen: from the next
+         * record on, the partitioner may choose them. */
+        if (tinfo && tinfo->err == 0 && tinfo->partition_count > atomic_load(&t->partition_count))
+            kc_acc_topic_grow(p, t, tinfo->partition_count);
         for (int32_t pi = 0; pi < t->partition_count; pi++) {
-            kc_ppart_t *pp = &t->parts[pi];
+            kc_ppart_t *pp = t->parts[pi];
             kc_pbatch_t *expired = NULL, **etail = &expired;
             pthread_mutex_lock(&pp->mu);
             kc_pbatch_t *o = pp->open;
@@ -890,7 +894,7 @@ void kc_sender_fail_all(kc_producer_t *p, int err)
     for (int ti = 0; ti < n; ti++) {
         kc_ptopic_t *t = arr[ti];
         for (int32_t pi = 0; pi < t->partition_count; pi++) {
-            kc_ppart_t *pp = &t->parts[pi];
+            kc_ppart_t *pp = t->parts[pi];
             pthread_mutex_lock(&pp->mu);
             kc_pbatch_t *list = pp->qhead;
             pp->qhead = pp->qtail = NULL;

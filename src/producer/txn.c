@@ -308,7 +308,7 @@ static void sweep_unsent(kc_txn_t *t, int err)
     for (int ti = 0; ti < n; ti++) {
         kc_ptopic_t *tp = arr[ti];
         for (int32_t i = 0; i < tp->partition_count; i++) {
-            kc_ppart_t *pp = &tp->parts[i];
+            kc_ppart_t *pp = tp->parts[i];
             pthread_mutex_lock(&pp->mu);
             kc_pbatch_t *list = pp->qhead, *o = pp->open;
             pp->qhead = pp->qtail = NULL;
