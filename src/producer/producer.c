@@ -219,10 +219,10 @@ static kafkac_err_t no_metadata(kc_producer_t *p, const char *topic, int topic_e
         err = 0;
     if (err) {
         char text[sizeof p->send_errstr];
-        snprintf(text, sizeof text,
-                 "%s: no broker of %s could be reached within max.block.ms (%lld ms) to get metadata for topic '%s'%s%s",
-                 kafkac_err_name(err), boot, (long long)p->s.max_block_ms, topic,
-                 why[0] ? "; last connection error: " : " (no connection attempt has finished yet)", why);
+        kc_errstr_set(text, sizeof text,   /* truncation is fine */
+                      "%s: no broker of %s could be reached within max.block.ms (%lld ms) to get metadata for topic '%s'%s%s",
+                      kafkac_err_name(err), boot, (long long)p->s.max_block_ms, topic,
+                      why[0] ? "; last connection error: " : " (no connection attempt has finished yet)", why);
         set_send_error(p, err, "%s", text);
         kc_log(&p->s.log, KAFKAC_LOG_WARNING, "producer", "%s", text);
         return (kafkac_err_t)err;
