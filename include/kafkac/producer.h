@@ -187,7 +187,9 @@ KAFKAC_API int kafkac_producer_poll(kafkac_producer_t *p, int timeout_ms);
 /* Sends everything queued at once (ignoring linger.ms) and waits until
  * every record sent before the call has its outcome, running delivery
  * callbacks meanwhile.  Returns KAFKAC_OK, or KAFKAC_ERR_TIMED_OUT
- * (-1: no limit). */
+ * (-1: no limit), or KAFKAC_ERR_DESTROYED when kafkac_producer_close on
+ * another thread stopped the producer meanwhile (close completes the
+ * records).  After close it returns KAFKAC_OK at once. */
 KAFKAC_API kafkac_err_t kafkac_producer_flush(kafkac_producer_t *p, int timeout_ms);
 
 /* ---- Transactions ------------------------------------------------- */

@@ -521,9 +521,10 @@ kafkac_err_t kafkac_producer_flush(kafkac_producer_t *kp, int timeout_ms)
         return KAFKAC_ERR_INVALID_ARG;
     kc_producer_t *p = &kp->p;
     if (!kc_producer_use(p)) {
-        /* Closed: close completed every record; report what is left. */
+        /* Closed: close completed every record; report what is left.
+         * Still closing: close will. */
         run_callbacks(p, 0);
-        return KAFKAC_OK;
+        return atomic_load(&p->net_gone) ? KAFKAC_OK : KAFKAC_ERR_DESTROYED;
     }
     atomic_fetch_add(&p->flushing, 1);
     kc_net_wakeup(p->net);
