@@ -13,8 +13,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "admin/admin_internal.h"
 #include "kafkac/kafkac.h"
 #include "producer/producer_int.h"
+#include "producer/txn_int.h"
 #include "protocol/net.h"
 
 /* Every draw for attempt n lies in [0.8, 1.2] x min(base * 2^(n-1), max),
@@ -90,11 +92,71 @@ static void test_producer_uses_its_settings(void **state)
     kafkac_producer_destroy(kp);
 }
 
+static kafkac_conf_t *conf_with(const char *backoff, const char *max, const char *tid)
+{
+    char err[256];
+    kafkac_conf_t *c = kafkac_conf_new();
+    assert_int_equal(kafkac_conf_set(c, "bootstrap.servers", "127.0.0.1:1", err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_conf_set(c, "retry.backoff.ms", backoff, err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_conf_set(c, "retry.backoff.max.ms", max, err, sizeof err), KAFKAC_OK);
+    if (tid)
+        assert_int_equal(kafkac_conf_set(c, "transactional.id", tid, err, sizeof err), KAFKAC_OK);
+    return c;
+}
+
+/* The transaction manager's retries grow per failure until an operation
+ * ends; CONCURRENT_TRANSACTIONS keeps its short fixed wait. */
+static void test_txn_retries_grow(void **state)
+{
+    (void)state;
+    char err[256];
+    kafkac_conf_t *c = conf_with("40", "300", "backoff-tid");
+    kafkac_producer_t *kp = kafkac_producer_new(c, err, sizeof err);
+    kafkac_conf_destroy(c);
+    assert_non_null(kp);
+    kc_txn_t *t = kc_producer_inner(kp)->txn;
+    assert_non_null(t);
+    const int64_t nominal[] = { 40, 80, 160, 300, 300 };
+    for (int n = 1; n <= 5; n++) {
+        int64_t w = kc_txn_backoff(t, KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE) - kc_now_ms();
+        if (w < nominal[n - 1] * 8 / 10 - 1 || w > nominal[n - 1] * 12 / 10)
+            fail_msg("txn retry %d: %lld ms, nominal %lld", n, (long long)w, (long long)nominal[n - 1]);
+    }
+    int64_t w = kc_txn_backoff(t, KAFKAC_ERR_CONCURRENT_TRANSACTIONS) - kc_now_ms();
+    assert_true(w <= 40);
+    kafkac_producer_destroy(kp);
+}
+
+/* Admin retries sleep the same schedule, and never past the deadline. */
+static void test_admin_retries_grow(void **state)
+{
+    (void)state;
+    char err[256];
+    kafkac_conf_t *c = conf_with("20", "160", NULL);
+    kafkac_admin_t *adm = kafkac_admin_new(c, err, sizeof err);
+    kafkac_conf_destroy(c);
+    assert_non_null(adm);
+    const int64_t nominal[] = { 20, 40, 80, 160, 160 };
+    for (int n = 1; n <= 5; n++) {
+        int64_t t0 = kc_now_ms();
+        kc_admin_backoff(adm, n, t0 + 60000);
+        int64_t took = kc_now_ms() - t0;
+        if (took < nominal[n - 1] * 8 / 10 - 1 || took > nominal[n - 1] * 12 / 10 + 50)
+            fail_msg("admin retry %d slept %lld ms, nominal %lld", n, (long long)took, (long long)nominal[n - 1]);
+    }
+    int64_t t0 = kc_now_ms();
+    kc_admin_backoff(adm, 5, t0 + 30);
+    assert_true(kc_now_ms() - t0 < 30 + 50);
+    kafkac_admin_destroy(adm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schedule_doubles_caps_and_jitters),
         cmocka_unit_test(test_producer_uses_its_settings),
+        cmocka_unit_test(test_txn_retries_grow),
+        cmocka_unit_test(test_admin_retries_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
