@@ -152,18 +152,32 @@ KAFKAC_API void kafkac_producer_destroy(kafkac_producer_t *p);
  * buffer.memory is used up.  Returns KAFKAC_OK (the outcome will come
  * later), or an error and then no future is made and no callback runs:
  * KAFKAC_ERR_QUEUE_FULL (no buffer space within max.block.ms),
- * KAFKAC_ERR_UNKNOWN_TOPIC (no metadata within max.block.ms),
+ * KAFKAC_ERR_UNKNOWN_TOPIC (no metadata within max.block.ms although a
+ * broker answered), KAFKAC_ERR_ALL_BROKERS_DOWN / KAFKAC_ERR_RESOLVE /
+ * KAFKAC_ERR_TIMED_OUT (no broker could be reached within max.block.ms:
+ * connections refused, a host name that does not resolve, brokers that
+ * accept connections but do not answer),
  * KAFKAC_ERR_UNKNOWN_PARTITION, KAFKAC_ERR_MSG_SIZE_TOO_LARGE (record over
  * max.request.size or buffer.memory), KAFKAC_ERR_INVALID_ARG,
  * KAFKAC_ERR_DESTROYED (closing), KAFKAC_ERR_FATAL (the producer hit an
  * unrecoverable error, e.g. fenced), KAFKAC_ERR_NO_MEMORY.  With
  * transactional.id: KAFKAC_ERR_STATE outside a transaction (begin first),
- * or the error that made the open transaction abortable (abort first). */
+ * or the error that made the open transaction abortable (abort first).
+ * kafkac_producer_send_error says more about the last refusal. */
 KAFKAC_API kafkac_err_t kafkac_producer_send(kafkac_producer_t *p, const char *topic, int32_t partition,
                                              const void *key, int32_t key_len, const void *value,
                                              int32_t value_len, const kafkac_header_t *headers,
                                              size_t header_count, int64_t timestamp, void *msg_opaque,
                                              kafkac_future_t **future);
+
+/* Why a kafkac_producer_send was refused: returns the error of the most
+ * recent send that failed (KAFKAC_OK if none has) and writes a sentence
+ * to errstr saying what happened, e.g. for KAFKAC_ERR_ALL_BROKERS_DOWN,
+ * KAFKAC_ERR_RESOLVE or KAFKAC_ERR_TIMED_OUT (no broker of
+ * bootstrap.servers reachable within max.block.ms) the addresses tried
+ * and the last connection error.  With several threads sending, it is
+ * the last failure of any of them.  Any thread. */
+KAFKAC_API kafkac_err_t kafkac_producer_send_error(kafkac_producer_t *p, char *errstr, size_t errstr_size);
 
 /* Runs delivery callbacks for outcomes that are ready, waiting up to
  * timeout_ms (0: don't wait, -1: forever) for the first one.  Returns the
@@ -173,7 +187,9 @@ KAFKAC_API int kafkac_producer_poll(kafkac_producer_t *p, int timeout_ms);
 /* Sends everything queued at once (ignoring linger.ms) and waits until
  * every record sent before the call has its outcome, running delivery
  * callbacks meanwhile.  Returns KAFKAC_OK, or KAFKAC_ERR_TIMED_OUT
- * (-1: no limit). */
+ * (-1: no limit), or KAFKAC_ERR_DESTROYED when kafkac_producer_close on
+ * another thread stopped the producer meanwhile (close completes the
+ * records).  After close it returns KAFKAC_OK at once. */
 KAFKAC_API kafkac_err_t kafkac_producer_flush(kafkac_producer_t *p, int timeout_ms);
 
 /* ---- Transactions ------------------------------------------------- */

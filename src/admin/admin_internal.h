@@ -64,8 +64,10 @@ int kc_admin_remaining(int64_t deadline);
 kc_cluster_t *kc_admin_metadata(kafkac_admin_t *adm, const char *const *topics, int n, int64_t deadline,
                                 char *errstr, size_t errlen);
 
-/* Sleeps retry.backoff.ms, or less when the deadline comes first. */
-void kc_admin_backoff(kafkac_admin_t *adm, int64_t deadline);
+/* Sleeps before retry number `attempt` (>= 1): retry.backoff.ms doubled
+ * per attempt up to retry.backoff.max.ms, with jitter (kc_net_backoff_ms),
+ * or less when the deadline comes first. */
+void kc_admin_backoff(kafkac_admin_t *adm, int attempt, int64_t deadline);
 
 /* Is this a per-entity error the dispatcher retries after a refresh? */
 int kc_admin_retriable(int err);

@@ -358,7 +358,7 @@ static kafkac_err_t per_leader(kafkac_admin_t *adm, const kafkac_topic_partition
         for (int i = 0; i < n; i++)
             again |= outer[i];
         if (again)
-            kc_admin_backoff(adm, deadline);   /* a new leader takes a moment to be elected */
+            kc_admin_backoff(adm, round + 1, deadline);   /* a new leader takes a moment to be elected */
     }
     kc_free(outer);
     kc_free(inner);

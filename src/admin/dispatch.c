@@ -5,6 +5,7 @@
  * still loading, a lost connection).  Calls block the caller's thread on
  * kc_net_call; the I/O thread does the rest. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -97,9 +98,12 @@ static void sleep_ms(int64_t ms)
 }
 
 /* Waits for the next backoff, never past the deadline. */
-void kc_admin_backoff(kafkac_admin_t *adm, int64_t deadline)
+void kc_admin_backoff(kafkac_admin_t *adm, int attempt, int64_t deadline)
 {
-    int64_t wait = adm->settings.retry_backoff_ms;
+    /* Jitter only needs to differ between callers and calls. */
+    unsigned seed = (unsigned)kc_now_ms() ^ (unsigned)(uintptr_t)&seed ^ (unsigned)attempt * 2654435761u;
+    int64_t wait = kc_net_backoff_ms(adm->settings.retry_backoff_ms, adm->settings.retry_backoff_max_ms,
+                                     attempt < 1 ? 1 : attempt, &seed);
     int64_t left = deadline - kc_now_ms();
     sleep_ms(wait < left ? wait : left);
 }
@@ -202,7 +206,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
                         kc_errstr_set(errstr, errlen, "%s", last);
                         return err;
                     }
-                    kc_admin_backoff(adm, deadline);
+                    kc_admin_backoff(adm, attempt + 1, deadline);
                     continue;
                 }
             }
@@ -241,10 +245,15 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
                 last_err = err;
                 coordinator = -1;
                 refresh_and_wait(adm, deadline, "admin request failed");
-                kc_admin_backoff(adm, deadline);
+                kc_admin_backoff(adm, attempt + 1, deadline);
                 continue;
             }
-            kc_errstr_set(errstr, errlen, "%s", last);
+            /* Name this request first: the text may be about the
+             * connection it shared with others. */
+            if (strncmp(last, name, strlen(name)) == 0)
+                kc_errstr_set(errstr, errlen, "%s", last);
+            else
+                kc_errstr_set(errstr, errlen, "%s: %s", name, last);
             return err;
         }
         int rc = rpc->parse(rpc, resp);
@@ -262,7 +271,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
         if (rc == KAFKAC_ERR_NOT_CONTROLLER || rc == KAFKAC_ERR_NOT_LEADER_OR_FOLLOWER ||
             rc == KAFKAC_ERR_LEADER_NOT_AVAILABLE)
             refresh_and_wait(adm, deadline, kafkac_err_name(rc));
-        kc_admin_backoff(adm, deadline);
+        kc_admin_backoff(adm, attempt + 1, deadline);
     }
     (void)last_err;
 }

@@ -1,7 +1,10 @@
 /* kafkac produce: one record per input line, from files or stdin, as
  * kcat -P does.  With -K the text before the first DELIM is the key.  At
  * the end it prints "delivered N, failed M" to stderr and exits 1 if any
- * record failed. */
+ * record failed.  Every line counts: a line the producer refuses (too
+ * large, no such partition) is a failure and the lines after it are still
+ * sent; when nothing more can be sent (no broker reachable, unknown
+ * topic) the remaining lines are read and counted as failed. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +26,11 @@ static void usage(FILE *f)
 }
 
 typedef struct tally {
-    long delivered, failed;
+    long delivered, failed;   /* failed: delivery failures, refusals, lines never tried */
+    long lines;               /* lines handed to send */
+    long refused;             /* refused by send */
+    long unsent;              /* never tried: an earlier error stopped sending */
+    int stopped;
     int first_err;
 } tally_t;
 
@@ -42,7 +49,20 @@ static void on_delivery(void *opaque, const kafkac_delivery_t *d)
                 kafkac_delivery_partition(d), kafkac_err_name(e), kafkac_err_str(e));
 }
 
-/* Sends every line of f; returns 0, or -1 after a send error (reported). */
+/* Errors that refuse one record for what it is (its size, its
+ * partition): the lines after it may well go through. */
+static int refuses_only_this_record(kafkac_err_t e)
+{
+    return e == KAFKAC_ERR_MSG_SIZE_TOO_LARGE || e == KAFKAC_ERR_UNKNOWN_PARTITION || e == KAFKAC_ERR_INVALID_ARG ||
+           e == KAFKAC_ERR_QUEUE_FULL;
+}
+
+/* Sends every line of f.  A line the producer refuses counts as failed
+ * and the next lines are still sent; after an error no later line can
+ * escape (no broker reachable, unknown topic, fatal), each remaining line
+ * is read and counted as failed without trying it.  Returns 0, or -1
+ * once such an error stopped sending (t->stopped is set, and later files
+ * are counted the same way). */
 static int send_lines(kafkac_producer_t *p, FILE *f, const char *topic, int32_t partition, const char *delim,
                       tally_t *t)
 {
@@ -50,8 +70,12 @@ static int send_lines(kafkac_producer_t *p, FILE *f, const char *topic, int32_t 
     size_t cap = 0;
     ssize_t len;
     size_t dl = delim ? strlen(delim) : 0;
-    int rc = 0;
     while ((len = getline(&line, &cap, f)) >= 0) {
+        if (t->stopped) {
+            t->failed++;
+            t->unsent++;
+            continue;
+        }
         if (len > 0 && line[len - 1] == '\n')
             line[--len] = '\0';
         const char *key = NULL, *val = line;
@@ -65,19 +89,25 @@ static int send_lines(kafkac_producer_t *p, FILE *f, const char *topic, int32_t 
                 vlen = (int32_t)(len - klen - (ssize_t)dl);
             }
         }
+        t->lines++;
         kafkac_err_t e = kafkac_producer_send(p, topic, partition, key, klen, val, vlen, NULL, 0, 0, NULL, NULL);
         if (e != KAFKAC_OK) {
-            /* Refused outright (e.g. too large, unknown topic): it counts
-             * as failed, and there is no point reading on. */
-            fprintf(stderr, "kafkac produce: %s: %s\n", kafkac_err_name(e), kafkac_err_str(e));
-            t->failed++;
-            rc = -1;
-            break;
+            char why[512];
+            kafkac_producer_send_error(p, why, sizeof why);
+            if (t->failed++ == 0)
+                t->first_err = e;
+            t->refused++;
+            if (t->refused <= 10)
+                fprintf(stderr, "kafkac produce: line %ld refused: %s: %s\n", t->lines, kafkac_err_name(e), why);
+            if (!refuses_only_this_record(e)) {
+                fprintf(stderr, "kafkac produce: nothing more can be sent; counting the remaining lines as failed\n");
+                t->stopped = 1;
+            }
         }
         kafkac_producer_poll(p, 0);
     }
     free(line);
-    return rc;
+    return t->stopped ? -1 : 0;
 }
 
 int kc_cli_produce(int argc, char **argv)
@@ -150,21 +180,20 @@ int kc_cli_produce(int argc, char **argv)
         fprintf(stderr, "kafkac produce: %s\n", err);
         return 2;
     }
-    tally_t t = { 0, 0, 0 };
+    tally_t t;
+    memset(&t, 0, sizeof t);
     kafkac_producer_set_delivery_cb(p, on_delivery, &t);
-    int rc = 0;
     if (optind >= argc) {
-        rc = send_lines(p, stdin, topic, partition, delim, &t);
+        send_lines(p, stdin, topic, partition, delim, &t);
     } else {
-        for (int i = optind; i < argc && rc == 0; i++) {
+        for (int i = optind; i < argc; i++) {
             FILE *f = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "r");
             if (!f) {
                 perror(argv[i]);
-                rc = -1;
-                t.failed++;
-                break;
+                t.failed++;   /* its lines are unknown: one failure for the file */
+                continue;
             }
-            rc = send_lines(p, f, topic, partition, delim, &t);
+            send_lines(p, f, topic, partition, delim, &t);
             if (f != stdin)
                 fclose(f);
         }
@@ -174,5 +203,8 @@ int kc_cli_produce(int argc, char **argv)
     kafkac_producer_close(p, -1);
     kafkac_producer_destroy(p);
     fprintf(stderr, "delivered %ld, failed %ld\n", t.delivered, t.failed);
+    if (t.refused || t.unsent)
+        fprintf(stderr, "(of the failed: %ld refused by the producer, %ld never sent after it could not go on)\n",
+                t.refused, t.unsent);
     return t.failed ? 1 : 0;
 }

@@ -33,12 +33,77 @@ static void topic_free(kc_ptopic_t *t)
 {
     if (!t)
         return;
-    if (t->parts)
-        for (int32_t i = 0; i < t->partition_count; i++)
-            pthread_mutex_destroy(&t->parts[i].mu);
-    kc_free(t->parts);
+    kc_ppart_t **parts = atomic_load(&t->parts);
+    if (parts)
+        for (int32_t i = 0; i < atomic_load(&t->partition_count); i++) {
+            pthread_mutex_destroy(&parts[i]->mu);
+            kc_free(parts[i]);
+        }
+    kc_free(parts);
+    for (int i = 0; i < t->nold_parts; i++)
+        kc_free(t->old_parts[i]);
+    kc_free(t->old_parts);
     kc_free(t->name);
     kc_free(t);
+}
+
+/* A new array of n partitions: those of `old` (count `have`), then new
+ * ones.  NULL on out of memory. */
+static kc_ppart_t **parts_extend(kc_ptopic_t *t, kc_ppart_t **old, int32_t have, int32_t n)
+{
+    kc_ppart_t **a = kc_calloc((size_t)n, sizeof(*a));
+    if (!a)
+        return NULL;
+    if (have > 0)
+        memcpy(a, old, (size_t)have * sizeof(*a));
+    for (int32_t i = have; i < n; i++) {
+        kc_ppart_t *pp = kc_calloc(1, sizeof(*pp));
+        if (!pp) {
+            for (int32_t j = have; j < i; j++) {
+                pthread_mutex_destroy(&a[j]->mu);
+                kc_free(a[j]);
+            }
+            kc_free(a);
+            return NULL;
+        }
+        pthread_mutex_init(&pp->mu, NULL);
+        pp->topic = t;
+        pp->id = i;
+        a[i] = pp;
+    }
+    return a;
+}
+
+kafkac_err_t kc_acc_topic_grow(kc_producer_t *p, kc_ptopic_t *t, int32_t n)
+{
+    if (n <= atomic_load(&t->partition_count))
+        return KAFKAC_OK;
+    pthread_mutex_lock(&p->topics_mu);
+    int32_t have = atomic_load(&t->partition_count);
+    if (n <= have) {
+        pthread_mutex_unlock(&p->topics_mu);
+        return KAFKAC_OK;
+    }
+    kc_ppart_t **old = atomic_load(&t->parts);
+    kc_ppart_t ***olds = kc_realloc(t->old_parts, (size_t)(t->nold_parts + 1) * sizeof(*olds));
+    if (!olds) {
+        pthread_mutex_unlock(&p->topics_mu);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    t->old_parts = olds;
+    kc_ppart_t **a = parts_extend(t, old, have, n);
+    if (!a) {
+        pthread_mutex_unlock(&p->topics_mu);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
+    /* Readers may still be walking the old array: keep it. */
+    t->old_parts[t->nold_parts++] = old;
+    atomic_store_explicit(&t->parts, a, memory_order_release);
+    atomic_store_explicit(&t->partition_count, n, memory_order_release);
+    pthread_mutex_unlock(&p->topics_mu);
+    kc_log(&p->s.log, KAFKAC_LOG_INFO, "producer", "topic %s: %d partitions now (was %d)", t->name, (int)n,
+           (int)have);
+    return KAFKAC_OK;
 }
 
 kafkac_err_t kc_acc_topic_add(kc_producer_t *p, const kc_topic_info_t *ti, kc_ptopic_t **out)
@@ -51,19 +116,16 @@ kafkac_err_t kc_acc_topic_add(kc_producer_t *p, const kc_topic_info_t *ti, kc_pt
         return KAFKAC_OK;
     }
     t = kc_calloc(1, sizeof(*t));
-    if (!t || !(t->name = kc_strdup(ti->name)) ||
-        !(t->parts = kc_calloc((size_t)ti->partition_count, sizeof(kc_ppart_t))))
+    if (!t || !(t->name = kc_strdup(ti->name)))
         goto oom;
+    kc_ppart_t **parts = parts_extend(t, NULL, 0, ti->partition_count);
+    if (!parts)
+        goto oom;
+    atomic_init(&t->parts, parts);
     t->id = ti->id;
-    t->partition_count = ti->partition_count;
+    atomic_init(&t->partition_count, ti->partition_count);
     atomic_init(&t->sticky, -1);
     atomic_init(&t->rr, 0);
-    for (int32_t i = 0; i < t->partition_count; i++) {
-        kc_ppart_t *pp = &t->parts[i];
-        pthread_mutex_init(&pp->mu, NULL);
-        pp->topic = t;
-        pp->id = i;
-    }
     int n = atomic_load(&p->ntopics);
     kc_ptopic_t **arr = atomic_load(&p->topics);
     if (n == p->topics_cap) {
@@ -277,7 +339,7 @@ kafkac_err_t kc_acc_append(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, 
     kc_ppart_t *pp;
     kc_pbatch_t *b;
 again:
-    pp = &t->parts[partition];
+    pp = t->parts[partition];
     pthread_mutex_lock(&pp->mu);
     b = pp->open;
     if (b && b->count > 0 &&

@@ -3,6 +3,7 @@
  * append), poll/flush/close, metrics.  The work behind it is in
  * accumulator.c and sender.c. */
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -40,6 +41,68 @@ static void deadline_ts(struct timespec *ts, int64_t wait_ms)
     }
 }
 
+int kc_producer_use(kc_producer_t *p)
+{
+    pthread_mutex_lock(&p->use_mu);
+    int ok = !atomic_load(&p->stopping);
+    if (ok)
+        p->users++;
+    pthread_mutex_unlock(&p->use_mu);
+    return ok;
+}
+
+void kc_producer_unuse(kc_producer_t *p)
+{
+    pthread_mutex_lock(&p->use_mu);
+    if (--p->users == 0)
+        pthread_cond_broadcast(&p->use_cv);
+    pthread_mutex_unlock(&p->use_mu);
+}
+
+/* Records why a send was refused, for kafkac_producer_send_error. */
+static void set_send_error(kc_producer_t *p, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_send_error(kc_producer_t *p, int err, const char *fmt, ...)
+{
+    char buf[sizeof p->send_errstr];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&p->err_mu);
+    p->send_err = err;
+    memcpy(p->send_errstr, buf, sizeof buf);
+    pthread_mutex_unlock(&p->err_mu);
+}
+
+kafkac_err_t kafkac_producer_send_error(kafkac_producer_t *kp, char *errstr, size_t errstr_size)
+{
+    if (!kp) {
+        kc_errstr_set(errstr, errstr_size, "%s", "producer is NULL");
+        return KAFKAC_ERR_INVALID_ARG;
+    }
+    kc_producer_t *p = &kp->p;
+    pthread_mutex_lock(&p->err_mu);
+    int err = p->send_err;
+    kc_errstr_set(errstr, errstr_size, "%s", p->send_errstr);
+    pthread_mutex_unlock(&p->err_mu);
+    return (kafkac_err_t)err;
+}
+
+/* "host:port[,host:port...]" of bootstrap.servers, for error texts. */
+static void bootstrap_text(const kc_producer_t *p, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < p->s.bootstrap.n && at + 1 < len; i++) {
+        const kc_hostport_t *h = &p->s.bootstrap.v[i];
+        int n = snprintf(buf + at, len - at, strchr(h->host, ':') ? "%s[%s]:%d" : "%s%s:%d", i ? "," : "", h->host,
+                         h->port);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
+}
+
 static void producer_free(kafkac_producer_t *kp)
 {
     kc_producer_t *p = &kp->p;
@@ -54,6 +117,9 @@ static void producer_free(kafkac_producer_t *kp)
     pthread_mutex_destroy(&p->dq_mu);
     pthread_cond_destroy(&p->dq_cv);
     pthread_mutex_destroy(&kp->close_mu);
+    pthread_mutex_destroy(&p->use_mu);
+    pthread_cond_destroy(&p->use_cv);
+    pthread_mutex_destroy(&p->err_mu);
     kc_settings_free(&p->s);
     kc_free(kp);
 }
@@ -83,9 +149,13 @@ kafkac_producer_t *kafkac_producer_new(const kafkac_conf_t *conf, char *errstr, 
     pthread_mutex_init(&p->dq_mu, NULL);
     pthread_cond_init(&p->dq_cv, NULL);
     pthread_mutex_init(&kp->close_mu, NULL);
+    pthread_mutex_init(&p->use_mu, NULL);
+    pthread_cond_init(&p->use_cv, NULL);
+    pthread_mutex_init(&p->err_mu, NULL);
     p->pid = -1;
     p->epoch = -1;
     p->pid_state = KC_PID_NONE;
+    p->backoff_seed = (unsigned)wall_ms() ^ (unsigned)(uintptr_t)p;
     p->sender_scratch = kc_sender_scratch_new();
     if (!p->sender_scratch) {
         kc_errstr_set(errstr, errstr_size, "%s", "out of memory");
@@ -133,6 +203,36 @@ void kafkac_producer_set_partitioner(kafkac_producer_t *kp, kafkac_partitioner_c
     kp->p.part_cb = cb;
 }
 
+/* Why no metadata came within max.block.ms: when no broker could be
+ * reached, what happened (ALL_BROKERS_DOWN, RESOLVE or TIMED_OUT) with
+ * the last connection error; else UNKNOWN_TOPIC, with the topic's error
+ * if the broker gave one. */
+static kafkac_err_t no_metadata(kc_producer_t *p, const char *topic, int topic_err)
+{
+    char why[256], boot[256];
+    int64_t down_ms = 0;
+    int err = kc_net_reachability(p->net, &down_ms, why, sizeof why);
+    bootstrap_text(p, boot, sizeof boot);
+    /* With max.block.ms=0 nothing was waited for: "no connection is up
+     * yet" is not news, but a connection that failed is. */
+    if (err == KAFKAC_ERR_TIMED_OUT && p->s.max_block_ms <= 0)
+        err = 0;
+    if (err) {
+        char text[sizeof p->send_errstr];
+        kc_errstr_set(text, sizeof text,   /* truncation is fine */
+                      "%s: no broker of %s could be reached within max.block.ms (%lld ms) to get metadata for topic '%s'%s%s",
+                      kafkac_err_name(err), boot, (long long)p->s.max_block_ms, topic,
+                      why[0] ? "; last connection error: " : " (no connection attempt has finished yet)", why);
+        set_send_error(p, err, "%s", text);
+        kc_log(&p->s.log, KAFKAC_LOG_WARNING, "producer", "%s", text);
+        return (kafkac_err_t)err;
+    }
+    set_send_error(p, KAFKAC_ERR_UNKNOWN_TOPIC, "no metadata for topic '%s' within max.block.ms (%lld ms)%s%s", topic,
+                   (long long)p->s.max_block_ms, topic_err ? "; the broker says " : "",
+                   topic_err ? kafkac_err_name(topic_err) : "");
+    return KAFKAC_ERR_UNKNOWN_TOPIC;
+}
+
 /* The topic's entry, waiting (up to deadline) for its metadata. */
 static kafkac_err_t topic_wait(kc_producer_t *p, const char *topic, int64_t deadline, kc_ptopic_t **out)
 {
@@ -152,13 +252,15 @@ static kafkac_err_t topic_wait(kc_producer_t *p, const char *topic, int64_t dead
         if (ti && (ti->err == KAFKAC_ERR_TOPIC_AUTHORIZATION_FAILED || ti->err == KAFKAC_ERR_INVALID_TOPIC_EXCEPTION)) {
             err = ti->err;
             kc_cluster_unref(c);
+            set_send_error(p, err, "topic '%s': %s", topic, kafkac_err_str(err));
             return (kafkac_err_t)err;
         }
+        int topic_err = ti ? ti->err : 0;
         int64_t ver = c->version;
         kc_cluster_unref(c);
         int64_t now = kc_now_ms();
         if (now >= deadline)
-            return KAFKAC_ERR_UNKNOWN_TOPIC;
+            return no_metadata(p, topic, topic_err);
         if (atomic_load(&p->closing))
             return KAFKAC_ERR_DESTROYED;
         if (asked)
@@ -169,6 +271,76 @@ static kafkac_err_t topic_wait(kc_producer_t *p, const char *topic, int64_t dead
             wait = p->s.retry_backoff_ms + 100;
         c = kc_net_wait_cluster(p->net, ver, (int)wait);
         kc_cluster_unref(c);
+    }
+}
+
+/* A record for partition `partition` of t, which had fewer partitions
+ * when the producer last looked: partitions may have been added.  Grows
+ * t from the current metadata, or else from one fresh refresh (waiting
+ * for it no longer than the deadline, max.block.ms); a partition still
+ * unknown then does not exist. */
+static kafkac_err_t partition_wait(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, int64_t deadline)
+{
+    int64_t asked_after = -1;   /* the snapshot version when we asked for a refresh */
+    for (;;) {
+        kc_cluster_t *c = kc_net_cluster(p->net);
+        const kc_topic_info_t *ti = kc_cluster_topic(c, t->name);
+        int32_t n = ti && ti->err == 0 ? ti->partition_count : 0;
+        int64_t ver = c->version;
+        kc_cluster_unref(c);
+        if (n > atomic_load(&t->partition_count)) {
+            kafkac_err_t err = kc_acc_topic_grow(p, t, n);
+            if (err)
+                return err;
+        }
+        if (partition < atomic_load(&t->partition_count))
+            return KAFKAC_OK;
+        if ((asked_after >= 0 && ver > asked_after) || kc_now_ms() >= deadline) {
+            set_send_error(p, KAFKAC_ERR_UNKNOWN_PARTITION, "topic '%s' has %d partitions: no partition %d", t->name,
+                           (int)atomic_load(&t->partition_count), (int)partition);
+            return KAFKAC_ERR_UNKNOWN_PARTITION;
+        }
+        if (atomic_load(&p->closing))
+            return KAFKAC_ERR_DESTROYED;
+        if (asked_after < 0) {
+            kc_net_refresh_metadata(p->net, "a partition the producer does not know");
+            asked_after = ver;
+        }
+        int64_t wait = deadline - kc_now_ms();
+        if (wait > p->s.retry_backoff_ms + 100)
+            wait = p->s.retry_backoff_ms + 100;
+        c = kc_net_wait_cluster(p->net, ver, (int)(wait > 0 ? wait : 0));
+        kc_cluster_unref(c);
+    }
+}
+
+/* The text of a refusal that needs no more than its context. */
+static void note_refusal(kc_producer_t *p, kafkac_err_t err, const char *topic, int32_t partition, int64_t cost)
+{
+    switch (err) {
+    case KAFKAC_ERR_DESTROYED:
+        set_send_error(p, err, "the producer is closed");
+        break;
+    case KAFKAC_ERR_UNKNOWN_PARTITION:
+        set_send_error(p, err, "topic '%s' has no partition %d", topic, (int)partition);
+        break;
+    case KAFKAC_ERR_MSG_SIZE_TOO_LARGE:
+        set_send_error(p, err, "a record of about %lld bytes is larger than max.request.size (%lld) or buffer.memory (%lld)",
+                       (long long)cost, (long long)p->s.max_request_size, (long long)p->s.buffer_memory);
+        break;
+    case KAFKAC_ERR_QUEUE_FULL: {
+        char why[256] = "";
+        int64_t down_ms = 0;
+        int r = kc_net_reachability(p->net, &down_ms, why, sizeof why);
+        set_send_error(p, err, "buffer.memory (%lld bytes) stayed full for max.block.ms (%lld ms)%s%s%s%s",
+                       (long long)p->s.buffer_memory, (long long)p->s.max_block_ms,
+                       r ? "; no broker reachable: " : "", r ? kafkac_err_name(r) : "", r && why[0] ? ": " : "",
+                       r ? why : "");
+        break;
+    }
+    default:
+        set_send_error(p, err, "%s", kafkac_err_str(err));
+        break;
     }
 }
 
@@ -186,11 +358,16 @@ kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, int3
         if (!headers[i].key || headers[i].value_len < -1 || (headers[i].value_len > 0 && !headers[i].value))
             return KAFKAC_ERR_INVALID_ARG;
     kc_producer_t *p = &kp->p;
+    if (!kc_producer_use(p)) {
+        set_send_error(p, KAFKAC_ERR_DESTROYED, "the producer is closed");
+        return KAFKAC_ERR_DESTROYED;
+    }
     atomic_fetch_add(&kp->active_sends, 1);
     kafkac_err_t err;
     kafkac_future_t *fut = NULL;
     int64_t cost = 0;
     int reserved = 0;
+    int noted = 0;   /* the error's text is already recorded */
     if (atomic_load(&p->closing)) {
         err = KAFKAC_ERR_DESTROYED;
         goto out;
@@ -203,8 +380,10 @@ kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, int3
         goto out;   /* outside a transaction, or it can only abort */
     int64_t deadline = kc_now_ms() + p->s.max_block_ms;
     kc_ptopic_t *t = kc_acc_topic(p, topic);
-    if (!t && (err = topic_wait(p, topic, deadline, &t)) != KAFKAC_OK)
+    if (!t && (err = topic_wait(p, topic, deadline, &t)) != KAFKAC_OK) {
+        noted = err != KAFKAC_ERR_DESTROYED && err != KAFKAC_ERR_NO_MEMORY;
         goto out;
+    }
     int sticky = 0;
     if (partition == KAFKAC_PARTITION_ANY) {
         partition = kc_partition_choose(p, t, key_len >= 0 ? key : NULL, key_len);
@@ -213,7 +392,11 @@ kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, int3
             partition = 0;
         }
     }
-    if (partition < 0 || partition >= t->partition_count) {
+    if (partition >= t->partition_count && (err = partition_wait(p, t, partition, deadline)) != KAFKAC_OK) {
+        noted = err != KAFKAC_ERR_DESTROYED;
+        goto out;
+    }
+    if (partition < 0) {
         err = KAFKAC_ERR_UNKNOWN_PARTITION;
         goto out;
     }
@@ -239,6 +422,7 @@ kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, int3
     if (future)
         *future = fut;
     atomic_fetch_sub(&kp->active_sends, 1);
+    kc_producer_unuse(p);
     return KAFKAC_OK;
 out:
     if (reserved)
@@ -248,6 +432,9 @@ out:
         kc_future_release(fut);
     }
     atomic_fetch_sub(&kp->active_sends, 1);
+    if (!noted)
+        note_refusal(p, err, topic, partition, cost);
+    kc_producer_unuse(p);
     return err;
 }
 
@@ -306,12 +493,16 @@ int kafkac_producer_poll(kafkac_producer_t *kp, int timeout_ms)
     }
 }
 
-/* Waits until nothing is outstanding and every outcome was reported. */
-static kafkac_err_t wait_all(kc_producer_t *p, int timeout_ms)
+/* Waits until nothing is outstanding and every outcome was reported.
+ * With leave_on_stop (flush), returns KAFKAC_ERR_DESTROYED as soon as
+ * close starts stopping the I/O thread. */
+static kafkac_err_t wait_all(kc_producer_t *p, int timeout_ms, int leave_on_stop)
 {
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
     for (;;) {
         run_callbacks(p, 0);
+        if (leave_on_stop && atomic_load(&p->stopping))
+            return KAFKAC_ERR_DESTROYED;
         pthread_mutex_lock(&p->dq_mu);
         int done = atomic_load(&p->outstanding) == 0 && !p->dq_head;
         pthread_mutex_unlock(&p->dq_mu);
@@ -329,12 +520,22 @@ kafkac_err_t kafkac_producer_flush(kafkac_producer_t *kp, int timeout_ms)
     if (!kp)
         return KAFKAC_ERR_INVALID_ARG;
     kc_producer_t *p = &kp->p;
-    if (p->net_gone)
-        return run_callbacks(p, 0), KAFKAC_OK;
+    if (!kc_producer_use(p)) {
+        /* Closed: close completed every record; report what is left.
+         * Still closing: close will. */
+        run_callbacks(p, 0);
+        return atomic_load(&p->net_gone) ? KAFKAC_OK : KAFKAC_ERR_DESTROYED;
+    }
     atomic_fetch_add(&p->flushing, 1);
     kc_net_wakeup(p->net);
-    kafkac_err_t err = wait_all(p, timeout_ms);
+    kafkac_err_t err = wait_all(p, timeout_ms, 1);
     atomic_fetch_sub(&p->flushing, 1);
+    kc_producer_unuse(p);
+    if (err == KAFKAC_ERR_DESTROYED) {
+        /* close purged what was left; those outcomes are reported by
+         * close itself, or by this call. */
+        run_callbacks(p, 0);
+    }
     return err;
 }
 
@@ -359,12 +560,30 @@ kafkac_err_t kafkac_producer_close(kafkac_producer_t *kp, int timeout_ms)
         sched_yield();
     kc_net_wakeup(p->net);
     int64_t left = deadline - kc_now_ms();
-    kafkac_err_t err = wait_all(p, left < 0 ? 0 : (left > INT32_MAX ? -1 : (int)left));
+    kafkac_err_t err = wait_all(p, left < 0 ? 0 : (left > INT32_MAX ? -1 : (int)left), 0);
+    /* Calls on other threads that may use the network client (flush, a
+     * transactional call, a send waiting for metadata) leave first: they
+     * see `stopping` and are woken here; new ones are refused.  Their
+     * waits wake at least every 200 ms, so this wait is short. */
+    pthread_mutex_lock(&p->use_mu);
+    atomic_store(&p->stopping, 1);
+    pthread_mutex_unlock(&p->use_mu);
+    kc_txn_wake(p->txn);
+    pthread_mutex_lock(&p->dq_mu);
+    pthread_cond_broadcast(&p->dq_cv);
+    pthread_mutex_unlock(&p->dq_mu);
+    pthread_mutex_lock(&p->mem_mu);
+    pthread_cond_broadcast(&p->mem_cv);
+    pthread_mutex_unlock(&p->mem_mu);
+    pthread_mutex_lock(&p->use_mu);
+    while (p->users > 0)
+        pthread_cond_wait(&p->use_cv, &p->use_mu);
+    pthread_mutex_unlock(&p->use_mu);
     /* Stopping the I/O thread fails whatever is still in flight, then
      * what never left the queue fails here. */
     kc_net_destroy(p->net);
     p->net = NULL;
-    p->net_gone = 1;
+    atomic_store(&p->net_gone, 1);
     kc_txn_closed(p->txn);
     kc_sender_fail_all(p, KAFKAC_ERR_PURGED);
     run_callbacks(p, 0);

@@ -100,11 +100,19 @@ struct kc_ppart {
     int txn_added;            /* for the transaction manager */
 };
 
+/* Partitions can be added to a topic while the producer uses it
+ * (kc_acc_topic_grow): `parts` is replaced by a longer array, published
+ * before the larger `partition_count`, so that a reader that loads the
+ * count first and then the array always finds that many entries.  A
+ * partition never moves (batches and the transaction manager point at
+ * it); replaced arrays are kept until the topic is freed. */
 struct kc_ptopic {
     char *name;
     kc_uuid_t id;
-    int32_t partition_count;
-    kc_ppart_t *parts;        /* partition_count of them */
+    atomic_int partition_count;
+    _Atomic(kc_ppart_t **) parts;   /* partition_count of them (or more) */
+    kc_ppart_t ***old_parts;  /* replaced arrays (topics_mu) */
+    int nold_parts;
     atomic_int sticky;        /* sticky partitioner's current choice, -1 none */
     atomic_uint rr;           /* round-robin counter */
 };
@@ -158,7 +166,20 @@ struct kc_producer {
     atomic_int closing;         /* send refused */
     atomic_int flushing;        /* >0: every open batch is ready now */
     atomic_int fatal;           /* a kafkac_err_t that stops the producer, 0 if none */
-    int net_gone;               /* close destroyed the network client */
+    /* Callers inside the public API that may touch `net` (send, flush,
+     * the transactional calls).  close sets `stopping`, wakes them, and
+     * destroys the network client only once `users` is back to 0, so no
+     * call can use it after it is freed (use_mu guards users). */
+    pthread_mutex_t use_mu;
+    pthread_cond_t use_cv;
+    int users;                  /* use_mu */
+    atomic_int stopping;        /* close is stopping the I/O thread: callers leave */
+    atomic_int net_gone;        /* close destroyed the network client */
+
+    /* Why the last refused send was refused (kafkac_producer_send_error). */
+    pthread_mutex_t err_mu;
+    int send_err;               /* err_mu */
+    char send_errstr[512];      /* err_mu */
 
     /* Idempotence (I/O thread) */
     int64_t pid;
@@ -168,6 +189,8 @@ struct kc_producer {
     int need_bump;              /* sequences are unresolved: renew epoch when idle */
     int total_inflight;         /* Produce requests in flight */
     int64_t md_refresh_ms;      /* last metadata refresh we asked for */
+    unsigned backoff_seed;      /* jitter of retry backoffs (kc_net_backoff_ms) */
+    int pid_failures;           /* InitProducerId failures in a row */
     void *sender_scratch;       /* sender.c's per-broker bookkeeping */
 
     /* Metrics */
@@ -179,6 +202,12 @@ enum { KC_PID_NONE, KC_PID_REQUESTED, KC_PID_READY };
 
 /* producer.c: the internals behind a public handle (tests use it). */
 kc_producer_t *kc_producer_inner(kafkac_producer_t *kp);
+/* Enter / leave a public call that uses p->net.  kc_producer_use returns
+ * 0 (then the call must not touch the network client and returns
+ * KAFKAC_ERR_DESTROYED) once close has begun stopping the I/O thread;
+ * else 1, and kc_producer_unuse must follow. */
+int kc_producer_use(kc_producer_t *p);
+void kc_producer_unuse(kc_producer_t *p);
 
 /* partitioner.c */
 int32_t kc_murmur2(const void *data, size_t len);
@@ -196,6 +225,9 @@ int32_t kc_partition_random(const kc_ptopic_t *t, const kc_cluster_t *c, int32_t
 /* accumulator.c */
 kc_ptopic_t *kc_acc_topic(kc_producer_t *p, const char *name);   /* lock-free lookup; NULL if unknown */
 kafkac_err_t kc_acc_topic_add(kc_producer_t *p, const kc_topic_info_t *ti, kc_ptopic_t **out);
+/* Makes t have n partitions if it has fewer (partitions were added to
+ * the topic).  Any thread. */
+kafkac_err_t kc_acc_topic_grow(kc_producer_t *p, kc_ptopic_t *t, int32_t n);
 kafkac_err_t kc_acc_append(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, int sticky, int64_t ts,
                            const void *key, int32_t key_len, const void *value, int32_t value_len,
                            const kafkac_header_t *headers, size_t header_count, void *opaque,
@@ -216,6 +248,10 @@ void kc_batch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_o
 /* After the network client is gone: fails every batch still queued or
  * open with err.  Closing thread only. */
 void kc_sender_fail_all(kc_producer_t *p, int err);
+/* The wait before retry number `attempt` (>= 1): retry.backoff.ms
+ * doubled per attempt up to retry.backoff.max.ms, +-20% jitter
+ * (kc_net_backoff_ms).  I/O thread (uses p->backoff_seed). */
+int64_t kc_sender_backoff(kc_producer_t *p, int attempt);
 void *kc_sender_scratch_new(void);
 void kc_sender_scratch_free(void *s);
 /* Numbers every partition from sequence 0 again (after a new epoch).
@@ -237,6 +273,9 @@ void kc_txn_destroy(kc_txn_t *t);
 /* close stopped the I/O thread: a call still waiting gets
  * KAFKAC_ERR_DESTROYED.  NULL is a no-op. */
 void kc_txn_closed(kc_txn_t *t);
+/* Wakes a transactional call waiting for its operation (close is
+ * stopping: it leaves with KAFKAC_ERR_DESTROYED).  NULL is a no-op. */
+void kc_txn_wake(kc_txn_t *t);
 /* May a record be sent now?  KAFKAC_OK inside a transaction, else
  * KAFKAC_ERR_STATE or the error that made the transaction abortable. */
 kafkac_err_t kc_txn_check_send(kc_txn_t *t);

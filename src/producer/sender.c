@@ -159,7 +159,7 @@ void kc_sender_reset_sequences(kc_producer_t *p)
     for (int i = 0; i < n; i++) {
         kc_ptopic_t *t = arr[i];
         for (int32_t j = 0; j < t->partition_count; j++) {
-            kc_ppart_t *pp = &t->parts[j];
+            kc_ppart_t *pp = t->parts[j];
             pp->next_seq = 0;
             pp->acked_seq = 0;
             pthread_mutex_lock(&pp->mu);
@@ -188,6 +188,7 @@ static void pid_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         p->pid = r->producer_id;
         p->epoch = r->producer_epoch;
         p->pid_state = KC_PID_READY;
+        p->pid_failures = 0;
         p->need_bump = 0;
         kc_sender_reset_sequences(p);
         if (bump)
@@ -195,7 +196,7 @@ static void pid_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         kc_log(&p->s.log, KAFKAC_LOG_DEBUG, "producer", "producer id %lld epoch %d", (long long)p->pid, p->epoch);
     } else if (err < 0 || kafkac_err_retriable(err) || err == KAFKAC_ERR_COORDINATOR_LOAD_IN_PROGRESS) {
         p->pid_state = KC_PID_NONE;
-        p->pid_retry_ms = kc_now_ms() + p->s.retry_backoff_ms;
+        p->pid_retry_ms = kc_now_ms() + kc_sender_backoff(p, ++p->pid_failures);
         kc_log(&p->s.log, KAFKAC_LOG_INFO, "producer", "InitProducerId failed (%s), retrying: %s",
                kafkac_err_name(err), resp->errstr);
     } else {
@@ -226,10 +227,16 @@ static void send_init_pid(kc_producer_t *p)
     };
     if (kc_net_send(p->net, &rq) != 0) {
         kc_free(pc);
-        p->pid_retry_ms = kc_now_ms() + p->s.retry_backoff_ms;
+        p->pid_retry_ms = kc_now_ms() + kc_sender_backoff(p, ++p->pid_failures);
         return;
     }
     p->pid_state = KC_PID_REQUESTED;
+}
+
+int64_t kc_sender_backoff(kc_producer_t *p, int attempt)
+{
+    return kc_net_backoff_ms(p->s.retry_backoff_ms, p->s.retry_backoff_max_ms, attempt < 1 ? 1 : attempt,
+                             &p->backoff_seed);
 }
 
 /* ---- retries ------------------------------------------------------ */
@@ -452,7 +459,7 @@ static void batch_result(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base
     }
     if (retriable && atomic_load(&p->fatal) == 0 && b->attempts <= p->s.retries && now < b->deadline_ms) {
         b->last_err = err;
-        b->retry_at_ms = now + p->s.retry_backoff_ms;
+        b->retry_at_ms = now + kc_sender_backoff(p, b->attempts);
         atomic_fetch_add(&p->m_retries, 1);
         requeue(pp, b);
         if (leader_error(err))
@@ -489,7 +496,7 @@ static void produce_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     long long mx = atomic_load(&p->m_lat_max);
     while (lat > mx && !atomic_compare_exchange_weak(&p->m_lat_max, &mx, lat))
         ;
-    if (!p->net_gone) {
+    if (!atomic_load(&p->net_gone)) {
         node_slot_t *ns = node_slot(scratch_of(p), rq->node);
         if (ns)
             ns->inflight--;
@@ -572,7 +579,7 @@ static void probe_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     kc_free(pr);
     int err = resp->err;
     kc_resp_free(resp);
-    if (err == KAFKAC_ERR_DESTROYED || p->net_gone)
+    if (err == KAFKAC_ERR_DESTROYED || atomic_load(&p->net_gone))
         return;
     node_slot_t *ns = node_slot(scratch_of(p), node);
     if (ns) {
@@ -755,8 +762,12 @@ int64_t kc_sender_serve(kc_net_t *net, int64_t now, void *opaque)
          * Produce v13+ must carry.  Only this thread reads t->id. */
         if (tinfo && !uuid_zero(&tinfo->id) && memcmp(&tinfo->id, &t->id, sizeof t->id) != 0)
             t->id = tinfo->id;
+        /* Partitions added since the topic was first seen: from the next
+         * record on, the partitioner may choose them. */
+        if (tinfo && tinfo->err == 0 && tinfo->partition_count > atomic_load(&t->partition_count))
+            kc_acc_topic_grow(p, t, tinfo->partition_count);
         for (int32_t pi = 0; pi < t->partition_count; pi++) {
-            kc_ppart_t *pp = &t->parts[pi];
+            kc_ppart_t *pp = t->parts[pi];
             kc_pbatch_t *expired = NULL, **etail = &expired;
             pthread_mutex_lock(&pp->mu);
             kc_pbatch_t *o = pp->open;
@@ -883,7 +894,7 @@ void kc_sender_fail_all(kc_producer_t *p, int err)
     for (int ti = 0; ti < n; ti++) {
         kc_ptopic_t *t = arr[ti];
         for (int32_t pi = 0; pi < t->partition_count; pi++) {
-            kc_ppart_t *pp = &t->parts[pi];
+            kc_ppart_t *pp = t->parts[pi];
             pthread_mutex_lock(&pp->mu);
             kc_pbatch_t *list = pp->qhead;
             pp->qhead = pp->qtail = NULL;

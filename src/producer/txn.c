@@ -75,10 +75,13 @@ int kc_txn_fatal_error(int err)
 
 int64_t kc_txn_backoff(kc_txn_t *t, int err)
 {
-    int64_t b = t->p->s.retry_backoff_ms;
-    if (err == KAFKAC_ERR_CONCURRENT_TRANSACTIONS && b > CONCURRENT_BACKOFF_MS)
-        b = CONCURRENT_BACKOFF_MS;
-    return kc_now_ms() + b;
+    /* CONCURRENT_TRANSACTIONS clears within milliseconds (the previous
+     * transaction's markers are being written): a short fixed wait, as in
+     * the Java client.  Anything else backs off exponentially until an
+     * operation completes. */
+    if (err == KAFKAC_ERR_CONCURRENT_TRANSACTIONS && t->p->s.retry_backoff_ms > CONCURRENT_BACKOFF_MS)
+        return kc_now_ms() + CONCURRENT_BACKOFF_MS;
+    return kc_now_ms() + kc_sender_backoff(t->p, ++t->failures);
 }
 
 /* Timeout of a request to a coordinator.  The network client holds a
@@ -159,6 +162,7 @@ void kc_txn_op_clear(kc_txn_op_t *op)
 
 void kc_txn_op_finish(kc_txn_t *t, int err, const char *errstr, kc_txn_state_t new_state)
 {
+    t->failures = 0;   /* I/O thread, or the closing thread once it is gone */
     pthread_mutex_lock(&t->mu);
     if (t->op.kind != KC_TXN_OP_NONE && !t->op.done) {
         t->op.done = 1;
@@ -304,7 +308,7 @@ static void sweep_unsent(kc_txn_t *t, int err)
     for (int ti = 0; ti < n; ti++) {
         kc_ptopic_t *tp = arr[ti];
         for (int32_t i = 0; i < tp->partition_count; i++) {
-            kc_ppart_t *pp = &tp->parts[i];
+            kc_ppart_t *pp = tp->parts[i];
             pthread_mutex_lock(&pp->mu);
             kc_pbatch_t *list = pp->qhead, *o = pp->open;
             pp->qhead = pp->qtail = NULL;
@@ -626,6 +630,15 @@ static int64_t txn_serve(kc_net_t *net, int64_t now, void *opaque)
 }
 
 /* ---- life --------------------------------------------------------- */
+
+void kc_txn_wake(kc_txn_t *t)
+{
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->mu);
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
 
 void kc_txn_closed(kc_txn_t *t)
 {

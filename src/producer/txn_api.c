@@ -38,7 +38,7 @@ static kafkac_err_t txn_of(kafkac_producer_t *kp, kc_txn_t **out, char *errstr, 
         kc_errstr_set(errstr, n, "'transactional.id' is not set: this producer is not transactional");
         return KAFKAC_ERR_STATE;
     }
-    if (p->net_gone || atomic_load(&p->closing)) {
+    if (atomic_load(&p->net_gone) || atomic_load(&p->closing)) {
         kc_errstr_set(errstr, n, "the producer is closed");
         return KAFKAC_ERR_DESTROYED;
     }
@@ -89,6 +89,7 @@ static kafkac_err_t enter(kafkac_producer_t *kp, kc_txn_op_kind_t kind, kc_txn_t
 static void start_op(kc_txn_t *t, kc_txn_op_kind_t kind)
 {
     t->op.kind = kind;
+    t->op.seq++;
     t->op.done = 0;
     t->op.err = 0;
     t->op.errstr[0] = '\0';
@@ -102,6 +103,11 @@ static kafkac_err_t wait_op(kc_txn_t *t, int64_t deadline, char *errstr, size_t 
 {
     kc_net_wakeup(t->p->net);
     while (!t->op.done) {
+        if (atomic_load(&t->p->stopping)) {
+            /* close is stopping the I/O thread: leave the operation to it. */
+            kc_errstr_set(errstr, n, "the producer was closed while %s waited", op_name(t->op.kind));
+            return KAFKAC_ERR_DESTROYED;
+        }
         int64_t left = deadline - kc_now_ms();
         if (left <= 0) {
             kc_errstr_set(errstr, n, "%s timed out; it goes on in the background: call it again to wait for it",
@@ -133,7 +139,7 @@ static int64_t deadline_of(int timeout_ms)
     return timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
 }
 
-kafkac_err_t kafkac_producer_init_transactions(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+static kafkac_err_t init_transactions_in(kafkac_producer_t *kp, int timeout_ms, char *errstr,
                                                size_t errstr_size)
 {
     kc_txn_t *t;
@@ -156,7 +162,7 @@ out:
     return err;
 }
 
-kafkac_err_t kafkac_producer_begin_transaction(kafkac_producer_t *kp, char *errstr, size_t errstr_size)
+static kafkac_err_t begin_transaction_in(kafkac_producer_t *kp, char *errstr, size_t errstr_size)
 {
     kc_txn_t *t;
     kafkac_err_t err = enter(kp, KC_TXN_OP_NONE, &t, errstr, errstr_size);
@@ -187,7 +193,7 @@ kafkac_err_t kafkac_producer_begin_transaction(kafkac_producer_t *kp, char *errs
     return err;
 }
 
-kafkac_err_t kafkac_producer_send_offsets_to_transaction(kafkac_producer_t *kp,
+static kafkac_err_t send_offsets_to_transaction_in(kafkac_producer_t *kp,
                                                          const kafkac_topic_partition_list_t *offsets,
                                                          const kafkac_group_metadata_t *gm, int timeout_ms,
                                                          char *errstr, size_t errstr_size)
@@ -240,7 +246,7 @@ out:
     return err;
 }
 
-kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+static kafkac_err_t commit_transaction_in(kafkac_producer_t *kp, int timeout_ms, char *errstr,
                                                 size_t errstr_size)
 {
     kc_txn_t *t;
@@ -265,6 +271,11 @@ kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *kp, int timeo
     int64_t left = deadline - kc_now_ms();
     err = kafkac_producer_flush(kp, timeout_ms < 0 ? -1 : (left > 0 ? (int)left : 0));
     pthread_mutex_lock(&t->mu);
+    if (atomic_load(&t->p->stopping)) {
+        kc_errstr_set(errstr, errstr_size, "the producer was closed while commit_transaction waited");
+        err = KAFKAC_ERR_DESTROYED;
+        goto out;
+    }
     if (err == KAFKAC_ERR_TIMED_OUT) {
         kc_errstr_set(errstr, errstr_size,
                       "commit_transaction timed out waiting for the transaction's records; call it again (or abort)");
@@ -287,7 +298,7 @@ out:
     return err;
 }
 
-kafkac_err_t kafkac_producer_abort_transaction(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+static kafkac_err_t abort_transaction_in(kafkac_producer_t *kp, int timeout_ms, char *errstr,
                                                size_t errstr_size)
 {
     kc_txn_t *t;
@@ -328,4 +339,85 @@ int kafkac_producer_txn_fatal(kafkac_producer_t *kp)
     int f = p->txn->state == KC_TXN_FATAL_ERROR;
     pthread_mutex_unlock(&p->txn->mu);
     return f;
+}
+
+/* ---- the public calls: each holds the network client in use (see
+ * kc_producer_use) for its whole duration, so close cannot free it under
+ * them. */
+
+static int use(kafkac_producer_t *kp, char *errstr, size_t n)
+{
+    kc_producer_t *p = kc_producer_inner(kp);
+    if (!p->txn)
+        return 1;   /* refused with KAFKAC_ERR_STATE by the call itself */
+    if (kc_producer_use(p))
+        return 1;
+    kc_errstr_set(errstr, n, "the producer is closed");
+    return 0;
+}
+
+kafkac_err_t kafkac_producer_init_transactions(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+                                               size_t errstr_size)
+{
+    if (!kp)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!use(kp, errstr, errstr_size))
+        return KAFKAC_ERR_DESTROYED;
+    kafkac_err_t err = init_transactions_in(kp, timeout_ms, errstr, errstr_size);
+    if (kc_producer_inner(kp)->txn)
+        kc_producer_unuse(kc_producer_inner(kp));
+    return err;
+}
+
+kafkac_err_t kafkac_producer_begin_transaction(kafkac_producer_t *kp, char *errstr, size_t errstr_size)
+{
+    if (!kp)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!use(kp, errstr, errstr_size))
+        return KAFKAC_ERR_DESTROYED;
+    kafkac_err_t err = begin_transaction_in(kp, errstr, errstr_size);
+    if (kc_producer_inner(kp)->txn)
+        kc_producer_unuse(kc_producer_inner(kp));
+    return err;
+}
+
+kafkac_err_t kafkac_producer_send_offsets_to_transaction(kafkac_producer_t *kp,
+                                                         const kafkac_topic_partition_list_t *offsets,
+                                                         const kafkac_group_metadata_t *gm, int timeout_ms,
+                                                         char *errstr, size_t errstr_size)
+{
+    if (!kp)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!use(kp, errstr, errstr_size))
+        return KAFKAC_ERR_DESTROYED;
+    kafkac_err_t err = send_offsets_to_transaction_in(kp, offsets, gm, timeout_ms, errstr, errstr_size);
+    if (kc_producer_inner(kp)->txn)
+        kc_producer_unuse(kc_producer_inner(kp));
+    return err;
+}
+
+kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+                                                size_t errstr_size)
+{
+    if (!kp)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!use(kp, errstr, errstr_size))
+        return KAFKAC_ERR_DESTROYED;
+    kafkac_err_t err = commit_transaction_in(kp, timeout_ms, errstr, errstr_size);
+    if (kc_producer_inner(kp)->txn)
+        kc_producer_unuse(kc_producer_inner(kp));
+    return err;
+}
+
+kafkac_err_t kafkac_producer_abort_transaction(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+                                               size_t errstr_size)
+{
+    if (!kp)
+        return KAFKAC_ERR_INVALID_ARG;
+    if (!use(kp, errstr, errstr_size))
+        return KAFKAC_ERR_DESTROYED;
+    kafkac_err_t err = abort_transaction_in(kp, timeout_ms, errstr, errstr_size);
+    if (kc_producer_inner(kp)->txn)
+        kc_producer_unuse(kc_producer_inner(kp));
+    return err;
 }

@@ -54,6 +54,8 @@ enum {
 typedef struct kc_txn_op {
     kc_txn_op_kind_t kind;   /* mu; NONE when there is none */
     int done;                /* mu */
+    unsigned seq;            /* mu: numbers operations, so that a late answer to a
+                                finished one is recognised and dropped */
     int err;                 /* mu: outcome once done */
     char errstr[256];        /* mu */
     /* I/O thread */
@@ -76,6 +78,7 @@ struct kc_txn {
     kc_txn_op_t op;
 
     /* I/O thread */
+    int failures;                  /* retries since the last operation ended (kc_txn_backoff) */
     int32_t coord;                 /* transaction coordinator, -1 unknown */
     int find_inflight;
     int64_t find_after;

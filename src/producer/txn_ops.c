@@ -15,6 +15,7 @@
 typedef struct op_ctx {
     kc_txn_t *t;
     int step_kind;               /* which request */
+    unsigned seq;                /* the operation it was sent for (t->op.seq) */
     union {
         kc_init_producer_id_request_t pid;
         kc_add_offsets_to_txn_request_t addo;
@@ -34,6 +35,20 @@ static void op_ctx_free(op_ctx_t *x)
     kc_free(x->tops);
     kc_free(x->parts);
     kc_free(x);
+}
+
+/* A new context for a request of the current operation. */
+static op_ctx_t *op_ctx_new(kc_txn_t *t, int req)
+{
+    op_ctx_t *x = kc_calloc(1, sizeof(*x));
+    if (!x)
+        return NULL;
+    x->t = t;
+    x->step_kind = req;
+    pthread_mutex_lock(&t->mu);
+    x->seq = t->op.seq;
+    pthread_mutex_unlock(&t->mu);
+    return x;
 }
 
 /* Where a request failed in a way that only needs a retry: back to the
@@ -100,6 +115,16 @@ static void op_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     int req = x->step_kind;
     if (resp->err == KAFKAC_ERR_DESTROYED) {
         kc_txn_closed(t);   /* the caller gets DESTROYED; the state stays */
+        kc_resp_free(resp);
+        op_ctx_free(x);
+        return;
+    }
+    /* The operation already finished without this answer (close gave up
+     * on it, and its caller may have moved on): nothing to do with it. */
+    pthread_mutex_lock(&t->mu);
+    int stale = t->op.done || t->op.kind == KC_TXN_OP_NONE || t->op.seq != x->seq;
+    pthread_mutex_unlock(&t->mu);
+    if (stale) {
         kc_resp_free(resp);
         op_ctx_free(x);
         return;
@@ -195,11 +220,9 @@ static int send_op(kc_txn_t *t, op_ctx_t *x, int32_t node, int16_t api, int16_t 
 static void send_pid(kc_txn_t *t, int step_after)
 {
     kc_producer_t *p = t->p;
-    op_ctx_t *x = kc_calloc(1, sizeof(*x));
+    op_ctx_t *x = op_ctx_new(t, REQ_PID);
     if (!x)
         return;
-    x->t = t;
-    x->step_kind = REQ_PID;
     kc_msg_init(&kc_schema_init_producer_id_request, &x->u.pid);
     x->u.pid.transactional_id = p->s.transactional_id;
     x->u.pid.transaction_timeout_ms = (int32_t)p->s.transaction_timeout_ms;
@@ -214,11 +237,9 @@ static void send_pid(kc_txn_t *t, int step_after)
 static void send_addo(kc_txn_t *t)
 {
     kc_producer_t *p = t->p;
-    op_ctx_t *x = kc_calloc(1, sizeof(*x));
+    op_ctx_t *x = op_ctx_new(t, REQ_ADDO);
     if (!x)
         return;
-    x->t = t;
-    x->step_kind = REQ_ADDO;
     kc_msg_init(&kc_schema_add_offsets_to_txn_request, &x->u.addo);
     x->u.addo.transactional_id = p->s.transactional_id;
     x->u.addo.producer_id = p->pid;
@@ -233,11 +254,9 @@ static void send_toc(kc_txn_t *t)
 {
     kc_producer_t *p = t->p;
     const kafkac_topic_partition_list_t *l = t->op.offsets;
-    op_ctx_t *x = kc_calloc(1, sizeof(*x));
+    op_ctx_t *x = op_ctx_new(t, REQ_TOC);
     if (!x)
         return;
-    x->t = t;
-    x->step_kind = REQ_TOC;
     int n = l->count;
     x->tops = kc_calloc((size_t)(n ? n : 1), sizeof(*x->tops));
     x->parts = kc_calloc((size_t)(n ? n : 1), sizeof(*x->parts));
@@ -278,11 +297,9 @@ static void send_toc(kc_txn_t *t)
 static void send_end(kc_txn_t *t, int commit)
 {
     kc_producer_t *p = t->p;
-    op_ctx_t *x = kc_calloc(1, sizeof(*x));
+    op_ctx_t *x = op_ctx_new(t, REQ_END);
     if (!x)
         return;
-    x->t = t;
-    x->step_kind = REQ_END;
     kc_msg_init(&kc_schema_end_txn_request, &x->u.end);
     x->u.end.transactional_id = p->s.transactional_id;
     x->u.end.producer_id = p->pid;

@@ -183,4 +183,11 @@ int kc_net_reachability(kc_net_t *net, int64_t *down_ms, char *why, size_t whyle
 /* Monotonic milliseconds. */
 int64_t kc_now_ms(void);
 
+/* The one backoff schedule of the client (KIP-580): the wait before the
+ * next attempt after `failures` (>= 1) failures in a row is base doubled
+ * per failure, capped at max, then +-20% jitter from *seed (the caller's,
+ * so any thread).  Reconnects use it with reconnect.backoff(.max).ms,
+ * retries with retry.backoff(.max).ms.  net_conns.c. */
+int64_t kc_net_backoff_ms(int64_t base, int64_t max, int failures, unsigned *seed);
+
 #endif

@@ -546,7 +546,7 @@ static void test_sequence_gap_renews_epoch(void **state)
              * does not touch the partition's sequence. */
             kc_ptopic_t *t = kc_acc_topic(kc_producer_inner(p), topic);
             assert_non_null(t);
-            t->parts[0].next_seq += 7;
+            t->parts[0]->next_seq += 7;
         }
         int vl = snprintf(val, sizeof val, "%d", i);
         assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, val, vl, NULL, 0, 0, NULL, NULL), KAFKAC_OK);

@@ -36,6 +36,26 @@ if $K produce -b "$B" -t "$t" -X lingr.ms=5 </dev/null 2>"$tmp/err"; then fail "
 grep -q "linger.ms" "$tmp/err" || fail "bad -X message: $(cat "$tmp/err")"
 if echo toolong | $K produce -b "$B" -t "$t" -X max.request.size=1 2>"$tmp/err"; then fail "refused record exit 0"; fi
 grep -qx 'delivered 0, failed 1' "$tmp/err" || fail "refused summary: $(cat "$tmp/err")"
+# A refused line in the middle does not stop the input: the lines after
+# it are delivered, the refused one is counted, the exit status is 1.
+big=$(head -c 600 /dev/zero | tr '\0' x)
+if printf 'm1\n%s\nm3\nm4\n' "$big" | $K produce -b "$B" -t "$t-mid" -p 0 -X max.request.size=300 2>"$tmp/err"; then
+    fail "refused line in the middle: exit 0"
+fi
+grep -qx 'delivered 3, failed 1' "$tmp/err" || fail "refused line in the middle, summary: $(cat "$tmp/err")"
+grep -q 'line 2 refused: MSG_SIZE_TOO_LARGE' "$tmp/err" || fail "refused line not named: $(cat "$tmp/err")"
+got=$(kcat -C -q -b "$B" -t "$t-mid" -o beginning -e -f '%s\n')
+[ "$got" = $'m1\nm3\nm4' ] || fail "lines after the refused one, read back: $got"
+# No broker reachable: every line is counted as failed, with the reason,
+# and the command ends within max.block.ms instead of once per line.
+start=$SECONDS
+if printf 'a\nb\nc\n' | $K produce -b 127.0.0.1:1 -t "$t" -X max.block.ms=1000 -X delivery.timeout.ms=1500 \
+    -X request.timeout.ms=1000 2>"$tmp/err"; then
+    fail "unreachable broker: exit 0"
+fi
+grep -qx 'delivered 0, failed 3' "$tmp/err" || fail "unreachable broker, summary: $(cat "$tmp/err")"
+grep -q 'ALL_BROKERS_DOWN' "$tmp/err" || fail "unreachable broker, reason: $(cat "$tmp/err")"
+[ $((SECONDS - start)) -le 5 ] || fail "unreachable broker: took $((SECONDS - start)) s"
 # Partition that does not exist: the record fails, exit status 1.
 if echo x | $K produce -b "$B" -t "$t" -p 99 2>"$tmp/err"; then fail "partition 99 exit 0"; fi
 grep -q 'failed 1' "$tmp/err" || fail "partition 99 summary: $(cat "$tmp/err")"

@@ -78,12 +78,12 @@ static void test_batches_split_at_batch_size(void **state)
         assert_int_equal(kafkac_producer_send(kp, "t1", 1, NULL, -1, v, sizeof v, NULL, 0, 0, NULL, NULL), 0);
     int recs, batches;
     size_t maxb;
-    part_stats(&t->parts[1], &recs, &batches, &maxb);
+    part_stats(t->parts[1], &recs, &batches, &maxb);
     assert_int_equal(recs, 100);
     /* ~100-byte records into 1000-byte batches: several batches, none over. */
     assert_true(batches >= 10 && batches <= 15);
     assert_true(maxb <= 1000);
-    part_stats(&t->parts[0], &recs, &batches, &maxb);
+    part_stats(t->parts[0], &recs, &batches, &maxb);
     assert_int_equal(recs, 0);
     kafkac_producer_metrics_t m;
     assert_int_equal(kafkac_producer_metrics(kp, &m, sizeof m), 0);
@@ -103,7 +103,7 @@ static void test_record_larger_than_batch_gets_own_batch(void **state)
     assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "b", 1, NULL, 0, 0, NULL, NULL), 0);
     int recs, batches;
     size_t maxb;
-    part_stats(&t->parts[0], &recs, &batches, &maxb);
+    part_stats(t->parts[0], &recs, &batches, &maxb);
     assert_int_equal(recs, 3);
     assert_int_equal(batches, 3);
     assert_true(maxb > 5000);
@@ -126,7 +126,7 @@ static void test_keyed_records_follow_murmur2(void **state)
     size_t maxb;
     int expect[7] = { 1, 0, 0, 1, 2, 0, 0 };
     for (int pi = 0; pi < 7; pi++) {
-        part_stats(&t->parts[pi], &recs, &batches, &maxb);
+        part_stats(t->parts[pi], &recs, &batches, &maxb);
         if (recs != expect[pi])
             fail_msg("partition %d: expected %d records, got %d", pi, expect[pi], recs);
     }
@@ -156,7 +156,7 @@ static void test_sticky_switches_when_batch_is_full(void **state)
     for (int pi = 0; pi < 4; pi++) {
         int recs, batches;
         size_t maxb;
-        part_stats(&t->parts[pi], &recs, &batches, &maxb);
+        part_stats(t->parts[pi], &recs, &batches, &maxb);
         total += recs;
     }
     assert_int_equal(total, 60);
@@ -218,10 +218,16 @@ static void test_bad_sends(void **state)
                      KAFKAC_ERR_INVALID_ARG);
     kafkac_future_t *f = (kafkac_future_t *)&kp;
     int64_t t0 = kc_now_ms();
+    /* Nothing listens at the bootstrap address: the send says so (not
+     * UNKNOWN_TOPIC), and kafkac_producer_send_error names the address. */
     assert_int_equal(kafkac_producer_send(kp, "no-such-topic", 0, NULL, -1, "v", 1, NULL, 0, 0, NULL, &f),
-                     KAFKAC_ERR_UNKNOWN_TOPIC);
+                     KAFKAC_ERR_ALL_BROKERS_DOWN);
     assert_null(f);   /* no future on error */
     assert_true(kc_now_ms() - t0 < 3000);
+    char why[512];
+    assert_int_equal(kafkac_producer_send_error(kp, why, sizeof why), KAFKAC_ERR_ALL_BROKERS_DOWN);
+    if (!strstr(why, "127.0.0.1:1") || !strstr(why, "no-such-topic"))
+        fail_msg("send error text: %s", why);
     kafkac_producer_destroy(kp);
 }
 
@@ -352,7 +358,7 @@ static void test_no_allocation_per_record_in_steady_state(void **state)
         assert_int_equal(kafkac_producer_send(kp, "t1", 1, "key", 3, v, sizeof v, h, 2, 0, NULL, NULL), 0);
     /* Complete the batch as the sender would: back to the pool, with its
      * grown buffers. */
-    kc_ppart_t *pp = &t->parts[1];
+    kc_ppart_t *pp = t->parts[1];
     pthread_mutex_lock(&pp->mu);
     kc_pbatch_t *b = pp->open;
     pp->open = NULL;
