@@ -11,7 +11,10 @@
  * Brokers with an older ApiVersions answer a version they do not speak
  * with UNSUPPORTED_VERSION in a v0 body that lists their own range
  * (KIP-511): the client must ask again at the broker's highest version,
- * and fail clearly when the broker offers none lower than it asked. */
+ * and fail clearly when the broker offers none lower than it asked.
+ * Brokers before 2.4 (0.10.0 to 2.3) refuse with an EMPTY list instead:
+ * the client must then ask at v0, which every broker with ApiVersions
+ * speaks, as kcat and kafka-python do. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,6 +44,7 @@ typedef struct fake {
      * are refused with UNSUPPORTED_VERSION offering 0..av_offer (normally
      * av_max); av_offer -1: no ApiVersions at all (a pre-0.10 broker). */
     int16_t av_max, av_offer;
+    int av_empty;           /* refuse with an empty list (before 2.4) */
     int16_t av_asked[8];    /* versions ApiVersions was asked at, in order */
     int nav_asked;
 } fake_t;
@@ -63,6 +67,11 @@ static void body_for(fake_t *f, int16_t key, int16_t version, kc_writer_t *w)
 {
     switch (key) {
     case 18: /* ApiVersions: error, api_keys[key, min, max], throttle (v1+) */
+        if (version > f->av_max && f->av_empty) {
+            kc_w_i16(w, 35);  /* UNSUPPORTED_VERSION, nothing offered */
+            kc_w_i32(w, 0);
+            break;
+        }
         if (version > f->av_max) {
             kc_w_i16(w, 35);  /* UNSUPPORTED_VERSION, in a v0 body */
             kc_w_i32(w, 1);
@@ -320,6 +329,47 @@ static void test_api_versions_refused_without_lower(void **state)
     fake_stop(&f);
 }
 
+/* Kafka 0.10.2 to 2.3: asked at our version, the broker refuses with an
+ * empty list; the client asks again at v0 and takes the table from that
+ * (the broker's ApiVersions range 0..1 in it). */
+static void test_api_versions_empty_refusal(void **state)
+{
+    fake_t f;
+    fake_start(&f, (const int16_t[]){ 3 }, 1);
+    f.av_max = f.av_offer = 1;
+    f.av_empty = 1;
+    kafkac_client_t *cl = client_for(&f);
+    kafkac_broker_versions_t *v = probe_ok(cl);
+    assert_true(f.nav_asked >= 2);
+    assert_true(f.av_asked[0] > 1);      /* our own highest first */
+    assert_int_equal(f.av_asked[1], 0);  /* then v0 */
+    assert_int_equal(chosen_version(v, 18), 1);
+    assert_int_equal(chosen_version(v, 3), 0);
+    kafkac_broker_versions_destroy(v);
+    metadata_names_one_broker(cl);
+    kafkac_client_destroy(cl);
+    fake_stop(&f);
+}
+
+/* Refused with an empty list even at v0: a clear error, not a loop. */
+static void test_api_versions_empty_refusal_at_v0(void **state)
+{
+    fake_t f;
+    fake_start(&f, NULL, 0);
+    f.av_max = -2;
+    f.av_offer = 0;
+    f.av_empty = 1;
+    kafkac_client_t *cl = client_for(&f);
+    probe_fails(cl, "refused ApiVersions v0");
+    kafkac_client_destroy(cl);
+    /* Our version, then v0 once per connection attempt: never a lower one. */
+    for (int i = 0; i < f.nav_asked; i++)
+        assert_true(f.av_asked[i] >= 0);
+    assert_true(f.nav_asked >= 2);
+    assert_int_equal(f.av_asked[1], 0);
+    fake_stop(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +378,8 @@ int main(void)
         cmocka_unit_test(test_not_kafka),
         cmocka_unit_test(test_api_versions_fallback),
         cmocka_unit_test(test_api_versions_refused_without_lower),
+        cmocka_unit_test(test_api_versions_empty_refusal),
+        cmocka_unit_test(test_api_versions_empty_refusal_at_v0),
     };
     return cmocka_run_group_tests_name("ApiVersions fallbacks and probing brokers without it", tests, NULL, NULL);
 }
