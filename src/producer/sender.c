@@ -195,13 +195,23 @@ static void pid_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         if (bump)
             atomic_fetch_add(&p->m_bumps, 1);
         kc_log(&p->s.log, KAFKAC_LOG_DEBUG, "producer", "producer id %lld epoch %d", (long long)p->pid, p->epoch);
-    } else if (err < 0 || kafkac_err_retriable(err) || err == KAFKAC_ERR_COORDINATOR_LOAD_IN_PROGRESS) {
+    } else if (err == KAFKAC_ERR_UNSUPPORTED_FEATURE && !p->s.enable_idempotence_set) {
+        /* A broker before 0.11 has no InitProducerId.  Idempotence is on
+         * only by default: go on without it and say so once.  Set explicitly, it is the fatal error below. */
+        p->s.enable_idempotence = false;
+        p->pid_state = KC_PID_NONE;
+        kc_log(&p->s.log, KAFKAC_LOG_WARNING, "producer",
+               "the broker has no InitProducerId (Kafka before 0.11): producing without idempotence "
+               "(set enable.idempotence=true to make this an error): %s", resp->errstr);
+    } else if (err != KAFKAC_ERR_UNSUPPORTED_FEATURE &&
+               (err < 0 || kafkac_err_retriable(err) || err == KAFKAC_ERR_COORDINATOR_LOAD_IN_PROGRESS)) {
         p->pid_state = KC_PID_NONE;
         p->pid_retry_ms = kc_now_ms() + p->s.retry_backoff_ms;
         kc_log(&p->s.log, KAFKAC_LOG_INFO, "producer", "InitProducerId failed (%s), retrying: %s",
                kafkac_err_name(err), resp->errstr);
     } else {
-        kc_log(&p->s.log, KAFKAC_LOG_ERR, "producer", "InitProducerId failed: %s", kafkac_err_name(err));
+        kc_log(&p->s.log, KAFKAC_LOG_ERR, "producer", "InitProducerId failed: %s%s%s", kafkac_err_name(err),
+               resp->errstr[0] ? ": " : "", resp->errstr);
         p->pid_state = KC_PID_NONE;
         p->pid_retry_ms = INT64_MAX;
         int zero = 0;
