@@ -8,13 +8,18 @@
 #   scripts/kafka.sh jars [VERSION]    print the lib dir (downloading it once)
 #
 # Environment:
-#   KAFKA_VERSION           default 3.9.1 (4.1.1 is tested too)
+#   KAFKA_VERSION           default 3.9.1 (4.1.1 is tested too).  Releases
+#                           before 3.0 (0.10.2.2, 1.1.1, 2.8.2 for `make
+#                           check-compat`) run in ZooKeeper mode, single
+#                           node only: ZooKeeper from the same jars on the
+#                           port after the broker's, stopped after it.
 #   KAFKAC_CACHE            jar cache, default ~/.cache/libkafkac; the jars of
 #                           each version live in $KAFKAC_CACHE/kafka-<v>/lib
 #   KAFKAC_KAFKA_PORT_BASE  default 31092.  single: broker BASE, controller
 #                           BASE+1; cluster node N: broker BASE+100*N,
 #                           controller that +1.  Each minor version adds its
-#                           own offset (3.9 +0, 4.0 +10, 4.1 +20, ...) so two
+#                           own offset (3.9 +0, 4.0 +10, 4.1 +20, ...; ZooKeeper
+#                           mode 0.x +60, 1.x +70, 2.x +80) so two
 #                           versions can run side by side.  The default
 #                           range 31092-31413 lies below Linux's ephemeral
 #                           ports (32768-60999): a port in that range can be
