@@ -14,7 +14,12 @@
  * and fail clearly when the broker offers none lower than it asked.
  * Brokers before 2.4 (0.10.0 to 2.3) refuse with an EMPTY list instead:
  * the client must then ask at v0, which every broker with ApiVersions
- * speaks, as kcat and kafka-python do. */
+ * speaks, as kcat and kafka-python do.
+ *
+ * A fake Kafka 0.10.2 (ApiVersions refused with an empty list, Produce
+ * v0-v2, no InitProducerId) also takes records from a producer: Produce v2
+ * with a magic-1 message set, idempotence (on by default) turned off with
+ * one warning, and refused when asked for explicitly. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +36,7 @@
 
 #include "common/buf.h"
 #include "kafkac/kafkac.h"
+#include "kafkac/producer.h"
 
 typedef struct fake {
     int lfd;
@@ -47,6 +53,14 @@ typedef struct fake {
     int av_empty;           /* refuse with an empty list (before 2.4) */
     int16_t av_asked[8];    /* versions ApiVersions was asked at, in order */
     int nav_asked;
+    /* When set, what ApiVersions lists ({key, min, max}), and Metadata
+     * v0 names topic "t" with partition 0 led by node 0. */
+    const int16_t (*apis)[3];
+    int napis;
+    /* Produce requests seen: version, and the magic of the records. */
+    int produce_seen;
+    int16_t produce_version;
+    int produce_magic;
 } fake_t;
 
 static int read_full(int fd, void *buf, size_t n)
@@ -63,8 +77,80 @@ static int read_full(int fd, void *buf, size_t n)
 
 /* The response body for each API the fake knows: v0, except for
  * ApiVersions. */
+static int32_t be32(const uint8_t *p)
+{
+    return (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
+}
+
+/* Produce v0-v2 body after the header: acks, timeout, [topic, [partition,
+ * records]].  Notes the magic of the first partition's records and
+ * answers every partition with success at offset 0 (v2 layout). */
+static void produce_answer(fake_t *f, const uint8_t *b, size_t len, int16_t version, kc_writer_t *w)
+{
+    size_t pos = 6;
+    if (len < pos + 4)
+        return;
+    int32_t nt = be32(b + pos);
+    pos += 4;
+    kc_w_i32(w, nt);
+    for (int32_t t = 0; t < nt && pos + 2 <= len; t++) {
+        int16_t nl = (int16_t)((b[pos] << 8) | b[pos + 1]);
+        kc_w_string(w, 0, (const char *)b + pos + 2, nl);
+        pos += 2 + (size_t)nl;
+        int32_t np = be32(b + pos);
+        pos += 4;
+        kc_w_i32(w, np);
+        for (int32_t i = 0; i < np && pos + 8 <= len; i++) {
+            int32_t part = be32(b + pos);
+            int32_t rl = be32(b + pos + 4);
+            if (rl > 16 && pos + 8 + 17 <= len)
+                f->produce_magic = b[pos + 8 + 16];
+            pos += 8 + (size_t)(rl > 0 ? rl : 0);
+            kc_w_i32(w, part);
+            kc_w_i16(w, 0);
+            kc_w_i64(w, 0);
+            if (version >= 2)
+                kc_w_i64(w, -1);
+        }
+    }
+    if (version >= 1)
+        kc_w_i32(w, 0);
+    f->produce_version = version;
+    __atomic_add_fetch(&f->produce_seen, 1, __ATOMIC_SEQ_CST);
+}
+
 static void body_for(fake_t *f, int16_t key, int16_t version, kc_writer_t *w)
 {
+    if (key == 18 && f->apis && version <= f->av_max) {
+        kc_w_i16(w, 0);
+        kc_w_i32(w, f->napis);
+        for (int i = 0; i < f->napis; i++) {
+            kc_w_i16(w, f->apis[i][0]);
+            kc_w_i16(w, f->apis[i][1]);
+            kc_w_i16(w, f->apis[i][2]);
+        }
+        if (version >= 1)
+            kc_w_i32(w, 0);
+        return;
+    }
+    if (key == 3 && f->apis) {
+        kc_w_i32(w, 1);
+        kc_w_i32(w, 0);
+        kc_w_string(w, 0, "127.0.0.1", 9);
+        kc_w_i32(w, f->port);
+        kc_w_i32(w, 1);          /* topic t: partition 0, leader 0 */
+        kc_w_i16(w, 0);
+        kc_w_string(w, 0, "t", 1);
+        kc_w_i32(w, 1);
+        kc_w_i16(w, 0);
+        kc_w_i32(w, 0);
+        kc_w_i32(w, 0);
+        kc_w_i32(w, 1);
+        kc_w_i32(w, 0);
+        kc_w_i32(w, 1);
+        kc_w_i32(w, 0);
+        return;
+    }
     switch (key) {
     case 18: /* ApiVersions: error, api_keys[key, min, max], throttle (v1+) */
         if (version > f->av_max && f->av_empty) {
@@ -142,7 +228,14 @@ static void serve_conn(fake_t *f, int fd)
         kc_writer_init(&w, 256);
         size_t off = kc_w_reserve(&w, 4);
         kc_w_i32(&w, corr);
-        body_for(f, key, version, &w);
+        if (key == 0) {
+            /* after the header: client id (int16 length + bytes) */
+            int16_t cl = (int16_t)((req[8] << 8) | req[9]);
+            size_t body = 10 + (size_t)(cl > 0 ? cl : 0);
+            produce_answer(f, req + body, size > body ? size - body : 0, version, &w);
+        } else {
+            body_for(f, key, version, &w);
+        }
         kc_w_patch_i32(&w, off, (int32_t)(w.len - 4));
         ssize_t n = send(fd, w.buf, w.len, MSG_NOSIGNAL);
         kc_writer_free(&w);
@@ -370,6 +463,102 @@ static void test_api_versions_empty_refusal_at_v0(void **state)
     fake_stop(&f);
 }
 
+/* Kafka 0.10.2 as far as a producer sees it. */
+static const int16_t kafka_0_10_2_apis[][3] = {
+    { 0, 0, 2 }, { 1, 0, 3 }, { 2, 0, 1 }, { 3, 0, 0 }, { 18, 0, 0 },
+};
+
+static int warnings_about_idempotence;
+
+static void count_log(void *opaque, int level, const char *facility, const char *message)
+{
+    (void)opaque;
+    (void)facility;
+    if (level == KAFKAC_LOG_WARNING && strstr(message, "without idempotence"))
+        __atomic_add_fetch(&warnings_about_idempotence, 1, __ATOMIC_SEQ_CST);
+}
+
+static kafkac_producer_t *producer_for(fake_t *f, const char *idempotence)
+{
+    char err[256], addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", f->port);
+    kafkac_conf_t *conf = kafkac_conf_new();
+    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", addr, err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_conf_set(conf, "reconnect.backoff.ms", "10", err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_conf_set(conf, "delivery.timeout.ms", "5000", err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_conf_set(conf, "request.timeout.ms", "3000", err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_conf_set(conf, "linger.ms", "0", err, sizeof err), KAFKAC_OK);
+    if (idempotence)
+        assert_int_equal(kafkac_conf_set(conf, "enable.idempotence", idempotence, err, sizeof err), KAFKAC_OK);
+    kafkac_conf_set_log_cb(conf, count_log, NULL);
+    kafkac_producer_t *p = kafkac_producer_new(conf, err, sizeof err);
+    kafkac_conf_destroy(conf);
+    assert_non_null(p);
+    return p;
+}
+
+static void fake_0_10_2_start(fake_t *f)
+{
+    fake_start(f, (const int16_t[]){ 0, 3 }, 2);
+    f->av_max = f->av_offer = 0;
+    f->av_empty = 1;
+    f->apis = kafka_0_10_2_apis;
+    f->napis = (int)(sizeof kafka_0_10_2_apis / sizeof kafka_0_10_2_apis[0]);
+}
+
+/* Default idempotence against a broker without InitProducerId: delivered
+ * at Produce v2 in message format v1, with one warning.  Before, the
+ * producer asked for a producer id forever and the record timed out. */
+static void test_produce_to_0_10_falls_back(void **state)
+{
+    fake_t f;
+    fake_0_10_2_start(&f);
+    __atomic_store_n(&warnings_about_idempotence, 0, __ATOMIC_SEQ_CST);
+    kafkac_producer_t *p = producer_for(&f, NULL);
+    kafkac_future_t *fut = NULL;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(kafkac_producer_send(p, "t", 0, "k", 1, "value", 5, NULL, 0, 0, NULL, i == 2 ? &fut : NULL),
+                         KAFKAC_OK);
+        assert_int_equal(kafkac_producer_flush(p, 5000), KAFKAC_OK);
+    }
+    const kafkac_delivery_t *d = NULL;
+    assert_int_equal(kafkac_future_wait(fut, 1000, &d), KAFKAC_OK);
+    assert_int_equal(kafkac_delivery_err(d), KAFKAC_OK);
+    kafkac_future_destroy(fut);
+    assert_true(__atomic_load_n(&f.produce_seen, __ATOMIC_SEQ_CST) >= 1);
+    assert_int_equal(f.produce_version, 2);
+    assert_int_equal(f.produce_magic, 1);
+    assert_int_equal(__atomic_load_n(&warnings_about_idempotence, __ATOMIC_SEQ_CST), 1);
+    assert_int_equal(kafkac_producer_close(p, 3000), KAFKAC_OK);
+    kafkac_producer_destroy(p);
+    fake_stop(&f);
+}
+
+/* enable.idempotence=true set by the user: the record fails with
+ * UNSUPPORTED_FEATURE, well before its delivery timeout, and nothing is
+ * sent without the idempotence that was asked for. */
+static void test_explicit_idempotence_to_0_10_fails(void **state)
+{
+    fake_t f;
+    fake_0_10_2_start(&f);
+    kafkac_producer_t *p = producer_for(&f, "true");
+    kafkac_future_t *fut = NULL;
+    kafkac_err_t rc = kafkac_producer_send(p, "t", 0, "k", 1, "v", 1, NULL, 0, 0, NULL, &fut);
+    if (rc == KAFKAC_OK) {
+        const kafkac_delivery_t *d = NULL;
+        rc = kafkac_future_wait(fut, 4000, &d);   /* the delivery's error */
+        assert_int_not_equal(rc, KAFKAC_ERR_TIMED_OUT);
+        if (rc == KAFKAC_OK)
+            rc = kafkac_delivery_err(d);
+        kafkac_future_destroy(fut);
+    }
+    assert_true(rc == KAFKAC_ERR_UNSUPPORTED_FEATURE || rc == KAFKAC_ERR_FATAL);
+    assert_int_equal(__atomic_load_n(&f.produce_seen, __ATOMIC_SEQ_CST), 0);
+    kafkac_producer_close(p, 1000);
+    kafkac_producer_destroy(p);
+    fake_stop(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +569,8 @@ int main(void)
         cmocka_unit_test(test_api_versions_refused_without_lower),
         cmocka_unit_test(test_api_versions_empty_refusal),
         cmocka_unit_test(test_api_versions_empty_refusal_at_v0),
+        cmocka_unit_test(test_produce_to_0_10_falls_back),
+        cmocka_unit_test(test_explicit_idempotence_to_0_10_fails),
     };
     return cmocka_run_group_tests_name("ApiVersions fallbacks and probing brokers without it", tests, NULL, NULL);
 }
