@@ -499,7 +499,8 @@ static kafkac_producer_t *producer_for(fake_t *f, const char *idempotence)
 
 static void fake_0_10_2_start(fake_t *f)
 {
-    fake_start(f, (const int16_t[]){ 0, 3 }, 2);
+    static const int16_t known[] = { 0, 3 };
+    fake_start(f, known, 2);
     f->av_max = f->av_offer = 0;
     f->av_empty = 1;
     f->apis = kafka_0_10_2_apis;
