@@ -167,7 +167,7 @@ check:
 	@tests/run.sh
 
 # Probe, produce and consume against old ZooKeeper-mode releases
-# (0.10.2.2, 1.1.1, 2.8.2; KAFKAC_COMPAT_VERSIONS to choose), each started
+# (0.10.0.1, 0.10.2.2, 1.1.1, 2.8.2; KAFKAC_COMPAT_VERSIONS to choose), each started
 # by scripts/kafka.sh from Maven Central jars.  Not part of `make check`.
 check-compat: build/bin/kafkac
 	@tests/compat/run.sh

@@ -99,12 +99,14 @@ EOF
 # was an early-access preview and is not used).
 is_zk_version() { [ "$(major_of "$1")" -lt 3 ]; }
 
-# The core artifact of a version: 2.8 is published for Scala 2.13, the
-# releases before 2.4 were not (2.12 is the newest Scala they have).
+# The core artifact of a version: 2.4 and later are published for Scala
+# 2.13; 0.10.1 to 2.3 have 2.12 as their newest Scala, 0.10.0 only 2.11.
 core_artifact() {
-    local ma mi
-    ma=$(major_of "$1"); mi=$(minor_of "$1")
-    if [ "$ma" -ge 3 ] || { [ "$ma" -eq 2 ] && [ "$mi" -ge 4 ]; }; then echo kafka_2.13; else echo kafka_2.12; fi
+    local ma mi p
+    ma=$(major_of "$1"); mi=$(minor_of "$1"); p=${1#*.*.}; p=${p%%.*}
+    if [ "$ma" -ge 3 ] || { [ "$ma" -eq 2 ] && [ "$mi" -ge 4 ]; }; then echo kafka_2.13
+    elif [ "$ma" -eq 0 ] && { [ "$mi" -lt 10 ] || { [ "$mi" -eq 10 ] && [ "$p" = 0 ]; }; }; then echo kafka_2.11
+    else echo kafka_2.12; fi
 }
 
 # ZooKeeper-mode releases on Java 17.  Their core artifact carries

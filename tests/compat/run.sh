@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `make check-compat`: libkafkac against old ZooKeeper-mode Kafka releases.
 #
-# For each release (KAFKAC_COMPAT_VERSIONS, default "2.8.2 1.1.1 0.10.2.2")
+# For each release (KAFKAC_COMPAT_VERSIONS, default "2.8.2 1.1.1 0.10.2.2
+# 0.10.0.1")
 # it starts a single broker with scripts/kafka.sh (jars from Maven Central,
 # cached), then checks with the kafkac CLI:
 #   probe     `kafkac probe` names the release (before 2.4 this needs the
-#             ApiVersions v0 retry);
+#             ApiVersions v0 retry);  0.10.0 also needs ListOffsets v0;
 #   produce   N keyed records, plain and with each codec the release has
 #             (0.10: Produce v2, message format v1);
 #   consume   them back, byte for byte, from partition 0 (0.10: Fetch v2/v3);
@@ -26,7 +27,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KAFKAC="$ROOT/build/bin/kafkac"
 KAFKA="$ROOT/scripts/kafka.sh"
-VERSIONS=${KAFKAC_COMPAT_VERSIONS:-2.8.2 1.1.1 0.10.2.2}
+VERSIONS=${KAFKAC_COMPAT_VERSIONS:-2.8.2 1.1.1 0.10.2.2 0.10.0.1}
 N=${KAFKAC_COMPAT_RECORDS:-1000}
 export KAFKAC_KAFKA_INSTANCE=${KAFKAC_KAFKA_INSTANCE:-compat}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kafkac-compat.XXXXXX")
