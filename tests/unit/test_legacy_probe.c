@@ -19,7 +19,9 @@
  * A fake Kafka 0.10.2 (ApiVersions refused with an empty list, Produce
  * v0-v2, no InitProducerId) also takes records from a producer: Produce v2
  * with a magic-1 message set, idempotence (on by default) turned off with
- * one warning, and refused when asked for explicitly. */
+ * one warning, and refused when asked for explicitly.  A fake Kafka 0.10.0
+ * (ListOffsets v0, Fetch v0-v2) gives a consumer its records from a v1
+ * message set. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,7 +37,9 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "protocol/message_set.h"
 #include "kafkac/kafkac.h"
+#include "kafkac/consumer.h"
 #include "kafkac/producer.h"
 
 typedef struct fake {
@@ -61,6 +65,8 @@ typedef struct fake {
     int produce_seen;
     int16_t produce_version;
     int produce_magic;
+    /* Fetch and ListOffsets: versions asked at (-1: never). */
+    int16_t fetch_version, list_offsets_version;
 } fake_t;
 
 static int read_full(int fd, void *buf, size_t n)
@@ -117,6 +123,64 @@ static void produce_answer(fake_t *f, const uint8_t *b, size_t len, int16_t vers
         kc_w_i32(w, 0);
     f->produce_version = version;
     __atomic_add_fetch(&f->produce_seen, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Skips a request's topic name (int16 length + bytes) and returns the
+ * position after it, copying the name into out. */
+static size_t take_name(const uint8_t *b, size_t pos, char *out, size_t outlen)
+{
+    int16_t nl = (int16_t)((b[pos] << 8) | b[pos + 1]);
+    snprintf(out, outlen, "%.*s", nl, (const char *)b + pos + 2);
+    return pos + 2 + (size_t)nl;
+}
+
+/* ListOffsets v0 for one partition: earliest 0, latest 3. */
+static void list_offsets_answer(fake_t *f, const uint8_t *b, int16_t version, kc_writer_t *w)
+{
+    char name[64];
+    size_t pos = take_name(b, 8, name, sizeof name);
+    int32_t part = be32(b + pos + 4);
+    int64_t ts = (int64_t)(((uint64_t)(uint32_t)be32(b + pos + 8) << 32) | (uint32_t)be32(b + pos + 12));
+    f->list_offsets_version = version;
+    kc_w_i32(w, 1);
+    kc_w_string(w, 0, name, (int32_t)strlen(name));
+    kc_w_i32(w, 1);
+    kc_w_i32(w, part);
+    kc_w_i16(w, 0);
+    kc_w_i32(w, 1);                 /* old_style_offsets */
+    kc_w_i64(w, ts == -2 ? 0 : 3);
+}
+
+/* Fetch v0-v2 of one partition: messages 0..2 as a magic-1 set from the
+ * fetch offset; nothing (after a short wait) past the end. */
+static void fetch_answer(fake_t *f, const uint8_t *b, int16_t version, kc_writer_t *w)
+{
+    char name[64];
+    size_t pos = take_name(b, 16, name, sizeof name);
+    int32_t part = be32(b + pos + 4);
+    int64_t off = (int64_t)(((uint64_t)(uint32_t)be32(b + pos + 8) << 32) | (uint32_t)be32(b + pos + 12));
+    f->fetch_version = version;
+    kc_writer_t ms;
+    kc_writer_init(&ms, 0);
+    static const char *vals[] = { "zero", "one", "two" };
+    for (int64_t i = off < 0 ? 0 : off; i < 3; i++) {
+        kc_ms_record_t r = { 1700000000000LL + i, "k", 1, vals[i], (int32_t)strlen(vals[i]) };
+        assert_int_equal(kc_ms_write(&ms, 1, KC_CODEC_NONE, 0, KC_TS_CREATE_TIME, i, &r, 1), 0);
+    }
+    if (ms.len == 0)
+        usleep(50000);
+    if (version >= 1)
+        kc_w_i32(w, 0);
+    kc_w_i32(w, 1);
+    kc_w_string(w, 0, name, (int32_t)strlen(name));
+    kc_w_i32(w, 1);
+    kc_w_i32(w, part);
+    kc_w_i16(w, 0);
+    kc_w_i64(w, 3);
+    kc_w_i32(w, (int32_t)ms.len);
+    if (ms.len)
+        kc_w_raw(w, ms.buf, ms.len);
+    kc_writer_free(&ms);
 }
 
 static void body_for(fake_t *f, int16_t key, int16_t version, kc_writer_t *w)
@@ -228,11 +292,15 @@ static void serve_conn(fake_t *f, int fd)
         kc_writer_init(&w, 256);
         size_t off = kc_w_reserve(&w, 4);
         kc_w_i32(&w, corr);
+        /* after the header: client id (int16 length + bytes) */
+        int16_t cl = (int16_t)((req[8] << 8) | req[9]);
+        size_t body = 10 + (size_t)(cl > 0 ? cl : 0);
         if (key == 0) {
-            /* after the header: client id (int16 length + bytes) */
-            int16_t cl = (int16_t)((req[8] << 8) | req[9]);
-            size_t body = 10 + (size_t)(cl > 0 ? cl : 0);
             produce_answer(f, req + body, size > body ? size - body : 0, version, &w);
+        } else if (key == 1 && f->apis) {
+            fetch_answer(f, req + body, version, &w);
+        } else if (key == 2 && f->apis) {
+            list_offsets_answer(f, req + body, version, &w);
         } else {
             body_for(f, key, version, &w);
         }
@@ -560,6 +628,59 @@ static void test_explicit_idempotence_to_0_10_fails(void **state)
     fake_stop(&f);
 }
 
+/* Kafka 0.10.0 as far as a consumer without a group sees it. */
+static const int16_t kafka_0_10_0_apis[][3] = {
+    { 0, 0, 2 }, { 1, 0, 2 }, { 2, 0, 0 }, { 3, 0, 0 }, { 18, 0, 0 },
+};
+
+/* Reset to the earliest offset with ListOffsets v0, then Fetch v2 and a
+ * v1 message set.  Before, the consumer required ListOffsets v1 and
+ * Fetch v4 and got nothing from 0.10.x. */
+static void test_consume_from_0_10_0(void **state)
+{
+    static const int16_t known[] = { 1, 2, 3 };
+    fake_t f;
+    fake_start(&f, known, 3);
+    f.av_max = f.av_offer = 0;
+    f.av_empty = 1;
+    f.apis = kafka_0_10_0_apis;
+    f.napis = (int)(sizeof kafka_0_10_0_apis / sizeof kafka_0_10_0_apis[0]);
+    f.fetch_version = f.list_offsets_version = -1;
+    char err[256], addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", f.port);
+    kafkac_conf_t *conf = kafkac_conf_new();
+    assert_int_equal(kafkac_conf_set(conf, "bootstrap.servers", addr, err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_conf_set(conf, "fetch.max.wait.ms", "100", err, sizeof err), KAFKAC_OK);
+    kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
+    kafkac_conf_destroy(conf);
+    assert_non_null(c);
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
+    kafkac_tpl_add(l, "t", 0)->offset = KAFKAC_OFFSET_INVALID;
+    assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_OK);
+    kafkac_tpl_destroy(l);
+    static const char *want[] = { "zero", "one", "two" };
+    for (int i = 0; i < 3; i++) {
+        kafkac_record_t *r = NULL;
+        kafkac_err_t rc = kafkac_consumer_next(c, 5000, &r, err, sizeof err);
+        if (rc != KAFKAC_OK)
+            fail_msg("record %d: %s: %s", i, kafkac_err_name(rc), err);
+        assert_int_equal(kafkac_record_offset(r), i);
+        size_t len;
+        const void *v = kafkac_record_value(r, &len);
+        assert_int_equal(len, strlen(want[i]));
+        assert_memory_equal(v, want[i], len);
+        int type;
+        assert_int_equal(kafkac_record_timestamp(r, &type), 1700000000000LL + i);
+        kafkac_record_release(r);
+    }
+    assert_int_equal(f.list_offsets_version, 0);
+    assert_int_equal(f.fetch_version, 2);
+    kafkac_consumer_close(c, 1000);
+    kafkac_consumer_destroy(c);
+    fake_stop(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -572,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_api_versions_empty_refusal_at_v0),
         cmocka_unit_test(test_produce_to_0_10_falls_back),
         cmocka_unit_test(test_explicit_idempotence_to_0_10_fails),
+        cmocka_unit_test(test_consume_from_0_10_0),
     };
     return cmocka_run_group_tests_name("ApiVersions fallbacks and probing brokers without it", tests, NULL, NULL);
 }
