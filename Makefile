@@ -159,12 +159,18 @@ clean:
 # ---- Whole-project targets; the logic lives in scripts so it can be run
 # ---- and read on its own.
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz-build bench-build
+.PHONY: fuzz-build bench-build check-compat
 
 # Deps, WERROR build, unit (plain + sanitizers), fuzz smoke, real-broker
 # integration tests, bench smoke; last line "N passed, N failed".
 check:
 	@tests/run.sh
+
+# Probe, produce and consume against old ZooKeeper-mode releases
+# (0.10.0.1, 0.10.2.2, 1.1.1, 2.8.2; KAFKAC_COMPAT_VERSIONS to choose), each started
+# by scripts/kafka.sh from Maven Central jars.  Not part of `make check`.
+check-compat: build/bin/kafkac
+	@tests/compat/run.sh
 
 demo:
 	@scripts/demo.sh

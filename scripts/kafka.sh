@@ -8,13 +8,18 @@
 #   scripts/kafka.sh jars [VERSION]    print the lib dir (downloading it once)
 #
 # Environment:
-#   KAFKA_VERSION           default 3.9.1 (4.1.1 is tested too)
+#   KAFKA_VERSION           default 3.9.1 (4.1.1 is tested too).  Releases
+#                           before 3.0 (0.10.2.2, 1.1.1, 2.8.2 for `make
+#                           check-compat`) run in ZooKeeper mode, single
+#                           node only: ZooKeeper from the same jars on the
+#                           port after the broker's, stopped after it.
 #   KAFKAC_CACHE            jar cache, default ~/.cache/libkafkac; the jars of
 #                           each version live in $KAFKAC_CACHE/kafka-<v>/lib
 #   KAFKAC_KAFKA_PORT_BASE  default 31092.  single: broker BASE, controller
 #                           BASE+1; cluster node N: broker BASE+100*N,
 #                           controller that +1.  Each minor version adds its
-#                           own offset (3.9 +0, 4.0 +10, 4.1 +20, ...) so two
+#                           own offset (3.9 +0, 4.0 +10, 4.1 +20, ...; ZooKeeper
+#                           mode 0.x +60, 1.x +70, 2.x +80) so two
 #                           versions can run side by side.  The default
 #                           range 31092-31413 lies below Linux's ephemeral
 #                           ports (32768-60999): a port in that range can be
@@ -53,6 +58,10 @@ minor_of() { local r=${1#*.}; echo "${r%%.*}"; }
 # be seen in its log, so we add the backend that version's scripts use.
 write_pom() {
     local v=$1 out=$2 logging
+    if is_zk_version "$v"; then
+        write_pom_zk "$v" "$out"
+        return
+    fi
     if [ "$(major_of "$v")" -ge 4 ]; then
         logging='
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.24.3</version></dependency>
@@ -86,6 +95,54 @@ write_pom() {
 EOF
 }
 
+# Releases before 3.0 run in ZooKeeper mode (0.10.x, 1.x, 2.x; 2.8's KRaft
+# was an early-access preview and is not used).
+is_zk_version() { [ "$(major_of "$1")" -lt 3 ]; }
+
+# The core artifact of a version: 2.4 and later are published for Scala
+# 2.13; 0.10.1 to 2.3 have 2.12 as their newest Scala, 0.10.0 only 2.11.
+core_artifact() {
+    local ma mi p
+    ma=$(major_of "$1"); mi=$(minor_of "$1"); p=${1#*.*.}; p=${p%%.*}
+    if [ "$ma" -ge 3 ] || { [ "$ma" -eq 2 ] && [ "$mi" -ge 4 ]; }; then echo kafka_2.13
+    elif [ "$ma" -eq 0 ] && { [ "$mi" -lt 10 ] || { [ "$mi" -eq 10 ] && [ "$p" = 0 ]; }; }; then echo kafka_2.11
+    else echo kafka_2.12; fi
+}
+
+# ZooKeeper-mode releases on Java 17.  Their core artifact carries
+# ZooKeeper's server classes (QuorumPeerMain) and log4j 1.2, but:
+# - 0.10 and 1.x use javax.xml.bind.DatatypeConverter, which Java 11
+#   removed from the JDK: jaxb-api goes on the classpath;
+# - some poms leave the slf4j binding optional, so none lands on the
+#   classpath and the broker logs nothing: slf4j-log4j12 is added.
+write_pom_zk() {
+    local v=$1 out=$2 extra="" ma
+    ma=$(major_of "$v")
+    if [ "$ma" -lt 2 ]; then
+        extra='
+    <dependency><groupId>javax.xml.bind</groupId><artifactId>jaxb-api</artifactId><version>2.3.1</version></dependency>'
+    fi
+    cat > "$out" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>libkafkac.test</groupId><artifactId>kafka-broker</artifactId><version>$v</version><packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>$(core_artifact "$v")</artifactId><version>$v</version>
+      <exclusions>
+        <exclusion><groupId>ch.qos.logback</groupId><artifactId>*</artifactId></exclusion>
+      </exclusions>
+    </dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-log4j12</artifactId><version>1.7.30</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>1.7.30</version></dependency>
+    <dependency><groupId>log4j</groupId><artifactId>log4j</artifactId><version>1.2.17</version></dependency>$extra
+  </dependencies>
+  <build><plugins>
+    <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-dependency-plugin</artifactId><version>3.6.1</version></plugin>
+  </plugins></build>
+</project>
+EOF
+}
+
 # Prints the lib dir of version $1, resolving it with Maven the first time.
 # A lock serialises concurrent first runs; the directory only appears (by
 # rename) once complete, so an interrupted download is never mistaken for a
@@ -110,7 +167,7 @@ jars_dir() {
             tail -n 30 "$tmp/mvn.log" >&2
             die "maven failed for Kafka $v (log: $tmp/mvn.log)"
         fi
-        ls "$tmp/lib"/kafka_2.13-"$v".jar >/dev/null 2>&1 || die "kafka_2.13-$v.jar missing after maven run"
+        ls "$tmp/lib/$(core_artifact "$v")-$v.jar" >/dev/null 2>&1 || die "$(core_artifact "$v")-$v.jar missing after maven run"
         mv "$tmp/lib" "$lib"
         mv "$tmp/pom.xml" "$top/pom.xml"
         rm -rf "$tmp"
@@ -128,6 +185,10 @@ MINOR=$(minor_of "$VERSION")
 case "$MAJOR$MINOR" in *[!0-9]*|'') die "bad KAFKA_VERSION '$VERSION'";; esac
 # 3.9 -> 0, 4.0 -> 10, 4.1 -> 20 ... (mod 100 keeps it within one block of 100).
 VOFF=$(( ((MAJOR * 10 + MINOR - 39 + 100) % 10) * 10 ))
+# ZooKeeper mode (before 3.0): 0.x +60, 1.x +70, 2.x +80; ZooKeeper
+# listens on the port after the broker's (where KRaft has its controller).
+ZK=0
+if [ "$MAJOR" -lt 3 ]; then ZK=1; VOFF=$(( 60 + 10 * MAJOR )); fi
 
 broker_port() {  # mode node
     if [ "$1" = single ]; then echo $((PORT_BASE + VOFF)); else echo $((PORT_BASE + 100 * $2 + VOFF)); fi
@@ -139,10 +200,61 @@ node_dir() { echo "$(state_dir "$1")/node$2"; }
 
 check_mode() {
     case "$1" in single|cluster) ;; *) die "mode must be single or cluster, not '$1'";; esac
+    if [ "$ZK" = 1 ] && [ "$1" != single ]; then die "Kafka $VERSION (ZooKeeper mode) runs as a single node only"; fi
+}
+
+# ZooKeeper mode, single node: zoo.cfg for a standalone ZooKeeper and a
+# broker that registers there.  Settings a release does not know (0.10 has
+# no transactions) are only warned about by it.
+write_configs_zk() {  # mode node
+    local d
+    d=$(node_dir "$1" "$2")
+    cat > "$d/zoo.cfg" <<EOF
+dataDir=$d/zookeeper
+clientPort=$(controller_port "$1" "$2")
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+tickTime=2000
+admin.enableServer=false
+EOF
+    cat > "$d/server.properties" <<EOF
+# Generated by scripts/kafka.sh ($1, node $2, Kafka $VERSION, ZooKeeper mode)
+broker.id=$2
+zookeeper.connect=127.0.0.1:$(controller_port "$1" "$2")
+zookeeper.connection.timeout.ms=30000
+listeners=PLAINTEXT://127.0.0.1:$(broker_port "$1" "$2")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$1" "$2")
+log.dirs=$d/data
+num.partitions=1
+default.replication.factor=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=5
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=5
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+delete.topic.enable=true
+log.cleaner.dedupe.buffer.size=16777216
+log.retention.ms=-1
+num.network.threads=2
+num.io.threads=4
+EOF
+    if [ -n "${KAFKAC_KAFKA_EXTRA_PROPS:-}" ]; then
+        printf '%s\n' "$KAFKAC_KAFKA_EXTRA_PROPS" >> "$d/server.properties"
+    fi
+    cat > "$d/log4j.properties" <<'EOF'
+log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.log.LogCleaner=WARN
+EOF
 }
 
 write_configs() {  # mode node
     local mode=$1 n=$2 d voters="" i rf=1 isr=1
+    if [ "$ZK" = 1 ]; then write_configs_zk "$mode" "$n"; return; fi
     d=$(node_dir "$mode" "$n")
     for i in $(nodes_of "$mode"); do
         voters="${voters:+$voters,}$i@127.0.0.1:$(controller_port "$mode" "$i")"
@@ -226,15 +338,17 @@ new_cluster_id() {
 
 # The PID in node's pid file, if that process is alive and is still our java
 # with this node's properties (a recycled PID is never signalled).
-node_pid() {  # mode node
+node_pid() {  # mode node [pidfile config]: the broker's, or ZooKeeper's
     local d pid
     d=$(node_dir "$1" "$2")
-    [ -f "$d/pid" ] || return 1
-    pid=$(cat "$d/pid")
+    local pf=${3:-pid} cfg=${4:-server.properties}
+    [ -f "$d/$pf" ] || return 1
+    pid=$(cat "$d/$pf")
     [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -F "$d/server.properties" >/dev/null || return 1
+    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -F "$d/$cfg" >/dev/null || return 1
     echo "$pid"
 }
+zk_pid() { node_pid "$1" "$2" zk.pid zoo.cfg; }
 
 port_open() {
     timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
@@ -245,6 +359,7 @@ format_node() {  # mode node lib cluster_id
     d=$(node_dir "$1" "$2")
     rm -rf "$d/data"
     mkdir -p "$d/data"
+    if [ "$ZK" = 1 ]; then rm -rf "$d/zookeeper"; mkdir -p "$d/zookeeper"; return 0; fi
     # Static controller.quorum.voters: no --standalone / --initial-controllers.
     if ! java -XX:TieredStopAtLevel=1 -Xshare:auto "$(log_flag "$d")" -cp "$3/*" \
             kafka.tools.StorageTool format -t "$4" -c "$d/server.properties" > "$d/format.log" 2>&1; then
@@ -258,6 +373,9 @@ launch_node() {  # mode node lib
     d=$(node_dir "$mode" "$n")
     if [ "$mode" = single ]; then heap="-Xms256m -Xmx1g"; else heap="-Xms256m -Xmx512m"; fi
     [ -f "$d/server.log" ] && mv -f "$d/server.log" "$d/server.log.prev"
+    if [ "$ZK" = 1 ] && ! zk_pid "$mode" "$n" >/dev/null; then
+        launch_zk "$mode" "$n" "$lib" || return 1
+    fi
     # setsid: the broker outlives the shell that started it (make demo) and
     # does not get the terminal's Ctrl-C; it is stopped by PID.
     # shellcheck disable=SC2086
@@ -266,6 +384,27 @@ launch_node() {  # mode node lib
         "$(log_flag "$d")" -cp "$lib/*" kafka.Kafka "$d/server.properties" \
         > "$d/server.log" 2>&1 < /dev/null &
     echo $! > "$d/pid"
+}
+
+# ZooKeeper for a ZooKeeper-mode node, from the same jars; ready when its
+# client port accepts a connection.
+launch_zk() {  # mode node lib
+    local d deadline
+    d=$(node_dir "$1" "$2")
+    [ -f "$d/zookeeper.log" ] && mv -f "$d/zookeeper.log" "$d/zookeeper.log.prev"
+    setsid java -Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+        "$(log_flag "$d")" -cp "$3/*" org.apache.zookeeper.server.quorum.QuorumPeerMain "$d/zoo.cfg" \
+        > "$d/zookeeper.log" 2>&1 < /dev/null &
+    echo $! > "$d/zk.pid"
+    deadline=$((SECONDS + 60))
+    until port_open "$(controller_port "$1" "$2")"; do
+        if ! kill -0 "$(cat "$d/zk.pid")" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
+            say "ZooKeeper for node $2 did not start"
+            tail -n 40 "$d/zookeeper.log" >&2 || true
+            return 1
+        fi
+        sleep 0.3
+    done
 }
 
 print_failure() {  # mode nodes...
@@ -294,7 +433,9 @@ wait_ready() {  # mode nodes...
                 print_failure "$mode" "$n"
                 return 1
             fi
-            if grep -q "Kafka Server started" "$d/server.log" 2>/dev/null &&
+            # KRaft: "Kafka Server started"; ZooKeeper mode: "[KafkaServer
+            # id=1] started" (2.x, 1.x) or "[Kafka Server 1], started" (0.10).
+            if grep -qE "Kafka Server started|started \(kafka\.server\.KafkaServer\)" "$d/server.log" 2>/dev/null &&
                port_open "$(broker_port "$mode" "$n")"; then
                 continue
             fi
@@ -354,6 +495,21 @@ stop_nodes() {  # mode nodes...
         done
     fi
     for n in "$@"; do rm -f "$(node_dir "$mode" "$n")/pid"; done
+    # ZooKeeper only after its broker: a broker whose ZooKeeper is gone
+    # hangs in controlled shutdown.
+    if [ "$ZK" = 1 ]; then
+        for n in "$@"; do
+            if pid=$(zk_pid "$mode" "$n"); then
+                kill -TERM "$pid" 2>/dev/null || true
+                local zdl=$((SECONDS + 15))
+                while kill -0 "$pid" 2>/dev/null; do
+                    if [ $SECONDS -ge $zdl ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+                    sleep 0.2
+                done
+            fi
+            rm -f "$(node_dir "$mode" "$n")/zk.pid"
+        done
+    fi
 }
 
 all_running() {  # mode

@@ -738,6 +738,7 @@ static int check_idempotence(kc_settings_t *s, const kafkac_conf_t *conf, char *
 
 static int check_producer(kc_settings_t *s, const kafkac_conf_t *conf, char *errstr, size_t errlen)
 {
+    s->enable_idempotence_set = user_value(conf, "enable.idempotence") != NULL;
     if (s->enable_idempotence) {
         int err = check_idempotence(s, conf, errstr, errlen);
         if (err)

@@ -172,6 +172,7 @@ typedef struct kc_settings {
     int64_t delivery_timeout_ms;
     int64_t max_in_flight;                   /* max.in.flight.requests.per.connection */
     bool enable_idempotence;                 /* after the cross-property rules */
+    bool enable_idempotence_set;             /* set explicitly: a broker without it is an error */
     char *transactional_id;
     int64_t transaction_timeout_ms;
     int partitioner;                         /* kc_partitioner_t */

@@ -494,10 +494,21 @@ static int fetch_results(fetch_ctx_t *x, const kc_resp_t *resp)
     return first;
 }
 
+/* RequireStable is v7+ (Kafka 2.5); older brokers have no pending
+ * transactional offsets to wait for, so it is dropped, as Java does. */
+static int fetch_version_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    (void)net;
+    (void)opaque;
+    if (version < 7)
+        ((kc_offset_fetch_request_t *)msg)->require_stable = false;
+    return 0;
+}
+
 static kc_req_t fetch_req(int32_t node, fetch_ctx_t *x)
 {
     kc_req_t req = {.node_id = kc_co_node(node), .api_key = kc_api_offset_fetch.key, .min_version = 1, .max_version = 7,
-                    .msg = &x->msg, .opaque = x};
+                    .msg = &x->msg, .build = fetch_version_build, .opaque = x};
     return req;
 }
 

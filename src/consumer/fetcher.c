@@ -33,7 +33,9 @@
 #include "kc_messages.h"
 
 #define FETCH_API 1
-#define FETCH_MIN_VERSION 4   /* isolation level; Kafka 4 speaks 4+ */
+/* v2/v3 for brokers 0.10.0 to 0.10.2 (v1 message sets; no isolation level,
+ * which needs v4, and nothing transactional to isolate on them). */
+#define FETCH_MIN_VERSION 2
 #define FETCH_MAX_VERSION 12  /* topics by name; v13+ would need topic ids */
 
 typedef struct sess_part {

@@ -242,7 +242,8 @@ int64_t kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *
         kc_req_t req = {
             .node_id = call->node,
             .api_key = LIST_OFFSETS_API,
-            .min_version = 1,
+            /* v0 (Kafka 0.10.0) answers -1/-2 alike; lo_answer reads it. */
+            .min_version = 0,
             .max_version = -1,
             .msg = &call->req,
             .cb = reset_done,

@@ -24,6 +24,7 @@
 #include <string.h>
 #include "common/mem.h"
 #include "kc_messages.h"
+#include "producer/legacy_produce.h"
 #include "producer/producer_int.h"
 
 typedef struct kc_preq {
@@ -33,6 +34,7 @@ typedef struct kc_preq {
     int nb;
     kc_pbatch_t **b;
     kc_produce_request_t msg;
+    kc_legacy_produce_t *legacy;   /* magic-1 bodies for Produce v2 */
 } kc_preq_t;
 
 /* Per-broker in-flight Produce requests (I/O thread).  A handful of
@@ -194,13 +196,23 @@ static void pid_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         if (bump)
             atomic_fetch_add(&p->m_bumps, 1);
         kc_log(&p->s.log, KAFKAC_LOG_DEBUG, "producer", "producer id %lld epoch %d", (long long)p->pid, p->epoch);
-    } else if (err < 0 || kafkac_err_retriable(err) || err == KAFKAC_ERR_COORDINATOR_LOAD_IN_PROGRESS) {
+    } else if (err == KAFKAC_ERR_UNSUPPORTED_FEATURE && !p->s.enable_idempotence_set) {
+        /* A broker before 0.11 has no InitProducerId.  Idempotence is on
+         * only by default: go on without it and say so once.  Set explicitly, it is the fatal error below. */
+        p->s.enable_idempotence = false;
+        p->pid_state = KC_PID_NONE;
+        kc_log(&p->s.log, KAFKAC_LOG_WARNING, "producer",
+               "the broker has no InitProducerId (Kafka before 0.11): producing without idempotence "
+               "(set enable.idempotence=true to make this an error): %s", resp->errstr);
+    } else if (err != KAFKAC_ERR_UNSUPPORTED_FEATURE &&
+               (err < 0 || kafkac_err_retriable(err) || err == KAFKAC_ERR_COORDINATOR_LOAD_IN_PROGRESS)) {
         p->pid_state = KC_PID_NONE;
         p->pid_retry_ms = kc_now_ms() + kc_sender_backoff(p, ++p->pid_failures);
         kc_log(&p->s.log, KAFKAC_LOG_INFO, "producer", "InitProducerId failed (%s), retrying: %s",
                kafkac_err_name(err), resp->errstr);
     } else {
-        kc_log(&p->s.log, KAFKAC_LOG_ERR, "producer", "InitProducerId failed: %s", kafkac_err_name(err));
+        kc_log(&p->s.log, KAFKAC_LOG_ERR, "producer", "InitProducerId failed: %s%s%s", kafkac_err_name(err),
+               resp->errstr[0] ? ": " : "", resp->errstr);
         p->pid_state = KC_PID_NONE;
         p->pid_retry_ms = INT64_MAX;
         int zero = 0;
@@ -548,9 +560,19 @@ static void produce_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
                 batch_result(p, rq->b[i], KAFKAC_ERR_NETWORK_EXCEPTION, -1, -1, 0);
     }
     kc_resp_free(resp);
+    kc_legacy_produce_free(rq->legacy);
     kc_free(rq);
     if (!destroyed)
         kc_net_wakeup(net);
+}
+
+/* Brokers before 0.11 (Produce v2) take message format v1, not v2
+ * batches: legacy_produce.c rewrites the body for them. */
+static int produce_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    kc_preq_t *rq = opaque;
+    (void)net;
+    return kc_legacy_produce_build(&rq->legacy, msg, version, (int)rq->p->s.compression_level, &rq->p->s.log);
 }
 
 /* ---- broker readiness --------------------------------------------- */
@@ -664,7 +686,7 @@ static int build_and_send(kc_producer_t *p, node_slot_t *ns, int64_t now)
     kc_req_t req = {
         /* Produce v12+ tells the broker we speak transactions v2 (KIP-890),
          * where it adds partitions itself; we add them (txn.c). */
-        .node_id = ns->id, .api_key = KC_API_PRODUCE, .min_version = 3,
+        .node_id = ns->id, .api_key = KC_API_PRODUCE, .min_version = 2, .build = produce_build,
         /* v13+ has no topic names, only ids: without an id stay below. */
         .max_version = p->txn ? 11 : id_missing ? 12 : -1,
         .no_response = p->s.acks == KC_ACKS_NONE, .msg = &rq->msg, .cb = produce_cb, .opaque = rq,

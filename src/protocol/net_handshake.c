@@ -5,7 +5,9 @@
  * not speak it answers UNSUPPORTED_VERSION in a version-0 body listing its
  * own range (KIP-511), so on that error, or when the body does not decode
  * as the version we asked, we read the body as v0, take the broker's
- * highest ApiVersions version and ask again.  The answer fills the
+ * highest ApiVersions version and ask again.  Brokers before 2.4 (KIP-511
+ * came with it) refuse with an empty list instead; then we ask at v0,
+ * which every broker that has ApiVersions speaks.  The answer fills the
  * connection's per-API version table that every later request's version
  * is chosen from. */
 #include <stdio.h>
@@ -114,6 +116,15 @@ static void handshake_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t
                 bmax = resp.api_keys[i].max_version;
         kc_free(frame);
         kc_arena_destroy(&arena);
+        if (bmax < 0 && asked > 0) {
+            /* 0.10.0 to 2.3: the refusal lists nothing. */
+            c->handshake_version = 0;
+            kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "broker",
+                   "%s:%d refused ApiVersions v%d offering no version (a broker before 2.4); asking with v0",
+                   c->host, c->port, asked);
+            kc_handshake_send(net, c);
+            return;
+        }
         if (bmax < 0 || bmax >= asked) {
             snprintf(why, sizeof why, "%s:%d refused ApiVersions v%d without offering a lower version", c->host,
                      c->port, asked);
