@@ -266,6 +266,18 @@ kafkac_err_t kc_consumer_post_error(kafkac_consumer_t *c, kafkac_err_t err, cons
  * sentence to errstr, or 0. */
 kafkac_err_t kc_consumer_run_events(kafkac_consumer_t *c, char *errstr, size_t errstr_size);
 
+/* Sends req and waits for the answer until deadline_ms (kc_now_ms clock),
+ * whatever the network client does meanwhile (call.c); not on the I/O
+ * thread.  The request's timeout_ms is capped to what is left.  Returns
+ * the response (check ->err; NULL on out of memory).  When the deadline
+ * passes first it returns a KAFKAC_ERR_TIMED_OUT response naming the API,
+ * sets *gave_up, and leaves the request to the network client: ctx (what
+ * req->msg and req->opaque point into) then belongs to the request and is
+ * freed with free_ctx(ctx) when its callback runs -- the caller must not
+ * touch ctx again.  Otherwise ctx stays the caller's. */
+kc_resp_t *kc_consumer_call(kc_net_t *net, const kc_req_t *req, int64_t deadline_ms, void (*free_ctx)(void *),
+                            void *ctx, int *gave_up);
+
 /* ------------------------------------------------------------------ */
 /* The fetcher (fetcher.c) and offset lookups (offsets.c)              */
 

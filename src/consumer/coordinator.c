@@ -256,6 +256,11 @@ static void leave_free(leave_ctx_t *x)
     }
 }
 
+static void leave_free_v(void *x)
+{
+    leave_free(x);
+}
+
 static void leave_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
 {
     kc_resp_free(resp);
@@ -301,12 +306,14 @@ static kafkac_err_t leave_group(kc_coordinator_t *co, const char *reason, int wa
             leave_free(x);
         return 0;
     }
-    kc_resp_t *resp = kc_net_call(co->net, &req);
+    int gave_up = 0;
+    kc_resp_t *resp = kc_consumer_call(co->net, &req, kc_now_ms() + wait_ms, leave_free_v, x, &gave_up);
     int err = resp ? resp->err : KAFKAC_ERR_NO_MEMORY;
     if (!err)
         err = ((const kc_leave_group_response_t *)resp->msg)->error_code;
     kc_resp_free(resp);
-    leave_free(x);
+    if (!gave_up)
+        leave_free(x);
     return (kafkac_err_t)err;
 }
 
@@ -606,7 +613,8 @@ kafkac_err_t kc_coordinator_unsubscribe(kc_coordinator_t *co)
         pthread_mutex_unlock(&co->lock);
         return 0;
     }
-    kc_co_revoke_all(co, 0, (int)co->s->default_api_timeout_ms);
+    char why[256];
+    kc_co_revoke_all(co, 0, (int)co->s->default_api_timeout_ms, why, sizeof why);
     leave_group(co, "the consumer unsubscribed", 0);
     pthread_mutex_lock(&co->lock);
     co->closing--;
@@ -811,7 +819,8 @@ kafkac_err_t kc_coordinator_close(kc_coordinator_t *co, int timeout_ms)
 
     /* Revoke (commit first when enable.auto.commit), or in the partition
      * model just the final auto commit. */
-    kc_co_revoke_all(co, lost, timeout_ms);
+    char why[256];
+    kafkac_err_t first = kc_co_revoke_all(co, lost, timeout_ms, why, sizeof why);
     kc_co_commit_drain(co, deadline);
     int64_t left = deadline - kc_now_ms();
     kafkac_err_t err = leave_group(co, "the consumer is closing", left > 0 ? (int)left : 1);
@@ -825,6 +834,10 @@ kafkac_err_t kc_coordinator_close(kc_coordinator_t *co, int timeout_ms)
     co->state = KC_CO_UNJOINED;
     pthread_cond_broadcast(&co->cond);
     pthread_mutex_unlock(&co->lock);
-    /* Leaving is best effort: an error there does not fail close. */
-    return 0;
+    /* Leaving is best effort: an error there does not fail close; the
+     * final commit is not (consumer.h: close returns the first error). */
+    if (first)
+        kc_log(co->log, KAFKAC_LOG_WARNING, "cgrp", "group %s: close: the final commit failed: %s",
+               co->s->group_id, why);
+    return first;
 }

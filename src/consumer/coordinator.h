@@ -150,8 +150,10 @@ void kc_co_post_prepare(kc_coordinator_t *co, int lost);
 /* Posts the event that applies a new assignment (tpl is taken). */
 void kc_co_post_assignment(kc_coordinator_t *co, kafkac_topic_partition_list_t *tpl, int32_t generation);
 /* App thread, no lock held: revokes the whole assignment now (commit
- * first when enable.auto.commit and !lost), for close and unsubscribe. */
-void kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms);
+ * first when enable.auto.commit and !lost), for close and unsubscribe.
+ * Returns the commit's error (its sentence in why), or 0; the revoke
+ * happens either way. */
+kafkac_err_t kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms, char *why, size_t whylen);
 /* Runs the application's rebalance callback (app thread, no lock). */
 void kc_co_rebalance_cb(kc_coordinator_t *co, kafkac_rebalance_event_t ev,
                         const kafkac_topic_partition_list_t *tpl);

@@ -54,6 +54,15 @@ typedef struct lo_call {
     } *items;
 } lo_call_t;
 
+static void lo_call_free(void *p)
+{
+    lo_call_t *call = p;
+    if (call) {
+        kc_arena_destroy(&call->arena);
+        kc_free(call);
+    }
+}
+
 /* Fills the request from items[0..n) sorted by topic; 0 or NO_MEMORY. */
 static int lo_fill(kc_arena_t *a, kc_list_offsets_request_t *r, const struct lo_item *items, const int64_t *ts,
                    int n, int isolation, int64_t timeout_ms)
@@ -337,12 +346,17 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
                 leader = pi->leader;
         }
         if (leader >= 0) {
-            lo_call_t call;
-            memset(&call, 0, sizeof call);
-            kc_arena_init(&call.arena, 1024);
-            struct lo_item *items = kc_arena_alloc(&call.arena, (size_t)n * sizeof(*items));
-            int64_t *its = kc_arena_alloc(&call.arena, (size_t)n * sizeof(int64_t));
-            int *idx = kc_arena_alloc(&call.arena, (size_t)n * sizeof(int));
+            lo_call_t *call = kc_calloc(1, sizeof(*call));
+            if (!call) {
+                kc_cluster_unref(cl);
+                kc_free(want);
+                kc_free(done);
+                return KAFKAC_ERR_NO_MEMORY;
+            }
+            kc_arena_init(&call->arena, 1024);
+            struct lo_item *items = kc_arena_alloc(&call->arena, (size_t)n * sizeof(*items));
+            int64_t *its = kc_arena_alloc(&call->arena, (size_t)n * sizeof(int64_t));
+            int *idx = kc_arena_alloc(&call->arena, (size_t)n * sizeof(int));
             int k = 0;
             for (int i = 0; items && its && idx && i < n; i++) {
                 if (done[i])
@@ -350,7 +364,11 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
                 const kc_partition_info_t *pi = kc_cluster_partition(cl, tpl->elems[i].topic, tpl->elems[i].partition);
                 if (!pi || pi->leader != leader)
                     continue;
-                items[k].topic = tpl->elems[i].topic;
+                /* Copied: an abandoned request may be encoded after
+                 * the caller's list is gone. */
+                items[k].topic = kc_arena_strndup(&call->arena, tpl->elems[i].topic, strlen(tpl->elems[i].topic));
+                if (!items[k].topic)
+                    continue;
                 items[k].partition = tpl->elems[i].partition;
                 its[k] = want[i];
                 idx[k] = i;
@@ -370,9 +388,9 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
                     idx[b - 1] = ix;
                 }
             int64_t now = kc_now_ms();
-            if (k == 0 || lo_fill(&call.arena, &call.req, items, its, k, c->settings.isolation_level,
-                                       c->settings.request_timeout_ms)) {
-                kc_arena_destroy(&call.arena);
+            if (k == 0 || lo_fill(&call->arena, &call->req, items, its, k, c->settings.isolation_level,
+                                  deadline > now ? deadline - now : 1)) {
+                lo_call_free(call);
                 kc_cluster_unref(cl);
                 kc_free(want);
                 kc_free(done);
@@ -383,10 +401,12 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
                 .api_key = LIST_OFFSETS_API,
                 .min_version = 1,
                 .max_version = -1,
-                .timeout_ms = (int)(deadline > now ? deadline - now : 1),
-                .msg = &call.req,
+                .msg = &call->req,
             };
-            kc_resp_t *resp = kc_net_call(c->net, &req);
+            int gave_up = 0;
+            kc_resp_t *resp = kc_consumer_call(c->net, &req, deadline, lo_call_free, call, &gave_up);
+            if (gave_up)
+                call = NULL;   /* it went with the request */
             const kc_list_offsets_response_t *m = resp && !resp->err ? resp->msg : NULL;
             int retry = !m;
             for (int q = 0; q < k; q++) {
@@ -422,7 +442,7 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
             if (resp && resp->err)
                 kc_errstr_set(errstr, errstr_size, "%s", resp->errstr);
             kc_resp_free(resp);
-            kc_arena_destroy(&call.arena);
+            lo_call_free(call);
             if (retry)
                 waiting_md = 1;
         }

@@ -1,0 +1,276 @@
+/* Every failure reaches the consumer's user, on time (issue 13).
+ *
+ *  - With the only broker hung (SIGSTOP), every blocking consumer call
+ *    returns by its own timeout (+ 1 s) with an error: close, commit_sync,
+ *    committed, position, beginning/end offsets, offsets_for_times.  Close
+ *    returns the error of its final commit (consumer.h: the first error).
+ *  - subscribe refuses names Kafka would refuse.
+ *  - A subscribed topic that does not exist reaches poll as one
+ *    UNKNOWN_TOPIC_OR_PARTITION, and the consumer reads it once created.
+ *  - No broker reachable reaches poll as an error once
+ *    default.api.timeout.ms has passed.
+ *  - A group member subscribed to a topic created a moment ago gets its
+ *    partitions within seconds, not metadata.max.age.ms.
+ *
+ * The broker is this test's own (scripts/kafka.sh single): its pid is
+ * found from the pid file of the node that listens on the test's port, and
+ * it is always SIGCONTed after. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glob.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "itest_group_util.h"
+
+static pid_t broker_pid;
+static int stopped;
+
+/* The pid of the broker node whose listener is kc_test_brokers()'s port,
+ * from scripts/kafka.sh's state under build/kafka. */
+static pid_t find_broker_pid(void)
+{
+    const char *b = kc_test_brokers();
+    const char *colon = strrchr(b, ':');
+    if (!colon)
+        return 0;
+    char want[64];
+    snprintf(want, sizeof want, "PLAINTEXT://127.0.0.1:%d", atoi(colon + 1));
+    const char *src = getenv("KAFKAC_SRC_DIR");
+    char pat[1024];
+    snprintf(pat, sizeof pat, "%s/build/kafka/*/*/node*/server.properties", src ? src : ".");
+    glob_t g;
+    pid_t pid = 0;
+    if (glob(pat, 0, NULL, &g) != 0)
+        return 0;
+    for (size_t i = 0; i < g.gl_pathc && !pid; i++) {
+        FILE *f = fopen(g.gl_pathv[i], "r");
+        if (!f)
+            continue;
+        char line[1024];
+        int match = 0;
+        while (fgets(line, sizeof line, f))
+            if (!strncmp(line, "listeners=", 10) && strstr(line, want))
+                match = 1;
+        fclose(f);
+        if (!match)
+            continue;
+        char pf[1100];
+        snprintf(pf, sizeof pf, "%.*s/pid", (int)(strrchr(g.gl_pathv[i], '/') - g.gl_pathv[i]), g.gl_pathv[i]);
+        f = fopen(pf, "r");
+        if (f) {
+            long v = 0;
+            if (fscanf(f, "%ld", &v) == 1 && v > 0 && kill((pid_t)v, 0) == 0)
+                pid = (pid_t)v;
+            fclose(f);
+        }
+    }
+    globfree(&g);
+    return pid;
+}
+
+static void broker_stop(void)
+{
+    assert_int_equal(kill(broker_pid, SIGSTOP), 0);
+    stopped = 1;
+}
+
+static void broker_cont(void)
+{
+    if (stopped) {
+        kill(broker_pid, SIGCONT);
+        stopped = 0;
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    broker_pid = find_broker_pid();
+    if (!broker_pid)
+        fprintf(stderr, "itest_consumer_errors: no pid file found for the broker at %s "
+                        "(set KAFKAC_SRC_DIR to the tree scripts/kafka.sh ran in)\n", kc_test_brokers());
+    return 0;
+}
+
+/* Whatever a test did, the broker runs again after it (and is given a
+ * moment to answer before the next test). */
+static int teardown_one(void **state)
+{
+    (void)state;
+    if (stopped) {
+        broker_cont();
+        sleep(2);
+    }
+    return 0;
+}
+
+#define NEED_BROKER_PID()                                           \
+    do {                                                            \
+        if (!broker_pid)                                            \
+            skip();                                                 \
+    } while (0)
+
+#define ASSERT_WITHIN(start, limit_ms, what)                                                        \
+    do {                                                                                            \
+        int64_t el_ = kc_test_now_ms() - (start);                                                   \
+        if (el_ > (limit_ms))                                                                       \
+            fail_msg("%s took %lld ms, more than %d ms", (what), (long long)el_, (int)(limit_ms));   \
+    } while (0)
+
+/* A group member subscribed to a fresh topic holding 5 records per
+ * partition, polled until it has read them all (so that there is
+ * something to commit). */
+static kafkac_consumer_t *reading_member(char *topic, size_t tlen, const char *const *extra)
+{
+    char group[128];
+    g_topic_and_group(topic, tlen, group, sizeof group, "cerr", 2);
+    g_produce(topic, 2, 0, 5);
+    kafkac_consumer_t *c = g_consumer(group, extra);
+    const char *t[] = {topic};
+    char err[512];
+    assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), KAFKAC_OK);
+    int got = 0;
+    int64_t until = kc_test_now_ms() + 30000;
+    while (got < 10 && kc_test_now_ms() < until) {
+        kafkac_records_t *b = NULL;
+        kafkac_err_t e = kafkac_consumer_poll(c, 500, 0, &b, err, sizeof err);
+        if (e == KAFKAC_OK) {
+            got += kafkac_records_count(b);
+            kafkac_records_destroy(b);
+        }
+    }
+    if (got < 10)
+        fail_msg("the member read %d of 10 records in 30 s", got);
+    return c;
+}
+
+/* ---- defect 1 and 6: calls with the broker hung ---------------------- */
+
+static void test_close_broker_stopped(void **state)
+{
+    (void)state;
+    NEED_BROKER_PID();
+    char topic[128];
+    const char *extra[] = {"enable.auto.commit=true", "auto.commit.interval.ms=600000", NULL};
+    kafkac_consumer_t *c = reading_member(topic, sizeof topic, extra);
+    broker_stop();
+    int64_t t0 = kc_test_now_ms();
+    kafkac_err_t e = kafkac_consumer_close(c, 3000);
+    ASSERT_WITHIN(t0, 4000, "close(3000) with the broker stopped");
+    /* The final commit could not happen: close says so. */
+    if (e == KAFKAC_OK)
+        fail_msg("close(3000) with the broker stopped and offsets to commit: expected an error, got OK");
+    broker_cont();
+    kafkac_consumer_destroy(c);
+}
+
+static void test_commit_sync_broker_stopped(void **state)
+{
+    (void)state;
+    NEED_BROKER_PID();
+    char topic[128];
+    const char *extra[] = {"enable.auto.commit=false", NULL};
+    kafkac_consumer_t *c = reading_member(topic, sizeof topic, extra);
+    broker_stop();
+    char err[512] = "";
+    int64_t t0 = kc_test_now_ms();
+    kafkac_err_t e = kafkac_consumer_commit_sync(c, NULL, 2000, err, sizeof err);
+    ASSERT_WITHIN(t0, 3000, "commit_sync(2000) with the broker stopped");
+    if (e != KAFKAC_ERR_TIMED_OUT && e != KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE)
+        fail_msg("commit_sync with the broker stopped: expected TIMED_OUT, got %s: %s", kafkac_err_name(e), err);
+
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
+    kafkac_tpl_add(l, topic, 0);
+    t0 = kc_test_now_ms();
+    e = kafkac_consumer_committed(c, l, 2000, err, sizeof err);
+    ASSERT_WITHIN(t0, 3000, "committed(2000) with the broker stopped");
+    if (e != KAFKAC_ERR_TIMED_OUT && e != KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE)
+        fail_msg("committed with the broker stopped: expected TIMED_OUT, got %s: %s", kafkac_err_name(e), err);
+
+    l->elems[0].offset = 0;
+    t0 = kc_test_now_ms();
+    e = kafkac_consumer_end_offsets(c, l, 2000, err, sizeof err);
+    ASSERT_WITHIN(t0, 3000, "end_offsets(2000) with the broker stopped");
+    if (e != KAFKAC_ERR_TIMED_OUT)
+        fail_msg("end_offsets with the broker stopped: expected TIMED_OUT, got %s: %s", kafkac_err_name(e), err);
+    t0 = kc_test_now_ms();
+    e = kafkac_consumer_beginning_offsets(c, l, 2000, err, sizeof err);
+    ASSERT_WITHIN(t0, 3000, "beginning_offsets(2000) with the broker stopped");
+    if (e != KAFKAC_ERR_TIMED_OUT)
+        fail_msg("beginning_offsets with the broker stopped: expected TIMED_OUT, got %s: %s", kafkac_err_name(e),
+                 err);
+    l->elems[0].offset = 1;  /* a timestamp */
+    t0 = kc_test_now_ms();
+    e = kafkac_consumer_offsets_for_times(c, l, 2000, err, sizeof err);
+    ASSERT_WITHIN(t0, 3000, "offsets_for_times(2000) with the broker stopped");
+    if (e != KAFKAC_ERR_TIMED_OUT)
+        fail_msg("offsets_for_times with the broker stopped: expected TIMED_OUT, got %s: %s", kafkac_err_name(e),
+                 err);
+    kafkac_tpl_destroy(l);
+
+    /* Polling goes on returning by its timeout too. */
+    kafkac_records_t *b = NULL;
+    t0 = kc_test_now_ms();
+    e = kafkac_consumer_poll(c, 1000, 0, &b, err, sizeof err);
+    ASSERT_WITHIN(t0, 2000, "poll(1000) with the broker stopped");
+    kafkac_records_destroy(b);
+
+    t0 = kc_test_now_ms();
+    kafkac_consumer_close(c, 2000);
+    ASSERT_WITHIN(t0, 3000, "close(2000) with the broker stopped");
+    broker_cont();
+    kafkac_consumer_destroy(c);
+}
+
+/* A partition waiting for its start offset while the broker is hung:
+ * position(timeout) returns by it. */
+static void test_position_broker_stopped(void **state)
+{
+    (void)state;
+    NEED_BROKER_PID();
+    char topic[128], group[128];
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "cerrpos", 1);
+    kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
+    char err[512];
+    kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
+    kafkac_conf_destroy(conf);
+    assert_non_null(c);
+    broker_stop();
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
+    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_END;
+    assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_OK);
+    kafkac_tpl_destroy(l);
+    int64_t pos = -1;
+    int64_t t0 = kc_test_now_ms();
+    kafkac_err_t e = kafkac_consumer_position(c, topic, 0, &pos, 1500, err, sizeof err);
+    ASSERT_WITHIN(t0, 2500, "position(1500) with the broker stopped");
+    if (e != KAFKAC_ERR_TIMED_OUT)
+        fail_msg("position with the broker stopped: expected TIMED_OUT, got %s (%lld)", kafkac_err_name(e),
+                 (long long)pos);
+    t0 = kc_test_now_ms();
+    kafkac_consumer_close(c, 1000);
+    ASSERT_WITHIN(t0, 2000, "close(1000) with the broker stopped");
+    broker_cont();
+    kafkac_consumer_destroy(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_close_broker_stopped, teardown_one),
+        cmocka_unit_test_teardown(test_commit_sync_broker_stopped, teardown_one),
+        cmocka_unit_test_teardown(test_position_broker_stopped, teardown_one),
+    };
+    if (getenv("ITEST_FILTER"))
+        cmocka_set_test_filter(getenv("ITEST_FILTER"));
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
