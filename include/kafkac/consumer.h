@@ -140,7 +140,26 @@ KAFKAC_API void kafkac_records_destroy(kafkac_records_t *b);
  *                               stays stopped;
  *   another error               a partition-level error fetching
  *                               (authorization, corrupt data...) or a
- *                               group error; errstr names the partition.
+ *                               group error; errstr names the partition;
+ *   KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION, _TOPIC_AUTHORIZATION_FAILED,
+ *   _INVALID_TOPIC_EXCEPTION    metadata says so for a subscribed or
+ *                               assigned topic: once per topic (again only
+ *                               after it was seen fine); the consumer keeps
+ *                               waiting and reads the topic once it exists;
+ *   KAFKAC_ERR_ALL_BROKERS_DOWN (or _RESOLVE when the host names do not
+ *                               resolve), with a sentence naming the last
+ *                               connection error: no
+ *                               broker has been reachable for
+ *                               default.api.timeout.ms (repeated at most
+ *                               every default.api.timeout.ms while it
+ *                               lasts; the consumer keeps trying);
+ *   KAFKAC_ERR_LEADER_NOT_AVAILABLE  an assigned partition has had no
+ *                               reachable leader for default.api.timeout.ms
+ *                               (same pace);
+ *   a request's error (e.g. KAFKAC_ERR_MALFORMED) when looking up a
+ *                               partition's start offset has failed the
+ *                               same way for default.api.timeout.ms;
+ *                               errstr names the request.
  * Records that arrived before an error are returned first, each partition's
  * error in its place.  Poll also keeps group membership alive: call it
  * at least every max.poll.interval.ms. */
@@ -245,7 +264,10 @@ KAFKAC_API kafkac_err_t kafkac_consumer_set_rebalance_cb(kafkac_consumer_t *c, k
  * extended regular expression matched against every topic in the cluster,
  * and topics created later that match are picked up at the next metadata
  * refresh.  Replaces any previous subscription.  Needs group.id
- * (KAFKAC_ERR_CONFIG), and not an assignment (KAFKAC_ERR_STATE). */
+ * (KAFKAC_ERR_CONFIG), and not an assignment (KAFKAC_ERR_STATE).  A name
+ * Kafka would refuse (not 1-249 characters of [a-zA-Z0-9._-], or "." or
+ * "..") is refused with KAFKAC_ERR_INVALID_TOPIC_EXCEPTION, errstr naming
+ * it; a pattern is not checked that way. */
 KAFKAC_API kafkac_err_t kafkac_consumer_subscribe(kafkac_consumer_t *c, const char *const *topics, int count,
                                                   char *errstr, size_t errstr_size);
 /* Leaves the group's assignment (revoke callback, commit when

@@ -70,6 +70,9 @@ typedef struct kc_part {
     int eof_reported;         /* enable.partition.eof: reported at this position */
     int buffered;             /* fetched chunks of it waiting for poll (not fetched again meanwhile) */
     int64_t added_ms;         /* when it was assigned (metadata older than this may not know it) */
+    int16_t md_err_reported;  /* the topic's metadata error poll was told of; 0 none */
+    int64_t no_leader_since;  /* first seen without a usable leader; 0: has one */
+    int64_t stuck_reported_ms;/* when poll was last told the partition cannot be read; 0 never */
     kafkac_err_t err;         /* KC_PS_ERROR: why */
 } kc_part_t;
 
@@ -214,6 +217,7 @@ struct kafkac_consumer {
     /* Set on the application's thread only. */
     kafkac_rebalance_cb rebalance_cb;
     void *rebalance_opaque;
+    int64_t unreach_reported_ms;     /* when poll last reported "no broker reachable"; 0 never */
 };
 
 /* ------------------------------------------------------------------ */
@@ -313,6 +317,10 @@ void kc_consumer_queue_event(kafkac_consumer_t *c, kc_part_t *p, kafkac_err_t er
  * and returns 1; else 0 (a topic not in metadata yet may still come).
  * Under c->lock. */
 int kc_part_missing(kafkac_consumer_t *c, kc_part_t *p, const kc_cluster_t *cl);
+/* Reports (once per default.api.timeout.ms) that p has had no usable
+ * leader, or no answer from it, since `since`, when that is longer than
+ * default.api.timeout.ms; `what` says which.  Under c->lock. */
+void kc_part_check_stuck(kafkac_consumer_t *c, kc_part_t *p, int64_t since, int64_t now, const char *what);
 /* Sets a partition's retry time after a retriable error; under c->lock. */
 void kc_part_backoff(kafkac_consumer_t *c, kc_part_t *p, int64_t now_ms);
 

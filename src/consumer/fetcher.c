@@ -51,6 +51,9 @@ typedef struct broker_fs {
     sess_part_t *parts;   /* the session as of the last request sent, sorted */
     int n, cap;
     int in_flight;
+    int64_t sent_ms;      /* when the Fetch in flight was sent */
+    int64_t fail_since;   /* first failed Fetch since the last answer; 0: answering */
+    char last_err[256];   /* why the last Fetch failed */
 } broker_fs_t;
 
 struct kc_fetcher {
@@ -380,6 +383,17 @@ int kc_part_missing(kafkac_consumer_t *c, kc_part_t *p, const kc_cluster_t *cl)
     /* Metadata from before the assignment may predate partitions added
      * since (a group leader may have assigned from fresher metadata): only
      * a snapshot taken after it is believed.  The caller asks for one. */
+    if (ti && !ti->err)
+        p->md_err_reported = 0;
+    if (ti && ti->err && cl->updated_ms > p->added_ms && ti->err != KAFKAC_ERR_LEADER_NOT_AVAILABLE &&
+        ti->err != p->md_err_reported) {
+        /* The topic's own error (unknown, not authorized, invalid name):
+         * poll hears it once; the partition keeps waiting for the topic. */
+        p->md_err_reported = ti->err;
+        kc_consumer_queue_event(c, p, (kafkac_err_t)ti->err, "topic metadata: %s%s", kafkac_err_str(ti->err),
+                                ti->err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION ? " (waiting for it to be created)"
+                                                                                : "");
+    }
     if (!ti || ti->err || p->partition < ti->partition_count || cl->updated_ms <= p->added_ms)
         return 0;
     p->state = KC_PS_ERROR;
@@ -387,6 +401,18 @@ int kc_part_missing(kafkac_consumer_t *c, kc_part_t *p, const kc_cluster_t *cl)
     kc_consumer_queue_event(c, p, KAFKAC_ERR_UNKNOWN_PARTITION, "the topic has %d partitions",
                             (int)ti->partition_count);
     return 1;
+}
+
+void kc_part_check_stuck(kafkac_consumer_t *c, kc_part_t *p, int64_t since, int64_t now, const char *what)
+{
+    int64_t limit = c->settings.default_api_timeout_ms;
+    if (!since || now - since < limit)
+        return;
+    if (p->stuck_reported_ms && now - p->stuck_reported_ms < limit)
+        return;
+    p->stuck_reported_ms = now;
+    kc_consumer_queue_event(c, p, KAFKAC_ERR_LEADER_NOT_AVAILABLE, "%s for %lld ms (default.api.timeout.ms %lld)",
+                            what, (long long)(now - since), (long long)limit);
 }
 
 void kc_part_backoff(kafkac_consumer_t *c, kc_part_t *p, int64_t now)
@@ -567,8 +593,12 @@ static void fetch_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
     if (b)
         b->in_flight = 0;
     if (!b || !resp || resp->err || !resp->msg) {
-        if (b)
+        if (b) {
             sess_reset(b, 0);
+            if (!b->fail_since)
+                b->fail_since = call->sent_ms;
+            snprintf(b->last_err, sizeof b->last_err, "%s", resp ? resp->errstr : "out of memory");
+        }
         if (resp && resp->err != KAFKAC_ERR_DESTROYED) {
             kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "fetch from broker %d failed: %s", (int)call->node,
                    resp->errstr);
@@ -583,6 +613,7 @@ static void fetch_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
         goto out;
     }
     const kc_fetch_response_t *m = resp->msg;
+    b->fail_since = 0;
     if (m->error_code) {
         kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "broker %d: fetch session %d epoch %d: %s",
                (int)call->node, (int)b->session_id, (int)b->epoch, kafkac_err_name(m->error_code));
@@ -796,6 +827,7 @@ static void send_fetch(kc_fetcher_t *f, broker_fs_t *b, want_t *w, int n)
     };
     b->in_flight = 1;
     call->sent_ms = kc_now_ms();
+    b->sent_ms = call->sent_ms;
     kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "broker %d: %s fetch (session %d, epoch %d): %d of %d partitions sent, %d forgotten",
            (int)b->node, call->full ? "full" : "incremental", (int)b->session_id, (int)b->epoch, ns, n, nfp);
     if (kc_net_send(c->net, &req) != 0) {
@@ -839,10 +871,26 @@ static int64_t fetcher_serve(kc_net_t *net, int64_t now, void *opaque)
             continue;
         if (!pi || pi->leader < 0 || !kc_cluster_broker(cl, pi->leader)) {
             need_md = 1;
+            if (!p->no_leader_since)
+                p->no_leader_since = now;
+            kc_part_check_stuck(c, p, p->no_leader_since, now, "no leader known");
             kc_part_backoff(c, p, now);
             if (p->retry_at_ms < next_run)
                 next_run = p->retry_at_ms;
             continue;
+        }
+        p->no_leader_since = 0;
+        /* The leader is known but does not answer: failed fetches, or one
+         * in flight far longer than a fetch waits. */
+        broker_fs_t *lb = broker_get(f, pi->leader);
+        if (lb && lb->fail_since) {
+            char what[300];
+            snprintf(what, sizeof what, "no answer from leader %d (%.250s)", (int)pi->leader, lb->last_err);
+            kc_part_check_stuck(c, p, lb->fail_since, now, what);
+        } else if (lb && lb->in_flight && now - lb->sent_ms > c->settings.fetch_max_wait_ms) {
+            char what[64];
+            snprintf(what, sizeof what, "no answer from leader %d", (int)pi->leader);
+            kc_part_check_stuck(c, p, lb->sent_ms + c->settings.fetch_max_wait_ms, now, what);
         }
         w[n].p = p;
         w[n].leader = pi->leader;

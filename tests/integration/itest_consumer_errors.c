@@ -163,6 +163,7 @@ static void test_close_broker_stopped(void **state)
     const char *extra[] = {"enable.auto.commit=true", "auto.commit.interval.ms=600000", NULL};
     kafkac_consumer_t *c = reading_member(topic, sizeof topic, extra);
     broker_stop();
+    sleep(1);   /* a heartbeat is now stuck in front of the commit */
     int64_t t0 = kc_test_now_ms();
     kafkac_err_t e = kafkac_consumer_close(c, 3000);
     ASSERT_WITHIN(t0, 4000, "close(3000) with the broker stopped");
@@ -181,6 +182,7 @@ static void test_commit_sync_broker_stopped(void **state)
     const char *extra[] = {"enable.auto.commit=false", NULL};
     kafkac_consumer_t *c = reading_member(topic, sizeof topic, extra);
     broker_stop();
+    sleep(1);   /* a heartbeat is now stuck in front of the commit */
     char err[512] = "";
     int64_t t0 = kc_test_now_ms();
     kafkac_err_t e = kafkac_consumer_commit_sync(c, NULL, 2000, err, sizeof err);
@@ -263,12 +265,252 @@ static void test_position_broker_stopped(void **state)
     kafkac_consumer_destroy(c);
 }
 
+
+/* ---- defect 3: errors that reach poll ----------------------------------- */
+
+static void test_subscribe_invalid_name(void **state)
+{
+    (void)state;
+    char group[128], err[512];
+    assert_non_null(kc_test_topic(group, sizeof group, "gcerrname"));
+    kafkac_consumer_t *c = g_consumer(group, NULL);
+    char longname[300];
+    memset(longname, 'a', 250);
+    longname[250] = 0;
+    const char *bad[] = {"bad topic!", ".", "..", longname, "caf\xc3\xa9"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *t[] = {bad[i]};
+        err[0] = 0;
+        kafkac_err_t e = kafkac_consumer_subscribe(c, t, 1, err, sizeof err);
+        if (e != KAFKAC_ERR_INVALID_TOPIC_EXCEPTION)
+            fail_msg("subscribe(\"%.40s\"): expected INVALID_TOPIC_EXCEPTION, got %s", bad[i], kafkac_err_name(e));
+        if (i == 0 && !strstr(err, "bad topic!"))
+            fail_msg("subscribe(\"bad topic!\"): the message does not name the topic: %s", err);
+    }
+    /* Not subscribed after a refusal. */
+    kafkac_topic_partition_list_t *l = NULL;
+    assert_int_equal(kafkac_consumer_subscription(c, &l), KAFKAC_OK);
+    assert_int_equal((l ? l->count : 0), 0);
+    kafkac_tpl_destroy(l);
+    /* Good names and patterns pass. */
+    const char *good[] = {"a.b_c-D9", "^bad topic.*"};
+    assert_int_equal(kafkac_consumer_subscribe(c, good, 2, err, sizeof err), KAFKAC_OK);
+    kafkac_consumer_close(c, 2000);
+    kafkac_consumer_destroy(c);
+}
+
+/* Polls up to ms; returns the first error other than TIMED_OUT (0 when
+ * none), counting records read into *records (may be NULL). */
+static kafkac_err_t poll_for_error(kafkac_consumer_t *c, int ms, int *records, char *err, size_t errlen)
+{
+    int64_t until = kc_test_now_ms() + ms;
+    while (kc_test_now_ms() < until) {
+        kafkac_records_t *b = NULL;
+        int64_t left = until - kc_test_now_ms();
+        kafkac_err_t e = kafkac_consumer_poll(c, left < 200 ? (int)(left > 0 ? left : 1) : 200, 0, &b, err, errlen);
+        if (e == KAFKAC_OK) {
+            if (records)
+                *records += kafkac_records_count(b);
+            kafkac_records_destroy(b);
+            continue;
+        }
+        if (e != KAFKAC_ERR_TIMED_OUT)
+            return e;
+    }
+    return KAFKAC_OK;
+}
+
+static void test_poll_unknown_topic(void **state)
+{
+    (void)state;
+    char topic[128], group[128], err[512] = "";
+    assert_non_null(kc_test_topic(topic, sizeof topic, "cerrmissing"));
+    assert_non_null(kc_test_topic(group, sizeof group, "gcerrmissing"));
+    const char *extra[] = {"allow.auto.create.topics=false", "retry.backoff.max.ms=500", NULL};
+    kafkac_consumer_t *c = g_consumer(group, extra);
+    const char *t[] = {topic};
+    assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), KAFKAC_OK);
+    int64_t t0 = kc_test_now_ms();
+    kafkac_err_t e = poll_for_error(c, 10000, NULL, err, sizeof err);
+    if (e != KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION)
+        fail_msg("poll on a missing topic: expected UNKNOWN_TOPIC_OR_PARTITION within 10 s, got %s: %s",
+                 kafkac_err_name(e), err);
+    if (!strstr(err, topic))
+        fail_msg("the error does not name the topic %s: %s", topic, err);
+    fprintf(stderr, "  poll said after %lld ms: %s\n", (long long)(kc_test_now_ms() - t0), err);
+    /* Once, not at every poll. */
+    e = poll_for_error(c, 3000, NULL, err, sizeof err);
+    if (e != KAFKAC_OK)
+        fail_msg("after the first report: expected no more errors for 3 s, got %s: %s", kafkac_err_name(e), err);
+    /* The consumer still waits for it, and reads it once it exists. */
+    g_create_topic(topic, 1);
+    g_produce(topic, 1, 0, 3);
+    int got = 0;
+    t0 = kc_test_now_ms();
+    while (got < 3 && kc_test_now_ms() - t0 < 20000) {
+        e = poll_for_error(c, 500, &got, err, sizeof err);
+        if (e != KAFKAC_OK && e != KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION)
+            fail_msg("reading the created topic: %s: %s", kafkac_err_name(e), err);
+    }
+    if (got < 3)
+        fail_msg("read %d of 3 records of the topic created after subscribe, in 20 s", got);
+    kafkac_consumer_close(c, 3000);
+    kafkac_consumer_destroy(c);
+}
+
+static void test_poll_unknown_topic_assigned(void **state)
+{
+    (void)state;
+    char topic[128], err[512] = "";
+    assert_non_null(kc_test_topic(topic, sizeof topic, "cerrmissinga"));
+    kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
+    kc_test_conf_set(conf, "allow.auto.create.topics", "false");
+    kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
+    kafkac_conf_destroy(conf);
+    assert_non_null(c);
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
+    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_BEGINNING;
+    assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_OK);
+    kafkac_tpl_destroy(l);
+    kafkac_err_t e = poll_for_error(c, 10000, NULL, err, sizeof err);
+    if (e != KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION || !strstr(err, topic))
+        fail_msg("poll on an assigned missing topic: expected UNKNOWN_TOPIC_OR_PARTITION naming it, got %s: %s",
+                 kafkac_err_name(e), err);
+    e = poll_for_error(c, 2000, NULL, err, sizeof err);
+    if (e != KAFKAC_OK)
+        fail_msg("after the first report: expected no more errors for 2 s, got %s: %s", kafkac_err_name(e), err);
+    kafkac_consumer_close(c, 2000);
+    kafkac_consumer_destroy(c);
+}
+
+/* Nothing listens on 127.0.0.1:1: poll says so once default.api.timeout.ms
+ * has passed, and again at most that often. */
+static void test_poll_no_broker(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < 2; mode++) {
+        char err[512] = "";
+        kafkac_conf_t *conf = kc_test_conf("127.0.0.1:1");
+        kc_test_conf_set(conf, "default.api.timeout.ms", "2000");
+        if (mode == 0)
+            kc_test_conf_set(conf, "group.id", "gcerr-nobroker");
+        kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
+        kafkac_conf_destroy(conf);
+        assert_non_null(c);
+        if (mode == 0) {
+            const char *t[] = {"some-topic"};
+            assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), KAFKAC_OK);
+        } else {
+            kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
+            kafkac_tpl_add(l, "some-topic", 0);
+            assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_OK);
+            kafkac_tpl_destroy(l);
+        }
+        int64_t t0 = kc_test_now_ms();
+        kafkac_err_t e = poll_for_error(c, 6000, NULL, err, sizeof err);
+        int64_t first = kc_test_now_ms() - t0;
+        if (e != KAFKAC_ERR_ALL_BROKERS_DOWN)
+            fail_msg("%s, no broker: expected ALL_BROKERS_DOWN from poll, got %s: %s", mode ? "assign" : "subscribe",
+                     kafkac_err_name(e), err);
+        if (first > 3000)
+            fail_msg("no broker: the error came after %lld ms (default.api.timeout.ms 2000)", (long long)first);
+        if (!strstr(err, "127.0.0.1"))
+            fail_msg("no broker: the error does not name the address: %s", err);
+        fprintf(stderr, "  %s: after %lld ms: %s\n", mode ? "assign" : "subscribe", (long long)first, err);
+        /* Not again at once, but again while it lasts. */
+        t0 = kc_test_now_ms();
+        e = poll_for_error(c, 5000, NULL, err, sizeof err);
+        int64_t second = kc_test_now_ms() - t0;
+        if (e != KAFKAC_ERR_ALL_BROKERS_DOWN && e != KAFKAC_ERR_LEADER_NOT_AVAILABLE)
+            fail_msg("no broker: expected the error again, got %s: %s", kafkac_err_name(e), err);
+        if (second < 1000)
+            fail_msg("no broker: the error came again after only %lld ms", (long long)second);
+        int64_t c0 = kc_test_now_ms();
+        kafkac_consumer_close(c, 1000);
+        ASSERT_WITHIN(c0, 2000, "close(1000) with no broker");
+        kafkac_consumer_destroy(c);
+    }
+}
+
+/* ---- defect 2: a topic created a moment ago ------------------------------ */
+
+/* create 1: the member subscribes (and the group assigns) while the topic
+ * does not exist yet, and it is created right after; create 0: the
+ * subscription auto-creates it. */
+static void read_new_topic(const char *topic, int create)
+{
+    char group[128], err[512] = "";
+    assert_non_null(kc_test_topic(group, sizeof group, "gcerrnew"));
+    const char *extra[] = {"auto.offset.reset=latest", create ? "allow.auto.create.topics=false"
+                                                              : "allow.auto.create.topics=true", NULL};
+    kafkac_consumer_t *c = g_consumer(group, extra);
+    const char *t[] = {topic};
+    assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), KAFKAC_OK);
+    if (create) {
+        poll_for_error(c, 2000, NULL, err, sizeof err);
+        g_create_topic(topic, 2);
+    }
+    int64_t t0 = kc_test_now_ms();
+    int n = 0;
+    while (kc_test_now_ms() - t0 < 15000) {
+        kafkac_records_t *b = NULL;
+        if (kafkac_consumer_poll(c, 200, 0, &b, err, sizeof err) == KAFKAC_OK)
+            kafkac_records_destroy(b);
+        kafkac_topic_partition_list_t *l = NULL;
+        assert_int_equal(kafkac_consumer_assignment(c, &l), KAFKAC_OK);
+        n = (l ? l->count : 0);
+        kafkac_tpl_destroy(l);
+        if (n > 0)
+            break;
+    }
+    int64_t assigned_ms = kc_test_now_ms() - t0;
+    if (n == 0)
+        fail_msg("%s topic: no partition assigned within 15 s of subscribe", create ? "a new" : "an auto-created");
+    fprintf(stderr, "  assigned %d partition(s) after %lld ms\n", n, (long long)assigned_ms);
+    /* Where "latest" put us, then what is written from now on. */
+    int64_t pos = -1;
+    kafkac_err_t e = kafkac_consumer_position(c, topic, 0, &pos, 10000, err, sizeof err);
+    if (e)
+        fail_msg("position: %s: %s", kafkac_err_name(e), err);
+    g_produce(topic, 1, 0, 5);
+    int got = 0;
+    t0 = kc_test_now_ms();
+    while (got < 5 && kc_test_now_ms() - t0 < 10000)
+        poll_for_error(c, 500, &got, err, sizeof err);
+    if (got < 5)
+        fail_msg("read %d of 5 records written after the assignment, in 10 s", got);
+    kafkac_consumer_close(c, 3000);
+    kafkac_consumer_destroy(c);
+}
+
+static void test_new_topic_assigned_quickly(void **state)
+{
+    (void)state;
+    char topic[128];
+    assert_non_null(kc_test_topic(topic, sizeof topic, "cerrnew"));
+    read_new_topic(topic, 1);
+}
+
+static void test_auto_created_topic_assigned_quickly(void **state)
+{
+    (void)state;
+    char topic[128];
+    assert_non_null(kc_test_topic(topic, sizeof topic, "cerrauto"));
+    read_new_topic(topic, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_close_broker_stopped, teardown_one),
         cmocka_unit_test_teardown(test_commit_sync_broker_stopped, teardown_one),
         cmocka_unit_test_teardown(test_position_broker_stopped, teardown_one),
+        cmocka_unit_test(test_subscribe_invalid_name),
+        cmocka_unit_test(test_poll_unknown_topic),
+        cmocka_unit_test(test_poll_unknown_topic_assigned),
+        cmocka_unit_test(test_poll_no_broker),
+        cmocka_unit_test(test_new_topic_assigned_quickly),
+        cmocka_unit_test(test_auto_created_topic_assigned_quickly),
     };
     if (getenv("ITEST_FILTER"))
         cmocka_set_test_filter(getenv("ITEST_FILTER"));
