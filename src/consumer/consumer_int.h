@@ -73,6 +73,7 @@ typedef struct kc_part {
     int16_t md_err_reported;  /* the topic's metadata error poll was told of; 0 none */
     int64_t no_leader_since;  /* first seen without a usable leader; 0: has one */
     int64_t stuck_reported_ms;/* when poll was last told the partition cannot be read; 0 never */
+    int64_t lookup_fail_since;/* first failed offset lookup (reset) since the last answer; 0 none */
     kafkac_err_t err;         /* KC_PS_ERROR: why */
 } kc_part_t;
 

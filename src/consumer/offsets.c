@@ -136,7 +136,37 @@ static void reset_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
             if (code == KAFKAC_ERR_DESTROYED)
                 continue;
             if (!pr || retriable_leader_error(code)) {
-                kc_net_refresh_metadata(net, "list offsets: leader changed");
+                /* Worth another try, but not in silence: the log says
+                 * what failed the first time, and a failure that lasts
+                 * default.api.timeout.ms reaches poll (then again at most
+                 * that often); the lookup goes on meanwhile. */
+                char what[400];
+                if (resp && resp->err)
+                    snprintf(what, sizeof what, "ListOffsets to broker %d failed: %s: %.250s", (int)call->node,
+                             kafkac_err_name(code), resp->errstr);
+                else if (!pr)
+                    snprintf(what, sizeof what, "ListOffsets to broker %d: the answer does not mention the partition",
+                             (int)call->node);
+                else
+                    snprintf(what, sizeof what, "ListOffsets to broker %d: %s", (int)call->node,
+                             kafkac_err_name(code));
+                if (!p->lookup_fail_since) {
+                    p->lookup_fail_since = now;
+                    kc_log(&c->settings.log, KAFKAC_LOG_WARNING, "offsets", "%s [%d]: offset lookup: %s; retrying",
+                           p->topic, (int)p->partition, what);
+                } else {
+                    kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "offsets", "%s [%d]: offset lookup: %s", p->topic,
+                           (int)p->partition, what);
+                }
+                int64_t limit = c->settings.default_api_timeout_ms;
+                if (now - p->lookup_fail_since >= limit &&
+                    (!p->stuck_reported_ms || now - p->stuck_reported_ms >= limit)) {
+                    p->stuck_reported_ms = now;
+                    kc_consumer_queue_event(c, p, (kafkac_err_t)code,
+                                            "offset lookup failing for %lld ms (default.api.timeout.ms %lld): %s",
+                                            (long long)(now - p->lookup_fail_since), (long long)limit, what);
+                }
+                kc_net_refresh_metadata(net, "list offsets failed");
                 kc_part_backoff(c, p, now);
             } else {
                 p->state = KC_PS_ERROR;
@@ -156,6 +186,7 @@ static void reset_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
         p->state = KC_PS_FETCHING;
         p->fetch_pos = off;
         p->fetch_epoch = ep;
+        p->lookup_fail_since = 0;
         kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "offsets", "%s [%d]: position reset to %lld", p->topic,
                (int)p->partition, (long long)off);
     }
