@@ -22,6 +22,8 @@
 #include <cmocka.h>
 
 #include <glob.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -499,6 +501,96 @@ static void test_auto_created_topic_assigned_quickly(void **state)
     read_new_topic(topic, 0);
 }
 
+
+/* ---- defect 10: the fetcher's parsing does not hold the consumer lock ---- */
+
+typedef struct prober {
+    kafkac_consumer_t *c;
+    const char *topic;
+    atomic_int stop;
+    int64_t worst_ms;        /* the longest position() call */
+    int calls;
+} prober_t;
+
+static void *probe_main(void *arg)
+{
+    prober_t *pr = arg;
+    while (!atomic_load(&pr->stop)) {
+        int64_t pos, t0 = kc_test_now_ms();
+        char err[256];
+        kafkac_consumer_position(pr->c, pr->topic, 0, &pos, 0, err, sizeof err);
+        int64_t el = kc_test_now_ms() - t0;
+        if (el > pr->worst_ms)
+            pr->worst_ms = el;
+        pr->calls++;
+        usleep(1000);
+    }
+    return NULL;
+}
+
+/* Highly compressible gzip batches: a fetch response of under a megabyte
+ * decompresses to about 100 MB (some 200 ms of work on the lock before).  While the fetcher cuts them into
+ * records, position() on another thread must not wait for it; and a seek
+ * made while responses are being parsed gives the sought records. */
+static void test_parse_outside_lock(void **state)
+{
+    (void)state;
+    char topic[128], err[512] = "";
+    assert_non_null(kc_test_topic(topic, sizeof topic, "cerrparse"));
+    g_create_topic(topic, 1);
+    int rc = kc_test_sh("python3 -c 'import sys\nfor i in range(10000): sys.stdout.write(\"%%05d\" %% i + \"a\" * 9995 + \"\\n\")' | "
+                        "kcat -P -b %s -t %s -p 0 -z gzip -X batch.size=4000000 -X linger.ms=200 -X acks=all 2>&1",
+                        kc_test_brokers(), topic);
+    assert_int_equal(rc, 0);
+    kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
+    kc_test_conf_set(conf, "fetch.max.bytes", "104857600");   /* one response: ~100 MB to decompress */
+    kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
+    kafkac_conf_destroy(conf);
+    assert_non_null(c);
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
+    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_BEGINNING;
+    assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_OK);
+    kafkac_tpl_destroy(l);
+
+    prober_t pr = {.c = c, .topic = topic};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, probe_main, &pr), 0);
+    int got = 0, seeks = 0;
+    int64_t t0 = kc_test_now_ms();
+    while (got < 10000 && kc_test_now_ms() - t0 < 60000) {
+        kafkac_records_t *b = NULL;
+        kafkac_err_t e = kafkac_consumer_poll(c, 500, 500, &b, err, sizeof err);
+        if (e == KAFKAC_ERR_TIMED_OUT)
+            continue;
+        if (e)
+            fail_msg("poll: %s: %s", kafkac_err_name(e), err);
+        int n = kafkac_records_count(b);
+        int64_t first = kafkac_record_offset(kafkac_records_at(b, 0));
+        if (first != got)
+            fail_msg("after %d records (and %d seeks) poll returned offset %lld first", got, seeks,
+                     (long long)first);
+        got += n;
+        kafkac_records_destroy(b);
+        /* Now and then go back a little while the next responses are on
+         * their way or being parsed: the next record must be the sought. */
+        if (got < 9000 && (got / 500) % 3 == 1 && seeks < 5) {
+            got -= 100;
+            seeks++;
+            assert_int_equal(kafkac_consumer_seek(c, topic, 0, got), KAFKAC_OK);
+        }
+    }
+    atomic_store(&pr.stop, 1);
+    pthread_join(th, NULL);
+    fprintf(stderr, "  %d records, %d seeks in %lld ms; longest position() of %d: %lld ms\n", got, seeks,
+            (long long)(kc_test_now_ms() - t0), pr.calls, (long long)pr.worst_ms);
+    if (got < 10000)
+        fail_msg("read %d of 10000 records", got);
+    if (pr.worst_ms > 150)
+        fail_msg("position() waited %lld ms: something held the consumer lock that long", (long long)pr.worst_ms);
+    kafkac_consumer_close(c, 2000);
+    kafkac_consumer_destroy(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_poll_no_broker),
         cmocka_unit_test(test_new_topic_assigned_quickly),
         cmocka_unit_test(test_auto_created_topic_assigned_quickly),
+        cmocka_unit_test(test_parse_outside_lock),
     };
     if (getenv("ITEST_FILTER"))
         cmocka_set_test_filter(getenv("ITEST_FILTER"));
