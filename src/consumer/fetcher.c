@@ -964,8 +964,9 @@ static int64_t fetcher_serve(kc_net_t *net, int64_t now, void *opaque)
             snprintf(what, sizeof what, "no answer from leader %d (%.250s)", (int)pi->leader, lb->last_err);
             kc_part_check_stuck(c, p, lb->fail_since, now, what);
         } else if (lb && lb->in_flight && now - lb->sent_ms > c->settings.fetch_max_wait_ms) {
-            char what[64];
-            snprintf(what, sizeof what, "no answer from leader %d", (int)pi->leader);
+            char what[96];
+            snprintf(what, sizeof what, "no answer from leader %d to a Fetch sent %lld ms ago", (int)pi->leader,
+                     (long long)(now - lb->sent_ms));
             kc_part_check_stuck(c, p, lb->sent_ms + c->settings.fetch_max_wait_ms, now, what);
         }
         w[n].p = p;

@@ -434,6 +434,65 @@ static void test_poll_no_broker(void **state)
     }
 }
 
+
+/* A hung leader (the only broker, SIGSTOPped) reaches poll as an error
+ * once default.api.timeout.ms has passed, instead of TIMED_OUT for ever;
+ * reading goes on once it answers again. */
+static void test_poll_leader_hung(void **state)
+{
+    (void)state;
+    NEED_BROKER_PID();
+    for (int group = 0; group < 2; group++) {
+        char topic[128], err[512] = "";
+        const char *extra[] = {"default.api.timeout.ms=2000", "enable.auto.commit=false", NULL};
+        kafkac_consumer_t *c;
+        if (group) {
+            c = reading_member(topic, sizeof topic, extra);
+        } else {
+            char g[128];
+            g_topic_and_group(topic, sizeof topic, g, sizeof g, "cerrhung", 1);
+            g_produce(topic, 1, 0, 5);
+            kafkac_conf_t *conf = kc_test_conf(kc_test_brokers());
+            kc_test_conf_set(conf, "default.api.timeout.ms", "2000");
+            c = kafkac_consumer_new(conf, err, sizeof err);
+            kafkac_conf_destroy(conf);
+            assert_non_null(c);
+            kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
+            kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_BEGINNING;
+            assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_OK);
+            kafkac_tpl_destroy(l);
+            int got = 0;
+            while (got < 5 && poll_for_error(c, 500, &got, err, sizeof err) == KAFKAC_OK)
+                ;
+            assert_int_equal(got, 5);
+        }
+        broker_stop();
+        int64_t t0 = kc_test_now_ms();
+        kafkac_err_t e = poll_for_error(c, 8000, NULL, err, sizeof err);
+        int64_t el = kc_test_now_ms() - t0;
+        broker_cont();
+        fprintf(stderr, "  %s: after %lld ms: %s: %s\n", group ? "group" : "assign", (long long)el,
+                kafkac_err_name(e), err);
+        if (e == KAFKAC_OK)
+            fail_msg("%s: poll said nothing for 8 s with the only broker stopped (default.api.timeout.ms 2000)",
+                     group ? "group" : "assign");
+        /* default.api.timeout.ms + fetch.max.wait.ms + slack */
+        if (el > 2000 + 500 + 1500)
+            fail_msg("the error came after %lld ms", (long long)el);
+        /* And it reads again once the broker is back. */
+        g_produce(topic, 1, 100, 2);
+        int got = 0;
+        t0 = kc_test_now_ms();
+        while (got < 2 && kc_test_now_ms() - t0 < 45000)
+            poll_for_error(c, 500, &got, err, sizeof err);
+        if (got < 2)
+            fail_msg("%s: read %d of 2 new records within 45 s of the broker's return", group ? "group" : "assign",
+                     got);
+        kafkac_consumer_close(c, 2000);
+        kafkac_consumer_destroy(c);
+    }
+}
+
 /* ---- defect 2: a topic created a moment ago ------------------------------ */
 
 /* create 1: the member subscribes (and the group assigns) while the topic
@@ -601,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_poll_unknown_topic),
         cmocka_unit_test(test_poll_unknown_topic_assigned),
         cmocka_unit_test(test_poll_no_broker),
+        cmocka_unit_test_teardown(test_poll_leader_hung, teardown_one),
         cmocka_unit_test(test_new_topic_assigned_quickly),
         cmocka_unit_test(test_auto_created_topic_assigned_quickly),
         cmocka_unit_test(test_parse_outside_lock),
