@@ -320,8 +320,13 @@ void kc_consumer_queue_event(kafkac_consumer_t *c, kc_part_t *p, kafkac_err_t er
 int kc_part_missing(kafkac_consumer_t *c, kc_part_t *p, const kc_cluster_t *cl);
 /* Reports (once per default.api.timeout.ms) that p has had no usable
  * leader, or no answer from it, since `since`, when that is longer than
- * default.api.timeout.ms; `what` says which.  Under c->lock. */
+ * default.api.timeout.ms; `what` says which, and for how long.  Under
+ * c->lock. */
 void kc_part_check_stuck(kafkac_consumer_t *c, kc_part_t *p, int64_t since, int64_t now, const char *what);
+/* How long a topic may stay UNKNOWN_TOPIC_OR_PARTITION with
+ * allow.auto.create.topics before poll hears of it: while a broker
+ * auto-creates a topic it first answers that. */
+#define KC_AUTO_CREATE_GRACE_MS 2000
 /* Sets a partition's retry time after a retriable error; under c->lock. */
 void kc_part_backoff(kafkac_consumer_t *c, kc_part_t *p, int64_t now_ms);
 

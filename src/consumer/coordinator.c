@@ -350,6 +350,8 @@ static void free_sub(kc_coordinator_t *co)
 {
     kc_free(co->sub_reported);
     co->sub_reported = NULL;
+    kc_free(co->sub_unknown_since);
+    co->sub_unknown_since = NULL;
     for (int i = 0; i < co->nsub; i++)
         if (co->is_re && co->is_re[i])
             regfree(&co->re[i]);
@@ -475,7 +477,7 @@ static int reported_topic_error(int err)
 static void watch_topics(kc_coordinator_t *co, const kc_cluster_t *cl, int64_t now, int new_md)
 {
     int pending = 0;
-    if (!co->sub_reported)
+    if (!co->sub_reported || !co->sub_unknown_since)
         return;   /* out of memory at subscribe */
     for (int i = 0; i < co->nsub; i++) {
         if (co->is_re[i])
@@ -484,12 +486,24 @@ static void watch_topics(kc_coordinator_t *co, const kc_cluster_t *cl, int64_t n
         int err = ti ? ti->err : 0;
         if (ti && !err && ti->partition_count > 0) {
             co->sub_reported[i] = 0;
+            co->sub_unknown_since[i] = 0;
             continue;
+        }
+        if (err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION) {
+            if (!co->sub_unknown_since[i])
+                co->sub_unknown_since[i] = now;
+            /* With auto-creation the broker first answers UNKNOWN while
+             * it creates the topic: only one still unknown after a while
+             * was refused. */
+            if (co->s->allow_auto_create_topics && now - co->sub_unknown_since[i] < KC_AUTO_CREATE_GRACE_MS) {
+                pending = 1;
+                continue;
+            }
         }
         if (!ti || err == KAFKAC_ERR_LEADER_NOT_AVAILABLE || err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION ||
             (ti && !err))
             pending = 1;
-        if (new_md && ti && reported_topic_error(err) && co->sub_reported[i] != err && cl->version > co->sub_md_version) {
+        if (ti && reported_topic_error(err) && co->sub_reported[i] != err && cl->version > co->sub_md_version) {
             co->sub_reported[i] = (int16_t)err;
             char msg[512];
             snprintf(msg, sizeof msg, "subscribed topic \"%s\": %s%s", co->sub[i], kafkac_err_str(err),
@@ -669,6 +683,7 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
     co->is_re = is_re;
     co->nsub = count;
     co->sub_reported = kc_calloc((size_t)count, sizeof(int16_t));
+    co->sub_unknown_since = kc_calloc((size_t)count, sizeof(int64_t));
     co->md_retry_at = 0;
     co->md_retry_backoff = 0;
     kc_cluster_t *cl = kc_net_cluster(co->net);

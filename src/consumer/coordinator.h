@@ -72,6 +72,7 @@ struct kc_coordinator {
     int64_t sub_md_version;             /* cluster version when patterns were set */
     int64_t md_seen;                    /* last cluster version looked at */
     int16_t *sub_reported;              /* per sub entry: the metadata error poll was told of, 0 none */
+    int64_t *sub_unknown_since;         /* per sub entry: first seen unknown (0: not unknown) */
     int64_t md_retry_at;                /* a subscribed topic is not known yet: ask metadata again then */
     int64_t md_retry_backoff;           /* retry.backoff.ms, doubling up to retry.backoff.max.ms */
 

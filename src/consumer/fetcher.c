@@ -385,7 +385,10 @@ int kc_part_missing(kafkac_consumer_t *c, kc_part_t *p, const kc_cluster_t *cl)
      * a snapshot taken after it is believed.  The caller asks for one. */
     if (ti && !ti->err)
         p->md_err_reported = 0;
-    if (ti && ti->err && cl->updated_ms > p->added_ms && ti->err != KAFKAC_ERR_LEADER_NOT_AVAILABLE &&
+    int64_t grace = ti && ti->err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION && c->settings.allow_auto_create_topics
+                        ? KC_AUTO_CREATE_GRACE_MS
+                        : 0;
+    if (ti && ti->err && cl->updated_ms > p->added_ms + grace && ti->err != KAFKAC_ERR_LEADER_NOT_AVAILABLE &&
         ti->err != p->md_err_reported) {
         /* The topic's own error (unknown, not authorized, invalid name):
          * poll hears it once; the partition keeps waiting for the topic. */
@@ -411,8 +414,8 @@ void kc_part_check_stuck(kafkac_consumer_t *c, kc_part_t *p, int64_t since, int6
     if (p->stuck_reported_ms && now - p->stuck_reported_ms < limit)
         return;
     p->stuck_reported_ms = now;
-    kc_consumer_queue_event(c, p, KAFKAC_ERR_LEADER_NOT_AVAILABLE, "%s for %lld ms (default.api.timeout.ms %lld)",
-                            what, (long long)(now - since), (long long)limit);
+    kc_consumer_queue_event(c, p, KAFKAC_ERR_LEADER_NOT_AVAILABLE, "%s (default.api.timeout.ms %lld)", what,
+                            (long long)limit);
 }
 
 void kc_part_backoff(kafkac_consumer_t *c, kc_part_t *p, int64_t now)
@@ -949,7 +952,9 @@ static int64_t fetcher_serve(kc_net_t *net, int64_t now, void *opaque)
             need_md = 1;
             if (!p->no_leader_since)
                 p->no_leader_since = now;
-            kc_part_check_stuck(c, p, p->no_leader_since, now, "no leader known");
+            char what[64];
+            snprintf(what, sizeof what, "no leader known for %lld ms", (long long)(now - p->no_leader_since));
+            kc_part_check_stuck(c, p, p->no_leader_since, now, what);
             kc_part_backoff(c, p, now);
             if (p->retry_at_ms < next_run)
                 next_run = p->retry_at_ms;
@@ -960,8 +965,9 @@ static int64_t fetcher_serve(kc_net_t *net, int64_t now, void *opaque)
          * in flight far longer than a fetch waits. */
         broker_fs_t *lb = broker_get(f, pi->leader);
         if (lb && lb->fail_since) {
-            char what[300];
-            snprintf(what, sizeof what, "no answer from leader %d (%.250s)", (int)pi->leader, lb->last_err);
+            char what[320];
+            snprintf(what, sizeof what, "no answer from leader %d for %lld ms (%.250s)", (int)pi->leader,
+                     (long long)(now - lb->fail_since), lb->last_err);
             kc_part_check_stuck(c, p, lb->fail_since, now, what);
         } else if (lb && lb->in_flight && now - lb->sent_ms > c->settings.fetch_max_wait_ms) {
             char what[96];
