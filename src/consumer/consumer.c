@@ -427,7 +427,9 @@ static kafkac_err_t check_reachable(kafkac_consumer_t *c, int64_t now, char *err
         c->unreach_reported_ms = 0;
         return KAFKAC_OK;
     }
-    if (down < limit)
+    /* Only failures count: no ready connection with no failed attempt
+     * (none needed yet, or one still under way) is not an outage. */
+    if (down < limit || !why[0])
         return KAFKAC_OK;
     pthread_mutex_lock(&c->lock);
     int busy = c->parts.n > 0, queued = c->ready_head != NULL;
