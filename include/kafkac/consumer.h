@@ -79,8 +79,9 @@ KAFKAC_API kafkac_consumer_t *kafkac_consumer_new(const kafkac_conf_t *conf, cha
  * enable.auto.commit) what poll has returned, and leaves the group (a
  * static member does not leave, so that a restart does not rebalance).
  * Waits at most timeout_ms (-1: default.api.timeout.ms).  After close only
- * releasing records and destroy are valid.  Returns the first error met;
- * the consumer is closed either way.  Calling it twice returns
+ * releasing records and destroy are valid.  Returns the first error met --
+ * the final commit's (KAFKAC_ERR_TIMED_OUT when it got no answer in time);
+ * leaving the group is best effort -- and the consumer is closed either way.  Calling it twice returns
  * KAFKAC_ERR_STATE. */
 KAFKAC_API kafkac_err_t kafkac_consumer_close(kafkac_consumer_t *c, int timeout_ms);
 
@@ -297,7 +298,9 @@ typedef void (*kafkac_commit_cb)(kafkac_consumer_t *c, kafkac_err_t err,
  * offsets to read (last processed + 1), with optional metadata and leader
  * epoch; the per-partition results are written to offsets->elems[i].err.
  * REBALANCE_IN_PROGRESS / ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID mean the
- * partitions may have moved: the commit did not happen. */
+ * partitions may have moved: the commit did not happen.  KAFKAC_ERR_TIMED_OUT:
+ * no answer (or no coordinator) within timeout_ms -- the call returns then,
+ * whatever is queued; the commit may still happen later. */
 KAFKAC_API kafkac_err_t kafkac_consumer_commit_sync(kafkac_consumer_t *c, kafkac_topic_partition_list_t *offsets,
                                                     int timeout_ms, char *errstr, size_t errstr_size);
 /* The same without waiting; offsets (NULL as above) is copied.  cb (may be
@@ -318,7 +321,8 @@ KAFKAC_API kafkac_err_t kafkac_consumer_store_record(kafkac_consumer_t *c, const
 
 /* Sets each element's offset (KAFKAC_OFFSET_INVALID when nothing is
  * committed), metadata and leader epoch from the group's committed
- * offsets.  timeout_ms -1: default.api.timeout.ms. */
+ * offsets.  timeout_ms -1: default.api.timeout.ms; KAFKAC_ERR_TIMED_OUT
+ * when no answer came within it. */
 KAFKAC_API kafkac_err_t kafkac_consumer_committed(kafkac_consumer_t *c, kafkac_topic_partition_list_t *partitions,
                                                   int timeout_ms, char *errstr, size_t errstr_size);
 

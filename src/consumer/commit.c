@@ -53,8 +53,22 @@ kafkac_err_t kc_co_wait_coordinator(kc_coordinator_t *co, int64_t deadline_ms, i
     while (co->coord_id < 0 && kc_now_ms() < deadline_ms && !co->closed)
         cond_wait_until(co, deadline_ms);
     *node_id = co->coord_id;
+    int closed = co->closed;
     pthread_mutex_unlock(&co->lock);
-    return *node_id >= 0 ? 0 : KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE;
+    /* The call's time ran out (Java: TimeoutException). */
+    return *node_id >= 0 ? 0 : closed ? KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE : KAFKAC_ERR_TIMED_OUT;
+}
+
+/* "no group coordinator found in time", with why when no broker answers. */
+static void no_coordinator(kc_coordinator_t *co, const char *what, char *errstr, size_t errstr_size)
+{
+    char why[256];
+    int64_t down = 0;
+    if (kc_net_reachability(co->net, &down, why, sizeof why) == 0 || !why[0])
+        kc_errstr_set(errstr, errstr_size, "%s: no group coordinator found in time", what);
+    else
+        kc_errstr_set(errstr, errstr_size, "%s: no group coordinator found in time: no broker reachable for %lld ms: %s",
+                      what, (long long)down, why);
 }
 
 /* ------------------------------------------------------------------ */
@@ -201,7 +215,7 @@ kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list
         int32_t node;
         err = kc_co_wait_coordinator(co, deadline, &node);
         if (err) {
-            kc_errstr_set(errstr, errstr_size, "commit: no group coordinator found in time");
+            no_coordinator(co, "commit", errstr, errstr_size);
             break;
         }
         commit_ctx_t *x = kc_calloc(1, sizeof(*x));
@@ -536,7 +550,7 @@ kafkac_err_t kc_coordinator_committed(kc_coordinator_t *co, kafkac_topic_partiti
         int32_t node;
         err = kc_co_wait_coordinator(co, deadline, &node);
         if (err) {
-            kc_errstr_set(errstr, errstr_size, "committed: no group coordinator found in time");
+            no_coordinator(co, "committed", errstr, errstr_size);
             return (kafkac_err_t)err;
         }
         fetch_ctx_t *x = kc_calloc(1, sizeof(*x));

@@ -173,7 +173,9 @@ kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list
                                char *errstr, size_t errstr_size);
 /* Waits until no async commit is in flight or the deadline (app thread). */
 void kc_co_commit_drain(kc_coordinator_t *co, int64_t deadline_ms);
-/* Waits until the coordinator is known (app thread, no lock). */
+/* Waits until the coordinator is known (app thread, no lock): 0, or
+ * KAFKAC_ERR_TIMED_OUT at the deadline (COORDINATOR_NOT_AVAILABLE once
+ * closed). */
 kafkac_err_t kc_co_wait_coordinator(kc_coordinator_t *co, int64_t deadline_ms, int32_t *node_id);
 
 #endif
