@@ -79,8 +79,9 @@ KAFKAC_API kafkac_consumer_t *kafkac_consumer_new(const kafkac_conf_t *conf, cha
  * enable.auto.commit) what poll has returned, and leaves the group (a
  * static member does not leave, so that a restart does not rebalance).
  * Waits at most timeout_ms (-1: default.api.timeout.ms).  After close only
- * releasing records and destroy are valid.  Returns the first error met;
- * the consumer is closed either way.  Calling it twice returns
+ * releasing records and destroy are valid.  Returns the first error met --
+ * the final commit's (KAFKAC_ERR_TIMED_OUT when it got no answer in time);
+ * leaving the group is best effort -- and the consumer is closed either way.  Calling it twice returns
  * KAFKAC_ERR_STATE. */
 KAFKAC_API kafkac_err_t kafkac_consumer_close(kafkac_consumer_t *c, int timeout_ms);
 
@@ -140,7 +141,26 @@ KAFKAC_API void kafkac_records_destroy(kafkac_records_t *b);
  *                               stays stopped;
  *   another error               a partition-level error fetching
  *                               (authorization, corrupt data...) or a
- *                               group error; errstr names the partition.
+ *                               group error; errstr names the partition;
+ *   KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION, _TOPIC_AUTHORIZATION_FAILED,
+ *   _INVALID_TOPIC_EXCEPTION    metadata says so for a subscribed or
+ *                               assigned topic: once per topic (again only
+ *                               after it was seen fine); the consumer keeps
+ *                               waiting and reads the topic once it exists;
+ *   KAFKAC_ERR_ALL_BROKERS_DOWN (or _RESOLVE when the host names do not
+ *                               resolve), with a sentence naming the last
+ *                               connection error: no
+ *                               broker has been reachable for
+ *                               default.api.timeout.ms (repeated at most
+ *                               every default.api.timeout.ms while it
+ *                               lasts; the consumer keeps trying);
+ *   KAFKAC_ERR_LEADER_NOT_AVAILABLE  an assigned partition has had no
+ *                               reachable leader for default.api.timeout.ms
+ *                               (same pace);
+ *   a request's error (e.g. KAFKAC_ERR_MALFORMED) when looking up a
+ *                               partition's start offset has failed the
+ *                               same way for default.api.timeout.ms;
+ *                               errstr names the request.
  * Records that arrived before an error are returned first, each partition's
  * error in its place.  Poll also keeps group membership alive: call it
  * at least every max.poll.interval.ms. */
@@ -245,7 +265,10 @@ KAFKAC_API kafkac_err_t kafkac_consumer_set_rebalance_cb(kafkac_consumer_t *c, k
  * extended regular expression matched against every topic in the cluster,
  * and topics created later that match are picked up at the next metadata
  * refresh.  Replaces any previous subscription.  Needs group.id
- * (KAFKAC_ERR_CONFIG), and not an assignment (KAFKAC_ERR_STATE). */
+ * (KAFKAC_ERR_CONFIG), and not an assignment (KAFKAC_ERR_STATE).  A name
+ * Kafka would refuse (not 1-249 characters of [a-zA-Z0-9._-], or "." or
+ * "..") is refused with KAFKAC_ERR_INVALID_TOPIC_EXCEPTION, errstr naming
+ * it; a pattern is not checked that way. */
 KAFKAC_API kafkac_err_t kafkac_consumer_subscribe(kafkac_consumer_t *c, const char *const *topics, int count,
                                                   char *errstr, size_t errstr_size);
 /* Leaves the group's assignment (revoke callback, commit when
@@ -275,7 +298,9 @@ typedef void (*kafkac_commit_cb)(kafkac_consumer_t *c, kafkac_err_t err,
  * offsets to read (last processed + 1), with optional metadata and leader
  * epoch; the per-partition results are written to offsets->elems[i].err.
  * REBALANCE_IN_PROGRESS / ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID mean the
- * partitions may have moved: the commit did not happen. */
+ * partitions may have moved: the commit did not happen.  KAFKAC_ERR_TIMED_OUT:
+ * no answer (or no coordinator) within timeout_ms -- the call returns then,
+ * whatever is queued; the commit may still happen later. */
 KAFKAC_API kafkac_err_t kafkac_consumer_commit_sync(kafkac_consumer_t *c, kafkac_topic_partition_list_t *offsets,
                                                     int timeout_ms, char *errstr, size_t errstr_size);
 /* The same without waiting; offsets (NULL as above) is copied.  cb (may be
@@ -296,7 +321,8 @@ KAFKAC_API kafkac_err_t kafkac_consumer_store_record(kafkac_consumer_t *c, const
 
 /* Sets each element's offset (KAFKAC_OFFSET_INVALID when nothing is
  * committed), metadata and leader epoch from the group's committed
- * offsets.  timeout_ms -1: default.api.timeout.ms. */
+ * offsets.  timeout_ms -1: default.api.timeout.ms; KAFKAC_ERR_TIMED_OUT
+ * when no answer came within it. */
 KAFKAC_API kafkac_err_t kafkac_consumer_committed(kafkac_consumer_t *c, kafkac_topic_partition_list_t *partitions,
                                                   int timeout_ms, char *errstr, size_t errstr_size);
 

@@ -1,6 +1,7 @@
 /* kafkac consume: read records from topics and print each one with a
  * format, as kcat -C does.  Without -G it assigns partitions itself (the
  * partition model); with -G it joins a group subscribed to the topics. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -29,7 +30,8 @@ static void usage(FILE *f)
             "  -p  only this partition (without -G)\n"
             "  -o  where to start: beginning, end, an offset, or @ms for the first record at or after a\n"
             "      timestamp (default: end; with -G the committed offset, else this as auto.offset.reset)\n"
-            "  -G  join consumer group GROUP (subscribe to the -t topics)\n"
+            "  -G  join consumer group GROUP (subscribe to the -t topics); errors are printed to stderr;\n"
+            "      when no broker answers for default.api.timeout.ms (-X), it exits with status 1\n"
             "  -c  exit after COUNT records\n"
             "  -e  exit once every assigned partition is at its end\n"
             "  -f  output format: %%t topic, %%p partition, %%o offset, %%k key, %%s value, %%T timestamp,\n"
@@ -103,6 +105,28 @@ static void print_record(const kafkac_record_t *r, const char *fmt)
             break;
         }
     }
+}
+
+/* A whole decimal number >= min, or -1 (and a message naming the option). */
+static int parse_num(char opt, const char *s, long min, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || !end || *end || errno || v < min) {
+        fprintf(stderr, "kafkac consume: -%c '%s': expected a whole number >= %ld\n", opt, s, min);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Poll errors after which the consumer goes on by itself: a topic that may
+ * still be created, a leader that may come back.  Others end the run. */
+static int poll_error_passes(kafkac_err_t e)
+{
+    return e == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION || e == KAFKAC_ERR_LEADER_NOT_AVAILABLE ||
+           e == KAFKAC_ERR_NOT_LEADER_OR_FOLLOWER;
 }
 
 /* Every partition of the topics (or just `partition`), from metadata. */
@@ -187,7 +211,8 @@ int kc_cli_consume(int argc, char **argv)
             topics[nt++] = optarg;
             break;
         case 'p':
-            partition = strtol(optarg, NULL, 10);
+            if (parse_num('p', optarg, 0, &partition))
+                goto out2;
             break;
         case 'o':
             start = optarg;
@@ -196,7 +221,8 @@ int kc_cli_consume(int argc, char **argv)
             group = optarg;
             break;
         case 'c':
-            count = strtol(optarg, NULL, 10);
+            if (parse_num('c', optarg, 0, &count))
+                goto out2;
             break;
         case 'e':
             exit_at_end = 1;
@@ -285,7 +311,14 @@ int kc_cli_consume(int argc, char **argv)
                 break;
             continue;
         }
+        if (e && poll_error_passes(e)) {
+            /* Said, and waited out: the consumer keeps trying. */
+            fprintf(stderr, "kafkac consume: %s: %s (still waiting)\n", kafkac_err_name(e), err);
+            continue;
+        }
         if (e) {
+            /* Nothing more can come (no broker for default.api.timeout.ms,
+             * not authorized, corrupt data...): say so and fail. */
             fprintf(stderr, "kafkac consume: %s: %s\n", kafkac_err_name(e), err);
             rc = 1;
             break;

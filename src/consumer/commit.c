@@ -53,8 +53,22 @@ kafkac_err_t kc_co_wait_coordinator(kc_coordinator_t *co, int64_t deadline_ms, i
     while (co->coord_id < 0 && kc_now_ms() < deadline_ms && !co->closed)
         cond_wait_until(co, deadline_ms);
     *node_id = co->coord_id;
+    int closed = co->closed;
     pthread_mutex_unlock(&co->lock);
-    return *node_id >= 0 ? 0 : KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE;
+    /* The call's time ran out (Java: TimeoutException). */
+    return *node_id >= 0 ? 0 : closed ? KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE : KAFKAC_ERR_TIMED_OUT;
+}
+
+/* "no group coordinator found in time", with why when no broker answers. */
+static void no_coordinator(kc_coordinator_t *co, const char *what, char *errstr, size_t errstr_size)
+{
+    char why[256];
+    int64_t down = 0;
+    if (kc_net_reachability(co->net, &down, why, sizeof why) == 0 || !why[0])
+        kc_errstr_set(errstr, errstr_size, "%s: no group coordinator found in time", what);
+    else
+        kc_errstr_set(errstr, errstr_size, "%s: no group coordinator found in time: no broker reachable for %lld ms: %s",
+                      what, (long long)down, why);
 }
 
 /* ------------------------------------------------------------------ */
@@ -82,6 +96,11 @@ static void commit_ctx_free(commit_ctx_t *x)
     kafkac_tpl_destroy(x->tpl);
     kc_free(x->member_id);
     kc_free(x);
+}
+
+static void commit_ctx_free_v(void *x)
+{
+    commit_ctx_free(x);
 }
 
 /* Builds the request for x->tpl's elements with an offset >= 0 (under
@@ -196,7 +215,7 @@ kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list
         int32_t node;
         err = kc_co_wait_coordinator(co, deadline, &node);
         if (err) {
-            kc_errstr_set(errstr, errstr_size, "commit: no group coordinator found in time");
+            no_coordinator(co, "commit", errstr, errstr_size);
             break;
         }
         commit_ctx_t *x = kc_calloc(1, sizeof(*x));
@@ -222,10 +241,24 @@ kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list
             }
             return 0;  /* nothing with an offset to commit */
         }
-        int64_t left = deadline - kc_now_ms();
         kc_req_t req = {.node_id = kc_co_node(node), .api_key = kc_api_offset_commit.key, .max_version = -1,
-                        .msg = &x->msg, .timeout_ms = left > 0 ? (int)left : 1};
-        kc_resp_t *resp = kc_net_call(co->net, &req);
+                        .msg = &x->msg};
+        int gave_up = 0;
+        kc_resp_t *resp = kc_consumer_call(co->net, &req, deadline, commit_ctx_free_v, x, &gave_up);
+        if (gave_up) {
+            /* x went with the request; the answer is the timeout's. */
+            err = resp ? resp->err : KAFKAC_ERR_NO_MEMORY;
+            for (int i = 0; i < tpl->count; i++)
+                if (tpl->elems[i].offset >= 0)
+                    tpl->elems[i].err = (kafkac_err_t)err;
+            kc_errstr_set(errstr, errstr_size, "commit: %s: %s", kafkac_err_str(err),
+                          resp ? resp->errstr : "out of memory");
+            kc_resp_free(resp);
+            pthread_mutex_lock(&co->lock);
+            commit_error_effects(co, err);
+            pthread_mutex_unlock(&co->lock);
+            break;
+        }
         err = commit_results(x, resp);
         for (int i = 0; i < tpl->count; i++) {
             const kafkac_topic_partition_t *e = kafkac_tpl_find(x->tpl, tpl->elems[i].topic, tpl->elems[i].partition);
@@ -418,6 +451,11 @@ static void fetch_ctx_free(fetch_ctx_t *x)
     kc_free(x);
 }
 
+static void fetch_ctx_free_v(void *x)
+{
+    fetch_ctx_free(x);
+}
+
 /* OffsetFetch up to v7 (one group per request; v8+ batches groups). */
 static int fetch_build(kc_coordinator_t *co, fetch_ctx_t *x)
 {
@@ -523,7 +561,7 @@ kafkac_err_t kc_coordinator_committed(kc_coordinator_t *co, kafkac_topic_partiti
         int32_t node;
         err = kc_co_wait_coordinator(co, deadline, &node);
         if (err) {
-            kc_errstr_set(errstr, errstr_size, "committed: no group coordinator found in time");
+            no_coordinator(co, "committed", errstr, errstr_size);
             return (kafkac_err_t)err;
         }
         fetch_ctx_t *x = kc_calloc(1, sizeof(*x));
@@ -533,9 +571,20 @@ kafkac_err_t kc_coordinator_committed(kc_coordinator_t *co, kafkac_topic_partiti
             return KAFKAC_ERR_NO_MEMORY;
         }
         kc_req_t req = fetch_req(node, x);
-        int64_t left = deadline - kc_now_ms();
-        req.timeout_ms = left > 0 ? (int)left : 1;
-        kc_resp_t *resp = kc_net_call(co->net, &req);
+        int gave_up = 0;
+        kc_resp_t *resp = kc_consumer_call(co->net, &req, deadline, fetch_ctx_free_v, x, &gave_up);
+        if (gave_up) {
+            err = resp ? resp->err : KAFKAC_ERR_NO_MEMORY;
+            for (int i = 0; i < partitions->count; i++)
+                partitions->elems[i].err = (kafkac_err_t)err;
+            kc_errstr_set(errstr, errstr_size, "committed: %s: %s", kafkac_err_str(err),
+                          resp ? resp->errstr : "out of memory");
+            kc_resp_free(resp);
+            pthread_mutex_lock(&co->lock);
+            commit_error_effects(co, err);
+            pthread_mutex_unlock(&co->lock);
+            break;
+        }
         err = fetch_results(x, resp);
         if (!err || !is_retriable_commit(err) || kc_now_ms() + co->s->retry_backoff_ms >= deadline) {
             for (int i = 0; i < partitions->count; i++) {

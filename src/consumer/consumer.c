@@ -411,6 +411,42 @@ void kc_consumer_abs_deadline(struct timespec *ts, int64_t deadline_ms)
     ts->tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
 }
 
+/* "No broker reachable" as an error for poll: once no connection has been
+ * ready for default.api.timeout.ms while the consumer has something to
+ * read, and again at most every default.api.timeout.ms while it lasts (the
+ * network client keeps trying meanwhile).  Application thread. */
+static kafkac_err_t check_reachable(kafkac_consumer_t *c, int64_t now, char *errstr, size_t errstr_size)
+{
+    int64_t limit = c->settings.default_api_timeout_ms;
+    if (c->unreach_reported_ms && now - c->unreach_reported_ms < limit)
+        return KAFKAC_OK;
+    int64_t down = 0;
+    char why[256];
+    int err = kc_net_reachability(c->net, &down, why, sizeof why);
+    if (!err) {
+        c->unreach_reported_ms = 0;
+        return KAFKAC_OK;
+    }
+    /* Only failures count: no ready connection with no failed attempt
+     * (none needed yet, or one still under way) is not an outage. */
+    if (down < limit || !why[0])
+        return KAFKAC_OK;
+    pthread_mutex_lock(&c->lock);
+    int busy = c->parts.n > 0, queued = c->ready_head != NULL;
+    pthread_mutex_unlock(&c->lock);
+    if (queued)
+        return KAFKAC_OK;   /* what arrived before goes first */
+    if (!busy && !(c->coord && kc_coordinator_subscribed(c->coord)))
+        return KAFKAC_OK;
+    c->unreach_reported_ms = now;
+    kafkac_err_t e = err == KAFKAC_ERR_RESOLVE ? KAFKAC_ERR_RESOLVE : KAFKAC_ERR_ALL_BROKERS_DOWN;
+    kc_errstr_set(errstr, errstr_size, "no broker reachable for %lld ms (default.api.timeout.ms %lld)%s%s",
+                  (long long)down, (long long)limit, why[0] ? ": " : "", why);
+    kc_log(&c->settings.log, KAFKAC_LOG_WARNING, "consumer", "no broker reachable for %lld ms%s%s", (long long)down,
+           why[0] ? ": " : "", why);
+    return e;
+}
+
 /* Waits for records; on KAFKAC_OK *got > 0 records are in v. */
 static kafkac_err_t poll_common(kafkac_consumer_t *c, int timeout_ms, int max, kafkac_record_t **v, int *got,
                                 char *errstr, size_t errstr_size)
@@ -426,6 +462,8 @@ static kafkac_err_t poll_common(kafkac_consumer_t *c, int timeout_ms, int max, k
         if (c->coord)
             kc_coordinator_poll(c->coord, kc_now_ms());
         if ((err = kc_consumer_run_events(c, errstr, errstr_size)) != KAFKAC_OK)
+            return err;
+        if ((err = check_reachable(c, kc_now_ms(), errstr, errstr_size)) != KAFKAC_OK)
             return err;
         pthread_mutex_lock(&c->lock);
         if (c->closed) {

@@ -70,6 +70,10 @@ typedef struct kc_part {
     int eof_reported;         /* enable.partition.eof: reported at this position */
     int buffered;             /* fetched chunks of it waiting for poll (not fetched again meanwhile) */
     int64_t added_ms;         /* when it was assigned (metadata older than this may not know it) */
+    int16_t md_err_reported;  /* the topic's metadata error poll was told of; 0 none */
+    int64_t no_leader_since;  /* first seen without a usable leader; 0: has one */
+    int64_t stuck_reported_ms;/* when poll was last told the partition cannot be read; 0 never */
+    int64_t lookup_fail_since;/* first failed offset lookup (reset) since the last answer; 0 none */
     kafkac_err_t err;         /* KC_PS_ERROR: why */
 } kc_part_t;
 
@@ -214,6 +218,7 @@ struct kafkac_consumer {
     /* Set on the application's thread only. */
     kafkac_rebalance_cb rebalance_cb;
     void *rebalance_opaque;
+    int64_t unreach_reported_ms;     /* when poll last reported "no broker reachable"; 0 never */
 };
 
 /* ------------------------------------------------------------------ */
@@ -266,6 +271,18 @@ kafkac_err_t kc_consumer_post_error(kafkac_consumer_t *c, kafkac_err_t err, cons
  * sentence to errstr, or 0. */
 kafkac_err_t kc_consumer_run_events(kafkac_consumer_t *c, char *errstr, size_t errstr_size);
 
+/* Sends req and waits for the answer until deadline_ms (kc_now_ms clock),
+ * whatever the network client does meanwhile (call.c); not on the I/O
+ * thread.  The request's timeout_ms is capped to what is left.  Returns
+ * the response (check ->err; NULL on out of memory).  When the deadline
+ * passes first it returns a KAFKAC_ERR_TIMED_OUT response naming the API,
+ * sets *gave_up, and leaves the request to the network client: ctx (what
+ * req->msg and req->opaque point into) then belongs to the request and is
+ * freed with free_ctx(ctx) when its callback runs -- the caller must not
+ * touch ctx again.  Otherwise ctx stays the caller's. */
+kc_resp_t *kc_consumer_call(kc_net_t *net, const kc_req_t *req, int64_t deadline_ms, void (*free_ctx)(void *),
+                            void *ctx, int *gave_up);
+
 /* ------------------------------------------------------------------ */
 /* The fetcher (fetcher.c) and offset lookups (offsets.c)              */
 
@@ -301,6 +318,15 @@ void kc_consumer_queue_event(kafkac_consumer_t *c, kc_part_t *p, kafkac_err_t er
  * and returns 1; else 0 (a topic not in metadata yet may still come).
  * Under c->lock. */
 int kc_part_missing(kafkac_consumer_t *c, kc_part_t *p, const kc_cluster_t *cl);
+/* Reports (once per default.api.timeout.ms) that p has had no usable
+ * leader, or no answer from it, since `since`, when that is longer than
+ * default.api.timeout.ms; `what` says which, and for how long.  Under
+ * c->lock. */
+void kc_part_check_stuck(kafkac_consumer_t *c, kc_part_t *p, int64_t since, int64_t now, const char *what);
+/* How long a topic may stay UNKNOWN_TOPIC_OR_PARTITION with
+ * allow.auto.create.topics before poll hears of it: while a broker
+ * auto-creates a topic it first answers that. */
+#define KC_AUTO_CREATE_GRACE_MS 2000
 /* Sets a partition's retry time after a retriable error; under c->lock. */
 void kc_part_backoff(kafkac_consumer_t *c, kc_part_t *p, int64_t now_ms);
 

@@ -256,6 +256,11 @@ static void leave_free(leave_ctx_t *x)
     }
 }
 
+static void leave_free_v(void *x)
+{
+    leave_free(x);
+}
+
 static void leave_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
 {
     kc_resp_free(resp);
@@ -301,12 +306,14 @@ static kafkac_err_t leave_group(kc_coordinator_t *co, const char *reason, int wa
             leave_free(x);
         return 0;
     }
-    kc_resp_t *resp = kc_net_call(co->net, &req);
+    int gave_up = 0;
+    kc_resp_t *resp = kc_consumer_call(co->net, &req, kc_now_ms() + wait_ms, leave_free_v, x, &gave_up);
     int err = resp ? resp->err : KAFKAC_ERR_NO_MEMORY;
     if (!err)
         err = ((const kc_leave_group_response_t *)resp->msg)->error_code;
     kc_resp_free(resp);
-    leave_free(x);
+    if (!gave_up)
+        leave_free(x);
     return (kafkac_err_t)err;
 }
 
@@ -341,6 +348,10 @@ static void free_strv(char **v, int n)
 
 static void free_sub(kc_coordinator_t *co)
 {
+    kc_free(co->sub_reported);
+    co->sub_reported = NULL;
+    kc_free(co->sub_unknown_since);
+    co->sub_unknown_since = NULL;
     for (int i = 0; i < co->nsub; i++)
         if (co->is_re && co->is_re[i])
             regfree(&co->re[i]);
@@ -444,6 +455,83 @@ static void follow_metadata(kc_coordinator_t *co, const kc_cluster_t *cl)
     kc_log(co->log, KAFKAC_LOG_INFO, "cgrp", "group %s: subscription now matches %d topic(s)", co->s->group_id, n);
 }
 
+/* Metadata errors of a topic that poll reports: they do not heal by
+ * waiting (UNKNOWN_TOPIC_OR_PARTITION: until someone creates it). */
+static int reported_topic_error(int err)
+{
+    return err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION || err == KAFKAC_ERR_TOPIC_AUTHORIZATION_FAILED ||
+           err == KAFKAC_ERR_INVALID_TOPIC_EXCEPTION;
+}
+
+/* Under co->lock, every service turn while subscribed: the subscribed
+ * names that metadata does not show with partitions yet.
+ *  - A topic being created (LEADER_NOT_AVAILABLE, or not in the snapshot
+ *    yet, or UNKNOWN_TOPIC_OR_PARTITION while it may be auto-created) is
+ *    asked about again after retry.backoff.ms, doubling up to
+ *    retry.backoff.max.ms, instead of at metadata.max.age.ms: until then
+ *    the group's assignment would give it no partitions.
+ *  - An error that waiting does not heal reaches poll, once per topic (again
+ *    only after the topic was seen fine): librdkafka's users expect one
+ *    UNKNOWN_TOPIC_OR_PARTITION for a missing topic, Java's an
+ *    InvalidTopicException or TopicAuthorizationException. */
+static void watch_topics(kc_coordinator_t *co, const kc_cluster_t *cl, int64_t now, int new_md)
+{
+    int pending = 0;
+    if (!co->sub_reported || !co->sub_unknown_since)
+        return;   /* out of memory at subscribe */
+    for (int i = 0; i < co->nsub; i++) {
+        if (co->is_re[i])
+            continue;
+        const kc_topic_info_t *ti = kc_cluster_topic(cl, co->sub[i]);
+        int err = ti ? ti->err : 0;
+        if (ti && !err && ti->partition_count > 0) {
+            co->sub_reported[i] = 0;
+            co->sub_unknown_since[i] = 0;
+            continue;
+        }
+        if (err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION) {
+            if (!co->sub_unknown_since[i])
+                co->sub_unknown_since[i] = now;
+            /* With auto-creation the broker first answers UNKNOWN while
+             * it creates the topic: only one still unknown after a while
+             * was refused. */
+            if (co->s->allow_auto_create_topics && now - co->sub_unknown_since[i] < KC_AUTO_CREATE_GRACE_MS) {
+                pending = 1;
+                continue;
+            }
+        }
+        if (!ti || err == KAFKAC_ERR_LEADER_NOT_AVAILABLE || err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION ||
+            (ti && !err))
+            pending = 1;
+        if (ti && reported_topic_error(err) && co->sub_reported[i] != err && cl->version > co->sub_md_version) {
+            co->sub_reported[i] = (int16_t)err;
+            char msg[512];
+            snprintf(msg, sizeof msg, "subscribed topic \"%s\": %s%s", co->sub[i], kafkac_err_str(err),
+                     err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION ? " (waiting for it to be created)" : "");
+            kc_log(co->log, KAFKAC_LOG_WARNING, "cgrp", "group %s: %s", co->s->group_id, msg);
+            kc_consumer_post_error(co->c, (kafkac_err_t)err, msg);
+        }
+    }
+    if (!pending) {
+        co->md_retry_backoff = 0;
+        co->md_retry_at = 0;
+        return;
+    }
+    if (co->md_retry_at && now < co->md_retry_at)
+        return;
+    int64_t base = co->s->retry_backoff_ms > 0 ? co->s->retry_backoff_ms : 100;
+    int64_t cap = co->s->retry_backoff_max_ms > base ? co->s->retry_backoff_max_ms : base;
+    if (co->md_retry_at) {
+        kc_net_refresh_metadata(co->net, "a subscribed topic has no partitions in metadata yet");
+        co->md_retry_backoff = co->md_retry_backoff ? co->md_retry_backoff * 2 : base;
+        if (co->md_retry_backoff > cap)
+            co->md_retry_backoff = cap;
+    } else {
+        co->md_retry_backoff = base;   /* the first answer may be on its way */
+    }
+    co->md_retry_at = now + co->md_retry_backoff;
+}
+
 /* Under co->lock, while stable: an assignment made for other topics than
  * the subscription means now, or for other partition counts, is out of
  * date: rejoin (Java's ConsumerCoordinator compares its joined
@@ -491,6 +579,33 @@ int kc_co_note_joined_topics(kc_coordinator_t *co)
     return 0;
 }
 
+/* Kafka's rule for topic names (Topic.validate): 1 to 249 characters of
+ * [a-zA-Z0-9._-], and not "." or "..".  Returns 0 or writes why. */
+static int topic_name_invalid(const char *name, char *why, size_t whylen)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 249) {
+        snprintf(why, whylen, "is %zu characters long (1 to 249 allowed)", n);
+        return 1;
+    }
+    if (!strcmp(name, ".") || !strcmp(name, "..")) {
+        snprintf(why, whylen, "cannot be \".\" or \"..\"");
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+              ch == '_' || ch == '-')) {
+            if (ch >= 0x20 && ch < 0x7f)
+                snprintf(why, whylen, "contains '%c' (only a-z, A-Z, 0-9, '.', '_' and '-' are allowed)", ch);
+            else
+                snprintf(why, whylen, "contains byte 0x%02x (only a-z, A-Z, 0-9, '.', '_' and '-' are allowed)", ch);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *topics, int count, char *errstr,
                                       size_t errstr_size)
 {
@@ -509,6 +624,14 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
             err = KAFKAC_ERR_INVALID_ARG;
             break;
         }
+        char why[128];
+        if (topics[n][0] != '^' && topic_name_invalid(topics[n], why, sizeof why)) {
+            /* Kafka would refuse it (InvalidTopicException): say so now
+             * rather than wait for a topic that cannot exist. */
+            kc_errstr_set(errstr, errstr_size, "subscribe: \"%s\" is not a valid topic name: it %s", topics[n], why);
+            err = KAFKAC_ERR_INVALID_TOPIC_EXCEPTION;
+            break;
+        }
         if (!(sub[n] = kc_strdup(topics[n]))) {
             err = KAFKAC_ERR_NO_MEMORY;
             break;
@@ -516,7 +639,6 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
         if (topics[n][0] == '^') {
             int rc = regcomp(&re[n], topics[n], REG_EXTENDED | REG_NOSUB);
             if (rc != 0) {
-                char why[128];
                 regerror(rc, &re[n], why, sizeof why);
                 kc_errstr_set(errstr, errstr_size, "subscribe: bad regular expression \"%s\": %s", topics[n], why);
                 err = KAFKAC_ERR_INVALID_ARG;
@@ -560,6 +682,10 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
     co->re = re;
     co->is_re = is_re;
     co->nsub = count;
+    co->sub_reported = kc_calloc((size_t)count, sizeof(int16_t));
+    co->sub_unknown_since = kc_calloc((size_t)count, sizeof(int64_t));
+    co->md_retry_at = 0;
+    co->md_retry_backoff = 0;
     kc_cluster_t *cl = kc_net_cluster(co->net);
     char **v;
     int nt = resolve_topics(co, has_patterns(co) ? cl : NULL, &v);
@@ -606,7 +732,8 @@ kafkac_err_t kc_coordinator_unsubscribe(kc_coordinator_t *co)
         pthread_mutex_unlock(&co->lock);
         return 0;
     }
-    kc_co_revoke_all(co, 0, (int)co->s->default_api_timeout_ms);
+    char why[256];
+    kc_co_revoke_all(co, 0, (int)co->s->default_api_timeout_ms, why, sizeof why);
     leave_group(co, "the consumer unsubscribed", 0);
     pthread_mutex_lock(&co->lock);
     co->closing--;
@@ -671,8 +798,10 @@ static int64_t co_serve(kc_net_t *net, int64_t now, void *opaque)
     }
     if (co->subscribed) {
         kc_cluster_t *cl = kc_net_cluster(co->net);
-        if (cl->version != co->md_seen)
+        int new_md = cl->version != co->md_seen;
+        if (new_md)
             follow_metadata(co, cl);
+        watch_topics(co, cl, now, new_md);
         check_joined(co, cl);
         kc_cluster_unref(cl);
     }
@@ -811,7 +940,8 @@ kafkac_err_t kc_coordinator_close(kc_coordinator_t *co, int timeout_ms)
 
     /* Revoke (commit first when enable.auto.commit), or in the partition
      * model just the final auto commit. */
-    kc_co_revoke_all(co, lost, timeout_ms);
+    char why[256];
+    kafkac_err_t first = kc_co_revoke_all(co, lost, timeout_ms, why, sizeof why);
     kc_co_commit_drain(co, deadline);
     int64_t left = deadline - kc_now_ms();
     kafkac_err_t err = leave_group(co, "the consumer is closing", left > 0 ? (int)left : 1);
@@ -825,6 +955,10 @@ kafkac_err_t kc_coordinator_close(kc_coordinator_t *co, int timeout_ms)
     co->state = KC_CO_UNJOINED;
     pthread_cond_broadcast(&co->cond);
     pthread_mutex_unlock(&co->lock);
-    /* Leaving is best effort: an error there does not fail close. */
-    return 0;
+    /* Leaving is best effort: an error there does not fail close; the
+     * final commit is not (consumer.h: close returns the first error). */
+    if (first)
+        kc_log(co->log, KAFKAC_LOG_WARNING, "cgrp", "group %s: close: the final commit failed: %s",
+               co->s->group_id, why);
+    return first;
 }

@@ -71,6 +71,10 @@ struct kc_coordinator {
     int njoined;                        /* -1: no join sent since the subscription was set */
     int64_t sub_md_version;             /* cluster version when patterns were set */
     int64_t md_seen;                    /* last cluster version looked at */
+    int16_t *sub_reported;              /* per sub entry: the metadata error poll was told of, 0 none */
+    int64_t *sub_unknown_since;         /* per sub entry: first seen unknown (0: not unknown) */
+    int64_t md_retry_at;                /* a subscribed topic is not known yet: ask metadata again then */
+    int64_t md_retry_backoff;           /* retry.backoff.ms, doubling up to retry.backoff.max.ms */
 
     /* The coordinator broker. */
     int32_t coord_id;                   /* -1 unknown */
@@ -150,8 +154,10 @@ void kc_co_post_prepare(kc_coordinator_t *co, int lost);
 /* Posts the event that applies a new assignment (tpl is taken). */
 void kc_co_post_assignment(kc_coordinator_t *co, kafkac_topic_partition_list_t *tpl, int32_t generation);
 /* App thread, no lock held: revokes the whole assignment now (commit
- * first when enable.auto.commit and !lost), for close and unsubscribe. */
-void kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms);
+ * first when enable.auto.commit and !lost), for close and unsubscribe.
+ * Returns the commit's error (its sentence in why), or 0; the revoke
+ * happens either way. */
+kafkac_err_t kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms, char *why, size_t whylen);
 /* Runs the application's rebalance callback (app thread, no lock). */
 void kc_co_rebalance_cb(kc_coordinator_t *co, kafkac_rebalance_event_t ev,
                         const kafkac_topic_partition_list_t *tpl);
@@ -167,7 +173,9 @@ kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list
                                char *errstr, size_t errstr_size);
 /* Waits until no async commit is in flight or the deadline (app thread). */
 void kc_co_commit_drain(kc_coordinator_t *co, int64_t deadline_ms);
-/* Waits until the coordinator is known (app thread, no lock). */
+/* Waits until the coordinator is known (app thread, no lock): 0, or
+ * KAFKAC_ERR_TIMED_OUT at the deadline (COORDINATOR_NOT_AVAILABLE once
+ * closed). */
 kafkac_err_t kc_co_wait_coordinator(kc_coordinator_t *co, int64_t deadline_ms, int32_t *node_id);
 
 #endif

@@ -348,7 +348,13 @@ int kc_co_try_leader_assign(kc_coordinator_t *co, int64_t now)
             if (has_topic(topics, nt, name))
                 continue;
             const kc_topic_info_t *ti = kc_cluster_topic(cl, name);
-            if (!ti)
+            /* A topic being created is not known yet, rather than a topic
+             * with no partitions: wait for it a little (the metadata is
+             * asked again meanwhile), and if it takes longer, the members
+             * rejoin once it shows partitions (check_joined). */
+            if (!ti || ti->err == KAFKAC_ERR_LEADER_NOT_AVAILABLE ||
+                (ti->err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION && co->s->allow_auto_create_topics) ||
+                (!ti->err && ti->partition_count == 0))
                 missing++;
             want[nt] = name;
             topics[nt++] = (kc_asg_topic_t){name, ti && !ti->err ? ti->partition_count : 0};

@@ -30,14 +30,17 @@ static kafkac_topic_partition_list_t *minus(const kafkac_topic_partition_list_t 
 }
 
 /* Commits the current positions of the partitions in `only` (app thread):
- * the commit on revoke.  Failures are logged; the revoke goes on. */
-static void commit_revoked(kc_coordinator_t *co, const kafkac_topic_partition_list_t *only, int timeout_ms)
+ * the commit on revoke.  Failures are logged and returned (with their
+ * sentence in why); the revoke goes on. */
+static kafkac_err_t commit_revoked(kc_coordinator_t *co, const kafkac_topic_partition_list_t *only, int timeout_ms,
+                                   char *why, size_t whylen)
 {
     if (!co->s->enable_auto_commit || !only || only->count == 0)
-        return;
+        return 0;
     kafkac_topic_partition_list_t *pos = NULL;
-    if (kc_consumer_commit_offsets(co->c, &pos) != 0 || !pos)
-        return;
+    kafkac_err_t err = kc_consumer_commit_offsets(co->c, &pos);
+    if (err || !pos)
+        return err;
     kafkac_topic_partition_list_t *sel = kafkac_tpl_new(pos->count);
     for (int i = 0; sel && i < pos->count; i++) {
         if (!kafkac_tpl_find(only, pos->elems[i].topic, pos->elems[i].partition))
@@ -53,14 +56,16 @@ static void commit_revoked(kc_coordinator_t *co, const kafkac_topic_partition_li
         kafkac_tpl_set_metadata(e, pos->elems[i].metadata);
     }
     kafkac_tpl_destroy(pos);
+    if (!sel)
+        err = KAFKAC_ERR_NO_MEMORY;
     if (sel && sel->count > 0) {
-        char why[256];
-        kafkac_err_t err = kc_co_commit_wait(co, sel, timeout_ms, why, sizeof why);
+        err = kc_co_commit_wait(co, sel, timeout_ms, why, whylen);
         if (err)
             kc_log(co->log, KAFKAC_LOG_WARNING, "cgrp", "group %s: commit before revoking failed: %s",
                    co->s->group_id, why);
     }
     kafkac_tpl_destroy(sel);
+    return err;
 }
 
 static int revoke_timeout(const kc_coordinator_t *co)
@@ -73,7 +78,7 @@ static int revoke_timeout(const kc_coordinator_t *co)
     return (int)(t > 0 ? t : 1);
 }
 
-void kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms)
+kafkac_err_t kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms, char *why, size_t whylen)
 {
     pthread_mutex_lock(&co->lock);
     kafkac_topic_partition_list_t *owned = kafkac_tpl_copy(co->owned);
@@ -81,10 +86,11 @@ void kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms)
     int32_t gen = co->generation;
     pthread_mutex_unlock(&co->lock);
     if (!owned)
-        return;
+        return KAFKAC_ERR_NO_MEMORY;
+    kafkac_err_t err = 0;
     if (owned->count > 0) {
         if (!lost)
-            commit_revoked(co, owned, timeout_ms);
+            err = commit_revoked(co, owned, timeout_ms, why, whylen);
         kc_co_rebalance_cb(co, lost ? KAFKAC_REBALANCE_LOST : KAFKAC_REBALANCE_REVOKED, owned);
         kc_consumer_assign_set(co->c, NULL);
         pthread_mutex_lock(&co->lock);
@@ -99,15 +105,17 @@ void kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms)
     } else if (!subscribed && co->s->enable_auto_commit) {
         /* Partition model: the final auto commit of what poll returned. */
         kafkac_topic_partition_list_t *pos = NULL;
-        if (kc_consumer_commit_offsets(co->c, &pos) == 0 && pos) {
-            char why[256];
-            if (kc_co_commit_wait(co, pos, timeout_ms, why, sizeof why) != 0)
+        err = kc_consumer_commit_offsets(co->c, &pos);
+        if (!err && pos) {
+            err = kc_co_commit_wait(co, pos, timeout_ms, why, whylen);
+            if (err)
                 kc_log(co->log, KAFKAC_LOG_WARNING, "cgrp", "group %s: final commit failed: %s",
                        co->s->group_id, why);
         }
         kafkac_tpl_destroy(pos);
     }
     kafkac_tpl_destroy(owned);
+    return err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -123,7 +131,8 @@ static void prepare_run(kafkac_consumer_t *c, void *arg, int run)
     prepare_ev_t *ev = arg;
     kc_coordinator_t *co = ev->co;
     if (run) {
-        kc_co_revoke_all(co, ev->lost, revoke_timeout(co));
+        char why[256];
+        kc_co_revoke_all(co, ev->lost, revoke_timeout(co), why, sizeof why);
         pthread_mutex_lock(&co->lock);
         if (co->state == KC_CO_PREPARING)
             co->state = KC_CO_JOIN_READY;
@@ -190,7 +199,8 @@ static void assign_run(kafkac_consumer_t *c, void *arg, int run)
         if (revoked && revoked->count > 0) {
             /* KIP-429: give up what moved away (committing it first),
              * then rejoin so that its new owner can have it. */
-            commit_revoked(co, revoked, revoke_timeout(co));
+            char why[256];
+            commit_revoked(co, revoked, revoke_timeout(co), why, sizeof why);
             kc_co_rebalance_cb(co, KAFKAC_REBALANCE_REVOKED, revoked);
             kc_consumer_assign_remove(c, revoked);
         }

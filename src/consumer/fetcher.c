@@ -53,6 +53,9 @@ typedef struct broker_fs {
     sess_part_t *parts;   /* the session as of the last request sent, sorted */
     int n, cap;
     int in_flight;
+    int64_t sent_ms;      /* when the Fetch in flight was sent */
+    int64_t fail_since;   /* first failed Fetch since the last answer; 0: answering */
+    char last_err[256];   /* why the last Fetch failed */
 } broker_fs_t;
 
 struct kc_fetcher {
@@ -382,6 +385,20 @@ int kc_part_missing(kafkac_consumer_t *c, kc_part_t *p, const kc_cluster_t *cl)
     /* Metadata from before the assignment may predate partitions added
      * since (a group leader may have assigned from fresher metadata): only
      * a snapshot taken after it is believed.  The caller asks for one. */
+    if (ti && !ti->err)
+        p->md_err_reported = 0;
+    int64_t grace = ti && ti->err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION && c->settings.allow_auto_create_topics
+                        ? KC_AUTO_CREATE_GRACE_MS
+                        : 0;
+    if (ti && ti->err && cl->updated_ms > p->added_ms + grace && ti->err != KAFKAC_ERR_LEADER_NOT_AVAILABLE &&
+        ti->err != p->md_err_reported) {
+        /* The topic's own error (unknown, not authorized, invalid name):
+         * poll hears it once; the partition keeps waiting for the topic. */
+        p->md_err_reported = ti->err;
+        kc_consumer_queue_event(c, p, (kafkac_err_t)ti->err, "topic metadata: %s%s", kafkac_err_str(ti->err),
+                                ti->err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION ? " (waiting for it to be created)"
+                                                                                : "");
+    }
     if (!ti || ti->err || p->partition < ti->partition_count || cl->updated_ms <= p->added_ms)
         return 0;
     p->state = KC_PS_ERROR;
@@ -389,6 +406,18 @@ int kc_part_missing(kafkac_consumer_t *c, kc_part_t *p, const kc_cluster_t *cl)
     kc_consumer_queue_event(c, p, KAFKAC_ERR_UNKNOWN_PARTITION, "the topic has %d partitions",
                             (int)ti->partition_count);
     return 1;
+}
+
+void kc_part_check_stuck(kafkac_consumer_t *c, kc_part_t *p, int64_t since, int64_t now, const char *what)
+{
+    int64_t limit = c->settings.default_api_timeout_ms;
+    if (!since || now - since < limit)
+        return;
+    if (p->stuck_reported_ms && now - p->stuck_reported_ms < limit)
+        return;
+    p->stuck_reported_ms = now;
+    kc_consumer_queue_event(c, p, KAFKAC_ERR_LEADER_NOT_AVAILABLE, "%s (default.api.timeout.ms %lld)", what,
+                            (long long)limit);
 }
 
 void kc_part_backoff(kafkac_consumer_t *c, kc_part_t *p, int64_t now)
@@ -468,8 +497,27 @@ static void check_eof(kafkac_consumer_t *c, kc_part_t *p)
     }
 }
 
-static void handle_partition(kc_fetcher_t *f, broker_fs_t *b, kc_fetch_ref_t *ref, const char *topic,
-                             const kc_fetch_response_partition_data_t *pd, int64_t now)
+/* One partition's records of a response, cut into a chunk outside
+ * c->lock: decompressing and checking the CRCs of a large response takes
+ * long, and poll, seek and commit must not wait behind it. */
+typedef struct parse_job {
+    kc_chunk_t *ch;
+    const kc_fetch_response_partition_data_t *pd;
+    const char *topic;        /* into the response */
+    uint32_t pos_gen;         /* the position it was fetched for ... */
+    int64_t fetch_pos;        /* ... must still be the partition's when it is handed over */
+    int64_t budget;           /* decompressed bytes it may take (prefetch room), set before parsing */
+    int64_t next;
+    kafkac_err_t err;
+    char why[256];
+} parse_job_t;
+
+/* Under c->lock: what one partition of a response says.  Errors and
+ * watermarks are applied at once; records become a job (returns 1) that
+ * is parsed without the lock and handed over by finish_partition. */
+static int start_partition(kc_fetcher_t *f, broker_fs_t *b, kc_fetch_ref_t *ref, const char *topic,
+                           const kc_fetch_response_partition_data_t *pd, int64_t now, int64_t *room,
+                           parse_job_t *job)
 {
     kafkac_consumer_t *c = f->c;
     kc_part_t *p = kc_parts_find(&c->parts, topic, pd->partition_index);
@@ -478,81 +526,111 @@ static void handle_partition(kc_fetcher_t *f, broker_fs_t *b, kc_fetch_ref_t *re
      * overtaken by a seek, a reset, an unassign or another response. */
     if (!p || !sp || p->state != KC_PS_FETCHING || p->pos_gen != sp->pos_gen || p->fetch_pos != sp->offset ||
         p->buffered)
-        return;
+        return 0;
     if (pd->error_code) {
         part_error(f, p, pd->error_code, now);
-        return;
+        return 0;
     }
     p->hwm = pd->high_watermark;
     if (pd->last_stable_offset >= 0)
         p->lso = pd->last_stable_offset;
     if (pd->log_start_offset >= 0)
         p->log_start = pd->log_start_offset;
-
-    if (pd->records.len > 0) {
-        kc_chunk_t *ch = kc_calloc(1, sizeof(*ch));
-        if (!ch) {
-            kc_part_backoff(c, p, now);
-            return;
-        }
-        atomic_init(&ch->refs, 1);
-        atomic_fetch_add(&ref->refs, 1);
-        ch->ref = ref;
-        ch->pool = kc_bufpool_ref(f->pool);
-        ch->topic = topic;
-        ch->partition = p->partition;
-        ch->pos_gen = p->pos_gen;
-        ch->bytes = pd->records.len;
-        int rc = c->settings.isolation_level == KC_ISOLATION_READ_COMMITTED;
-        kc_aborted_txn_t *abl = NULL;
-        size_t abn = 0;
-        if (rc && pd->aborted_transactions_count > 0) {
-            abl = kc_calloc((size_t)pd->aborted_transactions_count, sizeof(*abl));
-            if (!abl) {
-                kc_chunk_unref(ch);
-                kc_part_backoff(c, p, now);
-                return;
-            }
-            for (int i = 0; i < pd->aborted_transactions_count; i++) {
-                abl[i].producer_id = pd->aborted_transactions[i].producer_id;
-                abl[i].first_offset = pd->aborted_transactions[i].first_offset;
-            }
-            abn = (size_t)pd->aborted_transactions_count;
-        }
-        char why[256] = "";
-        int64_t next = p->fetch_pos;
-        /* What poll may still be given before the prefetch bound; the
-         * response's compressed bytes are already in ch->bytes. */
-        int64_t room = c->settings.fetch_max_bytes - c->ready_bytes - ch->bytes;
-        kafkac_err_t err = kc_chunk_parse_upto(ch, f->it, rc ? f->ab : NULL, abl, abn, pd->records.data,
-                                               (size_t)pd->records.len, p->fetch_pos, room > 0 ? room : 0, &next,
-                                               why, sizeof why);
-        kc_free(abl);
-        if (err == KAFKAC_ERR_NO_MEMORY) {
-            kc_chunk_unref(ch);
-            kc_part_backoff(c, p, now);
-            return;
-        }
-        if (ch->n > 0) {
-            p->eof_reported = 0;
-            p->fetch_pos = ch->recs[ch->n - 1].offset + 1;
-            p->fetch_epoch = ch->recs[ch->n - 1].leader_epoch;
-            ch->next_offset = p->fetch_pos;
-            queue_chunk(c, ch, p);
-        } else {
-            kc_chunk_unref(ch);
-        }
-        if (err) {
-            /* Corrupt data: stop here; the application may seek past it. */
-            p->state = KC_PS_ERROR;
-            p->err = err;
-            kc_consumer_queue_event(c, p, err, "%s", why);
-            return;
-        }
-        /* Skipped control/aborted batches at the end move the position on. */
-        if (next > p->fetch_pos)
-            p->fetch_pos = next;
+    p->stuck_reported_ms = 0;
+    if (pd->records.len <= 0) {
+        check_eof(c, p);
+        return 0;
     }
+    kc_chunk_t *ch = kc_calloc(1, sizeof(*ch));
+    if (!ch) {
+        kc_part_backoff(c, p, now);
+        return 0;
+    }
+    atomic_init(&ch->refs, 1);
+    atomic_fetch_add(&ref->refs, 1);
+    ch->ref = ref;
+    ch->pool = kc_bufpool_ref(f->pool);
+    ch->topic = topic;
+    ch->partition = p->partition;
+    ch->pos_gen = p->pos_gen;
+    ch->bytes = pd->records.len;
+    memset(job, 0, sizeof(*job));
+    job->ch = ch;
+    job->pd = pd;
+    job->topic = topic;
+    job->pos_gen = p->pos_gen;
+    job->fetch_pos = p->fetch_pos;
+    /* The response's compressed bytes count against the prefetch bound
+     * (they are in ch->bytes); what decompression adds is counted as the
+     * jobs are parsed (fetch_done). */
+    *room -= ch->bytes;
+    return 1;
+}
+
+/* Without c->lock, on the I/O thread (f->it and f->ab are its own). */
+static void parse_partition(kc_fetcher_t *f, parse_job_t *job)
+{
+    kafkac_consumer_t *c = f->c;
+    const kc_fetch_response_partition_data_t *pd = job->pd;
+    int rc = c->settings.isolation_level == KC_ISOLATION_READ_COMMITTED;
+    kc_aborted_txn_t *abl = NULL;
+    size_t abn = 0;
+    if (rc && pd->aborted_transactions_count > 0) {
+        abl = kc_calloc((size_t)pd->aborted_transactions_count, sizeof(*abl));
+        if (!abl) {
+            job->err = KAFKAC_ERR_NO_MEMORY;
+            return;
+        }
+        for (int i = 0; i < pd->aborted_transactions_count; i++) {
+            abl[i].producer_id = pd->aborted_transactions[i].producer_id;
+            abl[i].first_offset = pd->aborted_transactions[i].first_offset;
+        }
+        abn = (size_t)pd->aborted_transactions_count;
+    }
+    job->next = job->fetch_pos;
+    job->err = kc_chunk_parse_upto(job->ch, f->it, rc ? f->ab : NULL, abl, abn, pd->records.data,
+                                   (size_t)pd->records.len, job->fetch_pos, job->budget, &job->next, job->why,
+                                   sizeof job->why);
+    kc_free(abl);
+}
+
+/* Under c->lock again: hands the parsed records over, unless the
+ * partition moved meanwhile (a seek during parsing wins: its chunk is
+ * dropped). */
+static void finish_partition(kc_fetcher_t *f, parse_job_t *job, int64_t now)
+{
+    kafkac_consumer_t *c = f->c;
+    kc_chunk_t *ch = job->ch;
+    kc_part_t *p = kc_parts_find(&c->parts, job->topic, ch->partition);
+    if (!p || p->state != KC_PS_FETCHING || p->pos_gen != job->pos_gen || p->fetch_pos != job->fetch_pos ||
+        p->buffered) {
+        kc_chunk_unref(ch);
+        return;
+    }
+    if (job->err == KAFKAC_ERR_NO_MEMORY) {
+        kc_chunk_unref(ch);
+        kc_part_backoff(c, p, now);
+        return;
+    }
+    if (ch->n > 0) {
+        p->eof_reported = 0;
+        p->fetch_pos = ch->recs[ch->n - 1].offset + 1;
+        p->fetch_epoch = ch->recs[ch->n - 1].leader_epoch;
+        ch->next_offset = p->fetch_pos;
+        queue_chunk(c, ch, p);
+    } else {
+        kc_chunk_unref(ch);
+    }
+    if (job->err) {
+        /* Corrupt data: stop here; the application may seek past it. */
+        p->state = KC_PS_ERROR;
+        p->err = job->err;
+        kc_consumer_queue_event(c, p, job->err, "%s", job->why);
+        return;
+    }
+    /* Skipped control/aborted batches at the end move the position on. */
+    if (job->next > p->fetch_pos)
+        p->fetch_pos = job->next;
     check_eof(c, p);
 }
 
@@ -569,8 +647,12 @@ static void fetch_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
     if (b)
         b->in_flight = 0;
     if (!b || !resp || resp->err || !resp->msg) {
-        if (b)
+        if (b) {
             sess_reset(b, 0);
+            if (!b->fail_since)
+                b->fail_since = call->sent_ms;
+            snprintf(b->last_err, sizeof b->last_err, "%s", resp ? resp->errstr : "out of memory");
+        }
         if (resp && resp->err != KAFKAC_ERR_DESTROYED) {
             kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "fetch from broker %d failed: %s", (int)call->node,
                    resp->errstr);
@@ -585,6 +667,7 @@ static void fetch_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
         goto out;
     }
     const kc_fetch_response_t *m = resp->msg;
+    b->fail_since = 0;
     if (m->error_code) {
         kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "broker %d: fetch session %d epoch %d: %s",
                (int)call->node, (int)b->session_id, (int)b->epoch, kafkac_err_name(m->error_code));
@@ -621,13 +704,40 @@ static void fetch_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
     atomic_init(&ref->refs, 1);
     ref->resp = resp;
     resp = NULL;
+    int np = 0;
+    for (int t = 0; t < m->responses_count; t++)
+        np += m->responses[t].partitions_count;
+    parse_job_t *jobs = np ? kc_calloc((size_t)np, sizeof(*jobs)) : NULL;
+    if (np && !jobs) {
+        sess_reset(b, 0);
+        goto out;
+    }
+    int nj = 0;
+    int64_t room = c->settings.fetch_max_bytes - c->ready_bytes;
     for (int t = 0; t < m->responses_count; t++) {
         const kc_fetch_response_fetchable_topic_response_t *tr = &m->responses[t];
         if (!tr->topic)
             continue;
         for (int i = 0; i < tr->partitions_count; i++)
-            handle_partition(f, b, ref, tr->topic, &tr->partitions[i], now);
+            nj += start_partition(f, b, ref, tr->topic, &tr->partitions[i], now, &room, &jobs[nj]);
     }
+    if (nj) {
+        /* The expensive part (decompression, CRCs, cutting records) runs
+         * with the lock released; the partitions' busy-ness is carried
+         * by their session state and position checks. */
+        pthread_mutex_unlock(&c->lock);
+        for (int j = 0; j < nj; j++) {
+            /* What poll may still be given before the prefetch bound. */
+            jobs[j].budget = room > 0 ? room : 0;
+            parse_partition(f, &jobs[j]);
+            room -= jobs[j].ch->bytes - jobs[j].pd->records.len;
+        }
+        pthread_mutex_lock(&c->lock);
+        now = kc_now_ms();
+        for (int j = 0; j < nj; j++)
+            finish_partition(f, &jobs[j], now);
+    }
+    kc_free(jobs);
 out:
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
@@ -798,6 +908,7 @@ static void send_fetch(kc_fetcher_t *f, broker_fs_t *b, want_t *w, int n)
     };
     b->in_flight = 1;
     call->sent_ms = kc_now_ms();
+    b->sent_ms = call->sent_ms;
     kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "fetch", "broker %d: %s fetch (session %d, epoch %d): %d of %d partitions sent, %d forgotten",
            (int)b->node, call->full ? "full" : "incremental", (int)b->session_id, (int)b->epoch, ns, n, nfp);
     if (kc_net_send(c->net, &req) != 0) {
@@ -841,10 +952,30 @@ static int64_t fetcher_serve(kc_net_t *net, int64_t now, void *opaque)
             continue;
         if (!pi || pi->leader < 0 || !kc_cluster_broker(cl, pi->leader)) {
             need_md = 1;
+            if (!p->no_leader_since)
+                p->no_leader_since = now;
+            char what[64];
+            snprintf(what, sizeof what, "no leader known for %lld ms", (long long)(now - p->no_leader_since));
+            kc_part_check_stuck(c, p, p->no_leader_since, now, what);
             kc_part_backoff(c, p, now);
             if (p->retry_at_ms < next_run)
                 next_run = p->retry_at_ms;
             continue;
+        }
+        p->no_leader_since = 0;
+        /* The leader is known but does not answer: failed fetches, or one
+         * in flight far longer than a fetch waits. */
+        broker_fs_t *lb = broker_get(f, pi->leader);
+        if (lb && lb->fail_since) {
+            char what[320];
+            snprintf(what, sizeof what, "no answer from leader %d for %lld ms (%.250s)", (int)pi->leader,
+                     (long long)(now - lb->fail_since), lb->last_err);
+            kc_part_check_stuck(c, p, lb->fail_since, now, what);
+        } else if (lb && lb->in_flight && now - lb->sent_ms > c->settings.fetch_max_wait_ms) {
+            char what[96];
+            snprintf(what, sizeof what, "no answer from leader %d to a Fetch sent %lld ms ago", (int)pi->leader,
+                     (long long)(now - lb->sent_ms));
+            kc_part_check_stuck(c, p, lb->sent_ms + c->settings.fetch_max_wait_ms, now, what);
         }
         w[n].p = p;
         w[n].leader = pi->leader;

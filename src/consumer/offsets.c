@@ -54,6 +54,15 @@ typedef struct lo_call {
     } *items;
 } lo_call_t;
 
+static void lo_call_free(void *p)
+{
+    lo_call_t *call = p;
+    if (call) {
+        kc_arena_destroy(&call->arena);
+        kc_free(call);
+    }
+}
+
 /* Fills the request from items[0..n) sorted by topic; 0 or NO_MEMORY. */
 static int lo_fill(kc_arena_t *a, kc_list_offsets_request_t *r, const struct lo_item *items, const int64_t *ts,
                    int n, int isolation, int64_t timeout_ms)
@@ -127,7 +136,37 @@ static void reset_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
             if (code == KAFKAC_ERR_DESTROYED)
                 continue;
             if (!pr || retriable_leader_error(code)) {
-                kc_net_refresh_metadata(net, "list offsets: leader changed");
+                /* Worth another try, but not in silence: the log says
+                 * what failed the first time, and a failure that lasts
+                 * default.api.timeout.ms reaches poll (then again at most
+                 * that often); the lookup goes on meanwhile. */
+                char what[400];
+                if (resp && resp->err)
+                    snprintf(what, sizeof what, "ListOffsets to broker %d failed: %s: %.250s", (int)call->node,
+                             kafkac_err_name(code), resp->errstr);
+                else if (!pr)
+                    snprintf(what, sizeof what, "ListOffsets to broker %d: the answer does not mention the partition",
+                             (int)call->node);
+                else
+                    snprintf(what, sizeof what, "ListOffsets to broker %d: %s", (int)call->node,
+                             kafkac_err_name(code));
+                if (!p->lookup_fail_since) {
+                    p->lookup_fail_since = now;
+                    kc_log(&c->settings.log, KAFKAC_LOG_WARNING, "offsets", "%s [%d]: offset lookup: %s; retrying",
+                           p->topic, (int)p->partition, what);
+                } else {
+                    kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "offsets", "%s [%d]: offset lookup: %s", p->topic,
+                           (int)p->partition, what);
+                }
+                int64_t limit = c->settings.default_api_timeout_ms;
+                if (now - p->lookup_fail_since >= limit &&
+                    (!p->stuck_reported_ms || now - p->stuck_reported_ms >= limit)) {
+                    p->stuck_reported_ms = now;
+                    kc_consumer_queue_event(c, p, (kafkac_err_t)code,
+                                            "offset lookup failing for %lld ms (default.api.timeout.ms %lld): %s",
+                                            (long long)(now - p->lookup_fail_since), (long long)limit, what);
+                }
+                kc_net_refresh_metadata(net, "list offsets failed");
                 kc_part_backoff(c, p, now);
             } else {
                 p->state = KC_PS_ERROR;
@@ -147,6 +186,7 @@ static void reset_done(kc_net_t *net, kc_resp_t *resp, void *opaque)
         p->state = KC_PS_FETCHING;
         p->fetch_pos = off;
         p->fetch_epoch = ep;
+        p->lookup_fail_since = 0;
         kc_log(&c->settings.log, KAFKAC_LOG_DEBUG, "offsets", "%s [%d]: position reset to %lld", p->topic,
                (int)p->partition, (long long)off);
     }
@@ -338,12 +378,17 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
                 leader = pi->leader;
         }
         if (leader >= 0) {
-            lo_call_t call;
-            memset(&call, 0, sizeof call);
-            kc_arena_init(&call.arena, 1024);
-            struct lo_item *items = kc_arena_alloc(&call.arena, (size_t)n * sizeof(*items));
-            int64_t *its = kc_arena_alloc(&call.arena, (size_t)n * sizeof(int64_t));
-            int *idx = kc_arena_alloc(&call.arena, (size_t)n * sizeof(int));
+            lo_call_t *call = kc_calloc(1, sizeof(*call));
+            if (!call) {
+                kc_cluster_unref(cl);
+                kc_free(want);
+                kc_free(done);
+                return KAFKAC_ERR_NO_MEMORY;
+            }
+            kc_arena_init(&call->arena, 1024);
+            struct lo_item *items = kc_arena_alloc(&call->arena, (size_t)n * sizeof(*items));
+            int64_t *its = kc_arena_alloc(&call->arena, (size_t)n * sizeof(int64_t));
+            int *idx = kc_arena_alloc(&call->arena, (size_t)n * sizeof(int));
             int k = 0;
             for (int i = 0; items && its && idx && i < n; i++) {
                 if (done[i])
@@ -351,7 +396,11 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
                 const kc_partition_info_t *pi = kc_cluster_partition(cl, tpl->elems[i].topic, tpl->elems[i].partition);
                 if (!pi || pi->leader != leader)
                     continue;
-                items[k].topic = tpl->elems[i].topic;
+                /* Copied: an abandoned request may be encoded after
+                 * the caller's list is gone. */
+                items[k].topic = kc_arena_strndup(&call->arena, tpl->elems[i].topic, strlen(tpl->elems[i].topic));
+                if (!items[k].topic)
+                    continue;
                 items[k].partition = tpl->elems[i].partition;
                 its[k] = want[i];
                 idx[k] = i;
@@ -371,9 +420,9 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
                     idx[b - 1] = ix;
                 }
             int64_t now = kc_now_ms();
-            if (k == 0 || lo_fill(&call.arena, &call.req, items, its, k, c->settings.isolation_level,
-                                       c->settings.request_timeout_ms)) {
-                kc_arena_destroy(&call.arena);
+            if (k == 0 || lo_fill(&call->arena, &call->req, items, its, k, c->settings.isolation_level,
+                                  deadline > now ? deadline - now : 1)) {
+                lo_call_free(call);
                 kc_cluster_unref(cl);
                 kc_free(want);
                 kc_free(done);
@@ -384,10 +433,12 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
                 .api_key = LIST_OFFSETS_API,
                 .min_version = 1,
                 .max_version = -1,
-                .timeout_ms = (int)(deadline > now ? deadline - now : 1),
-                .msg = &call.req,
+                .msg = &call->req,
             };
-            kc_resp_t *resp = kc_net_call(c->net, &req);
+            int gave_up = 0;
+            kc_resp_t *resp = kc_consumer_call(c->net, &req, deadline, lo_call_free, call, &gave_up);
+            if (gave_up)
+                call = NULL;   /* it went with the request */
             const kc_list_offsets_response_t *m = resp && !resp->err ? resp->msg : NULL;
             int retry = !m;
             for (int q = 0; q < k; q++) {
@@ -423,7 +474,7 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
             if (resp && resp->err)
                 kc_errstr_set(errstr, errstr_size, "%s", resp->errstr);
             kc_resp_free(resp);
-            kc_arena_destroy(&call.arena);
+            lo_call_free(call);
             if (retry)
                 waiting_md = 1;
         }

@@ -66,6 +66,28 @@ if timeout 30 $K consume -b "$B" -t "$T-missing" -X allow.auto.create.topics=fal
     fail "missing topic accepted"
 fi
 
+# Bad numbers for -p and -c are refused, naming the option (issue 13).
+for bad in "-p abc" "-p -5" "-c abc" "-c -3"; do
+    # shellcheck disable=SC2086
+    if timeout 20 $K consume -b "$B" -t "$T" $bad -e 2> "$TMP/err"; then fail "consume $bad accepted"; fi
+    grep -q -- "${bad%% *}" "$TMP/err" || fail "consume $bad: the error does not name the option: $(cat "$TMP/err")"
+done
+
+# -G where nothing can succeed: an invalid topic name fails at once, and no
+# broker fails once default.api.timeout.ms has passed -- each with the
+# reason on stderr, instead of waiting in silence for ever.
+t0=$(date +%s)
+if timeout 20 $K consume -b "$B" -t "bad topic!" -G "cli-bad-$$" 2> "$TMP/err"; then fail "-G with 'bad topic!' exited 0"; fi
+grep -q "bad topic!" "$TMP/err" || fail "-G with 'bad topic!': stderr does not name it: $(cat "$TMP/err")"
+set +e
+timeout 20 $K consume -b 127.0.0.1:1 -t "$T" -G "cli-nobroker-$$" -X default.api.timeout.ms=2000 2> "$TMP/err"
+st=$?
+set -e
+[ "$st" -ne 0 ] || fail "-G with no broker exited 0"
+[ "$st" -ne 124 ] || fail "-G with no broker did not exit within 20 s (default.api.timeout.ms=2000)"
+grep -q "127.0.0.1:1" "$TMP/err" || fail "-G with no broker: stderr does not say what failed: $(cat "$TMP/err")"
+[ $(( $(date +%s) - t0 )) -le 15 ] || fail "-G errors took $(( $(date +%s) - t0 )) s"
+
 # -G: a group reads everything once from the beginning and commits; the
 # next run of the same group starts after what was committed.
 if $K consume -h | grep -- '-G' >/dev/null; then
