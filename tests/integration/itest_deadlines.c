@@ -155,6 +155,29 @@ static int64_t now_ms(void)
     return kc_test_now_ms();
 }
 
+/* Defect 1: a call's error must be about its own request, not about one
+ * of the consumer's background requests (heartbeat, fetch) that happened
+ * to be ahead of it.  Fails the case if errstr says "<api> request" for
+ * one of the NULL-terminated api names (as a word: "Fetch" does not match
+ * "OffsetFetch"). */
+static void not_about(const char *call, const char *errstr, ...)
+{
+    va_list ap;
+    va_start(ap, errstr);
+    const char *api;
+    while ((api = va_arg(ap, const char *)) != NULL) {
+        char pat[64];
+        snprintf(pat, sizeof pat, "%s request", api);
+        for (const char *h = strstr(errstr, pat); h; h = strstr(h + 1, pat)) {
+            if (h == errstr || !((h[-1] >= 'A' && h[-1] <= 'Z') || (h[-1] >= 'a' && h[-1] <= 'z'))) {
+                failf("%s: the error names another request (%s), not the call's own: \"%s\"", call, api, errstr);
+                break;
+            }
+        }
+    }
+    va_end(ap);
+}
+
 /* Says which call is about to wait, so that a case killed by the cap
  * shows where it was stuck. */
 static void calling(const char *call, int timeout_ms)
@@ -288,6 +311,8 @@ static char *unique(char *buf, size_t size, const char *prefix)
         setup_failed("name too long");
     return buf;
 }
+
+static kafkac_topic_partition_list_t *one_partition(int64_t offset);
 
 /* ---- producer ---------------------------------------------------------- */
 
@@ -430,6 +455,39 @@ static void producer_end_transaction(fault_t f, int commit)
     int64_t ms = now_ms() - t0;
     check_call(commit ? "kafkac_producer_commit_transaction" : "kafkac_producer_abort_transaction", T_CALL, ms,
                rc, err, ANY_ERROR);
+}
+
+/* send_offsets_to_transaction in the open transaction: AddOffsetsToTxn
+ * to the transaction coordinator, TxnOffsetCommit to the group's. */
+static void producer_send_offsets_to_transaction(fault_t f)
+{
+    kafkac_producer_t *p = warm_txn_producer(bootstrap(f));
+    inject(f);
+    char group[160], err[512] = "";
+    kafkac_group_metadata_t *gm = kafkac_group_metadata_new(unique(group, sizeof group, "dl-group"), -1, NULL, NULL);
+    kafkac_topic_partition_list_t *l = one_partition(1);
+    calling("kafkac_producer_send_offsets_to_transaction", T_CALL);
+    int64_t t0 = now_ms();
+    kafkac_err_t rc = kafkac_producer_send_offsets_to_transaction(p, l, gm, T_CALL, err, sizeof err);
+    int64_t ms = now_ms() - t0;
+    kafkac_tpl_destroy(l);
+    kafkac_group_metadata_destroy(gm);
+    check_call("kafkac_producer_send_offsets_to_transaction", T_CALL, ms, rc, err, ANY_ERROR);
+}
+
+/* future_wait on a record that cannot be delivered: a local wait, but one
+ * a user blocks in. */
+static void producer_future_wait(fault_t f)
+{
+    kafkac_producer_t *p = warm_producer(bootstrap(f));
+    inject(f);
+    kafkac_future_t *fut = NULL;
+    if (kafkac_producer_send(p, g_topic, 0, "k", 1, "v", 1, NULL, 0, 0, NULL, &fut) != KAFKAC_OK)
+        setup_failed("send after the fault");
+    calling("kafkac_future_wait", T_CALL);
+    int64_t t0 = now_ms();
+    kafkac_err_t rc = kafkac_future_wait(fut, T_CALL, NULL);
+    check_call("kafkac_future_wait", T_CALL, now_ms() - t0, rc, "", ERRS(KAFKAC_ERR_TIMED_OUT));
 }
 
 static void producer_commit_transaction(fault_t f)
@@ -684,6 +742,7 @@ static void consumer_group_call(fault_t f, int which)
         check_call(names[which], T_CALL, ms, rc, err, ANY_RESULT); /* owed nothing */
     else
         check_call(names[which], T_CALL, ms, rc, err, ANY_ERROR);
+    not_about(names[which], err, "Heartbeat", "Fetch", (const char *)NULL);
 }
 
 static void consumer_commit_sync(fault_t f)
@@ -699,6 +758,19 @@ static void consumer_committed(fault_t f)
 static void consumer_close(fault_t f)
 {
     consumer_group_call(f, 2);
+}
+
+/* unsubscribe has no timeout argument: it may wait up to
+ * default.api.timeout.ms (2000 here) for the revoke's commit and the
+ * LeaveGroup. */
+static void consumer_unsubscribe(fault_t f)
+{
+    kafkac_consumer_t *c = warm_group_consumer(bootstrap(f), 1);
+    inject_and_wait(f);
+    calling("kafkac_consumer_unsubscribe", 2000);
+    int64_t t0 = now_ms();
+    kafkac_err_t rc = kafkac_consumer_unsubscribe(c);
+    check_call("kafkac_consumer_unsubscribe (default.api.timeout.ms)", 2000, now_ms() - t0, rc, "", ANY_RESULT);
 }
 
 /* The ListOffsets calls. */
@@ -723,6 +795,7 @@ static void consumer_offsets_call(fault_t f, int which)
     int64_t ms = now_ms() - t0;
     kafkac_tpl_destroy(l);
     check_call(names[which], T_CALL, ms, rc, err, ANY_ERROR);
+    not_about(names[which], err, "Fetch", (const char *)NULL);
 }
 
 static void consumer_offsets_for_times(fault_t f)
@@ -766,6 +839,7 @@ static void consumer_position(fault_t f)
     kafkac_err_t rc = kafkac_consumer_position(c, g_topic, 0, &pos, T_CALL, err, sizeof err);
     int64_t ms = now_ms() - t0;
     check_call("kafkac_consumer_position", T_CALL, ms, rc, err, ANY_ERROR);
+    not_about("kafkac_consumer_position", err, "Heartbeat", "Fetch", (const char *)NULL);
 }
 
 /* ---- admin ------------------------------------------------------------- */
@@ -1066,6 +1140,8 @@ static const dl_case_t cases[] = {
     HDU(producer_init_transactions),
     HD(producer_commit_transaction),
     HD(producer_abort_transaction),
+    HD(producer_send_offsets_to_transaction),
+    HD(producer_future_wait),
     HDU(consumer_poll),
     HDU(consumer_poll_error),
     { "consumer_poll_unknown_topic", consumer_poll_unknown_topic, F_NONE },
@@ -1073,6 +1149,7 @@ static const dl_case_t cases[] = {
     HDU(consumer_commit_sync),
     HDU(consumer_committed),
     HDU(consumer_close),
+    HD(consumer_unsubscribe),
     HDU(consumer_offsets_for_times),
     HDU(consumer_beginning_offsets),
     HDU(consumer_end_offsets),
