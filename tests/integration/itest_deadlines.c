@@ -21,8 +21,8 @@
  *
  * Each case runs in its own child process (fork), so that a call that
  * never returns cannot take the other cases with it: the parent kills a
- * case after KC_DEADLINE_CAP_S seconds (default 25) and fails it.  Up to
- * KC_DEADLINE_JOBS cases (default 4) run at once; their calls mostly wait,
+ * case after KC_DEADLINE_CAP_S seconds (default 40) and fails it.  Up to
+ * KC_DEADLINE_JOBS cases (default 6) run at once; their calls mostly wait,
  * so this costs little accuracy; KC_DEADLINE_JOBS=1 runs them one by one.
  *
  * Every timed call prints one line, pass or fail, for the before/after
@@ -44,6 +44,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -954,7 +955,25 @@ typedef struct hung_call {
     kafkac_err_t rc;
     int64_t ms;
     char err[512];
+    atomic_int done;
 } hung_call_t;
+
+/* After the queued call: lets the hung one go (every link closes, a retry
+ * gets an answer) and says what it did, waiting at most 5 s for it; it is
+ * not joined, the case's process ends anyway. */
+static void release_hung(hung_call_t *h, const char *what)
+{
+    kc_fproxy_set_mode(g_px, KC_FPROXY_DEAD);
+    kc_fproxy_set_mode(g_px, KC_FPROXY_UP);
+    int64_t end = now_ms() + 5000;
+    while (!atomic_load(&h->done) && now_ms() < end)
+        usleep(10 * 1000);
+    if (atomic_load(&h->done))
+        printf("  (the hung %s returned %s after %lld ms, once its connection closed)\n", what,
+               kafkac_err_name(h->rc), (long long)h->ms);
+    else
+        printf("  (the hung %s had not returned 5 s after its connection closed)\n", what);
+}
 
 static void *admin_hung_thread(void *arg)
 {
@@ -962,6 +981,7 @@ static void *admin_hung_thread(void *arg)
     int64_t t0 = now_ms();
     h->rc = admin_call(h->adm, A_DESCRIBE_CONFIGS, 30000, h->err, sizeof h->err);
     h->ms = now_ms() - t0;
+    atomic_store(&h->done, 1);
     return NULL;
 }
 
@@ -981,7 +1001,7 @@ static void wait_fired(int before)
 static void admin_queued(fault_t f)
 {
     (void)f;
-    hung_call_t h = { 0 };
+    static hung_call_t h; /* outlives the case: its thread is not joined */
     h.adm = warm_admin(bootstrap(F_HUNG));
     int fired = kc_fproxy_fired(g_px);
     kc_fproxy_arm(g_px, KC_FAULT_SILENCE, API_DESCRIBE_CONFIGS, KC_FAULT_NOT_FIRST);
@@ -996,12 +1016,7 @@ static void admin_queued(fault_t f)
         if (!strstr(err, "DescribeCluster") || strstr(err, "DescribeConfigs"))
             failf("the error should name DescribeCluster (its own request), not DescribeConfigs: \"%s\"", err);
     }
-    /* Let the first call go: every link closes, a retry gets an answer. */
-    kc_fproxy_set_mode(g_px, KC_FPROXY_DEAD);
-    kc_fproxy_set_mode(g_px, KC_FPROXY_UP);
-    pthread_join(h.th, NULL);
-    printf("  (the hung describe_configs returned %s after %lld ms once its connection closed)\n",
-           kafkac_err_name(h.rc), (long long)h.ms);
+    release_hung(&h, "describe_configs");
 }
 
 /* ---- protocol client --------------------------------------------------- */
@@ -1091,6 +1106,7 @@ static void *client_hung_thread(void *arg)
                                   h->err, sizeof h->err);
     h->ms = now_ms() - t0;
     kafkac_free(resp);
+    atomic_store(&h->done, 1);
     return NULL;
 }
 
@@ -1100,7 +1116,7 @@ static void *client_hung_thread(void *arg)
 static void client_queued(fault_t f)
 {
     (void)f;
-    hung_call_t h = { 0 };
+    static hung_call_t h;
     h.cl = warm_client(bootstrap(F_HUNG));
     h.broker = warm_client_broker;
     int fired = kc_fproxy_fired(g_px);
@@ -1120,11 +1136,7 @@ static void client_queued(fault_t f)
         if (!strstr(err, "ApiVersions") || strstr(err, "Metadata"))
             failf("the error should name ApiVersions (its own request), not Metadata: \"%s\"", err);
     }
-    kc_fproxy_set_mode(g_px, KC_FPROXY_DEAD);
-    kc_fproxy_set_mode(g_px, KC_FPROXY_UP);
-    pthread_join(h.th, NULL);
-    printf("  (the hung Metadata request returned %s after %lld ms once its connection closed)\n",
-           kafkac_err_name(h.rc), (long long)h.ms);
+    release_hung(&h, "Metadata request");
 }
 
 /* ---- the case table ---------------------------------------------------- */
@@ -1182,7 +1194,7 @@ typedef struct slot {
 } slot_t;
 
 static slot_t slots[N_CASES];
-static int jobs = 4, cap_s = 25, next_case;
+static int jobs = 6, cap_s = 40, next_case;
 
 static int running(void)
 {
