@@ -54,6 +54,7 @@ TSAN_ITESTS=(
     itest_producer_close_race                       # close racing flush and commit_transaction
     itest_transactions:test_threads_send_into_transactions
     "itest_group:test_co*"                          # members on their own threads, rebalance callbacks
+    itest_deadlines                                 # calls timing out while the I/O thread works on
 )
 
 # TSan maps its shadow memory at fixed addresses; with more ASLR bits than

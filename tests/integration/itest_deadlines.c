@@ -1005,7 +1005,9 @@ static void admin_queued(fault_t f)
     h.adm = warm_admin(bootstrap(F_HUNG));
     int fired = kc_fproxy_fired(g_px);
     kc_fproxy_arm(g_px, KC_FAULT_SILENCE, API_DESCRIBE_CONFIGS, KC_FAULT_NOT_FIRST);
-    pthread_create(&h.th, NULL, admin_hung_thread, &h);
+    if (pthread_create(&h.th, NULL, admin_hung_thread, &h) != 0)
+        setup_failed("pthread_create");
+    pthread_detach(h.th);
     wait_fired(fired);
     char err[512] = "";
     calling("kafkac_admin_describe_cluster behind a hung describe_configs", T_CALL);
@@ -1121,7 +1123,9 @@ static void client_queued(fault_t f)
     h.broker = warm_client_broker;
     int fired = kc_fproxy_fired(g_px);
     kc_fproxy_arm(g_px, KC_FAULT_SILENCE, API_METADATA, KC_FAULT_NOT_FIRST);
-    pthread_create(&h.th, NULL, client_hung_thread, &h);
+    if (pthread_create(&h.th, NULL, client_hung_thread, &h) != 0)
+        setup_failed("pthread_create");
+    pthread_detach(h.th);
     wait_fired(fired);
     char err[512] = "";
     void *resp = NULL;
