@@ -300,7 +300,7 @@ for src in tests/unit/test_*.c; do
 done
 
 note "threaded unit tests under ThreadSanitizer"
-for bin in $(make -s print-tsan-bin 2>/dev/null); do
+for bin in $(make -s --no-print-directory print-tsan-bin 2>/dev/null); do
     case "$bin" in build/tests/unit-tsan/*) ;; *) continue ;; esac
     name=$(basename "$bin")
     if built "$bin" "unit-tsan/$name"; then

@@ -843,6 +843,30 @@ static void consumer_position(fault_t f)
     not_about("kafkac_consumer_position", err, "Heartbeat", "Fetch", (const char *)NULL);
 }
 
+/* The same with the broker well: a consumer with group.id assigned a
+ * partition "at the committed offset" learns its position (nothing is
+ * committed for the fresh group: auto.offset.reset=latest).  Found by the
+ * cases above: on main this crashes (double free of the awaited list in
+ * src/consumer/commit.c while the coordinator is not known yet). */
+static void consumer_position_committed(fault_t f)
+{
+    (void)f;
+    char group[160], err[512] = "";
+    kafkac_consumer_t *c = consumer_new(g_broker, "group.id", unique(group, sizeof group, "dl-group"),
+                                        "auto.offset.reset", "latest", NULL);
+    kafkac_topic_partition_list_t *l = one_partition(KAFKAC_OFFSET_INVALID);
+    if (kafkac_consumer_assign(c, l, err, sizeof err) != KAFKAC_OK)
+        setup_failed("assign: %s", err);
+    kafkac_tpl_destroy(l);
+    int64_t pos = -1;
+    calling("kafkac_consumer_position", 10000);
+    int64_t t0 = now_ms();
+    kafkac_err_t rc = kafkac_consumer_position(c, g_topic, 0, &pos, 10000, err, sizeof err);
+    if (check_call("kafkac_consumer_position (broker well)", 10000, now_ms() - t0, rc, err, ERRS(KAFKAC_OK)) &&
+        pos < 5)
+        failf("position %lld: the partition holds at least 5 records and latest is its end", (long long)pos);
+}
+
 /* ---- admin ------------------------------------------------------------- */
 
 static kafkac_admin_t *warm_admin(const char *servers)
@@ -1170,6 +1194,7 @@ static const dl_case_t cases[] = {
     HDU(consumer_beginning_offsets),
     HDU(consumer_end_offsets),
     HDU(consumer_position),
+    { "consumer_position_committed", consumer_position_committed, F_NONE },
     HDU(admin_create_topics),
     HDU(admin_describe_cluster),
     HDU(admin_list_groups),
