@@ -10,7 +10,10 @@
  *   queued       the call's request waits behind another call's request
  *                whose answer never comes; its error names its own request.
  * and a consumer's poll reports a failure that persists past
- * default.api.timeout.ms as an error, not only TIMED_OUT.
+ * default.api.timeout.ms as an error, not only TIMED_OUT.  With the broker
+ * well ("none"): subscribe refuses an invalid topic name, poll reports a
+ * subscribed topic that does not exist (auto-creation off), and position
+ * learns a partition's position from the (empty) committed offsets.
  *
  * How: a fault proxy (tests/common/faultproxy.h) sits in front of the
  * shared test broker with redirect_self on, so that metadata names the
@@ -27,7 +30,7 @@
  *
  * Every timed call prints one line, pass or fail, for the before/after
  * table:
- *   DEADLINE ok|FAIL <case> <call> timeout=<ms> elapsed=<ms> err=<NAME>: <errstr>
+ *   DEADLINE ok|FAIL <case> <call> fault=<f> timeout=<ms> elapsed=<ms> err=<NAME>: <errstr>
  *
  * Run by hand: scripts/kafka.sh start single, then
  *   KAFKAC_TEST_BROKERS=127.0.0.1:31092 build/tests/integration/itest_deadlines
