@@ -2,10 +2,13 @@
 # The whole test run behind `make check`:
 #   1. scripts/deps.sh, then build everything with WERROR=1 (make -k, so one
 #      broken file does not hide every other result);
-#   2. unit tests, plain (build/tests/unit) and ASan+UBSan (build/tests/unit-san);
+#   2. unit tests, plain (build/tests/unit) and ASan+UBSan (build/tests/unit-san),
+#      and those that run threads under ThreadSanitizer (build/tests/unit-tsan);
 #   3. each fuzz target briefly on its corpus;
 #   4. a fresh single-node Kafka: integration tests (itest_* binaries and .sh
-#      scripts, except itest_cluster_*), then bench programs in --smoke mode;
+#      scripts, except itest_cluster_*), then the threaded integration tests
+#      (TSAN_ITESTS below) again under ThreadSanitizer, then bench programs
+#      in --smoke mode;
 #   5. a fresh 3-node cluster: itest_cluster_*;
 #   6. the last line of output is exactly "N passed, N failed".
 #
@@ -38,6 +41,31 @@ RUNNING_MODES=()
 export KAFKAC_SRC_DIR=$ROOT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# A data race fails the program at once, with exit status 66.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 exitcode=66 second_deadlock_stack=1}
+
+# Threaded integration tests run again under ThreadSanitizer: "program" or
+# "program:ITEST_FILTER pattern" (tests/common/itest_filter.c).  A program
+# whose source does not exist (yet) is skipped; the Makefile builds the
+# same names (TSAN_ITEST_NAMES).
+TSAN_ITESTS=(
+    itest_threads                                   # producer threads, flush, close; records released on workers
+    itest_producer                                  # eight sending threads, and the rest (about 20 s)
+    itest_producer_close_race                       # close racing flush and commit_transaction
+    itest_transactions:test_threads_send_into_transactions
+    "itest_group:test_co*"                          # members on their own threads, rebalance callbacks
+    itest_deadlines                                 # calls timing out while the I/O thread works on
+)
+
+# TSan maps its shadow memory at fixed addresses; with more ASLR bits than
+# it expects (vm.mmap_rnd_bits > 28 on some kernels) it stops with
+# "FATAL: ThreadSanitizer: unexpected memory mapping".  Running without
+# address randomization avoids that whatever the kernel; if setarch is
+# missing or not allowed here, run as is.
+TSAN_RUN=()
+if setarch "$(uname -m)" -R true >/dev/null 2>&1; then
+    TSAN_RUN=(setarch "$(uname -m)" -R)
+fi
 
 note() { echo "== $*"; }
 
@@ -169,6 +197,23 @@ run_itests() {  # mode names...
     [ $bad -eq 0 ] || broker_logs_hint "$mode"
 }
 
+# The threaded integration tests under ThreadSanitizer (TSAN_ITESTS).
+run_tsan_itests() {
+    local spec name filter
+    note "threaded integration tests under ThreadSanitizer"
+    for spec in "${TSAN_ITESTS[@]}"; do
+        name=${spec%%:*}
+        filter=
+        [ "$name" != "$spec" ] && filter=${spec#*:}
+        [ -f "tests/integration/$name.c" ] || continue
+        built "build/tests/integration-tsan/$name" "integration-tsan/$name" || continue
+        local cmd=("${TSAN_RUN[@]}" "build/tests/integration-tsan/$name")
+        [ -n "$filter" ] && cmd=(env "ITEST_FILTER=$filter" "${cmd[@]}")
+        run_one cmocka "integration-tsan/$name${filter:+ ($filter)}" \
+            "$LOGS/integration-tsan/$name.log" "${cmd[@]}"
+    done
+}
+
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
 
@@ -226,7 +271,7 @@ if ! scripts/deps.sh; then fail_item deps "scripts/deps.sh failed"; exit 1; fi
 JOBS=-j2
 case " ${MAKEFLAGS:-} " in *jobserver*) JOBS= ;; esac
 note "build (WERROR=1, log: $LOGS/build.log)"
-make -k $JOBS WERROR=1 all tests fuzz-build bench-build > "$LOGS/build.log" 2>&1
+make -k $JOBS WERROR=1 all tests tsan fuzz-build bench-build > "$LOGS/build.log" 2>&1
 BUILD_RC=$?
 if [ $BUILD_RC -ne 0 ]; then
     grep -E 'error:|\*\*\*' "$LOGS/build.log" | head -n 30 | sed 's/^/  | /'
@@ -251,6 +296,15 @@ for src in tests/unit/test_*.c; do
     name=$(basename "$src" .c)
     if built "build/tests/unit-san/$name" "unit-san/$name"; then
         run_one cmocka "unit-san/$name" "$LOGS/unit-san/$name.log" "build/tests/unit-san/$name"
+    fi
+done
+
+note "threaded unit tests under ThreadSanitizer"
+for bin in $(make -s --no-print-directory print-tsan-bin 2>/dev/null); do
+    case "$bin" in build/tests/unit-tsan/*) ;; *) continue ;; esac
+    name=$(basename "$bin")
+    if built "$bin" "unit-tsan/$name"; then
+        run_one cmocka "unit-tsan/$name" "$LOGS/unit-tsan/$name.log" "${TSAN_RUN[@]}" "$bin"
     fi
 done
 
@@ -299,6 +353,7 @@ if [ ${#itests[@]} -gt 0 ] || [ ${#benches[@]} -gt 0 ]; then
     if start_broker single; then
         note "integration tests against $KAFKAC_TEST_BROKERS"
         run_itests single "${itests[@]}"
+        run_tsan_itests
         [ ${#benches[@]} -gt 0 ] && note "bench programs, --smoke"
         for name in "${benches[@]}"; do
             built "build/bench/$name" "bench/$name" || continue

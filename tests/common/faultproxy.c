@@ -52,7 +52,11 @@ struct kc_fproxy {
     char addr[64];
     struct sockaddr_storage up;
     socklen_t up_len;
-    int lfd;
+    char up_host[256];        /* upstream host as given, for redirect_self */
+    uint32_t up_port;
+    struct sockaddr_in me;    /* where the proxy listens */
+    int lfd;                  /* -1 while DEAD */
+    kc_fproxy_mode_t mode;    /* as applied by the proxy thread */
     int wake[2];
     pthread_t thread;
     link_t links[MAX_LINKS];
@@ -63,6 +67,11 @@ struct kc_fproxy {
     kc_fault_where_t armed_where;
     int fired, accepted;
     pending_t last_hit;
+    kc_fproxy_mode_t want_mode;
+    int mode_seq, mode_done;  /* set_mode requests made / applied */
+    int mode_rc;
+    int redirect;
+    pthread_cond_t mode_cv;
 };
 
 static int gb_append(growbuf_t *g, const void *p, size_t n)
@@ -194,6 +203,8 @@ static int from_client(kc_fproxy_t *p, link_t *l)
     ssize_t n = recv(l->cfd, chunk, sizeof chunk, 0);
     if (n <= 0)
         return n < 0 && errno == EINTR ? 0 : -1;
+    if (p->mode == KC_FPROXY_HUNG)
+        return 0; /* a stopped broker reads nothing; the link resets on UP */
     if (send_all(l->ufd, chunk, (size_t)n) != 0 || gb_append(&l->req, chunk, (size_t)n) != 0)
         return -1;
     while (l->req.len >= 4) {
@@ -252,6 +263,77 @@ static int deliver(kc_fproxy_t *p, link_t *l, const pending_t *e, uint8_t *frame
     return send_all(l->cfd, frame, 4 + (size_t)size);
 }
 
+static int redirect_on(kc_fproxy_t *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int on = p->redirect;
+    pthread_mutex_unlock(&p->lock);
+    return on;
+}
+
+/* Replaces the port after every copy of the upstream host string that is
+ * followed by the upstream port.  Matching the host's bytes AND the port
+ * keeps a false hit in record data unlikely enough for tests. */
+static void redirect_frame(kc_fproxy_t *p, uint8_t *b, uint32_t size)
+{
+    size_t hlen = strlen(p->up_host);
+    uint8_t port[4];
+    put_be32(port, p->up_port);
+    for (size_t i = 0; hlen > 0 && i + hlen + 4 <= size; i++) {
+        if (memcmp(b + i, p->up_host, hlen) == 0 && memcmp(b + i + hlen, port, 4) == 0) {
+            put_be32(b + i + hlen, ntohs(p->me.sin_port));
+            i += hlen + 3;
+        }
+    }
+}
+
+static int listen_on(kc_fproxy_t *p)
+{
+    int one = 1;
+    socklen_t alen = sizeof p->me;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&p->me, sizeof p->me) != 0 || listen(fd, 64) != 0 ||
+        getsockname(fd, (struct sockaddr *)&p->me, &alen) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* On the proxy thread: makes the wanted mode true. */
+static void apply_mode(kc_fproxy_t *p)
+{
+    pthread_mutex_lock(&p->lock);
+    kc_fproxy_mode_t want = p->want_mode;
+    int seq = p->mode_seq;
+    pthread_mutex_unlock(&p->lock);
+    int rc = 0;
+    if (want != p->mode) {
+        if (want == KC_FPROXY_DEAD || (want == KC_FPROXY_UP && p->mode != KC_FPROXY_UP)) {
+            for (int i = 0; i < MAX_LINKS; i++)
+                if (p->links[i].cfd >= 0)
+                    link_close(&p->links[i]);
+        }
+        if (want == KC_FPROXY_DEAD && p->lfd >= 0) {
+            close(p->lfd);
+            p->lfd = -1;
+        } else if (want != KC_FPROXY_DEAD && p->lfd < 0) {
+            p->lfd = listen_on(p);
+            if (p->lfd < 0)
+                rc = -1;
+        }
+        p->mode = want;
+    }
+    pthread_mutex_lock(&p->lock);
+    p->mode_done = seq;
+    p->mode_rc = rc;
+    pthread_cond_broadcast(&p->mode_cv);
+    pthread_mutex_unlock(&p->lock);
+}
+
 /* Broker -> client.  Returns -1 when the link must close. */
 static int from_broker(kc_fproxy_t *p, link_t *l)
 {
@@ -259,6 +341,8 @@ static int from_broker(kc_fproxy_t *p, link_t *l)
     ssize_t n = recv(l->ufd, chunk, sizeof chunk, 0);
     if (n <= 0)
         return n < 0 && errno == EINTR ? 0 : -1;
+    if (p->mode == KC_FPROXY_HUNG)
+        return 0; /* answers to requests sent before the hang are lost too */
     if (gb_append(&l->resp, chunk, (size_t)n) != 0)
         return -1;
     while (l->resp.len >= 4) {
@@ -271,6 +355,8 @@ static int from_broker(kc_fproxy_t *p, link_t *l)
             l->q_head = (l->q_head + 1) % MAX_QUEUED;
             l->q_len--;
         }
+        if (redirect_on(p))
+            redirect_frame(p, l->resp.b + 4, size);
         int rc = l->silent ? 0 : deliver(p, l, &e, l->resp.b, size);
         if (rc != 0)
             return -1;
@@ -309,9 +395,16 @@ static void *proxy_thread(void *arg)
                 continue;
             break;
         }
-        if (pfd[0].revents)
-            break;
-        if (pfd[1].revents & POLLIN)
+        if (pfd[0].revents) {
+            /* 'x': stop; 'm': a mode change to apply. */
+            char cmd[64];
+            ssize_t r = read(p->wake[0], cmd, sizeof cmd);
+            if (r <= 0 || memchr(cmd, 'x', (size_t)r))
+                break;
+            apply_mode(p);
+            continue;
+        }
+        if (p->lfd >= 0 && (pfd[1].revents & POLLIN))
             accept_one(p);
         for (int k = 2; k < n; k++) {
             if (!pfd[k].revents)
@@ -348,16 +441,18 @@ kc_fproxy_t *kc_fproxy_new(const char *upstream)
     memcpy(&p->up, res->ai_addr, res->ai_addrlen);
     p->up_len = res->ai_addrlen;
     freeaddrinfo(res);
+    snprintf(p->up_host, sizeof p->up_host, "%s", host);
+    p->up_port = (uint32_t)atoi(colon + 1);
     for (int i = 0; i < MAX_LINKS; i++)
         p->links[i].cfd = p->links[i].ufd = -1;
     p->wake[0] = p->wake[1] = -1;
     pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->mode_cv, NULL);
 
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t alen = sizeof a;
-    p->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (p->lfd < 0 || bind(p->lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(p->lfd, 16) != 0 ||
-        getsockname(p->lfd, (struct sockaddr *)&a, &alen) != 0 || pipe2(p->wake, O_CLOEXEC) != 0 ||
+    p->me.sin_family = AF_INET;
+    p->me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    p->lfd = listen_on(p);
+    if (p->lfd < 0 || pipe2(p->wake, O_CLOEXEC) != 0 ||
         pthread_create(&p->thread, NULL, proxy_thread, p) != 0) {
         if (p->lfd >= 0)
             close(p->lfd);
@@ -365,11 +460,12 @@ kc_fproxy_t *kc_fproxy_new(const char *upstream)
             close(p->wake[0]);
             close(p->wake[1]);
         }
+        pthread_cond_destroy(&p->mode_cv);
         pthread_mutex_destroy(&p->lock);
         free(p);
         return NULL;
     }
-    snprintf(p->addr, sizeof p->addr, "127.0.0.1:%d", ntohs(a.sin_port));
+    snprintf(p->addr, sizeof p->addr, "127.0.0.1:%d", ntohs(p->me.sin_port));
     return p;
 }
 
@@ -384,9 +480,11 @@ void kc_fproxy_destroy(kc_fproxy_t *p)
     for (int i = 0; i < MAX_LINKS; i++)
         if (p->links[i].cfd >= 0)
             link_close(&p->links[i]);
-    close(p->lfd);
+    if (p->lfd >= 0)
+        close(p->lfd);
     close(p->wake[0]);
     close(p->wake[1]);
+    pthread_cond_destroy(&p->mode_cv);
     pthread_mutex_destroy(&p->lock);
     free(p);
 }
@@ -430,5 +528,29 @@ void kc_fproxy_last_hit(kc_fproxy_t *p, int16_t *api_key, int16_t *version, int3
         *version = p->last_hit.version;
     if (corr_id)
         *corr_id = p->last_hit.corr_id;
+    pthread_mutex_unlock(&p->lock);
+}
+
+int kc_fproxy_set_mode(kc_fproxy_t *p, kc_fproxy_mode_t mode)
+{
+    pthread_mutex_lock(&p->lock);
+    p->want_mode = mode;
+    int seq = ++p->mode_seq;
+    pthread_mutex_unlock(&p->lock);
+    char c = 'm';
+    ssize_t w = write(p->wake[1], &c, 1);
+    (void)w;
+    pthread_mutex_lock(&p->lock);
+    while (p->mode_done < seq)
+        pthread_cond_wait(&p->mode_cv, &p->lock);
+    int rc = p->mode_rc;
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+void kc_fproxy_redirect_self(kc_fproxy_t *p, int on)
+{
+    pthread_mutex_lock(&p->lock);
+    p->redirect = on != 0;
     pthread_mutex_unlock(&p->lock);
 }

@@ -55,4 +55,28 @@ int kc_fproxy_accepted(kc_fproxy_t *p);
 /* The header of the request whose response the last fault hit. */
 void kc_fproxy_last_hit(kc_fproxy_t *p, int16_t *api_key, int16_t *version, int32_t *corr_id);
 
+/* Whole-broker faults, for the deadline tests (tests/integration/
+ * itest_deadlines.c).  They apply to every link, open or opened later. */
+typedef enum kc_fproxy_mode {
+    KC_FPROXY_UP = 0, /* forward (the default) */
+    KC_FPROXY_HUNG,   /* a stopped broker (SIGSTOP): connections are accepted,
+                         requests are read and dropped, nothing is answered */
+    KC_FPROXY_DEAD    /* a dead broker: every link is closed and nothing
+                         listens on the proxy's port (connect is refused) */
+} kc_fproxy_mode_t;
+
+/* Switches mode; the proxy thread has applied it when this returns.  Back
+ * to KC_FPROXY_UP from HUNG or DEAD closes every link (a client's
+ * half-sent or unanswered requests are lost, as when a broker restarts)
+ * and listens on the same port again.  Returns 0, or -1 if the port could
+ * not be bound again. */
+int kc_fproxy_set_mode(kc_fproxy_t *p, kc_fproxy_mode_t mode);
+
+/* With on != 0, every later response that names the upstream broker's
+ * address (its host string followed by its port, as in Metadata,
+ * FindCoordinator and DescribeCluster answers) names the proxy's port
+ * instead, so that ALL of a client's connections to that broker go
+ * through the proxy, not only the bootstrap one.  Off by default. */
+void kc_fproxy_redirect_self(kc_fproxy_t *p, int on);
+
 #endif
