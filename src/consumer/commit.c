@@ -697,6 +697,7 @@ int64_t kc_co_commit_serve(kc_coordinator_t *co, int64_t now)
                 co->want_coord = 1;
                 pthread_mutex_unlock(&co->lock);
                 kafkac_tpl_destroy(wait);
+                wait = NULL;   /* freed once more after this block otherwise */
             } else {
                 fetch_ctx_t *x = kc_calloc(1, sizeof(*x));
                 if (x) {
