@@ -1,22 +1,29 @@
 #include "common/mem.h"
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* -1: never fail.  >= 0: allocations left before failures begin. */
-static long fail_after = -1;
+/* -1: never fail.  >= 0: allocations left before failures begin.
+ * Atomic because the I/O thread (and resolver threads) allocate while a
+ * test sets it from the main thread. */
+static _Atomic long fail_after = -1;
 
 static int should_fail(void)
 {
-    if (fail_after < 0)
-        return 0;
-    if (fail_after == 0)
-        return 1;
-    fail_after--;
-    return 0;
+    long n = atomic_load_explicit(&fail_after, memory_order_relaxed);
+    for (;;) {
+        if (n < 0)
+            return 0;
+        if (n == 0)
+            return 1;
+        if (atomic_compare_exchange_weak_explicit(&fail_after, &n, n - 1, memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return 0;
+    }
 }
 
-void kc_mem_fail_after(long n) { fail_after = n; }
+void kc_mem_fail_after(long n) { atomic_store_explicit(&fail_after, n, memory_order_relaxed); }
 
 void *kc_malloc(size_t n)
 {

@@ -76,12 +76,28 @@ void kc_tnet_create_topic(kc_tnet_t *t, const char *name, int partitions, int rf
     req.topics_count = 1;
     req.timeout_ms = 15000;
     kc_req_t r = { .node_id = KC_NODE_ANY, .api_key = 19, .max_version = -1, .msg = &req };
-    kc_resp_t *resp = kc_net_call(t->net, &r);
-    assert_non_null(resp);
-    if (resp->err)
-        fail_msg("CreateTopics %s: expected an answer, got %s: %s", name, kafkac_err_name(resp->err),
-                 resp->errstr);
-    const kc_create_topics_response_t *m = resp->msg;
+    /* A KRaft broker that a test held with SIGSTOP is fenced by its
+     * controller and answers "All brokers are currently fenced"
+     * (INVALID_REPLICATION_FACTOR) until it has heartbeated again: a few
+     * seconds after SIGCONT.  Wait that out (20 s at most) so that the
+     * tests after a SIGSTOP test start on a serving broker. */
+    int64_t unfenced_by = kc_now_ms() + 20000;
+    kc_resp_t *resp;
+    const kc_create_topics_response_t *m;
+    for (;;) {
+        resp = kc_net_call(t->net, &r);
+        assert_non_null(resp);
+        if (resp->err)
+            fail_msg("CreateTopics %s: expected an answer, got %s: %s", name, kafkac_err_name(resp->err),
+                     resp->errstr);
+        m = resp->msg;
+        if (m->topics_count != 1 || m->topics[0].error_code != KAFKAC_ERR_INVALID_REPLICATION_FACTOR ||
+            !m->topics[0].error_message || !strstr(m->topics[0].error_message, "fenced") ||
+            kc_now_ms() >= unfenced_by)
+            break;
+        kc_resp_free(resp);
+        usleep(200 * 1000);
+    }
     assert_int_equal(m->topics_count, 1);
     assert_string_equal(m->topics[0].name, name);
     if (m->topics[0].error_code)
