@@ -83,6 +83,7 @@ int kc_admin_retriable(int err)
     case KAFKAC_ERR_NETWORK_EXCEPTION:
     case KAFKAC_ERR_TRANSPORT:
     case KAFKAC_ERR_ALL_BROKERS_DOWN:
+    case KAFKAC_ERR_RESOLVE:   /* a lookup that failed may succeed next time; the call's deadline bounds it */
         return 1;
     default:
         return 0;

@@ -16,7 +16,7 @@ int kc_co_is_coord_error(int err)
 {
     return err == KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE || err == KAFKAC_ERR_NOT_COORDINATOR ||
            err == KAFKAC_ERR_TRANSPORT || err == KAFKAC_ERR_TIMED_OUT || err == KAFKAC_ERR_REQUEST_TIMED_OUT ||
-           err == KAFKAC_ERR_ALL_BROKERS_DOWN || err == KAFKAC_ERR_NETWORK_EXCEPTION;
+           err == KAFKAC_ERR_ALL_BROKERS_DOWN || err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_NETWORK_EXCEPTION;
 }
 
 void kc_co_coordinator_dead(kc_coordinator_t *co, const char *why)
