@@ -248,8 +248,9 @@ int64_t kc_net_metadata_serve(kc_net_t *net, int64_t now)
     pthread_mutex_lock(&net->lock);
     int due = net->md_requested || now >= net->md_next;
     if (!due || now < net->md_retry_at) {
-        pthread_mutex_unlock(&net->lock);
+        /* md_requested is set by other threads: read it under the lock. */
         int64_t t = net->md_requested ? net->md_retry_at : net->md_next;
+        pthread_mutex_unlock(&net->lock);
         return t;
     }
     net->md_requested = 0;

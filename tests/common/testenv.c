@@ -91,3 +91,43 @@ int kc_test_create_topic(const char *brokers, const char *topic, int partitions,
     usleep(500 * 1000);
     return rc;
 }
+
+/* kill(SIGSTOP) only queues the signal: a JVM thread already running may
+ * answer one more request before it stops.  Wait (3 s at most) until
+ * every thread of pid is in state T (stopped), so a test that hangs the
+ * broker knows it is hung. */
+void kc_test_wait_stopped(pid_t pid)
+{
+    for (int i = 0; i < 300; i++) {
+        char cmd[160];
+        snprintf(cmd, sizeof cmd,
+                 "for s in /proc/%d/task/*/stat; do awk '{print $3}' \"$s\"; done 2>/dev/null | grep -qv '[Tt]'",
+                 (int)pid);
+        if (kc_test_sh("%s", cmd) != 0)   /* no thread left that is not stopped */
+            return;
+        usleep(10 * 1000);
+    }
+}
+
+/* A KRaft broker held with SIGSTOP for longer than its heartbeat interval
+ * is fenced by its controller and refuses to create topics ("All brokers
+ * are currently fenced") until it has heartbeated again, a few seconds
+ * after SIGCONT.  Wait (20 s at most) until a probe topic can be created,
+ * so the next test starts on a serving broker. */
+void kc_test_wait_serving(const char *brokers)
+{
+    static int n;
+    for (int i = 0; i < 40; i++) {
+        char topic[96];
+        snprintf(topic, sizeof topic, "kafkac-serving-probe-%d-%d", (int)getpid(), n++);
+        int rc = kc_test_sh("/usr/bin/python3 -c \"from kafka.admin import KafkaAdminClient, NewTopic\n"
+                            "a = KafkaAdminClient(bootstrap_servers='%s'.split(','), request_timeout_ms=5000)\n"
+                            "r = a.create_topics([NewTopic('%s', 1, 1)])\n"
+                            "a.close()\n"
+                            "raise SystemExit(1 if any(e[1] for e in r.topic_errors) else 0)\" >/dev/null 2>&1",
+                            brokers, topic);
+        if (rc == 0)
+            return;
+        usleep(500 * 1000);
+    }
+}

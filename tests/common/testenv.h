@@ -8,6 +8,7 @@
 #define KC_TESTENV_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Bootstrap list of the single-node broker: $KAFKAC_TEST_BROKERS, else
  * "127.0.0.1:31092" (scripts/kafka.sh's default for Kafka 3.9.x).  The
@@ -37,6 +38,12 @@ int kc_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * configs: a Python dict literal, e.g. "{'max.message.bytes': '1000'}", or
  * NULL.  Returns kc_test_sh's status (0: created). */
 int kc_test_create_topic(const char *brokers, const char *topic, int partitions, int rf, const char *configs);
+
+/* For tests that hang the broker with SIGSTOP: wait until every thread of
+ * pid has stopped (3 s at most), and after SIGCONT until the broker
+ * creates topics again (20 s at most). */
+void kc_test_wait_stopped(pid_t pid);
+void kc_test_wait_serving(const char *brokers);
 
 /* Runs "scripts/kafka.sh ARGS" from the source tree ($KAFKAC_SRC_DIR, else
  * the current directory), e.g. kc_test_kafka("kill 2"), with the same

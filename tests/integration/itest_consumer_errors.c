@@ -83,6 +83,7 @@ static void broker_stop(void)
 {
     assert_int_equal(kill(broker_pid, SIGSTOP), 0);
     stopped = 1;
+    kc_test_wait_stopped(broker_pid);
 }
 
 static void broker_cont(void)
@@ -90,6 +91,7 @@ static void broker_cont(void)
     if (stopped) {
         kill(broker_pid, SIGCONT);
         stopped = 0;
+        kc_test_wait_serving(kc_test_brokers());
     }
 }
 

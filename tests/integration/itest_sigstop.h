@@ -42,13 +42,16 @@ static void its_broker_stop(void)
     if (its_broker_pid <= 0)
         fail_msg("no broker process found listening on %s (ss -ltnp)", kc_test_brokers());
     assert_int_equal(kill(its_broker_pid, SIGSTOP), 0);
+    kc_test_wait_stopped(its_broker_pid);
 }
 
 static int its_resume_broker(void **state)
 {
     (void)state;
-    if (its_broker_pid > 0)
+    if (its_broker_pid > 0) {
         kill(its_broker_pid, SIGCONT);
+        kc_test_wait_serving(kc_test_brokers());
+    }
     return 0;
 }
 
