@@ -23,7 +23,7 @@ endif
 OPT      ?= -O2 -g
 CPPFLAGS := -Iinclude -Isrc -Ibuild/gen -D_GNU_SOURCE
 CFLAGS_L := -std=c11 $(OPT) $(WARN) -fPIC -fvisibility=hidden -pthread $(CFLAGS)
-DEP_LIBS := -lz -llz4 -lsnappy -lzstd -lpthread -lm
+DEP_LIBS := -lz -llz4 -lsnappy -lzstd -lssl -lcrypto -lpthread -lm
 
 LIB_SRC  := $(sort $(wildcard src/common/*.c src/protocol/*.c src/producer/*.c src/consumer/*.c src/admin/*.c))
 GEN_DEFS := $(sort $(wildcard src/protocol/messages/*.def))

@@ -17,7 +17,7 @@ if command -v clang >/dev/null 2>&1; then
 fi
 
 pkgs=(build-essential gcc clang pkg-config python3 zlib1g-dev liblz4-dev
-      libsnappy-dev libzstd-dev libcmocka-dev librdkafka-dev kcat python3-kafka
+      libsnappy-dev libzstd-dev libcmocka-dev libssl-dev openssl librdkafka-dev kcat python3-kafka
       default-jdk-headless maven $clang_rt
       # kafka-python's codecs (xxhash: its magic 0 LZ4 framing), for interop tests
       python3-snappy python3-lz4 python3-zstandard python3-xxhash)
