@@ -43,6 +43,7 @@ kc_conn_t *kc_net_add_conn(kc_net_t *net, int32_t node_id, const char *host, int
     kc_conn_t *c = kc_conn_new(node_id, host, port);
     if (!c)
         return NULL;
+    c->tls = net->tls;
     net->conns[net->nconns++] = c;
     return c;
 }
@@ -197,7 +198,7 @@ int kc_net_reachability(kc_net_t *net, int64_t *down_ms, char *why, size_t whyle
         *down_ms = ready ? 0 : kc_now_ms() - since;
     if (ready)
         return 0;
-    if (err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_TIMED_OUT)
+    if (err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_TIMED_OUT || err == KAFKAC_ERR_SSL)
         return err;
     return err == 0 ? KAFKAC_ERR_TIMED_OUT : KAFKAC_ERR_ALL_BROKERS_DOWN;
 }
@@ -288,8 +289,36 @@ void kc_net_take_lookups(kc_net_t *net, int64_t now)
     }
 }
 
-/* Connected: the first request on every connection is ApiVersions. */
+static void start_api_versions(kc_net_t *net, kc_conn_t *c);
+
+/* Connected: the transport's own handshake (TLS) first, within the
+ * connect's deadline (state_deadline stays); then the first request on
+ * every connection is ApiVersions. */
 void kc_net_conn_connected(kc_net_t *net, kc_conn_t *c)
+{
+    if (kc_conn_needs_handshake(c)) {
+        c->state = KC_CONN_TLS;
+        kc_net_conn_tls_step(net, c);
+        return;
+    }
+    start_api_versions(net, c);
+}
+
+void kc_net_conn_tls_step(kc_net_t *net, kc_conn_t *c)
+{
+    int rc = kc_conn_handshake(c);
+    if (rc == 0)
+        return;
+    if (rc < 0) {
+        kc_net_conn_failed(net, c, rc, NULL);
+        return;
+    }
+    kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "broker", "node %d (%s:%d): TLS handshake done in %lld ms", c->node_id,
+           c->host, c->port, (long long)(kc_now_ms() - c->attempt_started_ms));
+    start_api_versions(net, c);
+}
+
+static void start_api_versions(kc_net_t *net, kc_conn_t *c)
 {
     c->state = KC_CONN_HANDSHAKE;
     c->state_deadline = kc_now_ms() + net->o.handshake_timeout_ms;
