@@ -161,6 +161,14 @@ int kc_conn_finish_connect(kc_conn_t *c)
     return 0;
 }
 
+/* A socket attached by hand (tests) has no transport yet: plain TCP. */
+static const kc_transport_ops_t *tp_of(kc_conn_t *c)
+{
+    if (!c->tp)
+        c->tp = &kc_transport_plain;
+    return c->tp;
+}
+
 bool kc_conn_needs_handshake(const kc_conn_t *c)
 {
     return c->tp && c->tp->handshake;
@@ -195,7 +203,7 @@ int kc_conn_flush(kc_conn_t *c)
         /* The transport takes the bytes from the output buffer itself
          * (TLS encrypts straight from it): no staging copy. */
         char why[200];
-        int64_t n = c->tp->write(c, c->out.buf + c->out_pos, c->out.len - c->out_pos, why, sizeof why);
+        int64_t n = tp_of(c)->write(c, c->out.buf + c->out_pos, c->out.len - c->out_pos, why, sizeof why);
         if (n == 0)
             return 0;
         if (n < 0) {
@@ -214,7 +222,7 @@ int kc_conn_flush(kc_conn_t *c)
 static int64_t sock_read(kc_conn_t *c, uint8_t *buf, size_t cap)
 {
     char why[200];
-    int64_t n = c->tp->read(c, buf, cap, why, sizeof why);
+    int64_t n = tp_of(c)->read(c, buf, cap, why, sizeof why);
     if (n >= 0)
         return n;
     if (n == KC_TP_EOF) {

@@ -47,7 +47,23 @@ typedef struct tls_sock {
     SSL *ssl;
     bool done;             /* handshake finished */
     bool fatal;            /* a fatal error: no close_notify */
+    X509 *failed_cert;     /* owned: the certificate the first failed check was about */
 } tls_sock_t;
+
+/* Keeps the certificate a check failed on, for the error message: OpenSSL
+ * does not keep the peer's certificate after a failed verification.  The
+ * verdict is OpenSSL's, unchanged. */
+static int verify_cb(int ok, X509_STORE_CTX *x)
+{
+    if (ok)
+        return ok;
+    SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+    tls_sock_t *t = ssl ? SSL_get_app_data(ssl) : NULL;
+    X509 *cert = X509_STORE_CTX_get_current_cert(x);
+    if (t && !t->failed_cert && cert && X509_up_ref(cert) == 1)
+        t->failed_cert = cert;
+    return ok;
+}
 
 /* ------------------------------------------------------------------ */
 /* Context                                                             */
@@ -349,7 +365,7 @@ kc_tls_ctx_t *kc_tls_ctx_new(const kc_tls_settings_t *s, const kc_logger_t *log,
     /* Buffers are freed while a connection is idle (many brokers, many
      * idle connections). */
     SSL_CTX_set_mode(t->ctx, SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, verify_cb);
     int lo = KC_TLS_1_3, hi = KC_TLS_1_2;
     for (size_t i = 0; i < s->enabled_protocols.n; i++) {
         if (s->enabled_protocols.v[i] < lo)
@@ -460,17 +476,16 @@ static void cert_time(const ASN1_TIME *t, char *buf, size_t len)
 }
 
 /* The failed certificate check, in words. */
-static void describe_verify(kc_conn_t *c, SSL *ssl, long vr, char *why, size_t whylen)
+static void describe_verify(kc_conn_t *c, tls_sock_t *t, long vr, char *why, size_t whylen)
 {
-    X509 *cert = SSL_get0_peer_certificate(ssl);
+    X509 *cert = t->failed_cert ? t->failed_cert : SSL_get0_peer_certificate(t->ssl);
     char extra[160] = "";
     switch (vr) {
     case X509_V_ERR_HOSTNAME_MISMATCH:
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
         san_list(cert, extra, sizeof extra);
         snprintf(why, whylen, "TLS handshake with %s:%d failed: host name mismatch: the broker's certificate does "
-                 "not list %s '%s' (it lists: %s); connect by a name it lists, or set "
-                 "ssl.endpoint.identification.algorithm=none", c->host, c->port,
+                 "not list %s '%s' (it lists %s)", c->host, c->port,
                  vr == X509_V_ERR_IP_ADDRESS_MISMATCH ? "IP address" : "host name", c->host,
                  extra[0] ? extra : "no subject alternative name");
         return;
@@ -492,11 +507,10 @@ static void describe_verify(kc_conn_t *c, SSL *ssl, long vr, char *why, size_t w
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
         if (cert)
             X509_NAME_oneline(X509_get_issuer_name(cert), extra, sizeof extra);
-        snprintf(why, whylen, "TLS handshake with %s:%d failed: unknown CA: the broker's certificate (issuer %s) "
-                 "is %s, not signed by a CA we trust (%s); set ssl.ca.location to the CA that signed it",
-                 c->host, c->port, extra[0] ? extra : "?",
-                 vr == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ? "self-signed" : "from an unknown issuer",
-                 X509_verify_cert_error_string(vr));
+        snprintf(why, whylen, "TLS handshake with %s:%d failed: unknown CA: the broker's certificate %s %s is "
+                 "not trusted: set ssl.ca.location", c->host, c->port,
+                 vr == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ? "is self-signed," : "is signed by",
+                 extra[0] ? extra : "?");
         return;
     case X509_V_ERR_CERT_REVOKED:
         snprintf(why, whylen, "TLS handshake with %s:%d failed: the broker's certificate is revoked (ssl.crl.location)",
@@ -535,10 +549,22 @@ static int64_t ssl_fail(kc_conn_t *c, tls_sock_t *t, int ret, const char *what, 
     int reason = ERR_GET_REASON(e);
     if (se == SSL_ERROR_SYSCALL && e == 0) {
         ERR_clear_error();
-        if (saved_errno == 0 || saved_errno == EPIPE) {
-            if (!t->done)
-                goto closed_in_handshake;
+        if (!t->done && (saved_errno == 0 || saved_errno == EPIPE || saved_errno == ECONNRESET))
+            goto closed_in_handshake;
+        if (saved_errno == 0)
             return KC_TP_EOF;
+        if (saved_errno == EPIPE || saved_errno == ECONNRESET) {
+            /* The broker may have sent an alert before closing (a client
+             * certificate it refused, checked after our side of a TLS 1.3
+             * handshake finished): read it for its reason. */
+            uint8_t scratch[256];
+            size_t n = 0;
+            ERR_clear_error();
+            if (SSL_read_ex(t->ssl, scratch, sizeof scratch, &n) != 1 &&
+                SSL_get_error(t->ssl, 0) == SSL_ERROR_SSL &&
+                ERR_GET_REASON(ERR_peek_last_error()) > SSL_AD_REASON_OFFSET)
+                return ssl_fail(c, t, 0, what, why, whylen);
+            ERR_clear_error();
         }
         snprintf(why, whylen, "%s %s:%d: %s", what, c->host, c->port, strerror(saved_errno));
         return KAFKAC_ERR_TRANSPORT;
@@ -552,7 +578,7 @@ static int64_t ssl_fail(kc_conn_t *c, tls_sock_t *t, int ret, const char *what, 
     long vr = SSL_get_verify_result(t->ssl);
     if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED && vr != X509_V_OK) {
         ERR_clear_error();
-        describe_verify(c, t->ssl, vr, why, whylen);
+        describe_verify(c, t, vr, why, whylen);
         return KAFKAC_ERR_SSL;
     }
     char text[160];
@@ -570,11 +596,12 @@ static int64_t ssl_fail(kc_conn_t *c, tls_sock_t *t, int ret, const char *what, 
         case TLS1_AD_UNKNOWN_CA:
         case TLS1_AD_ACCESS_DENIED:
         case TLS13_AD_CERTIFICATE_REQUIRED:
-            snprintf(why, whylen, "TLS with %s:%d failed: the broker refused %s (its alert: %s)%s", c->host, c->port,
-                     ctx->have_cert ? "our client certificate" : "the connection without a client certificate", text,
-                     ctx->have_cert ? ": is it signed by a CA the broker trusts, and valid?"
-                                    : ": it requires one: set ssl.keystore.location or ssl.certificate.location "
-                                      "and ssl.key.location");
+            if (ctx->have_cert)
+                snprintf(why, whylen, "TLS with %s:%d failed: the broker refused our client certificate (its alert: "
+                         "%s): is it signed by a CA the broker trusts, and valid?", c->host, c->port, text);
+            else
+                snprintf(why, whylen, "TLS with %s:%d failed: the broker requires a client certificate (its alert: "
+                         "%s): set ssl.keystore.location or ssl.certificate.location", c->host, c->port, text);
             return KAFKAC_ERR_SSL;
         default:
             snprintf(why, whylen, "TLS with %s:%d failed: the broker sent the alert '%s'", c->host, c->port, text);
@@ -616,6 +643,7 @@ static int tls_open(kc_conn_t *c, char *why, size_t whylen)
         return t ? KAFKAC_ERR_SSL : KAFKAC_ERR_NO_MEMORY;
     }
     c->tp_state = t;
+    SSL_set_app_data(t->ssl, t);
     SSL_set_fd(t->ssl, c->fd);
     SSL_set_connect_state(t->ssl);
     bool ip = is_ip_literal(c->host);
@@ -697,6 +725,7 @@ static void tls_close(kc_conn_t *c)
     if (t->done && !t->fatal && c->fd >= 0)
         SSL_shutdown(t->ssl);
     SSL_free(t->ssl);
+    X509_free(t->failed_cert);
     ERR_clear_error();
     kc_free(t);
     c->tp_state = NULL;
