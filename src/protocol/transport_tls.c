@@ -713,7 +713,10 @@ static int64_t tls_write(kc_conn_t *c, const uint8_t *buf, size_t len, char *why
 static bool tls_pending(const kc_conn_t *c)
 {
     const tls_sock_t *t = c->tp_state;
-    return t && t->done && SSL_has_pending(t->ssl);
+    /* SSL_pending: decrypted bytes not read yet.  Not SSL_has_pending,
+     * which also counts the start of a record still arriving: poll()
+     * signals its rest, and counting it would spin the loop. */
+    return t && t->done && SSL_pending(t->ssl) > 0;
 }
 
 static void tls_close(kc_conn_t *c)
