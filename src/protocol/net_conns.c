@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -87,6 +88,17 @@ static void fail_waiting_for(kc_net_t *net, int32_t node_id, int err, const char
     }
 }
 
+/* Whether a connection other than c is ready or being set up. */
+static bool other_hope(kc_net_t *net, const kc_conn_t *c)
+{
+    for (int i = 0; i < net->nconns; i++) {
+        const kc_conn_t *o = net->conns[i];
+        if (o != c && o->state != KC_CONN_DOWN)
+            return true;
+    }
+    return false;
+}
+
 void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
 {
     char reason[200];
@@ -142,6 +154,14 @@ void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
      * old broker, which reconnects at once on purpose. */
     if (!retry_now)
         fail_waiting_for(net, c->node_id, err, reason);
+    /* A TLS failure does not mend by retrying (a certificate check, TLS
+     * against a plaintext listener): when no other connection is up or on
+     * its way, calls for any broker fail now with it rather than at their
+     * deadlines.  The client keeps reconnecting in the background. */
+    if (err == KAFKAC_ERR_SSL && !other_hope(net, c)) {
+        fail_waiting_for(net, KC_NODE_ANY, err, reason);
+        fail_waiting_for(net, KC_NODE_CONTROLLER, err, reason);
+    }
     /* A broker that went away may have lost leadership: refresh (as the
      * Java client does on disconnect). */
     if (was_ready)
