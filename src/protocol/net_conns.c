@@ -15,6 +15,7 @@
 #include "protocol/conn.h"
 #include "protocol/header.h"
 #include "protocol/net_internal.h"
+#include "protocol/transport.h"
 
 /* ------------------------------------------------------------------ */
 /* Connections                                                         */
@@ -333,8 +334,9 @@ void kc_net_conn_tls_step(kc_net_t *net, kc_conn_t *c)
         kc_net_conn_failed(net, c, rc, NULL);
         return;
     }
-    kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "broker", "node %d (%s:%d): TLS handshake done in %lld ms", c->node_id,
-           c->host, c->port, (long long)(kc_now_ms() - c->attempt_started_ms));
+    kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "broker", "node %d (%s:%d): TLS handshake done in %lld ms%s", c->node_id,
+           c->host, c->port, (long long)(kc_now_ms() - c->attempt_started_ms),
+           kc_tls_ktls_active(c) ? " (kernel TLS sends)" : "");
     start_api_versions(net, c);
 }
 
