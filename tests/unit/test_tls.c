@@ -856,6 +856,49 @@ static void test_net_new_fails_at_creation(void **state)
         fail_msg("unexpected: %s", err);
 }
 
+/* A listener that accepts (the kernel's backlog does) and never answers:
+ * the TLS handshake is bounded by the connect timeout, and says so. */
+static void test_tls_handshake_timeout(void **state)
+{
+    (void)state;
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(lfd, 8), 0);
+    socklen_t l = sizeof a;
+    getsockname(lfd, (struct sockaddr *)&a, &l);
+    kc_net_opts_t o;
+    kc_net_opts_defaults(&o);
+    kc_hostport_t hp = { .host = "127.0.0.1", .port = ntohs(a.sin_port) };
+    kc_hostlist_t boot = { .v = &hp, .n = 1 };
+    kc_tls_settings_t t;
+    tls_defaults(&t);
+    t.ca_location = file("ca.pem");
+    o.bootstrap = &boot;
+    o.security_protocol = KC_SEC_SSL;
+    o.tls = &t;
+    o.connect_timeout_ms = 300;
+    o.connect_timeout_max_ms = 300;
+    char err[256];
+    kc_net_t *net = kc_net_new(&o, err, sizeof err);
+    if (!net)
+        fail_msg("kc_net_new: %s", err);
+    kc_net_refresh_metadata(net, "test");
+    char why[256] = "";
+    int rc = 0;
+    int64_t deadline = kc_now_ms() + 5000;
+    while (kc_now_ms() < deadline) {
+        rc = kc_net_reachability(net, NULL, why, sizeof why);
+        if (strstr(why, "timed out"))
+            break;
+        usleep(50000);
+    }
+    kc_net_destroy(net);
+    close(lfd);
+    if (rc != KAFKAC_ERR_TIMED_OUT || !strstr(why, "TLS handshake with 127.0.0.1") || !strstr(why, "timed out after"))
+        fail_msg("expected a TLS handshake timeout, got %s: %s", kafkac_err_name(rc), why);
+}
+
 int main(void)
 {
     /* The network client blocks SIGPIPE on its I/O thread, where OpenSSL
@@ -876,6 +919,7 @@ int main(void)
         cmocka_unit_test(test_plaintext_to_tls_listener),
         cmocka_unit_test(test_settings),
         cmocka_unit_test(test_net_new_fails_at_creation),
+        cmocka_unit_test(test_tls_handshake_timeout),
     };
     return cmocka_run_group_tests(tests, setup_certs, teardown_certs);
 }
