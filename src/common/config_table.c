@@ -171,7 +171,7 @@ const kc_prop_t kc_props[] = {
     ENUM("ssl.endpoint.identification.algorithm", AL("ssl_endpoint_identification_algorithm"), "https", endpoint_id_vals, ALL, tls.verify_host,
          "https: check that the broker's certificate lists the host name or IP address we connected to (its subject alternative names); none: do not (the CA is still checked)."),
     STR("ssl.cipher.suites", AL("ssl_cipher_suites", "ssl_ciphers"), "", ALL, tls.cipher_suites,
-        "Allowed cipher suites, comma- or colon-separated, in OpenSSL's or IANA's spelling (TLS 1.3 suites start with TLS_). Default: OpenSSL's."),
+        "Allowed cipher suites, comma- or colon-separated, in IANA's spelling as Java takes them (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256) or OpenSSL's. Default: OpenSSL's."),
     LIST("ssl.enabled.protocols", AL("ssl_enabled_protocols"), "TLSv1.2,TLSv1.3", tls_version_vals, ALL, tls.enabled_protocols,
          "TLS versions to offer: TLSv1.2, TLSv1.3 (older versions are refused)."),
     STR("ssl.crl.location", AL("ssl_crl_location", "ssl_crlfile"), "", ALL, tls.crl_location,

@@ -309,12 +309,33 @@ static int load_cert_key(SSL_CTX *ctx, const kc_tls_settings_t *s, char *errstr,
     return 0;
 }
 
+/* The OpenSSL name of a TLS 1.2 suite given in IANA spelling, as Java
+ * users write them (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256), or NULL. */
+static const char *openssl_cipher_name(const char *iana)
+{
+    const char *found = NULL;
+    SSL_CTX *tmp = SSL_CTX_new(TLS_client_method());
+    if (tmp && SSL_CTX_set_cipher_list(tmp, "ALL:COMPLEMENTOFALL") == 1) {
+        STACK_OF(SSL_CIPHER) *all = SSL_CTX_get_ciphers(tmp);
+        for (int i = 0; all && i < sk_SSL_CIPHER_num(all) && !found; i++) {
+            const SSL_CIPHER *ci = sk_SSL_CIPHER_value(all, i);
+            const char *std = SSL_CIPHER_standard_name(ci);
+            if (std && !strcmp(std, iana))
+                found = SSL_CIPHER_get_name(ci);   /* static strings of libssl */
+        }
+    }
+    SSL_CTX_free(tmp);
+    ERR_clear_error();
+    return found;
+}
+
 /* ssl.cipher.suites: TLS 1.3 suites (TLS_AES_*, TLS_CHACHA20_*) go to
- * SSL_CTX_set_ciphersuites, the rest to the TLS 1.2 cipher list, which
- * OpenSSL 3 reads in its own and in IANA spelling. */
+ * SSL_CTX_set_ciphersuites, the rest to the TLS 1.2 cipher list, in
+ * OpenSSL's spelling or IANA's (translated here: OpenSSL 3.0 reads only
+ * its own). */
 static int set_ciphers(SSL_CTX *ctx, const char *list, char *errstr, size_t errlen)
 {
-    size_t n = strlen(list) + 1;
+    size_t n = 2 * strlen(list) + 64;
     char *v13 = kc_calloc(1, n), *v12 = kc_calloc(1, n), *copy = kc_strdup(list);
     int rc = 0;
     if (!v13 || !v12 || !copy) {
@@ -326,6 +347,20 @@ static int set_ciphers(SSL_CTX *ctx, const char *list, char *errstr, size_t errl
     for (char *t = strtok_r(copy, ",: ", &save); t; t = strtok_r(NULL, ",: ", &save)) {
         bool is13 = !strncmp(t, "TLS_AES_", 8) || !strncmp(t, "TLS_CHACHA20_", 13);
         char *dst = is13 ? v13 : v12;
+        if (!is13 && !strncmp(t, "TLS_", 4)) {
+            const char *name = openssl_cipher_name(t);
+            if (!name) {
+                snprintf(errstr, errlen, "ssl.cipher.suites: OpenSSL does not know the suite '%s'", t);
+                rc = KAFKAC_ERR_CONFIG;
+                goto out;
+            }
+            t = (char *)name;
+        }
+        if (strlen(dst) + strlen(t) + 2 > n) {
+            snprintf(errstr, errlen, "ssl.cipher.suites: too long");
+            rc = KAFKAC_ERR_CONFIG;
+            goto out;
+        }
         if (*dst)
             strcat(dst, ":");
         strcat(dst, t);

@@ -684,6 +684,30 @@ static void test_pkcs12_mtls(void **state)
         fail_msg("unexpected: %s", err);
 }
 
+/* ssl.cipher.suites in IANA spelling (as Java users write it) and
+ * OpenSSL's; an unknown suite fails at creation naming the key. */
+static void test_cipher_suites(void **state)
+{
+    (void)state;
+    kc_tls_settings_t t;
+    tls_defaults(&t);
+    t.ca_location = file("ca.pem");
+    t.enabled_protocols.v[0] = KC_TLS_1_2;
+    t.enabled_protocols.n = 1;
+    t.cipher_suites = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+    char why[256];
+    int rc = try_connect(&t, &server_ok, 0, "127.0.0.1", why, sizeof why);
+    check(rc, why, 0, (const char *[]){ NULL });
+    t.cipher_suites = "ECDHE-ECDSA-AES256-GCM-SHA384, TLS_AES_128_GCM_SHA256";
+    rc = try_connect(&t, &server_ok, 0, "127.0.0.1", why, sizeof why);
+    check(rc, why, 0, (const char *[]){ NULL });
+    t.cipher_suites = "TLS_NO_SUCH_SUITE";
+    char err[256];
+    assert_null(kc_tls_ctx_new(&t, NULL, err, sizeof err));
+    if (!strstr(err, "ssl.cipher.suites") || !strstr(err, "TLS_NO_SUCH_SUITE"))
+        fail_msg("unexpected: %s", err);
+}
+
 static void test_encrypted_key(void **state)
 {
     (void)state;
@@ -913,6 +937,7 @@ int main(void)
         cmocka_unit_test(test_pem_in_config_mtls),
         cmocka_unit_test(test_pkcs12_mtls),
         cmocka_unit_test(test_encrypted_key),
+        cmocka_unit_test(test_cipher_suites),
         cmocka_unit_test(test_wrong_key_password_at_creation),
         cmocka_unit_test(test_client_cert_refused),
         cmocka_unit_test(test_tls_to_plaintext_listener),
