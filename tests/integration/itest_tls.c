@@ -235,6 +235,28 @@ static kafkac_err_t failing(kafkac_conf_t *conf, char *text, size_t len)
         fail_msg("admin list topics succeeded over a connection that must fail");
     if (!strstr(err, "TLS") && !strstr(err, "ssl"))
         fail_msg("admin error does not say what failed: %s: %s", kafkac_err_name(arc), err);
+
+    /* And a consumer's poll. */
+    kafkac_conf_t *cc = kafkac_conf_dup(conf);
+    kc_test_conf_set(cc, "group.id", "tls-never-group");
+    kafkac_consumer_t *c = kafkac_consumer_new(cc, err, sizeof err);
+    kafkac_conf_destroy(cc);
+    assert_non_null(c);
+    const char *topics[] = { "tls-never" };
+    assert_int_equal(kafkac_consumer_subscribe(c, topics, 1, err, sizeof err), 0);
+    t0 = kc_test_now_ms();
+    kafkac_err_t crc = KAFKAC_ERR_TIMED_OUT;
+    while (crc == KAFKAC_ERR_TIMED_OUT && kc_test_now_ms() - t0 < 8000) {
+        kafkac_record_t *r = NULL;
+        crc = kafkac_consumer_next(c, 500, &r, err, sizeof err);
+        if (crc == KAFKAC_OK)
+            kafkac_record_release(r);
+    }
+    took = kc_test_now_ms() - t0;
+    kafkac_consumer_destroy(c);
+    if (crc != rc || took > 4000)
+        fail_msg("consumer poll: expected %s within 4 s, got %s after %lld ms: %s", kafkac_err_name(rc),
+                 kafkac_err_name(crc), (long long)took, err);
     return rc;
 }
 
