@@ -646,8 +646,8 @@ static int64_t ssl_fail(kc_conn_t *c, tls_sock_t *t, int ret, const char *what, 
     if (!t->done && (reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_PACKET_LENGTH_TOO_LONG ||
                      reason == SSL_R_RECORD_LENGTH_MISMATCH || reason == SSL_R_UNKNOWN_PROTOCOL ||
                      reason == SSL_R_HTTP_REQUEST)) {
-        snprintf(why, whylen, "TLS handshake with %s:%d failed: the broker did not speak TLS (%s): is this a "
-                 "plaintext listener? Use its SSL listener, or security.protocol=plaintext", c->host, c->port,
+        snprintf(why, whylen, "TLS handshake with %s:%d failed: the broker did not speak TLS (%s): a plaintext "
+                 "listener? Use its SSL port or security.protocol=plaintext", c->host, c->port,
                  ssl_errtext(text, sizeof text));
         return KAFKAC_ERR_SSL;
     }
@@ -656,9 +656,8 @@ static int64_t ssl_fail(kc_conn_t *c, tls_sock_t *t, int ret, const char *what, 
     return KAFKAC_ERR_SSL;
 
 closed_in_handshake:
-    snprintf(why, whylen, "TLS handshake with %s:%d failed: the broker closed the connection without answering in "
-             "TLS: the broker did not speak TLS; is this a plaintext listener? Use its SSL listener, or "
-             "security.protocol=plaintext", c->host, c->port);
+    snprintf(why, whylen, "TLS handshake with %s:%d failed: the broker did not speak TLS (it closed the "
+             "connection): a plaintext listener? Use its SSL port or security.protocol=plaintext", c->host, c->port);
     return KAFKAC_ERR_SSL;
 }
 

@@ -783,7 +783,7 @@ static void test_tls_to_plaintext_listener(void **state)
     kc_conn_t *c = kc_conn_new(1, "127.0.0.1", s.port);
     c->tls = ctx;
     int rc = drive_connect(c, s.port);
-    expect_err(c, rc, KAFKAC_ERR_SSL, (const char *[]){ "did not speak TLS", "plaintext listener", NULL });
+    expect_err(c, rc, KAFKAC_ERR_SSL, (const char *[]){ "did not speak TLS", "plaintext listener", "security.protocol=plaintext", NULL });
     kc_conn_free(c);
     srv_stop(&s);
     kc_tls_ctx_free(ctx);
