@@ -542,10 +542,14 @@ static void describe_verify(kc_conn_t *c, tls_sock_t *t, long vr, char *why, siz
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
         if (cert)
             X509_NAME_oneline(X509_get_issuer_name(cert), extra, sizeof extra);
-        snprintf(why, whylen, "TLS handshake with %s:%d failed: unknown CA: the broker's certificate %s %s is "
-                 "not trusted: set ssl.ca.location", c->host, c->port,
-                 vr == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ? "is self-signed," : "is signed by",
-                 extra[0] ? extra : "?");
+        if (vr == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT)
+            snprintf(why, whylen, "TLS handshake with %s:%d failed: unknown CA: the broker's certificate is "
+                     "self-signed (%s) and not trusted: set ssl.ca.location", c->host, c->port,
+                     extra[0] ? extra : "?");
+        else
+            snprintf(why, whylen, "TLS handshake with %s:%d failed: unknown CA: the broker's certificate is "
+                     "signed by %s, which is not trusted: set ssl.ca.location", c->host, c->port,
+                     extra[0] ? extra : "?");
         return;
     case X509_V_ERR_CERT_REVOKED:
         snprintf(why, whylen, "TLS handshake with %s:%d failed: the broker's certificate is revoked (ssl.crl.location)",
