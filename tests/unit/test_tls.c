@@ -136,7 +136,7 @@ static void write_ident(const char *base, const ident_t *id)
     write_key(n, id->key, NULL);
 }
 
-static ident_t server_ok, server_badname, server_expired, client_ok, client_other;
+static ident_t server_ok, server_badname, server_expired, server_self, client_ok, client_other;
 
 static char *slurp(const char *name)
 {
@@ -164,6 +164,7 @@ static int setup_certs(void **state)
     server_ok = make_ident("broker", "IP:127.0.0.1,DNS:localhost", &ca1, -3600, 86400);
     server_badname = make_ident("broker", "DNS:wrong.invalid", &ca1, -3600, 86400);
     server_expired = make_ident("broker", "IP:127.0.0.1,DNS:localhost", &ca1, -7200, -3600);
+    server_self = make_ident("selfsigned broker", "IP:127.0.0.1", NULL, -3600, 86400);
     client_ok = make_ident("client", NULL, &ca1, -3600, 86400);
     client_other = make_ident("other", NULL, &ca2, -3600, 86400);
     write_ident("client", &client_ok);
@@ -634,7 +635,10 @@ static void test_unknown_ca(void **state)
     t.ca_location = file("ca2.pem");
     char why[256];
     int rc = try_connect(&t, &server_ok, 0, "127.0.0.1", why, sizeof why);
-    check(rc, why, KAFKAC_ERR_SSL, (const char *[]){ "unknown CA", "ssl.ca.location", NULL });
+    check(rc, why, KAFKAC_ERR_SSL, (const char *[]){ "unknown CA", "kc test CA", "ssl.ca.location", NULL });
+    t.ca_location = file("ca.pem");
+    rc = try_connect(&t, &server_self, 0, "127.0.0.1", why, sizeof why);
+    check(rc, why, KAFKAC_ERR_SSL, (const char *[]){ "unknown CA", "self-signed", "selfsigned broker", NULL });
 }
 
 static void test_expired(void **state)
