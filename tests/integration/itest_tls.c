@@ -310,6 +310,13 @@ static void test_client_cert_refused(void **state)
     kafkac_err_t rc = failing(conf, text, sizeof text);
     expect(rc, text, KAFKAC_ERR_SSL, (const char *[]){ "refused our client certificate", NULL });
     kafkac_conf_destroy(conf);
+    /* An expired one signed by the right CA. */
+    conf = ssl_conf(env("KAFKAC_TEST_SEC_MTLS"));
+    kc_test_conf_set(conf, "ssl.certificate.location", cert("expired-client.pem"));
+    kc_test_conf_set(conf, "ssl.key.location", cert("expired-client.key"));
+    rc = failing(conf, text, sizeof text);
+    expect(rc, text, KAFKAC_ERR_SSL, (const char *[]){ "refused our client certificate", NULL });
+    kafkac_conf_destroy(conf);
     /* And none at all. */
     conf = ssl_conf(env("KAFKAC_TEST_SEC_MTLS"));
     rc = failing(conf, text, sizeof text);
