@@ -673,12 +673,16 @@ static int tls_open(kc_conn_t *c, char *why, size_t whylen)
     kc_tls_ctx_t *ctx = c->tls;
     tls_sock_t *t = kc_calloc(1, sizeof(*t));
     char e[160];
+    if (!t) {
+        snprintf(why, whylen, "TLS with %s:%d: out of memory", c->host, c->port);
+        return KAFKAC_ERR_NO_MEMORY;
+    }
     ERR_clear_error();
-    if (!t || !(t->ssl = SSL_new(ctx->ctx))) {
+    if (!(t->ssl = SSL_new(ctx->ctx))) {
         snprintf(why, whylen, "TLS with %s:%d: cannot create the connection: %s", c->host, c->port,
-                 t ? ssl_errtext(e, sizeof e) : "out of memory");
+                 ssl_errtext(e, sizeof e));
         kc_free(t);
-        return t ? KAFKAC_ERR_SSL : KAFKAC_ERR_NO_MEMORY;
+        return KAFKAC_ERR_SSL;
     }
     c->tp_state = t;
     SSL_set_app_data(t->ssl, t);
