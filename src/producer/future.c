@@ -9,7 +9,13 @@
 #include "producer/producer_int.h"
 
 static pthread_mutex_t fut_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t fut_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t fut_cv;
+static pthread_once_t fut_once = PTHREAD_ONCE_INIT;
+
+static void fut_init(void)
+{
+    kc_cond_init(&fut_cv);
+}
 
 kafkac_err_t kafkac_delivery_err(const kafkac_delivery_t *d) { return d ? (kafkac_err_t)d->err : KAFKAC_ERR_INVALID_ARG; }
 const char *kafkac_delivery_topic(const kafkac_delivery_t *d) { return d ? d->topic : NULL; }
@@ -44,6 +50,7 @@ void kc_future_release(kafkac_future_t *f)
 
 void kc_future_complete(kafkac_future_t *f, int err, int32_t partition, int64_t offset, int64_t timestamp)
 {
+    pthread_once(&fut_once, fut_init);
     pthread_mutex_lock(&fut_mu);
     f->d.err = err;
     f->d.partition = partition;
@@ -64,21 +71,11 @@ kafkac_err_t kafkac_future_wait(kafkac_future_t *f, int timeout_ms, const kafkac
 {
     if (!f)
         return KAFKAC_ERR_INVALID_ARG;
-    struct timespec dl;
-    clock_gettime(CLOCK_REALTIME, &dl);
-    if (timeout_ms > 0) {
-        dl.tv_sec += timeout_ms / 1000;
-        dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
-    }
+    pthread_once(&fut_once, fut_init);
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
     pthread_mutex_lock(&fut_mu);
     while (!atomic_load(&f->done) && timeout_ms != 0) {
-        if (timeout_ms < 0)
-            pthread_cond_wait(&fut_cv, &fut_mu);
-        else if (pthread_cond_timedwait(&fut_cv, &fut_mu, &dl) != 0)
+        if (kc_cond_wait_until(&fut_cv, &fut_mu, deadline) != 0)
             break;
     }
     int done = atomic_load(&f->done);
