@@ -115,6 +115,7 @@ static void test_producer_condvars(void **state)
     assert_monotonic("transaction manager cv", &p->txn->cv, &p->txn->mu);
     assert_monotonic("producer's network client cluster_cond", &p->net->cluster_cond, &p->net->lock);
     kafkac_producer_close(kp, 0);
+    kafkac_producer_destroy(kp);
 }
 
 static void test_consumer_condvars(void **state)
@@ -188,6 +189,7 @@ static void test_wall_clock_steps(void **state)
         fail_msg("the send read no time of day: the hook is not the library's wall clock");
     kafkac_future_destroy(f);
     kafkac_producer_close(kp, 0);
+    kafkac_producer_destroy(kp);
 
     c = conf(NULL);
     kafkac_consumer_t *kc = kafkac_consumer_new(c, err, sizeof err);
