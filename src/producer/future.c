@@ -17,6 +17,13 @@ static void fut_init(void)
     kc_cond_init(&fut_cv);
 }
 
+static atomic_long wakeups;
+
+long kc_future_wakeups(void)
+{
+    return atomic_load(&wakeups);
+}
+
 kafkac_err_t kafkac_delivery_err(const kafkac_delivery_t *d) { return d ? (kafkac_err_t)d->err : KAFKAC_ERR_INVALID_ARG; }
 const char *kafkac_delivery_topic(const kafkac_delivery_t *d) { return d ? d->topic : NULL; }
 int32_t kafkac_delivery_partition(const kafkac_delivery_t *d) { return d ? d->partition : -1; }
@@ -75,7 +82,9 @@ kafkac_err_t kafkac_future_wait(kafkac_future_t *f, int timeout_ms, const kafkac
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
     pthread_mutex_lock(&fut_mu);
     while (!atomic_load(&f->done) && timeout_ms != 0) {
-        if (kc_cond_wait_until(&fut_cv, &fut_mu, deadline) != 0)
+        int rc = kc_cond_wait_until(&fut_cv, &fut_mu, deadline);
+        atomic_fetch_add_explicit(&wakeups, 1, memory_order_relaxed);
+        if (rc != 0)
             break;
     }
     int done = atomic_load(&f->done);

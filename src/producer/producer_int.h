@@ -50,6 +50,9 @@ struct kafkac_future {
 void kc_future_complete(kafkac_future_t *f, int err, int32_t partition, int64_t offset, int64_t timestamp);
 kafkac_future_t *kc_future_new(const char *topic, void *opaque);
 void kc_future_release(kafkac_future_t *f);
+/* How many times a thread in kafkac_future_wait woke from its condition
+ * variable, since the process started (bench_futures counts them). */
+long kc_future_wakeups(void);
 
 /* One record's bookkeeping inside a batch (the record itself is in the
  * batch writer's buffer). */
