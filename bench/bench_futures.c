@@ -68,10 +68,17 @@ int main(int argc, char **argv)
     for (int i = 0; i < n_waiters; i++)
         pthread_create(&th[i], NULL, waiter, (void *)(intptr_t)i);
     for (long i = 0; i < n_futs; i++) {
-        kc_future_complete(futs[i], 0, 0, i, 0);
-        if (late_mode && i < n_futs - n_waiters)
-            kafkac_future_destroy(futs[i]);   /* nobody waits on it: the application's reference */
-        if (pause_us > 0 && (i + 1) % batch == 0) {
+        /* As kc_batch_complete: set a batch's futures, then notify them. */
+        kc_future_set(futs[i], 0, 0, i, 0);
+        if ((i + 1) % batch != 0 && i + 1 < n_futs)
+            continue;
+        for (long j = i + 1 - ((i % batch) + 1); j <= i; j++) {
+            kafkac_future_t *f = futs[j];
+            kc_future_notify(f);   /* may free f if its waiter is done with it */
+            if (late_mode && j < n_futs - n_waiters)
+                kafkac_future_destroy(f);   /* nobody waits on it: the application's reference */
+        }
+        if (pause_us > 0) {
             struct timespec ps = {0, pause_us * 1000};
             nanosleep(&ps, NULL);
         }

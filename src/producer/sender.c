@@ -103,7 +103,13 @@ void kc_batch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_o
         kc_prec_t *r = &b->recs[i];
         if (r->fut) {
             int64_t off = (err == 0 && base_offset >= 0) ? base_offset + i : -1;
-            kc_future_complete(r->fut, err, part, off, log_append_time >= 0 ? log_append_time : r->timestamp);
+            kc_future_set(r->fut, err, part, off, log_append_time >= 0 ? log_append_time : r->timestamp);
+        }
+    }
+    for (int32_t i = 0; i < b->count; i++) {   /* see future.c: one wake-up per batch */
+        kc_prec_t *r = &b->recs[i];
+        if (r->fut) {
+            kc_future_notify(r->fut);
             r->fut = NULL;
         }
     }
