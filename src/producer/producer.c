@@ -334,7 +334,8 @@ kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, int3
     if (future)
         *future = NULL;
     if (!kp || !topic || !*topic || key_len < -1 || value_len < -1 || (key_len > 0 && !key) ||
-        (value_len > 0 && !value) || (header_count > 0 && !headers) || partition < KAFKAC_PARTITION_ANY)
+        (value_len > 0 && !value) || (header_count > 0 && !headers) || partition < KAFKAC_PARTITION_ANY ||
+        timestamp < KAFKAC_TIMESTAMP_NONE)
         return KAFKAC_ERR_INVALID_ARG;
     for (size_t i = 0; i < header_count; i++)
         if (!headers[i].key || headers[i].value_len < -1 || (headers[i].value_len > 0 && !headers[i].value))
@@ -395,7 +396,7 @@ kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, int3
         goto out;
     }
     atomic_fetch_add(&p->outstanding, 1);
-    err = kc_acc_append(p, t, partition, sticky, timestamp ? timestamp : kc_wall_ms(), key, key_len, value,
+    err = kc_acc_append(p, t, partition, sticky, timestamp == KAFKAC_TIMESTAMP_NONE ? kc_wall_ms() : timestamp, key, key_len, value,
                         value_len, headers, header_count, msg_opaque, fut, cost);
     if (err) {
         atomic_fetch_sub(&p->outstanding, 1);
