@@ -97,7 +97,7 @@ static kafkac_producer_t *new_producer(const bench_opts_t *o, prod_state_t *st, 
 
 static int produce_one(kafkac_producer_t *p, const char *topic, const uint8_t *value, int size)
 {
-    kafkac_err_t e = kafkac_producer_send(p, topic, KAFKAC_PARTITION_ANY, NULL, -1, value, size, NULL, 0, 0,
+    kafkac_err_t e = kafkac_producer_send(p, topic, KAFKAC_PARTITION_ANY, NULL, -1, value, size, NULL, 0, KAFKAC_TIMESTAMP_NONE,
                                           NULL, NULL);
     if (e) {
         fprintf(stderr, "libkafkac send: %s\n", kafkac_err_str(e));

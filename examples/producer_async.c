@@ -58,7 +58,7 @@ int main(int argc, char **argv)
         int vlen = snprintf(value, sizeof value, "asynchronous record %ld", i);
         /* No future: the callback is how we learn the outcome.  The
          * record's number rides along as its opaque. */
-        kafkac_err_t e = kafkac_producer_send(p, argv[2], KAFKAC_PARTITION_ANY, NULL, -1, value, vlen, NULL, 0, 0,
+        kafkac_err_t e = kafkac_producer_send(p, argv[2], KAFKAC_PARTITION_ANY, NULL, -1, value, vlen, NULL, 0, KAFKAC_TIMESTAMP_NONE,
                                               (void *)(intptr_t)i, NULL);
         if (e != KAFKAC_OK) {
             fprintf(stderr, "send #%ld: %s\n", i, kafkac_err_str(e));

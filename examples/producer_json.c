@@ -102,7 +102,7 @@ int main(int argc, char **argv)
             continue;
         }
         kafkac_err_t e = kafkac_producer_send(p, argv[2], KAFKAC_PARTITION_ANY, orders[i].customer,
-                                              (int32_t)strlen(orders[i].customer), json, len, hdr, 1, 0, NULL, &f[i]);
+                                              (int32_t)strlen(orders[i].customer), json, len, hdr, 1, KAFKAC_TIMESTAMP_NONE, NULL, &f[i]);
         if (e != KAFKAC_OK) {
             fprintf(stderr, "send: %s\n", kafkac_err_str(e));
             failed++;

@@ -149,7 +149,7 @@ int main(int argc, char **argv)
             for (size_t j = 0; j < vlen; j++)
                 up[j] = (char)toupper((unsigned char)val[j]);
             e = kafkac_producer_send(p, out, KAFKAC_PARTITION_ANY, key, key ? (int32_t)klen : -1, up,
-                                     val ? (int32_t)vlen : -1, NULL, 0, 0, NULL, NULL);
+                                     val ? (int32_t)vlen : -1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
             free(up);
             /* The offset to commit is the next one to read. */
             const char *t = kafkac_record_topic(r);

@@ -183,8 +183,13 @@ class Gen:
             parts.append(".elem_type = %s" % ("KC_T_STRUCT" if f.struct is not None else KC_T[f.elem]))
         else:
             parts.append(".type = %s" % ("KC_T_STRUCT" if f.struct is not None else KC_T[f.elem]))
+        flags = []
         if f.ignorable:
-            parts.append(".flags = KC_F_IGNORABLE")
+            flags.append("KC_F_IGNORABLE")
+        if not f.is_array and f.struct is None and f.elem == "int16" and f.name.endswith("ErrorCode"):
+            flags.append("KC_F_ERRCODE")   # -1 on the wire: see KC_F_ERRCODE in schema.h
+        if flags:
+            parts.append(".flags = %s" % " | ".join(flags))
         parts.append(".ver_min = %d, .ver_max = %s" % (f.ver[0], ver_c(f.ver[1])))
         if f.null is not None:
             parts.append(".null_min = %d, .null_max = %s" % (f.null[0], ver_c(f.null[1])))

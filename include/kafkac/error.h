@@ -2,9 +2,17 @@
  *
  * One convention for the whole API: functions that can fail return a
  * kafkac_err_t.  0 (KAFKAC_OK) is success.  Positive values are Apache
- * Kafka's protocol error codes, exactly as a broker sends them; negative
- * values are errors the client itself detected (no broker reachable, a
- * timeout, a malformed response, bad configuration...).
+ * Kafka's protocol error codes, as a broker sends them; negative values
+ * are errors the client itself detected (no broker reachable, a timeout,
+ * a malformed response, bad configuration...), and only those.
+ *
+ * The one exception to "as a broker sends them": Kafka's
+ * UNKNOWN_SERVER_ERROR is -1 on the wire, which would read as a local
+ * error here.  The library reports it as KAFKAC_ERR_UNKNOWN_SERVER_ERROR
+ * = 32767, the top of Kafka's int16 code space (Kafka numbers its errors
+ * upward from 1 and is at 136), so "negative = local" holds without an
+ * exception.  kafkac_err_from_wire() converts a code read from the wire
+ * by other means (a dump, the Java client's Errors enum).
  *
  * kafkac_err_name() gives the constant's name without the prefix
  * ("NOT_LEADER_OR_FOLLOWER"), kafkac_err_str() a one-line description, and
@@ -55,9 +63,9 @@ typedef enum kafkac_err {
 
     KAFKAC_OK = 0,
 
-    /* --- Apache Kafka protocol errors, as on the wire.  All positive except
-     * Kafka's own UNKNOWN_SERVER_ERROR, which the protocol defines as -1. --- */
-    KAFKAC_ERR_UNKNOWN_SERVER_ERROR = -1,
+    /* --- Apache Kafka protocol errors, as on the wire, all positive.
+     * Kafka's UNKNOWN_SERVER_ERROR is -1 on the wire: see above. --- */
+    KAFKAC_ERR_UNKNOWN_SERVER_ERROR = 32767,
     KAFKAC_ERR_OFFSET_OUT_OF_RANGE = 1,
     KAFKAC_ERR_CORRUPT_MESSAGE = 2,
     KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION = 3,
@@ -199,6 +207,12 @@ typedef enum kafkac_err {
 KAFKAC_API const char *kafkac_err_name(int err);
 KAFKAC_API const char *kafkac_err_str(int err);
 KAFKAC_API int kafkac_err_retriable(int err);
+
+/* The kafkac_err_t for an error code as Kafka puts it on the wire: the
+ * same number, except -1 (UNKNOWN_SERVER_ERROR), which becomes
+ * KAFKAC_ERR_UNKNOWN_SERVER_ERROR.  Responses decoded by the library are
+ * already converted. */
+KAFKAC_API kafkac_err_t kafkac_err_from_wire(int wire_code);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,7 @@
  *
  *   kafkac_future_t *f;
  *   kafkac_producer_send(p, "events", KAFKAC_PARTITION_ANY, "k", 1, "v", 1,
- *                        NULL, 0, 0, NULL, &f);
+ *                        NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f);
  *   const kafkac_delivery_t *d;
  *   if (kafkac_future_wait(f, 10000, &d) == KAFKAC_OK)
  *       printf("partition %d offset %lld\n", kafkac_delivery_partition(d),
@@ -142,7 +142,10 @@ KAFKAC_API void kafkac_producer_destroy(kafkac_producer_t *p);
  *   key/value  bytes, copied before the call returns; NULL with length
  *              -1 for a null key or value.
  *   headers    header_count headers, copied.
- *   timestamp  milliseconds since the epoch; 0 means now.
+ *   timestamp  CreateTime in milliseconds since the epoch (0 is 1970-01-01,
+ *              an ordinary timestamp), or KAFKAC_TIMESTAMP_NONE for the
+ *              current time.  Below KAFKAC_TIMESTAMP_NONE:
+ *              KAFKAC_ERR_INVALID_ARG.
  *   msg_opaque returned by kafkac_delivery_opaque.
  *   future     if not NULL, receives a new future the caller must
  *              release with kafkac_future_destroy.  With NULL no future

@@ -21,6 +21,16 @@ extern "C" {
 #define KAFKAC_OFFSET_END       (-1)  /* next offset to be written (high watermark) */
 #define KAFKAC_OFFSET_INVALID   (-1001) /* no offset (e.g. nothing committed) */
 
+/* "No timestamp", as Kafka writes it on the wire (RecordBatch.NO_TIMESTAMP).
+ * Given to kafkac_producer_send it means "stamp the record with the current
+ * time", as a null timestamp does in Java's ProducerRecord; every other
+ * value, 0 included, is the record's CreateTime in ms since the epoch.  No
+ * real timestamp collides with it: Kafka accepts no negative timestamp
+ * (Java's ProducerRecord refuses them), and a record whose CreateTime was
+ * -1 would read back as "none" anyway.  Timestamps the library reports
+ * (kafkac_delivery_timestamp, a consumed record's) use it for "unknown". */
+#define KAFKAC_TIMESTAMP_NONE   (-1)
+
 /* A record header.  key is a NUL-terminated string; value is bytes
  * (value_len -1 for a null value).  Both are borrowed for the duration of
  * the call that takes them. */

@@ -90,7 +90,7 @@ static int send_lines(kafkac_producer_t *p, FILE *f, const char *topic, int32_t 
             }
         }
         t->lines++;
-        kafkac_err_t e = kafkac_producer_send(p, topic, partition, key, klen, val, vlen, NULL, 0, 0, NULL, NULL);
+        kafkac_err_t e = kafkac_producer_send(p, topic, partition, key, klen, val, vlen, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
         if (e != KAFKAC_OK) {
             char why[512];
             kafkac_producer_send_error(p, why, sizeof why);

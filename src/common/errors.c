@@ -200,6 +200,14 @@ const char *kafkac_err_str(int err)
     return r ? r->desc : "Error code not known to this version of libkafkac";
 }
 
+kafkac_err_t kafkac_err_from_wire(int wire_code)
+{
+    return wire_code == -1 ? KAFKAC_ERR_UNKNOWN_SERVER_ERROR : (kafkac_err_t)wire_code;
+}
+
+/* The one answer to "may retrying succeed?" for every kafkac_err_t, local
+ * or Kafka's: the producer, the transaction manager, the consumer and
+ * admin ask this table and keep no list of their own. */
 int kafkac_err_retriable(int err)
 {
     const err_row_t *r = find(err);

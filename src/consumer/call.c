@@ -97,12 +97,8 @@ kc_resp_t *kc_consumer_call(kc_net_t *net, const kc_req_t *req, int64_t deadline
     waiter_t *w = kc_calloc(1, sizeof(*w));
     if (!w)
         return NULL;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&w->m, NULL);
-    pthread_cond_init(&w->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    kc_cond_init(&w->cv);
     w->refs = 2;
     w->build = req->build;
     w->opaque = req->opaque;
@@ -126,14 +122,8 @@ kc_resp_t *kc_consumer_call(kc_net_t *net, const kc_req_t *req, int64_t deadline
     }
     pthread_mutex_lock(&w->m);
     while (!w->done) {
-        struct timespec mono, ts;
-        clock_gettime(CLOCK_MONOTONIC, &mono);
-        int64_t mono_ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
-        int64_t wait = deadline_ms - kc_now_ms();
-        if (wait <= 0)
+        if (kc_cond_wait_until(&w->cv, &w->m, deadline_ms) != 0)
             break;
-        kc_consumer_abs_deadline(&ts, mono_ms + wait);
-        pthread_cond_timedwait(&w->cv, &w->m, &ts);
     }
     kc_resp_t *resp = w->resp;
     if (!w->done) {

@@ -32,17 +32,7 @@ static void cond_wait_until(kc_coordinator_t *co, int64_t deadline_ms)
     int64_t left = deadline_ms - kc_now_ms();
     if (left <= 0)
         return;
-    if (left > 100)
-        left = 100;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += left / 1000;
-    ts.tv_nsec += (long)(left % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(&co->cond, &co->lock, &ts);
+    kc_cond_wait_until(&co->cond, &co->lock, kc_now_ms() + (left > 100 ? 100 : left));
 }
 
 kafkac_err_t kc_co_wait_coordinator(kc_coordinator_t *co, int64_t deadline_ms, int32_t *node_id)

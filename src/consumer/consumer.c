@@ -305,12 +305,8 @@ kafkac_consumer_t *kafkac_consumer_new(const kafkac_conf_t *conf, char *errstr, 
         kc_free(c);
         return NULL;
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    kc_cond_init(&c->cond);
     kc_net_opts_t o;
     kc_net_opts_from_settings(&o, &c->settings);
     c->net = kc_net_new(&o, tmp, sizeof tmp);
@@ -404,13 +400,6 @@ void kafkac_consumer_wakeup(kafkac_consumer_t *c)
 /* ------------------------------------------------------------------ */
 /* Poll                                                                */
 
-/* See consumer_int.h. */
-void kc_consumer_abs_deadline(struct timespec *ts, int64_t deadline_ms)
-{
-    ts->tv_sec = (time_t)(deadline_ms / 1000);
-    ts->tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
-}
-
 /* "No broker reachable" as an error for poll: once no connection has been
  * ready for default.api.timeout.ms while the consumer has something to
  * read, and again at most every default.api.timeout.ms while it lasts (the
@@ -497,16 +486,8 @@ static kafkac_err_t poll_common(kafkac_consumer_t *c, int timeout_ms, int max, k
             kc_errstr_set(errstr, errstr_size, "no record within %d ms", timeout_ms);
             return KAFKAC_ERR_TIMED_OUT;
         }
-        struct timespec ts;
-        struct timespec mono;
-        clock_gettime(CLOCK_MONOTONIC, &mono);
-        /* kc_now_ms and CLOCK_MONOTONIC may differ in origin: wait for the
-         * remaining time (at most a second) from the condition variable's
-         * clock. */
-        int64_t mono_ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
-        int64_t wait_ms = deadline - now < 1000 ? deadline - now : 1000;
-        kc_consumer_abs_deadline(&ts, mono_ms + wait_ms);
-        pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+        /* At most a second, so that the loop checks reachability. */
+        kc_cond_wait_until(&c->cond, &c->lock, deadline - now < 1000 ? deadline : now + 1000);
         pthread_mutex_unlock(&c->lock);
     }
 }

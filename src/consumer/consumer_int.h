@@ -298,10 +298,6 @@ void kc_consumer_drop_buffered(kafkac_consumer_t *c, const char *topic, int32_t 
  * position; KAFKAC_OFFSET_INVALID while unknown.  *epoch (epoch may be
  * NULL) gets that record's leader epoch, -1 if unknown.  Under c->lock. */
 int64_t kc_consumer_part_position(kafkac_consumer_t *c, kc_part_t *p, int32_t *epoch);
-/* A CLOCK_MONOTONIC millisecond time as the timespec that
- * pthread_cond_timedwait on c->cond (a monotonic condvar) wants. */
-struct timespec;
-void kc_consumer_abs_deadline(struct timespec *ts, int64_t deadline_ms);
 
 /* Asynchronous offset resets for partitions in KC_PS_AWAIT_RESET: sends
  * ListOffsets to the leaders; runs on the I/O thread from the fetcher's

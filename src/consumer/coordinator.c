@@ -866,7 +866,7 @@ kafkac_err_t kc_coordinator_new(kafkac_consumer_t *c, kc_coordinator_t **out, ch
     co->s = &c->settings;
     co->log = &c->settings.log;
     pthread_mutex_init(&co->lock, NULL);
-    pthread_cond_init(&co->cond, NULL);
+    kc_cond_init(&co->cond);
     co->cooperative = 1;
     for (size_t i = 0; i < co->s->assignors.n && co->nalgos < 4; i++) {
         int v = co->s->assignors.v[i];

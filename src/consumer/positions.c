@@ -96,11 +96,7 @@ kafkac_err_t kafkac_consumer_position(kafkac_consumer_t *c, const char *topic, i
             err = KAFKAC_ERR_TIMED_OUT;
             break;
         }
-        struct timespec mono, ts;
-        clock_gettime(CLOCK_MONOTONIC, &mono);
-        int64_t mono_ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
-        kc_consumer_abs_deadline(&ts, mono_ms + (deadline - now));
-        pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+        kc_cond_wait_until(&c->cond, &c->lock, deadline);
     }
     pthread_mutex_unlock(&c->lock);
     return err;

@@ -255,20 +255,7 @@ kafkac_err_t kc_acc_reserve(kc_producer_t *p, int64_t bytes, int64_t deadline_ms
         atomic_fetch_add(&p->mem_waiters, 1);
         cur = atomic_load(&p->queued_bytes);
         if (cur != 0 && cur + bytes > cap && !atomic_load(&p->closing)) {
-            /* Wake at least every 100 ms: the deadline is on the
-             * monotonic clock, the condition variable's on the real one. */
-            int64_t wait = deadline_ms - now;
-            if (wait > 100)
-                wait = 100;
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += wait / 1000;
-            ts.tv_nsec += (wait % 1000) * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&p->mem_cv, &p->mem_mu, &ts);
+            kc_cond_wait_until(&p->mem_cv, &p->mem_mu, deadline_ms);
         }
         atomic_fetch_sub(&p->mem_waiters, 1);
         pthread_mutex_unlock(&p->mem_mu);

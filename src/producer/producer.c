@@ -23,24 +23,6 @@ kc_producer_t *kc_producer_inner(kafkac_producer_t *kp)
     return kp ? &kp->p : NULL;
 }
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void deadline_ts(struct timespec *ts, int64_t wait_ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += wait_ms / 1000;
-    ts->tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 int kc_producer_use(kc_producer_t *p)
 {
     pthread_mutex_lock(&p->use_mu);
@@ -145,17 +127,17 @@ kafkac_producer_t *kafkac_producer_new(const kafkac_conf_t *conf, char *errstr, 
     pthread_mutex_init(&p->topics_mu, NULL);
     pthread_mutex_init(&p->pool_mu, NULL);
     pthread_mutex_init(&p->mem_mu, NULL);
-    pthread_cond_init(&p->mem_cv, NULL);
+    kc_cond_init(&p->mem_cv);
     pthread_mutex_init(&p->dq_mu, NULL);
-    pthread_cond_init(&p->dq_cv, NULL);
+    kc_cond_init(&p->dq_cv);
     pthread_mutex_init(&kp->close_mu, NULL);
     pthread_mutex_init(&p->use_mu, NULL);
-    pthread_cond_init(&p->use_cv, NULL);
+    kc_cond_init(&p->use_cv);
     pthread_mutex_init(&p->err_mu, NULL);
     p->pid = -1;
     p->epoch = -1;
     p->pid_state = KC_PID_NONE;
-    p->backoff_seed = (unsigned)wall_ms() ^ (unsigned)(uintptr_t)p;
+    p->backoff_seed = (unsigned)kc_wall_ms() ^ (unsigned)(uintptr_t)p;
     p->sender_scratch = kc_sender_scratch_new();
     if (!p->sender_scratch) {
         kc_errstr_set(errstr, errstr_size, "%s", "out of memory");
@@ -357,7 +339,8 @@ kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, int3
     if (future)
         *future = NULL;
     if (!kp || !topic || !*topic || key_len < -1 || value_len < -1 || (key_len > 0 && !key) ||
-        (value_len > 0 && !value) || (header_count > 0 && !headers) || partition < KAFKAC_PARTITION_ANY)
+        (value_len > 0 && !value) || (header_count > 0 && !headers) || partition < KAFKAC_PARTITION_ANY ||
+        timestamp < KAFKAC_TIMESTAMP_NONE)
         return KAFKAC_ERR_INVALID_ARG;
     for (size_t i = 0; i < header_count; i++)
         if (!headers[i].key || headers[i].value_len < -1 || (headers[i].value_len > 0 && !headers[i].value))
@@ -418,7 +401,7 @@ kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, int3
         goto out;
     }
     atomic_fetch_add(&p->outstanding, 1);
-    err = kc_acc_append(p, t, partition, sticky, timestamp ? timestamp : wall_ms(), key, key_len, value,
+    err = kc_acc_append(p, t, partition, sticky, timestamp == KAFKAC_TIMESTAMP_NONE ? kc_wall_ms() : timestamp, key, key_len, value,
                         value_len, headers, header_count, msg_opaque, fut, cost);
     if (err) {
         atomic_fetch_sub(&p->outstanding, 1);
@@ -452,9 +435,7 @@ static int run_callbacks(kc_producer_t *p, int wait_ms)
         if (wait_ms < 0) {
             pthread_cond_wait(&p->dq_cv, &p->dq_mu);
         } else {
-            struct timespec ts;
-            deadline_ts(&ts, wait_ms);
-            pthread_cond_timedwait(&p->dq_cv, &p->dq_mu, &ts);
+            kc_cond_wait_until(&p->dq_cv, &p->dq_mu, kc_now_ms() + wait_ms);
         }
     }
     kc_pbatch_t *list = p->dq_head;

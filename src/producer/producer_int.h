@@ -38,18 +38,35 @@ struct kafkac_delivery {
     int err;
 };
 
+/* A thread blocked in kafkac_future_wait, on its own condition variable
+ * (future.c), linked on the future it waits for. */
+typedef struct kc_fwaiter {
+    pthread_cond_t cv;        /* CLOCK_MONOTONIC */
+    struct kc_fwaiter *next;
+} kc_fwaiter_t;
+
 struct kafkac_future {
-    kafkac_delivery_t d;
+    kafkac_delivery_t d;      /* written once, before done is set */
     atomic_int done;
     atomic_int refs;          /* the caller's and the producer's */
+    atomic_int nwaiters;      /* threads on waiters: completion locks mu only when > 0 */
+    pthread_mutex_t mu;       /* guards waiters */
+    kc_fwaiter_t *waiters;
     char topic[];             /* d.topic points here: a future may outlive its producer */
 };
 
 /* Completes a future (I/O thread or closing thread) and drops the
- * producer's reference.  future.c. */
+ * producer's reference: kc_future_set then kc_future_notify.  The sender
+ * sets every future of a batch before it notifies any, so a thread
+ * waiting on several of them wakes once.  future.c. */
 void kc_future_complete(kafkac_future_t *f, int err, int32_t partition, int64_t offset, int64_t timestamp);
+void kc_future_set(kafkac_future_t *f, int err, int32_t partition, int64_t offset, int64_t timestamp);
+void kc_future_notify(kafkac_future_t *f);   /* wakes f's waiters, drops the producer's reference */
 kafkac_future_t *kc_future_new(const char *topic, void *opaque);
 void kc_future_release(kafkac_future_t *f);
+/* How many times a thread in kafkac_future_wait woke from its condition
+ * variable, since the process started (bench_futures counts them). */
+long kc_future_wakeups(void);
 
 /* One record's bookkeeping inside a batch (the record itself is in the
  * batch writer's buffer). */

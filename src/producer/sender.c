@@ -103,7 +103,13 @@ void kc_batch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_o
         kc_prec_t *r = &b->recs[i];
         if (r->fut) {
             int64_t off = (err == 0 && base_offset >= 0) ? base_offset + i : -1;
-            kc_future_complete(r->fut, err, part, off, log_append_time >= 0 ? log_append_time : r->timestamp);
+            kc_future_set(r->fut, err, part, off, log_append_time >= 0 ? log_append_time : r->timestamp);
+        }
+    }
+    for (int32_t i = 0; i < b->count; i++) {   /* see future.c: one wake-up per batch */
+        kc_prec_t *r = &b->recs[i];
+        if (r->fut) {
+            kc_future_notify(r->fut);
             r->fut = NULL;
         }
     }
@@ -204,8 +210,7 @@ static void pid_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         kc_log(&p->s.log, KAFKAC_LOG_WARNING, "producer",
                "the broker has no InitProducerId (Kafka before 0.11): producing without idempotence "
                "(set enable.idempotence=true to make this an error): %s", resp->errstr);
-    } else if (err != KAFKAC_ERR_UNSUPPORTED_FEATURE &&
-               (err < 0 || kafkac_err_retriable(err) || err == KAFKAC_ERR_COORDINATOR_LOAD_IN_PROGRESS)) {
+    } else if (kafkac_err_retriable(err)) {   /* errors.c decides, for local errors too */
         p->pid_state = KC_PID_NONE;
         p->pid_retry_ms = kc_now_ms() + kc_sender_backoff(p, ++p->pid_failures);
         kc_log(&p->s.log, KAFKAC_LOG_INFO, "producer", "InitProducerId failed (%s), retrying: %s",
@@ -453,9 +458,7 @@ static void batch_result(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base
         kc_batch_complete(p, b, err, -1, -1);   /* no retry inside a transaction (txn.c) */
         return;
     }
-    int retriable = err < 0 ? (err == KAFKAC_ERR_TRANSPORT || err == KAFKAC_ERR_TIMED_OUT ||
-                               err == KAFKAC_ERR_ALL_BROKERS_DOWN || err == KAFKAC_ERR_RESOLVE)
-                            : kafkac_err_retriable(err);
+    int retriable = kafkac_err_retriable(err);   /* errors.c decides, for local errors too */
     if (idem && (err == KAFKAC_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER || err == KAFKAC_ERR_UNKNOWN_PRODUCER_ID ||
                  err == KAFKAC_ERR_INVALID_PRODUCER_EPOCH)) {
         /* If an earlier batch of the partition is still unresolved this

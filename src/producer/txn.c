@@ -656,7 +656,7 @@ kafkac_err_t kc_txn_new(kc_producer_t *p)
     t->gcoord = -1;
     t->state = KC_TXN_UNINITIALIZED;
     pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv, NULL);
+    kc_cond_init(&t->cv);
     /* Before any service that reads them is registered (registering
      * publishes them to the I/O thread). */
     p->txn_hooks.before_drain = hook_before_drain;

@@ -114,14 +114,8 @@ static kafkac_err_t wait_op(kc_txn_t *t, int64_t deadline, char *errstr, size_t 
                           op_name(t->op.kind));
             return KAFKAC_ERR_TIMED_OUT;
         }
-        if (left > 200)
-            left = 200;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += (long)left * 1000000L;
-        ts.tv_sec += ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+        /* At most 200 ms: close sets stopping without signalling t->cv. */
+        kc_cond_wait_until(&t->cv, &t->mu, kc_now_ms() + (left > 200 ? 200 : left));
     }
     kafkac_err_t err = (kafkac_err_t)t->op.err;
     if (err)

@@ -24,6 +24,17 @@
 #include "protocol/schema.h"
 #include "kafkac/error.h"
 
+/* Error codes (KC_F_ERRCODE) between wire and memory: Kafka's
+ * UNKNOWN_SERVER_ERROR is -1 on the wire and KAFKAC_ERR_UNKNOWN_SERVER_ERROR
+ * (32767) in memory.  The map swaps the two values, so it is its own
+ * inverse and every int16 decodes and re-encodes to the same bytes (the
+ * golden vectors hold 32767 too); 32767 is no code Kafka will reach. */
+static int16_t errcode_swap(int16_t v)
+{
+    return v == -1 ? (int16_t)KAFKAC_ERR_UNKNOWN_SERVER_ERROR
+                   : v == (int16_t)KAFKAC_ERR_UNKNOWN_SERVER_ERROR ? (int16_t)-1 : v;
+}
+
 /* ------------------------------------------------------------------ */
 /* Where we are, for error messages like "Topics[2].Partitions[0].Records".
  * Kept as a stack of (field, array index) while walking; rendered into the
@@ -258,7 +269,11 @@ static void decode_value(walk_t *c, kc_reader_t *r, const kc_field_t *f, uint8_t
     switch (t) {
     case KC_T_BOOL: *(bool *)p = kc_r_i8(r, f->name) != 0; break;
     case KC_T_INT8: *(int8_t *)p = kc_r_i8(r, f->name); break;
-    case KC_T_INT16: *(int16_t *)p = kc_r_i16(r, f->name); break;
+    case KC_T_INT16: {
+        int16_t v = kc_r_i16(r, f->name);
+        *(int16_t *)p = (f->flags & KC_F_ERRCODE) ? errcode_swap(v) : v;
+        break;
+    }
     case KC_T_UINT16: *(uint16_t *)p = kc_r_u16(r, f->name); break;
     case KC_T_INT32: *(int32_t *)p = kc_r_i32(r, f->name); break;
     case KC_T_UINT32: *(uint32_t *)p = kc_r_u32(r, f->name); break;
@@ -458,13 +473,20 @@ static int enc_fail(walk_t *c, int err, const kc_field_t *f, int depth)
     return err;
 }
 
+/* An int16 as it goes on the wire. */
+static int16_t wire_i16(const kc_field_t *f, const uint8_t *p)
+{
+    int16_t v = *(const int16_t *)p;
+    return (f->flags & KC_F_ERRCODE) ? errcode_swap(v) : v;
+}
+
 static int encode_value(walk_t *c, kc_writer_t *w, const kc_field_t *f, uint8_t t,
                         const uint8_t *p, int depth)
 {
     switch (t) {
     case KC_T_BOOL: kc_w_i8(w, *(const bool *)p ? 1 : 0); break;
     case KC_T_INT8: kc_w_i8(w, *(const int8_t *)p); break;
-    case KC_T_INT16: kc_w_i16(w, *(const int16_t *)p); break;
+    case KC_T_INT16: kc_w_i16(w, wire_i16(f, p)); break;
     case KC_T_UINT16: kc_w_u16(w, *(const uint16_t *)p); break;
     case KC_T_INT32: kc_w_i32(w, *(const int32_t *)p); break;
     case KC_T_UINT32: kc_w_u32(w, *(const uint32_t *)p); break;
@@ -704,7 +726,7 @@ static void json_value(kc_writer_t *w, const kc_field_t *f, uint8_t t, const uin
     switch (t) {
     case KC_T_BOOL: kc_w_raw(w, *(const bool *)p ? "true" : "false", *(const bool *)p ? 4 : 5); break;
     case KC_T_INT8: json_printf_i64(w, *(const int8_t *)p); break;
-    case KC_T_INT16: json_printf_i64(w, *(const int16_t *)p); break;
+    case KC_T_INT16: json_printf_i64(w, wire_i16(f, p)); break;
     case KC_T_UINT16: json_printf_i64(w, *(const uint16_t *)p); break;
     case KC_T_INT32: json_printf_i64(w, *(const int32_t *)p); break;
     case KC_T_UINT32: json_printf_i64(w, *(const uint32_t *)p); break;

@@ -35,13 +35,6 @@
 #include "protocol/transport.h"
 #include <signal.h>
 
-int64_t kc_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void kc_net_opts_defaults(kc_net_opts_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -468,11 +461,7 @@ kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen)
     net->seed = (unsigned)kc_now_ms() ^ (unsigned)(uintptr_t)net;
     net->down_since = kc_now_ms();
     pthread_mutex_init(&net->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&net->cluster_cond, &ca);
-    pthread_condattr_destroy(&ca);
+    kc_cond_init(&net->cluster_cond);
     net->cluster = kc_cluster_empty();
     if (!net->client_id || !net->cluster) {
         snprintf(errstr, errlen, "out of memory");
@@ -715,11 +704,7 @@ kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
     if (!w)
         return NULL;
     pthread_mutex_init(&w->m, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    kc_cond_init(&w->cv);
     w->refs = 2;
     kc_req_t r = *req;
     r.cb = waiter_cb;
@@ -729,15 +714,7 @@ kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
     if (req->build)
         r.build = waiter_build;
     int timeout = req->timeout_ms > 0 ? req->timeout_ms : net->o.request_timeout_ms;
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    int64_t wait_ms = (int64_t)timeout + CALL_WAIT_SLACK_MS;
-    until.tv_sec += (time_t)(wait_ms / 1000);
-    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    int64_t until = kc_now_ms() + timeout + CALL_WAIT_SLACK_MS;
     int rc = kc_net_submit(net, &r, w);
     if (rc != 0) {
         /* The callback will never run: both references are ours. */
@@ -749,7 +726,7 @@ kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
     kc_resp_t *resp = NULL;
     pthread_mutex_lock(&w->m);
     while (!w->done) {
-        int wrc = pthread_cond_timedwait(&w->cv, &w->m, &until);
+        int wrc = kc_cond_wait_until(&w->cv, &w->m, until);
         if (wrc == ETIMEDOUT && !w->done)
             break;
     }

@@ -28,6 +28,7 @@
 
 #include <stdint.h>
 #include "common/arena.h"
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "protocol/cluster.h"
@@ -183,8 +184,7 @@ int kc_net_broker_api(kc_net_t *net, int32_t node_id, int16_t api_key, int16_t *
  * last connection error into why ("" when none yet).  Any thread. */
 int kc_net_reachability(kc_net_t *net, int64_t *down_ms, char *why, size_t whylen);
 
-/* Monotonic milliseconds. */
-int64_t kc_now_ms(void);
+/* kc_now_ms, the monotonic milliseconds of every deadline: common/clock.h. */
 
 /* The one backoff schedule of the client (KIP-580): the wait before the
  * next attempt after `failures` (>= 1) failures in a row is base doubled

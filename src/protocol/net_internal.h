@@ -62,7 +62,8 @@ struct kc_net {
     pthread_mutex_t lock;
     int terminating;           /* [lock] set by kc_net_destroy */
     kc_call_t *submit_head, *submit_tail;   /* [lock] from kc_net_send */
-    kc_service_t *services;    /* [lock] append-only before traffic */
+    kc_service_t *services;    /* [lock] append-only; kc_net_add_service may run while the
+                                * I/O thread does, which copies each entry under the lock */
     int nservices;
 
     kc_call_t *pending_head, *pending_tail; /* [I/O] waiting for a ready conn */

@@ -101,18 +101,11 @@ kc_cluster_t *kc_net_cluster(kc_net_t *net)
 
 kc_cluster_t *kc_net_wait_cluster(kc_net_t *net, int64_t after_version, int timeout_ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);   /* cluster_cond waits on it */
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
+    int64_t deadline = kc_now_ms() + timeout_ms;
     kc_cluster_t *c = NULL;
     pthread_mutex_lock(&net->lock);
     while (net->cluster->version <= after_version && !net->terminating) {
-        if (pthread_cond_timedwait(&net->cluster_cond, &net->lock, &ts) != 0)
+        if (kc_cond_wait_until(&net->cluster_cond, &net->lock, deadline) != 0)
             break;
     }
     if (net->cluster->version > after_version)

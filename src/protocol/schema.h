@@ -43,6 +43,11 @@ typedef enum kc_type {
 /* kc_field_t.flags */
 #define KC_F_IGNORABLE 0x01    /* Kafka drops a non-default value in versions
                                 * without the field instead of failing */
+#define KC_F_ERRCODE   0x02    /* an int16 error code: -1 on the wire is
+                                * KAFKAC_ERR_UNKNOWN_SERVER_ERROR in memory
+                                * (kafkac/error.h; codec.c swaps the two
+                                * values); the generator sets it on int16
+                                * fields named ...ErrorCode */
 
 typedef struct kc_schema kc_schema_t;
 

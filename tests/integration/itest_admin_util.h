@@ -117,7 +117,7 @@ static inline void produce_own(const char *brokers, const char *topic, int32_t p
         int len = snprintf(v, sizeof v, "value-%d", i);
         kafkac_future_destroy(last);
         last = NULL;
-        kafkac_err_t rc = kafkac_producer_send(p, topic, partition, NULL, -1, v, len, NULL, 0, 0, NULL, &last);
+        kafkac_err_t rc = kafkac_producer_send(p, topic, partition, NULL, -1, v, len, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &last);
         if (rc)
             fail_msg("send to %s[%d]: %s", topic, (int)partition, kafkac_err_name(rc));
     }

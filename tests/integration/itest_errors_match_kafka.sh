@@ -2,8 +2,10 @@
 # libkafkac's error table against Apache Kafka's own (the Errors enum of the
 # newest kafka-clients we support): every Kafka error code has the same name
 # in kafkac_err_name() and the same retriable flag in kafkac_err_retriable()
-# as the Java client's exception for it.  A code Kafka added that we do not
-# know fails the test, so a new release's errors cannot go unnoticed.
+# as the Java client's exception for it.  Kafka's codes are wire codes
+# (UNKNOWN_SERVER_ERROR is -1): kafkac_err_from_wire maps them to ours.
+# A code Kafka added that we do not know fails the test, so a new
+# release's errors cannot go unnoticed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 NEW=${KAFKAC_KAFKA_NEWEST:-4.4.0}
@@ -24,7 +26,8 @@ int main(void)
 {
     int code;
     while (scanf("%d%*[^\n]", &code) == 1)
-        printf("%d\t%s\t%d\n", code, kafkac_err_name(code), kafkac_err_retriable(code));
+        printf("%d\t%s\t%d\n", code, kafkac_err_name(kafkac_err_from_wire(code)),
+               kafkac_err_retriable(kafkac_err_from_wire(code)));
     return 0;
 }
 C

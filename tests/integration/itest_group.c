@@ -683,7 +683,7 @@ static void test_read_committed_consume_transform_produce(void **state)
             fail_msg("begin: %s", err);
         if (!aborted_once) {
             /* A transaction that is aborted: none of it may show. */
-            kafkac_producer_send(p, out, 0, NULL, -1, "aborted", 7, NULL, 0, 0, NULL, NULL);
+            kafkac_producer_send(p, out, 0, NULL, -1, "aborted", 7, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
             if (kafkac_producer_abort_transaction(p, 30000, err, sizeof err) != 0)
                 fail_msg("abort: %s", err);
             aborted_once = 1;
@@ -695,7 +695,7 @@ static void test_read_committed_consume_transform_produce(void **state)
             const kafkac_record_t *r = kafkac_records_at(b, i);
             size_t len;
             const void *v = kafkac_record_value(r, &len);
-            kafkac_producer_send(p, out, kafkac_record_partition(r), NULL, -1, v, (int32_t)len, NULL, 0, 0, NULL,
+            kafkac_producer_send(p, out, kafkac_record_partition(r), NULL, -1, v, (int32_t)len, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL,
                                  NULL);
             kafkac_topic_partition_t *e = kafkac_tpl_find(next, in, kafkac_record_partition(r));
             if (!e)

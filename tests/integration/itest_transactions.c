@@ -65,7 +65,7 @@ static kafkac_producer_t *txn_producer(const char *txn_id, const char *timeout_m
 
 static void send_str(kafkac_producer_t *p, const char *topic, int32_t part, const char *v)
 {
-    kafkac_err_t e = kafkac_producer_send(p, topic, part, NULL, -1, v, (int32_t)strlen(v), NULL, 0, 0, NULL, NULL);
+    kafkac_err_t e = kafkac_producer_send(p, topic, part, NULL, -1, v, (int32_t)strlen(v), NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
     if (e)
         fail_msg("send %s: %s", v, kafkac_err_name(e));
 }
@@ -281,7 +281,7 @@ static void *send_thread(void *arg)
     char v[64];
     for (int i = 0; i < a->n; i++) {
         int len = snprintf(v, sizeof v, "t%d-x%d-%d", a->txn, a->thread, i);
-        if (kafkac_producer_send(a->p, a->topic, KAFKAC_PARTITION_ANY, v, len, v, len, NULL, 0, 0, NULL, NULL))
+        if (kafkac_producer_send(a->p, a->topic, KAFKAC_PARTITION_ANY, v, len, v, len, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL))
             a->failed++;
     }
     return NULL;
@@ -591,7 +591,7 @@ static void test_second_producer_fences_the_first(void **state)
     /* Fatal for good: nothing else works. */
     assert_int_equal(kafkac_producer_begin_transaction(p1, err, sizeof err), KAFKAC_ERR_PRODUCER_FENCED);
     assert_int_equal(kafkac_producer_abort_transaction(p1, TMO, err, sizeof err), KAFKAC_ERR_PRODUCER_FENCED);
-    assert_int_equal(kafkac_producer_send(p1, topic, 0, NULL, -1, "x", 1, NULL, 0, 0, NULL, NULL), KAFKAC_ERR_FATAL);
+    assert_int_equal(kafkac_producer_send(p1, topic, 0, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_ERR_FATAL);
     kafkac_producer_close(p1, 1000);
     kafkac_producer_destroy(p1);
 
@@ -614,7 +614,7 @@ static void test_second_producer_fences_the_first(void **state)
     kafkac_producer_t *p3 = txn_producer(txid, NULL);
     ok(kafkac_producer_init_transactions(p3, TMO, err, sizeof err), "init p3", err);
     kafkac_future_t *f = NULL;
-    assert_int_equal(kafkac_producer_send(p2, topic, 0, NULL, -1, "late", 4, NULL, 0, 0, NULL, &f), KAFKAC_OK);
+    assert_int_equal(kafkac_producer_send(p2, topic, 0, NULL, -1, "late", 4, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), KAFKAC_OK);
     e = kafkac_future_wait(f, TMO, NULL);
     kafkac_future_destroy(f);
     if (e != KAFKAC_ERR_PRODUCER_FENCED)
@@ -676,7 +676,7 @@ static void test_transaction_timeout_aborts_and_is_reported(void **state)
     kafkac_producer_destroy(pa);
 
     kafkac_future_t *f = NULL;
-    assert_int_equal(kafkac_producer_send(pb, topic, 1, NULL, -1, "late-b", 6, NULL, 0, 0, NULL, &f), 0);
+    assert_int_equal(kafkac_producer_send(pb, topic, 1, NULL, -1, "late-b", 6, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), 0);
     e = kafkac_future_wait(f, TMO, NULL);
     kafkac_future_destroy(f);
     if (e != KAFKAC_ERR_INVALID_PRODUCER_EPOCH)
@@ -733,12 +733,12 @@ static void test_state_errors(void **state)
     kafkac_producer_t *p = txn_producer(txid, NULL);
     assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);
     assert_non_null(strstr(err, "init_transactions"));
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, 0, NULL, NULL), KAFKAC_ERR_STATE);
+    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_ERR_STATE);
     ok(kafkac_producer_init_transactions(p, TMO, err, sizeof err), "init", err);
     assert_int_equal(kafkac_producer_init_transactions(p, TMO, err, sizeof err), KAFKAC_ERR_STATE);
     assert_int_equal(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), KAFKAC_ERR_STATE);
     assert_int_equal(kafkac_producer_abort_transaction(p, TMO, err, sizeof err), KAFKAC_ERR_STATE);
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, 0, NULL, NULL), KAFKAC_ERR_STATE);
+    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_ERR_STATE);
     ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin", err);
     assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);
     /* A record the broker refuses (over the topic's max.message.bytes)
@@ -747,12 +747,12 @@ static void test_state_errors(void **state)
     static char big[5000];
     memset(big, 'b', sizeof big);
     send_str(p, topic, 0, "with-big");
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, big, sizeof big, NULL, 0, 0, NULL, NULL), 0);
+    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, big, sizeof big, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
     kafkac_err_t e = kafkac_producer_commit_transaction(p, TMO, err, sizeof err);
     if (e != KAFKAC_ERR_MESSAGE_TOO_LARGE)
         fail_msg("commit with a refused record: %s (%s), want MESSAGE_TOO_LARGE", kafkac_err_name(e), err);
     assert_int_equal(kafkac_producer_txn_fatal(p), 0);
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, 0, NULL, NULL),
+    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
                      KAFKAC_ERR_MESSAGE_TOO_LARGE);
     assert_int_equal(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), KAFKAC_ERR_MESSAGE_TOO_LARGE);
     assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);

@@ -51,6 +51,8 @@ typedef struct fakebroker {
     int answered;          /* [m] responses sent */
     int open_conns;        /* [m] client connections currently open */
     const char *extra_host;/* [m] when set, Metadata also names broker 2 at extra_host:port */
+    int init_pid_error;    /* [m] kafkac_err_t every InitProducerId answer carries (0: none) */
+    int init_pid_requests; /* [m] InitProducerId requests answered */
     fb_client_t cl[FB_MAX_CLIENTS];
 } fakebroker_t;
 
@@ -111,6 +113,12 @@ static void fb_answer(fakebroker_t *b, kc_writer_t *w, int16_t key, int16_t ver,
         r->controller_id = 1;
         r->cluster_id = "fake";
         r->topics_count = 0;
+    } else if (key == 22) {   /* InitProducerId */
+        kc_init_producer_id_response_t *r = msg;
+        fb_lock(b);
+        r->error_code = (int16_t)b->init_pid_error;   /* the codec writes UNKNOWN_SERVER_ERROR as -1 */
+        b->init_pid_requests++;
+        fb_unlock(b);
     }
     const char *field = NULL;
     kc_msg_encode(w, api->response, msg, ver, flex, &field);

@@ -150,14 +150,38 @@ static void test_out_of_memory(void **state)
     mpart_t p[2];
     fill(&m, b, t, p);
     kc_cluster_t *prev = kc_cluster_from_response(NULL, &m, 0, 1);
-    /* Every allocation point fails in turn: NULL, never a crash or leak. */
-    for (long n = 0; n < 40; n++) {
+    assert_non_null(prev);
+    /* Every allocation point fails in turn: NULL, never a crash or leak
+     * (ASan), and a snapshot that does come back is complete.  Past the
+     * last allocation the call succeeds, so the loop must see both. */
+    int failed = 0, built = 0;
+    for (long n = 0; n < 200 && !built; n++) {
         kc_mem_fail_after(n);
         kc_cluster_t *c = kc_cluster_from_response(prev, &m, 1, 2);
         kc_mem_fail_after(-1);
-        if (c)
-            kc_cluster_unref(c);
+        if (!c) {
+            failed++;
+            continue;
+        }
+        built = 1;
+        assert_int_equal(c->version, 2);
+        assert_int_equal(c->topic_count, 2);
+        assert_int_equal(kc_cluster_partition(c, "zeta", 1)->leader, 1);
+        kc_cluster_unref(c);
     }
+    if (!failed || !built)
+        fail_msg("failing allocations: %d calls returned NULL, a complete snapshot %s", failed,
+                 built ? "followed" : "never came within 200 allocations");
+    /* The previous snapshot is untouched, and the next call, with memory
+     * back, builds on it as if nothing had failed. */
+    assert_int_equal(prev->version, 1);
+    assert_int_equal(kc_cluster_partition(prev, "zeta", 0)->leader, 3);
+    kc_cluster_t *c = kc_cluster_from_response(prev, &m, 1, 3);
+    assert_non_null(c);
+    assert_int_equal(c->version, 2);   /* prev's + 1: the failed calls left no trace */
+    assert_string_equal(c->topics[0].name, "alpha");
+    assert_int_equal(kc_cluster_partition(c, "zeta", 0)->leader, 3);
+    kc_cluster_unref(c);
     kc_cluster_unref(prev);
 }
 

@@ -424,10 +424,28 @@ static void test_oom(void **state)
         kc_parts_t ps;
         memset(&ps, 0, sizeof ps);
         kc_mem_fail_after(n);
+        int added = 0;
         for (int i = 0; i < 3; i++)
-            kc_parts_add(&ps, "t", i, 0, 0);
+            if (kc_parts_add(&ps, "t", i, 0, 0))
+                added++;
         kc_mem_fail_after(-1);
-        assert_true(ps.n <= 3);
+        /* Each add either failed (NULL) or left a findable partition;
+         * with no allocation allowed, none can succeed. */
+        assert_int_equal(ps.n, added);
+        if (n == 0)
+            assert_int_equal(added, 0);
+        for (int i = 0; i < 3; i++)
+            if (kc_parts_find(&ps, "t", i))
+                added--;
+        assert_int_equal(added, 0);
+        /* With memory back, the missing ones can be added and all three
+         * are there, once each. */
+        for (int i = 0; i < 3; i++)
+            if (!kc_parts_find(&ps, "t", i))
+                assert_non_null(kc_parts_add(&ps, "t", i, 0, 0));
+        assert_int_equal(ps.n, 3);
+        for (int i = 0; i < 3; i++)
+            assert_non_null(kc_parts_find(&ps, "t", i));
         kc_parts_clear(&ps);
     }
     static blob_t b;

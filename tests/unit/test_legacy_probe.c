@@ -586,7 +586,7 @@ static void test_produce_to_0_10_falls_back(void **state)
     kafkac_producer_t *p = producer_for(&f, NULL);
     kafkac_future_t *fut = NULL;
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(kafkac_producer_send(p, "t", 0, "k", 1, "value", 5, NULL, 0, 0, NULL, i == 2 ? &fut : NULL),
+        assert_int_equal(kafkac_producer_send(p, "t", 0, "k", 1, "value", 5, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, i == 2 ? &fut : NULL),
                          KAFKAC_OK);
         assert_int_equal(kafkac_producer_flush(p, 5000), KAFKAC_OK);
     }
@@ -612,7 +612,7 @@ static void test_explicit_idempotence_to_0_10_fails(void **state)
     fake_0_10_2_start(&f);
     kafkac_producer_t *p = producer_for(&f, "true");
     kafkac_future_t *fut = NULL;
-    kafkac_err_t rc = kafkac_producer_send(p, "t", 0, "k", 1, "v", 1, NULL, 0, 0, NULL, &fut);
+    kafkac_err_t rc = kafkac_producer_send(p, "t", 0, "k", 1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &fut);
     if (rc == KAFKAC_OK) {
         const kafkac_delivery_t *d = NULL;
         rc = kafkac_future_wait(fut, 4000, &d);   /* the delivery's error */

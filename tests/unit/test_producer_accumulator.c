@@ -75,7 +75,7 @@ static void test_batches_split_at_batch_size(void **state)
     char v[100];
     memset(v, 'x', sizeof v);
     for (int i = 0; i < 100; i++)
-        assert_int_equal(kafkac_producer_send(kp, "t1", 1, NULL, -1, v, sizeof v, NULL, 0, 0, NULL, NULL), 0);
+        assert_int_equal(kafkac_producer_send(kp, "t1", 1, NULL, -1, v, sizeof v, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
     int recs, batches;
     size_t maxb;
     part_stats(t->parts[1], &recs, &batches, &maxb);
@@ -98,9 +98,9 @@ static void test_record_larger_than_batch_gets_own_batch(void **state)
     kafkac_producer_t *kp = make(slow);
     kc_ptopic_t *t = add_topic(kp, "t1", 1);
     static char big[5000];
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "a", 1, NULL, 0, 0, NULL, NULL), 0);
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, big, sizeof big, NULL, 0, 0, NULL, NULL), 0);
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "b", 1, NULL, 0, 0, NULL, NULL), 0);
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "a", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, big, sizeof big, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "b", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
     int recs, batches;
     size_t maxb;
     part_stats(t->parts[0], &recs, &batches, &maxb);
@@ -119,7 +119,7 @@ static void test_keyed_records_follow_murmur2(void **state)
     const char *keys[] = { "abc", "kafka", "foobar", "abc" };
     for (int i = 0; i < 4; i++)
         assert_int_equal(
-            kafkac_producer_send(kp, "t1", KAFKAC_PARTITION_ANY, keys[i], (int32_t)strlen(keys[i]), "v", 1, NULL, 0, 0,
+            kafkac_producer_send(kp, "t1", KAFKAC_PARTITION_ANY, keys[i], (int32_t)strlen(keys[i]), "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE,
                                  NULL, NULL),
             0);
     int recs, batches;
@@ -142,7 +142,7 @@ static void test_sticky_switches_when_batch_is_full(void **state)
     memset(v, 'y', sizeof v);
     int first = -1, switches = 0, prev = -1;
     for (int i = 0; i < 60; i++) {
-        assert_int_equal(kafkac_producer_send(kp, "t1", KAFKAC_PARTITION_ANY, NULL, -1, v, sizeof v, NULL, 0, 0, NULL, NULL), 0);
+        assert_int_equal(kafkac_producer_send(kp, "t1", KAFKAC_PARTITION_ANY, NULL, -1, v, sizeof v, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
         int cur = atomic_load(&t->sticky);
         if (first < 0)
             first = cur;
@@ -180,7 +180,7 @@ static void test_buffer_memory_blocks_then_fails(void **state)
     int64_t t0 = 0, t1 = 0;
     for (int i = 0; i < 100; i++) {
         t0 = kc_now_ms();
-        err = kafkac_producer_send(kp, "t1", 0, NULL, -1, v, sizeof v, NULL, 0, 0, NULL, NULL);
+        err = kafkac_producer_send(kp, "t1", 0, NULL, -1, v, sizeof v, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
         t1 = kc_now_ms();
         if (err)
             break;
@@ -206,21 +206,21 @@ static void test_bad_sends(void **state)
     kafkac_producer_t *kp = make(kv);
     add_topic(kp, "t1", 2);
     static char big[3000];
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, big, sizeof big, NULL, 0, 0, NULL, NULL),
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, big, sizeof big, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
                      KAFKAC_ERR_MSG_SIZE_TOO_LARGE);
-    assert_int_equal(kafkac_producer_send(kp, "t1", 2, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL),
+    assert_int_equal(kafkac_producer_send(kp, "t1", 2, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
                      KAFKAC_ERR_UNKNOWN_PARTITION);
-    assert_int_equal(kafkac_producer_send(kp, "t1", -5, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL),
+    assert_int_equal(kafkac_producer_send(kp, "t1", -5, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
                      KAFKAC_ERR_INVALID_ARG);
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, 3, "v", 1, NULL, 0, 0, NULL, NULL),
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, 3, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
                      KAFKAC_ERR_INVALID_ARG);
-    assert_int_equal(kafkac_producer_send(kp, NULL, 0, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL),
+    assert_int_equal(kafkac_producer_send(kp, NULL, 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
                      KAFKAC_ERR_INVALID_ARG);
     kafkac_future_t *f = (kafkac_future_t *)&kp;
     int64_t t0 = kc_now_ms();
     /* Nothing listens at the bootstrap address: the send says so (not
      * UNKNOWN_TOPIC), and kafkac_producer_send_error names the address. */
-    assert_int_equal(kafkac_producer_send(kp, "no-such-topic", 0, NULL, -1, "v", 1, NULL, 0, 0, NULL, &f),
+    assert_int_equal(kafkac_producer_send(kp, "no-such-topic", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f),
                      KAFKAC_ERR_ALL_BROKERS_DOWN);
     assert_null(f);   /* no future on error */
     assert_true(kc_now_ms() - t0 < 3000);
@@ -267,9 +267,9 @@ static void test_close_without_broker_fails_everything_in_time(void **state)
     kafkac_producer_set_delivery_cb(kp, dr, &c);
     kafkac_future_t *f[10];
     for (int i = 0; i < 10; i++)
-        assert_int_equal(kafkac_producer_send(kp, "t1", i % 3, "k", 1, "v", 1, NULL, 0, 0, NULL, &f[i]), 0);
+        assert_int_equal(kafkac_producer_send(kp, "t1", i % 3, "k", 1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f[i]), 0);
     for (int i = 0; i < 990; i++)
-        assert_int_equal(kafkac_producer_send(kp, "t1", KAFKAC_PARTITION_ANY, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL), 0);
+        assert_int_equal(kafkac_producer_send(kp, "t1", KAFKAC_PARTITION_ANY, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
     assert_int_equal(kafkac_future_wait(f[0], 0, NULL), KAFKAC_ERR_TIMED_OUT);
     assert_int_equal(kafkac_producer_flush(kp, 100), KAFKAC_ERR_TIMED_OUT);
     int64_t t0 = kc_now_ms();
@@ -285,7 +285,7 @@ static void test_close_without_broker_fails_everything_in_time(void **state)
         assert_int_equal(kafkac_delivery_partition(d), i % 3);
         kafkac_future_destroy(f[i]);
     }
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL), KAFKAC_ERR_DESTROYED);
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_ERR_DESTROYED);
     assert_int_equal(kafkac_producer_close(kp, 0), KAFKAC_OK);   /* second close */
     kafkac_producer_destroy(kp);
     kafkac_producer_destroy(NULL);
@@ -303,9 +303,9 @@ static void test_delivery_timeout_expires_records(void **state)
     kafkac_producer_set_delivery_cb(kp, dr_expired, &c);
     kafkac_future_t *f;
     int64_t t0 = kc_now_ms();
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, 0, NULL, &f), 0);
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), 0);
     for (int i = 0; i < 9; i++)
-        assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL), 0);
+        assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
     /* No broker: nothing can be sent, so the records expire. */
     assert_int_equal(kafkac_future_wait(f, 10000, NULL), KAFKAC_ERR_TIMED_OUT);
     assert_int_equal(kafkac_future_done(f), 1);
@@ -330,7 +330,7 @@ static void test_future_outlives_producer(void **state)
     add_topic(kp, "t1", 1);
     kafkac_future_t *f;
     int tag = 7;
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, 0, &tag, &f), 0);
+    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, &tag, &f), 0);
     kafkac_producer_destroy(kp);
     const kafkac_delivery_t *d;
     assert_int_equal(kafkac_future_wait(f, -1, &d), KAFKAC_ERR_PURGED);
@@ -355,7 +355,7 @@ static void test_no_allocation_per_record_in_steady_state(void **state)
     memset(v, 'q', sizeof v);
     kafkac_header_t h[2] = { { "a", "1", 1 }, { "b", NULL, -1 } };
     for (int i = 0; i < 20000; i++)
-        assert_int_equal(kafkac_producer_send(kp, "t1", 1, "key", 3, v, sizeof v, h, 2, 0, NULL, NULL), 0);
+        assert_int_equal(kafkac_producer_send(kp, "t1", 1, "key", 3, v, sizeof v, h, 2, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
     /* Complete the batch as the sender would: back to the pool, with its
      * grown buffers. */
     kc_ppart_t *pp = t->parts[1];
@@ -370,7 +370,7 @@ static void test_no_allocation_per_record_in_steady_state(void **state)
     kc_mem_fail_after(0);
     int failed_at = -1;
     for (int i = 0; i < 20000 && failed_at < 0; i++)
-        if (kafkac_producer_send(kp, "t1", 1, "key", 3, v, sizeof v, h, 2, 0, NULL, NULL) != KAFKAC_OK)
+        if (kafkac_producer_send(kp, "t1", 1, "key", 3, v, sizeof v, h, 2, KAFKAC_TIMESTAMP_NONE, NULL, NULL) != KAFKAC_OK)
             failed_at = i;
     kc_mem_fail_after(-1);
     if (failed_at >= 0)

@@ -57,7 +57,7 @@ static void test_states_before_init(void **state)
     /* Nothing but init_transactions is allowed yet; errstr says why. */
     assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);
     assert_non_null(strstr(err, "init_transactions"));
-    assert_int_equal(kafkac_producer_send(p, "t", 0, NULL, -1, "v", 1, NULL, 0, 0, NULL, NULL), KAFKAC_ERR_STATE);
+    assert_int_equal(kafkac_producer_send(p, "t", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_ERR_STATE);
     assert_int_equal(kafkac_producer_commit_transaction(p, 100, err, sizeof err), KAFKAC_ERR_STATE);
     assert_int_equal(kafkac_producer_abort_transaction(p, 100, err, sizeof err), KAFKAC_ERR_STATE);
 
