@@ -30,6 +30,8 @@ extern "C" {
 
 typedef enum kafkac_err {
     /* --- Errors found by the client (negative) --- */
+    /* Codes added since -100 take the next lower number. */
+    KAFKAC_ERR_SSL                    = -101, /* TLS failed: certificate check, handshake, or a TLS/plaintext mismatch */
     KAFKAC_ERR_UNKNOWN_CLIENT_ERROR   = -100, /* should not happen; a bug */
     KAFKAC_ERR_NO_MEMORY              = -99,  /* an allocation failed */
     KAFKAC_ERR_INVALID_ARG            = -98,  /* an argument was NULL or out of range */
@@ -59,7 +61,6 @@ typedef enum kafkac_err {
     KAFKAC_ERR_PURGED                 = -74,  /* record dropped by close/purge before delivery */
     KAFKAC_ERR_AUTO_OFFSET_RESET      = -73,  /* no committed offset and auto.offset.reset=none */
     KAFKAC_ERR_PARTITION_EOF          = -72,  /* consumer reached the end of a partition */
-    KAFKAC_ERR_SSL                    = -71,  /* TLS failed: certificate check, handshake, or a TLS/plaintext mismatch */
 
     KAFKAC_OK = 0,
 
