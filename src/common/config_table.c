@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/config.h"
+#include "protocol/sasl.h"
 
 #define OFF(field) offsetof(kc_settings_t, field)
 #define I32MAX INT32_MAX
@@ -17,8 +18,25 @@
 static const kc_enum_val_t security_vals[] = {
     { "plaintext", KC_SEC_PLAINTEXT, 0 },
     { "ssl", KC_SEC_SSL, KC_EV_UNSUPPORTED },
-    { "sasl_plaintext", KC_SEC_SASL_PLAINTEXT, KC_EV_UNSUPPORTED },
+    { "sasl_plaintext", KC_SEC_SASL_PLAINTEXT, 0 },
     { "sasl_ssl", KC_SEC_SASL_SSL, KC_EV_UNSUPPORTED },
+    { NULL, 0, 0 },
+};
+
+/* GSSAPI parses (it is Java's default) so that creating a SASL client can
+ * refuse it by name: Kerberos is not supported. */
+static const kc_enum_val_t sasl_mech_vals[] = {
+    { "GSSAPI", KC_SASL_GSSAPI, 0 },
+    { "PLAIN", KC_SASL_PLAIN, 0 },
+    { "SCRAM-SHA-256", KC_SASL_SCRAM_SHA_256, 0 },
+    { "SCRAM-SHA-512", KC_SASL_SCRAM_SHA_512, 0 },
+    { "OAUTHBEARER", KC_SASL_OAUTHBEARER, 0 },
+    { NULL, 0, 0 },
+};
+
+static const kc_enum_val_t oauth_method_vals[] = {
+    { "default", 0, 0 },
+    { "oidc", 1, KC_EV_UNSUPPORTED },
     { NULL, 0, 0 },
 };
 
@@ -131,7 +149,18 @@ const kc_prop_t kc_props[] = {
         socket_receive_buffer_bytes,
         "SO_RCVBUF for broker sockets; -1 leaves the operating system's default."),
     ENUM("security.protocol", AL("security_protocol"), "plaintext", security_vals, ALL, security_protocol,
-         "How to talk to brokers. Only plaintext is implemented so far; ssl and sasl_* are rejected."),
+         "How to talk to brokers: plaintext, or sasl_plaintext (SASL authentication, see sasl.mechanism, on a plain TCP connection)."),
+    ENUM("sasl.mechanism", AL("sasl.mechanisms", "sasl_mechanism"), "GSSAPI", sasl_mech_vals, ALL, sasl_mechanism,
+         "SASL mechanism used when security.protocol is sasl_*: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER. GSSAPI (Kerberos, the Java default) is not supported and is refused when the client is created."),
+    STR("sasl.username", AL("sasl_plain_username"), "", ALL, sasl_username,
+        "User name for PLAIN and SCRAM-SHA-*."),
+    STR("sasl.password", AL("sasl_plain_password"), "", ALL, sasl_password,
+        "Password for PLAIN and SCRAM-SHA-*. Never logged or shown; wiped from memory when the client is destroyed."),
+    STR("sasl.oauthbearer.config", AL("sasl_oauthbearer_config"), "", ALL, sasl_oauthbearer_config,
+        "Passed to the OAUTHBEARER token refresh callback; without a callback, makes an unsecured test token (JWS alg none) from space-separated principal=<name> lifeSeconds=<n> scope=<a,b> extension_<NAME>=<value>, which only brokers with the unsecured validator accept."),
+    ENUM("sasl.oauthbearer.method", AL("sasl_oauthbearer_method"), "default", oauth_method_vals, ALL,
+         sasl_oauthbearer_method,
+         "default: tokens come from the refresh callback (or sasl.oauthbearer.config); oidc (client credentials from a token endpoint) is not supported yet."),
     INT("log.level", AL("log_level"), "6", 0, 7, ALL, log_level,
         "Highest syslog level passed to the log callback: 3 error, 4 warning, 5 notice, 6 info, 7 debug."),
     INT("api.version.request.timeout.ms", AL("api_version_request_timeout_ms", "api_version_auto_timeout_ms"), "10000",
