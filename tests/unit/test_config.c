@@ -231,7 +231,7 @@ static void test_messages(void **state)
     expect_set_fail(c, "enable.idempotence", "yes",
                     "invalid value 'yes' for 'enable.idempotence': expected true or false");
     expect_set_fail(c, "security.protocol", "ssl",
-                    "invalid value 'ssl' for 'security.protocol': ssl is not supported yet (supported: plaintext)");
+                    "invalid value 'ssl' for 'security.protocol': ssl is not supported yet (supported: plaintext, sasl_plaintext)");
     expect_set_fail(c, "security.protocol", "SASL_SSL", "~sasl_ssl is not supported yet");
     expect_set_fail(c, "group.protocol", "consumer", "~consumer is not supported yet");
     expect_set_fail(c, "partition.assignment.strategy", "range,foo",
