@@ -195,8 +195,8 @@ int kc_net_reachability(kc_net_t *net, int64_t *down_ms, char *why, size_t whyle
  * reconnects go on with reconnect.backoff.ms. */
 static inline int kc_net_auth_error(int err)
 {
-    return err == 58 /* SASL_AUTHENTICATION_FAILED */ || err == 33 /* UNSUPPORTED_SASL_MECHANISM */ ||
-           err == 34 /* ILLEGAL_SASL_STATE */;
+    return err == KAFKAC_ERR_SASL_AUTHENTICATION_FAILED || err == KAFKAC_ERR_UNSUPPORTED_SASL_MECHANISM ||
+           err == KAFKAC_ERR_ILLEGAL_SASL_STATE;
 }
 
 /* Monotonic milliseconds. */

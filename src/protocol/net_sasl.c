@@ -427,20 +427,11 @@ static void handshake_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t
                  kafkac_err_name(rc));
         kc_net_conn_failed(net, c, KAFKAC_ERR_MALFORMED, why);
     } else if (resp.error_code != 0) {
-        char offers[160] = "";
-        size_t used = 0;
-        for (int32_t i = 0; i < resp.mechanisms_count && used + 1 < sizeof offers; i++) {
-            int k = snprintf(offers + used, sizeof offers - used, "%s%s", i ? ", " : "",
-                             resp.mechanisms[i] ? resp.mechanisms[i] : "?");
-            if (k < 0)
-                break;
-            used += (size_t)k;
-            if (used >= sizeof offers)
-                used = sizeof offers - 1;
-        }
+        char offers[160];
+        kc_sasl_offers_text(resp.mechanisms, resp.mechanisms_count, offers, sizeof offers);
         if (resp.error_code == KAFKAC_ERR_UNSUPPORTED_SASL_MECHANISM)
             snprintf(why, sizeof why, "SASL mechanism %s is not enabled on %s:%d; the broker offers: %s",
-                     kc_sasl_mech_name(s->mech), c->host, c->port, offers[0] ? offers : "none");
+                     kc_sasl_mech_name(s->mech), c->host, c->port, offers);
         else
             snprintf(why, sizeof why, "SaslHandshake with %s:%d failed: %s", c->host, c->port,
                      kafkac_err_name(resp.error_code));
@@ -516,10 +507,7 @@ static void authenticate_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint
         if (bl > 0 && sc->step != STEP_OAUTH_ERR) {
             /* RFC 7628 3.2.2: an error challenge (JSON); answer 0x01 and
              * the broker fails the exchange with its message. */
-            size_t k = 0;
-            for (size_t i = 0; i < bl && k + 1 < sizeof sc->oauth_err; i++)
-                sc->oauth_err[k++] = (b[i] >= 0x20 && b[i] < 0x7f) ? (char)b[i] : '?';
-            sc->oauth_err[k] = '\0';
+            kc_oauthbearer_error_text(b, bl, sc->oauth_err, sizeof sc->oauth_err);
             uint8_t *one = kc_malloc(1);
             if (!one) {
                 kc_net_conn_failed(net, c, KAFKAC_ERR_NO_MEMORY, "out of memory during SASL");

@@ -99,6 +99,14 @@ typedef struct kc_oauth_token {
 int kc_oauthbearer_unsecured(const char *config, int64_t now_ms, kc_oauth_token_t *tok, char *err, size_t errlen);
 void kc_oauth_token_clear(kc_oauth_token_t *tok);
 
+/* The broker's OAUTHBEARER error challenge (a JSON document, RFC 7628
+ * 3.2.2) as text for an error string: at most outlen-1 bytes, every byte
+ * that is not printable ASCII replaced by '?'. */
+void kc_oauthbearer_error_text(const uint8_t *b, size_t n, char *out, size_t outlen);
+/* SaslHandshake's list of enabled mechanisms as "A, B, C" (truncated to
+ * outlen; NULL entries shown as "?"; "none" when empty). */
+void kc_sasl_offers_text(const char *const *names, int32_t n, char *out, size_t outlen);
+
 /* Base64 (RFC 4648) with OpenSSL's encoder.  Returns a malloc'd string. */
 char *kc_b64_encode(const uint8_t *p, size_t n);
 /* Decodes; returns 0 and *out (malloc'd, *outlen) or -1. */

@@ -69,6 +69,16 @@ void kc_oauth_token_clear(kc_oauth_token_t *t)
     memset(t, 0, sizeof *t);
 }
 
+void kc_oauthbearer_error_text(const uint8_t *b, size_t n, char *out, size_t outlen)
+{
+    if (!outlen)
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < outlen; i++)
+        out[k++] = (b[i] >= 0x20 && b[i] < 0x7f) ? (char)b[i] : '?';
+    out[k] = '\0';
+}
+
 /* base64url without padding (RFC 7515). */
 static char *b64url(const char *s)
 {

@@ -1,5 +1,6 @@
 /* SASL PLAIN (RFC 4616) and the helpers every mechanism shares: names,
  * secret-wiping frees, base64 through OpenSSL. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <openssl/evp.h>
@@ -92,6 +93,24 @@ int kc_b64_decode(const char *s, size_t n, uint8_t **out, size_t *outlen)
     *out = buf;
     *outlen = (size_t)got - pad;
     return 0;
+}
+
+void kc_sasl_offers_text(const char *const *names, int32_t n, char *out, size_t outlen)
+{
+    if (!outlen)
+        return;
+    size_t used = 0;
+    out[0] = '\0';
+    for (int32_t i = 0; i < n && used + 1 < outlen; i++) {
+        int k = snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", names[i] ? names[i] : "?");
+        if (k < 0)
+            break;
+        used += (size_t)k;
+        if (used >= outlen)
+            used = outlen - 1;
+    }
+    if (!out[0])
+        snprintf(out, outlen, "none");
 }
 
 int kc_sasl_plain_message(const char *user, const char *password, uint8_t **out, size_t *outlen)
