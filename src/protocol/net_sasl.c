@@ -57,7 +57,8 @@ struct kc_sasl {
     kc_oauth_token_t token;        /* [lock] value NULL: none yet */
     char token_err[200];           /* [lock] the application's failure report */
     int64_t token_gen;             /* [lock] bumped per set_token / failure */
-    int64_t refresh_at;            /* [I/O] monotonic ms of the next refresh; 0 at once */
+    int64_t refresh_at;            /* [I/O] monotonic ms of the next refresh; 0 none planned */
+    int64_t asked_at;              /* [I/O] when the last refresh was asked for; 0 never */
     int64_t seen_gen;              /* [I/O] */
 };
 struct kafkac_oauthbearer { struct kc_sasl s; };
@@ -211,6 +212,7 @@ kafkac_err_t kafkac_oauthbearer_set_token_failure(kafkac_oauthbearer_t *h, const
 static void refresh_token(kc_net_t *net, struct kc_sasl *s, int64_t now)
 {
     s->refresh_at = now + TOKEN_RETRY_MS;   /* until a token says otherwise */
+    s->asked_at = now;
     if (s->oauth_cb) {
         kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "sasl", "asking the application for an OAUTHBEARER token");
         s->oauth_cb((kafkac_oauthbearer_t *)s, s->oauth_config, s->oauth_opaque);
@@ -377,11 +379,14 @@ static void first_round(kc_net_t *net, kc_conn_t *c)
                      c->port, s->token_err);
         pthread_mutex_unlock(&s->lock);
         if (rc == -1) {
-            /* No token yet: ask for one now, and wait (kc_sasl_tick). */
+            /* No valid token: ask for one now (unless a request is already
+             * out, answered within TOKEN_RETRY_MS) and wait (kc_sasl_tick). */
             c->sasl->step = STEP_WAIT_TOKEN;
-            if (s->refresh_at == 0 || s->refresh_at > kc_now_ms())
-                s->refresh_at = kc_now_ms();
-            kc_net_wakeup(net);
+            int64_t now = kc_now_ms();
+            if (!s->asked_at || now - s->asked_at >= TOKEN_RETRY_MS) {
+                s->refresh_at = now;
+                kc_net_wakeup(net);
+            }
             return;
         }
         if (rc == -2) {
@@ -607,7 +612,7 @@ int64_t kc_sasl_tick(kc_net_t *net, kc_conn_t *c, int64_t now)
     if (c->sasl && c->sasl->step == STEP_WAIT_TOKEN) {
         struct kc_sasl *s = net->sasl;
         pthread_mutex_lock(&s->lock);
-        int have = s->token.value != NULL || s->token_err[0];
+        int have = (s->token.value && s->token.expiry_ms > wall_ms()) || s->token_err[0];
         pthread_mutex_unlock(&s->lock);
         if (have)
             first_round(net, c);

@@ -6,7 +6,8 @@
  *    mechanism over SASL_PLAINTEXT (OAUTHBEARER both from
  *    sasl.oauthbearer.config and from a token refresh callback);
  *  - a wrong password gives SASL_AUTHENTICATION_FAILED with the broker's
- *    text from producer send, consumer poll and an admin call, each well
+ *    text from producer send, consumer poll, an admin call and the
+ *    protocol client, each well
  *    before its timeout, and no error string holds the password;
  *  - a mechanism the listener does not enable gives
  *    UNSUPPORTED_SASL_MECHANISM naming what it enables (SCRAM-SHA-512);
@@ -241,6 +242,15 @@ static void test_wrong_password(void **state)
     check_auth_failed(rc, err, kc_test_now_ms() - t0, "admin list topics");
     kafkac_topic_desc_destroy(d);
     kafkac_admin_destroy(adm);
+
+    kafkac_client_t *cl = kafkac_client_new(conf, err, sizeof err);
+    assert_non_null(cl);
+    kafkac_metadata_t *md = NULL;
+    t0 = kc_test_now_ms();
+    rc = kafkac_client_metadata(cl, NULL, -1, 30000, &md, err, sizeof err);
+    check_auth_failed(rc, err, kc_test_now_ms() - t0, "protocol client metadata");
+    kafkac_metadata_destroy(md);
+    kafkac_client_destroy(cl);
 
     kafkac_conf_set(conf, "group.id", "sasl-wrong-password", err, sizeof err);
     kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);

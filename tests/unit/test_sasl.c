@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "common/config.h"
+#include "protocol/net.h"
+#include "fakebroker.h"
 #include "common/mem.h"
 #include "kafkac/error.h"
 #include "protocol/sasl.h"
@@ -322,6 +324,114 @@ static void test_config(void **state)
     kafkac_conf_destroy(conf);
 }
 
+/* ---- the state machine on the network client, against the fake broker
+ * (which answers SaslHandshake and SaslAuthenticate with empty bodies:
+ * error 0, no bytes).  The real exchange is itest_sasl.c's. */
+
+static kc_hostport_t hp;
+static kc_hostlist_t hosts;
+
+static kc_net_t *sasl_net(int port, int mech, kafkac_oauthbearer_refresh_cb cb, int handshake_ms)
+{
+    hp.host = "127.0.0.1";
+    hp.port = port;
+    hosts.v = &hp;
+    hosts.n = 1;
+    kc_net_opts_t o;
+    kc_net_opts_defaults(&o);
+    o.bootstrap = &hosts;
+    o.reconnect_backoff_ms = 20;
+    o.reconnect_backoff_max_ms = 100;
+    o.handshake_timeout_ms = handshake_ms;
+    o.sasl_mechanism = mech;
+    o.sasl_username = "alice";
+    o.sasl_password = "alice-secret";
+    o.oauth_cb = cb;
+    char err[256];
+    kc_net_t *net = kc_net_new(&o, err, sizeof err);
+    if (!net)
+        fail_msg("kc_net_new: %s", err);
+    return net;
+}
+
+static kc_resp_t *metadata(kc_net_t *net, int timeout_ms)
+{
+    static kc_metadata_request_t md;
+    kc_msg_init(&kc_schema_metadata_request, &md);
+    md.topics_count = 0;
+    kc_req_t r = { .node_id = KC_NODE_ANY, .api_key = 3, .max_version = -1, .timeout_ms = timeout_ms, .msg = &md };
+    kc_resp_t *resp = kc_net_call(net, &r);
+    assert_non_null(resp);
+    return resp;
+}
+
+/* PLAIN: one empty SaslAuthenticate answer means success: requests flow. */
+static void test_net_plain_ready(void **state)
+{
+    (void)state;
+    fakebroker_t *b = fb_start();
+    assert_non_null(b);
+    kc_net_t *net = sasl_net(b->port, KC_SASL_PLAIN, NULL, 5000);
+    kc_resp_t *r = metadata(net, 5000);
+    if (r->err)
+        fail_msg("metadata over SASL PLAIN: %s: %s", kafkac_err_name(r->err), r->errstr);
+    assert_int_equal(kc_net_reachability(net, NULL, NULL, 0), 0);
+    kc_resp_free(r);
+    kc_net_destroy(net);
+    fb_stop(b);
+}
+
+/* SCRAM: an empty server-first is refused; the call fails at once with
+ * SASL_AUTHENTICATION_FAILED (not at its 20 s deadline), reachability says
+ * so, and the text holds no secret. */
+static void test_net_scram_refused_fast(void **state)
+{
+    (void)state;
+    fakebroker_t *b = fb_start();
+    kc_net_t *net = sasl_net(b->port, KC_SASL_SCRAM_SHA_256, NULL, 5000);
+    int64_t t0 = kc_now_ms();
+    kc_resp_t *r = metadata(net, 20000);
+    int64_t took = kc_now_ms() - t0;
+    if (r->err != KAFKAC_ERR_SASL_AUTHENTICATION_FAILED || took > 3000)
+        fail_msg("expected SASL_AUTHENTICATION_FAILED at once, got %s after %lld ms: %s", kafkac_err_name(r->err),
+                 (long long)took, r->errstr);
+    assert_non_null(strstr(r->errstr, "server-first"));
+    assert_null(strstr(r->errstr, "alice-secret"));
+    kc_resp_free(r);
+    char why[256];
+    assert_int_equal(kc_net_reachability(net, NULL, why, sizeof why), KAFKAC_ERR_SASL_AUTHENTICATION_FAILED);
+    assert_non_null(strstr(why, "SCRAM-SHA-256"));
+    kc_net_destroy(net);
+    fb_stop(b);
+}
+
+/* OAUTHBEARER with a callback that never sets a token: the connection
+ * waits for it until the handshake deadline, and the timeout names that
+ * step. */
+static int silent_calls;
+static void silent_cb(kafkac_oauthbearer_t *h, const char *cfg, void *opaque)
+{
+    (void)h;
+    (void)cfg;
+    (void)opaque;
+    silent_calls++;
+}
+
+static void test_net_oauth_token_timeout(void **state)
+{
+    (void)state;
+    fakebroker_t *b = fb_start();
+    kc_net_t *net = sasl_net(b->port, KC_SASL_OAUTHBEARER, silent_cb, 300);
+    kc_resp_t *r = metadata(net, 1500);
+    assert_int_equal(r->err, KAFKAC_ERR_TIMED_OUT);
+    if (!strstr(r->errstr, "waiting for an OAUTHBEARER token"))
+        fail_msg("the timeout does not name the SASL step: %s", r->errstr);
+    kc_resp_free(r);
+    kc_net_destroy(net);
+    assert_true(silent_calls >= 1 && silent_calls <= 2);   /* asked once, not once per loop turn */
+    fb_stop(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +444,9 @@ int main(void)
         cmocka_unit_test(test_oauthbearer_message),
         cmocka_unit_test(test_unsecured_token),
         cmocka_unit_test(test_config),
+        cmocka_unit_test(test_net_plain_ready),
+        cmocka_unit_test(test_net_scram_refused_fast),
+        cmocka_unit_test(test_net_oauth_token_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
