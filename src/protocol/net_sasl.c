@@ -473,9 +473,12 @@ static void authenticate_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint
     if (resp.error_code != 0) {
         /* The broker's own message is what the user needs ("invalid
          * credentials"...); it holds no secret of ours. */
-        snprintf(why, sizeof why, "SASL %s authentication with %s:%d failed: %s%s%s%s", mech, c->host, c->port,
-                 resp.error_message && *resp.error_message ? resp.error_message : kafkac_err_name(resp.error_code),
-                 sc->oauth_err[0] ? " (" : "", sc->oauth_err, sc->oauth_err[0] ? ")" : "");
+        const char *bmsg =
+            resp.error_message && *resp.error_message ? resp.error_message : kafkac_err_name(resp.error_code);
+        /* The OAUTHBEARER challenge, when the broker's message lacks it. */
+        int add = sc->oauth_err[0] && !strstr(bmsg, sc->oauth_err);
+        snprintf(why, sizeof why, "SASL %s authentication with %s:%d failed: %s%s%s%s", mech, c->host, c->port, bmsg,
+                 add ? " (" : "", add ? sc->oauth_err : "", add ? ")" : "");
         auth_failed(net, c, resp.error_code, why);
         goto out;
     }

@@ -269,6 +269,30 @@ static void test_wrong_password(void **state)
     assert_int_equal(ls.secret_seen, 0);
 }
 
+/* A token the broker's validator refuses (no "sub" claim): the broker
+ * sends its JSON error challenge, we answer 0x01, and the application
+ * sees SASL_AUTHENTICATION_FAILED with that JSON. */
+static void test_oauthbearer_refused(void **state)
+{
+    (void)state;
+    const char *b = env_or_fail("KAFKAC_TEST_SEC_SASL_PLAINTEXT");
+    char err[512];
+    kafkac_conf_t *conf = sasl_conf(b, "OAUTHBEARER", NULL, NULL);
+    kafkac_conf_set(conf, "sasl.oauthbearer.config", "principal=bob principalClaimName=notsub", err, sizeof err);
+    kafkac_admin_t *adm = kafkac_admin_new(conf, err, sizeof err);
+    assert_non_null(adm);
+    kafkac_topic_desc_t *d = NULL;
+    int64_t t0 = kc_test_now_ms();
+    kafkac_err_t rc = kafkac_admin_list_topics(adm, 0, 30000, &d, err, sizeof err);
+    if (rc != KAFKAC_ERR_SASL_AUTHENTICATION_FAILED || !strstr(err, "invalid_token"))
+        fail_msg("expected SASL_AUTHENTICATION_FAILED with the broker's invalid_token, got %s: %s",
+                 kafkac_err_name(rc), err);
+    assert_true(kc_test_now_ms() - t0 < 5000);
+    kafkac_topic_desc_destroy(d);
+    kafkac_admin_destroy(adm);
+    kafkac_conf_destroy(conf);
+}
+
 static void test_mechanism_not_enabled(void **state)
 {
     (void)state;
@@ -392,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_each_mechanism),
         cmocka_unit_test(test_oauthbearer_callback),
         cmocka_unit_test(test_wrong_password),
+        cmocka_unit_test(test_oauthbearer_refused),
         cmocka_unit_test(test_mechanism_not_enabled),
         cmocka_unit_test(test_reauth_scram),
         cmocka_unit_test(test_reauth_oauthbearer),
