@@ -130,6 +130,11 @@ void kc_sasl_free(kc_net_t *net)
 void kc_sasl_conn_reset(kc_conn_t *c)
 {
     if (c->sasl) {
+        /* The output buffer held our SASL frames (a PLAIN password, a
+         * SCRAM proof, a token) and, in state AUTH, nothing else: wipe it
+         * whether the exchange ended well or the connection is failing. */
+        if (c->out.buf)
+            kc_secure_wipe(c->out.buf, c->out.cap);
         kc_scram_client_clear(&c->sasl->scram);
         kc_secure_wipe(c->sasl, sizeof *c->sasl);
         kc_free(c->sasl);
@@ -276,11 +281,7 @@ static void auth_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
 static void now_authenticated(kc_net_t *net, kc_conn_t *c, int64_t lifetime_ms)
 {
     int was_reauth = c->reauth;
-    kc_sasl_conn_reset(c);    /* clears reauth and reauth_at */
-    /* The bytes of the exchange (password, proof, token) were written:
-     * nothing else is queued on the connection now; wipe its buffer. */
-    if (!kc_conn_wants_write(c) && c->out.buf)
-        kc_secure_wipe(c->out.buf, c->out.cap);
+    kc_sasl_conn_reset(c);    /* wipes the frames sent; clears reauth and reauth_at */
     int64_t now = kc_now_ms();
     if (lifetime_ms > 0) {
         /* KIP-368, as Java's client: a random point in 85%..95% of it. */
