@@ -293,6 +293,83 @@ static void test_oauthbearer_refused(void **state)
     kafkac_conf_destroy(conf);
 }
 
+/* A re-authentication the broker refuses (the application's second token
+ * is invalid) fails the records waiting for that connection with
+ * SASL_AUTHENTICATION_FAILED in their delivery reports, promptly and
+ * without retrying until delivery.timeout.ms. */
+static int flip_calls;
+static void flip_cb(kafkac_oauthbearer_t *h, const char *config, void *opaque)
+{
+    (void)config;
+    (void)opaque;
+    int n = __atomic_add_fetch(&flip_calls, 1, __ATOMIC_SEQ_CST);
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    kc_oauth_token_t t;
+    char err[200];
+    /* the first token is good for 10 s; the next ones lack the sub claim */
+    const char *cfg = n == 1 ? "principal=dave lifeSeconds=10" : "principal=dave principalClaimName=nosub";
+    if (kc_oauthbearer_unsecured(cfg, (int64_t)tv.tv_sec * 1000, &t, err, sizeof err) ||
+        kafkac_oauthbearer_set_token(h, t.value, t.expiry_ms, "dave", NULL, 0, err, sizeof err))
+        kafkac_oauthbearer_set_token_failure(h, err);
+    kc_oauth_token_clear(&t);
+}
+
+static void test_reauth_refused_fails_deliveries(void **state)
+{
+    (void)state;
+    const char *b = env_or_fail("KAFKAC_TEST_SEC_REAUTH");
+    char err[512], topic[128];
+    kc_test_topic(topic, sizeof topic, "sasl-reauth-refused");
+    kafkac_conf_t *conf = sasl_conf(b, "OAUTHBEARER", NULL, NULL);
+    kafkac_conf_set_oauthbearer_token_refresh_cb(conf, flip_cb, NULL);
+    kafkac_conf_set(conf, "linger.ms", "0", err, sizeof err);
+    kafkac_producer_t *p = kafkac_producer_new(conf, err, sizeof err);
+    assert_non_null(p);
+    enum { MAXF = 200 };
+    kafkac_future_t *f[MAXF];
+    int nf = 0, ok = 0, authfail = 0;
+    int64_t start = kc_test_now_ms(), first_fail_sent = 0, first_fail_seen = 0;
+    while (nf < MAXF && kc_test_now_ms() - start < 20000 && !authfail) {
+        kafkac_err_t rc = kafkac_producer_send(p, topic, -1, NULL, -1, "x", 1, NULL, 0, 0, NULL, &f[nf]);
+        if (rc == KAFKAC_ERR_SASL_AUTHENTICATION_FAILED)
+            break;   /* metadata refresh failed first: also the error, at send */
+        if (rc) {
+            kafkac_producer_send_error(p, err, sizeof err);
+            fail_msg("send: %s: %s", kafkac_err_name(rc), err);
+        }
+        int64_t sent_at = kc_test_now_ms();
+        const kafkac_delivery_t *dr = NULL;
+        rc = kafkac_future_wait(f[nf], 15000, &dr);
+        if (rc == KAFKAC_ERR_TIMED_OUT || !dr)
+            fail_msg("record %d: no outcome within 15 s (%s)", nf, kafkac_err_name(rc));
+        kafkac_err_t de = kafkac_delivery_err(dr);
+        assert_int_equal(de, rc);
+        if (de == 0) {
+            ok++;
+        } else if (de == KAFKAC_ERR_SASL_AUTHENTICATION_FAILED) {
+            authfail++;
+            first_fail_sent = sent_at;
+            first_fail_seen = kc_test_now_ms();
+        } else {
+            fail_msg("record %d: delivery error %s", nf, kafkac_err_name(de));
+        }
+        kafkac_future_destroy(f[nf]);
+        nf++;
+        usleep(100000);
+    }
+    kafkac_producer_destroy(p);
+    kafkac_conf_destroy(conf);
+    fprintf(stderr, "reauth refused: %d delivered, then SASL_AUTHENTICATION_FAILED after %lld ms (token asked %d "
+            "times)\n", ok, (long long)(first_fail_seen - start), __atomic_load_n(&flip_calls, __ATOMIC_SEQ_CST));
+    if (ok == 0)
+        fail_msg("no record was delivered with the first (good) token");
+    if (!authfail)
+        fail_msg("no delivery report said SASL_AUTHENTICATION_FAILED within 20 s");
+    if (first_fail_seen - first_fail_sent > 5000)
+        fail_msg("the failed record took %lld ms to report", (long long)(first_fail_seen - first_fail_sent));
+}
+
 static void test_mechanism_not_enabled(void **state)
 {
     (void)state;
@@ -420,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_mechanism_not_enabled),
         cmocka_unit_test(test_reauth_scram),
         cmocka_unit_test(test_reauth_oauthbearer),
+        cmocka_unit_test(test_reauth_refused_fails_deliveries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
