@@ -208,9 +208,9 @@ typedef struct srv {
     const uint8_t *reply;
     size_t reply_len;
     /* results */
-    size_t got;
+    _Atomic size_t got;          /* read by the test thread while the server runs */
     int pattern_ok;
-    int handshake_ok;
+    _Atomic int handshake_ok;
     char err[200];
 } srv_t;
 
