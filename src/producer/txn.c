@@ -442,17 +442,18 @@ static void addp_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     addp_ctx_t *x = opaque;
     kc_txn_t *t = x->t;
     kc_producer_t *p = t->p;
-    if (resp->err == KAFKAC_ERR_DESTROYED) {
+    int rerr = kc_resp_err(resp);   /* resp may be NULL: net.h */
+    if (rerr == KAFKAC_ERR_DESTROYED) {
         kc_resp_free(resp);
         kc_free(x);
         return;
     }
     t->addp_inflight = 0;
-    const kc_add_partitions_to_txn_response_t *r = resp->err ? NULL : resp->msg;
+    const kc_add_partitions_to_txn_response_t *r = rerr ? NULL : resp->msg;
     int retry_err = 0, fatal = 0, abortable = 0;
     for (int i = 0; i < x->n; i++) {
         kc_ppart_t *pp = x->parts[i];
-        int err = resp->err ? resp->err : KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION; /* unanswered: try again */
+        int err = rerr ? rerr : KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION; /* unanswered: try again */
         for (int a = 0; r && a < r->results_by_topic_v3_and_below_count; a++) {
             const kc_add_partitions_to_txn_response_add_partitions_to_txn_topic_result_t *tr =
                 &r->results_by_topic_v3_and_below[a];

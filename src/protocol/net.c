@@ -86,27 +86,27 @@ kc_resp_t *kc_resp_new(const kc_call_t *call)
     return r;
 }
 
-/* Runs the call's callback with an error; the caller frees or keeps it. */
+/* Runs the call's callback with an error.  When even the response object
+ * cannot be allocated the callback gets NULL, which net.h's contract reads
+ * as KAFKAC_ERR_NO_MEMORY. */
 static void call_complete_err(kc_net_t *net, kc_call_t *call, int err, const char *fmt, va_list ap)
 {
     kc_resp_t *r = kc_resp_new(call);
-    static __thread kc_resp_t oom;
-    if (!r) {
-        memset(&oom, 0, sizeof oom);
-        r = &oom;
-        r->api_key = call->req.api_key;
+    char why[256];
+    vsnprintf(why, sizeof why, fmt, ap);
+    kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "request", "%s request to node %d failed: %s: %s%s", kc_call_name(call),
+           call->node_id, kafkac_err_name(err), why, r ? "" : " (no memory for the response: reported as such)");
+    if (r) {
+        r->err = err;
+        memcpy(r->errstr, why, sizeof r->errstr);
     }
-    r->err = err;
-    vsnprintf(r->errstr, sizeof r->errstr, fmt, ap);
-    kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "request", "%s request to node %d failed: %s: %s", kc_call_name(call),
-           call->node_id, kafkac_err_name(err), r->errstr);
     kc_resp_cb cb = call->req.cb;
     call->req.cb = NULL;
-    cb(net, r == &oom ? NULL : r, call->req.opaque);
+    cb(net, r, call->req.opaque);
 }
 
-/* Completes a call with an error.  The callback always runs, even when the
- * response object cannot be allocated: then it gets a static one. */
+/* Completes a call with an error; its callback always runs (with NULL when
+ * out of memory, as net.h says). */
 void kc_call_fail(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ...)
 {
     /* The handshake's own call has no callback (nobody waits on it): the
