@@ -142,3 +142,19 @@ int kc_admin_round_end(kafkac_admin_result_t *r, char *pending, int retry_err)
         }
     return 0;
 }
+
+const void *kc_admin_row(const void *rows, int count, int i, size_t row_size, const void *none)
+{
+    if (!rows || i < 0 || i >= count)
+        return none;
+    return (const char *)rows + (size_t)i * row_size;
+}
+
+void kc_admin_rows_destroy(void *result, void *rows, kc_arena_t *arena)
+{
+    if (!result)
+        return;
+    kc_arena_destroy(arena);
+    kc_free(rows);
+    kc_free(result);
+}
