@@ -189,30 +189,23 @@ static void *dr_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
     pl_ctx_t *x = rpc->opaque;
     pl_topic_t *g;
     int nt = pl_group(x, a, &g);
-    kc_delete_records_request_t *m = kc_arena_alloc(a, sizeof(*m));
-    if (nt < 0 || !m)
+    kc_delete_records_request_t *m = nt < 0 ? NULL : kc_msg_array(a, &kc_schema_delete_records_request, 1);
+    if (!m || !(m->topics = kc_msg_array(a, &kc_schema_delete_records_request_delete_records_topic, nt)))
         return NULL;
-    kc_msg_init(&kc_schema_delete_records_request, m);
     m->timeout_ms = remaining_ms > 1000 ? remaining_ms - 500 : remaining_ms;
-    m->topics = kc_arena_alloc(a, (size_t)nt * sizeof(*m->topics) + 1);
-    if (!m->topics)
-        return NULL;
     for (m->topics_count = 0; m->topics_count < nt; m->topics_count++) {
         const pl_topic_t *gt = &g[m->topics_count];
         kc_delete_records_request_delete_records_topic_t *t = &m->topics[m->topics_count];
-        kc_msg_init(&kc_schema_delete_records_request_delete_records_topic, t);
         t->name = gt->name;
-        t->partitions = kc_arena_alloc(a, (size_t)gt->n * sizeof(*t->partitions));
+        t->partitions_count = gt->n;
+        t->partitions = kc_msg_array(a, &kc_schema_delete_records_request_delete_records_partition, gt->n);
+        for (int j = 0; t->partitions && j < gt->n; j++) {
+            int64_t off = x->tpl->elems[gt->rows[j]].offset;
+            t->partitions[j].partition_index = x->res->e[gt->rows[j]].partition;
+            t->partitions[j].offset = off == KAFKAC_OFFSET_END ? -1 : off;   /* -1: the high watermark */
+        }
         if (!t->partitions)
             return NULL;
-        t->partitions_count = gt->n;
-        for (int j = 0; j < gt->n; j++) {
-            kc_delete_records_request_delete_records_partition_t *pt = &t->partitions[j];
-            kc_msg_init(&kc_schema_delete_records_request_delete_records_partition, pt);
-            pt->partition_index = x->res->e[gt->rows[j]].partition;
-            int64_t off = x->tpl->elems[gt->rows[j]].offset;
-            pt->offset = off == KAFKAC_OFFSET_END ? -1 : off;   /* -1: the high watermark */
-        }
     }
     return m;
 }
@@ -234,29 +227,23 @@ static void *lo_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
     pl_ctx_t *x = rpc->opaque;
     pl_topic_t *g;
     int nt = pl_group(x, a, &g);
-    kc_list_offsets_request_t *m = kc_arena_alloc(a, sizeof(*m));
-    if (nt < 0 || !m)
+    kc_list_offsets_request_t *m = nt < 0 ? NULL : kc_msg_array(a, &kc_schema_list_offsets_request, 1);
+    if (!m || !(m->topics = kc_msg_array(a, &kc_schema_list_offsets_request_list_offsets_topic, nt)))
         return NULL;
-    kc_msg_init(&kc_schema_list_offsets_request, m);
     m->replica_id = -1;
     m->timeout_ms = remaining_ms; /* v10+: the broker's own bound (tiered storage reads) */
-    m->topics = kc_arena_alloc(a, (size_t)nt * sizeof(*m->topics) + 1);
-    if (!m->topics)
-        return NULL;
-    for (m->topics_count = 0; m->topics_count < nt; m->topics_count++) {
-        const pl_topic_t *gt = &g[m->topics_count];
-        kc_list_offsets_request_list_offsets_topic_t *t = &m->topics[m->topics_count];
-        kc_msg_init(&kc_schema_list_offsets_request_list_offsets_topic, t);
-        t->name = gt->name;
-        t->partitions = kc_arena_alloc(a, (size_t)gt->n * sizeof(*t->partitions));
+    m->topics_count = nt;
+    for (int ti = 0; ti < nt; ti++) {
+        kc_list_offsets_request_list_offsets_topic_t *t = &m->topics[ti];
+        t->name = g[ti].name;
+        t->partitions_count = g[ti].n;
+        t->partitions = kc_msg_array(a, &kc_schema_list_offsets_request_list_offsets_partition, g[ti].n);
         if (!t->partitions)
             return NULL;
-        t->partitions_count = gt->n;
-        for (int j = 0; j < gt->n; j++) {
-            kc_list_offsets_request_list_offsets_partition_t *pt = &t->partitions[j];
-            kc_msg_init(&kc_schema_list_offsets_request_list_offsets_partition, pt);
-            pt->partition_index = x->res->e[gt->rows[j]].partition;
-            pt->timestamp = x->tpl->elems[gt->rows[j]].offset;   /* -1 latest, -2 earliest, or a time */
+        for (int j = 0; j < g[ti].n; j++) {
+            int row = g[ti].rows[j];
+            t->partitions[j].partition_index = x->res->e[row].partition;
+            t->partitions[j].timestamp = x->tpl->elems[row].offset;   /* -1 latest, -2 earliest, or a time */
         }
     }
     return m;
