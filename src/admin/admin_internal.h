@@ -117,6 +117,9 @@ const char *kc_admin_strdup(kc_arena_t *a, const char *s);
  * destroys free through kc_admin_rows_destroy (result NULL: no-op). */
 const void *kc_admin_row(const void *rows, int count, int i, size_t row_size, const void *none);
 void kc_admin_rows_destroy(void *result, void *rows, kc_arena_t *arena);
+/* Room for row `count` (zeroed) in an array that grows by doubling: returns
+ * the array, moved or not, or NULL on no memory (rows unchanged). */
+void *kc_admin_rows_grow(void *rows, int count, int *cap, size_t row_size);
 
 /* Groups partitions by leader for per-leader requests. */
 int kc_admin_leader_of(const kc_cluster_t *c, const char *topic, int32_t partition, int *err);

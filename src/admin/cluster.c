@@ -531,16 +531,11 @@ static void *ld_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
 
 static ld_row_t *ld_add(kafkac_log_dirs_t *l)
 {
-    if (l->count == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 32;
-        ld_row_t *n = kc_realloc(l->r, (size_t)cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        l->r = n;
-        l->cap = cap;
-    }
+    ld_row_t *rows = kc_admin_rows_grow(l->r, l->count, &l->cap, sizeof *rows);
+    if (!rows)
+        return NULL;
+    l->r = rows;
     ld_row_t *r = &l->r[l->count++];
-    memset(r, 0, sizeof *r);
     r->broker = l->node;
     r->partition = -1;
     return r;

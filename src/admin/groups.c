@@ -49,14 +49,10 @@ static int lg_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
             dup = !strcmp(l->g[k].id, g->group_id);
         if (dup)
             continue;
-        if (l->count == l->cap) {
-            int cap = l->cap ? l->cap * 2 : 16;
-            listed_t *n = kc_realloc(l->g, (size_t)cap * sizeof(*n));
-            if (!n)
-                return KAFKAC_ERR_NO_MEMORY;
-            l->g = n;
-            l->cap = cap;
-        }
+        listed_t *rows = kc_admin_rows_grow(l->g, l->count, &l->cap, sizeof *rows);
+        if (!rows)
+            return KAFKAC_ERR_NO_MEMORY;
+        l->g = rows;
         listed_t *e = &l->g[l->count];
         e->id = kc_admin_strdup(&l->arena, g->group_id);
         e->protocol_type = kc_admin_strdup(&l->arena, g->protocol_type ? g->protocol_type : "");
@@ -494,14 +490,10 @@ static int of_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
             const kc_offset_fetch_response_offset_fetch_response_partition_t *pp = &m->topics[t].partitions[p];
             if (kc_admin_retriable(pp->error_code))
                 return pp->error_code;
-            if (o->count == o->cap) {
-                int cap = o->cap ? o->cap * 2 : 16;
-                goff_t *n = kc_realloc(o->o, (size_t)cap * sizeof(*n));
-                if (!n)
-                    return KAFKAC_ERR_NO_MEMORY;
-                o->o = n;
-                o->cap = cap;
-            }
+            goff_t *rows = kc_admin_rows_grow(o->o, o->count, &o->cap, sizeof *rows);
+            if (!rows)
+                return KAFKAC_ERR_NO_MEMORY;
+            o->o = rows;
             goff_t *g = &o->o[o->count++];
             g->topic = kc_admin_strdup(&o->arena, m->topics[t].name);
             g->partition = pp->partition_index;

@@ -158,3 +158,17 @@ void kc_admin_rows_destroy(void *result, void *rows, kc_arena_t *arena)
     kc_free(rows);
     kc_free(result);
 }
+
+void *kc_admin_rows_grow(void *rows, int count, int *cap, size_t row_size)
+{
+    if (count >= *cap) {
+        int n = *cap ? *cap * 2 : 16;
+        void *r = kc_realloc(rows, (size_t)n * row_size);
+        if (!r)
+            return NULL;
+        rows = r;
+        *cap = n;
+    }
+    memset((char *)rows + (size_t)count * row_size, 0, row_size);
+    return rows;
+}
