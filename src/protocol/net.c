@@ -628,6 +628,8 @@ struct kc_waiter {
     kc_resp_t *resp;     /* [m] */
     kc_build_cb build;   /* the caller's, with its own opaque */
     void *opaque;
+    void (*free_ctx)(void *);   /* kc_net_call_until: frees ctx once abandoned */
+    void *ctx;
 };
 
 static void waiter_unref_locked(kc_waiter_t *w)
@@ -674,7 +676,11 @@ static void waiter_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     kc_waiter_t *w = opaque;
     pthread_mutex_lock(&w->m);
     if (w->abandoned) {
+        /* The caller gave up: what the request borrowed is freed now that
+         * the network client is done with it. */
         kc_resp_free(resp);
+        if (w->free_ctx)
+            w->free_ctx(w->ctx);
     } else {
         w->resp = resp;
         w->done = 1;
@@ -683,9 +689,7 @@ static void waiter_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     waiter_unref_locked(w);
 }
 
-static kc_resp_t *resp_error(const kc_req_t *req, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static kc_resp_t *resp_error(const kc_req_t *req, int err, const char *fmt, ...)
+kc_resp_t *kc_resp_error(const kc_req_t *req, int err, const char *fmt, ...)
 {
     kc_resp_t *resp = kc_calloc(1, sizeof(*resp));
     if (!resp)
@@ -707,10 +711,16 @@ static kc_resp_t *resp_error(const kc_req_t *req, int err, const char *fmt, ...)
  * this only bounds the wait when that thread is stalled. */
 #define CALL_WAIT_SLACK_MS 500
 
-kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
+/* Sends req and waits for its callback until deadline_ms (kc_now_ms).
+ * Returns the response, or NULL: *send_rc set when it could not be sent;
+ * *gave_up set when the deadline came first (the request is then
+ * abandoned: its callback frees the response and calls free_ctx(ctx));
+ * neither on out of memory. */
+static kc_resp_t *call_wait(kc_net_t *net, const kc_req_t *req, int64_t deadline_ms, void (*free_ctx)(void *),
+                            void *ctx, int *gave_up, int *send_rc)
 {
-    if (!net || !req)
-        return NULL;
+    *gave_up = 0;
+    *send_rc = 0;
     kc_waiter_t *w = kc_calloc(1, sizeof(*w));
     if (!w)
         return NULL;
@@ -726,12 +736,16 @@ kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
     r.opaque = w;
     w->build = req->build;
     w->opaque = req->opaque;
+    w->free_ctx = free_ctx;
+    w->ctx = ctx;
     if (req->build)
         r.build = waiter_build;
-    int timeout = req->timeout_ms > 0 ? req->timeout_ms : net->o.request_timeout_ms;
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    int64_t wait_ms = (int64_t)timeout + CALL_WAIT_SLACK_MS;
+    struct timespec now, until;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t wait_ms = deadline_ms - kc_now_ms();
+    if (wait_ms < 0)
+        wait_ms = 0;
+    until = now;
     until.tv_sec += (time_t)(wait_ms / 1000);
     until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L) {
@@ -744,7 +758,8 @@ kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
         pthread_mutex_lock(&w->m);
         w->refs--;
         waiter_unref_locked(w);
-        return resp_error(req, rc, "%s", kafkac_err_str(rc));
+        *send_rc = rc;
+        return NULL;
     }
     kc_resp_t *resp = NULL;
     pthread_mutex_lock(&w->m);
@@ -761,11 +776,52 @@ kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
         resp = w->resp;
     } else {
         w->abandoned = 1;
-        const kc_api_t *api = kc_api_get(req->api_key);
-        resp = resp_error(req, KAFKAC_ERR_TIMED_OUT,
-                          "%s request: no outcome within %d ms (the network thread did not complete it)",
-                          api ? api->name : "broker versions", timeout);
+        *gave_up = 1;
     }
     waiter_unref_locked(w);
     return resp;
+}
+
+kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
+{
+    if (!net || !req)
+        return NULL;
+    int timeout = req->timeout_ms > 0 ? req->timeout_ms : net->o.request_timeout_ms;
+    int gave_up, send_rc;
+    kc_resp_t *resp = call_wait(net, req, kc_now_ms() + timeout + CALL_WAIT_SLACK_MS, NULL, NULL, &gave_up, &send_rc);
+    if (send_rc)
+        return kc_resp_error(req, send_rc, "%s", kafkac_err_str(send_rc));
+    if (gave_up) {
+        const kc_api_t *api = kc_api_get(req->api_key);
+        resp = kc_resp_error(req, KAFKAC_ERR_TIMED_OUT,
+                             "%s request: no outcome within %d ms (the network thread did not complete it)",
+                             api ? api->name : "broker versions", timeout);
+    }
+    return resp;
+}
+
+kc_resp_t *kc_net_call_until(kc_net_t *net, const kc_req_t *req, int64_t deadline_ms, void (*free_ctx)(void *),
+                             void *ctx, int *gave_up)
+{
+    *gave_up = 0;
+    const kc_api_t *api = kc_api_get(req->api_key);
+    const char *name = api ? api->name : "request";
+    int64_t left = deadline_ms - kc_now_ms();
+    if (left <= 0)
+        return kc_resp_error(req, KAFKAC_ERR_TIMED_OUT, "%s not sent: the call's timeout had passed", name);
+    /* The request's own deadline is the call's: it must not outlive it in
+     * the network client's queues either. */
+    kc_req_t r = *req;
+    if (r.timeout_ms <= 0 || r.timeout_ms > left)
+        r.timeout_ms = (int)(left < INT32_MAX ? left : INT32_MAX);
+    int send_rc;
+    kc_resp_t *resp = call_wait(net, &r, deadline_ms, free_ctx, ctx, gave_up, &send_rc);
+    if (send_rc)
+        return kc_resp_error(req, send_rc, "%s not sent: %s", name, kafkac_err_str(send_rc));
+    if (!*gave_up)
+        return resp;
+    if (req->node_id < 0)
+        return kc_resp_error(req, KAFKAC_ERR_TIMED_OUT, "%s request got no answer within the call's timeout", name);
+    return kc_resp_error(req, KAFKAC_ERR_TIMED_OUT, "%s request to broker %d got no answer within the call's timeout",
+                         name, (int)KC_NODE_BROKER_OF(req->node_id));
 }

@@ -167,6 +167,21 @@ int kc_net_send(kc_net_t *net, const kc_req_t *req);
  * response, or NULL on out of memory: the contract above (kc_resp_err). */
 kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req);
 
+/* The same, returning by the caller's deadline_ms (kc_now_ms clock) however
+ * long the network client takes; the request's timeout_ms is capped to
+ * what is left.  When the deadline passes first it returns a
+ * KAFKAC_ERR_TIMED_OUT response naming the API, sets *gave_up, and leaves
+ * the request to the network client: ctx (what req->msg and req->opaque
+ * point into) then belongs to the request and is freed with free_ctx(ctx)
+ * (may be NULL) when its callback runs -- the caller must not touch ctx
+ * again.  Otherwise ctx stays the caller's. */
+kc_resp_t *kc_net_call_until(kc_net_t *net, const kc_req_t *req, int64_t deadline_ms, void (*free_ctx)(void *),
+                             void *ctx, int *gave_up);
+
+/* A response that carries only an error (version -1, no msg), for callers
+ * that answer for a request themselves; NULL on no memory. */
+kc_resp_t *kc_resp_error(const kc_req_t *req, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Services: serve(now) runs on the I/O thread at least once per loop turn
  * after a wake-up and returns the monotonic ms at which it next wants to
  * run (INT64_MAX: only when woken).  Register before traffic starts. */
