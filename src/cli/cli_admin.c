@@ -128,6 +128,8 @@ int kc_cli_admin_main(const kc_cli_cmd_t *cmd, void *args, int argc, char **argv
             cmd->usage(stderr);
         goto out;
     }
+    if (sub->check && sub->check(args, cmdname))
+        goto out;
     kafkac_admin_t *adm = kc_cli_admin_open(&c);
     if (adm) {
         rc = sub->run(&c, adm, args);

@@ -40,6 +40,9 @@ int kc_cli_admin_fail(const kc_cli_admin_t *c, kafkac_err_t err, const char *err
 typedef struct kc_cli_sub {
     const char *name;
     int (*run)(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args);
+    /* Optional: checks the parsed args before a client is opened; returns
+     * 0, or 2 after printing why. */
+    int (*check)(const void *args, const char *cmdname);
 } kc_cli_sub_t;
 
 typedef struct kc_cli_cmd {

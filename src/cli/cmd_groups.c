@@ -277,7 +277,8 @@ static int opt_of(int opt, char *arg, void *args, const char *cmdname)
 int kc_cli_groups(int argc, char **argv)
 {
     static const kc_cli_sub_t subs[] = {
-        { "list", do_list }, { "describe", do_describe }, { "delete", do_delete }, { "reset-offsets", do_reset },
+        { "list", do_list, NULL }, { "describe", do_describe, NULL }, { "delete", do_delete, NULL },
+        { "reset-offsets", do_reset, NULL },
     };
     static const kc_cli_cmd_t cmd = {"groups", subs, sizeof subs / sizeof subs[0], "g:t:b:X:T:h", longopts, usage, opt_of};
     args_t a;

@@ -345,8 +345,8 @@ static int opt_of(int opt, char *arg, void *args, const char *cmdname)
 int kc_cli_topics(int argc, char **argv)
 {
     static const kc_cli_sub_t subs[] = {
-        { "list", do_list }, { "describe", do_describe }, { "create", do_create },
-        { "delete", do_delete }, { "add-partitions", do_add_partitions }, { "alter", do_alter },
+        { "list", do_list, NULL }, { "describe", do_describe, NULL }, { "create", do_create, NULL },
+        { "delete", do_delete, NULL }, { "add-partitions", do_add_partitions, NULL }, { "alter", do_alter, NULL },
     };
     static const kc_cli_cmd_t cmd = {"topics", subs, sizeof subs / sizeof subs[0], "t:b:X:T:h", longopts, usage, opt_of};
     args_t a;
