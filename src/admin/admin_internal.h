@@ -111,6 +111,18 @@ int kc_admin_round_end(kafkac_admin_result_t *r, char *pending, int retry_err);
 /* Copies a string into an arena ("" for NULL when empty_for_null). */
 const char *kc_admin_strdup(kc_arena_t *a, const char *s);
 
+/* The list and describe results (groups, log dirs, brokers) are an array
+ * of rows whose strings live in an arena.  Their getters take row i
+ * through kc_admin_row, which returns `none` (the getter's row of
+ * defaults: what an out-of-range i or a NULL result reads as) instead of
+ * NULL, so a getter states its defaults once and copies fields.  Their
+ * destroys free through kc_admin_rows_destroy (result NULL: no-op). */
+const void *kc_admin_row(const void *rows, int count, int i, size_t row_size, const void *none);
+void kc_admin_rows_destroy(void *result, void *rows, kc_arena_t *arena);
+/* Room for row `count` (zeroed) in an array that grows by doubling: returns
+ * the array, moved or not, or NULL on no memory (rows unchanged). */
+void *kc_admin_rows_grow(void *rows, int count, int *cap, size_t row_size);
+
 /* Groups partitions by leader for per-leader requests. */
 int kc_admin_leader_of(const kc_cluster_t *c, const char *topic, int32_t partition, int *err);
 

@@ -148,48 +148,64 @@ static void pl_answer(pl_ctx_t *x, const char *topic, int32_t partition, int err
     }
 }
 
-/* Gathers the pending entries of one topic for a request. */
-static int topic_rows(const pl_ctx_t *x, int first, int *rows)
+/* The entries to send to this rpc's leader, grouped by topic: the shape
+ * both per-leader requests (DeleteRecords, ListOffsets) carry. */
+typedef struct pl_topic {
+    const char *name;
+    int n;
+    int *rows;            /* indexes into res->e and tpl->elems */
+} pl_topic_t;
+
+/* Returns how many topics *out holds (in the arena), or -1 on no memory. */
+static int pl_group(const pl_ctx_t *x, kc_arena_t *a, pl_topic_t **out)
 {
-    int n = 0;
-    for (int i = first; i < x->res->count; i++)
-        if (x->inner[i] && !strcmp(x->res->e[i].name, x->res->e[first].name))
-            rows[n++] = i;
-    return n;
+    int n = x->res->count, nt = 0;
+    pl_topic_t *g = kc_arena_alloc(a, (size_t)n * sizeof(*g) + 1);
+    char *seen = kc_arena_alloc(a, (size_t)n + 1);
+    if (!g || !seen)
+        return -1;
+    memset(seen, 0, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        if (!x->inner[i] || seen[i])
+            continue;
+        pl_topic_t *t = &g[nt++];
+        t->name = x->res->e[i].name;
+        t->n = 0;
+        t->rows = kc_arena_alloc(a, (size_t)n * sizeof(int));
+        if (!t->rows)
+            return -1;
+        for (int k = i; k < n; k++)
+            if (x->inner[k] && !strcmp(x->res->e[k].name, t->name)) {
+                t->rows[t->n++] = k;
+                seen[k] = 1;
+            }
+    }
+    *out = g;
+    return nt;
 }
 
 static void *dr_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
 {
     pl_ctx_t *x = rpc->opaque;
-    int n = x->res->count;
-    kc_delete_records_request_t *m = kc_arena_alloc(a, sizeof(*m));
-    int *rows = kc_arena_alloc(a, (size_t)n * sizeof(int));
-    char *seen = kc_arena_alloc(a, (size_t)n);
-    if (!m || !rows || !seen)
+    pl_topic_t *g;
+    int nt = pl_group(x, a, &g);
+    kc_delete_records_request_t *m = nt < 0 ? NULL : kc_msg_array(a, &kc_schema_delete_records_request, 1);
+    if (!m || !(m->topics = kc_msg_array(a, &kc_schema_delete_records_request_delete_records_topic, nt)))
         return NULL;
-    kc_msg_init(&kc_schema_delete_records_request, m);
     m->timeout_ms = remaining_ms > 1000 ? remaining_ms - 500 : remaining_ms;
-    m->topics = kc_arena_alloc(a, (size_t)n * sizeof(*m->topics));
-    if (!m->topics)
-        return NULL;
-    for (int i = 0; i < n; i++) {
-        if (!x->inner[i] || seen[i])
-            continue;
-        int k = topic_rows(x, i, rows);
-        kc_delete_records_request_delete_records_topic_t *t = &m->topics[m->topics_count++];
-        kc_msg_init(&kc_schema_delete_records_request_delete_records_topic, t);
-        t->name = x->res->e[i].name;
-        t->partitions = kc_arena_alloc(a, (size_t)k * sizeof(*t->partitions));
-        if (!t->partitions)
-            return NULL;
-        t->partitions_count = k;
-        for (int j = 0; j < k; j++) {
-            seen[rows[j]] = 1;
-            kc_msg_init(&kc_schema_delete_records_request_delete_records_partition, &t->partitions[j]);
-            t->partitions[j].partition_index = x->res->e[rows[j]].partition;
-            int64_t off = x->tpl->elems[rows[j]].offset;
+    for (m->topics_count = 0; m->topics_count < nt; m->topics_count++) {
+        const pl_topic_t *gt = &g[m->topics_count];
+        kc_delete_records_request_delete_records_topic_t *t = &m->topics[m->topics_count];
+        t->name = gt->name;
+        t->partitions_count = gt->n;
+        t->partitions = kc_msg_array(a, &kc_schema_delete_records_request_delete_records_partition, gt->n);
+        for (int j = 0; t->partitions && j < gt->n; j++) {
+            int64_t off = x->tpl->elems[gt->rows[j]].offset;
+            t->partitions[j].partition_index = x->res->e[gt->rows[j]].partition;
             t->partitions[j].offset = off == KAFKAC_OFFSET_END ? -1 : off;   /* -1: the high watermark */
         }
+        if (!t->partitions)
+            return NULL;
     }
     return m;
 }
@@ -209,34 +225,25 @@ static int dr_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
 static void *lo_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
 {
     pl_ctx_t *x = rpc->opaque;
-    int n = x->res->count;
-    kc_list_offsets_request_t *m = kc_arena_alloc(a, sizeof(*m));
-    int *rows = kc_arena_alloc(a, (size_t)n * sizeof(int));
-    char *seen = kc_arena_alloc(a, (size_t)n);
-    if (!m || !rows || !seen)
+    pl_topic_t *g;
+    int nt = pl_group(x, a, &g);
+    kc_list_offsets_request_t *m = nt < 0 ? NULL : kc_msg_array(a, &kc_schema_list_offsets_request, 1);
+    if (!m || !(m->topics = kc_msg_array(a, &kc_schema_list_offsets_request_list_offsets_topic, nt)))
         return NULL;
-    kc_msg_init(&kc_schema_list_offsets_request, m);
     m->replica_id = -1;
     m->timeout_ms = remaining_ms; /* v10+: the broker's own bound (tiered storage reads) */
-    m->topics = kc_arena_alloc(a, (size_t)n * sizeof(*m->topics));
-    if (!m->topics)
-        return NULL;
-    for (int i = 0; i < n; i++) {
-        if (!x->inner[i] || seen[i])
-            continue;
-        int k = topic_rows(x, i, rows);
-        kc_list_offsets_request_list_offsets_topic_t *t = &m->topics[m->topics_count++];
-        kc_msg_init(&kc_schema_list_offsets_request_list_offsets_topic, t);
-        t->name = x->res->e[i].name;
-        t->partitions = kc_arena_alloc(a, (size_t)k * sizeof(*t->partitions));
+    m->topics_count = nt;
+    for (int ti = 0; ti < nt; ti++) {
+        kc_list_offsets_request_list_offsets_topic_t *t = &m->topics[ti];
+        t->name = g[ti].name;
+        t->partitions_count = g[ti].n;
+        t->partitions = kc_msg_array(a, &kc_schema_list_offsets_request_list_offsets_partition, g[ti].n);
         if (!t->partitions)
             return NULL;
-        t->partitions_count = k;
-        for (int j = 0; j < k; j++) {
-            seen[rows[j]] = 1;
-            kc_msg_init(&kc_schema_list_offsets_request_list_offsets_partition, &t->partitions[j]);
-            t->partitions[j].partition_index = x->res->e[rows[j]].partition;
-            t->partitions[j].timestamp = x->tpl->elems[rows[j]].offset;   /* -1 latest, -2 earliest, or a time */
+        for (int j = 0; j < g[ti].n; j++) {
+            int row = g[ti].rows[j];
+            t->partitions[j].partition_index = x->res->e[row].partition;
+            t->partitions[j].timestamp = x->tpl->elems[row].offset;   /* -1 latest, -2 earliest, or a time */
         }
     }
     return m;
@@ -525,16 +532,11 @@ static void *ld_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
 
 static ld_row_t *ld_add(kafkac_log_dirs_t *l)
 {
-    if (l->count == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 32;
-        ld_row_t *n = kc_realloc(l->r, (size_t)cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        l->r = n;
-        l->cap = cap;
-    }
+    ld_row_t *rows = kc_admin_rows_grow(l->r, l->count, &l->cap, sizeof *rows);
+    if (!rows)
+        return NULL;
+    l->r = rows;
     ld_row_t *r = &l->r[l->count++];
-    memset(r, 0, sizeof *r);
     r->broker = l->node;
     r->partition = -1;
     return r;
@@ -625,28 +627,27 @@ int kafkac_log_dirs_count(const kafkac_log_dirs_t *l)
 void kafkac_log_dirs_get(const kafkac_log_dirs_t *l, int i, int32_t *broker, const char **dir, kafkac_err_t *err,
                          const char **topic, int32_t *partition, int64_t *size, int64_t *offset_lag)
 {
-    const ld_row_t *r = l && i >= 0 && i < l->count ? &l->r[i] : NULL;
+    static const ld_row_t none = {.broker = -1, .dir = "", .err = KAFKAC_ERR_INVALID_ARG, .topic = NULL,
+                                  .partition = -1, .size = -1, .lag = -1};
+    const ld_row_t *r = l ? kc_admin_row(l->r, l->count, i, sizeof *r, &none) : &none;
     if (broker)
-        *broker = r ? r->broker : -1;
+        *broker = r->broker;
     if (dir)
-        *dir = r ? r->dir : "";
+        *dir = r->dir;
     if (err)
-        *err = r ? (kafkac_err_t)r->err : KAFKAC_ERR_INVALID_ARG;
+        *err = (kafkac_err_t)r->err;
     if (topic)
-        *topic = r ? r->topic : NULL;
+        *topic = r->topic;
     if (partition)
-        *partition = r ? r->partition : -1;
+        *partition = r->partition;
     if (size)
-        *size = r ? r->size : -1;
+        *size = r->size;
     if (offset_lag)
-        *offset_lag = r ? r->lag : -1;
+        *offset_lag = r->lag;
 }
 
 void kafkac_log_dirs_destroy(kafkac_log_dirs_t *l)
 {
-    if (!l)
-        return;
-    kc_arena_destroy(&l->arena);
-    kc_free(l->r);
-    kc_free(l);
+    if (l)
+        kc_admin_rows_destroy(l, l->r, &l->arena);
 }

@@ -323,44 +323,15 @@ typedef struct ac_ctx {
     char *pending;
 } ac_ctx_t;
 
-static void *ac_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
+/* The pending alterations as IncrementalAlterConfigs carries them: the one
+ * walk over the caller's entries. */
+static kc_incremental_alter_configs_request_t *ac_build_incremental(const ac_ctx_t *x, kc_arena_t *a)
 {
-    ac_ctx_t *x = rpc->opaque;
     int n = x->res->count;
-    if (x->incremental) {
-        kc_incremental_alter_configs_request_t *m = kc_arena_alloc(a, sizeof(*m));
-        if (!m)
-            return NULL;
-        kc_msg_init(&kc_schema_incremental_alter_configs_request, m);
-        m->validate_only = x->validate_only ? true : false;
-        m->resources = kc_arena_alloc(a, (size_t)n * sizeof(*m->resources));
-        if (!m->resources)
-            return NULL;
-        for (int i = 0; i < n; i++) {
-            if (!x->pending[i])
-                continue;
-            const kafkac_config_alter_t *al = &x->alters[i];
-            kc_incremental_alter_configs_request_alter_configs_resource_t *r = &m->resources[m->resources_count++];
-            kc_msg_init(&kc_schema_incremental_alter_configs_request_alter_configs_resource, r);
-            r->resource_type = (int8_t)al->resource.type;
-            r->resource_name = al->resource.name ? al->resource.name : "";
-            r->configs_count = al->entry_count;
-            r->configs = kc_arena_alloc(a, (size_t)(al->entry_count > 0 ? al->entry_count : 1) * sizeof(*r->configs));
-            if (!r->configs)
-                return NULL;
-            for (int j = 0; j < al->entry_count; j++) {
-                kc_msg_init(&kc_schema_incremental_alter_configs_request_alterable_config, &r->configs[j]);
-                r->configs[j].name = al->entries[j].name;
-                r->configs[j].value = al->entries[j].value;
-                r->configs[j].config_operation = (int8_t)(al->ops ? al->ops[j] : KAFKAC_CONFIG_SET);
-            }
-        }
-        return m;
-    }
-    kc_alter_configs_request_t *m = kc_arena_alloc(a, sizeof(*m));
+    kc_incremental_alter_configs_request_t *m = kc_arena_alloc(a, sizeof(*m));
     if (!m)
         return NULL;
-    kc_msg_init(&kc_schema_alter_configs_request, m);
+    kc_msg_init(&kc_schema_incremental_alter_configs_request, m);
     m->validate_only = x->validate_only ? true : false;
     m->resources = kc_arena_alloc(a, (size_t)n * sizeof(*m->resources));
     if (!m->resources)
@@ -369,8 +340,8 @@ static void *ac_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
         if (!x->pending[i])
             continue;
         const kafkac_config_alter_t *al = &x->alters[i];
-        kc_alter_configs_request_alter_configs_resource_t *r = &m->resources[m->resources_count++];
-        kc_msg_init(&kc_schema_alter_configs_request_alter_configs_resource, r);
+        kc_incremental_alter_configs_request_alter_configs_resource_t *r = &m->resources[m->resources_count++];
+        kc_msg_init(&kc_schema_incremental_alter_configs_request_alter_configs_resource, r);
         r->resource_type = (int8_t)al->resource.type;
         r->resource_name = al->resource.name ? al->resource.name : "";
         r->configs_count = al->entry_count;
@@ -378,12 +349,52 @@ static void *ac_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
         if (!r->configs)
             return NULL;
         for (int j = 0; j < al->entry_count; j++) {
-            kc_msg_init(&kc_schema_alter_configs_request_alterable_config, &r->configs[j]);
+            kc_msg_init(&kc_schema_incremental_alter_configs_request_alterable_config, &r->configs[j]);
             r->configs[j].name = al->entries[j].name;
             r->configs[j].value = al->entries[j].value;
+            r->configs[j].config_operation = (int8_t)(al->ops ? al->ops[j] : KAFKAC_CONFIG_SET);
         }
     }
     return m;
+}
+
+/* AlterConfigs carries the same resources and entries without the
+ * operation (every entry sets; what is left out goes back to default). */
+static kc_alter_configs_request_t *ac_legacy_of(const kc_incremental_alter_configs_request_t *in, kc_arena_t *a)
+{
+    kc_alter_configs_request_t *m = kc_arena_alloc(a, sizeof(*m));
+    if (!m)
+        return NULL;
+    kc_msg_init(&kc_schema_alter_configs_request, m);
+    m->validate_only = in->validate_only;
+    m->resources_count = in->resources_count;
+    m->resources = kc_arena_alloc(a, (size_t)(in->resources_count + 1) * sizeof(*m->resources));
+    for (int i = 0; m->resources && i < in->resources_count; i++) {
+        const kc_incremental_alter_configs_request_alter_configs_resource_t *ir = &in->resources[i];
+        kc_alter_configs_request_alter_configs_resource_t *r = &m->resources[i];
+        kc_msg_init(&kc_schema_alter_configs_request_alter_configs_resource, r);
+        r->resource_type = ir->resource_type;
+        r->resource_name = ir->resource_name;
+        r->configs_count = ir->configs_count;
+        r->configs = kc_arena_alloc(a, (size_t)(ir->configs_count + 1) * sizeof(*r->configs));
+        if (!r->configs)
+            return NULL;
+        for (int j = 0; j < ir->configs_count; j++) {
+            kc_msg_init(&kc_schema_alter_configs_request_alterable_config, &r->configs[j]);
+            r->configs[j].name = ir->configs[j].name;
+            r->configs[j].value = ir->configs[j].value;
+        }
+    }
+    return m->resources ? m : NULL;
+}
+
+static void *ac_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
+{
+    ac_ctx_t *x = rpc->opaque;
+    kc_incremental_alter_configs_request_t *m = ac_build_incremental(x, a);
+    if (!m || x->incremental)
+        return m;
+    return ac_legacy_of(m, a);
 }
 
 static int ac_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)

@@ -15,7 +15,6 @@
 #include "protocol/find_coordinator.h"
 
 #define KEY_METADATA 3
-#define KEY_FIND_COORDINATOR 10
 
 kafkac_admin_t *kafkac_admin_new(const kafkac_conf_t *conf, char *errstr, size_t errstr_size)
 {
@@ -127,50 +126,13 @@ static int request_timeout(const kafkac_admin_t *adm, int64_t deadline)
     return rt > 0 && rt < rem ? (int)rt : rem;
 }
 
-/* ---- FindCoordinator ---- */
-
-static int fc_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
-{
-    kc_find_coordinator_set_key(msg, version, opaque);
-    return 0;
-}
-
-/* Finds the coordinator of `group`: its broker id, or a negative error /
- * a Kafka error (errstr filled). */
+/* Finds the coordinator of `group` (find_coordinator.c): 0 with *node
+ * set, or an error with errstr filled. */
 static int find_coordinator(kafkac_admin_t *adm, const char *group, int64_t deadline, int32_t *node, char *errstr,
                             size_t errlen)
 {
-    kc_find_coordinator_request_t m;
-    kc_msg_init(&kc_schema_find_coordinator_request, &m);
-    const char *keys[1] = { group };
-    m.key_type = 0;
-    kc_req_t req = {
-        .node_id = KC_NODE_ANY,
-        .api_key = KEY_FIND_COORDINATOR,
-        .max_version = -1,
-        .timeout_ms = request_timeout(adm, deadline),
-        .msg = &m,
-        .build = fc_build,
-        .opaque = (void *)keys,
-    };
-    kc_resp_t *resp = kc_net_call(adm->net, &req);
-    if (!resp) {
-        kc_errstr_set(errstr, errlen, "out of memory");
-        return KAFKAC_ERR_NO_MEMORY;
-    }
-    int err = resp->err;
-    if (err) {
-        kc_errstr_set(errstr, errlen, "FindCoordinator(%s): %s", group, resp->errstr);
-        kc_resp_free(resp);
-        return err;
-    }
-    const char *msg = NULL;
-    err = kc_find_coordinator_answer(resp->msg, resp->version, node, &msg);
-    if (err)
-        kc_errstr_set(errstr, errlen, "FindCoordinator(%s): %s: %s", group, kafkac_err_name(err),
-                      msg ? msg : kafkac_err_str(err));
-    kc_resp_free(resp);
-    return err;
+    return kc_find_coordinator_call(adm->net, KC_COORD_GROUP, group, request_timeout(adm, deadline), node, errstr,
+                                    errlen);
 }
 
 int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, char *errstr, size_t errlen)

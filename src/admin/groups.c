@@ -49,14 +49,10 @@ static int lg_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
             dup = !strcmp(l->g[k].id, g->group_id);
         if (dup)
             continue;
-        if (l->count == l->cap) {
-            int cap = l->cap ? l->cap * 2 : 16;
-            listed_t *n = kc_realloc(l->g, (size_t)cap * sizeof(*n));
-            if (!n)
-                return KAFKAC_ERR_NO_MEMORY;
-            l->g = n;
-            l->cap = cap;
-        }
+        listed_t *rows = kc_admin_rows_grow(l->g, l->count, &l->cap, sizeof *rows);
+        if (!rows)
+            return KAFKAC_ERR_NO_MEMORY;
+        l->g = rows;
         listed_t *e = &l->g[l->count];
         e->id = kc_admin_strdup(&l->arena, g->group_id);
         e->protocol_type = kc_admin_strdup(&l->arena, g->protocol_type ? g->protocol_type : "");
@@ -118,24 +114,22 @@ int kafkac_group_list_count(const kafkac_group_list_t *l)
 void kafkac_group_list_get(const kafkac_group_list_t *l, int i, const char **group_id, const char **protocol_type,
                            const char **state, const char **type)
 {
-    const listed_t *g = l && i >= 0 && i < l->count ? &l->g[i] : NULL;
+    static const listed_t none = {"", "", "", ""};
+    const listed_t *g = l ? kc_admin_row(l->g, l->count, i, sizeof *g, &none) : &none;
     if (group_id)
-        *group_id = g ? g->id : "";
+        *group_id = g->id;
     if (protocol_type)
-        *protocol_type = g ? g->protocol_type : "";
+        *protocol_type = g->protocol_type;
     if (state)
-        *state = g ? g->state : "";
+        *state = g->state;
     if (type)
-        *type = g ? g->type : "";
+        *type = g->type;
 }
 
 void kafkac_group_list_destroy(kafkac_group_list_t *l)
 {
-    if (!l)
-        return;
-    kc_arena_destroy(&l->arena);
-    kc_free(l->g);
-    kc_free(l);
+    if (l)
+        kc_admin_rows_destroy(l, l->g, &l->arena);
 }
 
 /* ---- describe ---- */
@@ -304,43 +298,52 @@ int kafkac_group_desc_count(const kafkac_group_desc_t *d)
     return d ? d->count : 0;
 }
 
+/* Group i, or a row of defaults (no members) when there is none. */
+static const described_t *group_at(const kafkac_group_desc_t *d, int i)
+{
+    static const described_t none = {.id = "", .err = KAFKAC_ERR_INVALID_ARG, .state = "", .protocol_type = "",
+                                     .protocol = "", .coordinator = -1};
+    return d ? kc_admin_row(d->g, d->count, i, sizeof(described_t), &none) : &none;
+}
+
 void kafkac_group_desc_get(const kafkac_group_desc_t *d, int i, const char **group_id, kafkac_err_t *err,
                            const char **state, const char **protocol_type, const char **protocol,
                            int32_t *coordinator, int *member_count)
 {
-    const described_t *g = d && i >= 0 && i < d->count ? &d->g[i] : NULL;
+    const described_t *g = group_at(d, i);
     if (group_id)
-        *group_id = g ? g->id : "";
+        *group_id = g->id;
     if (err)
-        *err = g ? (kafkac_err_t)g->err : KAFKAC_ERR_INVALID_ARG;
+        *err = (kafkac_err_t)g->err;
     if (state)
-        *state = g ? g->state : "";
+        *state = g->state;
     if (protocol_type)
-        *protocol_type = g ? g->protocol_type : "";
+        *protocol_type = g->protocol_type;
     if (protocol)
-        *protocol = g ? g->protocol : "";
+        *protocol = g->protocol;
     if (coordinator)
-        *coordinator = g ? g->coordinator : -1;
+        *coordinator = g->coordinator;
     if (member_count)
-        *member_count = g ? g->n : 0;
+        *member_count = g->n;
 }
 
 void kafkac_group_desc_member(const kafkac_group_desc_t *d, int i, int m, const char **member_id,
                               const char **instance_id, const char **client_id, const char **host,
                               const kafkac_topic_partition_list_t **assignment)
 {
-    const described_t *g = d && i >= 0 && i < d->count ? &d->g[i] : NULL;
-    const member_t *me = g && m >= 0 && m < g->n ? &g->m[m] : NULL;
+    static const member_t none = {"", NULL, "", "", NULL};
+    const described_t *g = group_at(d, i);
+    const member_t *me = kc_admin_row(g->m, g->n, m, sizeof *me, &none);
     if (member_id)
-        *member_id = me ? me->id : "";
+        *member_id = me->id;
     if (instance_id)
-        *instance_id = me ? me->instance_id : NULL;
+        *instance_id = me->instance_id;
     if (client_id)
-        *client_id = me ? me->client_id : "";
+        *client_id = me->client_id;
     if (host)
-        *host = me ? me->host : "";
+        *host = me->host;
     if (assignment)
-        *assignment = me ? me->assignment : NULL;
+        *assignment = me->assignment;
 }
 
 void kafkac_group_desc_destroy(kafkac_group_desc_t *d)
@@ -350,9 +353,7 @@ void kafkac_group_desc_destroy(kafkac_group_desc_t *d)
     for (int i = 0; d->g && i < d->count; i++)
         for (int k = 0; k < d->g[i].n; k++)
             kafkac_tpl_destroy(d->g[i].m[k].assignment);
-    kc_arena_destroy(&d->arena);
-    kc_free(d->g);
-    kc_free(d);
+    kc_admin_rows_destroy(d, d->g, &d->arena);
 }
 
 /* ---- delete groups ---- */
@@ -490,14 +491,10 @@ static int of_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
             const kc_offset_fetch_response_offset_fetch_response_partition_t *pp = &m->topics[t].partitions[p];
             if (kc_admin_retriable(pp->error_code))
                 return pp->error_code;
-            if (o->count == o->cap) {
-                int cap = o->cap ? o->cap * 2 : 16;
-                goff_t *n = kc_realloc(o->o, (size_t)cap * sizeof(*n));
-                if (!n)
-                    return KAFKAC_ERR_NO_MEMORY;
-                o->o = n;
-                o->cap = cap;
-            }
+            goff_t *rows = kc_admin_rows_grow(o->o, o->count, &o->cap, sizeof *rows);
+            if (!rows)
+                return KAFKAC_ERR_NO_MEMORY;
+            o->o = rows;
             goff_t *g = &o->o[o->count++];
             g->topic = kc_admin_strdup(&o->arena, m->topics[t].name);
             g->partition = pp->partition_index;
@@ -584,30 +581,29 @@ void kafkac_group_offsets_get(const kafkac_group_offsets_t *o, int i, const char
                               int64_t *committed, const char **metadata, int64_t *end, int64_t *lag,
                               kafkac_err_t *err)
 {
-    const goff_t *g = o && i >= 0 && i < o->count ? &o->o[i] : NULL;
+    static const goff_t none = {.topic = "", .partition = -1, .committed = KAFKAC_OFFSET_INVALID, .end = -1,
+                                .lag = -1, .metadata = NULL, .err = KAFKAC_ERR_INVALID_ARG};
+    const goff_t *g = o ? kc_admin_row(o->o, o->count, i, sizeof *g, &none) : &none;
     if (topic)
-        *topic = g ? g->topic : "";
+        *topic = g->topic;
     if (partition)
-        *partition = g ? g->partition : -1;
+        *partition = g->partition;
     if (committed)
-        *committed = g ? g->committed : KAFKAC_OFFSET_INVALID;
+        *committed = g->committed;
     if (metadata)
-        *metadata = g ? g->metadata : NULL;
+        *metadata = g->metadata;
     if (end)
-        *end = g ? g->end : -1;
+        *end = g->end;
     if (lag)
-        *lag = g ? g->lag : -1;
+        *lag = g->lag;
     if (err)
-        *err = g ? (kafkac_err_t)g->err : KAFKAC_ERR_INVALID_ARG;
+        *err = (kafkac_err_t)g->err;
 }
 
 void kafkac_group_offsets_destroy(kafkac_group_offsets_t *o)
 {
-    if (!o)
-        return;
-    kc_arena_destroy(&o->arena);
-    kc_free(o->o);
-    kc_free(o);
+    if (o)
+        kc_admin_rows_destroy(o, o->o, &o->arena);
 }
 
 /* ---- alter / delete offsets: one entry per partition ---- */

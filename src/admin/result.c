@@ -142,3 +142,33 @@ int kc_admin_round_end(kafkac_admin_result_t *r, char *pending, int retry_err)
         }
     return 0;
 }
+
+const void *kc_admin_row(const void *rows, int count, int i, size_t row_size, const void *none)
+{
+    if (!rows || i < 0 || i >= count)
+        return none;
+    return (const char *)rows + (size_t)i * row_size;
+}
+
+void kc_admin_rows_destroy(void *result, void *rows, kc_arena_t *arena)
+{
+    if (!result)
+        return;
+    kc_arena_destroy(arena);
+    kc_free(rows);
+    kc_free(result);
+}
+
+void *kc_admin_rows_grow(void *rows, int count, int *cap, size_t row_size)
+{
+    if (count >= *cap) {
+        int n = *cap ? *cap * 2 : 16;
+        void *r = kc_realloc(rows, (size_t)n * row_size);
+        if (!r)
+            return NULL;
+        rows = r;
+        *cap = n;
+    }
+    memset((char *)rows + (size_t)count * row_size, 0, row_size);
+    return rows;
+}

@@ -1,4 +1,5 @@
 /* Shared plumbing of the admin commands: see cli_admin.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,4 +86,56 @@ int kc_cli_admin_fail(const kc_cli_admin_t *c, kafkac_err_t err, const char *err
 {
     fprintf(stderr, "%s: %s: %s\n", c->cmd, kafkac_err_name(err), errstr && *errstr ? errstr : kafkac_err_str(err));
     return 1;
+}
+
+int kc_cli_admin_main(const kc_cli_cmd_t *cmd, void *args, int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        cmd->usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const kc_cli_sub_t *sub = NULL;
+    for (size_t i = 0; i < cmd->nsubs; i++)
+        if (!strcmp(argv[1], cmd->subs[i].name))
+            sub = &cmd->subs[i];
+    if (!sub) {
+        fprintf(stderr, "kafkac %s: unknown subcommand '%s'\n", cmd->name, argv[1]);
+        cmd->usage(stderr);
+        return 2;
+    }
+    char cmdname[64];
+    snprintf(cmdname, sizeof cmdname, "kafkac %s %s", cmd->name, sub->name);
+    kc_cli_admin_t c;
+    if (kc_cli_admin_init(&c, cmdname))
+        return 2;
+    int opt, rc = 2;
+    optind = 1;
+    while ((opt = getopt_long(argc - 1, argv + 1, cmd->shortopts, cmd->longopts, NULL)) != -1) {
+        int h = kc_cli_admin_opt(&c, opt, optarg);
+        if (h < 0)
+            goto out;
+        if (h)
+            continue;
+        if (opt == 'h') {
+            cmd->usage(stdout);
+            rc = 0;
+            goto out;
+        }
+        h = cmd->opt(opt, optarg, args, cmdname);
+        if (h == 0)
+            continue;
+        if (h > 0)
+            cmd->usage(stderr);
+        goto out;
+    }
+    if (sub->check && sub->check(args, cmdname))
+        goto out;
+    kafkac_admin_t *adm = kc_cli_admin_open(&c);
+    if (adm) {
+        rc = sub->run(&c, adm, args);
+        kafkac_admin_destroy(adm);
+    }
+out:
+    kc_cli_admin_free(&c);
+    return rc;
 }

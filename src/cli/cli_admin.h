@@ -4,6 +4,7 @@
 #ifndef KC_CLI_ADMIN_H
 #define KC_CLI_ADMIN_H
 
+#include <getopt.h>
 #include <stdio.h>
 #include "kafkac/kafkac.h"
 
@@ -27,6 +28,34 @@ void kc_cli_admin_free(kc_cli_admin_t *c);
 int kc_cli_admin_report(const kc_cli_admin_t *c, const kafkac_admin_result_t *r);
 /* Prints a call-level failure; returns 1. */
 int kc_cli_admin_fail(const kc_cli_admin_t *c, kafkac_err_t err, const char *errstr);
+
+/* An admin command made of subcommands ("kafkac groups list ..."): the
+ * driver both topics and groups (and later ones) run.  It looks the
+ * subcommand up, names it in messages ("kafkac groups list"), parses the
+ * common options and hands the command's own to opt(), which returns 0
+ * when it took the option, -1 on a bad value (message printed) and 1 for
+ * an option it does not know; then opens the admin client and runs the
+ * subcommand with args.  Returns the exit status: the subcommand's, 0
+ * after -h, 2 on a usage error. */
+typedef struct kc_cli_sub {
+    const char *name;
+    int (*run)(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args);
+    /* Optional: checks the parsed args before a client is opened; returns
+     * 0, or 2 after printing why. */
+    int (*check)(const void *args, const char *cmdname);
+} kc_cli_sub_t;
+
+typedef struct kc_cli_cmd {
+    const char *name;                 /* "groups" */
+    const kc_cli_sub_t *subs;
+    size_t nsubs;
+    const char *shortopts;            /* the command's and "b:X:T:h" */
+    const struct option *longopts;
+    void (*usage)(FILE *f);
+    int (*opt)(int opt, char *arg, void *args, const char *cmdname);
+} kc_cli_cmd_t;
+
+int kc_cli_admin_main(const kc_cli_cmd_t *cmd, void *args, int argc, char **argv);
 
 /* The common options' help lines. */
 #define KC_CLI_ADMIN_OPTS_HELP \

@@ -39,148 +39,150 @@ static const struct option longopts[] = {
     { NULL, 0, NULL, 0 },
 };
 
-int kc_cli_configs(int argc, char **argv)
-{
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    const char *sub = argv[1];
-    int describe = !strcmp(sub, "describe");
-    if (!describe && strcmp(sub, "alter")) {
-        fprintf(stderr, "kafkac configs: unknown subcommand '%s'\n", sub);
-        usage(stderr);
-        return 2;
-    }
-    char cmdname[64], err[512];
-    snprintf(cmdname, sizeof cmdname, "kafkac configs %s", sub);
-    kc_cli_admin_t c;
-    if (kc_cli_admin_init(&c, cmdname))
-        return 2;
-    kafkac_config_resource_t res = { KAFKAC_RESOURCE_TOPIC, NULL };
+typedef struct args {
+    kafkac_config_resource_t res;
     kafkac_config_entry_t entries[MAX_ITEMS];
     kafkac_config_op_t ops[MAX_ITEMS];
-    int n = 0, all = 0, syn = 0, rc = 2;
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc - 1, argv + 1, "b:X:T:h", longopts, NULL)) != -1) {
-        int h = kc_cli_admin_opt(&c, opt, optarg);
-        if (h < 0)
-            goto out;
-        if (h)
-            continue;
-        switch (opt) {
-        case O_TYPE:
-            if (!strcmp(optarg, "topics") || !strcmp(optarg, "topic"))
-                res.type = KAFKAC_RESOURCE_TOPIC;
-            else if (!strcmp(optarg, "brokers") || !strcmp(optarg, "broker"))
-                res.type = KAFKAC_RESOURCE_BROKER;
-            else if (!strcmp(optarg, "broker-loggers"))
-                res.type = KAFKAC_RESOURCE_BROKER_LOGGER;
-            else {
-                fprintf(stderr, "%s: --entity-type must be topics or brokers\n", cmdname);
-                goto out;
-            }
-            break;
-        case O_NAME:
-            res.name = optarg;
-            break;
-        case O_ADD:
-        case O_APPEND:
-        case O_SUB: {
-            char *value = n < MAX_ITEMS ? kc_cli_split_kv(optarg) : NULL;
-            if (!value) {
-                fprintf(stderr, "%s: config changes need key=value\n", cmdname);
-                goto out;
-            }
-            entries[n].name = optarg;
-            entries[n].value = value;
-            ops[n++] = opt == O_ADD ? KAFKAC_CONFIG_SET : opt == O_APPEND ? KAFKAC_CONFIG_APPEND : KAFKAC_CONFIG_SUBTRACT;
-            break;
+    int n, all, syn;
+} args_t;
+
+/* This command's own options (cli_admin.h: 0 taken, -1 bad, 1 unknown). */
+static int opt_of(int opt, char *arg, void *args, const char *cmdname)
+{
+    args_t *a = args;
+    switch (opt) {
+    case O_TYPE:
+        if (!strcmp(arg, "topics") || !strcmp(arg, "topic"))
+            a->res.type = KAFKAC_RESOURCE_TOPIC;
+        else if (!strcmp(arg, "brokers") || !strcmp(arg, "broker"))
+            a->res.type = KAFKAC_RESOURCE_BROKER;
+        else if (!strcmp(arg, "broker-loggers"))
+            a->res.type = KAFKAC_RESOURCE_BROKER_LOGGER;
+        else {
+            fprintf(stderr, "%s: --entity-type must be topics or brokers\n", cmdname);
+            return -1;
         }
-        case O_DEL:
-            if (n >= MAX_ITEMS)
-                goto out;
-            entries[n].name = optarg;
-            entries[n].value = NULL;
-            ops[n++] = KAFKAC_CONFIG_DELETE;
-            break;
-        case O_ALL:
-            all = 1;
-            break;
-        case O_SYN:
-            syn = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            rc = 0;
-            goto out;
-        default:
-            usage(stderr);
-            goto out;
+        break;
+    case O_NAME:
+        a->res.name = arg;
+        break;
+    case O_ADD:
+    case O_APPEND:
+    case O_SUB: {
+        char *value = a->n < MAX_ITEMS ? kc_cli_split_kv(arg) : NULL;
+        if (!value) {
+            fprintf(stderr, "%s: config changes need key=value\n", cmdname);
+            return -1;
         }
+        a->entries[a->n].name = arg;
+        a->entries[a->n].value = value;
+        a->ops[a->n++] = opt == O_ADD ? KAFKAC_CONFIG_SET : opt == O_APPEND ? KAFKAC_CONFIG_APPEND : KAFKAC_CONFIG_SUBTRACT;
+        break;
     }
-    if (!res.name) {
+    case O_DEL:
+        if (a->n >= MAX_ITEMS)
+            return -1;
+        a->entries[a->n].name = arg;
+        a->entries[a->n].value = NULL;
+        a->ops[a->n++] = KAFKAC_CONFIG_DELETE;
+        break;
+    case O_ALL:
+        a->all = 1;
+        break;
+    case O_SYN:
+        a->syn = 1;
+        break;
+    default:
+        return 1;
+    }
+    return 0;
+}
+
+static int check_describe(const void *args, const char *cmdname)
+{
+    const args_t *a = args;
+    if (!a->res.name) {
         fprintf(stderr, "%s: give --entity-name\n", cmdname);
-        goto out;
+        return 2;
     }
-    if (!describe && !n) {
+    return 0;
+}
+
+static int check_alter(const void *args, const char *cmdname)
+{
+    const args_t *a = args;
+    if (check_describe(args, cmdname))
+        return 2;
+    if (!a->n) {
         fprintf(stderr, "%s: nothing to change\n", cmdname);
-        goto out;
+        return 2;
     }
-    kafkac_admin_t *adm = kc_cli_admin_open(&c);
-    if (!adm)
-        goto out;
-    if (describe) {
-        kafkac_config_desc_t *d;
-        kafkac_err_t e = kafkac_admin_describe_configs(adm, &res, 1, c.timeout_ms, &d, err, sizeof err);
-        if (e) {
-            rc = kc_cli_admin_fail(&c, e, err);
-        } else {
-            kafkac_err_t re;
-            const char *msg;
-            kafkac_config_desc_resource(d, 0, NULL, NULL, &re, &msg);
-            if (re) {
-                rc = kc_cli_admin_fail(&c, re, msg);
-            } else {
-                printf("Configs for %s %s:\n", res.type == KAFKAC_RESOURCE_TOPIC ? "topic" : "broker", res.name);
-                for (int j = 0; j < kafkac_config_desc_entry_count(d, 0); j++) {
-                    const char *name, *value;
-                    kafkac_config_source_t src;
-                    int def, ro, sens;
-                    kafkac_config_desc_entry(d, 0, j, &name, &value, &src, &def, &ro, &sens);
-                    if (def && !all)
-                        continue;
-                    printf("  %s=%s\tsource=%s%s%s%s\n", name, sens ? "(sensitive)" : value ? value : "(null)",
-                           kafkac_config_source_name(src), def ? " default" : "", ro ? " read-only" : "",
-                           sens ? " sensitive" : "");
-                    for (int k = 0; syn && k < kafkac_config_desc_synonym_count(d, 0, j); k++) {
-                        const char *sn, *sv;
-                        kafkac_config_source_t ss;
-                        kafkac_config_desc_synonym(d, 0, j, k, &sn, &sv, &ss);
-                        printf("    synonym %s=%s (%s)\n", sn, sv ? sv : "(null)", kafkac_config_source_name(ss));
-                    }
-                }
-                rc = 0;
-            }
-            kafkac_config_desc_destroy(d);
-        }
+    return 0;
+}
+
+static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
+{
+    const args_t *a = args;
+    char err[512];
+    kafkac_config_desc_t *d;
+    kafkac_err_t e = kafkac_admin_describe_configs(adm, &a->res, 1, c->timeout_ms, &d, err, sizeof err);
+    if (e)
+        return kc_cli_admin_fail(c, e, err);
+    int rc = 0;
+    kafkac_err_t re;
+    const char *msg;
+    kafkac_config_desc_resource(d, 0, NULL, NULL, &re, &msg);
+    if (re) {
+        rc = kc_cli_admin_fail(c, re, msg);
     } else {
-        kafkac_config_alter_t al = { res, entries, ops, n };
-        kafkac_admin_result_t *r;
-        kafkac_err_t e = kafkac_admin_incremental_alter_configs(adm, &al, 1, 0, c.timeout_ms, &r, err, sizeof err);
-        if (e) {
-            rc = kc_cli_admin_fail(&c, e, err);
-        } else {
-            rc = kc_cli_admin_report(&c, r) ? 1 : 0;
-            if (!rc)
-                printf("Completed updating config for %s %s.\n",
-                       res.type == KAFKAC_RESOURCE_TOPIC ? "topic" : "broker", res.name);
-            kafkac_admin_result_destroy(r);
+        printf("Configs for %s %s:\n", a->res.type == KAFKAC_RESOURCE_TOPIC ? "topic" : "broker", a->res.name);
+        for (int j = 0; j < kafkac_config_desc_entry_count(d, 0); j++) {
+            const char *name, *value;
+            kafkac_config_source_t src;
+            int def, ro, sens;
+            kafkac_config_desc_entry(d, 0, j, &name, &value, &src, &def, &ro, &sens);
+            if (def && !a->all)
+                continue;
+            printf("  %s=%s\tsource=%s%s%s%s\n", name, sens ? "(sensitive)" : value ? value : "(null)",
+                   kafkac_config_source_name(src), def ? " default" : "", ro ? " read-only" : "",
+                   sens ? " sensitive" : "");
+            for (int k = 0; a->syn && k < kafkac_config_desc_synonym_count(d, 0, j); k++) {
+                const char *sn, *sv;
+                kafkac_config_source_t ss;
+                kafkac_config_desc_synonym(d, 0, j, k, &sn, &sv, &ss);
+                printf("    synonym %s=%s (%s)\n", sn, sv ? sv : "(null)", kafkac_config_source_name(ss));
+            }
         }
     }
-    kafkac_admin_destroy(adm);
-out:
-    kc_cli_admin_free(&c);
+    kafkac_config_desc_destroy(d);
     return rc;
+}
+
+static int do_alter(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
+{
+    const args_t *a = args;
+    char err[512];
+    kafkac_config_alter_t al = { a->res, a->entries, a->ops, a->n };
+    kafkac_admin_result_t *r;
+    kafkac_err_t e = kafkac_admin_incremental_alter_configs(adm, &al, 1, 0, c->timeout_ms, &r, err, sizeof err);
+    if (e)
+        return kc_cli_admin_fail(c, e, err);
+    int rc = kc_cli_admin_report(c, r) ? 1 : 0;
+    if (!rc)
+        printf("Completed updating config for %s %s.\n", a->res.type == KAFKAC_RESOURCE_TOPIC ? "topic" : "broker",
+               a->res.name);
+    kafkac_admin_result_destroy(r);
+    return rc;
+}
+
+int kc_cli_configs(int argc, char **argv)
+{
+    static const kc_cli_sub_t subs[] = {
+        { "describe", do_describe, check_describe }, { "alter", do_alter, check_alter },
+    };
+    static const kc_cli_cmd_t cmd = {"configs", subs, sizeof subs / sizeof subs[0], "b:X:T:h", longopts, usage, opt_of};
+    args_t a;
+    memset(&a, 0, sizeof a);
+    a.res.type = KAFKAC_RESOURCE_TOPIC;
+    return kc_cli_admin_main(&cmd, &a, argc, argv);
 }

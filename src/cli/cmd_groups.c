@@ -46,7 +46,7 @@ typedef struct args {
     int dry_run;
 } args_t;
 
-static int do_list(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+static int do_list(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
     char err[512];
     kafkac_group_list_t *l;
@@ -75,8 +75,9 @@ static int owner(const kafkac_group_desc_t *d, int g, int members, const char *t
     return -1;
 }
 
-static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
+    const args_t *a = args;
     char err[512];
     if (!a->ngroups) {
         fprintf(stderr, "%s: give -g GROUP\n", c->cmd);
@@ -141,8 +142,9 @@ static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
     return rc;
 }
 
-static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
+    const args_t *a = args;
     char err[512];
     if (!a->ngroups) {
         fprintf(stderr, "%s: give -g GROUP\n", c->cmd);
@@ -161,8 +163,9 @@ static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
     return failed ? 1 : 0;
 }
 
-static int do_reset(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+static int do_reset(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
+    const args_t *a = args;
     char err[512];
     if (a->ngroups != 1 || !a->ntopics || !a->mode) {
         fprintf(stderr, "%s: give one -g GROUP, -t TOPIC[:P] and --to-earliest, --to-latest or --to-offset N\n",
@@ -240,77 +243,45 @@ out:
     return rc;
 }
 
+/* This command's own options (cli_admin.h: 0 taken, -1 bad, 1 unknown). */
+static int opt_of(int opt, char *arg, void *args, const char *cmdname)
+{
+    args_t *a = args;
+    (void)cmdname;
+    switch (opt) {
+    case 'g':
+        if (a->ngroups < MAX_ITEMS)
+            a->groups[a->ngroups++] = arg;
+        break;
+    case 't':
+        if (a->ntopics < MAX_ITEMS)
+            a->topics[a->ntopics++] = arg;
+        break;
+    case O_EARLIEST:
+    case O_LATEST:
+        a->mode = opt;
+        break;
+    case O_OFFSET:
+        a->mode = O_OFFSET;
+        a->to_offset = atoll(arg);
+        break;
+    case O_DRY:
+        a->dry_run = 1;
+        break;
+    default:
+        return 1;
+    }
+    return 0;
+}
+
 int kc_cli_groups(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    const char *sub = argv[1];
-    static const struct { const char *name; int (*fn)(kc_cli_admin_t *, kafkac_admin_t *, const args_t *); } subs[] = {
-        { "list", do_list }, { "describe", do_describe }, { "delete", do_delete }, { "reset-offsets", do_reset },
+    static const kc_cli_sub_t subs[] = {
+        { "list", do_list, NULL }, { "describe", do_describe, NULL }, { "delete", do_delete, NULL },
+        { "reset-offsets", do_reset, NULL },
     };
-    int (*fn)(kc_cli_admin_t *, kafkac_admin_t *, const args_t *) = NULL;
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (!strcmp(sub, subs[i].name))
-            fn = subs[i].fn;
-    if (!fn) {
-        fprintf(stderr, "kafkac groups: unknown subcommand '%s'\n", sub);
-        usage(stderr);
-        return 2;
-    }
-    char cmdname[64];
-    snprintf(cmdname, sizeof cmdname, "kafkac groups %s", sub);
-    kc_cli_admin_t c;
-    if (kc_cli_admin_init(&c, cmdname))
-        return 2;
+    static const kc_cli_cmd_t cmd = {"groups", subs, sizeof subs / sizeof subs[0], "g:t:b:X:T:h", longopts, usage, opt_of};
     args_t a;
     memset(&a, 0, sizeof a);
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc - 1, argv + 1, "g:t:b:X:T:h", longopts, NULL)) != -1) {
-        int h = kc_cli_admin_opt(&c, opt, optarg);
-        if (h < 0)
-            goto bad;
-        if (h)
-            continue;
-        switch (opt) {
-        case 'g':
-            if (a.ngroups < MAX_ITEMS)
-                a.groups[a.ngroups++] = optarg;
-            break;
-        case 't':
-            if (a.ntopics < MAX_ITEMS)
-                a.topics[a.ntopics++] = optarg;
-            break;
-        case O_EARLIEST:
-        case O_LATEST:
-            a.mode = opt;
-            break;
-        case O_OFFSET:
-            a.mode = O_OFFSET;
-            a.to_offset = atoll(optarg);
-            break;
-        case O_DRY:
-            a.dry_run = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            kc_cli_admin_free(&c);
-            return 0;
-        default:
-            usage(stderr);
-            goto bad;
-        }
-    }
-    kafkac_admin_t *adm = kc_cli_admin_open(&c);
-    if (!adm)
-        goto bad;
-    int rc = fn(&c, adm, &a);
-    kafkac_admin_destroy(adm);
-    kc_cli_admin_free(&c);
-    return rc;
-bad:
-    kc_cli_admin_free(&c);
-    return 2;
+    return kc_cli_admin_main(&cmd, &a, argc, argv);
 }

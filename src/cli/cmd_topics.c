@@ -57,8 +57,9 @@ static void print_ids(const int32_t *ids, int n)
         printf("%s%d", i ? "," : "", (int)ids[i]);
 }
 
-static int do_list(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+static int do_list(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
+    const args_t *a = args;
     char err[512];
     kafkac_topic_desc_t *d;
     kafkac_err_t rc = kafkac_admin_list_topics(adm, a->internal, c->timeout_ms, &d, err, sizeof err);
@@ -91,8 +92,9 @@ static void print_configs(kafkac_admin_t *adm, const char *topic, int timeout_ms
     kafkac_config_desc_destroy(d);
 }
 
-static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
+    const args_t *a = args;
     char err[512];
     kafkac_topic_desc_t *d;
     kafkac_err_t rc = a->ntopics ? kafkac_admin_describe_topics(adm, a->topics, a->ntopics, c->timeout_ms, &d, err,
@@ -171,8 +173,9 @@ static int parse_assignment(const char *s, int32_t rows[MAX_ITEMS][16], int coun
     return n;
 }
 
-static int do_create(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+static int do_create(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
+    const args_t *a = args;
     char err[512];
     if (a->ntopics != 1) {
         fprintf(stderr, "%s: give exactly one -t NAME\n", c->cmd);
@@ -206,8 +209,9 @@ static int do_create(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
     return failed ? 1 : 0;
 }
 
-static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
+    const args_t *a = args;
     char err[512];
     if (!a->ntopics) {
         fprintf(stderr, "%s: give -t NAME\n", c->cmd);
@@ -225,8 +229,9 @@ static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
     return failed ? 1 : 0;
 }
 
-static int add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+static int add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
+    const args_t *a = args;
     char err[512];
     int32_t counts[MAX_ITEMS];
     for (int i = 0; i < a->ntopics; i++)
@@ -244,8 +249,9 @@ static int add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *
     return failed ? 1 : 0;
 }
 
-static int do_add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+static int do_add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
+    const args_t *a = args;
     if (!a->ntopics || a->partitions <= 0) {
         fprintf(stderr, "%s: give -t NAME and --partitions N\n", c->cmd);
         return 2;
@@ -253,8 +259,9 @@ static int do_add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_
     return add_partitions(c, adm, a);
 }
 
-static int do_alter(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
+static int do_alter(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
+    const args_t *a = args;
     char err[512];
     if (!a->ntopics || (a->partitions <= 0 && !a->nconfigs)) {
         fprintf(stderr, "%s: give -t NAME and --partitions N and/or --config / --delete-config\n", c->cmd);
@@ -286,98 +293,65 @@ static int do_alter(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
     return failed ? 1 : 0;
 }
 
+/* This command's own options (cli_admin.h: 0 taken, -1 bad, 1 unknown). */
+static int opt_of(int opt, char *arg, void *args, const char *cmdname)
+{
+    args_t *a = args;
+    (void)cmdname;
+    switch (opt) {
+    case 't':
+        if (a->ntopics < MAX_ITEMS)
+            a->topics[a->ntopics++] = arg;
+        break;
+    case O_PARTITIONS:
+        a->partitions = atoi(arg);
+        break;
+    case O_RF:
+        a->rf = atoi(arg);
+        break;
+    case O_ASSIGN:
+        a->assignment = arg;
+        break;
+    case O_CONFIG: {
+        char *value = a->nconfigs < MAX_ITEMS ? kc_cli_split_kv(arg) : NULL;
+        if (!value) {
+            fprintf(stderr, "%s: --config needs key=value\n", cmdname);
+            return -1;
+        }
+        a->configs[a->nconfigs].name = arg;
+        a->configs[a->nconfigs].value = value;
+        a->ops[a->nconfigs++] = KAFKAC_CONFIG_SET;
+        break;
+    }
+    case O_DELETE_CONFIG:
+        if (a->nconfigs >= MAX_ITEMS)
+            return -1;
+        a->configs[a->nconfigs].name = arg;
+        a->configs[a->nconfigs].value = NULL;
+        a->ops[a->nconfigs++] = KAFKAC_CONFIG_DELETE;
+        break;
+    case O_VALIDATE:
+        a->validate_only = 1;
+        break;
+    case O_INTERNAL:
+        a->internal = 1;
+        break;
+    default:
+        return 1;
+    }
+    return 0;
+}
+
 int kc_cli_topics(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    const char *sub = argv[1];
-    static const struct { const char *name; int (*fn)(kc_cli_admin_t *, kafkac_admin_t *, const args_t *); } subs[] = {
-        { "list", do_list }, { "describe", do_describe }, { "create", do_create },
-        { "delete", do_delete }, { "add-partitions", do_add_partitions }, { "alter", do_alter },
+    static const kc_cli_sub_t subs[] = {
+        { "list", do_list, NULL }, { "describe", do_describe, NULL }, { "create", do_create, NULL },
+        { "delete", do_delete, NULL }, { "add-partitions", do_add_partitions, NULL }, { "alter", do_alter, NULL },
     };
-    int (*fn)(kc_cli_admin_t *, kafkac_admin_t *, const args_t *) = NULL;
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (!strcmp(sub, subs[i].name))
-            fn = subs[i].fn;
-    if (!fn) {
-        fprintf(stderr, "kafkac topics: unknown subcommand '%s'\n", sub);
-        usage(stderr);
-        return 2;
-    }
-    char cmdname[64];
-    snprintf(cmdname, sizeof cmdname, "kafkac topics %s", sub);
-    kc_cli_admin_t c;
-    if (kc_cli_admin_init(&c, cmdname))
-        return 2;
+    static const kc_cli_cmd_t cmd = {"topics", subs, sizeof subs / sizeof subs[0], "t:b:X:T:h", longopts, usage, opt_of};
     args_t a;
     memset(&a, 0, sizeof a);
     a.partitions = -1;
     a.rf = -1;
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc - 1, argv + 1, "t:b:X:T:h", longopts, NULL)) != -1) {
-        int h = kc_cli_admin_opt(&c, opt, optarg);
-        if (h < 0)
-            goto bad;
-        if (h)
-            continue;
-        switch (opt) {
-        case 't':
-            if (a.ntopics < MAX_ITEMS)
-                a.topics[a.ntopics++] = optarg;
-            break;
-        case O_PARTITIONS:
-            a.partitions = atoi(optarg);
-            break;
-        case O_RF:
-            a.rf = atoi(optarg);
-            break;
-        case O_ASSIGN:
-            a.assignment = optarg;
-            break;
-        case O_CONFIG: {
-            char *value = a.nconfigs < MAX_ITEMS ? kc_cli_split_kv(optarg) : NULL;
-            if (!value) {
-                fprintf(stderr, "%s: --config needs key=value\n", cmdname);
-                goto bad;
-            }
-            a.configs[a.nconfigs].name = optarg;
-            a.configs[a.nconfigs].value = value;
-            a.ops[a.nconfigs++] = KAFKAC_CONFIG_SET;
-            break;
-        }
-        case O_DELETE_CONFIG:
-            if (a.nconfigs >= MAX_ITEMS)
-                goto bad;
-            a.configs[a.nconfigs].name = optarg;
-            a.configs[a.nconfigs].value = NULL;
-            a.ops[a.nconfigs++] = KAFKAC_CONFIG_DELETE;
-            break;
-        case O_VALIDATE:
-            a.validate_only = 1;
-            break;
-        case O_INTERNAL:
-            a.internal = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            kc_cli_admin_free(&c);
-            return 0;
-        default:
-            usage(stderr);
-            goto bad;
-        }
-    }
-    kafkac_admin_t *adm = kc_cli_admin_open(&c);
-    if (!adm)
-        goto bad;
-    int rc = fn(&c, adm, &a);
-    kafkac_admin_destroy(adm);
-    kc_cli_admin_free(&c);
-    return rc;
-bad:
-    kc_cli_admin_free(&c);
-    return 2;
+    return kc_cli_admin_main(&cmd, &a, argc, argv);
 }

@@ -1,4 +1,5 @@
 #include "common/mem.h"
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,22 +9,70 @@
  * Atomic because the I/O thread (and resolver threads) allocate while a
  * test sets it from the main thread. */
 static _Atomic long fail_after = -1;
+/* kc_mem_fail_elsewhere: -1 off, else skip * RUN_MAX + run: allocations
+ * (on other threads) to let through, then how many to fail.  One atomic
+ * word, so that threads racing for it count each allocation once. */
+#define RUN_MAX 65536L
+static _Atomic long fail_other = -1;
+static _Atomic long failures;
+/* Set on the thread that armed fail_other: its allocations never count. */
+static __thread int other_exempt;
 
-static int should_fail(void)
+/* fail_after: n > 0 lets one through, 0 fails (and stays 0). */
+static int count_after(void)
 {
     long n = atomic_load_explicit(&fail_after, memory_order_relaxed);
-    for (;;) {
-        if (n < 0)
-            return 0;
-        if (n == 0)
-            return 1;
+    while (n > 0) {
         if (atomic_compare_exchange_weak_explicit(&fail_after, &n, n - 1, memory_order_relaxed,
                                                   memory_order_relaxed))
             return 0;
     }
+    return n == 0;
 }
 
-void kc_mem_fail_after(long n) { atomic_store_explicit(&fail_after, n, memory_order_relaxed); }
+static int count_other(void)
+{
+    long s = atomic_load_explicit(&fail_other, memory_order_relaxed);
+    for (;;) {
+        if (s < 0)
+            return 0;
+        long skip = s / RUN_MAX, run = s % RUN_MAX;
+        long next = skip > 0 ? s - RUN_MAX : run > 1 ? s - 1 : -1;
+        if (atomic_compare_exchange_weak_explicit(&fail_other, &s, next, memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return skip == 0 && run > 0;
+    }
+}
+
+static int should_fail(void)
+{
+    int f = count_after() || (!other_exempt && count_other());
+    if (f)
+        atomic_fetch_add_explicit(&failures, 1, memory_order_relaxed);
+    return f;
+}
+
+void kc_mem_fail_after(long n)
+{
+    if (n < 0) {
+        atomic_store_explicit(&fail_other, -1, memory_order_relaxed);
+        other_exempt = 0;
+    }
+    atomic_store_explicit(&fail_after, n, memory_order_relaxed);
+}
+
+void kc_mem_fail_elsewhere(long n, long run)
+{
+    if (run < 1)
+        run = 1;
+    if (run >= RUN_MAX)
+        run = RUN_MAX - 1;
+    other_exempt = n >= 0;
+    atomic_store_explicit(&fail_other, n >= 0 && n < LONG_MAX / RUN_MAX ? n * RUN_MAX + run : -1,
+                          memory_order_relaxed);
+}
+
+long kc_mem_failures(void) { return atomic_load_explicit(&failures, memory_order_relaxed); }
 
 void *kc_malloc(size_t n)
 {

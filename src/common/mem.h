@@ -12,9 +12,22 @@ void  kc_free(void *p);
 char *kc_strdup(const char *s);               /* NULL in -> NULL out */
 char *kc_strndup(const char *s, size_t n);    /* always NUL-terminates */
 
-/* Test hook: the next `n` allocations succeed, then every one fails until
- * kc_mem_fail_after(-1) restores normal behaviour.  Not thread-safe; for
- * single-threaded unit tests only. */
+/* Test hooks (atomic: any thread may allocate while a test arms them).
+ *
+ * kc_mem_fail_after: on every thread, the next `n` allocations succeed,
+ * then every one fails until kc_mem_fail_after(-1) restores normal
+ * behaviour (which also disarms kc_mem_fail_elsewhere).
+ *
+ * kc_mem_fail_elsewhere: on every thread but the caller's (the library's
+ * own threads: the I/O thread, resolvers), the next `n` allocations
+ * succeed, the `run` (1..65535) after them fail, then allocations succeed
+ * again.  The calling thread keeps allocating normally, so a test can
+ * sweep n over the I/O thread's allocations (response objects, frames,
+ * decode arenas) while it drives the client; run 2 also fails the
+ * allocation that would report the first failure.  n -1 disarms. */
 void kc_mem_fail_after(long n);
+void kc_mem_fail_elsewhere(long n, long run);
+/* How many allocations a hook has failed since the process started. */
+long kc_mem_failures(void);
 
 #endif

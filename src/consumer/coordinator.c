@@ -68,29 +68,10 @@ void kc_co_request_rejoin(kc_coordinator_t *co, int lost, const char *why)
 /* ------------------------------------------------------------------ */
 /* FindCoordinator                                                     */
 
-typedef struct find_ctx {
-    kc_coordinator_t *co;
-    kc_find_coordinator_request_t msg;
-    const char *keys[1];
-} find_ctx_t;
-
-/* v4+ (KIP-699) asks for a batch of keys; older versions for one. */
-static int find_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+/* The coordinator's answer (find_coordinator.c sends and reads it). */
+static void find_cb(kc_net_t *net, int err, int32_t node, const char *msg, void *opaque)
 {
-    find_ctx_t *x = opaque;
-    kc_find_coordinator_set_key(&x->msg, version, x->keys);
-    return 0;
-}
-
-static void find_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
-{
-    find_ctx_t *x = opaque;
-    kc_coordinator_t *co = x->co;
-    int err = resp ? resp->err : KAFKAC_ERR_NO_MEMORY;
-    int32_t node = -1;
-    const char *msg = resp && resp->err ? resp->errstr : NULL;
-    if (!err)
-        err = kc_find_coordinator_answer(resp->msg, resp->version, &node, &msg);
+    kc_coordinator_t *co = opaque;
     pthread_mutex_lock(&co->lock);
     co->find_inflight = 0;
     if (!err && node >= 0) {
@@ -113,23 +94,11 @@ static void find_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     }
     pthread_mutex_unlock(&co->lock);
     kc_net_wakeup(net);
-    kc_resp_free(resp);
-    kc_free(x);
 }
 
 static void send_find(kc_coordinator_t *co)
 {
-    find_ctx_t *x = kc_calloc(1, sizeof(*x));
-    if (!x)
-        return;
-    x->co = co;
-    kc_msg_init(&kc_schema_find_coordinator_request, &x->msg);
-    x->keys[0] = co->s->group_id;
-    x->msg.key_type = 0; /* group */
-    kc_req_t req = {.node_id = KC_NODE_ANY, .api_key = kc_api_find_coordinator.key, .max_version = -1,
-                    .msg = &x->msg, .build = find_build, .cb = find_cb, .opaque = x};
-    if (kc_net_send(co->net, &req) != 0) {
-        kc_free(x);
+    if (kc_find_coordinator_send(co->net, KC_COORD_GROUP, co->s->group_id, 0, find_cb, co) != 0) {
         co->find_after = kc_now_ms() + co->s->retry_backoff_ms;
         return;
     }

@@ -183,12 +183,12 @@ static void pid_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     pid_call_t *pc = opaque;
     kc_producer_t *p = pc->p;
     kc_free(pc);
-    if (resp->err == KAFKAC_ERR_DESTROYED) {
+    int err = kc_resp_err(resp);   /* resp may be NULL: net.h */
+    if (err == KAFKAC_ERR_DESTROYED) {
         kc_resp_free(resp);
         return;
     }
-    int err = resp->err;
-    const kc_init_producer_id_response_t *r = resp->msg;
+    const kc_init_producer_id_response_t *r = err ? NULL : resp->msg;
     if (!err && r)
         err = r->error_code;
     if (err == 0) {
@@ -504,7 +504,8 @@ static void produce_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
 {
     kc_preq_t *rq = opaque;
     kc_producer_t *p = rq->p;
-    int destroyed = resp->err == KAFKAC_ERR_DESTROYED;
+    int rerr = kc_resp_err(resp);   /* resp may be NULL: net.h */
+    int destroyed = rerr == KAFKAC_ERR_DESTROYED;
     int64_t lat = kc_now_ms() - rq->sent_ms;
     atomic_fetch_add(&p->m_requests, 1);
     atomic_fetch_add(&p->m_lat_sum, lat);
@@ -518,15 +519,15 @@ static void produce_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     }
     p->total_inflight--;
     atomic_store(&p->m_inflight, p->total_inflight);
-    if (!destroyed && (resp->err == KAFKAC_ERR_TRANSPORT || resp->err == KAFKAC_ERR_TIMED_OUT))
+    if (!destroyed && (rerr == KAFKAC_ERR_TRANSPORT || rerr == KAFKAC_ERR_TIMED_OUT))
         node_down(p, rq->node, kc_now_ms());
 
-    if (resp->err) {
+    if (rerr) {
         if (!destroyed)
             kc_log(&p->s.log, KAFKAC_LOG_INFO, "producer", "Produce to broker %d failed: %s", rq->node,
-                   resp->errstr);
+                   resp ? resp->errstr : "out of memory for the response");
         for (int i = 0; i < rq->nb; i++)
-            batch_result(p, rq->b[i], resp->err, -1, -1, destroyed);
+            batch_result(p, rq->b[i], rerr, -1, -1, destroyed);
     } else if (!resp->msg) {
         /* acks=0: done once written; the broker says nothing. */
         for (int i = 0; i < rq->nb; i++)
@@ -602,7 +603,7 @@ static void probe_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     kc_producer_t *p = pr->p;
     int32_t node = pr->node;
     kc_free(pr);
-    int err = resp->err;
+    int err = kc_resp_err(resp);   /* resp may be NULL: net.h */
     kc_resp_free(resp);
     if (err == KAFKAC_ERR_DESTROYED || atomic_load(&p->net_gone))
         return;

@@ -348,36 +348,24 @@ void kc_txn_clear_added(kc_txn_t *t)
 
 /* ---- FindCoordinator ---------------------------------------------- */
 
+/* find_coordinator.c sends the request and reads the answer; the key
+ * stays in t->p->s (transactional id) or the caller's group id, which
+ * the callback gets back through this small context. */
 typedef struct find_ctx {
     kc_txn_t *t;
     int group;                    /* 1: group coordinator */
-    kc_find_coordinator_request_t msg;
-    const char *keys[1];
     char key[];
 } find_ctx_t;
 
-/* v4+ (KIP-699) asks for a list of keys; older versions for one. */
-static int find_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
-{
-    find_ctx_t *x = opaque;
-    kc_find_coordinator_set_key(&x->msg, version, x->keys);
-    return 0;
-}
-
-static void find_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
+static void find_cb(kc_net_t *net, int err, int32_t node, const char *msg, void *opaque)
 {
     find_ctx_t *x = opaque;
     kc_txn_t *t = x->t;
     int group = x->group;
-    int err = resp->err;
     if (err == KAFKAC_ERR_DESTROYED) {
-        kc_resp_free(resp);
         kc_free(x);
         return;
     }
-    int32_t node = -1;
-    if (!err)
-        err = kc_find_coordinator_answer(resp->msg, resp->version, &node, NULL);
     if (group)
         t->gfind_inflight = 0;
     else
@@ -390,15 +378,14 @@ static void find_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         kc_log(&t->p->s.log, KAFKAC_LOG_DEBUG, "txn", "%s coordinator for %s is broker %d",
                group ? "group" : "transaction", x->key, node);
     } else {
-        kc_log(&t->p->s.log, KAFKAC_LOG_DEBUG, "txn", "FindCoordinator for %s: %s", x->key,
-               kafkac_err_name(err ? err : KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE));
+        kc_log(&t->p->s.log, KAFKAC_LOG_DEBUG, "txn", "FindCoordinator for %s: %s%s%s", x->key,
+               kafkac_err_name(err ? err : KAFKAC_ERR_COORDINATOR_NOT_AVAILABLE), msg ? ": " : "", msg ? msg : "");
         t->find_after = kc_txn_backoff(t, err);
         if (err == KAFKAC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
             kc_txn_finish_fatal(t, err, "FindCoordinator for the transactional id");
         else if (err == KAFKAC_ERR_GROUP_AUTHORIZATION_FAILED || err == KAFKAC_ERR_INVALID_GROUP_ID)
             kc_txn_finish_abortable(t, err, "FindCoordinator for the consumer group failed");
     }
-    kc_resp_free(resp);
     kc_free(x);
     kc_net_wakeup(net);
 }
@@ -412,12 +399,8 @@ void kc_txn_send_find(kc_txn_t *t, const char *key, int group)
     x->t = t;
     x->group = group;
     memcpy(x->key, key, kl + 1);
-    x->keys[0] = x->key;
-    kc_msg_init(&kc_schema_find_coordinator_request, &x->msg);
-    x->msg.key_type = group ? 0 : 1;
-    kc_req_t rq = {.node_id = KC_NODE_ANY, .api_key = KC_API_FIND_COORDINATOR, .min_version = 1,
-                   .max_version = -1, .msg = &x->msg, .build = find_build, .cb = find_cb, .opaque = x};
-    if (kc_net_send(t->p->net, &rq) != 0) {
+    if (kc_find_coordinator_send(t->p->net, group ? KC_COORD_GROUP : KC_COORD_TRANSACTION, key, 0, find_cb, x) !=
+        0) {
         kc_free(x);
         t->find_after = kc_txn_backoff(t, 0);
         return;
@@ -442,17 +425,18 @@ static void addp_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     addp_ctx_t *x = opaque;
     kc_txn_t *t = x->t;
     kc_producer_t *p = t->p;
-    if (resp->err == KAFKAC_ERR_DESTROYED) {
+    int rerr = kc_resp_err(resp);   /* resp may be NULL: net.h */
+    if (rerr == KAFKAC_ERR_DESTROYED) {
         kc_resp_free(resp);
         kc_free(x);
         return;
     }
     t->addp_inflight = 0;
-    const kc_add_partitions_to_txn_response_t *r = resp->err ? NULL : resp->msg;
+    const kc_add_partitions_to_txn_response_t *r = rerr ? NULL : resp->msg;
     int retry_err = 0, fatal = 0, abortable = 0;
     for (int i = 0; i < x->n; i++) {
         kc_ppart_t *pp = x->parts[i];
-        int err = resp->err ? resp->err : KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION; /* unanswered: try again */
+        int err = rerr ? rerr : KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION; /* unanswered: try again */
         for (int a = 0; r && a < r->results_by_topic_v3_and_below_count; a++) {
             const kc_add_partitions_to_txn_response_add_partitions_to_txn_topic_result_t *tr =
                 &r->results_by_topic_v3_and_below[a];

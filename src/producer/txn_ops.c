@@ -61,8 +61,8 @@ static void op_retry(kc_txn_t *t, int step, int err)
 
 static int resp_error(kc_resp_t *resp, int req)
 {
-    if (resp->err)
-        return resp->err;
+    if (kc_resp_err(resp))   /* resp may be NULL: net.h */
+        return kc_resp_err(resp);
     switch (req) {
     case REQ_PID:
         return ((const kc_init_producer_id_response_t *)resp->msg)->error_code;
@@ -113,7 +113,7 @@ static void op_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     op_ctx_t *x = opaque;
     kc_txn_t *t = x->t;
     int req = x->step_kind;
-    if (resp->err == KAFKAC_ERR_DESTROYED) {
+    if (kc_resp_err(resp) == KAFKAC_ERR_DESTROYED) {
         kc_txn_closed(t);   /* the caller gets DESTROYED; the state stays */
         kc_resp_free(resp);
         op_ctx_free(x);
@@ -189,7 +189,7 @@ static void op_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     }
     if (err && !kc_txn_fatal_error(err))
         kc_log(&t->p->s.log, KAFKAC_LOG_DEBUG, "txn", "request %d: %s (%s)", req, kafkac_err_name(err),
-               resp->errstr);
+               resp ? resp->errstr : "out of memory for the response");
     kc_resp_free(resp);
     op_ctx_free(x);
     kc_net_wakeup(net);

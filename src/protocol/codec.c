@@ -205,6 +205,14 @@ void kc_msg_init(const kc_schema_t *s, void *msg)
         set_default(&s->fields[i], base + s->fields[i].offset);
 }
 
+void *kc_msg_array(kc_arena_t *a, const kc_schema_t *s, int n)
+{
+    uint8_t *arr = kc_arena_alloc(a, (size_t)(n > 0 ? n : 1) * s->size);
+    for (int i = 0; arr && i < n; i++)
+        kc_msg_init(s, arr + (size_t)i * s->size);
+    return arr;
+}
+
 static int struct_is_default(const kc_schema_t *s, const uint8_t *base, int lenient);
 
 /* Whether the value equals the field's default.  lenient (used for fields

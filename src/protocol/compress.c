@@ -127,22 +127,31 @@ int kc_bout_commit(kc_bounded_out_t *b, size_t n)
 
 /* ---- dispatch ---------------------------------------------------------- */
 
-int kc_compress(kc_codec_t codec, int level, int legacy_lz4, const void *in, size_t len,
-                kc_writer_t *out)
+/* What both directions check first; *src gets in, or a valid pointer for
+ * an empty input (codec libraries dislike NULL). */
+static int check_args(kc_codec_t codec, const void *in, size_t len, const kc_writer_t *out, const uint8_t **src)
 {
+    static const uint8_t nothing[1];
     if (!out || (!in && len))
         return KAFKAC_ERR_INVALID_ARG;
     if (out->err)
         return out->err;
     if ((unsigned)codec > KC_CODEC_ZSTD)
         return KAFKAC_ERR_UNSUPPORTED_COMPRESSION;
+    *src = len ? in : nothing;
+    return 0;
+}
+
+int kc_compress(kc_codec_t codec, int level, int legacy_lz4, const void *in, size_t len,
+                kc_writer_t *out)
+{
+    const uint8_t *src;
+    int rc = check_args(codec, in, len, out, &src);
+    if (rc != 0)
+        return rc;
     if (kc_codec_level_valid(codec, level, NULL) != 0)
         return KAFKAC_ERR_INVALID_ARG;
-
-    static const uint8_t nothing[1];
-    const uint8_t *src = len ? in : nothing; /* codec libraries dislike NULL */
     size_t start = out->len;
-    int rc;
     switch (codec) {
     case KC_CODEC_NONE:
         kc_w_raw(out, src, len);
@@ -170,19 +179,13 @@ int kc_compress(kc_codec_t codec, int level, int legacy_lz4, const void *in, siz
 int kc_decompress(kc_codec_t codec, int legacy_lz4, const void *in, size_t len, size_t max_out,
                   kc_writer_t *out)
 {
-    if (!out || (!in && len))
-        return KAFKAC_ERR_INVALID_ARG;
-    if (out->err)
-        return out->err;
-    if ((unsigned)codec > KC_CODEC_ZSTD)
-        return KAFKAC_ERR_UNSUPPORTED_COMPRESSION;
-
-    static const uint8_t nothing[1];
-    const uint8_t *src = len ? in : nothing;
+    const uint8_t *src;
+    int rc = check_args(codec, in, len, out, &src);
+    if (rc != 0)
+        return rc;
     size_t start = out->len;
     kc_bounded_out_t b;
     kc_bout_init(&b, out, max_out, len <= SIZE_MAX / 4 ? len * 4 : len);
-    int rc;
     switch (codec) {
     case KC_CODEC_NONE:
         if (len > max_out) {

@@ -79,27 +79,27 @@ kc_resp_t *kc_resp_new(const kc_call_t *call)
     return r;
 }
 
-/* Runs the call's callback with an error; the caller frees or keeps it. */
+/* Runs the call's callback with an error.  When even the response object
+ * cannot be allocated the callback gets NULL, which net.h's contract reads
+ * as KAFKAC_ERR_NO_MEMORY. */
 static void call_complete_err(kc_net_t *net, kc_call_t *call, int err, const char *fmt, va_list ap)
 {
     kc_resp_t *r = kc_resp_new(call);
-    static __thread kc_resp_t oom;
-    if (!r) {
-        memset(&oom, 0, sizeof oom);
-        r = &oom;
-        r->api_key = call->req.api_key;
+    char why[256];
+    vsnprintf(why, sizeof why, fmt, ap);
+    kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "request", "%s request to node %d failed: %s: %s%s", kc_call_name(call),
+           call->node_id, kafkac_err_name(err), why, r ? "" : " (no memory for the response: reported as such)");
+    if (r) {
+        r->err = err;
+        memcpy(r->errstr, why, sizeof r->errstr);
     }
-    r->err = err;
-    vsnprintf(r->errstr, sizeof r->errstr, fmt, ap);
-    kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "request", "%s request to node %d failed: %s: %s", kc_call_name(call),
-           call->node_id, kafkac_err_name(err), r->errstr);
     kc_resp_cb cb = call->req.cb;
     call->req.cb = NULL;
-    cb(net, r == &oom ? NULL : r, call->req.opaque);
+    cb(net, r, call->req.opaque);
 }
 
-/* Completes a call with an error.  The callback always runs, even when the
- * response object cannot be allocated: then it gets a static one. */
+/* Completes a call with an error; its callback always runs (with NULL when
+ * out of memory, as net.h says). */
 void kc_call_fail(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ...)
 {
     /* The handshake's own call has no callback (nobody waits on it): the
@@ -637,6 +637,8 @@ struct kc_waiter {
     kc_resp_t *resp;     /* [m] */
     kc_build_cb build;   /* the caller's, with its own opaque */
     void *opaque;
+    void (*free_ctx)(void *);   /* kc_net_call_until: frees ctx once abandoned */
+    void *ctx;
 };
 
 static void waiter_unref_locked(kc_waiter_t *w)
@@ -683,7 +685,11 @@ static void waiter_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     kc_waiter_t *w = opaque;
     pthread_mutex_lock(&w->m);
     if (w->abandoned) {
+        /* The caller gave up: what the request borrowed is freed now that
+         * the network client is done with it. */
         kc_resp_free(resp);
+        if (w->free_ctx)
+            w->free_ctx(w->ctx);
     } else {
         w->resp = resp;
         w->done = 1;
@@ -692,9 +698,7 @@ static void waiter_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     waiter_unref_locked(w);
 }
 
-static kc_resp_t *resp_error(const kc_req_t *req, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static kc_resp_t *resp_error(const kc_req_t *req, int err, const char *fmt, ...)
+kc_resp_t *kc_resp_error(const kc_req_t *req, int err, const char *fmt, ...)
 {
     kc_resp_t *resp = kc_calloc(1, sizeof(*resp));
     if (!resp)
@@ -716,10 +720,16 @@ static kc_resp_t *resp_error(const kc_req_t *req, int err, const char *fmt, ...)
  * this only bounds the wait when that thread is stalled. */
 #define CALL_WAIT_SLACK_MS 500
 
-kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
+/* Sends req and waits for its callback until deadline_ms (kc_now_ms).
+ * Returns the response, or NULL: *send_rc set when it could not be sent;
+ * *gave_up set when the deadline came first (the request is then
+ * abandoned: its callback frees the response and calls free_ctx(ctx));
+ * neither on out of memory. */
+static kc_resp_t *call_wait(kc_net_t *net, const kc_req_t *req, int64_t deadline_ms, void (*free_ctx)(void *),
+                            void *ctx, int *gave_up, int *send_rc)
 {
-    if (!net || !req)
-        return NULL;
+    *gave_up = 0;
+    *send_rc = 0;
     kc_waiter_t *w = kc_calloc(1, sizeof(*w));
     if (!w)
         return NULL;
@@ -731,17 +741,19 @@ kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
     r.opaque = w;
     w->build = req->build;
     w->opaque = req->opaque;
+    w->free_ctx = free_ctx;
+    w->ctx = ctx;
     if (req->build)
         r.build = waiter_build;
-    int timeout = req->timeout_ms > 0 ? req->timeout_ms : net->o.request_timeout_ms;
-    int64_t until = kc_now_ms() + timeout + CALL_WAIT_SLACK_MS;
+    int64_t until = deadline_ms;
     int rc = kc_net_submit(net, &r, w);
     if (rc != 0) {
         /* The callback will never run: both references are ours. */
         pthread_mutex_lock(&w->m);
         w->refs--;
         waiter_unref_locked(w);
-        return resp_error(req, rc, "%s", kafkac_err_str(rc));
+        *send_rc = rc;
+        return NULL;
     }
     kc_resp_t *resp = NULL;
     pthread_mutex_lock(&w->m);
@@ -758,11 +770,52 @@ kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
         resp = w->resp;
     } else {
         w->abandoned = 1;
-        const kc_api_t *api = kc_api_get(req->api_key);
-        resp = resp_error(req, KAFKAC_ERR_TIMED_OUT,
-                          "%s request: no outcome within %d ms (the network thread did not complete it)",
-                          api ? api->name : "broker versions", timeout);
+        *gave_up = 1;
     }
     waiter_unref_locked(w);
     return resp;
+}
+
+kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req)
+{
+    if (!net || !req)
+        return NULL;
+    int timeout = req->timeout_ms > 0 ? req->timeout_ms : net->o.request_timeout_ms;
+    int gave_up, send_rc;
+    kc_resp_t *resp = call_wait(net, req, kc_now_ms() + timeout + CALL_WAIT_SLACK_MS, NULL, NULL, &gave_up, &send_rc);
+    if (send_rc)
+        return kc_resp_error(req, send_rc, "%s", kafkac_err_str(send_rc));
+    if (gave_up) {
+        const kc_api_t *api = kc_api_get(req->api_key);
+        resp = kc_resp_error(req, KAFKAC_ERR_TIMED_OUT,
+                             "%s request: no outcome within %d ms (the network thread did not complete it)",
+                             api ? api->name : "broker versions", timeout);
+    }
+    return resp;
+}
+
+kc_resp_t *kc_net_call_until(kc_net_t *net, const kc_req_t *req, int64_t deadline_ms, void (*free_ctx)(void *),
+                             void *ctx, int *gave_up)
+{
+    *gave_up = 0;
+    const kc_api_t *api = kc_api_get(req->api_key);
+    const char *name = api ? api->name : "request";
+    int64_t left = deadline_ms - kc_now_ms();
+    if (left <= 0)
+        return kc_resp_error(req, KAFKAC_ERR_TIMED_OUT, "%s not sent: the call's timeout had passed", name);
+    /* The request's own deadline is the call's: it must not outlive it in
+     * the network client's queues either. */
+    kc_req_t r = *req;
+    if (r.timeout_ms <= 0 || r.timeout_ms > left)
+        r.timeout_ms = (int)(left < INT32_MAX ? left : INT32_MAX);
+    int send_rc;
+    kc_resp_t *resp = call_wait(net, &r, deadline_ms, free_ctx, ctx, gave_up, &send_rc);
+    if (send_rc)
+        return kc_resp_error(req, send_rc, "%s not sent: %s", name, kafkac_err_str(send_rc));
+    if (!*gave_up)
+        return resp;
+    if (req->node_id < 0)
+        return kc_resp_error(req, KAFKAC_ERR_TIMED_OUT, "%s request got no answer within the call's timeout", name);
+    return kc_resp_error(req, KAFKAC_ERR_TIMED_OUT, "%s request to broker %d got no answer within the call's timeout",
+                         name, (int)KC_NODE_BROKER_OF(req->node_id));
 }

@@ -27,6 +27,7 @@
 #define KC_NET_H
 
 #include <stdint.h>
+#include "kafkac/error.h"
 #include "common/arena.h"
 #include "common/clock.h"
 #include "common/config.h"
@@ -102,6 +103,23 @@ typedef struct kc_resp {
 
 void kc_resp_free(kc_resp_t *r);   /* NULL is a no-op */
 
+/* The response contract, for every kc_resp_cb and for kc_net_call:
+ *
+ *   resp is either a response object that the receiver owns (check
+ *   resp->err first; msg is set only when err is 0 and the request was
+ *   decoded), or NULL.  NULL means exactly one thing: the library could
+ *   not allocate the response object, so nothing is known about the
+ *   request (it may or may not have reached the broker, e.g. a Produce
+ *   with acks=0 that was queued).  Read NULL as KAFKAC_ERR_NO_MEMORY:
+ *   kc_resp_err(NULL) says so, and kc_resp_free(NULL) is a no-op.
+ *
+ * A callback reads the outcome through kc_resp_err(resp) and touches
+ * resp's fields only once that is 0 (or after checking resp != NULL). */
+static inline int kc_resp_err(const kc_resp_t *r)
+{
+    return r ? r->err : KAFKAC_ERR_NO_MEMORY;
+}
+
 typedef void (*kc_resp_cb)(kc_net_t *net, kc_resp_t *resp, void *opaque);
 
 /* Called on the I/O thread just before encoding, once the version is
@@ -132,7 +150,8 @@ typedef struct kc_req {
                                 body at frame + body_off).  Borrowed until the callback. */
     size_t raw_len;
     kc_build_cb build;       /* optional */
-    kc_resp_cb cb;           /* required; runs exactly once, on the I/O thread */
+    kc_resp_cb cb;           /* required; runs exactly once, on the I/O thread;
+                                resp may be NULL (see the contract above) */
     void *opaque;
 } kc_req_t;
 
@@ -152,8 +171,23 @@ void kc_net_unref(kc_net_t *net);
 int kc_net_send(kc_net_t *net, const kc_req_t *req);
 
 /* Sends and waits for the response (not on the I/O thread).  Returns the
- * response (check ->err), or NULL on out of memory. */
+ * response, or NULL on out of memory: the contract above (kc_resp_err). */
 kc_resp_t *kc_net_call(kc_net_t *net, const kc_req_t *req);
+
+/* The same, returning by the caller's deadline_ms (kc_now_ms clock) however
+ * long the network client takes; the request's timeout_ms is capped to
+ * what is left.  When the deadline passes first it returns a
+ * KAFKAC_ERR_TIMED_OUT response naming the API, sets *gave_up, and leaves
+ * the request to the network client: ctx (what req->msg and req->opaque
+ * point into) then belongs to the request and is freed with free_ctx(ctx)
+ * (may be NULL) when its callback runs -- the caller must not touch ctx
+ * again.  Otherwise ctx stays the caller's. */
+kc_resp_t *kc_net_call_until(kc_net_t *net, const kc_req_t *req, int64_t deadline_ms, void (*free_ctx)(void *),
+                             void *ctx, int *gave_up);
+
+/* A response that carries only an error (version -1, no msg), for callers
+ * that answer for a request themselves; NULL on no memory. */
+kc_resp_t *kc_resp_error(const kc_req_t *req, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Services: serve(now) runs on the I/O thread at least once per loop turn
  * after a wake-up and returns the monotonic ms at which it next wants to

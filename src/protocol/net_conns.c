@@ -425,6 +425,14 @@ static void handle_frame(kc_net_t *net, kc_conn_t *c, uint8_t *frame, size_t len
         kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "request", "%s:%d sent %zu bytes after the last field of a %s v%d "
                "response: ignored", c->host, c->port, kc_r_remaining(&r), api->name, call->version);
     }
+    if (rc == KAFKAC_ERR_NO_MEMORY) {
+        /* Our memory failed, not the broker's bytes: the frame was read
+         * whole, so the connection stays; the caller sees NO_MEMORY. */
+        kc_resp_free(resp);
+        kc_call_fail(net, call, KAFKAC_ERR_NO_MEMORY, "out of memory decoding the %s v%d response", api->name,
+                     call->version);
+        return;
+    }
     if (rc != 0) {
         char why[256];
         snprintf(why, sizeof why, "%s:%d sent a %s v%d response that does not decode: %s at %s", c->host, c->port,

@@ -13,8 +13,8 @@
 #define KC_METADATA_KEY 3
 
 typedef struct kc_call kc_call_t;
-/* kc_net_call's waiter (net.c): shared by the blocked caller and the
- * call's callback, freed by whichever lets go last. */
+/* The waiter of kc_net_call and kc_net_call_until (net.c): shared by the
+ * blocked caller and the call's callback, freed by whichever lets go last. */
 typedef struct kc_waiter kc_waiter_t;
 
 /* Internal response handler (handshake): gets the raw frame and the

@@ -104,6 +104,9 @@ static inline int kc_api_flexible(const kc_api_t *api, int16_t version)
 /* Sets every field of *msg to its default (as Kafka's generated classes
  * do): integers to def_int, strings/bytes/arrays to null or empty. */
 void kc_msg_init(const kc_schema_t *s, void *msg);
+/* An array of n structs of schema s in the arena, each kc_msg_init'ed (a
+ * request builder's array field); NULL on no memory.  n may be 0. */
+void *kc_msg_array(kc_arena_t *a, const kc_schema_t *s, int n);
 
 /* Encodes msg as `version` of the API (body only, no header).  Returns 0
  * or an error: KAFKAC_ERR_UNSUPPORTED_FEATURE when msg sets a field the
