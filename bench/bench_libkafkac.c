@@ -38,6 +38,16 @@ static int set(kafkac_conf_t *conf, const char *k, const char *v)
     return 0;
 }
 
+/* BENCH_SSL_CA=<CA PEM file> in the environment: talk TLS to --brokers
+ * (an SSL listener), trusting that CA (bench/run.sh's tls section). */
+static int tls_conf(kafkac_conf_t *conf)
+{
+    const char *ca = getenv("BENCH_SSL_CA");
+    if (!ca || !*ca)
+        return 0;
+    return set(conf, "security.protocol", "ssl") || set(conf, "ssl.ca.location", ca);
+}
+
 /* ---- produce -------------------------------------------------------- */
 
 typedef struct prod_state {
@@ -68,7 +78,7 @@ static kafkac_producer_t *new_producer(const bench_opts_t *o, prod_state_t *st, 
         return NULL;
     debug_log(conf);
     snprintf(num, sizeof num, "%d", linger_ms);
-    int bad = set(conf, "bootstrap.servers", o->brokers) || set(conf, "acks", o->acks) ||
+    int bad = set(conf, "bootstrap.servers", o->brokers) || tls_conf(conf) || set(conf, "acks", o->acks) ||
               set(conf, "compression.type", o->compression) || set(conf, "linger.ms", num) ||
               set(conf, "enable.idempotence", "false");
     snprintf(num, sizeof num, "%d", o->batch_size);
@@ -139,7 +149,7 @@ static kafkac_consumer_t *new_consumer(const bench_opts_t *o)
         return NULL;
     kafkac_consumer_t *c = NULL;
     debug_log(conf);
-    if (!set(conf, "bootstrap.servers", o->brokers) && !set(conf, "enable.auto.commit", "false") &&
+    if (!set(conf, "bootstrap.servers", o->brokers) && !tls_conf(conf) && !set(conf, "enable.auto.commit", "false") &&
         !set(conf, "check.crcs", "true")) {
         c = kafkac_consumer_new(conf, err, sizeof err);
         if (!c)
@@ -300,7 +310,7 @@ static int create_topic(const char *brokers, const char *topic, int partitions)
 {
     char err[512];
     kafkac_conf_t *conf = kafkac_conf_new();
-    if (!conf || set(conf, "bootstrap.servers", brokers)) {
+    if (!conf || set(conf, "bootstrap.servers", brokers) || tls_conf(conf)) {
         kafkac_conf_destroy(conf);
         return -1;
     }

@@ -57,10 +57,19 @@ static int env_conf(rd_kafka_conf_t *conf)
     return rc;
 }
 
+/* BENCH_SSL_CA=<CA PEM file>: TLS to --brokers, as bench_libkafkac. */
+static int tls_conf(rd_kafka_conf_t *conf)
+{
+    const char *ca = getenv("BENCH_SSL_CA");
+    if (!ca || !*ca)
+        return 0;
+    return set(conf, "security.protocol", "ssl") || set(conf, "ssl.ca.location", ca);
+}
+
 static rd_kafka_conf_t *base_conf(const bench_opts_t *o)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (set(conf, "bootstrap.servers", o->brokers) || env_conf(conf)) {
+    if (set(conf, "bootstrap.servers", o->brokers) || tls_conf(conf) || env_conf(conf)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }

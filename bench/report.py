@@ -19,13 +19,15 @@ import statistics
 import sys
 
 CLIENTS = ["libkafkac", "librdkafka", "kafka-python"]
-THROUGHPUT_SECTIONS = ["producer", "consumer", "mock-producer", "mock-consumer"]
+THROUGHPUT_SECTIONS = ["producer", "consumer", "tls-producer", "tls-consumer", "mock-producer", "mock-consumer"]
 TITLES = {
     "producer": "Producer (real broker)",
     "consumer": "Consumer (real broker, from the beginning, no group)",
     "e2e": "End-to-end latency (produce call to receipt, same process)",
     "mock-producer": "Producer against librdkafka's mock cluster",
     "mock-consumer": "Consumer against librdkafka's mock cluster",
+    "tls-producer": "Producer over TLS (the broker's SSL listener)",
+    "tls-consumer": "Consumer over TLS (the broker's SSL listener, from the beginning, no group)",
 }
 
 
@@ -208,7 +210,7 @@ def main():
     for sec in ("producer", "consumer"):
         missed += table_throughput(sec, data, outdir)
     missed += table_e2e(data, outdir)
-    for sec in ("mock-producer", "mock-consumer"):
+    for sec in ("tls-producer", "tls-consumer", "mock-producer", "mock-consumer"):
         missed += table_throughput(sec, data, outdir)
     codec_tables(outdir)
     print("\nMedians of the rounds; ratios are libkafkac / the other client (thr, cpu per message, p99).")

@@ -11,6 +11,10 @@
 #             BENCH_SIZES, acks 1 and all, compression none and lz4
 #   consumer  the same messages read from the beginning, no group
 #   e2e       end-to-end latency at BENCH_E2E_RATE msgs/s, linger.ms=0
+#   tls       producer (acks 1) and consumer again over TLS, on an SSL
+#             listener of a broker of its own (instance bench-tls, port base
+#             20592, SSL at 20594; certificates made with openssl in
+#             build/bench/tls), libkafkac and librdkafka only
 #   mock      producer and consumer again against librdkafka's mock cluster
 #             (bench_rdkafka_mock, a process of its own)
 #   codecs    bench_codecs and bench_records (no network)
@@ -32,7 +36,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 
-SECTIONS=${SECTIONS:-producer,consumer,e2e,mock,codecs}
+SECTIONS=${SECTIONS:-producer,consumer,e2e,tls,mock,codecs}
 N=${BENCH_N:-1000000}
 ROUNDS=${BENCH_ROUNDS:-3}
 SIZES=${BENCH_SIZES:-100,1000}
@@ -157,6 +161,9 @@ cleanup() {
     if [ "$STARTED_BROKER" = 1 ] && [ "${BENCH_KEEP_BROKER:-0}" != 1 ]; then
         KAFKAC_KAFKA_INSTANCE=bench KAFKAC_KAFKA_PORT_BASE=20092 scripts/kafka.sh stop single >/dev/null 2>&1
     fi
+    if [ "${STARTED_TLS_BROKER:-0}" = 1 ] && [ "${BENCH_KEEP_BROKER:-0}" != 1 ]; then
+        KAFKAC_KAFKA_INSTANCE=bench-tls KAFKAC_KAFKA_PORT_BASE=20592 scripts/kafka.sh stop single >/dev/null 2>&1
+    fi
 }
 trap cleanup EXIT
 trap 'echo "interrupted"; exit 130' INT TERM
@@ -263,6 +270,101 @@ if has_section e2e; then
             topic_op delete "$BROKERS" "$t"
         done
     done
+fi
+
+# ---- TLS ----------------------------------------------------------------
+
+# A CA and a broker certificate for 127.0.0.1, made here with openssl.
+make_tls_certs() {  # dir
+    local d=$1
+    mkdir -p "$d"
+    [ -f "$d/broker.p12" ] && [ -f "$d/ca.pem" ] && return 0
+    (
+        cd "$d" || exit 1
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -subj "/CN=bench CA" -days 30 -out ca.pem \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" &&
+        openssl req -newkey rsa:2048 -nodes -keyout broker.key -subj "/CN=127.0.0.1" -out broker.csr &&
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > broker.ext &&
+        openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile broker.ext \
+            -out broker.pem &&
+        openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -out broker.p12 \
+            -passout pass:benchpass
+    ) > "$LOGS/tls-certs.log" 2>&1
+}
+
+if has_section tls; then
+    TLS_DIR=$ROOT/build/bench/tls
+    TLS_PLAIN=127.0.0.1:20592
+    TLS_SSL=127.0.0.1:20594
+    if ! make_tls_certs "$TLS_DIR"; then
+        echo "   cannot make certificates (see $LOGS/tls-certs.log)"
+    else
+        # The same listener for both clients: SSL at base+2, plaintext (for
+        # topic set-up) at base, controller at base+1.
+        TLS_PROPS="listeners=PLAINTEXT://$TLS_PLAIN,CONTROLLER://127.0.0.1:20593,SSL://$TLS_SSL
+advertised.listeners=PLAINTEXT://$TLS_PLAIN,SSL://$TLS_SSL
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$TLS_DIR/broker.p12
+ssl.keystore.password=benchpass
+ssl.key.password=benchpass"
+        if KAFKAC_KAFKA_INSTANCE=bench-tls KAFKAC_KAFKA_PORT_BASE=20592 scripts/kafka.sh status single \
+                >/dev/null 2>&1; then
+            say "using the TLS bench broker already running at $TLS_SSL"
+        else
+            say "starting the TLS bench broker (instance 'bench-tls'): SSL at $TLS_SSL"
+            STARTED_TLS_BROKER=1
+            KAFKAC_KAFKA_INSTANCE=bench-tls KAFKAC_KAFKA_PORT_BASE=20592 KAFKAC_KAFKA_EXTRA_PROPS="$TLS_PROPS" \
+                scripts/kafka.sh start single || echo "   TLS broker did not start"
+        fi
+        TLS_CLIENTS=""
+        for c in libkafkac librdkafka; do case ",$CLIENTS," in *",$c,"*) TLS_CLIENTS="$TLS_CLIENTS $c" ;; esac; done
+        tls_round_clients() {  # round
+            local list=($TLS_CLIENTS) n i out=()
+            n=${#list[@]}
+            for ((i = 0; i < n; i++)); do out+=("${list[$(((i + $1 - 1) % n))]}"); done
+            echo "${out[@]}"
+        }
+        say "tls: producer (acks 1) and consumer over TLS at $TLS_SSL: $N messages, sizes $SIZES, none and lz4"
+        for ((r = 1; r <= ROUNDS; r++)); do
+            for size in ${SIZES//,/ }; do
+                for comp in none lz4; do
+                    cfg="${size}B-acks1-${comp}"
+                    for c in $(tls_round_clients "$r"); do
+                        t="bench-tp-$RUNID-$cfg-$c-r$r"
+                        topic_op create "$TLS_PLAIN" "$t" || { echo "   cannot create $t"; continue; }
+                        BENCH_SSL_CA=$TLS_DIR/ca.pem run_client tls-producer "$cfg" "$c" "$r" 900 --mode produce \
+                            --brokers "$TLS_SSL" --topic "$t" --count "$N" --size "$size" --acks 1 \
+                            --compression "$comp" --linger-ms "$LINGER" --batch-size "$BATCH" --partitions "$PARTS"
+                        topic_op delete "$TLS_PLAIN" "$t"
+                    done
+                done
+            done
+        done
+        topics=()
+        for size in ${SIZES//,/ }; do
+            for comp in none lz4; do
+                t="bench-tc-$RUNID-${size}B-$comp"
+                topics+=("$t")
+                topic_op create "$TLS_PLAIN" "$t" &&
+                    "$RDK" --mode produce --brokers "$TLS_PLAIN" --topic "$t" --count "$N" --size "$size" \
+                        --acks 1 --compression "$comp" --linger-ms "$LINGER" --batch-size "$BATCH" \
+                        >> "$LOGS/tls-consumer-load.log" 2>&1 || echo "   loading $t failed"
+            done
+        done
+        for ((r = 1; r <= ROUNDS; r++)); do
+            for size in ${SIZES//,/ }; do
+                for comp in none lz4; do
+                    t="bench-tc-$RUNID-${size}B-$comp"
+                    for c in $(tls_round_clients "$r"); do
+                        BENCH_SSL_CA=$TLS_DIR/ca.pem run_client tls-consumer "${size}B-$comp" "$c" "$r" 900 \
+                            --mode consume --brokers "$TLS_SSL" --topic "$t" --count "$N" --size "$size" \
+                            --partitions "$PARTS"
+                    done
+                done
+            done
+        done
+        for t in "${topics[@]}"; do topic_op delete "$TLS_PLAIN" "$t"; done
+    fi
 fi
 
 # ---- mock cluster -------------------------------------------------------

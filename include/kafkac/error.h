@@ -51,6 +51,7 @@ typedef enum kafkac_err {
     KAFKAC_ERR_PURGED                 = -74,  /* record dropped by close/purge before delivery */
     KAFKAC_ERR_AUTO_OFFSET_RESET      = -73,  /* no committed offset and auto.offset.reset=none */
     KAFKAC_ERR_PARTITION_EOF          = -72,  /* consumer reached the end of a partition */
+    KAFKAC_ERR_SSL                    = -71,  /* TLS failed: certificate check, handshake, or a TLS/plaintext mismatch */
 
     KAFKAC_OK = 0,
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include "common/mem.h"
+#include "protocol/scram.h"
 
 /* Values are kept as the strings the user gave, indexed like kc_props;
  * NULL means "not set", which is different from "set to the default"
@@ -38,6 +39,14 @@ static int bad_value(const kc_prop_t *p, const char *value, char *errstr, size_t
         }
     }
     return KAFKAC_ERR_CONFIG;
+}
+
+/* Frees a string, first wiping it if it may hold a secret. */
+static void free_value(const kc_prop_t *p, char *v)
+{
+    if (v && (p->flags & KC_PROP_SECRET))
+        kc_secure_wipe(v, strlen(v));
+    kc_free(v);
 }
 
 /* ------------------------------------------------------------------ */
@@ -497,7 +506,7 @@ static int parse_string(const kc_prop_t *p, const char *v, kc_settings_t *out, c
             return KAFKAC_ERR_NO_MEMORY;
         }
     }
-    kc_free(*dst);
+    free_value(p, *dst);
     *dst = copy;
     return KAFKAC_OK;
 }
@@ -537,7 +546,7 @@ void kafkac_conf_destroy(kafkac_conf_t *conf)
     if (!conf)
         return;
     for (size_t i = 0; i < kc_props_count; i++)
-        kc_free(conf->values[i]);
+        free_value(&kc_props[i], conf->values[i]);
     kc_free(conf->values);
     kc_free(conf);
 }
@@ -587,7 +596,7 @@ kafkac_err_t kafkac_conf_set(kafkac_conf_t *conf, const char *key, const char *v
             return KAFKAC_ERR_NO_MEMORY;
         }
     }
-    kc_free(conf->values[i]);
+    free_value(p, conf->values[i]);
     conf->values[i] = copy;
     return KAFKAC_OK;
 }
@@ -636,7 +645,7 @@ void kc_settings_free(kc_settings_t *s)
     for (size_t i = 0; i < kc_props_count; i++) {
         const kc_prop_t *p = &kc_props[i];
         if (p->type == KC_PT_STRING)
-            kc_free(*(char **)((char *)s + p->offset));
+            free_value(p, *(char **)((char *)s + p->offset));
         else if (p->type == KC_PT_LIST && !p->vals)
             hostlist_free((kc_hostlist_t *)((char *)s + p->offset));
     }
@@ -689,6 +698,29 @@ static void check_common(kc_settings_t *s)
         s->retry_backoff_max_ms = s->retry_backoff_ms;
     if (s->socket_connection_setup_timeout_max_ms < s->socket_connection_setup_timeout_ms)
         s->socket_connection_setup_timeout_max_ms = s->socket_connection_setup_timeout_ms;
+}
+
+/* As the Java client does: ssl.* keys set while security.protocol does
+ * not use TLS are a mistake worth a warning (the keys are ignored). */
+static void check_security(kc_settings_t *s, const kafkac_conf_t *conf)
+{
+    if (s->security_protocol == KC_SEC_SSL || s->security_protocol == KC_SEC_SASL_SSL)
+        return;
+    char keys[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < kc_props_count; i++) {
+        if (strncmp(kc_props[i].name, "ssl.", 4) || !kc_conf_value(conf, i))
+            continue;
+        int n = snprintf(keys + used, sizeof keys - used, "%s%s", used ? ", " : "", kc_props[i].name);
+        if (n < 0 || (size_t)n >= sizeof keys - used)
+            break;
+        used += (size_t)n;
+    }
+    if (used)
+        kc_log(&s->log, KAFKAC_LOG_WARNING, "config",
+               "%s set but security.protocol is %s, which does not use TLS: they are ignored (set "
+               "security.protocol=ssl or sasl_ssl to use them)",
+               keys, s->security_protocol == KC_SEC_SASL_PLAINTEXT ? "sasl_plaintext" : "plaintext");
 }
 
 /* Idempotence needs acks=all, retries > 0 and at most 5 requests in
@@ -852,6 +884,7 @@ int kc_settings_load(kc_settings_t *out, const kafkac_conf_t *conf, kc_scope_t s
         goto fail;
     }
     check_common(out);
+    check_security(out, conf);
     if (scope == KC_SCOPE_PRODUCER)
         err = check_producer(out, conf, errstr, errlen);
     else if (scope == KC_SCOPE_CONSUMER)

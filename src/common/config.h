@@ -59,7 +59,11 @@ typedef struct kc_prop {
     unsigned scopes;               /* kc_scope_t bits of the clients that read it */
     const char *doc;               /* one line, our own words */
     size_t offset;                 /* where the parsed value goes in kc_settings_t */
+    unsigned flags;                /* KC_PROP_* */
 } kc_prop_t;
+/* A secret (a password, a private key): never logged or echoed in an
+ * error, and wiped from memory when the conf or the settings are freed. */
+#define KC_PROP_SECRET 1u
 
 /* The table, in documentation order. */
 extern const kc_prop_t kc_props[];
@@ -130,6 +134,29 @@ typedef struct kc_enum_list {
     size_t n;
 } kc_enum_list_t;
 
+/* ssl.enabled.protocols values. */
+typedef enum kc_tls_version { KC_TLS_1_2, KC_TLS_1_3 } kc_tls_version_t;
+
+/* The ssl.* properties (read by protocol/tls.c when security.protocol is
+ * ssl or sasl_ssl).  Strings owned, NULL when not set; the secrets
+ * (key_password, key_pem, keystore_password) are wiped by
+ * kc_settings_free. */
+typedef struct kc_tls_settings {
+    char *ca_location;                 /* PEM file or hashed directory; NULL: the system store */
+    char *ca_pem;
+    char *cert_location;
+    char *cert_pem;
+    char *key_location;
+    char *key_pem;
+    char *key_password;
+    char *keystore_location;           /* PKCS#12 */
+    char *keystore_password;
+    char *crl_location;
+    char *cipher_suites;
+    kc_enum_list_t enabled_protocols;  /* kc_tls_version_t */
+    int verify_host;                   /* ssl.endpoint.identification.algorithm: 1 https, 0 none */
+} kc_tls_settings_t;
+
 typedef enum kc_group_protocol { KC_GROUP_PROTOCOL_CLASSIC, KC_GROUP_PROTOCOL_CONSUMER } kc_group_protocol_t;
 
 /* Every property, parsed.  Durations are milliseconds, sizes bytes.
@@ -155,6 +182,7 @@ typedef struct kc_settings {
     int64_t socket_receive_buffer_bytes;     /* -1: leave the OS default */
     int client_dns_lookup;                   /* kc_dns_lookup_t */
     int security_protocol;                   /* kc_security_protocol_t */
+    kc_tls_settings_t tls;                   /* ssl.* */
     int64_t log_level;
     int64_t api_version_request_timeout_ms;
     bool allow_auto_create_topics;

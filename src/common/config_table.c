@@ -16,9 +16,25 @@
 
 static const kc_enum_val_t security_vals[] = {
     { "plaintext", KC_SEC_PLAINTEXT, 0 },
-    { "ssl", KC_SEC_SSL, KC_EV_UNSUPPORTED },
+    { "ssl", KC_SEC_SSL, 0 },
     { "sasl_plaintext", KC_SEC_SASL_PLAINTEXT, KC_EV_UNSUPPORTED },
-    { "sasl_ssl", KC_SEC_SASL_SSL, KC_EV_UNSUPPORTED },
+    { "sasl_ssl", KC_SEC_SASL_SSL, 0 },
+    { NULL, 0, 0 },
+};
+
+static const kc_enum_val_t tls_version_vals[] = {
+    { "TLSv1.2", KC_TLS_1_2, 0 },
+    { "TLSv1.3", KC_TLS_1_3, 0 },
+    { "TLSv1", 0, KC_EV_UNSUPPORTED },
+    { "TLSv1.1", 0, KC_EV_UNSUPPORTED },
+    { NULL, 0, 0 },
+};
+
+/* Java spells "no host name check" as an empty string. */
+static const kc_enum_val_t endpoint_id_vals[] = {
+    { "https", 1, 0 },
+    { "none", 0, 0 },
+    { "", 0, KC_EV_HIDDEN },
     { NULL, 0, 0 },
 };
 
@@ -85,15 +101,17 @@ static const kc_enum_val_t group_protocol_vals[] = {
 };
 
 #define STR(name, al, def, scopes, field, doc) \
-    { name, al, KC_PT_STRING, def, 0, 0, NULL, scopes, doc, OFF(field) }
+    { name, al, KC_PT_STRING, def, 0, 0, NULL, scopes, doc, OFF(field), 0 }
 #define INT(name, al, def, lo, hi, scopes, field, doc) \
-    { name, al, KC_PT_INT, def, lo, hi, NULL, scopes, doc, OFF(field) }
+    { name, al, KC_PT_INT, def, lo, hi, NULL, scopes, doc, OFF(field), 0 }
 #define BOOL(name, al, def, scopes, field, doc) \
-    { name, al, KC_PT_BOOL, def, 0, 0, NULL, scopes, doc, OFF(field) }
+    { name, al, KC_PT_BOOL, def, 0, 0, NULL, scopes, doc, OFF(field), 0 }
 #define ENUM(name, al, def, vals, scopes, field, doc) \
-    { name, al, KC_PT_ENUM, def, 0, 0, vals, scopes, doc, OFF(field) }
+    { name, al, KC_PT_ENUM, def, 0, 0, vals, scopes, doc, OFF(field), 0 }
 #define LIST(name, al, def, vals, scopes, field, doc) \
-    { name, al, KC_PT_LIST, def, 0, 0, vals, scopes, doc, OFF(field) }
+    { name, al, KC_PT_LIST, def, 0, 0, vals, scopes, doc, OFF(field), 0 }
+#define SECRET(name, al, scopes, field, doc) \
+    { name, al, KC_PT_STRING, "", 0, 0, NULL, scopes, doc, OFF(field), KC_PROP_SECRET }
 #define AL(...) { __VA_ARGS__ }
 
 const kc_prop_t kc_props[] = {
@@ -131,7 +149,33 @@ const kc_prop_t kc_props[] = {
         socket_receive_buffer_bytes,
         "SO_RCVBUF for broker sockets; -1 leaves the operating system's default."),
     ENUM("security.protocol", AL("security_protocol"), "plaintext", security_vals, ALL, security_protocol,
-         "How to talk to brokers. Only plaintext is implemented so far; ssl and sasl_* are rejected."),
+         "How to talk to brokers: plaintext, or ssl (TLS); sasl_ssl is TLS with SASL; sasl_plaintext is not supported yet."),
+    STR("ssl.ca.location", AL("ssl_ca_location", "ssl_cafile"), "", ALL, tls.ca_location,
+        "CA certificates that sign the brokers' certificates: a PEM file, or a directory hashed with `openssl rehash`. Default: the system trust store."),
+    STR("ssl.ca.pem", AL("ssl_ca_pem"), "", ALL, tls.ca_pem,
+        "CA certificates as PEM text, instead of ssl.ca.location."),
+    STR("ssl.certificate.location", AL("ssl_certificate_location", "ssl_certfile"), "", ALL, tls.cert_location,
+        "This client's certificate (PEM file, may hold its chain) for brokers that require one (mutual TLS)."),
+    STR("ssl.certificate.pem", AL("ssl_certificate_pem"), "", ALL, tls.cert_pem,
+        "This client's certificate as PEM text, instead of ssl.certificate.location."),
+    STR("ssl.key.location", AL("ssl_key_location", "ssl_keyfile"), "", ALL, tls.key_location,
+        "The private key of ssl.certificate.* (PEM file, encrypted or not)."),
+    SECRET("ssl.key.pem", AL("ssl_key_pem"), ALL, tls.key_pem,
+           "The private key as PEM text, instead of ssl.key.location. Secret: never logged, wiped on close."),
+    SECRET("ssl.key.password", AL("ssl_key_password", "ssl_password"), ALL, tls.key_password,
+           "Password of an encrypted private key. Secret: never logged, wiped on close."),
+    STR("ssl.keystore.location", AL("ssl_keystore_location"), "", ALL, tls.keystore_location,
+        "A PKCS#12 file with this client's certificate and key, instead of ssl.certificate.* and ssl.key.*."),
+    SECRET("ssl.keystore.password", AL("ssl_keystore_password"), ALL, tls.keystore_password,
+           "Password of ssl.keystore.location. Secret: never logged, wiped on close."),
+    ENUM("ssl.endpoint.identification.algorithm", AL("ssl_endpoint_identification_algorithm"), "https", endpoint_id_vals, ALL, tls.verify_host,
+         "https: check that the broker's certificate lists the host name or IP address we connected to (its subject alternative names); none: do not (the CA is still checked)."),
+    STR("ssl.cipher.suites", AL("ssl_cipher_suites", "ssl_ciphers"), "", ALL, tls.cipher_suites,
+        "Allowed cipher suites, comma- or colon-separated, in IANA's spelling as Java takes them (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256) or OpenSSL's. Default: OpenSSL's."),
+    LIST("ssl.enabled.protocols", AL("ssl_enabled_protocols"), "TLSv1.2,TLSv1.3", tls_version_vals, ALL, tls.enabled_protocols,
+         "TLS versions to offer: TLSv1.2, TLSv1.3 (older versions are refused)."),
+    STR("ssl.crl.location", AL("ssl_crl_location", "ssl_crlfile"), "", ALL, tls.crl_location,
+        "A PEM file of certificate revocation lists; when set, the broker's chain is checked against it."),
     INT("log.level", AL("log_level"), "6", 0, 7, ALL, log_level,
         "Highest syslog level passed to the log callback: 3 error, 4 warning, 5 notice, 6 info, 7 debug."),
     INT("api.version.request.timeout.ms", AL("api_version_request_timeout_ms", "api_version_auto_timeout_ms"), "10000",

@@ -39,6 +39,7 @@ static const err_row_t rows[] = {
     ERR(PURGED, 0, "Record dropped by close/purge before delivery"),
     ERR(AUTO_OFFSET_RESET, 0, "No committed offset and auto.offset.reset=none"),
     ERR(PARTITION_EOF, 0, "Consumer reached the end of a partition"),
+    ERR(SSL, 0, "TLS failed: a certificate check, the handshake, or TLS spoken to a plaintext listener (or the reverse)"),
     ERR(UNKNOWN_SERVER_ERROR, 0, "The broker hit an unexpected error while handling the request"),
     ERR(OFFSET_OUT_OF_RANGE, 0, "The requested offset is outside the range the partition holds"),
     ERR(CORRUPT_MESSAGE, 1, "A record failed its CRC check, is malformed, or is too small"),

@@ -429,7 +429,9 @@ static kafkac_err_t check_reachable(kafkac_consumer_t *c, int64_t now, char *err
     }
     /* Only failures count: no ready connection with no failed attempt
      * (none needed yet, or one still under way) is not an outage. */
-    if (down < limit || !why[0])
+    /* A TLS failure is persistent (see kc_net_reachability): no need to
+     * wait out the limit before saying so. */
+    if ((down < limit && err != KAFKAC_ERR_SSL) || !why[0])
         return KAFKAC_OK;
     pthread_mutex_lock(&c->lock);
     int busy = c->parts.n > 0, queued = c->ready_head != NULL;
@@ -439,7 +441,7 @@ static kafkac_err_t check_reachable(kafkac_consumer_t *c, int64_t now, char *err
     if (!busy && !(c->coord && kc_coordinator_subscribed(c->coord)))
         return KAFKAC_OK;
     c->unreach_reported_ms = now;
-    kafkac_err_t e = err == KAFKAC_ERR_RESOLVE ? KAFKAC_ERR_RESOLVE : KAFKAC_ERR_ALL_BROKERS_DOWN;
+    kafkac_err_t e = err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_SSL ? err : KAFKAC_ERR_ALL_BROKERS_DOWN;
     kc_errstr_set(errstr, errstr_size, "no broker reachable for %lld ms (default.api.timeout.ms %lld)%s%s",
                   (long long)down, (long long)limit, why[0] ? ": " : "", why);
     kc_log(&c->settings.log, KAFKAC_LOG_WARNING, "consumer", "no broker reachable for %lld ms%s%s", (long long)down,

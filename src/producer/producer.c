@@ -261,6 +261,11 @@ static kafkac_err_t topic_wait(kc_producer_t *p, const char *topic, int64_t dead
         int64_t now = kc_now_ms();
         if (now >= deadline)
             return no_metadata(p, topic, topic_err);
+        /* A TLS failure (a certificate check, TLS against a plaintext
+         * listener) with no broker reachable will not mend by waiting:
+         * report it now rather than at max.block.ms. */
+        if (kc_net_reachability(p->net, NULL, NULL, 0) == KAFKAC_ERR_SSL)
+            return no_metadata(p, topic, topic_err);
         if (atomic_load(&p->closing))
             return KAFKAC_ERR_DESTROYED;
         if (asked)

@@ -1,4 +1,5 @@
-/* One broker connection: sockets and framing only (see conn.h).
+/* One broker connection: sockets and framing only (see conn.h).  Bytes
+ * move through c->tp (transport.h), plain TCP or TLS.
  *
  * Framing: every Kafka response is int32 size + size bytes.  Small frames
  * are cut out of a 64 KiB staging buffer (one read() often carries many
@@ -17,7 +18,10 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <poll.h>
+
 #include "common/mem.h"
+#include "protocol/transport.h"
 
 #define STAGING_SIZE (64 * 1024)
 
@@ -46,8 +50,14 @@ void kc_conn_free(kc_conn_t *c)
 {
     if (!c)
         return;
-    if (c->fd >= 0)
-        close(c->fd);
+    /* Freed on the application's thread (the client is closing): no
+     * close_notify, which would write on a socket from this thread. */
+    int fd = c->fd;
+    c->fd = -1;
+    if (c->tp)
+        c->tp->close(c);
+    if (fd >= 0)
+        close(fd);
     kc_writer_free(&c->out);
     kc_free(c->in);
     kc_free(c->big);
@@ -58,6 +68,10 @@ void kc_conn_free(kc_conn_t *c)
 
 void kc_conn_close(kc_conn_t *c, const char *why)
 {
+    if (c->tp)
+        c->tp->close(c);
+    c->tp = NULL;
+    c->tp_events = 0;
     if (c->fd >= 0) {
         close(c->fd);
         c->closed_from = c->state;
@@ -137,22 +151,64 @@ int kc_conn_finish_connect(kc_conn_t *c)
         kc_conn_close(c, why);
         return KAFKAC_ERR_TRANSPORT;
     }
+    c->tp = c->tls ? &kc_transport_tls : &kc_transport_plain;
+    char why[200];
+    int rc = c->tp->open(c, why, sizeof why);
+    if (rc != 0) {
+        kc_conn_close(c, why);
+        return rc;
+    }
     return 0;
+}
+
+/* A socket attached by hand (tests) has no transport yet: plain TCP. */
+static const kc_transport_ops_t *tp_of(kc_conn_t *c)
+{
+    if (!c->tp)
+        c->tp = &kc_transport_plain;
+    return c->tp;
+}
+
+bool kc_conn_needs_handshake(const kc_conn_t *c)
+{
+    return c->tp && c->tp->handshake;
+}
+
+int kc_conn_handshake(kc_conn_t *c)
+{
+    char why[200];
+    int rc = c->tp->handshake(c, why, sizeof why);
+    if (rc < 0)
+        kc_conn_close(c, why);
+    return rc;
+}
+
+short kc_conn_poll_events(const kc_conn_t *c)
+{
+    if (c->state == KC_CONN_CONNECTING)
+        return POLLOUT;
+    if (c->state == KC_CONN_TLS)
+        return c->tp_events ? c->tp_events : POLLIN;
+    return (short)(POLLIN | c->tp_events | (kc_conn_wants_write(c) ? POLLOUT : 0));
+}
+
+bool kc_conn_pending(const kc_conn_t *c)
+{
+    return c->fd >= 0 && c->tp && c->tp->pending && c->tp->pending(c);
 }
 
 int kc_conn_flush(kc_conn_t *c)
 {
     while (c->out_pos < c->out.len) {
-        ssize_t n = send(c->fd, c->out.buf + c->out_pos, c->out.len - c->out_pos, MSG_NOSIGNAL);
+        /* The transport takes the bytes from the output buffer itself
+         * (TLS encrypts straight from it): no staging copy. */
+        char why[200];
+        int64_t n = tp_of(c)->write(c, c->out.buf + c->out_pos, c->out.len - c->out_pos, why, sizeof why);
+        if (n == 0)
+            return 0;
         if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return 0;
-            if (errno == EINTR)
-                continue;
-            char why[200];
-            snprintf(why, sizeof why, "send to %s:%d: %s", c->host, c->port, strerror(errno));
             kc_conn_close(c, why);
-            return KAFKAC_ERR_TRANSPORT;
+            return (int)n;
         }
         c->out_pos += (size_t)n;
     }
@@ -165,28 +221,29 @@ int kc_conn_flush(kc_conn_t *c)
 /* Reads into buf; returns bytes read, 0 for "would block", or an error. */
 static int64_t sock_read(kc_conn_t *c, uint8_t *buf, size_t cap)
 {
-    for (;;) {
-        ssize_t n = recv(c->fd, buf, cap, 0);
-        if (n > 0)
-            return n;
-        if (n == 0) {
-            char why[200];
-            bool partial = c->big || c->in_len > c->in_pos;
-            snprintf(why, sizeof why, "%s:%d closed the connection%s", c->host, c->port,
-                     c->inflight_count || partial ? " in the middle of a response" : "");
-            kc_conn_close(c, why);
-            c->closed_clean = !partial;
-            return KAFKAC_ERR_TRANSPORT;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return 0;
-        char why[200];
-        snprintf(why, sizeof why, "receive from %s:%d: %s", c->host, c->port, strerror(errno));
+    char why[200];
+    int64_t n = tp_of(c)->read(c, buf, cap, why, sizeof why);
+    if (n >= 0)
+        return n;
+    if (n == KC_TP_EOF) {
+        bool partial = c->big || c->in_len > c->in_pos;
+        snprintf(why, sizeof why, "%s:%d closed the connection%s", c->host, c->port,
+                 c->inflight_count || partial ? " in the middle of a response" : "");
         kc_conn_close(c, why);
+        c->closed_clean = !partial;
         return KAFKAC_ERR_TRANSPORT;
     }
+    kc_conn_close(c, why);
+    return n;
+}
+
+/* A TLS record starts with its content type (0x15 alert, 0x16 handshake)
+ * and version 0x03 0x00..0x04: read as a size prefix that is 350 MB or
+ * more, never a Kafka response.  A TLS listener answers a plaintext
+ * request with an alert, or a handshake record from a TLS proxy. */
+static bool looks_like_tls(const uint8_t *p)
+{
+    return (p[0] == 0x15 || p[0] == 0x16) && p[1] == 0x03 && p[2] <= 0x04;
 }
 
 /* Cuts one complete frame out of the staging buffer, or starts a big
@@ -198,6 +255,14 @@ static int take_buffered(kc_conn_t *c, int64_t max_frame, uint8_t **frame, size_
         return 0;
     const uint8_t *p = c->in + c->in_pos;
     int32_t size = (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
+    if (!c->tls && looks_like_tls(p)) {
+        char why[200];
+        snprintf(why, sizeof why, "%s:%d answered with a TLS %s record, not a Kafka response: this looks like a "
+                 "TLS listener: set security.protocol=ssl (or sasl_ssl)", c->host, c->port,
+                 p[0] == 0x15 ? "alert" : "handshake");
+        kc_conn_close(c, why);
+        return KAFKAC_ERR_SSL;
+    }
     /* The smallest response is a correlation id: 4 bytes. */
     if (size < 4 || (int64_t)size > max_frame) {
         char why[200];

@@ -1,6 +1,7 @@
-/* One TCP connection to one broker: non-blocking connect, framing of
+/* One connection to one broker: non-blocking connect, framing of
  * size-prefixed responses, an output buffer, and the FIFO of requests in
- * flight.  The connection never parses message fields; it hands whole
+ * flight.  Bytes go through a transport (transport.h: plain TCP or TLS)
+ * that framing and the poll loop do not look into.  The connection never parses message fields; it hands whole
  * frames to the network client (net.c), which owns all connections and
  * drives them from its poll loop.  Used only on the I/O thread. */
 #ifndef KC_CONN_H
@@ -16,6 +17,7 @@ typedef enum kc_conn_state {
     KC_CONN_DOWN = 0,     /* no socket; may be in backoff */
     KC_CONN_RESOLVING,    /* waiting for the broker's name to resolve (off the I/O thread) */
     KC_CONN_CONNECTING,   /* connect() in progress */
+    KC_CONN_TLS,          /* TCP up, the transport's (TLS) handshake in progress */
     KC_CONN_HANDSHAKE,    /* connected, ApiVersions exchange in progress */
     KC_CONN_READY         /* versions known; requests flow */
 } kc_conn_state_t;
@@ -23,6 +25,8 @@ typedef enum kc_conn_state {
 #define KC_API_KEY_SLOTS 128   /* broker API keys we record (0..127) */
 
 struct kc_call;
+struct kc_transport_ops;
+struct kc_tls_ctx;
 
 typedef struct kc_conn {
     int32_t node_id;           /* broker id; bootstrap entries use -1, -2, ... */
@@ -48,6 +52,14 @@ typedef struct kc_conn {
     int64_t last_used_ms;      /* last request sent or response read: connections.max.idle.ms */
     bool idle_closed;          /* closed for idleness and not tried since: not a failure */
     int sndbuf, rcvbuf;        /* SO_SNDBUF / SO_RCVBUF for the next socket; -1 = OS default */
+
+    /* The transport: TLS when tls is set (borrowed from the client, which
+     * outlives its connections), else plain TCP. */
+    struct kc_tls_ctx *tls;
+    const struct kc_transport_ops *tp;   /* of the socket open now; NULL when down */
+    void *tp_state;            /* the transport's per-socket state (TLS: the SSL object) */
+    short tp_events;           /* poll events the transport waits for besides ours (handshake, a TLS
+                                * write that must read first, a read that must write first) */
 
     int32_t next_corr_id;
     struct kc_call *inflight_head, *inflight_tail;  /* sent, awaiting response, FIFO */
@@ -85,14 +97,27 @@ void kc_conn_free(kc_conn_t *c);            /* closes the socket; calls must be 
 int kc_conn_connect(kc_conn_t *c, int64_t now, int timeout_ms);
 /* Starts a non-blocking connect to one resolved address of c's broker. */
 int kc_conn_connect_addr(kc_conn_t *c, int64_t now, int timeout_ms, const kc_addr_t *a);
-/* After POLLOUT on a connecting socket: 0 connected, or an error. */
+/* After POLLOUT on a connecting socket: 0 connected (the transport is
+ * open), or an error. */
 int kc_conn_finish_connect(kc_conn_t *c);
+/* Whether the transport has a handshake of its own (TLS) to run before
+ * the first request. */
+bool kc_conn_needs_handshake(const kc_conn_t *c);
+/* One step of it: 1 done, 0 in progress (poll kc_conn_poll_events), or
+ * an error (KAFKAC_ERR_SSL, _TRANSPORT) with the connection closed and
+ * c->last_err filled. */
+int kc_conn_handshake(kc_conn_t *c);
+/* The poll events the connection waits for now. */
+short kc_conn_poll_events(const kc_conn_t *c);
+/* Bytes the transport already holds that poll() will not signal (TLS
+ * records decrypted ahead): read them without waiting. */
+bool kc_conn_pending(const kc_conn_t *c);
 /* Closes the socket, drops buffered bytes and sets state DOWN.  In-flight
  * calls stay on the list for the caller to fail. */
 void kc_conn_close(kc_conn_t *c, const char *why);
 
 /* Writes as much of the output buffer as the socket takes.  Returns 0 or
- * KAFKAC_ERR_TRANSPORT. */
+ * an error (KAFKAC_ERR_TRANSPORT, _SSL) with the connection closed. */
 int kc_conn_flush(kc_conn_t *c);
 static inline bool kc_conn_wants_write(const kc_conn_t *c) { return c->out_pos < c->out.len; }
 
@@ -100,7 +125,8 @@ static inline bool kc_conn_wants_write(const kc_conn_t *c) { return c->out_pos <
  * Returns 1 with *frame (owned by the caller, kc_free) and *len set; 0
  * when no complete frame is buffered (call again after POLLIN); or an
  * error: KAFKAC_ERR_TRANSPORT (closed/reset) or KAFKAC_ERR_MALFORMED (a
- * negative or absurd size prefix), with c->last_err filled. */
+ * negative or absurd size prefix), or KAFKAC_ERR_SSL (TLS failed, or a
+ * plaintext connection got TLS bytes), with c->last_err filled. */
 int kc_conn_read_frame(kc_conn_t *c, int64_t max_frame, uint8_t **frame, size_t *len);
 
 #endif

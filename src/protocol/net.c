@@ -32,6 +32,8 @@
 #include "protocol/header.h"
 #include "protocol/net_internal.h"
 #include "protocol/resolver.h"
+#include "protocol/transport.h"
+#include <signal.h>
 
 int64_t kc_now_ms(void)
 {
@@ -219,12 +221,16 @@ static int64_t check_timeouts(kc_net_t *net, int64_t now)
                 next = c->state_deadline;
             }
         }
-        if ((c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE)) {
+        if ((c->state == KC_CONN_CONNECTING || c->state == KC_CONN_TLS || c->state == KC_CONN_HANDSHAKE)) {
             if (now >= c->state_deadline) {
+                /* The TLS handshake shares the connect's deadline. */
                 char why[200];
-                snprintf(why, sizeof why, "%s to %s:%d timed out after %d ms",
-                         c->state == KC_CONN_CONNECTING ? "connecting" : "ApiVersions handshake", c->host, c->port,
-                         c->state == KC_CONN_CONNECTING ? c->connect_timeout_ms : net->o.handshake_timeout_ms);
+                snprintf(why, sizeof why, "%s %s:%d timed out after %d ms",
+                         c->state == KC_CONN_CONNECTING ? "connecting to"
+                         : c->state == KC_CONN_TLS      ? "TLS handshake with"
+                                                        : "ApiVersions handshake with",
+                         c->host, c->port,
+                         c->state == KC_CONN_HANDSHAKE ? net->o.handshake_timeout_ms : c->connect_timeout_ms);
                 kc_net_conn_failed(net, c, KAFKAC_ERR_TIMED_OUT, why);
             } else if (c->state_deadline < next) {
                 next = c->state_deadline;
@@ -249,6 +255,12 @@ static int64_t check_timeouts(kc_net_t *net, int64_t now)
 static void *io_thread(void *arg)
 {
     kc_net_t *net = arg;
+    /* OpenSSL writes with write(), not send(MSG_NOSIGNAL): a peer that
+     * closed must give EPIPE on this thread, never kill the process. */
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
     struct pollfd *pfds = NULL;
     int pfds_cap = 0;
     for (;;) {
@@ -286,9 +298,11 @@ static void *io_thread(void *arg)
         /* Write what is queued before sleeping. */
         for (int i = 0; i < net->nconns; i++) {
             kc_conn_t *c = net->conns[i];
-            if ((c->state == KC_CONN_READY || c->state == KC_CONN_HANDSHAKE) && kc_conn_wants_write(c) &&
-                kc_conn_flush(c) != 0)
-                kc_net_conn_failed(net, c, KAFKAC_ERR_TRANSPORT, NULL);
+            if ((c->state == KC_CONN_READY || c->state == KC_CONN_HANDSHAKE) && kc_conn_wants_write(c)) {
+                int rc = kc_conn_flush(c);
+                if (rc != 0)
+                    kc_net_conn_failed(net, c, rc, NULL);
+            }
         }
 
         if (pfds_cap < net->nconns + 1) {
@@ -310,9 +324,12 @@ static void *io_thread(void *arg)
             if (c->fd < 0)
                 continue;
             pfds[n].fd = c->fd;
-            pfds[n].events = c->state == KC_CONN_CONNECTING ? POLLOUT
-                                                            : (short)(POLLIN | (kc_conn_wants_write(c) ? POLLOUT : 0));
+            pfds[n].events = kc_conn_poll_events(c);
             pfds[n].revents = 0;
+            /* Bytes the transport holds already (TLS records decrypted
+             * ahead) raise no POLLIN: do not sleep on them. */
+            if (kc_conn_pending(c))
+                next = 0;
             n++;
         }
         now = kc_now_ms();
@@ -320,8 +337,12 @@ static void *io_thread(void *arg)
         int rc = poll(pfds, (nfds_t)n, timeout);
         if (rc < 0 && errno != EINTR)
             usleep(1000);
-        if (rc <= 0)
+        if (rc < 0)
             continue;
+        for (int k = 1; k < n; k++)
+            for (int i = 0; i < net->nconns; i++)
+                if (net->conns[i]->fd == pfds[k].fd && kc_conn_pending(net->conns[i]))
+                    pfds[k].revents |= POLLIN;
         if (pfds[0].revents & POLLIN) {
             uint64_t v;
             ssize_t rd = read(net->wake_fd, &v, sizeof v);
@@ -339,16 +360,25 @@ static void *io_thread(void *arg)
             if (!c)
                 continue;
             if (c->state == KC_CONN_CONNECTING) {
-                if (kc_conn_finish_connect(c) == 0)
+                int frc = kc_conn_finish_connect(c);
+                if (frc == 0)
                     kc_net_conn_connected(net, c);
                 else
-                    kc_net_conn_failed(net, c, KAFKAC_ERR_TRANSPORT, NULL);
+                    kc_net_conn_failed(net, c, frc, NULL);
                 continue;
             }
-            if (pfds[k].revents & (POLLIN | POLLHUP | POLLERR))
+            if (c->state == KC_CONN_TLS) {
+                kc_net_conn_tls_step(net, c);
+                continue;
+            }
+            /* A transport may need to write to finish a read (tp_events). */
+            if (pfds[k].revents & (POLLIN | POLLHUP | POLLERR) || c->tp_events)
                 kc_net_conn_readable(net, c);
-            if (c->fd >= 0 && (pfds[k].revents & POLLOUT) && kc_conn_flush(c) != 0)
-                kc_net_conn_failed(net, c, KAFKAC_ERR_TRANSPORT, NULL);
+            if (c->fd >= 0 && (pfds[k].revents & (POLLOUT | POLLIN)) && kc_conn_wants_write(c)) {
+                int wrc = kc_conn_flush(c);
+                if (wrc != 0)
+                    kc_net_conn_failed(net, c, wrc, NULL);
+            }
         }
     }
     kc_free(pfds);
@@ -378,6 +408,8 @@ void kc_net_opts_from_settings(kc_net_opts_t *o, const kc_settings_t *s)
     o->retry_backoff_max_ms = (int)s->retry_backoff_max_ms;
     o->allow_auto_create_topics = s->allow_auto_create_topics;
     o->logger = &s->log;
+    o->security_protocol = s->security_protocol;
+    o->tls = &s->tls;
 }
 
 /* One bootstrap.servers entry becomes one bootstrap connection, or with
@@ -458,6 +490,18 @@ kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen)
         }
     }
     net->o.bootstrap = NULL; /* copied into connections; not kept */
+    net->o.tls = NULL;       /* read into net->tls; not kept */
+    if (opts->security_protocol == KC_SEC_SSL || opts->security_protocol == KC_SEC_SASL_SSL) {
+        if (!opts->tls) {
+            snprintf(errstr, errlen, "security.protocol needs TLS but no ssl.* settings were given");
+            goto fail;
+        }
+        net->tls = kc_tls_ctx_new(opts->tls, opts->logger, errstr, errlen);
+        if (!net->tls)
+            goto fail;
+        for (int i = 0; i < net->nconns; i++)
+            net->conns[i]->tls = net->tls;
+    }
     net->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (net->wake_fd < 0) {
         snprintf(errstr, errlen, "eventfd: %s", strerror(errno));
@@ -542,6 +586,8 @@ void kc_net_destroy(kc_net_t *net)
     net->nconns = 0;
     kc_resolver_destroy(net->resolver);
     net->resolver = NULL;
+    kc_tls_ctx_free(net->tls);
+    net->tls = NULL;
     kc_net_unref(net);
 }
 

@@ -68,6 +68,8 @@ typedef struct kc_net_opts {
     int retry_backoff_max_ms;           /* cap of that wait, which doubles per retry */
     int allow_auto_create_topics;       /* Metadata v4+ flag */
     int64_t max_response_bytes;         /* frames larger than this are malformed */
+    int security_protocol;              /* kc_security_protocol_t: TLS for ssl and sasl_ssl */
+    const kc_tls_settings_t *tls;       /* the ssl.* settings, read by kc_net_new only */
     const kc_logger_t *logger;          /* borrowed; may be NULL */
 } kc_net_opts_t;
 
@@ -173,7 +175,8 @@ int kc_net_broker_api(kc_net_t *net, int32_t node_id, int16_t api_key, int16_t *
  * answers" into an error the application sees (poll, send, close).
  * Returns 0 while some connection is ready.  Otherwise returns what the
  * failures say -- KAFKAC_ERR_RESOLVE (the last attempt could not resolve
- * its host), KAFKAC_ERR_TIMED_OUT (connect or handshake timed out, or no
+ * its host), KAFKAC_ERR_SSL (TLS failed: a certificate check, or TLS and
+ * plaintext mixed up; it will not mend by retrying), KAFKAC_ERR_TIMED_OUT (connect or handshake timed out, or no
  * attempt has finished yet) or KAFKAC_ERR_ALL_BROKERS_DOWN (refused,
  * reset, closed) -- sets *down_ms to how long no connection has been ready
  * (since kc_net_new, or since the last ready one was lost) and copies the

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "protocol/conn.h"
 #include "protocol/header.h"
 #include "protocol/net_internal.h"
+#include "protocol/transport.h"
 
 /* ------------------------------------------------------------------ */
 /* Connections                                                         */
@@ -43,6 +45,7 @@ kc_conn_t *kc_net_add_conn(kc_net_t *net, int32_t node_id, const char *host, int
     kc_conn_t *c = kc_conn_new(node_id, host, port);
     if (!c)
         return NULL;
+    c->tls = net->tls;
     net->conns[net->nconns++] = c;
     return c;
 }
@@ -84,6 +87,17 @@ static void fail_waiting_for(kc_net_t *net, int32_t node_id, int err, const char
         kc_call_fail(net, fail_head, err, "%s", reason);
         fail_head = next;
     }
+}
+
+/* Whether a connection other than c is ready or being set up. */
+static bool other_hope(kc_net_t *net, const kc_conn_t *c)
+{
+    for (int i = 0; i < net->nconns; i++) {
+        const kc_conn_t *o = net->conns[i];
+        if (o != c && o->state != KC_CONN_DOWN)
+            return true;
+    }
+    return false;
 }
 
 void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
@@ -141,6 +155,14 @@ void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
      * old broker, which reconnects at once on purpose. */
     if (!retry_now)
         fail_waiting_for(net, c->node_id, err, reason);
+    /* A TLS failure does not mend by retrying (a certificate check, TLS
+     * against a plaintext listener): when no other connection is up or on
+     * its way, calls for any broker fail now with it rather than at their
+     * deadlines.  The client keeps reconnecting in the background. */
+    if (err == KAFKAC_ERR_SSL && !other_hope(net, c)) {
+        fail_waiting_for(net, KC_NODE_ANY, err, reason);
+        fail_waiting_for(net, KC_NODE_CONTROLLER, err, reason);
+    }
     /* A broker that went away may have lost leadership: refresh (as the
      * Java client does on disconnect). */
     if (was_ready)
@@ -197,7 +219,7 @@ int kc_net_reachability(kc_net_t *net, int64_t *down_ms, char *why, size_t whyle
         *down_ms = ready ? 0 : kc_now_ms() - since;
     if (ready)
         return 0;
-    if (err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_TIMED_OUT)
+    if (err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_TIMED_OUT || err == KAFKAC_ERR_SSL)
         return err;
     return err == 0 ? KAFKAC_ERR_TIMED_OUT : KAFKAC_ERR_ALL_BROKERS_DOWN;
 }
@@ -288,8 +310,37 @@ void kc_net_take_lookups(kc_net_t *net, int64_t now)
     }
 }
 
-/* Connected: the first request on every connection is ApiVersions. */
+static void start_api_versions(kc_net_t *net, kc_conn_t *c);
+
+/* Connected: the transport's own handshake (TLS) first, within the
+ * connect's deadline (state_deadline stays); then the first request on
+ * every connection is ApiVersions. */
 void kc_net_conn_connected(kc_net_t *net, kc_conn_t *c)
+{
+    if (kc_conn_needs_handshake(c)) {
+        c->state = KC_CONN_TLS;
+        kc_net_conn_tls_step(net, c);
+        return;
+    }
+    start_api_versions(net, c);
+}
+
+void kc_net_conn_tls_step(kc_net_t *net, kc_conn_t *c)
+{
+    int rc = kc_conn_handshake(c);
+    if (rc == 0)
+        return;
+    if (rc < 0) {
+        kc_net_conn_failed(net, c, rc, NULL);
+        return;
+    }
+    kc_log(net->o.logger, KAFKAC_LOG_DEBUG, "broker", "node %d (%s:%d): TLS handshake done in %lld ms%s", c->node_id,
+           c->host, c->port, (long long)(kc_now_ms() - c->attempt_started_ms),
+           kc_tls_ktls_active(c) ? " (kernel TLS sends)" : "");
+    start_api_versions(net, c);
+}
+
+static void start_api_versions(kc_net_t *net, kc_conn_t *c)
 {
     c->state = KC_CONN_HANDSHAKE;
     c->state_deadline = kc_now_ms() + net->o.handshake_timeout_ms;

@@ -55,6 +55,7 @@ struct kc_net {
     int thread_started;
     int wake_fd;               /* eventfd */
     struct kc_resolver *resolver;  /* lookups off the I/O thread (resolver.h) */
+    struct kc_tls_ctx *tls;    /* TLS context shared by the connections; NULL for plaintext */
     unsigned seed;             /* [I/O] jitter */
 
     int refs;                  /* atomic: kc_net_new's + kc_net_ref's; memory freed at 0 */
@@ -122,7 +123,8 @@ int kc_net_submit(kc_net_t *net, const kc_req_t *req, kc_waiter_t *waiter);
 void kc_net_conn_start(kc_net_t *net, kc_conn_t *c, int64_t now);   /* if down and out of backoff */
 /* I/O thread: hands finished name lookups to their connections. */
 void kc_net_take_lookups(kc_net_t *net, int64_t now);
-void kc_net_conn_connected(kc_net_t *net, kc_conn_t *c);           /* TCP up: start the handshake */
+void kc_net_conn_connected(kc_net_t *net, kc_conn_t *c);           /* TCP up: start the handshake(s) */
+void kc_net_conn_tls_step(kc_net_t *net, kc_conn_t *c);            /* state TLS: an event came */
 void kc_net_conn_readable(kc_net_t *net, kc_conn_t *c);            /* read and handle frames */
 /* Closes c if it has been idle for connections.max.idle.ms; returns when
  * to look again. */

@@ -239,6 +239,7 @@ static void fail_unreachable(kc_net_t *net, kc_call_t *call, int32_t target, int
                      "%lld ms%s%s%s", name, target == KC_NODE_ANY ? "any broker" : "the broker", timeout,
                      trying->state == KC_CONN_RESOLVING    ? "lookup of"
                      : trying->state == KC_CONN_CONNECTING ? "connect to"
+                     : trying->state == KC_CONN_TLS        ? "TLS handshake with"
                                                            : "ApiVersions handshake with",
                      trying->host,
                      trying->port, (long long)(now - trying->attempt_started_ms), last[0] ? " (last error: " : "",
