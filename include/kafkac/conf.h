@@ -31,6 +31,7 @@
 #define KAFKAC_CONF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "kafkac/export.h"
 #include "kafkac/error.h"
 
@@ -101,6 +102,62 @@ KAFKAC_API void kafkac_conf_set_log_cb(kafkac_conf_t *conf, kafkac_log_cb cb, vo
 /* A ready-made callback that writes "kafkac: LEVEL facility: message" lines
  * to stderr; install it with kafkac_conf_set_log_cb(conf, kafkac_log_stderr, NULL). */
 KAFKAC_API void kafkac_log_stderr(void *opaque, int level, const char *facility, const char *message);
+
+/* ---- SASL OAUTHBEARER tokens (security.protocol=sasl_*, sasl.mechanism=OAUTHBEARER)
+ *
+ * The handle through which the application hands a client its token.  It
+ * belongs to the client (producer, consumer, admin or protocol client) and
+ * is valid from the first refresh callback until that client is destroyed. */
+typedef struct kafkac_oauthbearer kafkac_oauthbearer_t;
+
+/* Asks the application for a token: it must call
+ * kafkac_oauthbearer_set_token() (or _set_token_failure()) on `handle`,
+ * from within the callback or later from any thread.  `oauthbearer_config`
+ * is the value of sasl.oauthbearer.config ("" when unset).
+ *
+ * When it is called: once when the client first needs a token (its first
+ * SASL connection), then again when 80% of the current token's lifetime
+ * has passed, and 10 seconds after a reported failure.  Connections that
+ * need a token meanwhile wait for it, for at most the connection's
+ * handshake deadline.
+ *
+ * Which thread: the client's network I/O thread.  Unlike other callbacks
+ * (which run inside kafkac_*_poll/flush/close on the application's
+ * thread), a token must be refreshed while an application only sends and
+ * never polls, and while the connection is waiting for it; so the callback
+ * must not block for long: start a fetch on a thread of your own and call
+ * kafkac_oauthbearer_set_token() from there when it finishes.  It must not
+ * call other libkafkac functions than the two below. */
+typedef void (*kafkac_oauthbearer_refresh_cb)(kafkac_oauthbearer_t *handle, const char *oauthbearer_config,
+                                              void *opaque);
+
+/* Installs the token refresh callback (cb NULL removes it).  Without one,
+ * OAUTHBEARER uses an unsecured test token made from
+ * sasl.oauthbearer.config (principal=<name> [lifeSeconds=<n>]
+ * [scope=<a,b>] [extension_<NAME>=<value>]...), which only a broker with
+ * Kafka's unsecured validator accepts. */
+KAFKAC_API void kafkac_conf_set_oauthbearer_token_refresh_cb(kafkac_conf_t *conf, kafkac_oauthbearer_refresh_cb cb,
+                                                            void *opaque);
+
+/* Sets the token.  `token` is the bearer token (copied; wiped when
+ * replaced and when the client is destroyed); `expiry_ms` the wall-clock
+ * time at which it expires, in ms since the epoch (librdkafka's
+ * md_lifetime_ms); `principal` the name it authenticates (for logs; may be
+ * NULL); `extensions` holds extension_count strings, alternately key and
+ * value (RFC 7628 SASL extensions; keys are letters only, "auth" is
+ * reserved).  Any thread.  Returns KAFKAC_OK, KAFKAC_ERR_INVALID_ARG
+ * (errstr says why: empty token, expiry in the past, bad extension) or
+ * KAFKAC_ERR_NO_MEMORY. */
+KAFKAC_API kafkac_err_t kafkac_oauthbearer_set_token(kafkac_oauthbearer_t *handle, const char *token,
+                                                     int64_t expiry_ms, const char *principal,
+                                                     const char *const *extensions, size_t extension_count,
+                                                     char *errstr, size_t errstr_size);
+
+/* Reports that no token could be obtained: connections waiting for one
+ * fail with KAFKAC_ERR_SASL_AUTHENTICATION_FAILED and `why` (which must
+ * hold no secret); the callback is asked again 10 seconds later.  Any
+ * thread. */
+KAFKAC_API kafkac_err_t kafkac_oauthbearer_set_token_failure(kafkac_oauthbearer_t *handle, const char *why);
 
 #ifdef __cplusplus
 }

@@ -60,9 +60,11 @@ int64_t kc_admin_deadline(const kafkac_admin_t *adm, int timeout_ms);
 int kc_admin_remaining(int64_t deadline);
 
 /* A metadata snapshot holding `topics` (NULL: every topic), newer than
- * now.  NULL on timeout (errstr filled). */
+ * now.  NULL on failure (errstr filled), with *err (if not NULL) set to
+ * why: KAFKAC_ERR_TIMED_OUT, or an error that retrying cannot fix (e.g. a
+ * SASL failure). */
 kc_cluster_t *kc_admin_metadata(kafkac_admin_t *adm, const char *const *topics, int n, int64_t deadline,
-                                char *errstr, size_t errlen);
+                                char *errstr, size_t errlen, int *err);
 
 /* Sleeps before retry number `attempt` (>= 1): retry.backoff.ms doubled
  * per attempt up to retry.backoff.max.ms, with jitter (kc_net_backoff_ms),

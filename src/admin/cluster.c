@@ -315,9 +315,10 @@ static kafkac_err_t per_leader(kafkac_admin_t *adm, const kafkac_topic_partition
                     kc_admin_result_set(res, i, KAFKAC_ERR_TIMED_OUT, "no leader answered in time");
             break;
         }
-        kc_cluster_t *c = kc_admin_metadata(adm, topics, ntopics, deadline, errstr, errlen);
+        int mrc = 0;
+        kc_cluster_t *c = kc_admin_metadata(adm, topics, ntopics, deadline, errstr, errlen, &mrc);
         if (!c) {
-            rc = KAFKAC_ERR_TIMED_OUT;
+            rc = mrc ? mrc : KAFKAC_ERR_TIMED_OUT;
             break;
         }
         for (int i = 0; i < n; i++) {
@@ -592,10 +593,11 @@ kafkac_err_t kafkac_admin_describe_log_dirs(kafkac_admin_t *adm, const int32_t *
     kc_cluster_t *c = NULL;
     if (!broker_ids || count < 1) {
         const char *none[1] = { NULL };
-        c = kc_admin_metadata(adm, none, 0, deadline, errstr, errstr_size);
+        int mrc = 0;
+        c = kc_admin_metadata(adm, none, 0, deadline, errstr, errstr_size, &mrc);
         if (!c) {
             kafkac_log_dirs_destroy(l);
-            return KAFKAC_ERR_TIMED_OUT;
+            return mrc ? mrc : KAFKAC_ERR_TIMED_OUT;
         }
         count = c->broker_count;
     }

@@ -333,7 +333,7 @@ static int md_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
 /* Our own Metadata request (not the network client's shared interest set,
  * which merges partial answers and so may remember deleted topics). */
 kc_cluster_t *kc_admin_metadata(kafkac_admin_t *adm, const char *const *topics, int n, int64_t deadline,
-                                char *errstr, size_t errlen)
+                                char *errstr, size_t errlen, int *err)
 {
     md_ctx_t x = { topics, n, NULL };
     kc_admin_rpc_t rpc = {
@@ -345,6 +345,8 @@ kc_cluster_t *kc_admin_metadata(kafkac_admin_t *adm, const char *const *topics, 
         .opaque = &x,
     };
     int rc = kc_admin_run(adm, &rpc, deadline, errstr, errlen);
+    if (err)
+        *err = rc;
     if (rc) {
         kc_cluster_unref(x.out);
         return NULL;

@@ -83,9 +83,10 @@ kafkac_err_t kafkac_admin_list_consumer_groups(kafkac_admin_t *adm, int timeout_
         return KAFKAC_ERR_INVALID_ARG;
     int64_t deadline = kc_admin_deadline(adm, timeout_ms);
     const char *none[1] = { NULL };
-    kc_cluster_t *c = kc_admin_metadata(adm, none, 0, deadline, errstr, errstr_size);
+    int mrc = 0;
+    kc_cluster_t *c = kc_admin_metadata(adm, none, 0, deadline, errstr, errstr_size, &mrc);
     if (!c)
-        return KAFKAC_ERR_TIMED_OUT;
+        return mrc ? mrc : KAFKAC_ERR_TIMED_OUT;
     kafkac_group_list_t *l = kc_calloc(1, sizeof(*l));
     if (!l) {
         kc_cluster_unref(c);

@@ -369,9 +369,10 @@ static kafkac_err_t describe(kafkac_admin_t *adm, const char *const *names, int 
                              size_t errlen)
 {
     int64_t deadline = kc_admin_deadline(adm, timeout_ms);
-    kc_cluster_t *c = kc_admin_metadata(adm, count < 0 ? NULL : names, count, deadline, errstr, errlen);
+    int mrc = 0;
+    kc_cluster_t *c = kc_admin_metadata(adm, count < 0 ? NULL : names, count, deadline, errstr, errlen, &mrc);
     if (!c)
-        return KAFKAC_ERR_TIMED_OUT;
+        return mrc ? mrc : KAFKAC_ERR_TIMED_OUT;
     kafkac_topic_desc_t *d = kc_calloc(1, sizeof(*d));
     int cap = count < 0 ? c->topic_count : count;
     if (d) {

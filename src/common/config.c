@@ -12,6 +12,7 @@
 #include <strings.h>
 #include "common/mem.h"
 #include "protocol/scram.h"
+#include "protocol/sasl.h"
 
 /* Values are kept as the strings the user gave, indexed like kc_props;
  * NULL means "not set", which is different from "set to the default"
@@ -21,6 +22,8 @@ struct kafkac_conf {
     char **values;           /* kc_props_count entries, each owned or NULL */
     kafkac_log_cb log_cb;
     void *log_opaque;        /* not owned */
+    kafkac_oauthbearer_refresh_cb oauth_cb;
+    void *oauth_opaque;      /* not owned */
 };
 
 /* "invalid value 'V' for 'KEY': <detail>", always KAFKAC_ERR_CONFIG. */
@@ -569,6 +572,8 @@ kafkac_conf_t *kafkac_conf_dup(const kafkac_conf_t *conf)
     }
     c->log_cb = conf->log_cb;
     c->log_opaque = conf->log_opaque;
+    c->oauth_cb = conf->oauth_cb;
+    c->oauth_opaque = conf->oauth_opaque;
     return c;
 }
 
@@ -628,6 +633,15 @@ void kafkac_conf_set_log_cb(kafkac_conf_t *conf, kafkac_log_cb cb, void *opaque)
         return;
     conf->log_cb = cb;
     conf->log_opaque = opaque;
+}
+
+void kafkac_conf_set_oauthbearer_token_refresh_cb(kafkac_conf_t *conf, kafkac_oauthbearer_refresh_cb cb,
+                                                  void *opaque)
+{
+    if (!conf)
+        return;
+    conf->oauth_cb = cb;
+    conf->oauth_opaque = opaque;
 }
 
 const char *kc_conf_value(const kafkac_conf_t *conf, size_t i)
@@ -721,6 +735,61 @@ static void check_security(kc_settings_t *s, const kafkac_conf_t *conf)
                "%s set but security.protocol is %s, which does not use TLS: they are ignored (set "
                "security.protocol=ssl or sasl_ssl to use them)",
                keys, s->security_protocol == KC_SEC_SASL_PLAINTEXT ? "sasl_plaintext" : "plaintext");
+}
+
+/* SASL: a mechanism we implement, with what it needs; sasl.* keys without
+ * a SASL protocol are only a warning (as the Java client gives). */
+static int check_sasl(kc_settings_t *s, const kafkac_conf_t *conf, char *errstr, size_t errlen)
+{
+    int sasl = s->security_protocol == KC_SEC_SASL_PLAINTEXT || s->security_protocol == KC_SEC_SASL_SSL;
+    if (!sasl) {
+        static const char *const keys[] = { "sasl.mechanism", "sasl.username", "sasl.password",
+                                            "sasl.oauthbearer.config", "sasl.oauthbearer.method" };
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            if (user_value(conf, keys[i]))
+                kc_log(&s->log, KAFKAC_LOG_WARNING, "config",
+                       "'%s' is set but security.protocol does not use SASL: it is ignored", keys[i]);
+        if (s->oauth_cb)
+            kc_log(&s->log, KAFKAC_LOG_WARNING, "config",
+                   "an OAUTHBEARER token refresh callback is set but security.protocol does not use SASL: it is "
+                   "never called");
+        return KAFKAC_OK;
+    }
+    switch (s->sasl_mechanism) {
+    case KC_SASL_GSSAPI:
+        kc_errstr_set(errstr, errlen, "sasl.mechanism GSSAPI%s: Kerberos is not supported by libkafkac; use PLAIN, "
+                      "SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER",
+                      user_value(conf, "sasl.mechanism") ? "" : " (the default)");
+        return KAFKAC_ERR_CONFIG;
+    case KC_SASL_PLAIN:
+    case KC_SASL_SCRAM_SHA_256:
+    case KC_SASL_SCRAM_SHA_512:
+        if (!s->sasl_username || !s->sasl_password) {
+            kc_errstr_set(errstr, errlen, "sasl.mechanism %s needs '%s'", kc_sasl_mech_name(s->sasl_mechanism),
+                          !s->sasl_username ? "sasl.username" : "sasl.password");
+            return KAFKAC_ERR_CONFIG;
+        }
+        return KAFKAC_OK;
+    case KC_SASL_OAUTHBEARER:
+        if (s->sasl_oauthbearer_method != 0) {
+            kc_errstr_set(errstr, errlen, "'sasl.oauthbearer.method' oidc is not supported");
+            return KAFKAC_ERR_CONFIG;
+        }
+        if (!s->oauth_cb) {
+            /* The unsecured token must be makeable now, not at the first
+             * connection. */
+            kc_oauth_token_t t;
+            int rc = kc_oauthbearer_unsecured(s->sasl_oauthbearer_config, 0, &t, errstr, errlen);
+            kc_oauth_token_clear(&t);
+            if (rc == KAFKAC_ERR_CONFIG && !s->sasl_oauthbearer_config)
+                kc_errstr_set(errstr, errlen, "sasl.mechanism OAUTHBEARER needs a token refresh callback "
+                              "(kafkac_conf_set_oauthbearer_token_refresh_cb) or 'sasl.oauthbearer.config' "
+                              "(principal=<name> for an unsecured test token)");
+            return rc;
+        }
+        return KAFKAC_OK;
+    }
+    return KAFKAC_OK;
 }
 
 /* Idempotence needs acks=all, retries > 0 and at most 5 requests in
@@ -865,6 +934,8 @@ int kc_settings_load(kc_settings_t *out, const kafkac_conf_t *conf, kc_scope_t s
     if (conf) {
         out->log.cb = conf->log_cb;
         out->log.opaque = conf->log_opaque;
+        out->oauth_cb = conf->oauth_cb;
+        out->oauth_opaque = conf->oauth_opaque;
     }
     out->log.level = (int)out->log_level;
 
@@ -885,6 +956,9 @@ int kc_settings_load(kc_settings_t *out, const kafkac_conf_t *conf, kc_scope_t s
     }
     check_common(out);
     check_security(out, conf);
+    err = check_sasl(out, conf, errstr, errlen);
+    if (err)
+        goto fail;
     if (scope == KC_SCOPE_PRODUCER)
         err = check_producer(out, conf, errstr, errlen);
     else if (scope == KC_SCOPE_CONSUMER)

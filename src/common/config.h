@@ -187,6 +187,13 @@ typedef struct kc_settings {
     int64_t api_version_request_timeout_ms;
     bool allow_auto_create_topics;
     char *client_rack;
+    int sasl_mechanism;                      /* kc_sasl_mech_t */
+    char *sasl_username;
+    char *sasl_password;                     /* secret: wiped by kc_settings_free */
+    char *sasl_oauthbearer_config;
+    int sasl_oauthbearer_method;             /* 0 default */
+    kafkac_oauthbearer_refresh_cb oauth_cb;  /* from the conf; NULL: unsecured tokens */
+    void *oauth_opaque;
 
     /* producer */
     int acks;                                /* kc_acks_t */

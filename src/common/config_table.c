@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/config.h"
+#include "protocol/sasl.h"
 
 #define OFF(field) offsetof(kc_settings_t, field)
 #define I32MAX INT32_MAX
@@ -17,7 +18,7 @@
 static const kc_enum_val_t security_vals[] = {
     { "plaintext", KC_SEC_PLAINTEXT, 0 },
     { "ssl", KC_SEC_SSL, 0 },
-    { "sasl_plaintext", KC_SEC_SASL_PLAINTEXT, KC_EV_UNSUPPORTED },
+    { "sasl_plaintext", KC_SEC_SASL_PLAINTEXT, 0 },
     { "sasl_ssl", KC_SEC_SASL_SSL, 0 },
     { NULL, 0, 0 },
 };
@@ -35,6 +36,23 @@ static const kc_enum_val_t endpoint_id_vals[] = {
     { "https", 1, 0 },
     { "none", 0, 0 },
     { "", 0, KC_EV_HIDDEN },
+    { NULL, 0, 0 },
+};
+
+/* GSSAPI parses (it is Java's default) so that creating a SASL client can
+ * refuse it by name: Kerberos is not supported. */
+static const kc_enum_val_t sasl_mech_vals[] = {
+    { "GSSAPI", KC_SASL_GSSAPI, 0 },
+    { "PLAIN", KC_SASL_PLAIN, 0 },
+    { "SCRAM-SHA-256", KC_SASL_SCRAM_SHA_256, 0 },
+    { "SCRAM-SHA-512", KC_SASL_SCRAM_SHA_512, 0 },
+    { "OAUTHBEARER", KC_SASL_OAUTHBEARER, 0 },
+    { NULL, 0, 0 },
+};
+
+static const kc_enum_val_t oauth_method_vals[] = {
+    { "default", 0, 0 },
+    { "oidc", 1, KC_EV_UNSUPPORTED },
     { NULL, 0, 0 },
 };
 
@@ -149,7 +167,7 @@ const kc_prop_t kc_props[] = {
         socket_receive_buffer_bytes,
         "SO_RCVBUF for broker sockets; -1 leaves the operating system's default."),
     ENUM("security.protocol", AL("security_protocol"), "plaintext", security_vals, ALL, security_protocol,
-         "How to talk to brokers: plaintext, or ssl (TLS); sasl_ssl is TLS with SASL; sasl_plaintext is not supported yet."),
+         "How to talk to brokers: plaintext; ssl (TLS); sasl_plaintext (SASL authentication, see sasl.mechanism, on a plain TCP connection); sasl_ssl (SASL over TLS)."),
     STR("ssl.ca.location", AL("ssl_ca_location", "ssl_cafile"), "", ALL, tls.ca_location,
         "CA certificates that sign the brokers' certificates: a PEM file, or a directory hashed with `openssl rehash`. Default: the system trust store."),
     STR("ssl.ca.pem", AL("ssl_ca_pem"), "", ALL, tls.ca_pem,
@@ -176,6 +194,17 @@ const kc_prop_t kc_props[] = {
          "TLS versions to offer: TLSv1.2, TLSv1.3 (older versions are refused)."),
     STR("ssl.crl.location", AL("ssl_crl_location", "ssl_crlfile"), "", ALL, tls.crl_location,
         "A PEM file of certificate revocation lists; when set, the broker's chain is checked against it."),
+    ENUM("sasl.mechanism", AL("sasl_mechanism", "sasl.mechanisms"), "GSSAPI", sasl_mech_vals, ALL, sasl_mechanism,
+         "SASL mechanism used when security.protocol is sasl_*: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER. GSSAPI (Kerberos, the Java default) is not supported and is refused when the client is created."),
+    STR("sasl.username", AL("sasl_username", "sasl_plain_username"), "", ALL, sasl_username,
+        "User name for PLAIN and SCRAM-SHA-*."),
+    SECRET("sasl.password", AL("sasl_password", "sasl_plain_password"), ALL, sasl_password,
+           "Password for PLAIN and SCRAM-SHA-*. Secret: never logged or shown, wiped on close."),
+    STR("sasl.oauthbearer.config", AL("sasl_oauthbearer_config"), "", ALL, sasl_oauthbearer_config,
+        "Passed to the OAUTHBEARER token refresh callback; without a callback, makes an unsecured test token (JWS alg none) from space-separated principal=<name> lifeSeconds=<n> scope=<a,b> extension_<NAME>=<value>, which only brokers with the unsecured validator accept."),
+    ENUM("sasl.oauthbearer.method", AL("sasl_oauthbearer_method"), "default", oauth_method_vals, ALL,
+         sasl_oauthbearer_method,
+         "default: tokens come from the refresh callback (or sasl.oauthbearer.config); oidc (client credentials from a token endpoint) is not supported yet."),
     INT("log.level", AL("log_level"), "6", 0, 7, ALL, log_level,
         "Highest syslog level passed to the log callback: 3 error, 4 warning, 5 notice, 6 info, 7 debug."),
     INT("api.version.request.timeout.ms", AL("api_version_request_timeout_ms", "api_version_auto_timeout_ms"), "10000",

@@ -427,6 +427,13 @@ static kafkac_err_t check_reachable(kafkac_consumer_t *c, int64_t now, char *err
         c->unreach_reported_ms = 0;
         return KAFKAC_OK;
     }
+    /* A SASL failure (wrong password, mechanism not enabled) is reported at
+     * once, and again at most every default.api.timeout.ms while it lasts. */
+    if (kc_net_auth_error(err)) {
+        c->unreach_reported_ms = now;
+        kc_errstr_set(errstr, errstr_size, "%s", why);
+        return (kafkac_err_t)err;
+    }
     /* Only failures count: no ready connection with no failed attempt
      * (none needed yet, or one still under way) is not an outage. */
     /* A TLS failure is persistent (see kc_net_reachability): no need to

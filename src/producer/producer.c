@@ -268,6 +268,14 @@ static kafkac_err_t topic_wait(kc_producer_t *p, const char *topic, int64_t dead
             return no_metadata(p, topic, topic_err);
         if (atomic_load(&p->closing))
             return KAFKAC_ERR_DESTROYED;
+        /* SASL refused us (wrong password, mechanism not enabled): that
+         * will not change by waiting out max.block.ms. */
+        char why[256];
+        int reach = kc_net_reachability(p->net, NULL, why, sizeof why);
+        if (kc_net_auth_error(reach)) {
+            set_send_error(p, reach, "no metadata for topic '%s': %s", topic, why);
+            return (kafkac_err_t)reach;
+        }
         if (asked)
             kc_net_refresh_metadata(p->net, "waiting for a topic's metadata");
         asked = 1;

@@ -19,6 +19,7 @@ typedef enum kc_conn_state {
     KC_CONN_CONNECTING,   /* connect() in progress */
     KC_CONN_TLS,          /* TCP up, the transport's (TLS) handshake in progress */
     KC_CONN_HANDSHAKE,    /* connected, ApiVersions exchange in progress */
+    KC_CONN_AUTH,         /* SASL exchange in progress (net_sasl.c), or a re-authentication (reauth) */
     KC_CONN_READY         /* versions known; requests flow */
 } kc_conn_state_t;
 
@@ -85,6 +86,11 @@ typedef struct kc_conn {
     bool versions_known;
     int16_t handshake_version; /* ApiVersions version being tried */
     int16_t api_min[KC_API_KEY_SLOTS], api_max[KC_API_KEY_SLOTS];
+
+    /* SASL (net_sasl.c). */
+    struct kc_sasl_conn *sasl; /* the exchange under way; NULL outside one */
+    bool reauth;               /* state AUTH is a re-authentication of a connection counted ready */
+    int64_t reauth_at;         /* monotonic ms at which to re-authenticate (KIP-368); 0 never */
 } kc_conn_t;
 
 kc_conn_t *kc_conn_new(int32_t node_id, const char *host, int port);

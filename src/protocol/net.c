@@ -207,7 +207,7 @@ static int64_t check_inflight(kc_net_t *net, kc_conn_t *c, int64_t now)
 
 static int64_t check_timeouts(kc_net_t *net, int64_t now)
 {
-    int64_t next = INT64_MAX;
+    int64_t next = kc_sasl_net_tick(net, now);
     for (int i = 0; i < net->nconns; i++) {
         kc_conn_t *c = net->conns[i];
         if (c->state == KC_CONN_RESOLVING) {
@@ -236,8 +236,14 @@ static int64_t check_timeouts(kc_net_t *net, int64_t now)
                 next = c->state_deadline;
             }
         }
-        if (c->state == KC_CONN_READY && c->inflight_head) {
+        if ((c->state == KC_CONN_READY || kc_sasl_draining(c)) && c->inflight_head) {
             int64_t t = check_inflight(net, c, now);
+            if (t < next)
+                next = t;
+        }
+        if (c->state == KC_CONN_READY || c->state == KC_CONN_AUTH) {
+            /* SASL: its deadline, a re-authentication that is due. */
+            int64_t t = kc_sasl_tick(net, c, now);
             if (t < next)
                 next = t;
         }
@@ -298,7 +304,8 @@ static void *io_thread(void *arg)
         /* Write what is queued before sleeping. */
         for (int i = 0; i < net->nconns; i++) {
             kc_conn_t *c = net->conns[i];
-            if ((c->state == KC_CONN_READY || c->state == KC_CONN_HANDSHAKE) && kc_conn_wants_write(c)) {
+            if ((c->state == KC_CONN_READY || c->state == KC_CONN_HANDSHAKE || c->state == KC_CONN_AUTH) &&
+                kc_conn_wants_write(c)) {
                 int rc = kc_conn_flush(c);
                 if (rc != 0)
                     kc_net_conn_failed(net, c, rc, NULL);
@@ -410,6 +417,14 @@ void kc_net_opts_from_settings(kc_net_opts_t *o, const kc_settings_t *s)
     o->logger = &s->log;
     o->security_protocol = s->security_protocol;
     o->tls = &s->tls;
+    if (s->security_protocol == KC_SEC_SASL_PLAINTEXT || s->security_protocol == KC_SEC_SASL_SSL) {
+        o->sasl_mechanism = s->sasl_mechanism;
+        o->sasl_username = s->sasl_username;
+        o->sasl_password = s->sasl_password;
+        o->sasl_oauthbearer_config = s->sasl_oauthbearer_config;
+        o->oauth_cb = s->oauth_cb;
+        o->oauth_opaque = s->oauth_opaque;
+    }
 }
 
 /* One bootstrap.servers entry becomes one bootstrap connection, or with
@@ -502,6 +517,8 @@ kc_net_t *kc_net_new(const kc_net_opts_t *opts, char *errstr, size_t errlen)
         for (int i = 0; i < net->nconns; i++)
             net->conns[i]->tls = net->tls;
     }
+    if (kc_sasl_init(net, opts, errstr, errlen) != 0)
+        goto fail;
     net->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (net->wake_fd < 0) {
         snprintf(errstr, errlen, "eventfd: %s", strerror(errno));
@@ -579,6 +596,7 @@ void kc_net_destroy(kc_net_t *net)
     for (int i = 0; i < net->nconns; i++) {
         kc_conn_t *c = net->conns[i];
         fail_list(net, c->inflight_head, "client closed while the request was in flight");
+        kc_sasl_conn_reset(c);
         kc_conn_free(c);
     }
     kc_free(net->conns);
@@ -588,6 +606,8 @@ void kc_net_destroy(kc_net_t *net)
     net->resolver = NULL;
     kc_tls_ctx_free(net->tls);
     net->tls = NULL;
+    /* The application's token handle dies with the client (conf.h). */
+    kc_sasl_free(net);
     kc_net_unref(net);
 }
 

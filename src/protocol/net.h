@@ -71,6 +71,12 @@ typedef struct kc_net_opts {
     int security_protocol;              /* kc_security_protocol_t: TLS for ssl and sasl_ssl */
     const kc_tls_settings_t *tls;       /* the ssl.* settings, read by kc_net_new only */
     const kc_logger_t *logger;          /* borrowed; may be NULL */
+    /* SASL (net_sasl.c): mechanism KC_SASL_NONE (0) for none.  Strings are
+     * copied by kc_net_new (the password wiped when the net is destroyed). */
+    int sasl_mechanism;                 /* kc_sasl_mech_t */
+    const char *sasl_username, *sasl_password, *sasl_oauthbearer_config;
+    kafkac_oauthbearer_refresh_cb oauth_cb;
+    void *oauth_opaque;
 } kc_net_opts_t;
 
 void kc_net_opts_defaults(kc_net_opts_t *o);
@@ -178,10 +184,23 @@ int kc_net_broker_api(kc_net_t *net, int32_t node_id, int16_t api_key, int16_t *
  * its host), KAFKAC_ERR_SSL (TLS failed: a certificate check, or TLS and
  * plaintext mixed up; it will not mend by retrying), KAFKAC_ERR_TIMED_OUT (connect or handshake timed out, or no
  * attempt has finished yet) or KAFKAC_ERR_ALL_BROKERS_DOWN (refused,
- * reset, closed) -- sets *down_ms to how long no connection has been ready
+ * reset, closed) -- or the SASL failure of the last attempt
+ * (KAFKAC_ERR_SASL_AUTHENTICATION_FAILED, _UNSUPPORTED_SASL_MECHANISM,
+ * _ILLEGAL_SASL_STATE: see kc_net_auth_error) -- sets *down_ms to how long no connection has been ready
  * (since kc_net_new, or since the last ready one was lost) and copies the
  * last connection error into why ("" when none yet).  Any thread. */
 int kc_net_reachability(kc_net_t *net, int64_t *down_ms, char *why, size_t whylen);
+
+/* Whether err is a SASL failure: persistent (the credentials or the
+ * mechanism are wrong), so callers report it at once instead of waiting
+ * out their timeouts.  While the last SASL attempt failed and no
+ * connection is ready, calls that cannot be placed fail at once with it;
+ * reconnects go on with reconnect.backoff.ms. */
+static inline int kc_net_auth_error(int err)
+{
+    return err == KAFKAC_ERR_SASL_AUTHENTICATION_FAILED || err == KAFKAC_ERR_UNSUPPORTED_SASL_MECHANISM ||
+           err == KAFKAC_ERR_ILLEGAL_SASL_STATE;
+}
 
 /* Monotonic milliseconds. */
 int64_t kc_now_ms(void);

@@ -107,7 +107,9 @@ void kc_net_conn_failed(kc_net_t *net, kc_conn_t *c, int err, const char *why)
     /* The connection may already have closed its socket (a read saw the
      * peer close): then the state it was in is in closed_from. */
     kc_conn_state_t st = c->fd >= 0 || c->state == KC_CONN_RESOLVING ? c->state : c->closed_from;
-    int was_ready = st == KC_CONN_READY;
+    /* A connection re-authenticating (KIP-368) still counts as ready. */
+    int was_ready = st == KC_CONN_READY || (st == KC_CONN_AUTH && c->reauth);
+    kc_sasl_conn_reset(c);
     /* Only a clean close, before any byte of an answer, is what a broker
      * that does not know ApiVersions does. */
     int retry_now = kc_legacy_after_close(net, c,
@@ -219,7 +221,7 @@ int kc_net_reachability(kc_net_t *net, int64_t *down_ms, char *why, size_t whyle
         *down_ms = ready ? 0 : kc_now_ms() - since;
     if (ready)
         return 0;
-    if (err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_TIMED_OUT || err == KAFKAC_ERR_SSL)
+    if (err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_TIMED_OUT || err == KAFKAC_ERR_SSL || kc_net_auth_error(err))
         return err;
     return err == 0 ? KAFKAC_ERR_TIMED_OUT : KAFKAC_ERR_ALL_BROKERS_DOWN;
 }

@@ -157,6 +157,10 @@ static void handshake_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t
     kc_free(frame);
     kc_arena_destroy(&arena);
     c->versions_known = true;
+    /* With SASL configured the connection authenticates first (net_sasl.c
+     * makes it READY). */
+    if (kc_sasl_start(net, c))
+        return;
     c->ever_connected = true;
     c->failures = 0;
     c->state = KC_CONN_READY;

@@ -76,6 +76,10 @@ struct kc_net {
     int reach_err;             /* the last connection failure's error, 0 before any */
     char reach_why[200];       /* and its text */
 
+    int auth_err;              /* [I/O] the last SASL failure while no connection authenticated since; 0 none */
+    char auth_why[256];        /* [I/O] its text */
+    struct kc_sasl *sasl;      /* SASL settings and the OAUTHBEARER token (net_sasl.c); NULL without SASL */
+
     int64_t trailing_frames;   /* atomic: responses with bytes after their last known field */
 
     /* Metadata. */
@@ -143,6 +147,25 @@ void kc_handshake_send(kc_net_t *net, kc_conn_t *c);
  * pre-0.10 probing state; returns 1 when the next attempt should start at
  * once (the next probe), and may rewrite `reason` when probing gave up. */
 int kc_legacy_after_close(kc_net_t *net, kc_conn_t *c, int closed_in_handshake, char *reason, size_t reasonlen);
+
+/* net_sasl.c: SASL between ApiVersions and READY. */
+/* Copies the SASL settings of opts (nothing when the mechanism is none);
+ * 0 or an error with errstr. */
+int kc_sasl_init(kc_net_t *net, const kc_net_opts_t *o, char *errstr, size_t errlen);
+void kc_sasl_free(kc_net_t *net);      /* wipes secrets */
+/* After ApiVersions: returns 1 when SASL took the connection over (state
+ * AUTH; it becomes READY when authenticated), 0 when no SASL is set. */
+int kc_sasl_start(kc_net_t *net, kc_conn_t *c);
+/* Timers of one connection: the AUTH deadline, the start of a
+ * re-authentication when due.  Returns when to look again. */
+int64_t kc_sasl_tick(kc_net_t *net, kc_conn_t *c, int64_t now);
+/* Net-wide timers: the OAUTHBEARER token refresh.  Returns when next. */
+int64_t kc_sasl_net_tick(kc_net_t *net, int64_t now);
+/* Drops the exchange under way (the connection failed or closes). */
+void kc_sasl_conn_reset(kc_conn_t *c);
+/* A re-authentication waiting for the requests in flight to be answered:
+ * they keep their own deadlines. */
+static inline int kc_sasl_draining(const kc_conn_t *c) { return c->state == KC_CONN_AUTH && c->reauth && !c->sasl; }
 
 void kc_net_metadata_init(kc_net_t *net);
 void kc_net_metadata_free(kc_net_t *net);

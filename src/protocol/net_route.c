@@ -168,7 +168,8 @@ static void connect_some(kc_net_t *net, int64_t now)
     kc_conn_t *best = NULL;
     for (int i = 0; i < net->nconns; i++) {
         kc_conn_t *c = net->conns[i];
-        if (c->state == KC_CONN_RESOLVING || c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE)
+        if (c->state == KC_CONN_RESOLVING || c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE ||
+            (c->state == KC_CONN_AUTH && !c->reauth))
             return; /* one attempt at a time */
         if (c->state == KC_CONN_DOWN && now >= c->backoff_until && !KC_NODE_IS_GROUP_CONN(c->node_id) &&
             (!best || c->failures < best->failures))
@@ -219,7 +220,8 @@ static void fail_unreachable(kc_net_t *net, kc_call_t *call, int32_t target, int
             continue;
         if (target != KC_NODE_ANY)
             own = c;
-        if ((c->state == KC_CONN_RESOLVING || c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE) &&
+        if ((c->state == KC_CONN_RESOLVING || c->state == KC_CONN_CONNECTING || c->state == KC_CONN_HANDSHAKE ||
+             (c->state == KC_CONN_AUTH && !c->reauth)) &&
             (!trying || c->attempt_started_ms < trying->attempt_started_ms))
             trying = c;
     }
@@ -240,6 +242,7 @@ static void fail_unreachable(kc_net_t *net, kc_call_t *call, int32_t target, int
                      trying->state == KC_CONN_RESOLVING    ? "lookup of"
                      : trying->state == KC_CONN_CONNECTING ? "connect to"
                      : trying->state == KC_CONN_TLS        ? "TLS handshake with"
+                     : trying->state == KC_CONN_AUTH       ? "SASL authentication with"
                                                            : "ApiVersions handshake with",
                      trying->host,
                      trying->port, (long long)(now - trying->attempt_started_ms), last[0] ? " (last error: " : "",
@@ -258,7 +261,9 @@ static void fail_unreachable(kc_net_t *net, kc_call_t *call, int32_t target, int
                      timeout, last);
         return;
     }
-    int code = err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_TIMED_OUT ? err : KAFKAC_ERR_ALL_BROKERS_DOWN;
+    int code = err == KAFKAC_ERR_RESOLVE || err == KAFKAC_ERR_TIMED_OUT || kc_net_auth_error(err)
+                   ? err
+                   : KAFKAC_ERR_ALL_BROKERS_DOWN;
     kc_call_fail(net, call, code, "%s: no broker reachable within %d ms (last error: %s)", name, timeout, last);
 }
 
@@ -282,6 +287,17 @@ int64_t kc_net_route_pending(kc_net_t *net, int64_t now)
             c = kc_net_conn_for(net, target);
         if (c && c->state == KC_CONN_READY) {
             dispatch(net, c, call);
+        } else if (net->auth_err && (!c || !c->reauth)) {
+            /* The last SASL attempt failed (wrong password, mechanism not
+             * enabled): persistent, so the call fails now with it rather
+             * than at its deadline (Java fails calls with its
+             * AuthenticationException).  Reconnecting goes on with backoff;
+             * a success clears auth_err. */
+            kc_call_fail(net, call, net->auth_err, "%s: %s", kc_call_name(call), net->auth_why);
+            if (c)
+                kc_net_conn_start(net, c, now);
+            else
+                need_any = 1;
         } else if (now >= call->deadline) {
             fail_unreachable(net, call, call->req.node_id, now);
         } else {
