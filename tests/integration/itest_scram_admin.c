@@ -3,7 +3,7 @@
  * mechanisms; a new user is added, described, logs in with the password we
  * salted (proved by a peer that shares none of our code: kafka-python's
  * SCRAM client, on the SASL_PLAINTEXT listener), is deleted, and is then
- * unknown.  Also the broker's refusals: too few iterations, deleting what
+ * unknown; our own SASL client logs in with it too.  Also the broker's refusals: too few iterations, deleting what
  * does not exist, describing an unknown user.
  *
  * kafka-python rather than kcat is the peer: the kcat here is built on
@@ -74,6 +74,32 @@ static int peer_login(const char *mech, const char *user, const char *password)
                       "a.list_topics()\n"
                       "a.close()\" >/dev/null 2>&1",
                       kc_test_sec_addr("SASL_PLAINTEXT"), mech, user, password);
+}
+
+/* Logs in to the SASL_PLAINTEXT listener with our admin client and
+ * describes the cluster; returns the call's error. */
+static kafkac_err_t own_login(const char *mech, const char *user, const char *password)
+{
+    char err[512];
+    kafkac_conf_t *conf = kafkac_conf_new();
+    assert_non_null(conf);
+    if (kafkac_conf_set(conf, "bootstrap.servers", kc_test_sec_addr("SASL_PLAINTEXT"), err, sizeof err) ||
+        kafkac_conf_set(conf, "security.protocol", "sasl_plaintext", err, sizeof err) ||
+        kafkac_conf_set(conf, "sasl.mechanism", mech, err, sizeof err) ||
+        kafkac_conf_set(conf, "sasl.username", user, err, sizeof err) ||
+        kafkac_conf_set(conf, "sasl.password", password, err, sizeof err))
+        fail_msg("conf: %s", err);
+    kafkac_admin_t *adm = kafkac_admin_new(conf, err, sizeof err);
+    kafkac_conf_destroy(conf);
+    if (!adm)
+        fail_msg("kafkac_admin_new: %s", err);
+    kafkac_cluster_desc_t *d = NULL;
+    kafkac_err_t rc = kafkac_admin_describe_cluster(adm, 10000, &d, err, sizeof err);
+    if (rc && rc != KAFKAC_ERR_SASL_AUTHENTICATION_FAILED)
+        fail_msg("describe_cluster as %s (%s): %s: %s", user, mech, kafkac_err_name(rc), err);
+    kafkac_cluster_desc_destroy(d);
+    kafkac_admin_destroy(adm);
+    return rc;
 }
 
 /* The broker applies a credential change to its login cache a moment
@@ -155,6 +181,10 @@ static void added_user_logs_in_then_is_deleted(void **state)
         fail_msg("kafka-python could not log in as %s with SCRAM-SHA-512 after our upsert", user_bob);
     if (peer_login("SCRAM-SHA-256", user_bob, "not-bobs") == 0)
         fail_msg("a wrong password logged in as %s", user_bob);
+    /* And our own SASL client, with both mechanisms. */
+    assert_int_equal(own_login("SCRAM-SHA-256", user_bob, "bob-secret"), KAFKAC_OK);
+    assert_int_equal(own_login("SCRAM-SHA-512", user_bob, "bob-secret"), KAFKAC_OK);
+    assert_int_equal(own_login("SCRAM-SHA-512", user_bob, "not-bobs"), KAFKAC_ERR_SASL_AUTHENTICATION_FAILED);
 
     kafkac_scram_alteration_t del[] = {
         { .op = KAFKAC_SCRAM_DELETE, .user = user_bob, .mechanism = KAFKAC_SCRAM_SHA_256 },
