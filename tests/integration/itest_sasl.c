@@ -44,6 +44,7 @@ static const char *env_or_fail(const char *name)
 typedef struct logsink {
     pthread_mutex_t m;
     int reauths;
+    int connects;     /* "connecting to node" lines: new connections */
     int secret_seen;
 } logsink_t;
 
@@ -55,6 +56,8 @@ static void log_cb(void *opaque, int level, const char *fac, const char *msg)
     pthread_mutex_lock(&ls->m);
     if (strstr(msg, "re-authenticated"))
         ls->reauths++;
+    if (strstr(msg, "connecting to node"))
+        ls->connects++;
     if (strstr(msg, "alice-secret") || strstr(msg, WRONG_PASSWORD))
         ls->secret_seen = 1;
     pthread_mutex_unlock(&ls->m);
@@ -160,7 +163,7 @@ static void test_each_mechanism(void **state)
     const char *b = env_or_fail("KAFKAC_TEST_SEC_SASL_PLAINTEXT");
     const char *mechs[] = { "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER" };
     for (size_t i = 0; i < sizeof mechs / sizeof mechs[0]; i++) {
-        logsink_t ls = { PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+        logsink_t ls = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
         kafkac_conf_t *conf = sasl_conf(b, mechs[i], "alice-secret", &ls);
         round_trip(conf, mechs[i]);
         kafkac_conf_destroy(conf);
@@ -220,7 +223,7 @@ static void test_wrong_password(void **state)
     (void)state;
     const char *b = env_or_fail("KAFKAC_TEST_SEC_SASL_PLAINTEXT");
     char err[512];
-    logsink_t ls = { PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+    logsink_t ls = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
     kafkac_conf_t *conf = sasl_conf(b, "SCRAM-SHA-256", WRONG_PASSWORD, &ls);
     kafkac_conf_set(conf, "max.block.ms", "30000", err, sizeof err);
 
@@ -408,7 +411,7 @@ static void reauth_run(const char *mech)
     char err[512], topic[128], group[128];
     kc_test_topic(topic, sizeof topic, "sasl-reauth");
     kc_test_topic(group, sizeof group, "sasl-reauth-group");
-    logsink_t pls = { PTHREAD_MUTEX_INITIALIZER, 0, 0 }, cls = { PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+    logsink_t pls = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 }, cls = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
     kafkac_conf_t *pc = sasl_conf(b, mech, "alice-secret", &pls);
     kafkac_conf_t *cc = sasl_conf(b, mech, "alice-secret", &cls);
     kafkac_conf_set(cc, "group.id", group, err, sizeof err);
@@ -419,9 +422,15 @@ static void reauth_run(const char *mech)
     assert_non_null(c);
     const char *one[] = { topic };
     assert_int_equal(kafkac_consumer_subscribe(c, one, 1, err, sizeof err), 0);
-    int sent = 0, got = 0;
+    int sent = 0, got = 0, connects_before = -1;
     int64_t start = kc_test_now_ms(), next_send = start;
     while (kc_test_now_ms() - start < 26000) {
+        if (connects_before < 0 && kc_test_now_ms() - start >= 6000) {
+            /* joined and fetching; the first re-authentication is later */
+            pthread_mutex_lock(&cls.m);
+            connects_before = cls.reauths == 0 ? cls.connects : -2;
+            pthread_mutex_unlock(&cls.m);
+        }
         if (kc_test_now_ms() >= next_send) {
             char v[32];
             snprintf(v, sizeof v, "r%d", sent);
@@ -459,12 +468,21 @@ static void reauth_run(const char *mech)
     if (got != sent)
         fail_msg("%s: consumed %d of %d records across re-authentications", mech, got, sent);
     pthread_mutex_lock(&cls.m);
-    int creauth = cls.reauths;
+    int creauth = cls.reauths, connects_after = cls.connects;
     pthread_mutex_unlock(&cls.m);
+    if (connects_before == -2)
+        fail_msg("%s: the consumer re-authenticated within 6 s of starting: the test cannot tell reconnects apart",
+                 mech);
+    if (connects_before <= 0)
+        fail_msg("%s: no \"connecting to node\" debug line seen: cannot count reconnects", mech);
+    if (connects_after != connects_before)
+        fail_msg("%s: the consumer opened %d new connection(s) across the re-authentications: it must stay "
+                 "connected", mech, connects_after - connects_before);
     pthread_mutex_lock(&pls.m);
     int preauth = pls.reauths;
     pthread_mutex_unlock(&pls.m);
-    fprintf(stderr, "%s: %d records; re-authentications: consumer %d, producer %d\n", mech, got, creauth, preauth);
+    fprintf(stderr, "%s: %d records; re-authentications: consumer %d, producer %d; consumer connections %d\n", mech,
+            got, creauth, preauth, connects_after);
     if (creauth < 2)
         fail_msg("%s: the consumer re-authenticated %d times in 26 s (expected >= 2 with connections.max.reauth.ms="
                  "10000)", mech, creauth);
