@@ -358,7 +358,8 @@ kafkac_err_t kafkac_admin_alter_user_scram_credentials(kafkac_admin_t *adm,
             goto done;
     }
     kc_admin_rpc_t rpc = { .api_key = KEY_ALTER_USER_SCRAM_CREDENTIALS, .max_version = -1,
-                           .target = KC_ADMIN_TO_CONTROLLER, .build = au_build, .parse = au_parse, .opaque = &x };
+                           .target = KC_ADMIN_TO_CONTROLLER, .build = au_build, .parse = au_parse, .opaque = &x,
+                           .sensitive = true };
     rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), errstr, errstr_size);
 done:
     if (x.salted) {
