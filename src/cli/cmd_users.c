@@ -111,21 +111,28 @@ static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
     return do_list_or_describe(c, adm, a, 1);
 }
 
-/* Reads one line into buf (without its newline) from f, with the
- * terminal's echo off when tty.  0, or -1 at end of input or if too long. */
-static int read_line(FILE *f, int tty, char *buf, size_t size)
+/* Reads one line into buf (without its newline) from f.  On a terminal
+ * (prompt not NULL): echo goes off first, and only then is the prompt
+ * written, so that the flush of pending input (TCSAFLUSH) can only drop
+ * what was typed before the question; echo comes back without discarding
+ * anything.  0, or -1 at end of input or if the line is too long. */
+static int read_line(FILE *f, const char *prompt, char *buf, size_t size)
 {
     struct termios old, quiet;
     int restore = 0;
-    if (tty && tcgetattr(fileno(f), &old) == 0) {
+    if (prompt && tcgetattr(fileno(f), &old) == 0) {
         quiet = old;
         quiet.c_lflag &= (tcflag_t)~ECHO;
         quiet.c_lflag |= ECHONL;
         restore = tcsetattr(fileno(f), TCSAFLUSH, &quiet) == 0;
     }
+    if (prompt) {
+        fputs(prompt, f);
+        fflush(f);
+    }
     char *got = fgets(buf, (int)size, f);
     if (restore)
-        tcsetattr(fileno(f), TCSAFLUSH, &old);
+        tcsetattr(fileno(f), TCSADRAIN, &old);
     if (!got)
         return -1;
     size_t n = strcspn(buf, "\r\n");
@@ -153,7 +160,7 @@ static int get_password(const kc_cli_admin_t *c, const args_t *a, const char *us
         return 0;
     }
     if (a->pw_stdin) {
-        if (read_line(stdin, 0, pw, MAX_PASSWORD) || !*pw) {
+        if (read_line(stdin, NULL, pw, MAX_PASSWORD) || !*pw) {
             fprintf(stderr, "%s: no password on stdin (or longer than %d bytes)\n", c->cmd, MAX_PASSWORD - 1);
             return 2;
         }
@@ -165,17 +172,14 @@ static int get_password(const kc_cli_admin_t *c, const args_t *a, const char *us
                 c->cmd);
         return 2;
     }
-    char again[MAX_PASSWORD];
+    char again[MAX_PASSWORD], prompt[300];
     int rc = 2;
-    fprintf(tty, "Password for %s: ", user);
-    fflush(tty);
-    if (read_line(tty, 1, pw, MAX_PASSWORD) || !*pw) {
+    snprintf(prompt, sizeof prompt, "Password for %s: ", user);
+    if (read_line(tty, prompt, pw, MAX_PASSWORD) || !*pw) {
         fprintf(stderr, "%s: no password given\n", c->cmd);
         goto out;
     }
-    fprintf(tty, "Again: ");
-    fflush(tty);
-    if (read_line(tty, 1, again, sizeof again) || strcmp(pw, again) != 0) {
+    if (read_line(tty, "Again: ", again, sizeof again) || strcmp(pw, again) != 0) {
         fprintf(stderr, "%s: the passwords differ\n", c->cmd);
         goto out;
     }

@@ -61,7 +61,7 @@ login SCRAM-SHA-256 "$PW" || fail "the SHA-256 credential changed though only SH
 
 # From a terminal prompt: asked twice, echo off (the transcript must not
 # hold the password), SHA-256 only.
-TRANSCRIPT=$(/usr/bin/python3 - "$K" "$B" "$U" "$PW-3" <<'EOF'
+TRANSCRIPT=$(timeout 60 /usr/bin/python3 - "$K" "$B" "$U" "$PW-3" <<'EOF'
 import os, pty, sys, time
 k, b, u, pw = sys.argv[1:5]
 pid, fd = pty.fork()
@@ -80,7 +80,8 @@ read_until(b'Password for ' + u.encode() + b': ')
 os.write(fd, pw.encode() + b'\n')
 read_until(b'Again: ')
 os.write(fd, pw.encode() + b'\n')
-while True:
+end = time.time() + 30
+while time.time() < end:
     try:
         data = os.read(fd, 1024)
     except OSError:
