@@ -268,7 +268,7 @@ mkdir -p "$LOCKDIR"
 ports_free() {  # base
     local m b p
     for m in single cluster secure; do
-        for b in $(KAFKAC_KAFKA_PORT_BASE=$1 "$KAFKA" brokers $m | tr ',' ' '); do
+        for b in $(KAFKAC_KAFKA_PORT_BASE=$1 "$KAFKA" brokers $m 2>/dev/null | tr ',' ' '); do
             p=${b##*:}
             for p in "$p" "$((p + 1))"; do
                 if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null; then return 1; fi
