@@ -176,8 +176,10 @@ EOF
             case "$m" in
                 PLAIN) jaas='org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret" user_admin="admin-secret";' ;;
                 SCRAM-*) jaas='org.apache.kafka.common.security.scram.ScramLoginModule required;' ;;
-                # The broker also logs in with this module on startup; the
-                # unsecured login handler needs a subject for its own token.
+                # As in Kafka's documented example for the unsecured
+                # handlers (a subject for the broker's own token); a 4.4.0
+                # broker also starts without it.  Clients' tokens are
+                # checked by the default unsecured validator.
                 OAUTHBEARER) jaas='org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";' ;;
             esac
             echo "listener.name.$l.${m,,}.sasl.jaas.config=$jaas"

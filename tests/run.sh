@@ -9,6 +9,10 @@
 #      scripts, except itest_cluster_*), then the threaded integration tests
 #      (TSAN_ITESTS below) again under ThreadSanitizer, then bench programs
 #      in --smoke mode;
+#      The secured node (scripts/kafka.sh start secure: TLS and SASL
+#      listeners) starts in the background while the fuzz targets run and
+#      serves the same integration tests; they find it through
+#      KAFKAC_TEST_SEC_* (scripts/kafka.sh env secure);
 #   5. a fresh 3-node cluster: itest_cluster_*;
 #   6. the last line of output is exactly "N passed, N failed".
 #
@@ -80,10 +84,46 @@ stop_brokers() {
     RUNNING_MODES=()
 }
 
+# The secured node is started in the background (start_secure) so that its
+# JVM start-up overlaps the fuzz runs, which keep only one core busy.
+SECURE_START_PID=
+SECURE_STARTED=0
+start_secure() {
+    SECURE_STARTED=1
+    "$KAFKA" stop secure >/dev/null 2>&1
+    "$KAFKA" start secure > "$LOGS/secure-broker.log" 2>&1 &
+    SECURE_START_PID=$!
+}
+# Waits for start_secure; on success exports KAFKAC_TEST_SEC_*.  On failure
+# they stay unset, and every test that needs them fails saying so.
+wait_secure() {
+    [ -n "$SECURE_START_PID" ] || return 1
+    local rc=0
+    wait "$SECURE_START_PID" || rc=$?
+    SECURE_START_PID=
+    if [ $rc -ne 0 ]; then
+        echo "  secured broker did not start (log: $LOGS/secure-broker.log):"
+        tail -n 15 "$LOGS/secure-broker.log" | sed 's/^/  | /'
+        return 1
+    fi
+    eval "$("$KAFKA" env secure)"
+    note "secured broker: TLS and SASL listeners from $KAFKAC_TEST_SEC_PLAINTEXT (certificates: $KAFKAC_TEST_SEC_CERTS)"
+}
+stop_secure() {
+    if [ -n "$SECURE_START_PID" ]; then
+        kill -TERM "$SECURE_START_PID" 2>/dev/null
+        wait "$SECURE_START_PID" 2>/dev/null
+        SECURE_START_PID=
+    fi
+    [ "$SECURE_STARTED" = 1 ] && "$KAFKA" stop secure >/dev/null 2>&1
+    SECURE_STARTED=0
+}
+
 finish() {
     local rc=$?
     trap - EXIT INT TERM
     stop_brokers
+    stop_secure
     if [ ${#FAILURES[@]} -gt 0 ]; then
         echo
         echo "Failures:"
@@ -227,8 +267,8 @@ LOCKDIR=${KAFKAC_CACHE:-${HOME:-/tmp}/.cache/libkafkac}
 mkdir -p "$LOCKDIR"
 ports_free() {  # base
     local m b p
-    for m in single cluster; do
-        for b in $(KAFKAC_KAFKA_PORT_BASE=$1 "$KAFKA" brokers $m | tr ',' ' '); do
+    for m in single cluster secure; do
+        for b in $(KAFKAC_KAFKA_PORT_BASE=$1 "$KAFKA" brokers $m 2>/dev/null | tr ',' ' '); do
             p=${b##*:}
             for p in "$p" "$((p + 1))"; do
                 if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null; then return 1; fi
@@ -308,6 +348,9 @@ for bin in $(make -s --no-print-directory print-tsan-bin 2>/dev/null); do
     fi
 done
 
+# The secured node starts now, in the background (see start_secure).
+if [ "${KAFKAC_SKIP_BROKER:-0}" != 1 ]; then start_secure; fi
+
 note "fuzz targets (${KAFKAC_FUZZ_RUNS:-2000} runs or 10 s each)"
 for src in tests/fuzz/fuzz_*.c; do
     [ -e "$src" ] || continue
@@ -350,6 +393,7 @@ KAFKAC_TEST_BROKERS=$("$KAFKA" brokers single)
 KAFKAC_TEST_CLUSTER_BROKERS=$("$KAFKA" brokers cluster)
 
 if [ ${#itests[@]} -gt 0 ] || [ ${#benches[@]} -gt 0 ]; then
+    wait_secure
     if start_broker single; then
         note "integration tests against $KAFKAC_TEST_BROKERS"
         run_itests single "${itests[@]}"
@@ -366,6 +410,8 @@ if [ ${#itests[@]} -gt 0 ] || [ ${#benches[@]} -gt 0 ]; then
     fi
     stop_brokers
 fi
+# The cluster tests do not use the secured node: free its memory first.
+stop_secure
 
 if [ ${#cluster_itests[@]} -gt 0 ]; then
     if start_broker cluster; then

@@ -1,6 +1,7 @@
 /* libkafkac: the admin client (what kafka-python's KafkaAdminClient and
  * the Java Admin do): topics, partitions, configs, consumer groups and
- * their offsets, records, ACLs, the cluster, leader elections, log dirs.
+ * their offsets, records, ACLs, the cluster, leader elections, log dirs,
+ * SCRAM credentials.
  *
  *   kafkac_admin_t *adm = kafkac_admin_new(conf, err, sizeof err);
  *   kafkac_new_topic_t t = { .name = "bankbranch", .partitions = 2, .replication_factor = 1 };
@@ -393,6 +394,76 @@ KAFKAC_API int kafkac_acl_list_count(const kafkac_acl_list_t *l);
 /* ACL i; its strings live as long as l. */
 KAFKAC_API const kafkac_acl_t *kafkac_acl_list_get(const kafkac_acl_list_t *l, int i);
 KAFKAC_API void kafkac_acl_list_destroy(kafkac_acl_list_t *l);
+
+/* ---- SCRAM credentials (KIP-554) ---------------------------------- */
+
+/* Kafka's ScramMechanism types. */
+typedef enum kafkac_scram_mechanism {
+    KAFKAC_SCRAM_UNKNOWN = 0,
+    KAFKAC_SCRAM_SHA_256 = 1,
+    KAFKAC_SCRAM_SHA_512 = 2,
+} kafkac_scram_mechanism_t;
+/* "SCRAM-SHA-256", "SCRAM-SHA-512", "UNKNOWN"; never NULL. */
+KAFKAC_API const char *kafkac_scram_mechanism_name(int mechanism);
+/* "SCRAM-SHA-256" / "scram-sha-512" -> the mechanism; KAFKAC_SCRAM_UNKNOWN
+ * for anything else. */
+KAFKAC_API kafkac_scram_mechanism_t kafkac_scram_mechanism_parse(const char *name);
+
+/* Which users have SCRAM credentials, for which mechanisms and with how
+ * many iterations (never the salt or the salted password: the broker does
+ * not give them out).  users NULL / count 0: every user that has any.  A
+ * named user without credentials gets RESOURCE_NOT_FOUND in its entry. */
+typedef struct kafkac_scram_users kafkac_scram_users_t;
+KAFKAC_API kafkac_err_t kafkac_admin_describe_user_scram_credentials(kafkac_admin_t *adm, const char *const *users,
+                                                                     int count, int timeout_ms,
+                                                                     kafkac_scram_users_t **out, char *errstr,
+                                                                     size_t errstr_size);
+/* Users, in the broker's order. */
+KAFKAC_API int kafkac_scram_users_count(const kafkac_scram_users_t *u);
+/* User i: name, error (0, or e.g. RESOURCE_NOT_FOUND) and the broker's
+ * message ("" when none).  Any out pointer may be NULL. */
+KAFKAC_API void kafkac_scram_users_get(const kafkac_scram_users_t *u, int i, const char **user, kafkac_err_t *err,
+                                       const char **message);
+/* Credentials of user i, and credential j's mechanism and iterations. */
+KAFKAC_API int kafkac_scram_users_credential_count(const kafkac_scram_users_t *u, int i);
+KAFKAC_API void kafkac_scram_users_credential(const kafkac_scram_users_t *u, int i, int j,
+                                              kafkac_scram_mechanism_t *mechanism, int32_t *iterations);
+/* The index of user `user`, or -1. */
+KAFKAC_API int kafkac_scram_users_find(const kafkac_scram_users_t *u, const char *user);
+KAFKAC_API void kafkac_scram_users_destroy(kafkac_scram_users_t *u);
+
+typedef enum kafkac_scram_op {
+    KAFKAC_SCRAM_UPSERT = 0,   /* create or replace the user's credential for the mechanism */
+    KAFKAC_SCRAM_DELETE = 1,   /* delete it */
+} kafkac_scram_op_t;
+
+/* One change.  For an upsert the password is salted and hashed here, as the
+ * Java admin does (a random 32-byte salt, PBKDF2 with the mechanism's HMAC,
+ * `iterations` rounds; 0 means 4096, Kafka's minimum; Kafka refuses more
+ * than 16384): only the salt and the salted password are sent, and our
+ * copies of them are wiped when the call returns.  The password is
+ * borrowed, never copied, logged or kept. */
+typedef struct kafkac_scram_alteration {
+    kafkac_scram_op_t op;
+    const char *user;
+    kafkac_scram_mechanism_t mechanism;
+    int32_t iterations;        /* upsert only */
+    const char *password;      /* upsert only; UTF-8 */
+} kafkac_scram_alteration_t;
+
+/* Applies the changes in one request.  The result has one entry per
+ * alteration, in order, named by its user (the broker answers per user,
+ * so the alterations of one user share that user's error: e.g.
+ * UNACCEPTABLE_CREDENTIAL for too few or too many iterations,
+ * RESOURCE_NOT_FOUND for deleting a credential that does not exist).
+ * A KRaft controller takes one change per user per request: a second
+ * change of the same user, even for the other mechanism, fails both with
+ * DUPLICATE_RESOURCE, so change a user's two mechanisms in two calls. */
+KAFKAC_API kafkac_err_t kafkac_admin_alter_user_scram_credentials(kafkac_admin_t *adm,
+                                                                  const kafkac_scram_alteration_t *alterations,
+                                                                  int count, int timeout_ms,
+                                                                  kafkac_admin_result_t **out, char *errstr,
+                                                                  size_t errstr_size);
 
 #ifdef __cplusplus
 }

@@ -45,6 +45,7 @@ struct kc_admin_rpc {
      * is what is left of the deadline (for the body's own timeoutMs). */
     void *(*build)(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms);
     kc_build_cb build_version;   /* optional: adapt the body to the version chosen */
+    bool sensitive;              /* the body holds a secret (kc_req_t.sensitive) */
     int (*parse)(kc_admin_rpc_t *rpc, const kc_resp_t *resp);
     void *opaque;
 };

@@ -190,6 +190,7 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
             .max_version = rpc->max_version,
             .timeout_ms = request_timeout(adm, deadline),
             .msg = msg,
+            .sensitive = rpc->sensitive,
             .build = rpc->build_version,
             .opaque = rpc,
         };

@@ -16,6 +16,7 @@ int kc_cli_groups(int argc, char **argv);
 int kc_cli_metadata(int argc, char **argv);
 int kc_cli_consume(int argc, char **argv);
 int kc_cli_produce(int argc, char **argv);
+int kc_cli_users(int argc, char **argv);
 
 /* cli_common.c.  Splits "key=value" in place at the first '=': arg keeps
  * the key, the value is returned (NULL if there is no '=', arg untouched). */

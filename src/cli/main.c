@@ -13,6 +13,7 @@ static const struct {
     { "topics", kc_cli_topics, "list, describe, create, delete, add partitions to, alter topics" },
     { "configs", kc_cli_configs, "describe or alter a topic's or broker's configuration" },
     { "groups", kc_cli_groups, "list, describe, delete consumer groups; reset their offsets" },
+    { "users", kc_cli_users, "list, describe, set or delete users' SCRAM credentials" },
     { "metadata", kc_cli_metadata, "brokers, controller and topics of the cluster" },
     { "consume", kc_cli_consume, "read records from topics (partitions or a group) and print them" },
     { "produce", kc_cli_produce, "send one record per line of files or stdin, optionally keyed" },

@@ -199,7 +199,7 @@ const kc_prop_t kc_props[] = {
     STR("sasl.username", AL("sasl_username", "sasl_plain_username"), "", ALL, sasl_username,
         "User name for PLAIN and SCRAM-SHA-*."),
     SECRET("sasl.password", AL("sasl_password", "sasl_plain_password"), ALL, sasl_password,
-        "Password for PLAIN and SCRAM-SHA-*. Never logged or shown; wiped from memory when the client is destroyed."),
+           "Password for PLAIN and SCRAM-SHA-*. Secret: never logged or shown, wiped on close."),
     STR("sasl.oauthbearer.config", AL("sasl_oauthbearer_config"), "", ALL, sasl_oauthbearer_config,
         "Passed to the OAUTHBEARER token refresh callback; without a callback, makes an unsecured test token (JWS alg none) from space-separated principal=<name> lifeSeconds=<n> scope=<a,b> extension_<NAME>=<value>, which only brokers with the unsecured validator accept."),
     ENUM("sasl.oauthbearer.method", AL("sasl_oauthbearer_method"), "default", oauth_method_vals, ALL,

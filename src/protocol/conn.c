@@ -21,6 +21,7 @@
 #include <poll.h>
 
 #include "common/mem.h"
+#include "protocol/scram.h"
 #include "protocol/transport.h"
 
 #define STAGING_SIZE (64 * 1024)
@@ -46,6 +47,21 @@ kc_conn_t *kc_conn_new(int32_t node_id, const char *host, int port)
     return c;
 }
 
+/* Empties the output buffer; wipes it first when a request that carries a
+ * secret was encoded into it (only then: wiping every produce buffer would
+ * cost CPU for nothing).  A buffer that grew after such a request was
+ * encoded left the secret in the block realloc freed; AlterUserScram-
+ * Credentials, the one sensitive request, is small and sent alone by the
+ * admin client, so in practice the buffer does not grow under it. */
+static void out_clear(kc_conn_t *c)
+{
+    if (c->out_sensitive && c->out.buf)
+        kc_secure_wipe(c->out.buf, c->out.len);
+    c->out_sensitive = false;
+    kc_writer_reset(&c->out);
+    c->out_pos = 0;
+}
+
 void kc_conn_free(kc_conn_t *c)
 {
     if (!c)
@@ -58,6 +74,7 @@ void kc_conn_free(kc_conn_t *c)
         c->tp->close(c);
     if (fd >= 0)
         close(fd);
+    out_clear(c);
     kc_writer_free(&c->out);
     kc_free(c->in);
     kc_free(c->big);
@@ -80,8 +97,7 @@ void kc_conn_close(kc_conn_t *c, const char *why)
     c->fd = -1;
     c->state = KC_CONN_DOWN;
     c->versions_known = false;
-    kc_writer_reset(&c->out);
-    c->out_pos = 0;
+    out_clear(c);
     c->in_len = c->in_pos = 0;
     kc_free(c->big);
     c->big = NULL;
@@ -213,8 +229,7 @@ int kc_conn_flush(kc_conn_t *c)
         c->out_pos += (size_t)n;
     }
     /* Everything written: reuse the buffer from its start. */
-    kc_writer_reset(&c->out);
-    c->out_pos = 0;
+    out_clear(c);
     return 0;
 }
 

@@ -68,6 +68,7 @@ typedef struct kc_conn {
 
     kc_writer_t out;           /* encoded requests not yet written */
     size_t out_pos;            /* bytes of out already written */
+    bool out_sensitive;        /* out holds a kc_req_t.sensitive request: wipe, not just reset */
 
     uint8_t *in;               /* staging buffer for reads */
     size_t in_cap, in_len, in_pos;

@@ -149,6 +149,9 @@ typedef struct kc_req {
                                 exactly; the response is not decoded (msg NULL,
                                 body at frame + body_off).  Borrowed until the callback. */
     size_t raw_len;
+    bool sensitive;          /* the body holds a secret (a salted password): the
+                                connection wipes its output buffer once the bytes
+                                are written or dropped */
     kc_build_cb build;       /* optional */
     kc_resp_cb cb;           /* required; runs exactly once, on the I/O thread;
                                 resp may be NULL (see the contract above) */

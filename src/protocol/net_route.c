@@ -82,6 +82,8 @@ int kc_net_encode_call(kc_net_t *net, kc_conn_t *c, kc_call_t *call, char *why, 
         return rc;
     }
     kc_w_patch_i32(&c->out, size_off, (int32_t)(c->out.len - size_off - 4));
+    if (call->req.sensitive)
+        c->out_sensitive = true;
     return 0;
 }
 

@@ -1,7 +1,9 @@
 /* Test environment helpers; see testenv.h. */
 #include "common/testenv.h"
 
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 static const char *env_or(const char *name, const char *fallback)
 {
@@ -25,6 +29,41 @@ const char *kc_test_cluster_brokers(void)
 {
     return env_or("KAFKAC_TEST_CLUSTER_BROKERS",
                   "127.0.0.1:31192,127.0.0.1:31292,127.0.0.1:31392");
+}
+
+/* A missing variable means the secured node was not started (or its start
+ * failed: tests/run.sh then leaves the variables unset and says why). */
+static const char *sec_env(const char *var)
+{
+    const char *v = getenv(var);
+    if (!v || !*v)
+        fail_msg("%s is not set: this test needs the secured broker. Start it with "
+                 "`scripts/kafka.sh start secure` and export its listeners with "
+                 "`eval \"$(scripts/kafka.sh env secure)\"` (same KAFKA_VERSION and "
+                 "KAFKAC_KAFKA_PORT_BASE); tests/run.sh does both", var);
+    return v;
+}
+
+const char *kc_test_sec_addr(const char *listener)
+{
+    char var[64];
+    int n = snprintf(var, sizeof var, "KAFKAC_TEST_SEC_%s", listener);
+    if (n < 0 || (size_t)n >= sizeof var)
+        fail_msg("kc_test_sec_addr: listener name '%s' too long", listener);
+    return sec_env(var);
+}
+
+const char *kc_test_sec_certs(void)
+{
+    return sec_env("KAFKAC_TEST_SEC_CERTS");
+}
+
+const char *kc_test_sec_file(char *buf, size_t size, const char *name)
+{
+    int n = snprintf(buf, size, "%s/%s", kc_test_sec_certs(), name);
+    if (n < 0 || (size_t)n >= size)
+        fail_msg("kc_test_sec_file: path of %s does not fit in %zu bytes", name, size);
+    return buf;
 }
 
 char *kc_test_topic(char *buf, size_t size, const char *prefix)

@@ -19,6 +19,23 @@ const char *kc_test_brokers(void);
  * "127.0.0.1:31192,127.0.0.1:31292,127.0.0.1:31392". */
 const char *kc_test_cluster_brokers(void);
 
+/* The secured node (scripts/kafka.sh start secure; tests/run.sh starts it
+ * and exports its listeners).  kc_test_sec_addr("SSL") is
+ * $KAFKAC_TEST_SEC_SSL, "127.0.0.1:PORT"; listener is one of PLAINTEXT,
+ * SSL, MTLS, SASL_PLAINTEXT, SASL_SSL, REAUTH, BADNAME, EXPIRED,
+ * SCRAM512_ONLY.  If the variable is unset the calling cmocka test fails
+ * at once, saying which variable is missing and how to set it (a test that
+ * cannot run fails, it does not skip).  Strings are the environment's. */
+const char *kc_test_sec_addr(const char *listener);
+
+/* $KAFKAC_TEST_SEC_CERTS (the directory with ca.pem, client.pem, ...), or
+ * the test fails as above. */
+const char *kc_test_sec_certs(void);
+
+/* Writes "$KAFKAC_TEST_SEC_CERTS/<name>" into buf and returns buf (fails
+ * the test if unset or if it does not fit). */
+const char *kc_test_sec_file(char *buf, size_t size, const char *name);
+
 /* Writes "<prefix>-<pid>-<microseconds>-<counter>" into buf and returns buf,
  * or NULL if it does not fit.  Unique across runs and processes, so tests
  * never see topics left by an earlier run.  prefix must hold only the

@@ -445,6 +445,47 @@ static void test_flush(void **state)
     pair_close(&p);
 }
 
+/* A request that carries a secret (kc_req_t.sensitive, e.g. a salted
+ * password) leaves no copy in the reused output buffer: it is wiped once
+ * written, and when the connection closes with it unsent.  Others are not
+ * wiped (that would cost every produce request a memset). */
+static void test_sensitive_output_is_wiped(void **state)
+{
+    (void)state;
+    static const char secret[] = "SALTED-PASSWORD-BYTES";
+    const size_t n = sizeof secret - 1;
+    pair_t p;
+    pair_open(&p);
+
+    kc_w_raw(&p.c->out, secret, n);
+    p.c->out_sensitive = true;
+    const uint8_t *buf = p.c->out.buf;
+    assert_int_equal(kc_conn_flush(p.c), 0);
+    assert_false(kc_conn_wants_write(p.c));
+    assert_ptr_equal(p.c->out.buf, buf);   /* kept for reuse... */
+    for (size_t i = 0; i < n; i++)         /* ...but wiped */
+        if (buf[i])
+            fail_msg("byte %zu of the written secret is still 0x%02x", i, buf[i]);
+    assert_false(p.c->out_sensitive);
+    char got[64];
+    assert_int_equal(recv(p.peer, got, sizeof got, MSG_DONTWAIT), (ssize_t)n);
+    assert_memory_equal(got, secret, n);
+
+    kc_w_raw(&p.c->out, "plain", 5);
+    assert_int_equal(kc_conn_flush(p.c), 0);
+    assert_memory_equal(buf, "plain", 5);
+
+    /* Unsent when the connection closes. */
+    kc_w_raw(&p.c->out, secret, n);
+    p.c->out_sensitive = true;
+    buf = p.c->out.buf;
+    kc_conn_close(p.c, "closing with a secret queued");
+    for (size_t i = 0; i < n; i++)
+        if (buf[i])
+            fail_msg("byte %zu of the unsent secret is still 0x%02x after close", i, buf[i]);
+    pair_close(&p);
+}
+
 /* The real path over TCP: non-blocking connect to a loopback listener,
  * then a frame, then the listener's side resets. */
 /* Waits for c's connect (begun by kc_conn_connect) to complete and
@@ -692,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_peer_closes_between_frames),
         cmocka_unit_test(test_out_of_memory_keeps_the_frame),
         cmocka_unit_test(test_flush),
+        cmocka_unit_test(test_sensitive_output_is_wiped),
         cmocka_unit_test(test_tcp_connect_and_refused),
         cmocka_unit_test(test_socket_buffer_sizes),
         cmocka_unit_test(test_unresolvable_host),

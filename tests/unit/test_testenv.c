@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -25,6 +27,61 @@ static void brokers_follow_environment(void **state)
     setenv("KAFKAC_TEST_CLUSTER_BROKERS", "h1:1,h2:2", 1);
     assert_string_equal(kc_test_cluster_brokers(), "h1:1,h2:2");
     unsetenv("KAFKAC_TEST_CLUSTER_BROKERS");
+}
+
+static void secured_listeners_follow_environment(void **state)
+{
+    (void)state;
+    char path[256];
+    setenv("KAFKAC_TEST_SEC_SASL_SSL", "127.0.0.1:16596", 1);
+    setenv("KAFKAC_TEST_SEC_CERTS", "/tmp/certs", 1);
+    assert_string_equal(kc_test_sec_addr("SASL_SSL"), "127.0.0.1:16596");
+    assert_string_equal(kc_test_sec_certs(), "/tmp/certs");
+    assert_string_equal(kc_test_sec_file(path, sizeof path, "ca.pem"), "/tmp/certs/ca.pem");
+    unsetenv("KAFKAC_TEST_SEC_SASL_SSL");
+    unsetenv("KAFKAC_TEST_SEC_CERTS");
+}
+
+static void secured_listener_unset(void **state)
+{
+    (void)state;
+    unsetenv("KAFKAC_TEST_SEC_MTLS");
+    kc_test_sec_addr("MTLS");
+    fail_msg("kc_test_sec_addr returned although KAFKAC_TEST_SEC_MTLS is unset");
+}
+
+/* A test whose secured broker is missing fails (never skips), and its
+ * message names the variable.  Run in a child with its own cmocka group,
+ * whose output we read. */
+static void missing_secured_listener_fails_the_test(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        dup2(fds[1], 2);
+        close(fds[0]);
+        const struct CMUnitTest inner[] = { cmocka_unit_test(secured_listener_unset) };
+        _exit(cmocka_run_group_tests(inner, NULL, NULL) == 0 ? 0 : 1);
+    }
+    close(fds[1]);
+    char out[8192];
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof out - 1 && (n = read(fds[0], out + len, sizeof out - 1 - len)) > 0)
+        len += (size_t)n;
+    out[len] = 0;
+    close(fds[0]);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 1);
+    if (!strstr(out, "KAFKAC_TEST_SEC_MTLS is not set") || !strstr(out, "scripts/kafka.sh start secure"))
+        fail_msg("expected the failure to name KAFKAC_TEST_SEC_MTLS and how to start the broker; got:\n%s", out);
 }
 
 static void topic_names_are_unique_and_legal(void **state)
@@ -71,6 +128,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(brokers_follow_environment),
+        cmocka_unit_test(secured_listeners_follow_environment),
+        cmocka_unit_test(missing_secured_listener_fails_the_test),
         cmocka_unit_test(topic_names_are_unique_and_legal),
         cmocka_unit_test(topic_name_that_does_not_fit_is_refused),
         cmocka_unit_test(shell_status_is_returned),

@@ -72,7 +72,8 @@ public final class GoldenVectors {
         "DescribeLogDirs", "CreateAcls", "DescribeAcls", "DeleteAcls",
         "InitProducerId", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn",
         "TxnOffsetCommit", "OffsetForLeaderEpoch", "SaslHandshake",
-        "SaslAuthenticate",
+        "SaslAuthenticate", "DescribeUserScramCredentials",
+        "AlterUserScramCredentials",
     };
     static final String[] KINDS = {"request", "response"};
     static final String PKG = "org.apache.kafka.common.message.";
