@@ -10,9 +10,10 @@
 #      (TSAN_ITESTS below) again under ThreadSanitizer, then bench programs
 #      in --smoke mode;
 #      The secured node (scripts/kafka.sh start secure: TLS and SASL
-#      listeners) starts in the background while the fuzz targets run and
-#      serves the same integration tests; they find it through
-#      KAFKAC_TEST_SEC_* (scripts/kafka.sh env secure);
+#      listeners) starts in the background while the fuzz targets run; the
+#      integration tests that read KAFKAC_TEST_SEC_* (scripts/kafka.sh env
+#      secure) run against it as a group of their own, in the background
+#      beside the single-node tests, and their output and counts follow;
 #   5. a fresh 3-node cluster: itest_cluster_*;
 #   6. the last line of output is exactly "N passed, N failed".
 #
@@ -119,9 +120,46 @@ stop_secure() {
     SECURE_STARTED=0
 }
 
+# The secured node's integration tests as a background job with counts of
+# its own (start_secure_group), added to the totals by finish_secure_group.
+SECURE_GROUP_PID=
+start_secure_group() {
+    (
+        trap - EXIT INT TERM
+        PASSED=0 FAILED=0 FAILURES=()
+        run_itests secure "${secure_itests[@]}"
+        { echo "$PASSED $FAILED"; printf '%s\n' "${FAILURES[@]}"; } > "$LOGS/secure-group.counts"
+    ) > "$LOGS/secure-group.out" 2>&1 &
+    SECURE_GROUP_PID=$!
+    note "secured-broker tests (${secure_itests[*]}) run beside them, output at the end"
+}
+finish_secure_group() {
+    [ -n "$SECURE_GROUP_PID" ] || return 0
+    wait "$SECURE_GROUP_PID"
+    SECURE_GROUP_PID=
+    note "secured-broker tests"
+    cat "$LOGS/secure-group.out"
+    local p=0 f=0 line
+    if [ -s "$LOGS/secure-group.counts" ]; then
+        read -r p f < "$LOGS/secure-group.counts"
+        while IFS= read -r line; do
+            [ -n "$line" ] && FAILURES+=("$line")
+        done < <(tail -n +2 "$LOGS/secure-group.counts")
+    else
+        f=1
+        FAILURES+=("secured-broker tests: the group ended without counts (see $LOGS/secure-group.out)")
+    fi
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+}
+
 finish() {
     local rc=$?
     trap - EXIT INT TERM
+    if [ -n "$SECURE_GROUP_PID" ]; then
+        kill -TERM "$SECURE_GROUP_PID" 2>/dev/null
+        wait "$SECURE_GROUP_PID" 2>/dev/null
+    fi
     stop_brokers
     stop_secure
     if [ ${#FAILURES[@]} -gt 0 ]; then
@@ -369,12 +407,20 @@ done
 
 itests=()
 cluster_itests=()
+secure_itests=()
 for f in tests/integration/itest_*.c tests/integration/itest_*.sh; do
     [ -e "$f" ] || continue
     name=$(basename "$f"); name=${name%.*}
     case "$name" in
         itest_cluster_*) cluster_itests+=("$name") ;;
-        *) itests+=("$name") ;;
+        *)
+            # Tests of the secured node (they read KAFKAC_TEST_SEC_*) run
+            # as their own group, beside the single-node tests.
+            if grep -qE 'KAFKAC_TEST_SEC_|kc_test_sec_' "$f"; then
+                secure_itests+=("$name")
+            else
+                itests+=("$name")
+            fi ;;
     esac
 done
 benches=()
@@ -384,7 +430,7 @@ for src in bench/*.c; do
 done
 
 if [ "${KAFKAC_SKIP_BROKER:-0}" = 1 ]; then
-    note "KAFKAC_SKIP_BROKER=1: NOT running ${#itests[@]} integration, ${#benches[@]} bench and ${#cluster_itests[@]} cluster tests"
+    note "KAFKAC_SKIP_BROKER=1: NOT running ${#itests[@]} integration, ${#secure_itests[@]} secured-broker, ${#benches[@]} bench and ${#cluster_itests[@]} cluster tests"
     exit 0
 fi
 
@@ -392,8 +438,14 @@ export KAFKAC_TEST_BROKERS KAFKAC_TEST_CLUSTER_BROKERS
 KAFKAC_TEST_BROKERS=$("$KAFKA" brokers single)
 KAFKAC_TEST_CLUSTER_BROKERS=$("$KAFKA" brokers cluster)
 
-if [ ${#itests[@]} -gt 0 ] || [ ${#benches[@]} -gt 0 ]; then
+if [ ${#itests[@]} -gt 0 ] || [ ${#benches[@]} -gt 0 ] || [ ${#secure_itests[@]} -gt 0 ]; then
     wait_secure
+    # The secured node's tests run in the background while the single
+    # node's run: the brokers are apart, and the single-node group spends
+    # most of its time waiting on deadlines (SIGSTOP and fault cases), so
+    # overlapping the two keeps make check within its time.  The group
+    # counts into a file that is added in below.
+    [ ${#secure_itests[@]} -gt 0 ] && start_secure_group
     if start_broker single; then
         note "integration tests against $KAFKAC_TEST_BROKERS"
         run_itests single "${itests[@]}"
@@ -409,6 +461,7 @@ if [ ${#itests[@]} -gt 0 ] || [ ${#benches[@]} -gt 0 ]; then
         for name in "${benches[@]}"; do fail_item "bench/$name" "broker did not start"; done
     fi
     stop_brokers
+    finish_secure_group
 fi
 # The cluster tests do not use the secured node: free its memory first.
 stop_secure
