@@ -66,7 +66,7 @@ typedef struct fake {
     int16_t produce_version;
     int produce_magic;
     /* Fetch and ListOffsets: versions asked at (-1: never). */
-    int16_t fetch_version, list_offsets_version;
+    _Atomic int16_t fetch_version, list_offsets_version;   /* written by the fake broker thread, read by the test */
 } fake_t;
 
 static int read_full(int fd, void *buf, size_t n)
