@@ -13,7 +13,9 @@
 #      listeners) starts in the background while the fuzz targets run; the
 #      integration tests that read KAFKAC_TEST_SEC_* (scripts/kafka.sh env
 #      secure) run against it as a group of their own, in the background
-#      beside the single-node tests, and their output and counts follow;
+#      beside the single-node tests, followed by the tests that hang their
+#      broker with SIGSTOP (HANG_ITESTS, against its PLAINTEXT listener);
+#      the group's output and counts follow the single-node tests;
 #   5. a fresh 3-node cluster: itest_cluster_*;
 #   6. the last line of output is exactly "N passed, N failed".
 #
@@ -128,10 +130,14 @@ start_secure_group() {
         trap - EXIT INT TERM
         PASSED=0 FAILED=0 FAILURES=()
         run_itests secure "${secure_itests[@]}"
+        if [ ${#hang_itests[@]} -gt 0 ]; then
+            echo "== tests that hang their broker (SIGSTOP), against the secured node's PLAINTEXT listener $KAFKAC_TEST_SEC_PLAINTEXT"
+            KAFKAC_TEST_BROKERS=$KAFKAC_TEST_SEC_PLAINTEXT run_itests secure "${hang_itests[@]}"
+        fi
         { echo "$PASSED $FAILED"; printf '%s\n' "${FAILURES[@]}"; } > "$LOGS/secure-group.counts"
     ) > "$LOGS/secure-group.out" 2>&1 &
     SECURE_GROUP_PID=$!
-    note "secured-broker tests (${secure_itests[*]}) run beside them, output at the end"
+    note "secured-broker tests (${secure_itests[*]} ${hang_itests[*]}) run beside them, output at the end"
 }
 finish_secure_group() {
     [ -n "$SECURE_GROUP_PID" ] || return 0
@@ -408,6 +414,12 @@ done
 itests=()
 cluster_itests=()
 secure_itests=()
+# The two longest tests hang their broker with SIGSTOP and mostly wait out
+# deadlines (about 3 minutes each).  They run in the secured node's group,
+# against its PLAINTEXT listener, after the security tests: that broker is
+# idle then, and the two groups end at about the same time.
+HANG_ITESTS=(itest_producer_deadlines itest_consumer_errors)
+hang_itests=()
 for f in tests/integration/itest_*.c tests/integration/itest_*.sh; do
     [ -e "$f" ] || continue
     name=$(basename "$f"); name=${name%.*}
@@ -418,6 +430,8 @@ for f in tests/integration/itest_*.c tests/integration/itest_*.sh; do
             # as their own group, beside the single-node tests.
             if grep -qE 'KAFKAC_TEST_SEC_|kc_test_sec_' "$f"; then
                 secure_itests+=("$name")
+            elif [[ " ${HANG_ITESTS[*]} " == *" $name "* ]]; then
+                hang_itests+=("$name")
             else
                 itests+=("$name")
             fi ;;
@@ -430,7 +444,7 @@ for src in bench/*.c; do
 done
 
 if [ "${KAFKAC_SKIP_BROKER:-0}" = 1 ]; then
-    note "KAFKAC_SKIP_BROKER=1: NOT running ${#itests[@]} integration, ${#secure_itests[@]} secured-broker, ${#benches[@]} bench and ${#cluster_itests[@]} cluster tests"
+    note "KAFKAC_SKIP_BROKER=1: NOT running $(( ${#itests[@]} + ${#hang_itests[@]} )) integration, ${#secure_itests[@]} secured-broker, ${#benches[@]} bench and ${#cluster_itests[@]} cluster tests"
     exit 0
 fi
 
@@ -438,14 +452,19 @@ export KAFKAC_TEST_BROKERS KAFKAC_TEST_CLUSTER_BROKERS
 KAFKAC_TEST_BROKERS=$("$KAFKA" brokers single)
 KAFKAC_TEST_CLUSTER_BROKERS=$("$KAFKA" brokers cluster)
 
-if [ ${#itests[@]} -gt 0 ] || [ ${#benches[@]} -gt 0 ] || [ ${#secure_itests[@]} -gt 0 ]; then
-    wait_secure
+if [ ${#itests[@]} -gt 0 ] || [ ${#benches[@]} -gt 0 ] || [ ${#secure_itests[@]} -gt 0 ] || [ ${#hang_itests[@]} -gt 0 ]; then
+    # Without the secured node, the broker-hanging tests run with the
+    # single node's group; the security tests still run, and fail saying so.
+    if ! wait_secure; then
+        itests+=("${hang_itests[@]}")
+        hang_itests=()
+    fi
     # The secured node's tests run in the background while the single
     # node's run: the brokers are apart, and the single-node group spends
     # most of its time waiting on deadlines (SIGSTOP and fault cases), so
     # overlapping the two keeps make check within its time.  The group
     # counts into a file that is added in below.
-    [ ${#secure_itests[@]} -gt 0 ] && start_secure_group
+    { [ ${#secure_itests[@]} -gt 0 ] || [ ${#hang_itests[@]} -gt 0 ]; } && start_secure_group
     if start_broker single; then
         note "integration tests against $KAFKAC_TEST_BROKERS"
         run_itests single "${itests[@]}"
