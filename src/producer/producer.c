@@ -269,14 +269,25 @@ static kafkac_err_t topic_wait(kc_producer_t *p, const char *topic, int64_t dead
     }
 }
 
+/* How long a partition the metadata does not list yet is looked for
+ * before it is refused.  One refresh is not enough: an answer already on
+ * its way when the partitions were added, or a broker whose metadata lags
+ * the controller by a moment (seen on 4.4.0 under load), still says the
+ * old count.  Java waits max.block.ms (60 s) for a partition that does
+ * not exist; a couple of seconds of refreshes tells added from absent. */
+#define PARTITION_GRACE_MS 2000
+
 /* A record for partition `partition` of t, which had fewer partitions
  * when the producer last looked: partitions may have been added.  Grows
- * t from the current metadata, or else from one fresh refresh (waiting
- * for it no longer than the deadline, max.block.ms); a partition still
- * unknown then does not exist. */
+ * t from the current metadata, or else from fresh refreshes for
+ * PARTITION_GRACE_MS (never past the deadline, max.block.ms); a partition
+ * still unknown then does not exist. */
 static kafkac_err_t partition_wait(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, int64_t deadline)
 {
-    int64_t asked_after = -1;   /* the snapshot version when we asked for a refresh */
+    int64_t asked_after = -1;   /* the snapshot version when we last asked for a refresh */
+    int64_t give_up = kc_now_ms() + PARTITION_GRACE_MS;
+    if (give_up > deadline)
+        give_up = deadline;
     for (;;) {
         kc_cluster_t *c = kc_net_cluster(p->net);
         const kc_topic_info_t *ti = kc_cluster_topic(c, t->name);
@@ -290,14 +301,16 @@ static kafkac_err_t partition_wait(kc_producer_t *p, kc_ptopic_t *t, int32_t par
         }
         if (partition < atomic_load(&t->partition_count))
             return KAFKAC_OK;
-        if ((asked_after >= 0 && ver > asked_after) || kc_now_ms() >= deadline) {
+        int64_t now = kc_now_ms();
+        if ((asked_after >= 0 && ver > asked_after && now >= give_up) || now >= deadline) {
             set_send_error(p, KAFKAC_ERR_UNKNOWN_PARTITION, "topic '%s' has %d partitions: no partition %d", t->name,
                            (int)atomic_load(&t->partition_count), (int)partition);
             return KAFKAC_ERR_UNKNOWN_PARTITION;
         }
         if (atomic_load(&p->closing))
             return KAFKAC_ERR_DESTROYED;
-        if (asked_after < 0) {
+        if (asked_after < 0 || ver > asked_after) {
+            /* Ask again each time an answer came without the partition. */
             kc_net_refresh_metadata(p->net, "a partition the producer does not know");
             asked_after = ver;
         }

@@ -191,6 +191,10 @@ static void pid_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
     const kc_init_producer_id_response_t *r = err ? NULL : resp->msg;
     if (!err && r)
         err = r->error_code;
+    /* With no response object (resp NULL: out of memory on the I/O
+     * thread) the outcome is unknown; asking again is safe, since an
+     * idempotent producer's InitProducerId only hands out an id. */
+    const char *why = resp ? resp->errstr : "no memory for the response";
     if (err == 0) {
         int bump = p->pid >= 0;
         p->pid = r->producer_id;
@@ -209,15 +213,15 @@ static void pid_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         p->pid_state = KC_PID_NONE;
         kc_log(&p->s.log, KAFKAC_LOG_WARNING, "producer",
                "the broker has no InitProducerId (Kafka before 0.11): producing without idempotence "
-               "(set enable.idempotence=true to make this an error): %s", resp->errstr);
-    } else if (kafkac_err_retriable(err)) {   /* errors.c decides, for local errors too */
+               "(set enable.idempotence=true to make this an error): %s", why);
+    } else if (kafkac_err_retriable(err) || !resp) {   /* errors.c decides, for local errors too */
         p->pid_state = KC_PID_NONE;
         p->pid_retry_ms = kc_now_ms() + kc_sender_backoff(p, ++p->pid_failures);
         kc_log(&p->s.log, KAFKAC_LOG_INFO, "producer", "InitProducerId failed (%s), retrying: %s",
-               kafkac_err_name(err), resp->errstr);
+               kafkac_err_name(err), why);
     } else {
         kc_log(&p->s.log, KAFKAC_LOG_ERR, "producer", "InitProducerId failed: %s%s%s", kafkac_err_name(err),
-               resp->errstr[0] ? ": " : "", resp->errstr);
+               why[0] ? ": " : "", why);
         p->pid_state = KC_PID_NONE;
         p->pid_retry_ms = INT64_MAX;
         int zero = 0;

@@ -77,7 +77,7 @@ static kafkac_producer_t *producer(const char *acks, const char *txn_id, reports
 
 static void send_one(kafkac_producer_t *p, const char *topic, const char *v)
 {
-    kafkac_err_t e = kafkac_producer_send(p, topic, 0, NULL, -1, v, (int32_t)strlen(v), NULL, 0, 0, NULL, NULL);
+    kafkac_err_t e = kafkac_producer_send(p, topic, 0, NULL, -1, v, (int32_t)strlen(v), NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
     if (e)
         fail_msg("send %s: %s", v, kafkac_err_name(e));
 }

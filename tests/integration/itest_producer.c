@@ -501,11 +501,14 @@ static void test_broker_record_errors(void **state)
     char topic[128];
     kc_test_topic(topic, sizeof topic, "prod-toolarge");
     assert_int_equal(kc_test_create_topic(B, topic, 1, 1, "{'max.message.bytes': '2000'}"), 0);
-    /* One batch (linger.ms=200) of 15 records of 400 bytes with one of
+    /* One batch (linger.ms=2000) of 15 records of 400 bytes with one of
      * 5000 among them: the broker refuses the whole ~11 KB batch, the
      * producer splits it until only the big record fails, and the others
      * are written, in order. */
-    const char *kv[] = { "linger.ms", "200", NULL };
+    /* linger.ms is long so that the 16 records make one batch even on a
+     * loaded machine (a stall of more than 200 ms between two sends was
+     * seen under TSan): the split is what this test is about. */
+    const char *kv[] = { "linger.ms", "2000", NULL };
     kafkac_producer_t *p = pu_producer(B, kv);
     static char big[5000], small[400];
     memset(big, 'b', sizeof big);
