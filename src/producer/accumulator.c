@@ -198,6 +198,7 @@ kc_pbatch_t *kc_batch_get(kc_producer_t *p)
     b->attempts = 0;
     b->base_seq = -1;
     b->closed = 0;
+    b->after_split = 0;
     b->data = NULL;
     b->len = 0;
     b->retry_at_ms = 0;

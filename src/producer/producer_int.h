@@ -93,6 +93,8 @@ typedef struct kc_pbatch {
     int attempts;             /* I/O thread: Produce requests that carried it */
     int32_t base_seq;         /* I/O thread: -1 until sequenced */
     int closed;               /* I/O thread: data/len valid */
+    int after_split;          /* I/O thread: a half of a split batch: sent only when its partition
+                               * has nothing in flight, so the halves keep their order */
     const uint8_t *data;
     size_t len;
     int last_err;             /* error of the last failed attempt, 0 if none */

@@ -407,6 +407,11 @@ static int split_batch(kc_producer_t *p, kc_pbatch_t *b)
     h1->base_seq = b->base_seq;
     h2->base_seq = b->base_seq >= 0 ? b->base_seq + h1->count : -1;
     h1->retry_at_ms = h2->retry_at_ms = 0;
+    /* One half at a time: were both in flight together, the second could
+     * be written while the first is refused and split again (the epoch
+     * renewal below renumbers their sequences, so sequence order alone
+     * does not hold them back). */
+    h1->after_split = h2->after_split = 1;
     kc_ppart_t *pp = b->part;
     requeue(pp, h1);
     requeue(pp, h2);
@@ -864,6 +869,8 @@ int64_t kc_sender_serve(kc_net_t *net, int64_t now, void *opaque)
                 continue;   /* a response will wake us */
             if (idem && ((head->base_seq >= 0 && pp->inflight > 0) || pp->inflight >= 5))
                 continue;
+            if (head->after_split && pp->inflight > 0)
+                continue;   /* a response will wake us */
             if (p->txn_hooks.before_drain && p->txn_hooks.before_drain(p->txn_hooks.opaque, pp))
                 continue;
             if (!head->closed) {
