@@ -12,6 +12,10 @@ Goals (the issue's), checked where both figures exist:
   throughput  libkafkac >= librdkafka, and >= 20 x kafka-python
   CPU         libkafkac CPU per message <= 0.8 x librdkafka's
   latency     libkafkac end-to-end p99 <= librdkafka's
+
+With BENCH_BASELINE (an older build's bench_libkafkac, run as the client
+"baseline" in the same rounds), a last table gives libkafkac / baseline for
+every row: the before-and-after of a change, measured in one run.
 """
 import csv
 import os
@@ -181,6 +185,27 @@ def table_e2e(data, outdir):
     return missed
 
 
+def table_baseline(data, outdir):
+    """libkafkac against an older build of itself, row by row."""
+    keys = [k for k, st in data.items() if st.get("baseline", {}).get("n") and st.get("libkafkac", {}).get("n")]
+    if not keys:
+        return
+    print("\nlibkafkac against the baseline build (BENCH_BASELINE), same rounds; ratios libkafkac / baseline")
+    hdr = "%-16s %-22s| %-8s %-8s %-8s" % ("section", "config", "thr", "cpu/msg", "p99")
+    print(hdr)
+    print("-" * len(hdr))
+    rows = []
+    for key in sorted(keys):
+        lk, base = data[key]["libkafkac"], data[key]["baseline"]
+        t = ratio(lk.get("msgs_per_s"), base.get("msgs_per_s"))
+        c = ratio(lk.get("cpu_s_per_M"), base.get("cpu_s_per_M"))
+        p = ratio(lk.get("p99_us"), base.get("p99_us"))
+        print("%-16s %-22s| %-8s %-8s %-8s" % (key[0], key[1], fratio(t), fratio(c), fratio(p)))
+        rows.append({"section": key[0], "config": key[1], "thr_over_baseline": t, "cpu_over_baseline": c,
+                     "p99_over_baseline": p})
+    write_csv(os.path.join(outdir, "baseline.csv"), rows)
+
+
 def write_csv(path, rows):
     if not rows:
         return
@@ -205,7 +230,10 @@ def codec_tables(outdir):
 
 def main():
     raw, outdir = sys.argv[1], sys.argv[2]
-    data = summarize(load(raw))
+    rows = load(raw)
+    if any(r["client"] == "baseline" for r in rows):
+        CLIENTS.append("baseline")
+    data = summarize(rows)
     missed = []
     for sec in ("producer", "consumer"):
         missed += table_throughput(sec, data, outdir)
@@ -213,6 +241,7 @@ def main():
     for sec in ("tls-producer", "tls-consumer", "mock-producer", "mock-consumer"):
         missed += table_throughput(sec, data, outdir)
     codec_tables(outdir)
+    table_baseline(data, outdir)
     print("\nMedians of the rounds; ratios are libkafkac / the other client (thr, cpu per message, p99).")
     print("Raw rows: %s; tables as CSV in %s/" % (raw, outdir))
     lk_rows = [st.get("libkafkac", {}) for k, st in data.items()]

@@ -23,7 +23,9 @@
 # BENCH_PY_DIV (10: kafka-python sends/reads N/10 messages; its figures are
 # per message, so they compare), BENCH_E2E_N (50000), BENCH_E2E_RATE (5000),
 # BENCH_CLIENTS (libkafkac,librdkafka,kafka-python), BENCH_BROKERS (use this
-# broker instead of starting one), BENCH_KEEP_BROKER=1 (leave ours running).
+# broker instead of starting one), BENCH_KEEP_BROKER=1 (leave ours running),
+# BENCH_BASELINE (an older build's bench_libkafkac; add "baseline" to
+# BENCH_CLIENTS to run it beside today's, e.g. before and after a change).
 #
 # The broker is the project's (scripts/kafka.sh), as its own instance on its
 # own ports (KAFKAC_KAFKA_INSTANCE=bench, port base 20092), so that a
@@ -53,6 +55,7 @@ RES=build/bench/results
 LOGS=build/bench/logs
 RAW=$RES/raw.csv
 RUNID=$(date +%H%M%S)-$$
+CLIENT_ENV=   # extra VAR=value words for the measured client's environment
 mkdir -p "$RES" "$LOGS"
 # One run at a time in this tree: a second one would wipe and interleave
 # the first one's results (and compete with it for the CPUs).
@@ -83,6 +86,9 @@ for c in ${CLIENTS//,/ }; do
         librdkafka)
             if [ -x build/bench/bench_rdkafka ]; then CMD[$c]="build/bench/bench_rdkafka"
             else WHY[$c]="build/bench/bench_rdkafka did not build"; fi ;;
+        baseline)
+            if [ -n "${BENCH_BASELINE:-}" ] && [ -x "$BENCH_BASELINE" ]; then CMD[$c]="$BENCH_BASELINE"
+            else WHY[$c]="BENCH_BASELINE does not name an executable bench_libkafkac"; fi ;;
         kafka-python)
             if $PY -c 'import kafka' 2>/dev/null; then CMD[$c]="$PY bench/bench_kafka_python.py"
             else WHY[$c]="python3-kafka is not installed"; fi ;;
@@ -131,7 +137,7 @@ run_client() {  # section config client round timeout args...
         return
     fi
     # shellcheck disable=SC2086
-    if ! timeout -k 5 "$tmo" ${CMD[$c]} "$@" > "$log" 2>&1 < /dev/null; then st=failed; fi
+    if ! env $CLIENT_ENV timeout -k 5 "$tmo" ${CMD[$c]} "$@" > "$log" 2>&1 < /dev/null; then st=failed; fi
     grep -q '^RESULT ' "$log" || st=failed
     record "$sec" "$cfg" "$c" "$rnd" "$st" "$log"
     printf '   %-12s %-22s round %d: %s\n' "$c" "$cfg" "$rnd" \
@@ -204,57 +210,68 @@ say "clients: $(for c in ${CLIENTS//,/ }; do printf '%s%s ' "$c" "${WHY[$c]:+ (n
 [ "$HAVE_PY_LZ4" = 1 ] || say "python3-lz4 missing: kafka-python lz4 runs will fail"
 say "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# ---- producer -----------------------------------------------------------
+# ---- producer and consumer runs -----------------------------------------
 
-if has_section producer; then
-    say "producer: $N messages per run, $PARTS partitions, linger.ms=$LINGER, batch.size=$BATCH"
+# Producer runs: every size x acks x compression, each client on a fresh
+# topic made and deleted through admin_brokers (plaintext, also for TLS).
+produce_runs() {  # section brokers admin_brokers clients_fn acks_list
+    local sec=$1 b=$2 ab=$3 fn=$4 acks_list=$5 r size acks comp cfg c t
     for ((r = 1; r <= ROUNDS; r++)); do
         for size in ${SIZES//,/ }; do
-            for acks in 1 all; do
+            for acks in $acks_list; do
                 for comp in none lz4; do
                     cfg="${size}B-acks${acks}-${comp}"
-                    for c in $(clients_for_round "$r"); do
-                        t="bench-p-$RUNID-$cfg-$c-r$r"
-                        topic_op create "$BROKERS" "$t" || { echo "   cannot create $t"; continue; }
-                        run_client producer "$cfg" "$c" "$r" 900 --mode produce --brokers "$BROKERS" \
+                    for c in $($fn "$r"); do
+                        t="bench-$sec-$RUNID-$cfg-$c-r$r"
+                        topic_op create "$ab" "$t" || { echo "   cannot create $t"; continue; }
+                        run_client "$sec" "$cfg" "$c" "$r" 900 --mode produce --brokers "$b" \
                             --topic "$t" --count "$(count_for "$c" "$N")" --size "$size" --acks "$acks" \
                             --compression "$comp" --linger-ms "$LINGER" --batch-size "$BATCH" \
                             --partitions "$PARTS"
-                        topic_op delete "$BROKERS" "$t"
+                        topic_op delete "$ab" "$t"
                     done
                 done
             done
         done
     done
-fi
+}
 
-# ---- consumer -----------------------------------------------------------
-
-if has_section consumer; then
-    say "consumer: the same messages from the beginning, no group (loaded once by librdkafka)"
-    topics=()
+# Consumer runs: the same messages from the beginning, no group, loaded
+# once per size and compression by librdkafka through admin_brokers.
+consume_runs() {  # section brokers admin_brokers clients_fn
+    local sec=$1 b=$2 ab=$3 fn=$4 r size comp c t topics=()
     for size in ${SIZES//,/ }; do
         for comp in none lz4; do
-            t="bench-c-$RUNID-${size}B-$comp"
+            t="bench-$sec-$RUNID-${size}B-$comp"
             topics+=("$t")
-            topic_op create "$BROKERS" "$t" &&
-                "$RDK" --mode produce --brokers "$BROKERS" --topic "$t" --count "$N" --size "$size" \
+            topic_op create "$ab" "$t" &&
+                "$RDK" --mode produce --brokers "$ab" --topic "$t" --count "$N" --size "$size" \
                     --acks 1 --compression "$comp" --linger-ms "$LINGER" --batch-size "$BATCH" \
-                    >> "$LOGS/consumer-load.log" 2>&1 || echo "   loading $t failed (see $LOGS/consumer-load.log)"
+                    >> "$LOGS/$sec-load.log" 2>&1 || echo "   loading $t failed (see $LOGS/$sec-load.log)"
         done
     done
     for ((r = 1; r <= ROUNDS; r++)); do
         for size in ${SIZES//,/ }; do
             for comp in none lz4; do
-                t="bench-c-$RUNID-${size}B-$comp"
-                for c in $(clients_for_round "$r"); do
-                    run_client consumer "${size}B-$comp" "$c" "$r" 900 --mode consume --brokers "$BROKERS" \
+                t="bench-$sec-$RUNID-${size}B-$comp"
+                for c in $($fn "$r"); do
+                    run_client "$sec" "${size}B-$comp" "$c" "$r" 900 --mode consume --brokers "$b" \
                         --topic "$t" --count "$(count_for "$c" "$N")" --size "$size" --partitions "$PARTS"
                 done
             done
         done
     done
-    for t in "${topics[@]}"; do topic_op delete "$BROKERS" "$t"; done
+    for t in "${topics[@]}"; do topic_op delete "$ab" "$t"; done
+}
+
+if has_section producer; then
+    say "producer: $N messages per run, $PARTS partitions, linger.ms=$LINGER, batch.size=$BATCH"
+    produce_runs producer "$BROKERS" "$BROKERS" clients_for_round "1 all"
+fi
+
+if has_section consumer; then
+    say "consumer: the same messages from the beginning, no group (loaded once by librdkafka)"
+    consume_runs consumer "$BROKERS" "$BROKERS" clients_for_round
 fi
 
 # ---- end-to-end latency -------------------------------------------------
@@ -317,7 +334,7 @@ ssl.key.password=benchpass"
                 scripts/kafka.sh start single || echo "   TLS broker did not start"
         fi
         TLS_CLIENTS=""
-        for c in libkafkac librdkafka; do case ",$CLIENTS," in *",$c,"*) TLS_CLIENTS="$TLS_CLIENTS $c" ;; esac; done
+        for c in libkafkac librdkafka baseline; do case ",$CLIENTS," in *",$c,"*) TLS_CLIENTS="$TLS_CLIENTS $c" ;; esac; done
         tls_round_clients() {  # round
             local list=($TLS_CLIENTS) n i out=()
             n=${#list[@]}
@@ -325,45 +342,11 @@ ssl.key.password=benchpass"
             echo "${out[@]}"
         }
         say "tls: producer (acks 1) and consumer over TLS at $TLS_SSL: $N messages, sizes $SIZES, none and lz4"
-        for ((r = 1; r <= ROUNDS; r++)); do
-            for size in ${SIZES//,/ }; do
-                for comp in none lz4; do
-                    cfg="${size}B-acks1-${comp}"
-                    for c in $(tls_round_clients "$r"); do
-                        t="bench-tp-$RUNID-$cfg-$c-r$r"
-                        topic_op create "$TLS_PLAIN" "$t" || { echo "   cannot create $t"; continue; }
-                        BENCH_SSL_CA=$TLS_DIR/ca.pem run_client tls-producer "$cfg" "$c" "$r" 900 --mode produce \
-                            --brokers "$TLS_SSL" --topic "$t" --count "$N" --size "$size" --acks 1 \
-                            --compression "$comp" --linger-ms "$LINGER" --batch-size "$BATCH" --partitions "$PARTS"
-                        topic_op delete "$TLS_PLAIN" "$t"
-                    done
-                done
-            done
-        done
-        topics=()
-        for size in ${SIZES//,/ }; do
-            for comp in none lz4; do
-                t="bench-tc-$RUNID-${size}B-$comp"
-                topics+=("$t")
-                topic_op create "$TLS_PLAIN" "$t" &&
-                    "$RDK" --mode produce --brokers "$TLS_PLAIN" --topic "$t" --count "$N" --size "$size" \
-                        --acks 1 --compression "$comp" --linger-ms "$LINGER" --batch-size "$BATCH" \
-                        >> "$LOGS/tls-consumer-load.log" 2>&1 || echo "   loading $t failed"
-            done
-        done
-        for ((r = 1; r <= ROUNDS; r++)); do
-            for size in ${SIZES//,/ }; do
-                for comp in none lz4; do
-                    t="bench-tc-$RUNID-${size}B-$comp"
-                    for c in $(tls_round_clients "$r"); do
-                        BENCH_SSL_CA=$TLS_DIR/ca.pem run_client tls-consumer "${size}B-$comp" "$c" "$r" 900 \
-                            --mode consume --brokers "$TLS_SSL" --topic "$t" --count "$N" --size "$size" \
-                            --partitions "$PARTS"
-                    done
-                done
-            done
-        done
-        for t in "${topics[@]}"; do topic_op delete "$TLS_PLAIN" "$t"; done
+        # Only the measured clients talk TLS; topic set-up stays plaintext.
+        CLIENT_ENV="BENCH_SSL_CA=$TLS_DIR/ca.pem"
+        produce_runs tls-producer "$TLS_SSL" "$TLS_PLAIN" tls_round_clients 1
+        consume_runs tls-consumer "$TLS_SSL" "$TLS_PLAIN" tls_round_clients
+        CLIENT_ENV=
     fi
 fi
 

@@ -35,28 +35,38 @@ void kc_handshake_send(kc_net_t *net, kc_conn_t *c)
     req.client_software_name = CLIENT_SOFTWARE_NAME;
     req.client_software_version = CLIENT_SOFTWARE_VERSION;
 
+    kc_net_send_setup_call(net, c, KC_API_VERSIONS_KEY, c->handshake_version, &req, handshake_done,
+                           "starting the handshake");
+}
+
+int kc_net_send_setup_call(kc_net_t *net, kc_conn_t *c, int16_t key, int16_t version, void *msg,
+                           kc_internal_fn fn, const char *what)
+{
     kc_call_t *call = kc_calloc(1, sizeof(*call));
     if (!call) {
-        kc_net_conn_failed(net, c, KAFKAC_ERR_NO_MEMORY, "out of memory starting the handshake");
-        return;
+        char why[128];
+        snprintf(why, sizeof why, "out of memory %s", what);
+        kc_net_conn_failed(net, c, KAFKAC_ERR_NO_MEMORY, why);
+        return -1;
     }
-    call->req.api_key = KC_API_VERSIONS_KEY;
-    call->req.msg = &req;    /* encoded right below; not kept */
+    call->req.api_key = key;
+    call->req.msg = msg;    /* encoded right below; not kept */
     call->req.timeout_ms = net->o.handshake_timeout_ms;
     call->deadline = c->state_deadline;
     call->node_id = c->node_id;
-    call->version = c->handshake_version;
-    call->internal = handshake_done;
+    call->version = version;
+    call->internal = fn;
     char why[256];
     int rc = kc_net_encode_call(net, c, call, why, sizeof why);
     call->req.msg = NULL;
     if (rc != 0) {
         kc_free(call);
         kc_net_conn_failed(net, c, rc, why);
-        return;
+        return -1;
     }
-    c->inflight_head = c->inflight_tail = call;
-    c->inflight_count = 1;
+    kc_call_list_push(&c->inflight_head, &c->inflight_tail, call);
+    c->inflight_count++;
+    return 0;
 }
 
 static int decode_as(kc_arena_t *arena, const uint8_t *body, size_t len, int16_t version,
@@ -243,28 +253,7 @@ static void legacy_probe_send(kc_net_t *net, kc_conn_t *c)
         u.find_coordinator.key = PROBE_GROUP;
     else if (key == 9)
         u.offset_fetch.group_id = PROBE_GROUP;
-    kc_call_t *call = kc_calloc(1, sizeof(*call));
-    if (!call) {
-        kc_net_conn_failed(net, c, KAFKAC_ERR_NO_MEMORY, "out of memory probing an old broker");
-        return;
-    }
-    call->req.api_key = key;
-    call->req.msg = &u;
-    call->req.timeout_ms = net->o.handshake_timeout_ms;
-    call->deadline = c->state_deadline;
-    call->node_id = c->node_id;
-    call->version = 0;
-    call->internal = legacy_done;
-    char why[256];
-    int rc = kc_net_encode_call(net, c, call, why, sizeof why);
-    call->req.msg = NULL;
-    if (rc != 0) {
-        kc_free(call);
-        kc_net_conn_failed(net, c, rc, why);
-        return;
-    }
-    c->inflight_head = c->inflight_tail = call;
-    c->inflight_count = 1;
+    kc_net_send_setup_call(net, c, key, 0, &u, legacy_done, "probing an old broker");
 }
 
 int kc_legacy_after_close(kc_net_t *net, kc_conn_t *c, int closed_in_handshake, char *reason, size_t reasonlen)

@@ -106,6 +106,13 @@ void kc_net_conn_now_ready(kc_net_t *net, kc_conn_t *c);
 void kc_call_fail(kc_net_t *net, kc_call_t *call, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int kc_net_encode_call(kc_net_t *net, kc_conn_t *c, kc_call_t *call, char *why, size_t whylen);
+/* I/O thread, while connection c is being set up (ApiVersions, the legacy
+ * probe, SASL): encodes msg (borrowed, not kept) as one request of the
+ * handshake, answered to fn, bounded by the connection's state deadline, and
+ * puts it in flight.  On failure the connection is failed with a sentence
+ * that names `what` and -1 is returned; 0 on success. */
+int kc_net_send_setup_call(kc_net_t *net, kc_conn_t *c, int16_t key, int16_t version, void *msg,
+                           kc_internal_fn fn, const char *what);
 void kc_net_enqueue_local(kc_net_t *net, kc_call_t *call);
 
 /* net.c: call bookkeeping. */

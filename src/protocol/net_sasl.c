@@ -307,33 +307,6 @@ static void now_authenticated(kc_net_t *net, kc_conn_t *c, int64_t lifetime_ms)
 }
 
 
-static int send_call(kc_net_t *net, kc_conn_t *c, int16_t key, int16_t version, void *msg, kc_internal_fn fn)
-{
-    kc_call_t *call = kc_calloc(1, sizeof(*call));
-    if (!call) {
-        kc_net_conn_failed(net, c, KAFKAC_ERR_NO_MEMORY, "out of memory during SASL");
-        return -1;
-    }
-    call->req.api_key = key;
-    call->req.msg = msg;
-    call->req.timeout_ms = net->o.handshake_timeout_ms;
-    call->deadline = c->state_deadline;
-    call->node_id = c->node_id;
-    call->version = version;
-    call->internal = fn;
-    char why[256];
-    int rc = kc_net_encode_call(net, c, call, why, sizeof why);
-    call->req.msg = NULL;
-    if (rc != 0) {
-        kc_free(call);
-        kc_net_conn_failed(net, c, rc, why);
-        return -1;
-    }
-    kc_call_list_push(&c->inflight_head, &c->inflight_tail, call);
-    c->inflight_count++;
-    return 0;
-}
-
 static void authenticate_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t *frame, size_t len,
                               size_t body_off);
 
@@ -346,7 +319,8 @@ static void send_auth(kc_net_t *net, kc_conn_t *c, uint8_t *bytes, size_t n, int
     req.auth_bytes.len = (int32_t)n;
     c->sasl->step = step;
     c->sasl->round++;
-    send_call(net, c, SASL_AUTHENTICATE_KEY, c->sasl->auth_version, &req, authenticate_done);
+    kc_net_send_setup_call(net, c, SASL_AUTHENTICATE_KEY, c->sasl->auth_version, &req, authenticate_done,
+                           "during SASL");
     kc_sasl_free_secret(bytes, n);
 }
 
@@ -563,7 +537,7 @@ static void begin(kc_net_t *net, kc_conn_t *c)
     kc_sasl_handshake_request_t req;
     kc_msg_init(&kc_schema_sasl_handshake_request, &req);
     req.mechanism = kc_sasl_mech_name(net->sasl->mech);
-    send_call(net, c, SASL_HANDSHAKE_KEY, 1, &req, handshake_done);
+    kc_net_send_setup_call(net, c, SASL_HANDSHAKE_KEY, 1, &req, handshake_done, "during SASL");
 }
 
 int kc_sasl_start(kc_net_t *net, kc_conn_t *c)
