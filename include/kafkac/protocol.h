@@ -52,8 +52,10 @@ KAFKAC_API kafkac_client_t *kafkac_client_new(const kafkac_conf_t *conf, char *e
 /* Closes every connection; requests still waiting fail.  NULL is a no-op. */
 KAFKAC_API void kafkac_client_destroy(kafkac_client_t *client);
 
-/* The name of an API key ("Produce", "Fetch", ...), or NULL when
- * libkafkac does not know it. */
+/* Kafka's name for an API key ("Produce", "Fetch", "ShareFetch"...), for
+ * every key Kafka defines up to the newest release libkafkac is tested
+ * against, including the ones it does not speak (inter-broker and
+ * controller requests); NULL for a key newer than that.  Static storage. */
 KAFKAC_API const char *kafkac_api_name(int16_t api_key);
 
 /* ---- Which Kafka release does a broker run? ---------------------- */

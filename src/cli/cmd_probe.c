@@ -81,7 +81,7 @@ int kc_cli_probe(int argc, char **argv)
             snprintf(used, sizeof used, "%d", use);
         else
             snprintf(used, sizeof used, "-");
-        printf("%4d  %-32s %-9s %s\n", key, name ? name : "(unknown to libkafkac)", range, used);
+        printf("%4d  %-32s %-9s %s\n", key, name ? name : "(a key newer than libkafkac)", range, used);
     }
     kafkac_broker_versions_destroy(v);
     kafkac_client_destroy(cl);

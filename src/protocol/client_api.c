@@ -10,6 +10,7 @@
 #include "common/errstr.h"
 #include "kafkac/protocol.h"
 #include "kc_messages.h"
+#include "protocol/api_names.h"
 #include "protocol/net.h"
 #include "protocol/release.h"
 
@@ -58,8 +59,7 @@ void kafkac_client_destroy(kafkac_client_t *cl)
 
 const char *kafkac_api_name(int16_t api_key)
 {
-    const kc_api_t *api = kc_api_get(api_key);
-    return api ? api->name : NULL;
+    return kc_api_key_name(api_key);
 }
 
 void kafkac_free(void *p)

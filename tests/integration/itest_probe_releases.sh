@@ -22,6 +22,10 @@ check_probe() { # brokers version
     # Every API libkafkac implements that the broker offers has a version chosen.
     printf '%s\n' "$out" | awk 'NR>2 && $2=="Produce" && $4=="-" {bad=1} END {exit bad}' \
         || fail "no Produce version chosen for Kafka $2"
+    # Every API the broker lists has its name (not only the ones we speak).
+    if printf '%s\n' "$out" | grep -q '(a key newer than libkafkac)'; then
+        fail "probe of Kafka $2 left APIs unnamed: $(printf '%s\n' "$out" | grep '(a key newer')"
+    fi
     echo "itest_probe_releases: Kafka $2 at $1 -> $first"
 }
 

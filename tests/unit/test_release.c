@@ -8,7 +8,9 @@
 
 #include <string.h>
 
+#include "protocol/api_names.h"
 #include "protocol/release.h"
+#include "protocol/schema.h"
 
 /* Maxima of a few APIs as the named releases report them (facts of the
  * protocol's history). -1 = API absent. */
@@ -25,6 +27,28 @@ static const char *name(const kv_t *kv, size_t n)
 }
 
 #define NAME(arr) name(arr, sizeof(arr) / sizeof(arr[0]))
+
+/* The codecs name their API as Kafka's table does, so that a probe and a
+ * request log call one request by one name. */
+static void test_codec_names_match_the_key_table(void **state)
+{
+    (void)state;
+    int spoken = 0;
+    for (int key = 0; key < 512; key++) {
+        const kc_api_t *api = kc_api_get((int16_t)key);
+        if (!api)
+            continue;
+        spoken++;
+        const char *name = kc_api_key_name((int16_t)key);
+        if (!name || strcmp(name, api->name) != 0)
+            fail_msg("API key %d: codec says %s, the key table %s", key, api->name, name ? name : "nothing");
+    }
+    assert_true(spoken >= 30);
+    assert_true(kc_api_key_name_count() >= 95);
+    assert_null(kc_api_key_name(-1));
+    assert_null(kc_api_key_name((int16_t)kc_api_key_name_count()));
+    assert_string_equal(kc_api_key_name(78), "ShareFetch");
+}
 
 static void test_known_releases(void **state)
 {
@@ -77,6 +101,7 @@ static void test_short_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_codec_names_match_the_key_table),
         cmocka_unit_test(test_known_releases),
         cmocka_unit_test(test_newer_than_known_is_newest),
         cmocka_unit_test(test_short_table),
