@@ -9,21 +9,43 @@
 #   examples/*.c            -> build/examples/<name>
 #   bench/*.c               -> build/bench/<name> (linked against librdkafka where named bench_rdkafka*)
 
+# GNU make 4.0 or newer: the rules use nothing newer than 4.0 (the
+# generator's stamp below replaces 4.3's grouped targets).  Older makes
+# are not tried, so they are refused here in words rather than by some
+# rule failing later.
+ifneq ($(firstword $(sort $(MAKE_VERSION) 4.0)),4.0)
+$(error GNU make 4.0 or newer is needed (this is $(MAKE_VERSION)))
+endif
+
 CC       ?= cc
-PREFIX   ?= /usr/local
-DESTDIR  ?=
 PYTHON   ?= python3
-VERSION  := 0.1.0
-SOMAJOR  := 0
+# Install locations, as packagers set them (LIBDIR for multiarch, e.g.
+# /usr/lib/x86_64-linux-gnu).  DESTDIR stages without changing the paths
+# the installed .pc and CMake files name.
+PREFIX   ?= /usr/local
+LIBDIR   ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR   ?= $(PREFIX)/bin
+DESTDIR  ?=
+# The version is written once, in include/kafkac/version.h.
+VERSION_PARTS := $(shell sed -n 's/^\#define KAFKAC_VERSION_\(MAJOR\|MINOR\|PATCH\) *\([0-9][0-9]*\).*/\2/p' include/kafkac/version.h)
+ifneq ($(words $(VERSION_PARTS)),3)
+$(error include/kafkac/version.h must define KAFKAC_VERSION_MAJOR, _MINOR and _PATCH, in that order)
+endif
+VERSION  := $(word 1,$(VERSION_PARTS)).$(word 2,$(VERSION_PARTS)).$(word 3,$(VERSION_PARTS))
+SOMAJOR  := $(word 1,$(VERSION_PARTS))
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 ifeq ($(WERROR),1)
 WARN     += -Werror
 endif
 OPT      ?= -O2 -g
-CPPFLAGS := -Iinclude -Isrc -Ibuild/gen -D_GNU_SOURCE
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment or the command line are
+# added after our own (so a packager's hardening flags apply), never in
+# their place.
+KC_CPPFLAGS := -Iinclude -Isrc -Ibuild/gen -D_GNU_SOURCE $(CPPFLAGS)
 CFLAGS_L := -std=c11 $(OPT) $(WARN) -fPIC -fvisibility=hidden -pthread $(CFLAGS)
-DEP_LIBS := -lz -llz4 -lsnappy -lzstd -lssl -lcrypto -lpthread -lm
+DEP_LIBS := $(LDFLAGS) -lz -llz4 -lsnappy -lzstd -lssl -lcrypto -lpthread -lm
 
 LIB_SRC  := $(sort $(wildcard src/common/*.c src/protocol/*.c src/producer/*.c src/consumer/*.c src/admin/*.c))
 GEN_DEFS := $(sort $(wildcard src/protocol/messages/*.def))
@@ -51,24 +73,29 @@ STATIC   := build/lib/libkafkac.a
 SHARED   := build/lib/libkafkac.so.$(VERSION)
 PC       := build/lib/pkgconfig/kafkac.pc
 
-.PHONY: all lib tests check demo bench fuzz install clean unit unit-san itests gen tsan print-tsan-bin
+.PHONY: all lib tests check demo bench fuzz install uninstall clean unit unit-san itests gen tsan print-tsan-bin
 all: lib build/bin/kafkac $(EX_BIN)
 lib: $(STATIC) $(SHARED) $(PC)
 gen: $(GEN_C) $(GEN_H)
 
-# One generator run writes both files (grouped target), so -j2 does not
-# start two runs racing on the same outputs.
-$(GEN_C) $(GEN_H) &: scripts/gen_protocol.py scripts/kcdsl.py $(GEN_DEFS)
+# One generator run writes both files.  A stamp makes that one rule with
+# any GNU make (grouped targets `&:` need 4.3, Debian oldstable has 4.2), so
+# -j2 does not start two runs racing on the same outputs.  The files' own
+# rule only regenerates when one was deleted behind the stamp's back.
+build/gen/.stamp: scripts/gen_protocol.py scripts/kcdsl.py $(GEN_DEFS)
 	@mkdir -p build/gen
 	$(PYTHON) scripts/gen_protocol.py --out build/gen $(GEN_DEFS)
+	@touch $@ && touch -r $@ $(GEN_C) $(GEN_H)
+$(GEN_C) $(GEN_H): build/gen/.stamp
+	@[ -f $@ ] || $(PYTHON) scripts/gen_protocol.py --out build/gen $(GEN_DEFS)
 
 # Everything compiled depends on the generated header existing first.
 build/obj/%.o: src/%.c $(GEN_DEP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_L) -MMD -MP -c $< -o $@
+	$(CC) $(KC_CPPFLAGS) $(CFLAGS_L) -MMD -MP -c $< -o $@
 build/obj/gen/kc_messages.o: $(GEN_C) $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_L) -c $< -o $@
+	$(CC) $(KC_CPPFLAGS) $(CFLAGS_L) -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -78,9 +105,12 @@ $(SHARED): $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libkafkac.so.$(SOMAJOR) -o $@ $^ $(DEP_LIBS)
 	ln -sf libkafkac.so.$(VERSION) build/lib/libkafkac.so.$(SOMAJOR)
 	ln -sf libkafkac.so.$(VERSION) build/lib/libkafkac.so
-$(PC): scripts/kafkac.pc.in Makefile
+# @NAME@ in the .pc and CMake templates, filled from this Makefile's values.
+SUBST    = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+               -e 's|@VERSION@|$(VERSION)|g' -e 's|@SOMAJOR@|$(SOMAJOR)|g'
+$(PC): scripts/kafkac.pc.in Makefile include/kafkac/version.h
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	$(SUBST) $< > $@
 
 build/bin/kafkac: $(CLI_OBJ) $(STATIC)
 	@mkdir -p $(dir $@)
@@ -88,29 +118,29 @@ build/bin/kafkac: $(CLI_OBJ) $(STATIC)
 
 build/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_L) -o $@ $< $(STATIC) $(DEP_LIBS)
+	$(CC) $(KC_CPPFLAGS) $(CFLAGS_L) -o $@ $< $(STATIC) $(DEP_LIBS)
 
 # Unit tests see internal headers and link the static library (hidden
 # visibility only limits what the shared object exports).
 build/tests/unit/%: tests/unit/%.c $(STATIC) $(TESTLIB_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(CFLAGS_L) -o $@ $< $(TESTLIB_SRC) $(STATIC) -lcmocka $(DEP_LIBS)
+	$(CC) $(KC_CPPFLAGS) -Itests $(CFLAGS_L) -o $@ $< $(TESTLIB_SRC) $(STATIC) -lcmocka $(DEP_LIBS)
 
 # Sanitizer build: the whole library recompiled with ASan+UBSan.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SAN_OBJ  := $(patsubst build/obj/%.o,build/obj-san/%.o,$(LIB_OBJ))
 build/obj-san/gen/kc_messages.o: $(GEN_C) $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_L) -O1 $(SAN_FLAGS) -c $< -o $@
+	$(CC) $(KC_CPPFLAGS) $(CFLAGS_L) -O1 $(SAN_FLAGS) -c $< -o $@
 build/obj-san/%.o: src/%.c $(GEN_DEP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_L) -O1 $(SAN_FLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(KC_CPPFLAGS) $(CFLAGS_L) -O1 $(SAN_FLAGS) -MMD -MP -c $< -o $@
 build/lib-san/libkafkac.a: $(SAN_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 build/tests/unit-san/%: tests/unit/%.c build/lib-san/libkafkac.a $(TESTLIB_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(CFLAGS_L) -O1 $(SAN_FLAGS) -o $@ $< $(TESTLIB_SRC) build/lib-san/libkafkac.a -lcmocka $(DEP_LIBS)
+	$(CC) $(KC_CPPFLAGS) -Itests $(CFLAGS_L) -O1 $(SAN_FLAGS) -o $@ $< $(TESTLIB_SRC) build/lib-san/libkafkac.a -lcmocka $(DEP_LIBS)
 
 # ThreadSanitizer build: the whole library recompiled with TSan, and the
 # tests that run threads (tests/run.sh runs them, some only in part, with
@@ -127,24 +157,24 @@ TSAN_BIN := $(patsubst tests/unit/%.c,build/tests/unit-tsan/%,$(TSAN_UNIT_SRC)) 
             $(patsubst tests/integration/%.c,build/tests/integration-tsan/%,$(TSAN_ITEST_SRC))
 build/obj-tsan/gen/kc_messages.o: $(GEN_C) $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_L) -O1 $(TSAN_FLAGS) -c $< -o $@
+	$(CC) $(KC_CPPFLAGS) $(CFLAGS_L) -O1 $(TSAN_FLAGS) -c $< -o $@
 build/obj-tsan/%.o: src/%.c $(GEN_DEP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_L) -O1 $(TSAN_FLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(KC_CPPFLAGS) $(CFLAGS_L) -O1 $(TSAN_FLAGS) -MMD -MP -c $< -o $@
 build/lib-tsan/libkafkac.a: $(TSAN_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 build/tests/unit-tsan/%: tests/unit/%.c build/lib-tsan/libkafkac.a $(TESTLIB_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(CFLAGS_L) -O1 $(TSAN_FLAGS) -o $@ $< $(TESTLIB_SRC) build/lib-tsan/libkafkac.a -lcmocka $(DEP_LIBS)
+	$(CC) $(KC_CPPFLAGS) -Itests $(CFLAGS_L) -O1 $(TSAN_FLAGS) -o $@ $< $(TESTLIB_SRC) build/lib-tsan/libkafkac.a -lcmocka $(DEP_LIBS)
 build/tests/integration-tsan/%: tests/integration/%.c build/lib-tsan/libkafkac.a $(TESTLIB_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(CFLAGS_L) -O1 $(TSAN_FLAGS) -o $@ $< $(TESTLIB_SRC) build/lib-tsan/libkafkac.a -lcmocka $(DEP_LIBS)
+	$(CC) $(KC_CPPFLAGS) -Itests $(CFLAGS_L) -O1 $(TSAN_FLAGS) -o $@ $< $(TESTLIB_SRC) build/lib-tsan/libkafkac.a -lcmocka $(DEP_LIBS)
 $(TSAN_BIN): $(wildcard tests/common/*.h) $(wildcard tests/integration/*.h) $(wildcard tests/unit/*.h)
 
 build/tests/integration/%: tests/integration/%.c $(STATIC) $(TESTLIB_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(CFLAGS_L) -o $@ $< $(TESTLIB_SRC) $(STATIC) -lcmocka $(DEP_LIBS)
+	$(CC) $(KC_CPPFLAGS) -Itests $(CFLAGS_L) -o $@ $< $(TESTLIB_SRC) $(STATIC) -lcmocka $(DEP_LIBS)
 
 # Test programs include headers of their own (tests/common, the
 # integration tests' *_util.h, the fuzz targets' shared bodies): a change
@@ -160,20 +190,20 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=u
 FUZZ_LIBSRC := $(LIB_SRC) $(GEN_C)
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC) $(GEN_DEP)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) -std=c11 -pthread $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIBSRC) $(DEP_LIBS)
+	$(FUZZ_CC) $(KC_CPPFLAGS) -std=c11 -pthread $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIBSRC) $(DEP_LIBS)
 
 build/bench/bench_rdkafka%: bench/bench_rdkafka%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_L) -o $@ $< -lrdkafka $(DEP_LIBS)
+	$(CC) $(KC_CPPFLAGS) $(CFLAGS_L) -o $@ $< -lrdkafka $(DEP_LIBS)
 # A pattern's % never matches an empty stem, so bench_rdkafka itself needs
 # its own rule.
 build/bench/bench_rdkafka: bench/bench_rdkafka.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_L) -o $@ $< -lrdkafka $(DEP_LIBS)
+	$(CC) $(KC_CPPFLAGS) $(CFLAGS_L) -o $@ $< -lrdkafka $(DEP_LIBS)
 $(BENCH_BIN): $(wildcard bench/*.h)
 build/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS_L) -o $@ $< $(STATIC) $(DEP_LIBS)
+	$(CC) $(KC_CPPFLAGS) $(CFLAGS_L) -o $@ $< $(STATIC) $(DEP_LIBS)
 
 unit: $(UNIT_BIN)
 unit-san: $(SAN_BIN)
@@ -209,17 +239,31 @@ check-compat: build/bin/kafkac
 demo:
 	@scripts/demo.sh
 
-# The .pc is written here (not copied from build/) so that it names the
-# PREFIX given to this command even if the library was built with another.
-install: lib
-	install -d $(DESTDIR)$(PREFIX)/include/kafkac $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 include/kafkac/*.h $(DESTDIR)$(PREFIX)/include/kafkac/
-	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/libkafkac.a
-	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/libkafkac.so.$(VERSION)
-	ln -sf libkafkac.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libkafkac.so.$(SOMAJOR)
-	ln -sf libkafkac.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libkafkac.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/kafkac.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kafkac.pc
+# The .pc and CMake files are written here (not copied from build/) so that
+# they name the directories given to this command even if the library was
+# built with others.
+CMAKEDIR := $(LIBDIR)/cmake/kafkac
+install: lib build/bin/kafkac
+	install -d $(DESTDIR)$(INCLUDEDIR)/kafkac $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(CMAKEDIR) $(DESTDIR)$(BINDIR)
+	install -m 644 include/kafkac/*.h $(DESTDIR)$(INCLUDEDIR)/kafkac/
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libkafkac.a
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/libkafkac.so.$(VERSION)
+	ln -sf libkafkac.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libkafkac.so.$(SOMAJOR)
+	ln -sf libkafkac.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libkafkac.so
+	$(SUBST) scripts/kafkac.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/kafkac.pc
+	$(SUBST) scripts/kafkacConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/kafkacConfig.cmake
+	$(SUBST) scripts/kafkacConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/kafkacConfigVersion.cmake
+	install -m 755 build/bin/kafkac $(DESTDIR)$(BINDIR)/kafkac
+
+# Removes exactly what install put there (with the same PREFIX/LIBDIR/...),
+# and the directories of ours it leaves empty.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/kafkac/,$(notdir $(wildcard include/kafkac/*.h)))
+	rm -f $(DESTDIR)$(LIBDIR)/libkafkac.a $(DESTDIR)$(LIBDIR)/libkafkac.so $(DESTDIR)$(LIBDIR)/libkafkac.so.$(SOMAJOR) \
+	      $(DESTDIR)$(LIBDIR)/libkafkac.so.$(VERSION) $(DESTDIR)$(LIBDIR)/pkgconfig/kafkac.pc \
+	      $(DESTDIR)$(CMAKEDIR)/kafkacConfig.cmake $(DESTDIR)$(CMAKEDIR)/kafkacConfigVersion.cmake \
+	      $(DESTDIR)$(BINDIR)/kafkac
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/kafkac $(DESTDIR)$(CMAKEDIR) 2>/dev/null
 
 # Each target for FUZZ_SECONDS.  New inputs are kept in build/fuzz-corpus/
 # (the checked-in tests/fuzz/corpus/<target>/ is only read); crashes go to

@@ -16,7 +16,7 @@ if command -v clang >/dev/null 2>&1; then
     [ -n "$cmaj" ] && clang_rt="libclang-rt-$cmaj-dev"
 fi
 
-pkgs=(build-essential gcc clang pkg-config python3 zlib1g-dev liblz4-dev
+pkgs=(build-essential gcc clang pkg-config cmake python3 zlib1g-dev liblz4-dev
       libsnappy-dev libzstd-dev libcmocka-dev libssl-dev openssl librdkafka-dev kcat python3-kafka
       default-jdk-headless maven $clang_rt
       # kafka-python's codecs (xxhash: its magic 0 LZ4 framing), for interop tests

@@ -3,7 +3,7 @@
  * Read in this order: conf.h (configuration), then the client you need:
  * producer.h, consumer.h, admin.h, or protocol.h (the protocol-level
  * client they stand on).  types.h holds the few plain structs they share,
- * error.h the error codes.
+ * error.h the error codes, version.h the library's version.
  *
  * What every part of the API has in common (each header gives the details
  * of its own calls):
@@ -37,6 +37,7 @@
 #ifndef KAFKAC_H
 #define KAFKAC_H
 #include "kafkac/export.h"
+#include "kafkac/version.h"
 #include "kafkac/error.h"
 #include "kafkac/types.h"
 #include "kafkac/protocol.h"

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "kafkac/version.h"
 
 static const struct {
     const char *name;
@@ -24,7 +25,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: kafkac COMMAND [ARGS...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\n`kafkac COMMAND -h` describes one command.\n");
+    fprintf(f, "\n`kafkac COMMAND -h` describes one command; `kafkac --version` the versions.\n");
 }
 
 int main(int argc, char **argv)
@@ -32,6 +33,12 @@ int main(int argc, char **argv)
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+        /* The command's own version and the library's it runs on (the
+         * same unless the library was swapped under a shared build). */
+        printf("kafkac %s (libkafkac %s)\n", KAFKAC_VERSION_STR, kafkac_version_str());
+        return 0;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (!strcmp(argv[1], commands[i].name))

@@ -9,6 +9,7 @@
 #include "common/mem.h"
 #include "common/errstr.h"
 #include "kafkac/protocol.h"
+#include "kafkac/version.h"
 #include "kc_messages.h"
 #include "protocol/api_names.h"
 #include "protocol/net.h"
@@ -162,7 +163,7 @@ kafkac_err_t kafkac_client_probe(kafkac_client_t *cl, int32_t broker_id, int tim
     kc_api_versions_request_t req;
     kc_msg_init(&kc_schema_api_versions_request, &req);
     req.client_software_name = "libkafkac";
-    req.client_software_version = "0.1.0";
+    req.client_software_version = KAFKAC_VERSION_STR;
     /* timeout_ms <= 0 means each request's default (request.timeout.ms). */
     int64_t left = timeout_ms > 0 ? deadline - kc_now_ms() : 0;
     kc_req_t r2 = {

@@ -14,11 +14,12 @@
 #include <string.h>
 
 #include "common/mem.h"
+#include "kafkac/version.h"
 #include "kc_messages.h"
 #include "protocol/net_internal.h"
 
 #define CLIENT_SOFTWARE_NAME "libkafkac"
-#define CLIENT_SOFTWARE_VERSION "0.1.0"
+#define CLIENT_SOFTWARE_VERSION KAFKAC_VERSION_STR
 
 static void handshake_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t *frame, size_t len,
                            size_t body_off);
