@@ -4,7 +4,7 @@
  * are sent as ANY. */
 #include <string.h>
 
-#include "admin/admin_internal.h"
+#include "admin/admin_int.h"
 #include "common/mem.h"
 
 #define KEY_DESCRIBE_ACLS 29

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "admin/admin_internal.h"
+#include "admin/admin_int.h"
 #include "common/mem.h"
 #include "protocol/find_coordinator.h"
 

@@ -8,7 +8,7 @@
  * password never leaves this process. */
 #include <string.h>
 
-#include "admin/admin_internal.h"
+#include "admin/admin_int.h"
 #include "common/mem.h"
 #include "protocol/scram.h"
 

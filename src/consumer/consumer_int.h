@@ -1,5 +1,5 @@
 /* The consumer's insides, shared by the consumer core (consumer.c,
- * subscription.c, fetcher.c, offsets.c) and the group coordinator
+ * partition_state.c, fetcher.c, offsets.c) and the group coordinator
  * (coordinator*.c, assignor_*.c, commit.c, consumer_protocol.c).
  *
  * Threads and locks.  Two threads touch a consumer: the application's
@@ -37,7 +37,7 @@ typedef struct kc_chunk kc_chunk_t;
 typedef struct kc_bufpool kc_bufpool_t;
 
 /* ------------------------------------------------------------------ */
-/* Per-partition state (subscription.c)                               */
+/* Per-partition state (partition_state.c)                               */
 
 typedef enum kc_pstate {
     KC_PS_AWAIT_COMMITTED, /* needs the group's committed offset (coordinator) */

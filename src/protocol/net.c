@@ -30,7 +30,7 @@
 #include "common/mem.h"
 #include "protocol/conn.h"
 #include "protocol/header.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 #include "protocol/resolver.h"
 #include "protocol/transport.h"
 #include <signal.h>

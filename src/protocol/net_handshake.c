@@ -15,7 +15,7 @@
 
 #include "common/mem.h"
 #include "kc_messages.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 
 #define CLIENT_SOFTWARE_NAME "libkafkac"
 #define CLIENT_SOFTWARE_VERSION "0.1.0"

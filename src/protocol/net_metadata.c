@@ -11,7 +11,7 @@
 
 #include "common/mem.h"
 #include "kc_messages.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 
 void kc_net_metadata_init(kc_net_t *net)
 {

@@ -37,7 +37,7 @@
 #include "common/errstr.h"
 #include "common/mem.h"
 #include "kc_messages.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 #include "protocol/sasl.h"
 
 #define SASL_HANDSHAKE_KEY 17
