@@ -32,11 +32,11 @@
 #include "consumer/consumer_int.h"
 #include "kc_messages.h"
 
-#define FETCH_API 1
-/* v2/v3 for brokers 0.10.0 to 0.10.2 (v1 message sets; no isolation level,
- * which needs v4, and nothing transactional to isolate on them). */
-#define FETCH_MIN_VERSION 2
-#define FETCH_MAX_VERSION 12  /* topics by name; v13+ would need topic ids */
+/* Versions from fetch.def: v2/v3 for brokers 0.10.0 to 0.10.2 (v1 message
+ * sets; no isolation level, which needs v4, and nothing transactional to
+ * isolate on them); topics by name, as v13+ would need topic ids. */
+#define FETCH_MIN_VERSION KC_FETCH_SINCE_MESSAGE_FORMAT_V1
+#define FETCH_MAX_VERSION (KC_FETCH_SINCE_TOPIC_IDS - 1)
 
 typedef struct sess_part {
     char *topic;          /* owned */
@@ -897,7 +897,7 @@ static void send_fetch(kc_fetcher_t *f, broker_fs_t *b, want_t *w, int n)
     b->n = b->cap = n;
     kc_req_t req = {
         .node_id = b->node,
-        .api_key = FETCH_API,
+        .api_key = KC_API_FETCH,
         .min_version = FETCH_MIN_VERSION,
         .max_version = FETCH_MAX_VERSION,
         .timeout_ms = (int)(s->request_timeout_ms + s->fetch_max_wait_ms),

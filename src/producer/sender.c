@@ -554,7 +554,7 @@ static void produce_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
                     kc_ptopic_t *t = b->part->topic;
                     /* v13+ names topics by id (KIP-516); the decoder
                      * leaves the absent name at its default, "". */
-                    int match = resp->version >= 13
+                    int match = resp->version >= KC_PRODUCE_SINCE_TOPIC_IDS
                                     ? (!uuid_zero(&tr->topic_id) && memcmp(&tr->topic_id, &t->id, 16) == 0)
                                     : (tr->name && strcmp(tr->name, t->name) == 0);
                     if (!match)
@@ -699,9 +699,12 @@ static int build_and_send(kc_producer_t *p, node_slot_t *ns, int64_t now)
     kc_req_t req = {
         /* Produce v12+ tells the broker we speak transactions v2 (KIP-890),
          * where it adds partitions itself; we add them (txn.c). */
-        .node_id = ns->id, .api_key = KC_API_PRODUCE, .min_version = 2, .build = produce_build,
+        .node_id = ns->id, .api_key = KC_API_PRODUCE, .min_version = KC_PRODUCE_SINCE_MESSAGE_FORMAT_V1,
+        .build = produce_build,
         /* v13+ has no topic names, only ids: without an id stay below. */
-        .max_version = p->txn ? 11 : id_missing ? 12 : -1,
+        .max_version = p->txn        ? KC_PRODUCE_SINCE_TXN_V2 - 1
+                       : id_missing ? KC_PRODUCE_SINCE_TOPIC_IDS - 1
+                                    : -1,
         .no_response = p->s.acks == KC_ACKS_NONE, .msg = &rq->msg, .cb = produce_cb, .opaque = rq,
     };
     /* Bookkeeping before sending: with acks=0 the callback may run

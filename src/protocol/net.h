@@ -194,7 +194,9 @@ kc_resp_t *kc_resp_error(const kc_req_t *req, int err, const char *fmt, ...) __a
 
 /* Services: serve(now) runs on the I/O thread at least once per loop turn
  * after a wake-up and returns the monotonic ms at which it next wants to
- * run (INT64_MAX: only when woken).  Register before traffic starts. */
+ * run (INT64_MAX: only when woken).  May be registered while the I/O
+ * thread runs (it copies each entry under net->lock); a new service
+ * first runs on the loop turn after the wake-up this call makes. */
 typedef int64_t (*kc_service_fn)(kc_net_t *net, int64_t now_ms, void *opaque);
 int kc_net_add_service(kc_net_t *net, kc_service_fn fn, void *opaque);
 void kc_net_wakeup(kc_net_t *net);   /* NULL is a no-op */

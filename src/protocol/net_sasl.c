@@ -40,8 +40,6 @@
 #include "protocol/net_int.h"
 #include "protocol/sasl.h"
 
-#define SASL_HANDSHAKE_KEY 17
-#define SASL_AUTHENTICATE_KEY 36
 #define TOKEN_RETRY_MS 10000
 
 /* Net-wide SASL state; also the application's kafkac_oauthbearer_t. */
@@ -346,7 +344,7 @@ static void send_auth(kc_net_t *net, kc_conn_t *c, uint8_t *bytes, size_t n, int
     req.auth_bytes.len = (int32_t)n;
     c->sasl->step = step;
     c->sasl->round++;
-    send_call(net, c, SASL_AUTHENTICATE_KEY, c->sasl->auth_version, &req, authenticate_done);
+    send_call(net, c, KC_API_SASL_AUTHENTICATE, c->sasl->auth_version, &req, authenticate_done);
     kc_sasl_free_secret(bytes, n);
 }
 
@@ -425,7 +423,7 @@ static void handshake_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t
     kc_arena_t arena;
     kc_arena_init(&arena, 1024);
     kc_sasl_handshake_response_t resp;
-    int rc = decode(frame, len, body_off, SASL_HANDSHAKE_KEY, call->version, &resp, &arena);
+    int rc = decode(frame, len, body_off, KC_API_SASL_HANDSHAKE, call->version, &resp, &arena);
     kc_free(call);
     char why[256];
     if (rc != 0) {
@@ -461,7 +459,7 @@ static void authenticate_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint
     kc_arena_init(&arena, 1024);
     kc_sasl_authenticate_response_t resp;
     int16_t version = call->version;
-    int rc = decode(frame, len, body_off, SASL_AUTHENTICATE_KEY, version, &resp, &arena);
+    int rc = decode(frame, len, body_off, KC_API_SASL_AUTHENTICATE, version, &resp, &arena);
     kc_free(call);
     char why[256], err[200];
     const char *mech = kc_sasl_mech_name(s->mech);
@@ -544,7 +542,7 @@ out:
 static void begin(kc_net_t *net, kc_conn_t *c)
 {
     char why[256];
-    int16_t hmax = c->api_max[SASL_HANDSHAKE_KEY], amax = c->api_max[SASL_AUTHENTICATE_KEY];
+    int16_t hmax = c->api_max[KC_API_SASL_HANDSHAKE], amax = c->api_max[KC_API_SASL_AUTHENTICATE];
     if (hmax < 1 || amax < 0) {
         snprintf(why, sizeof why, "%s:%d does not offer SaslHandshake v1 and SaslAuthenticate (Kafka 1.0+): not a "
                  "SASL listener, or too old a broker", c->host, c->port);
@@ -556,14 +554,14 @@ static void begin(kc_net_t *net, kc_conn_t *c)
         kc_net_conn_failed(net, c, KAFKAC_ERR_NO_MEMORY, "out of memory starting SASL");
         return;
     }
-    int16_t av = kc_api_get(SASL_AUTHENTICATE_KEY)->max_ver;
+    int16_t av = kc_api_get(KC_API_SASL_AUTHENTICATE)->max_ver;
     c->sasl->auth_version = amax < av ? amax : av;
     c->sasl->step = STEP_HANDSHAKE;
     c->state_deadline = kc_now_ms() + net->o.handshake_timeout_ms;
     kc_sasl_handshake_request_t req;
     kc_msg_init(&kc_schema_sasl_handshake_request, &req);
     req.mechanism = kc_sasl_mech_name(net->sasl->mech);
-    send_call(net, c, SASL_HANDSHAKE_KEY, 1, &req, handshake_done);
+    send_call(net, c, KC_API_SASL_HANDSHAKE, 1, &req, handshake_done);
 }
 
 int kc_sasl_start(kc_net_t *net, kc_conn_t *c)
