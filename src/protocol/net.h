@@ -30,7 +30,8 @@
 #include "kafkac/error.h"
 #include "common/arena.h"
 #include "common/clock.h"
-#include "common/config.h"
+#include "kafkac/conf.h"
+#include "common/config_values.h"
 #include "common/log.h"
 #include "protocol/cluster.h"
 #include "protocol/schema.h"
@@ -83,7 +84,8 @@ typedef struct kc_net_opts {
 
 void kc_net_opts_defaults(kc_net_opts_t *o);
 /* Fills o from loaded settings (strings and lists borrowed from s). */
-void kc_net_opts_from_settings(kc_net_opts_t *o, const kc_settings_t *s);
+struct kc_settings;  /* common/config.h; net.c reads it, this header need not */
+void kc_net_opts_from_settings(kc_net_opts_t *o, const struct kc_settings *s);
 
 /* One response, or the reason there is none.  Owned by whoever receives
  * it in a callback; free with kc_resp_free.  `msg` and everything it

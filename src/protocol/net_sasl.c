@@ -107,6 +107,15 @@ int kc_sasl_init(kc_net_t *net, const kc_net_opts_t *o, char *errstr, size_t err
         kc_errstr_set(errstr, errlen, "sasl.mechanism %s is not supported", kc_sasl_mech_name(s->mech));
         return KAFKAC_ERR_CONFIG;
     }
+    if (s->mech == KC_SASL_OAUTHBEARER && !s->oauth_cb) {
+        /* The unsecured token must be makeable now, when the client is
+         * created, not at the first connection. */
+        kc_oauth_token_t t;
+        int rc = kc_oauthbearer_unsecured(s->oauth_config, 0, &t, errstr, errlen);
+        kc_oauth_token_clear(&t);
+        if (rc != 0)
+            return rc;
+    }
     return 0;
 }
 
