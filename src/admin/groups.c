@@ -7,7 +7,7 @@
 
 #include "admin/admin_int.h"
 #include "common/mem.h"
-#include "consumer/consumer_protocol.h"
+#include "protocol/consumer_protocol.h"
 
 
 /* ---- list ---- */
