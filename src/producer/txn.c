@@ -323,7 +323,7 @@ static void sweep_unsent(kc_txn_t *t, int err)
                 if (list->base_seq >= 0)
                     t->epoch_bump = 1;   /* a retried batch may or may not be written */
                 list->next = NULL;
-                kc_batch_complete(p, list, err, -1, -1);
+                kc_pbatch_complete(p, list, err, -1, -1);
                 list = nx;
             }
         }
