@@ -86,7 +86,8 @@ KAFKAC_API kafkac_consumer_t *kafkac_consumer_new(const kafkac_conf_t *conf, cha
 KAFKAC_API kafkac_err_t kafkac_consumer_close(kafkac_consumer_t *c, int timeout_ms);
 
 /* Closes (if not done, with the default timeout) and frees the consumer.
- * Records not yet released stay valid until they are.  NULL is a no-op. */
+ * Records the application still holds stay valid until it releases them.
+ * NULL is a no-op. */
 KAFKAC_API void kafkac_consumer_destroy(kafkac_consumer_t *c);
 
 /* Makes a poll or next blocked in another thread return

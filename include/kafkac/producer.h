@@ -288,7 +288,7 @@ KAFKAC_API kafkac_err_t kafkac_producer_send_offsets_to_transaction(kafkac_produ
 KAFKAC_API kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *p, int timeout_ms, char *errstr,
                                                            size_t errstr_size);
 
-/* Aborts the transaction: records not yet sent fail with
+/* Aborts the transaction: records still unsent fail with
  * KAFKAC_ERR_PURGED (their callbacks run in a later poll/flush), records
  * already written are discarded for read_committed consumers, offsets are
  * not committed.  Valid in a transaction and after an abortable error;
@@ -316,7 +316,7 @@ typedef struct kafkac_producer_metrics {
     int64_t request_latency_max_ms;
     int64_t retries;               /* batches sent again after a retriable error */
     int64_t record_errors;         /* records completed with an error */
-    int64_t queued_records;        /* queue depth: records sent but not yet completed */
+    int64_t queued_records;        /* queue depth: records sent, outcome still pending */
     int64_t queued_bytes;          /* buffer.memory in use */
     int64_t in_flight_requests;    /* Produce requests awaiting their response */
     int64_t epoch_bumps;           /* idempotent producer id/epoch renewals after sequence errors */
