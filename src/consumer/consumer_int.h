@@ -1,6 +1,7 @@
 /* The consumer's insides, shared by the consumer core (consumer.c,
- * partition_state.c, fetcher.c, fetch_chunk.c, offsets.c) and the group coordinator
- * (coordinator*.c, assignor_*.c, commit.c, consumer_protocol.c).
+ * partition_state.c, fetcher.c, fetch_chunk.c, offsets.c) and the group
+ * coordinator (coordinator*.c, assignor_*.c, commit.c; the consumer
+ * protocol's bytes are protocol/consumer_protocol.c).
  *
  * Threads and locks.  Two threads touch a consumer: the application's
  * (every kafkac_consumer_* call) and the I/O thread of c->net (response

@@ -1,6 +1,8 @@
 /* The classic group coordinator client (kafka-python's coordinator/base.py
  * and coordinator/consumer.py, in C), shared by coordinator.c (life cycle,
- * subscription, FindCoordinator, heartbeats, LeaveGroup, the service),
+ * FindCoordinator, heartbeats, LeaveGroup, the service),
+ * coordinator_subscription.c (topic names and ^regex patterns, the topics
+ * they mean, missing topics, stale assignments),
  * coordinator_join.c (JoinGroup, the leader's assignment, SyncGroup),
  * coordinator_rebalance.c (what runs on the application's thread:
  * revoke/assign/lost callbacks and the assignment changes) and commit.c.
