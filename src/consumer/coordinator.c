@@ -1,6 +1,7 @@
 /* The group coordinator client: life cycle, finding the coordinator,
  * heartbeats, leaving, and the I/O-thread service that drives joins (the
- * subscription, names and patterns, is coordinator_subscription.c).  The states and threads are described in coordinator.h. */
+ * subscription, names and patterns, is coordinator_subscription.c).  The
+ * states and threads are described in coordinator.h. */
 #include "consumer/coordinator.h"
 #include <stdio.h>
 #include <stdlib.h>
