@@ -223,12 +223,24 @@ clean:
 # ---- Whole-project targets; the logic lives in scripts so it can be run
 # ---- and read on its own.
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz-build bench-build check-compat
+.PHONY: fuzz-build bench-build check-compat layers before-stop
 
 # Deps, WERROR build, unit (plain + sanitizers), fuzz smoke, real-broker
 # integration tests, bench smoke; last line "N passed, N failed".
 check:
 	@tests/run.sh
+
+# Fails when a lower layer includes a higher one: common < protocol <
+# producer, consumer < admin < cli (scripts/check_layers.py says which
+# include, file and line).  make check runs it as one test.
+layers:
+	@$(PYTHON) scripts/check_layers.py
+
+# Before stopping work: every "not yet", TODO, FIXME and XXX in docs/,
+# README.md and include/ (fails if any) and in src/ (listed only); see
+# docs/CONTRIBUTING.md.
+before-stop:
+	@scripts/before-stop.sh
 
 # Probe, produce and consume against old ZooKeeper-mode releases
 # (0.10.0.1, 0.10.2.2, 1.1.1, 2.8.2; KAFKAC_COMPAT_VERSIONS to choose), each started

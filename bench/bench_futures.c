@@ -68,7 +68,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < n_waiters; i++)
         pthread_create(&th[i], NULL, waiter, (void *)(intptr_t)i);
     for (long i = 0; i < n_futs; i++) {
-        /* As kc_batch_complete: set a batch's futures, then notify them. */
+        /* As kc_pbatch_complete: set a batch's futures, then notify them. */
         kc_future_set(futs[i], 0, 0, i, 0);
         if ((i + 1) % batch != 0 && i + 1 < n_futs)
             continue;

@@ -264,6 +264,8 @@ def main(argv):
                 g.emit_message(a, msg)
             s = kcdsl.snake(a.name)
             g.h.append("extern const kc_api_t kc_api_%s;" % s)
+            for name, v, _ in a.since:
+                g.h.append("#define KC_%s_SINCE_%s %d" % (s.upper(), kcdsl.snake(name).upper(), v))
             g.h.append("")
             g.c.append("const kc_api_t kc_api_%s = {" % s)
             g.c.append("    .key = %d, .name = %s, .min_ver = %d, .max_ver = %d, .flex_min = %s,"

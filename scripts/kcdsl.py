@@ -90,6 +90,7 @@ class Api:
         self.vmin = None
         self.vmax = None
         self.flex = None          # first flexible version, or None
+        self.since = []           # (Name, version, line): `since` facts
         self.request = None
         self.response = None
 
@@ -276,6 +277,20 @@ def parse_text(text, path="<def>"):
             if api.name is not None:
                 raise DefError("%s: second 'api' line" % where(ln))
             _parse_api_line(api, toks, where(ln))
+            continue
+        if indent == 0 and toks[0] == "since":
+            # since NAME V: a version fact code needs (a version cap or
+            # floor), named here so that no C file types the number.
+            if api.name is None or api.request is not None:
+                raise DefError("%s: 'since' comes after the api line, before 'request'" % where(ln))
+            if len(toks) != 3 or not re.match(r"^[A-Z][A-Za-z0-9]*$", toks[1]) or not toks[2].isdigit():
+                raise DefError("%s: expected 'since CamelCaseName VERSION'" % where(ln))
+            v = int(toks[2])
+            if not api.vmin <= v <= api.vmax + 1:
+                raise DefError("%s: since %s %d is outside versions %d-%d (+1)" % (where(ln), toks[1], v, api.vmin, api.vmax))
+            if any(n == toks[1] for n, _, _ in api.since):
+                raise DefError("%s: since %s given twice" % (where(ln), toks[1]))
+            api.since.append((toks[1], v, ln))
             continue
         if indent == 0 and toks[0] in ("request", "response"):
             if api.name is None:

@@ -2,7 +2,9 @@
 # The whole test run behind `make check`:
 #   1. scripts/deps.sh, then build everything with WERROR=1 (make -k, so one
 #      broken file does not hide every other result);
-#   2. unit tests, plain (build/tests/unit) and ASan+UBSan (build/tests/unit-san),
+#   2. the layering check (make layers: no lower layer includes a higher
+#      one), counted as one test; then
+#      unit tests, plain (build/tests/unit) and ASan+UBSan (build/tests/unit-san),
 #      and those that run threads under ThreadSanitizer (build/tests/unit-tsan);
 #   3. each fuzz target briefly on its corpus;
 #   4. a fresh single-node Kafka: integration tests (itest_* binaries and .sh
@@ -365,6 +367,9 @@ if [ $BUILD_RC -ne 0 ]; then
         fail_item "build" "library, CLI or examples did not build (see $LOGS/build.log)"
     fi
 fi
+
+note "layers"
+run_one single "layers (scripts/check_layers.py)" "$LOGS/layers.log" "${PYTHON:-python3}" scripts/check_layers.py
 
 note "unit tests"
 for src in tests/unit/test_*.c; do

@@ -86,7 +86,8 @@ KAFKAC_API kafkac_consumer_t *kafkac_consumer_new(const kafkac_conf_t *conf, cha
 KAFKAC_API kafkac_err_t kafkac_consumer_close(kafkac_consumer_t *c, int timeout_ms);
 
 /* Closes (if not done, with the default timeout) and frees the consumer.
- * Records not yet released stay valid until they are.  NULL is a no-op. */
+ * Records the application still holds stay valid until it releases them.
+ * NULL is a no-op. */
 KAFKAC_API void kafkac_consumer_destroy(kafkac_consumer_t *c);
 
 /* Makes a poll or next blocked in another thread return
@@ -282,6 +283,25 @@ KAFKAC_API kafkac_err_t kafkac_consumer_subscription(kafkac_consumer_t *c, kafka
  * -1 outside a generation).  member_id may be NULL. */
 KAFKAC_API kafkac_err_t kafkac_consumer_group_generation(kafkac_consumer_t *c, int32_t *generation,
                                                          char *member_id, size_t member_id_size);
+
+/* The consumer group a transaction commits offsets for (Java's
+ * ConsumerGroupMetadata; kafkac_producer_send_offsets_to_transaction in
+ * producer.h takes it).  With the generation and member id the group
+ * coordinator refuses offsets from a member that was already fenced out
+ * of the group (a zombie).  Strings are copied; member_id NULL means ""
+ * and generation_id -1 turns that check off; group_instance_id may be
+ * NULL.  NULL on out of memory or a NULL group_id. */
+typedef struct kafkac_group_metadata kafkac_group_metadata_t;
+KAFKAC_API kafkac_group_metadata_t *kafkac_group_metadata_new(const char *group_id, int32_t generation_id,
+                                                              const char *member_id,
+                                                              const char *group_instance_id);
+/* A consumer's current group metadata: its group.id, group.instance.id,
+ * and the generation and member id it has now (-1 and "" outside a
+ * generation).  NULL if the consumer has no group.id or on out of
+ * memory.  The consumer is only read. */
+KAFKAC_API kafkac_group_metadata_t *kafkac_consumer_group_metadata(kafkac_consumer_t *c);
+/* NULL is a no-op. */
+KAFKAC_API void kafkac_group_metadata_destroy(kafkac_group_metadata_t *gm);
 
 /* ---- Commits (need group.id) ------------------------------------------- */
 

@@ -39,6 +39,8 @@
 #include "kafkac/error.h"
 #include "kafkac/export.h"
 #include "kafkac/types.h"
+/* kafkac_group_metadata_t, which send_offsets_to_transaction takes. */
+#include "kafkac/consumer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -260,25 +262,6 @@ KAFKAC_API kafkac_err_t kafkac_producer_init_transactions(kafkac_producer_t *p, 
  * initialized or a transaction is open; a fatal error once fenced. */
 KAFKAC_API kafkac_err_t kafkac_producer_begin_transaction(kafkac_producer_t *p, char *errstr, size_t errstr_size);
 
-/* The consumer group a transaction commits offsets for (Java's
- * ConsumerGroupMetadata).  With the generation and member id the group
- * coordinator refuses offsets from a member that was already fenced out
- * of the group (a zombie).  Strings are copied; member_id NULL means ""
- * and generation_id -1 turns that check off; group_instance_id may be
- * NULL.  NULL on out of memory or a NULL group_id. */
-typedef struct kafkac_group_metadata kafkac_group_metadata_t;
-KAFKAC_API kafkac_group_metadata_t *kafkac_group_metadata_new(const char *group_id, int32_t generation_id,
-                                                              const char *member_id,
-                                                              const char *group_instance_id);
-/* A consumer's current group metadata: its group.id, group.instance.id,
- * and the generation and member id it has now (-1 and "" outside a
- * generation).  NULL if the consumer has no group.id or on out of
- * memory.  The consumer is only read. */
-typedef struct kafkac_consumer kafkac_consumer_t;
-KAFKAC_API kafkac_group_metadata_t *kafkac_consumer_group_metadata(kafkac_consumer_t *c);
-/* NULL is a no-op. */
-KAFKAC_API void kafkac_group_metadata_destroy(kafkac_group_metadata_t *gm);
-
 /* Adds consumer offsets to the open transaction: they are committed for
  * the group if, and only if, the transaction commits.  `offsets` (read
  * only) are the next offsets to consume (last processed + 1), with
@@ -305,7 +288,7 @@ KAFKAC_API kafkac_err_t kafkac_producer_send_offsets_to_transaction(kafkac_produ
 KAFKAC_API kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *p, int timeout_ms, char *errstr,
                                                            size_t errstr_size);
 
-/* Aborts the transaction: records not yet sent fail with
+/* Aborts the transaction: records still unsent fail with
  * KAFKAC_ERR_PURGED (their callbacks run in a later poll/flush), records
  * already written are discarded for read_committed consumers, offsets are
  * not committed.  Valid in a transaction and after an abortable error;
@@ -333,7 +316,7 @@ typedef struct kafkac_producer_metrics {
     int64_t request_latency_max_ms;
     int64_t retries;               /* batches sent again after a retriable error */
     int64_t record_errors;         /* records completed with an error */
-    int64_t queued_records;        /* queue depth: records sent but not yet completed */
+    int64_t queued_records;        /* queue depth: records sent, outcome still pending */
     int64_t queued_bytes;          /* buffer.memory in use */
     int64_t in_flight_requests;    /* Produce requests awaiting their response */
     int64_t epoch_bumps;           /* idempotent producer id/epoch renewals after sequence errors */

@@ -72,8 +72,8 @@ KAFKAC_API kafkac_err_t kafkac_client_probe(kafkac_client_t *client, int32_t bro
  * broker has (a broker newer than every release libkafkac knows is named
  * as the newest it knows). */
 KAFKAC_API const char *kafkac_broker_versions_release(const kafkac_broker_versions_t *v);
-/* Broker id that answered; negative for a bootstrap server not yet
- * matched to an id (-1 is the first entry of bootstrap.servers). */
+/* Broker id that answered; negative for a bootstrap server that has no
+ * id yet (-1 is the first entry of bootstrap.servers). */
 KAFKAC_API int32_t kafkac_broker_versions_broker_id(const kafkac_broker_versions_t *v);
 /* Number of APIs the broker offers, sorted by key. */
 KAFKAC_API int kafkac_broker_versions_count(const kafkac_broker_versions_t *v);

@@ -4,12 +4,9 @@
  * are sent as ANY. */
 #include <string.h>
 
-#include "admin/admin_internal.h"
+#include "admin/admin_int.h"
 #include "common/mem.h"
 
-#define KEY_DESCRIBE_ACLS 29
-#define KEY_CREATE_ACLS 30
-#define KEY_DELETE_ACLS 31
 
 struct kafkac_acl_list {
     int count, cap;
@@ -84,7 +81,7 @@ kafkac_err_t kafkac_admin_create_acls(kafkac_admin_t *adm, const kafkac_acl_t *a
             kafkac_admin_result_destroy(x.res);
             return KAFKAC_ERR_NO_MEMORY;
         }
-    kc_admin_rpc_t rpc = { .api_key = KEY_CREATE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
+    kc_admin_rpc_t rpc = { .api_key = KC_API_CREATE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = ca_build, .parse = ca_parse, .opaque = &x };
     int rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), errstr, errstr_size);
     if (rc) {
@@ -204,7 +201,7 @@ kafkac_err_t kafkac_admin_describe_acls(kafkac_admin_t *adm, const kafkac_acl_t 
     da_ctx_t x = { filter, list_new(), ferr, sizeof ferr };
     if (!x.l)
         return KAFKAC_ERR_NO_MEMORY;
-    kc_admin_rpc_t rpc = { .api_key = KEY_DESCRIBE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
+    kc_admin_rpc_t rpc = { .api_key = KC_API_DESCRIBE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = da_build, .parse = da_parse, .opaque = &x };
     return run_for_list(adm, &rpc, timeout_ms, x.l, ferr, out, errstr, errstr_size);
 }
@@ -280,7 +277,7 @@ kafkac_err_t kafkac_admin_delete_acls(kafkac_admin_t *adm, const kafkac_acl_t *f
     dl_ctx_t x = { filters, count, list_new(), ferr, sizeof ferr };
     if (!x.l)
         return KAFKAC_ERR_NO_MEMORY;
-    kc_admin_rpc_t rpc = { .api_key = KEY_DELETE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
+    kc_admin_rpc_t rpc = { .api_key = KC_API_DELETE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = dl_build, .parse = dl_parse, .opaque = &x };
     return run_for_list(adm, &rpc, timeout_ms, x.l, ferr, out, errstr, errstr_size);
 }

@@ -4,14 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin/admin_internal.h"
+#include "admin/admin_int.h"
 #include "common/mem.h"
 
-#define KEY_LIST_OFFSETS 2
-#define KEY_DELETE_RECORDS 21
-#define KEY_DESCRIBE_LOG_DIRS 35
-#define KEY_ELECT_LEADERS 43
-#define KEY_DESCRIBE_CLUSTER 60
 
 /* ---- describe_cluster ---- */
 
@@ -69,7 +64,7 @@ kafkac_err_t kafkac_admin_describe_cluster(kafkac_admin_t *adm, int timeout_ms, 
     if (!d)
         return KAFKAC_ERR_NO_MEMORY;
     kc_arena_init(&d->arena, 1024);
-    kc_admin_rpc_t rpc = { .api_key = KEY_DESCRIBE_CLUSTER, .max_version = -1, .target = KC_ADMIN_TO_ANY,
+    kc_admin_rpc_t rpc = { .api_key = KC_API_DESCRIBE_CLUSTER, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = dcl_build, .parse = dcl_parse, .opaque = d };
     int rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), errstr, errstr_size);
     if (rc) {
@@ -355,9 +350,9 @@ static kafkac_err_t per_leader(kafkac_admin_t *adm, const kafkac_topic_partition
                     leader[j] = -1;
                 }
             kc_admin_rpc_t rpc = { .api_key = key, .max_version = -1, .target = KC_ADMIN_TO_NODE, .node_id = node,
-                                   .build = key == KEY_DELETE_RECORDS ? dr_build : lo_build,
-                                   .build_version = key == KEY_DELETE_RECORDS ? NULL : lo_version,
-                                   .parse = key == KEY_DELETE_RECORDS ? dr_parse : lo_parse, .opaque = &x };
+                                   .build = key == KC_API_DELETE_RECORDS ? dr_build : lo_build,
+                                   .build_version = key == KC_API_DELETE_RECORDS ? NULL : lo_version,
+                                   .parse = key == KC_API_DELETE_RECORDS ? dr_parse : lo_parse, .opaque = &x };
             int r = kc_admin_run(adm, &rpc, deadline, errstr, errlen);
             if (r == KAFKAC_ERR_NO_MEMORY)
                 rc = r;
@@ -384,13 +379,13 @@ kafkac_err_t kafkac_admin_delete_records(kafkac_admin_t *adm, const kafkac_topic
                                          int timeout_ms, kafkac_admin_result_t **out, char *errstr,
                                          size_t errstr_size)
 {
-    return per_leader(adm, offsets, KEY_DELETE_RECORDS, timeout_ms, out, errstr, errstr_size);
+    return per_leader(adm, offsets, KC_API_DELETE_RECORDS, timeout_ms, out, errstr, errstr_size);
 }
 
 kafkac_err_t kafkac_admin_list_offsets(kafkac_admin_t *adm, const kafkac_topic_partition_list_t *partitions,
                                        int timeout_ms, kafkac_admin_result_t **out, char *errstr, size_t errstr_size)
 {
-    return per_leader(adm, partitions, KEY_LIST_OFFSETS, timeout_ms, out, errstr, errstr_size);
+    return per_leader(adm, partitions, KC_API_LIST_OFFSETS, timeout_ms, out, errstr, errstr_size);
 }
 
 /* ---- elect_leaders ---- */
@@ -490,7 +485,7 @@ kafkac_err_t kafkac_admin_elect_leaders(kafkac_admin_t *adm, kafkac_election_typ
                 return KAFKAC_ERR_NO_MEMORY;
             }
     }
-    kc_admin_rpc_t rpc = { .api_key = KEY_ELECT_LEADERS, .max_version = -1, .target = KC_ADMIN_TO_CONTROLLER,
+    kc_admin_rpc_t rpc = { .api_key = KC_API_ELECT_LEADERS, .max_version = -1, .target = KC_ADMIN_TO_CONTROLLER,
                            .build = el_build, .parse = el_parse, .opaque = &x };
     int rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), errstr, errstr_size);
     if (rc) {
@@ -606,7 +601,7 @@ kafkac_err_t kafkac_admin_describe_log_dirs(kafkac_admin_t *adm, const int32_t *
     int rc = 0;
     for (int i = 0; !rc && i < count; i++) {
         l->node = c ? c->brokers[i].id : broker_ids[i];
-        kc_admin_rpc_t rpc = { .api_key = KEY_DESCRIBE_LOG_DIRS, .max_version = -1, .target = KC_ADMIN_TO_NODE,
+        kc_admin_rpc_t rpc = { .api_key = KC_API_DESCRIBE_LOG_DIRS, .max_version = -1, .target = KC_ADMIN_TO_NODE,
                                .node_id = l->node, .build = ld_build, .parse = ld_parse, .opaque = l };
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
     }

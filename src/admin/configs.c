@@ -7,12 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin/admin_internal.h"
+#include "admin/admin_int.h"
 #include "common/mem.h"
 
-#define KEY_DESCRIBE_CONFIGS 32
-#define KEY_ALTER_CONFIGS 33
-#define KEY_INCREMENTAL_ALTER_CONFIGS 44
 
 const char *kafkac_config_source_name(int source)
 {
@@ -206,7 +203,7 @@ kafkac_err_t kafkac_admin_describe_configs(kafkac_admin_t *adm, const kafkac_con
             if (!done[j] && same_route(&res[i], &res[j]))
                 pending[j] = done[j] = 1;
         dc_ctx_t x = { res, d, pending };
-        kc_admin_rpc_t rpc = { .api_key = KEY_DESCRIBE_CONFIGS, .max_version = -1, .build = dc_build,
+        kc_admin_rpc_t rpc = { .api_key = KC_API_DESCRIBE_CONFIGS, .max_version = -1, .build = dc_build,
                                .parse = dc_parse, .opaque = &x };
         route(&res[i], &rpc);
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
@@ -444,7 +441,7 @@ static kafkac_err_t alter(kafkac_admin_t *adm, const kafkac_config_alter_t *alte
             if (!done[j] && same_route(&alters[i].resource, &alters[j].resource))
                 pending[j] = done[j] = 1;
         ac_ctx_t x = { alters, incremental, validate_only, res, pending };
-        kc_admin_rpc_t rpc = { .api_key = incremental ? KEY_INCREMENTAL_ALTER_CONFIGS : KEY_ALTER_CONFIGS,
+        kc_admin_rpc_t rpc = { .api_key = incremental ? KC_API_INCREMENTAL_ALTER_CONFIGS : KC_API_ALTER_CONFIGS,
                                .max_version = -1, .build = ac_build, .parse = ac_parse, .opaque = &x };
         route(&alters[i].resource, &rpc);
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errlen);

@@ -10,11 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "admin/admin_internal.h"
+#include "admin/admin_int.h"
 #include "common/mem.h"
 #include "protocol/find_coordinator.h"
 
-#define KEY_METADATA 3
 
 kafkac_admin_t *kafkac_admin_new(const kafkac_conf_t *conf, char *errstr, size_t errstr_size)
 {
@@ -300,7 +299,7 @@ kc_cluster_t *kc_admin_metadata(kafkac_admin_t *adm, const char *const *topics, 
 {
     md_ctx_t x = { topics, n, NULL };
     kc_admin_rpc_t rpc = {
-        .api_key = KEY_METADATA,
+        .api_key = KC_API_METADATA,
         .max_version = -1,
         .target = KC_ADMIN_TO_ANY,
         .build = md_build,

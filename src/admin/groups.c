@@ -5,16 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin/admin_internal.h"
+#include "admin/admin_int.h"
 #include "common/mem.h"
-#include "consumer/consumer_protocol.h"
+#include "protocol/consumer_protocol.h"
 
-#define KEY_OFFSET_COMMIT 8
-#define KEY_OFFSET_FETCH 9
-#define KEY_DESCRIBE_GROUPS 15
-#define KEY_LIST_GROUPS 16
-#define KEY_DELETE_GROUPS 42
-#define KEY_OFFSET_DELETE 47
 
 /* ---- list ---- */
 
@@ -91,7 +85,7 @@ kafkac_err_t kafkac_admin_list_consumer_groups(kafkac_admin_t *adm, int timeout_
     kc_arena_init(&l->arena, 4096);
     int rc = 0;
     for (int b = 0; !rc && b < c->broker_count; b++) {
-        kc_admin_rpc_t rpc = { .api_key = KEY_LIST_GROUPS, .max_version = -1, .target = KC_ADMIN_TO_NODE,
+        kc_admin_rpc_t rpc = { .api_key = KC_API_LIST_GROUPS, .max_version = -1, .target = KC_ADMIN_TO_NODE,
                                .node_id = c->brokers[b].id, .build = lg_build, .parse = lg_parse, .opaque = l };
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
     }
@@ -267,7 +261,7 @@ kafkac_err_t kafkac_admin_describe_consumer_groups(kafkac_admin_t *adm, const ch
             break;
         }
         dg_ctx_t x = { d, i, -1 };
-        kc_admin_rpc_t rpc = { .api_key = KEY_DESCRIBE_GROUPS, .max_version = -1, .target = KC_ADMIN_TO_GROUP,
+        kc_admin_rpc_t rpc = { .api_key = KC_API_DESCRIBE_GROUPS, .max_version = -1, .target = KC_ADMIN_TO_GROUP,
                                .group = d->g[i].id, .build = dg_build, .parse = dg_parse, .opaque = &x };
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
         if (rc > 0) {
@@ -401,7 +395,7 @@ kafkac_err_t kafkac_admin_delete_consumer_groups(kafkac_admin_t *adm, const char
         if (rc)
             break;
         one_ctx_t x = { res, i };
-        kc_admin_rpc_t rpc = { .api_key = KEY_DELETE_GROUPS, .max_version = -1, .target = KC_ADMIN_TO_GROUP,
+        kc_admin_rpc_t rpc = { .api_key = KC_API_DELETE_GROUPS, .max_version = -1, .target = KC_ADMIN_TO_GROUP,
                                .group = res->e[i].name, .build = delg_build, .parse = delg_parse, .opaque = &x };
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
         if (rc > 0) {
@@ -532,7 +526,8 @@ kafkac_err_t kafkac_admin_list_consumer_group_offsets(kafkac_admin_t *adm, const
     of_ctx_t x = { partitions, o };
     /* v8+ batches groups and, on 3.9, hangs when asked for every partition:
      * v7 says all we need. */
-    kc_admin_rpc_t rpc = { .api_key = KEY_OFFSET_FETCH, .max_version = 7, .target = KC_ADMIN_TO_GROUP,
+    kc_admin_rpc_t rpc = { .api_key = KC_API_OFFSET_FETCH, .max_version = KC_OFFSET_FETCH_SINCE_GROUP_BATCHES - 1,
+                           .target = KC_ADMIN_TO_GROUP,
                            .group = group, .build = of_build, .parse = of_parse, .opaque = &x };
     int rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
     if (rc) {
@@ -750,8 +745,8 @@ static kafkac_err_t group_partitions_op(kafkac_admin_t *adm, const char *group,
     if (!rc) {
         oc_ctx_t x = { tpl, res, pending };
         kc_admin_rpc_t rpc = { .api_key = key, .max_version = -1, .target = KC_ADMIN_TO_GROUP, .group = group,
-                               .build = key == KEY_OFFSET_COMMIT ? oc_build : od_build,
-                               .parse = key == KEY_OFFSET_COMMIT ? oc_parse : od_parse, .opaque = &x };
+                               .build = key == KC_API_OFFSET_COMMIT ? oc_build : od_build,
+                               .parse = key == KC_API_OFFSET_COMMIT ? oc_parse : od_parse, .opaque = &x };
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errlen);
     }
     kc_free(pending);
@@ -767,7 +762,7 @@ kafkac_err_t kafkac_admin_alter_consumer_group_offsets(kafkac_admin_t *adm, cons
                                                        const kafkac_topic_partition_list_t *offsets, int timeout_ms,
                                                        kafkac_admin_result_t **out, char *errstr, size_t errstr_size)
 {
-    return group_partitions_op(adm, group, offsets, KEY_OFFSET_COMMIT, timeout_ms, out, errstr, errstr_size);
+    return group_partitions_op(adm, group, offsets, KC_API_OFFSET_COMMIT, timeout_ms, out, errstr, errstr_size);
 }
 
 kafkac_err_t kafkac_admin_delete_consumer_group_offsets(kafkac_admin_t *adm, const char *group,
@@ -775,5 +770,5 @@ kafkac_err_t kafkac_admin_delete_consumer_group_offsets(kafkac_admin_t *adm, con
                                                         int timeout_ms, kafkac_admin_result_t **out, char *errstr,
                                                         size_t errstr_size)
 {
-    return group_partitions_op(adm, group, partitions, KEY_OFFSET_DELETE, timeout_ms, out, errstr, errstr_size);
+    return group_partitions_op(adm, group, partitions, KC_API_OFFSET_DELETE, timeout_ms, out, errstr, errstr_size);
 }

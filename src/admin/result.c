@@ -3,7 +3,7 @@
  * and the broker's message. */
 #include <string.h>
 
-#include "admin/admin_internal.h"
+#include "admin/admin_int.h"
 #include "common/mem.h"
 
 kafkac_admin_result_t *kc_admin_result_new(int n)

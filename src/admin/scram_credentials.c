@@ -8,12 +8,10 @@
  * password never leaves this process. */
 #include <string.h>
 
-#include "admin/admin_internal.h"
+#include "admin/admin_int.h"
 #include "common/mem.h"
 #include "protocol/scram.h"
 
-#define KEY_DESCRIBE_USER_SCRAM_CREDENTIALS 50
-#define KEY_ALTER_USER_SCRAM_CREDENTIALS 51
 
 /* Kafka's ScramMechanism minimum; kafka-configs uses it as the default. */
 #define DEFAULT_ITERATIONS 4096
@@ -145,7 +143,7 @@ kafkac_err_t kafkac_admin_describe_user_scram_credentials(kafkac_admin_t *adm, c
     kc_arena_init(&o->arena, 1024);
     char ferr[512] = "", tmp[512] = "";
     du_ctx_t x = { users, count, o, ferr, sizeof ferr };
-    kc_admin_rpc_t rpc = { .api_key = KEY_DESCRIBE_USER_SCRAM_CREDENTIALS, .max_version = -1,
+    kc_admin_rpc_t rpc = { .api_key = KC_API_DESCRIBE_USER_SCRAM_CREDENTIALS, .max_version = -1,
                            .target = KC_ADMIN_TO_ANY, .build = du_build, .parse = du_parse, .opaque = &x };
     int rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), tmp, sizeof tmp);
     if (rc) {
@@ -357,7 +355,7 @@ kafkac_err_t kafkac_admin_alter_user_scram_credentials(kafkac_admin_t *adm,
         if (rc)
             goto done;
     }
-    kc_admin_rpc_t rpc = { .api_key = KEY_ALTER_USER_SCRAM_CREDENTIALS, .max_version = -1,
+    kc_admin_rpc_t rpc = { .api_key = KC_API_ALTER_USER_SCRAM_CREDENTIALS, .max_version = -1,
                            .target = KC_ADMIN_TO_CONTROLLER, .build = au_build, .parse = au_parse, .opaque = &x,
                            .sensitive = true };
     rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), errstr, errstr_size);

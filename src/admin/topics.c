@@ -3,12 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin/admin_internal.h"
+#include "admin/admin_int.h"
 #include "common/mem.h"
 
-#define KEY_CREATE_TOPICS 19
-#define KEY_DELETE_TOPICS 20
-#define KEY_CREATE_PARTITIONS 37
 
 /* ---- create_topics ---- */
 
@@ -153,7 +150,7 @@ kafkac_err_t kafkac_admin_create_topics(kafkac_admin_t *adm, const kafkac_new_to
         return KAFKAC_ERR_NO_MEMORY;
     }
     kc_admin_rpc_t rpc = {
-        .api_key = KEY_CREATE_TOPICS, .max_version = -1, .target = KC_ADMIN_TO_CONTROLLER,
+        .api_key = KC_API_CREATE_TOPICS, .max_version = -1, .target = KC_ADMIN_TO_CONTROLLER,
         .build = create_build, .parse = create_parse, .opaque = &x,
     };
     return finish(adm, &rpc, deadline, x.res, x.pending, out, errstr, errstr_size);
@@ -253,7 +250,7 @@ kafkac_err_t kafkac_admin_delete_topics(kafkac_admin_t *adm, const char *const *
         return KAFKAC_ERR_NO_MEMORY;
     }
     kc_admin_rpc_t rpc = {
-        .api_key = KEY_DELETE_TOPICS, .max_version = -1, .target = KC_ADMIN_TO_CONTROLLER,
+        .api_key = KC_API_DELETE_TOPICS, .max_version = -1, .target = KC_ADMIN_TO_CONTROLLER,
         .build = delete_build, .build_version = delete_version, .parse = delete_parse, .opaque = &x,
     };
     return finish(adm, &rpc, deadline, x.res, x.pending, out, errstr, errstr_size);
@@ -320,7 +317,7 @@ kafkac_err_t kafkac_admin_create_partitions(kafkac_admin_t *adm, const char *con
         return KAFKAC_ERR_NO_MEMORY;
     }
     kc_admin_rpc_t rpc = {
-        .api_key = KEY_CREATE_PARTITIONS, .max_version = -1, .target = KC_ADMIN_TO_CONTROLLER,
+        .api_key = KC_API_CREATE_PARTITIONS, .max_version = -1, .target = KC_ADMIN_TO_CONTROLLER,
         .build = partitions_build, .parse = partitions_parse, .opaque = &x,
     };
     return finish(adm, &rpc, deadline, x.res, x.pending, out, errstr, errstr_size);

@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zstd.h>
 #include "common/mem.h"
-#include "protocol/scram.h"
-#include "protocol/sasl.h"
 
 /* Values are kept as the strings the user gave, indexed like kc_props;
  * NULL means "not set", which is different from "set to the default"
@@ -702,6 +701,55 @@ static const char *scope_name(kc_scope_t scope)
     return "client";
 }
 
+/* The name of an enum property's value, from the table ("?" if none). */
+static const char *enum_name(const char *prop, int value)
+{
+    const kc_prop_t *p = kc_prop_find(prop);
+    for (const kc_enum_val_t *v = p ? p->vals : NULL; v && v->name; v++)
+        if (v->value == value && !(v->flags & KC_EV_HIDDEN))
+            return v->name;
+    return "?";
+}
+
+/* The ranges are Kafka's (KIP-390): gzip 1..9 plus zlib's -1 default,
+ * lz4 1..17 (liblz4 treats 12..17 as its maximum, 12), zstd from this
+ * libzstd's minimum (negative = faster) to its maximum. */
+int kc_codec_level_valid(kc_codec_t codec, int level, const char **why)
+{
+    const char *msg = NULL;
+    if (level != KC_COMPRESSION_LEVEL_DEFAULT) {
+        switch (codec) {
+        case KC_CODEC_NONE:
+            msg = "compression.type none takes no compression.level";
+            break;
+        case KC_CODEC_GZIP:
+            if (level != -1 && (level < 1 || level > 9))
+                msg = "gzip compression.level must be 1..9, or -1 for zlib's default";
+            break;
+        case KC_CODEC_SNAPPY:
+            msg = "snappy has no compression levels";
+            break;
+        case KC_CODEC_LZ4:
+            if (level < 1 || level > 17)
+                msg = "lz4 compression.level must be 1..17";
+            break;
+        case KC_CODEC_ZSTD:
+            if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel())
+                msg = "zstd compression.level must be between libzstd's minimum (-131072) and "
+                      "maximum (22)";
+            break;
+        default:
+            msg = "unknown compression codec";
+            break;
+        }
+    } else if ((unsigned)codec > KC_CODEC_ZSTD) {
+        msg = "unknown compression codec";
+    }
+    if (why)
+        *why = msg;
+    return msg ? KAFKAC_ERR_CONFIG : 0;
+}
+
 /* Backoff maxima below their initial values would make the backoff shrink;
  * raise them to the initial value instead of failing. */
 static void check_common(kc_settings_t *s)
@@ -765,7 +813,7 @@ static int check_sasl(kc_settings_t *s, const kafkac_conf_t *conf, char *errstr,
     case KC_SASL_SCRAM_SHA_256:
     case KC_SASL_SCRAM_SHA_512:
         if (!s->sasl_username || !s->sasl_password) {
-            kc_errstr_set(errstr, errlen, "sasl.mechanism %s needs '%s'", kc_sasl_mech_name(s->sasl_mechanism),
+            kc_errstr_set(errstr, errlen, "sasl.mechanism %s needs '%s'", enum_name("sasl.mechanism", s->sasl_mechanism),
                           !s->sasl_username ? "sasl.username" : "sasl.password");
             return KAFKAC_ERR_CONFIG;
         }
@@ -775,17 +823,14 @@ static int check_sasl(kc_settings_t *s, const kafkac_conf_t *conf, char *errstr,
             kc_errstr_set(errstr, errlen, "'sasl.oauthbearer.method' oidc is not supported");
             return KAFKAC_ERR_CONFIG;
         }
-        if (!s->oauth_cb) {
-            /* The unsecured token must be makeable now, not at the first
-             * connection. */
-            kc_oauth_token_t t;
-            int rc = kc_oauthbearer_unsecured(s->sasl_oauthbearer_config, 0, &t, errstr, errlen);
-            kc_oauth_token_clear(&t);
-            if (rc == KAFKAC_ERR_CONFIG && !s->sasl_oauthbearer_config)
-                kc_errstr_set(errstr, errlen, "sasl.mechanism OAUTHBEARER needs a token refresh callback "
-                              "(kafkac_conf_set_oauthbearer_token_refresh_cb) or 'sasl.oauthbearer.config' "
-                              "(principal=<name> for an unsecured test token)");
-            return rc;
+        /* Whether the unsecured token can be made from the config is
+         * checked when the network client is created (kc_sasl_init),
+         * before the first connection. */
+        if (!s->oauth_cb && !s->sasl_oauthbearer_config) {
+            kc_errstr_set(errstr, errlen, "sasl.mechanism OAUTHBEARER needs a token refresh callback "
+                          "(kafkac_conf_set_oauthbearer_token_refresh_cb) or 'sasl.oauthbearer.config' "
+                          "(principal=<name> for an unsecured test token)");
+            return KAFKAC_ERR_CONFIG;
         }
         return KAFKAC_OK;
     }
@@ -868,15 +913,15 @@ static int check_producer(kc_settings_t *s, const kafkac_conf_t *conf, char *err
     }
 
     /* compression.level is one property for every codec, so its range
-     * depends on compression.type and can only be checked here; the codec
-     * layer owns the ranges (it checks them again when compressing). */
+     * depends on compression.type and can only be checked here (the codecs
+     * check it again when compressing). */
     if (s->compression_level == -1)
         s->compression_level = KC_COMPRESSION_LEVEL_DEFAULT;
     const char *why = NULL;
     if (kc_codec_level_valid((kc_codec_t)s->compression_type, (int)s->compression_level, &why) != 0) {
-        const char *codec = kc_codec_name(s->compression_type);
+        const char *codec = enum_name("compression.type", s->compression_type);
         kc_errstr_set(errstr, errlen, "'compression.level' %lld is not valid with 'compression.type' %s: %s",
-                      (long long)s->compression_level, codec ? codec : "?", why ? why : "out of range");
+                      (long long)s->compression_level, codec, why ? why : "out of range");
         return KAFKAC_ERR_CONFIG;
     }
     return KAFKAC_OK;

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kafkac/conf.h"
+#include "common/config_values.h"
 #include "common/log.h"
-#include "protocol/compress.h"
 
 /* Which kind of client reads the settings.  As bits they also form each
  * property's scope mask.  KC_SCOPE_CLIENT is the protocol-level client
@@ -87,22 +87,9 @@ char *kc_config_docs(void);
 /* ------------------------------------------------------------------ */
 /* Typed settings                                                      */
 
-typedef struct kc_hostport {
-    char *host;        /* owned; IPv6 literals without brackets ("::1") */
-    int port;          /* 1..65535 */
-} kc_hostport_t;
 
-typedef struct kc_hostlist {
-    kc_hostport_t *v;  /* owned array */
-    size_t n;
-} kc_hostlist_t;
-
-typedef enum kc_security_protocol {
-    KC_SEC_PLAINTEXT, KC_SEC_SSL, KC_SEC_SASL_PLAINTEXT, KC_SEC_SASL_SSL
-} kc_security_protocol_t;
 
 /* acks keeps Kafka's wire numbers: -1 (all), 0, 1. */
-typedef enum kc_dns_lookup { KC_DNS_USE_ALL_IPS, KC_DNS_CANONICAL_BOOTSTRAP } kc_dns_lookup_t;
 
 typedef enum kc_acks { KC_ACKS_ALL = -1, KC_ACKS_NONE = 0, KC_ACKS_LEADER = 1 } kc_acks_t;
 
@@ -127,35 +114,7 @@ typedef enum kc_assignor {
     KC_ASSIGNOR_RANGE, KC_ASSIGNOR_ROUNDROBIN, KC_ASSIGNOR_STICKY, KC_ASSIGNOR_COOPERATIVE_STICKY
 } kc_assignor_t;
 
-/* A parsed list of enum values (KC_PT_LIST with `vals`), in the order
- * given, without duplicates. */
-typedef struct kc_enum_list {
-    int v[8];
-    size_t n;
-} kc_enum_list_t;
 
-/* ssl.enabled.protocols values. */
-typedef enum kc_tls_version { KC_TLS_1_2, KC_TLS_1_3 } kc_tls_version_t;
-
-/* The ssl.* properties (read by protocol/tls.c when security.protocol is
- * ssl or sasl_ssl).  Strings owned, NULL when not set; the secrets
- * (key_password, key_pem, keystore_password) are wiped by
- * kc_settings_free. */
-typedef struct kc_tls_settings {
-    char *ca_location;                 /* PEM file or hashed directory; NULL: the system store */
-    char *ca_pem;
-    char *cert_location;
-    char *cert_pem;
-    char *key_location;
-    char *key_pem;
-    char *key_password;
-    char *keystore_location;           /* PKCS#12 */
-    char *keystore_password;
-    char *crl_location;
-    char *cipher_suites;
-    kc_enum_list_t enabled_protocols;  /* kc_tls_version_t */
-    int verify_host;                   /* ssl.endpoint.identification.algorithm: 1 https, 0 none */
-} kc_tls_settings_t;
 
 typedef enum kc_group_protocol { KC_GROUP_PROTOCOL_CLASSIC, KC_GROUP_PROTOCOL_CONSUMER } kc_group_protocol_t;
 

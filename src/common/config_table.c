@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/config.h"
-#include "protocol/sasl.h"
 
 #define OFF(field) offsetof(kc_settings_t, field)
 #define I32MAX INT32_MAX

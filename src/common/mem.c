@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 /* -1: never fail.  >= 0: allocations left before failures begin.
  * Atomic because the I/O thread (and resolver threads) allocate while a
@@ -114,4 +115,10 @@ char *kc_strndup(const char *s, size_t n)
 char *kc_strdup(const char *s)
 {
     return s ? kc_strndup(s, strlen(s)) : NULL;
+}
+
+void kc_secure_wipe(void *p, size_t n)
+{
+    if (p && n)
+        OPENSSL_cleanse(p, n);
 }

@@ -11,6 +11,9 @@ void *kc_realloc(void *p, size_t n);
 void  kc_free(void *p);
 char *kc_strdup(const char *s);               /* NULL in -> NULL out */
 char *kc_strndup(const char *s, size_t n);    /* always NUL-terminates */
+/* Overwrites n bytes in a way the compiler may not drop (secrets: the
+ * configuration's passwords, SASL and SCRAM state).  NULL is a no-op. */
+void  kc_secure_wipe(void *p, size_t n);
 
 /* Test hooks (atomic: any thread may allocate while a test arms them).
  *

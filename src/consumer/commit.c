@@ -535,7 +535,9 @@ static int fetch_version_build(kc_net_t *net, int16_t version, void *msg, void *
 
 static kc_req_t fetch_req(int32_t node, fetch_ctx_t *x)
 {
-    kc_req_t req = {.node_id = kc_co_node(node), .api_key = kc_api_offset_fetch.key, .min_version = 1, .max_version = 7,
+    kc_req_t req = {.node_id = kc_co_node(node), .api_key = KC_API_OFFSET_FETCH,
+                    .min_version = KC_OFFSET_FETCH_SINCE_KAFKA_STORAGE,
+                    .max_version = KC_OFFSET_FETCH_SINCE_GROUP_BATCHES - 1,
                     .msg = &x->msg, .build = fetch_version_build, .opaque = x};
     return req;
 }

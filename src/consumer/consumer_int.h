@@ -1,6 +1,7 @@
 /* The consumer's insides, shared by the consumer core (consumer.c,
- * subscription.c, fetcher.c, offsets.c) and the group coordinator
- * (coordinator*.c, assignor_*.c, commit.c, consumer_protocol.c).
+ * partition_state.c, fetcher.c, fetch_chunk.c, offsets.c) and the group
+ * coordinator (coordinator*.c, assignor_*.c, commit.c; the consumer
+ * protocol's bytes are protocol/consumer_protocol.c).
  *
  * Threads and locks.  Two threads touch a consumer: the application's
  * (every kafkac_consumer_* call) and the I/O thread of c->net (response
@@ -37,7 +38,7 @@ typedef struct kc_chunk kc_chunk_t;
 typedef struct kc_bufpool kc_bufpool_t;
 
 /* ------------------------------------------------------------------ */
-/* Per-partition state (subscription.c)                               */
+/* Per-partition state (partition_state.c)                               */
 
 typedef enum kc_pstate {
     KC_PS_AWAIT_COMMITTED, /* needs the group's committed offset (coordinator) */
@@ -95,7 +96,7 @@ void kc_parts_clear(kc_parts_t *ps);
 void kc_part_seek(kc_part_t *p, int64_t offset);
 
 /* ------------------------------------------------------------------ */
-/* Fetched data (fetcher.c): records handed out without copying        */
+/* Fetched data (fetch_chunk.c): records handed out without copying    */
 
 /* One fetch response, shared by the chunks cut from it; the response
  * (frame and arena: record bytes and topic names) is freed when the last
@@ -104,6 +105,9 @@ typedef struct kc_fetch_ref {
     atomic_int refs;
     kc_resp_t *resp;
 } kc_fetch_ref_t;
+/* Drops one reference (fetch_chunk.c); the last frees the response.  NULL
+ * is a no-op. */
+void kc_fetch_ref_unref(kc_fetch_ref_t *r);
 
 struct kafkac_record {
     kc_chunk_t *chunk;         /* holds what the pointers below point into */

@@ -1,6 +1,8 @@
 /* The classic group coordinator client (kafka-python's coordinator/base.py
  * and coordinator/consumer.py, in C), shared by coordinator.c (life cycle,
- * subscription, FindCoordinator, heartbeats, LeaveGroup, the service),
+ * FindCoordinator, heartbeats, LeaveGroup, the service),
+ * coordinator_subscription.c (topic names and ^regex patterns, the topics
+ * they mean, missing topics, stale assignments),
  * coordinator_join.c (JoinGroup, the leader's assignment, SyncGroup),
  * coordinator_rebalance.c (what runs on the application's thread:
  * revoke/assign/lost callbacks and the assignment changes) and commit.c.
@@ -136,10 +138,23 @@ void kc_co_request_rejoin(kc_coordinator_t *co, int lost, const char *why);
 /* Resets member id (reset_member) and generation.  Under co->lock. */
 void kc_co_reset_member(kc_coordinator_t *co, int reset_member);
 int kc_co_is_coord_error(int err);
+/* Sends LeaveGroup (a static member does not) and waits up to wait_ms for
+ * the answer (0: does not wait).  Not under co->lock. */
+kafkac_err_t kc_co_leave_group(kc_coordinator_t *co, const char *reason, int wait_ms);
 
-/* Records the topics and partition counts a join is based on (under
- * co->lock).  Returns 0, or KAFKAC_ERR_NO_MEMORY (nothing recorded). */
+/* coordinator_subscription.c (under co->lock) */
+/* Records the topics and partition counts a join is based on.  Returns 0,
+ * or KAFKAC_ERR_NO_MEMORY (nothing recorded). */
 int kc_co_note_joined_topics(kc_coordinator_t *co);
+/* One I/O-thread turn while subscribed: follow new metadata (the topics
+ * the names and patterns mean), watch missing topics, and ask for a
+ * rejoin when the assignment was made for other topics or partitions. */
+void kc_co_subscription_serve(kc_coordinator_t *co, int64_t now);
+/* Whether the subscription has a ^regex pattern (a join then waits for
+ * metadata newer than the subscription). */
+int kc_co_has_patterns(const kc_coordinator_t *co);
+/* Frees the subscription, the topics it means and the joined record. */
+void kc_co_subscription_free(kc_coordinator_t *co);
 
 /* coordinator_join.c (I/O thread, under co->lock) */
 void kc_co_send_join(kc_coordinator_t *co, int64_t now);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "common/mem.h"
-#include "consumer/consumer_protocol.h"
+#include "protocol/consumer_protocol.h"
 #include "kc_messages.h"
 
 /* Groups a topic-partition list by topic into kc_cp_topic_t, allocated

@@ -17,7 +17,6 @@
 #include "consumer/consumer_int.h"
 #include "kc_messages.h"
 
-#define LIST_OFFSETS_API 2
 
 /* Errors after which the answer may differ once metadata is refreshed. */
 static int retriable_leader_error(int code)
@@ -281,7 +280,7 @@ int64_t kc_offsets_serve(kafkac_consumer_t *c, int64_t now, const kc_cluster_t *
                          c->settings.request_timeout_ms) == 0;
         kc_req_t req = {
             .node_id = call->node,
-            .api_key = LIST_OFFSETS_API,
+            .api_key = KC_API_LIST_OFFSETS,
             /* v0 (Kafka 0.10.0) answers -1/-2 alike; lo_answer reads it. */
             .min_version = 0,
             .max_version = -1,
@@ -430,8 +429,8 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
             }
             kc_req_t req = {
                 .node_id = leader,
-                .api_key = LIST_OFFSETS_API,
-                .min_version = 1,
+                .api_key = KC_API_LIST_OFFSETS,
+                .min_version = KC_LIST_OFFSETS_SINCE_SINGLE_OFFSET,
                 .max_version = -1,
                 .msg = &call->req,
             };

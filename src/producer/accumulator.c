@@ -161,7 +161,7 @@ oom:
 
 /* ---- batches ------------------------------------------------------ */
 
-kc_pbatch_t *kc_batch_get(kc_producer_t *p)
+kc_pbatch_t *kc_pbatch_get(kc_producer_t *p)
 {
     pthread_mutex_lock(&p->pool_mu);
     kc_pbatch_t *b = p->pool;
@@ -188,7 +188,7 @@ kc_pbatch_t *kc_batch_get(kc_producer_t *p)
      * the transactional attribute. */
     o.transactional = p->s.transactional_id != NULL;
     if (kc_rb_writer_reset(b->w, &o) != KAFKAC_OK) {
-        kc_batch_put(p, b);
+        kc_pbatch_put(p, b);
         return NULL;
     }
     b->next = NULL;
@@ -209,7 +209,7 @@ kc_pbatch_t *kc_batch_get(kc_producer_t *p)
     return b;
 }
 
-void kc_batch_put(kc_producer_t *p, kc_pbatch_t *b)
+void kc_pbatch_put(kc_producer_t *p, kc_pbatch_t *b)
 {
     pthread_mutex_lock(&p->pool_mu);
     b->next = p->pool;
@@ -353,7 +353,7 @@ again:
             partition = np;
             goto again;
         }
-        b = kc_batch_get(p);
+        b = kc_pbatch_get(p);
         if (!b) {
             err = KAFKAC_ERR_NO_MEMORY;
             goto out;
@@ -390,7 +390,7 @@ again:
 out:
     if (err && b && b->count == 0 && pp->open == b) {
         pp->open = NULL;
-        kc_batch_put(p, b);
+        kc_pbatch_put(p, b);
     }
     pthread_mutex_unlock(&pp->mu);
     if (hdrs != hstack)

@@ -480,7 +480,7 @@ static int run_callbacks(kc_producer_t *p, int wait_ms)
                 cb(op, &d);
             n++;
         }
-        kc_batch_put(p, b);
+        kc_pbatch_put(p, b);
     }
     return n;
 }

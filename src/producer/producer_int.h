@@ -253,8 +253,8 @@ kafkac_err_t kc_acc_append(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, 
                            kafkac_future_t *fut, int64_t reserve);
 kafkac_err_t kc_acc_reserve(kc_producer_t *p, int64_t bytes, int64_t deadline_ms);
 void kc_acc_release(kc_producer_t *p, int64_t bytes);
-kc_pbatch_t *kc_batch_get(kc_producer_t *p);
-void kc_batch_put(kc_producer_t *p, kc_pbatch_t *b);
+kc_pbatch_t *kc_pbatch_get(kc_producer_t *p);
+void kc_pbatch_put(kc_producer_t *p, kc_pbatch_t *b);
 void kc_acc_free(kc_producer_t *p);
 /* Estimated buffer.memory charge of one record. */
 int64_t kc_acc_record_cost(int32_t key_len, int32_t value_len, const kafkac_header_t *h, size_t hn);
@@ -263,7 +263,7 @@ int64_t kc_acc_record_cost(int32_t key_len, int32_t value_len, const kafkac_head
 int64_t kc_sender_serve(kc_net_t *net, int64_t now, void *opaque);
 /* Completes every record of b with err (or success when err == 0), hands
  * it to the delivery queue or the pool.  Any thread that owns b. */
-void kc_batch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_offset, int64_t log_append_time);
+void kc_pbatch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_offset, int64_t log_append_time);
 /* After the network client is gone: fails every batch still queued or
  * open with err.  Closing thread only. */
 void kc_sender_fail_all(kc_producer_t *p, int err);

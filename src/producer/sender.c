@@ -89,7 +89,7 @@ static void node_down(kc_producer_t *p, int32_t node, int64_t now);
 
 /* ---- completion --------------------------------------------------- */
 
-void kc_batch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_offset, int64_t log_append_time)
+void kc_pbatch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_offset, int64_t log_append_time)
 {
     /* Before the records count as done, so that a commit's flush sees
      * the transaction already abortable. */
@@ -137,7 +137,7 @@ void kc_batch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_o
     pthread_cond_broadcast(&p->dq_cv);
     pthread_mutex_unlock(&p->dq_mu);
     if (!queued)
-        kc_batch_put(p, b);
+        kc_pbatch_put(p, b);
 }
 
 /* ---- producer id -------------------------------------------------- */
@@ -321,7 +321,7 @@ static void refresh_metadata(kc_producer_t *p, const char *why)
 /* Appends records [from, to) of the decoded batch into a new batch. */
 static kc_pbatch_t *rebatch(kc_producer_t *p, const kc_pbatch_t *b, const kc_batch_t *dec, int32_t from, int32_t to)
 {
-    kc_pbatch_t *nb = kc_batch_get(p);
+    kc_pbatch_t *nb = kc_pbatch_get(p);
     if (!nb)
         return NULL;
     nb->part = b->part;
@@ -365,7 +365,7 @@ static kc_pbatch_t *rebatch(kc_producer_t *p, const kc_pbatch_t *b, const kc_bat
     }
     return nb;
 fail:
-    kc_batch_put(p, nb);
+    kc_pbatch_put(p, nb);
     return NULL;
 }
 
@@ -395,7 +395,7 @@ static int split_batch(kc_producer_t *p, kc_pbatch_t *b)
     if (!ok) {
         if (h1) {
             h1->count = 0;
-            kc_batch_put(p, h1);
+            kc_pbatch_put(p, h1);
         }
         return 0;
     }
@@ -422,7 +422,7 @@ static int split_batch(kc_producer_t *p, kc_pbatch_t *b)
     /* Its records now belong to the halves. */
     b->count = 0;
     b->reserved = 0;
-    kc_batch_put(p, b);
+    kc_pbatch_put(p, b);
     atomic_fetch_add(&p->m_retries, 1);
     return 1;
 }
@@ -453,18 +453,18 @@ static void batch_result(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base
     if (err == 0 || (idem && err == KAFKAC_ERR_DUPLICATE_SEQUENCE_NUMBER)) {
         if (idem && b->base_seq >= 0 && b->base_seq + b->count > pp->acked_seq)
             pp->acked_seq = b->base_seq + b->count;
-        kc_batch_complete(p, b, 0, err == 0 ? base_offset : -1, err == 0 ? log_append_time : -1);
+        kc_pbatch_complete(p, b, 0, err == 0 ? base_offset : -1, err == 0 ? log_append_time : -1);
         return;
     }
     if (destroyed) {
-        kc_batch_complete(p, b, KAFKAC_ERR_PURGED, -1, -1);
+        kc_pbatch_complete(p, b, KAFKAC_ERR_PURGED, -1, -1);
         return;
     }
     if ((err == KAFKAC_ERR_MESSAGE_TOO_LARGE || err == KAFKAC_ERR_RECORD_LIST_TOO_LARGE) && split_batch(p, b))
         return;
     int64_t now = kc_now_ms();
     if (p->txn && kc_txn_produce_error(p, err)) {
-        kc_batch_complete(p, b, err, -1, -1);   /* no retry inside a transaction (txn.c) */
+        kc_pbatch_complete(p, b, err, -1, -1);   /* no retry inside a transaction (txn.c) */
         return;
     }
     int retriable = kafkac_err_retriable(err);   /* errors.c decides, for local errors too */
@@ -498,7 +498,7 @@ static void batch_result(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base
         p->need_bump = 1;   /* a hole in the sequence: later batches need new numbers */
     kc_log(&p->s.log, KAFKAC_LOG_WARNING, "producer", "%s [%d]: %d records failed: %s", pp->topic->name, pp->id,
            b->count, kafkac_err_name(err));
-    kc_batch_complete(p, b, err, -1, -1);
+    kc_pbatch_complete(p, b, err, -1, -1);
 }
 
 static int uuid_zero(const kc_uuid_t *u)
@@ -554,7 +554,7 @@ static void produce_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
                     kc_ptopic_t *t = b->part->topic;
                     /* v13+ names topics by id (KIP-516); the decoder
                      * leaves the absent name at its default, "". */
-                    int match = resp->version >= 13
+                    int match = resp->version >= KC_PRODUCE_SINCE_TOPIC_IDS
                                     ? (!uuid_zero(&tr->topic_id) && memcmp(&tr->topic_id, &t->id, 16) == 0)
                                     : (tr->name && strcmp(tr->name, t->name) == 0);
                     if (!match)
@@ -699,9 +699,12 @@ static int build_and_send(kc_producer_t *p, node_slot_t *ns, int64_t now)
     kc_req_t req = {
         /* Produce v12+ tells the broker we speak transactions v2 (KIP-890),
          * where it adds partitions itself; we add them (txn.c). */
-        .node_id = ns->id, .api_key = KC_API_PRODUCE, .min_version = 2, .build = produce_build,
+        .node_id = ns->id, .api_key = KC_API_PRODUCE, .min_version = KC_PRODUCE_SINCE_MESSAGE_FORMAT_V1,
+        .build = produce_build,
         /* v13+ has no topic names, only ids: without an id stay below. */
-        .max_version = p->txn ? 11 : id_missing ? 12 : -1,
+        .max_version = p->txn        ? KC_PRODUCE_SINCE_TXN_V2 - 1
+                       : id_missing ? KC_PRODUCE_SINCE_TOPIC_IDS - 1
+                                    : -1,
         .no_response = p->s.acks == KC_ACKS_NONE, .msg = &rq->msg, .cb = produce_cb, .opaque = rq,
     };
     /* Bookkeeping before sending: with acks=0 the callback may run
@@ -749,7 +752,7 @@ static void expire_and_fail(kc_producer_t *p, kc_pbatch_t *list, int err)
         kc_pbatch_t *n = list->next;
         if (p->s.enable_idempotence && list->base_seq >= 0)
             p->need_bump = 1;
-        kc_batch_complete(p, list, err, -1, -1);
+        kc_pbatch_complete(p, list, err, -1, -1);
         list = n;
     }
 }
@@ -944,13 +947,13 @@ void kc_sender_fail_all(kc_producer_t *p, int err)
             }
             while (list) {
                 kc_pbatch_t *nx = list->next;
-                kc_batch_complete(p, list, err, -1, -1);
+                kc_pbatch_complete(p, list, err, -1, -1);
                 list = nx;
             }
             while (pp->ifhead) {
                 kc_pbatch_t *b = pp->ifhead;
                 pp->ifhead = b->next;
-                kc_batch_complete(p, b, err, -1, -1);
+                kc_pbatch_complete(p, b, err, -1, -1);
             }
             pp->iftail = NULL;
             pp->inflight = 0;

@@ -323,7 +323,7 @@ static void sweep_unsent(kc_txn_t *t, int err)
                 if (list->base_seq >= 0)
                     t->epoch_bump = 1;   /* a retried batch may or may not be written */
                 list->next = NULL;
-                kc_batch_complete(p, list, err, -1, -1);
+                kc_pbatch_complete(p, list, err, -1, -1);
                 list = nx;
             }
         }
@@ -541,7 +541,7 @@ static void send_addp(kc_txn_t *t)
     x->msg.v3_and_below_topics = tops;
     x->msg.v3_and_below_topics_count = ntop;
     kc_req_t rq = {.node_id = t->coord, .api_key = KC_API_ADD_PARTITIONS_TO_TXN, .min_version = 0,
-                   .max_version = 3, .timeout_ms = kc_txn_coord_timeout(p), .msg = &x->msg, .cb = addp_cb, .opaque = x};
+                   .max_version = KC_ADD_PARTITIONS_TO_TXN_SINCE_BROKER_BATCHES - 1, .timeout_ms = kc_txn_coord_timeout(p), .msg = &x->msg, .cb = addp_cb, .opaque = x};
     if (kc_net_send(p->net, &rq) != 0) {
         kc_free(x);
         t->addp_after = kc_txn_backoff(t, 0);

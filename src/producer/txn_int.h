@@ -15,13 +15,7 @@
 
 #include <pthread.h>
 #include "producer/producer_int.h"
-
-struct kafkac_group_metadata {
-    char *group_id;
-    char *member_id;
-    char *instance_id;    /* NULL: not a static member */
-    int32_t generation;
-};
+#include "protocol/group_member.h"
 
 /* The Java client's states. */
 typedef enum kc_txn_state {

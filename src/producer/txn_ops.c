@@ -290,7 +290,7 @@ static void send_toc(kc_txn_t *t)
     x->u.toc.group_instance_id = t->op.instance_id;
     x->u.toc.topics = x->tops;
     x->u.toc.topics_count = ntop;
-    if (send_op(t, x, t->gcoord, KC_API_TXN_OFFSET_COMMIT, 4, NULL) == 0)
+    if (send_op(t, x, t->gcoord, KC_API_TXN_OFFSET_COMMIT, KC_TXN_OFFSET_COMMIT_SINCE_TXN_V2 - 1, NULL) == 0)
         t->op.step = KC_TXN_STEP_SECOND_WAIT;
 }
 
@@ -305,7 +305,7 @@ static void send_end(kc_txn_t *t, int commit)
     x->u.end.producer_id = p->pid;
     x->u.end.producer_epoch = p->epoch;
     x->u.end.committed = commit != 0;
-    if (send_op(t, x, t->coord, KC_API_END_TXN, 4, NULL) == 0)
+    if (send_op(t, x, t->coord, KC_API_END_TXN, KC_END_TXN_SINCE_TXN_V2 - 1, NULL) == 0)
         t->op.step = KC_TXN_STEP_WAIT;
     kc_log(&p->s.log, KAFKAC_LOG_DEBUG, "txn", "EndTxn(%s)", commit ? "commit" : "abort");
 }

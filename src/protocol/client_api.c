@@ -168,7 +168,7 @@ kafkac_err_t kafkac_client_probe(kafkac_client_t *cl, int32_t broker_id, int tim
     int64_t left = timeout_ms > 0 ? deadline - kc_now_ms() : 0;
     kc_req_t r2 = {
         .node_id = node,
-        .api_key = 18,
+        .api_key = KC_API_API_VERSIONS,
         .max_version = -1,
         .timeout_ms = timeout_ms <= 0 ? 0 : (left > 1 ? (int)left : 1),
         .msg = &req,
@@ -279,7 +279,7 @@ kafkac_err_t kafkac_client_metadata(kafkac_client_t *cl, const char *const *topi
     req.allow_auto_topic_creation = cl->settings.allow_auto_create_topics;
     kc_req_t r = {
         .node_id = KC_NODE_ANY,
-        .api_key = 3,
+        .api_key = KC_API_METADATA,
         .max_version = -1,
         /* v0 cannot ask for "no topics" (empty means all) */
         .min_version = topic_count == 0 ? 1 : 0,

@@ -4,7 +4,6 @@
 #include "protocol/compress.h"
 
 #include <string.h>
-#include <zstd.h>
 
 #include "kafkac/error.h"
 #include "protocol/compress_codecs.h"
@@ -34,44 +33,6 @@ int kc_codec_parse(const char *name, kc_codec_t *codec)
     return KAFKAC_ERR_UNSUPPORTED_COMPRESSION;
 }
 
-/* The ranges are Kafka's (KIP-390): gzip 1..9 plus zlib's -1 default,
- * lz4 1..17 (liblz4 treats 12..17 as its maximum, 12), zstd from this
- * libzstd's minimum (negative = faster) to its maximum. */
-int kc_codec_level_valid(kc_codec_t codec, int level, const char **why)
-{
-    const char *msg = NULL;
-    if (level != KC_COMPRESSION_LEVEL_DEFAULT) {
-        switch (codec) {
-        case KC_CODEC_NONE:
-            msg = "compression.type none takes no compression.level";
-            break;
-        case KC_CODEC_GZIP:
-            if (level != -1 && (level < 1 || level > 9))
-                msg = "gzip compression.level must be 1..9, or -1 for zlib's default";
-            break;
-        case KC_CODEC_SNAPPY:
-            msg = "snappy has no compression levels";
-            break;
-        case KC_CODEC_LZ4:
-            if (level < 1 || level > 17)
-                msg = "lz4 compression.level must be 1..17";
-            break;
-        case KC_CODEC_ZSTD:
-            if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel())
-                msg = "zstd compression.level must be between libzstd's minimum (-131072) and "
-                      "maximum (22)";
-            break;
-        default:
-            msg = "unknown compression codec";
-            break;
-        }
-    } else if ((unsigned)codec > KC_CODEC_ZSTD) {
-        msg = "unknown compression codec";
-    }
-    if (why)
-        *why = msg;
-    return msg ? KAFKAC_ERR_CONFIG : 0;
-}
 
 /* ---- bounded output ---------------------------------------------------- */
 

@@ -23,20 +23,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/buf.h"
-
-typedef enum kc_codec {
-    KC_CODEC_NONE = 0, KC_CODEC_GZIP = 1, KC_CODEC_SNAPPY = 2, KC_CODEC_LZ4 = 3, KC_CODEC_ZSTD = 4
-} kc_codec_t;
-
-#define KC_COMPRESSION_LEVEL_DEFAULT (-1000) /* the codec library's default */
+/* kc_codec_t, KC_COMPRESSION_LEVEL_DEFAULT and kc_codec_level_valid: the
+ * compression.type / .level values, which the configuration checks. */
+#include "common/config_values.h"
 
 /* "none", "gzip", "snappy", "lz4", "zstd"; NULL for others. */
 const char *kc_codec_name(int codec);
 /* Returns 0 and sets *codec, or KAFKAC_ERR_UNSUPPORTED_COMPRESSION. */
 int kc_codec_parse(const char *name, kc_codec_t *codec);
-/* Checks a compression.level for a codec: 0 or an error naming the range
- * in `why` (static string). */
-int kc_codec_level_valid(kc_codec_t codec, int level, const char **why);
 
 /* Appends the compressed form of in[0..len) to out.  Returns 0 or an
  * error (KAFKAC_ERR_COMPRESSION, KAFKAC_ERR_NO_MEMORY). */

@@ -2,25 +2,18 @@
 #include <string.h>
 #include "protocol/header.h"
 #include "kafkac/error.h"
-
-/* API keys whose header rules are exceptions (facts of the protocol,
- * kept here so this file does not depend on which .def files exist). */
-#define API_KEY_CONTROLLED_SHUTDOWN 7
-#define API_KEY_API_VERSIONS 18
+#include "kc_messages.h"
 
 int kc_req_header_version(int16_t api_key, int16_t api_version, int flexible)
 {
-    if (flexible)
-        return 2;
-    if (api_key == API_KEY_CONTROLLED_SHUTDOWN && api_version == 0)
-        return 0;
-    return 1;
+    /* No ControlledShutdown v0 exception: see header.h. */
+    return flexible ? 2 : 1;
 }
 
 int kc_resp_header_version(int16_t api_key, int16_t api_version, int flexible)
 {
     (void)api_version;
-    if (api_key == API_KEY_API_VERSIONS)
+    if (api_key == KC_API_API_VERSIONS)
         return 0;
     return flexible ? 1 : 0;
 }

@@ -10,8 +10,10 @@
  * Which header a message uses follows from its API and version: flexible
  * versions use request v2 / response v1, except that ApiVersions responses
  * always use response header v0 (a client must be able to read it whatever
- * version it asked for), and ControlledShutdown v0 uses request header v0.
- * Everything else uses request v1 / response v0.
+ * version it asked for).  Everything else uses request v1 / response v0.
+ * (Kafka's one other exception, ControlledShutdown v0 with request header
+ * v0, is a broker's request; libkafkac defines no such message, so it
+ * never sends one.)
  *
  * The 4-byte frame size that precedes the header is not written here. */
 #ifndef KC_HEADER_H

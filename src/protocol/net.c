@@ -27,10 +27,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "common/mem.h"
 #include "protocol/conn.h"
 #include "protocol/header.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 #include "protocol/resolver.h"
 #include "protocol/transport.h"
 #include <signal.h>
@@ -388,7 +389,7 @@ static void *io_thread(void *arg)
 /* ------------------------------------------------------------------ */
 /* Create / destroy                                                    */
 
-void kc_net_opts_from_settings(kc_net_opts_t *o, const kc_settings_t *s)
+void kc_net_opts_from_settings(kc_net_opts_t *o, const struct kc_settings *s)
 {
     kc_net_opts_defaults(o);
     o->bootstrap = &s->bootstrap;

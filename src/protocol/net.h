@@ -30,7 +30,8 @@
 #include "kafkac/error.h"
 #include "common/arena.h"
 #include "common/clock.h"
-#include "common/config.h"
+#include "kafkac/conf.h"
+#include "common/config_values.h"
 #include "common/log.h"
 #include "protocol/cluster.h"
 #include "protocol/schema.h"
@@ -83,7 +84,8 @@ typedef struct kc_net_opts {
 
 void kc_net_opts_defaults(kc_net_opts_t *o);
 /* Fills o from loaded settings (strings and lists borrowed from s). */
-void kc_net_opts_from_settings(kc_net_opts_t *o, const kc_settings_t *s);
+struct kc_settings;  /* common/config.h; net.c reads it, this header need not */
+void kc_net_opts_from_settings(kc_net_opts_t *o, const struct kc_settings *s);
 
 /* One response, or the reason there is none.  Owned by whoever receives
  * it in a callback; free with kc_resp_free.  `msg` and everything it
@@ -194,7 +196,9 @@ kc_resp_t *kc_resp_error(const kc_req_t *req, int err, const char *fmt, ...) __a
 
 /* Services: serve(now) runs on the I/O thread at least once per loop turn
  * after a wake-up and returns the monotonic ms at which it next wants to
- * run (INT64_MAX: only when woken).  Register before traffic starts. */
+ * run (INT64_MAX: only when woken).  May be registered while the I/O
+ * thread runs (it copies each entry under net->lock); a new service
+ * first runs on the loop turn after the wake-up this call makes. */
 typedef int64_t (*kc_service_fn)(kc_net_t *net, int64_t now_ms, void *opaque);
 int kc_net_add_service(kc_net_t *net, kc_service_fn fn, void *opaque);
 void kc_net_wakeup(kc_net_t *net);   /* NULL is a no-op */

@@ -14,7 +14,7 @@
 #include "common/mem.h"
 #include "protocol/conn.h"
 #include "protocol/header.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 #include "protocol/transport.h"
 
 /* ------------------------------------------------------------------ */
@@ -347,7 +347,7 @@ static void start_api_versions(kc_net_t *net, kc_conn_t *c)
     c->state = KC_CONN_HANDSHAKE;
     c->state_deadline = kc_now_ms() + net->o.handshake_timeout_ms;
     if (c->handshake_version < 0 || !c->ever_connected)
-        c->handshake_version = kc_api_get(KC_API_VERSIONS_KEY)->max_ver;
+        c->handshake_version = kc_api_get(KC_API_API_VERSIONS)->max_ver;
     kc_handshake_send(net, c);
 }
 

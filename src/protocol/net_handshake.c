@@ -16,7 +16,7 @@
 #include "common/mem.h"
 #include "kafkac/version.h"
 #include "kc_messages.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 
 #define CLIENT_SOFTWARE_NAME "libkafkac"
 #define CLIENT_SOFTWARE_VERSION KAFKAC_VERSION_STR
@@ -36,7 +36,7 @@ void kc_handshake_send(kc_net_t *net, kc_conn_t *c)
     req.client_software_name = CLIENT_SOFTWARE_NAME;
     req.client_software_version = CLIENT_SOFTWARE_VERSION;
 
-    kc_net_send_setup_call(net, c, KC_API_VERSIONS_KEY, c->handshake_version, &req, handshake_done,
+    kc_net_send_setup_call(net, c, KC_API_API_VERSIONS, c->handshake_version, &req, handshake_done,
                            "starting the handshake");
 }
 
@@ -73,7 +73,7 @@ int kc_net_send_setup_call(kc_net_t *net, kc_conn_t *c, int16_t key, int16_t ver
 static int decode_as(kc_arena_t *arena, const uint8_t *body, size_t len, int16_t version,
                      kc_api_versions_response_t *out)
 {
-    const kc_api_t *api = kc_api_get(KC_API_VERSIONS_KEY);
+    const kc_api_t *api = kc_api_get(KC_API_API_VERSIONS);
     kc_reader_t r;
     kc_reader_init(&r, body, len);
     memset(out, 0, sizeof *out);
@@ -123,7 +123,7 @@ static void handshake_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t
     if (resp.error_code == KAFKAC_ERR_UNSUPPORTED_VERSION) {
         int16_t bmax = -1;
         for (int32_t i = 0; i < resp.api_keys_count; i++)
-            if (resp.api_keys[i].api_key == KC_API_VERSIONS_KEY)
+            if (resp.api_keys[i].api_key == KC_API_API_VERSIONS)
                 bmax = resp.api_keys[i].max_version;
         kc_free(frame);
         kc_arena_destroy(&arena);
@@ -191,13 +191,22 @@ static void handshake_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t
 
 typedef struct { int16_t key, min, max; } api_range_t;
 
-static const api_range_t v0_9[] = { { 0, 0, 1 }, { 1, 0, 1 }, { 2, 0, 0 }, { 3, 0, 0 }, { 8, 0, 2 },
-                                    { 9, 0, 1 }, { 10, 0, 0 }, { 11, 0, 0 }, { 12, 0, 0 }, { 13, 0, 0 },
-                                    { 14, 0, 0 }, { 15, 0, 0 }, { 16, 0, 0 } };
-static const api_range_t v0_8_2[] = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 },
-                                      { 8, 0, 1 }, { 9, 0, 1 }, { 10, 0, 0 } };
-static const api_range_t v0_8_1[] = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 }, { 8, 0, 0 }, { 9, 0, 0 } };
-static const api_range_t v0_8_0[] = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 }, { 3, 0, 0 } };
+static const api_range_t v0_9[] = { { KC_API_PRODUCE, 0, 1 }, { KC_API_FETCH, 0, 1 },
+                                    { KC_API_LIST_OFFSETS, 0, 0 }, { KC_API_METADATA, 0, 0 },
+                                    { KC_API_OFFSET_COMMIT, 0, 2 }, { KC_API_OFFSET_FETCH, 0, 1 },
+                                    { KC_API_FIND_COORDINATOR, 0, 0 }, { KC_API_JOIN_GROUP, 0, 0 },
+                                    { KC_API_HEARTBEAT, 0, 0 }, { KC_API_LEAVE_GROUP, 0, 0 },
+                                    { KC_API_SYNC_GROUP, 0, 0 }, { KC_API_DESCRIBE_GROUPS, 0, 0 },
+                                    { KC_API_LIST_GROUPS, 0, 0 } };
+static const api_range_t v0_8_2[] = { { KC_API_PRODUCE, 0, 0 }, { KC_API_FETCH, 0, 0 },
+                                      { KC_API_LIST_OFFSETS, 0, 0 }, { KC_API_METADATA, 0, 0 },
+                                      { KC_API_OFFSET_COMMIT, 0, 1 }, { KC_API_OFFSET_FETCH, 0, 1 },
+                                      { KC_API_FIND_COORDINATOR, 0, 0 } };
+static const api_range_t v0_8_1[] = { { KC_API_PRODUCE, 0, 0 }, { KC_API_FETCH, 0, 0 },
+                                      { KC_API_LIST_OFFSETS, 0, 0 }, { KC_API_METADATA, 0, 0 },
+                                      { KC_API_OFFSET_COMMIT, 0, 0 }, { KC_API_OFFSET_FETCH, 0, 0 } };
+static const api_range_t v0_8_0[] = { { KC_API_PRODUCE, 0, 0 }, { KC_API_FETCH, 0, 0 },
+                                      { KC_API_LIST_OFFSETS, 0, 0 }, { KC_API_METADATA, 0, 0 } };
 
 static const struct {
     const char *release;
@@ -205,10 +214,10 @@ static const struct {
     const api_range_t *apis;
     size_t napis;
 } legacy[] = {
-    { "0.9", 16 /* ListGroups */, v0_9, sizeof v0_9 / sizeof v0_9[0] },
-    { "0.8.2", 10 /* FindCoordinator (GroupCoordinator) */, v0_8_2, sizeof v0_8_2 / sizeof v0_8_2[0] },
-    { "0.8.1", 9 /* OffsetFetch */, v0_8_1, sizeof v0_8_1 / sizeof v0_8_1[0] },
-    { "0.8.0", 3 /* Metadata */, v0_8_0, sizeof v0_8_0 / sizeof v0_8_0[0] },
+    { "0.9", KC_API_LIST_GROUPS, v0_9, sizeof v0_9 / sizeof v0_9[0] },
+    { "0.8.2", KC_API_FIND_COORDINATOR /* GroupCoordinator then */, v0_8_2, sizeof v0_8_2 / sizeof v0_8_2[0] },
+    { "0.8.1", KC_API_OFFSET_FETCH, v0_8_1, sizeof v0_8_1 / sizeof v0_8_1[0] },
+    { "0.8.0", KC_API_METADATA, v0_8_0, sizeof v0_8_0 / sizeof v0_8_0[0] },
 };
 #define NLEGACY ((int)(sizeof legacy / sizeof legacy[0]))
 #define PROBE_GROUP "libkafkac-version-probe"
@@ -250,9 +259,9 @@ static void legacy_probe_send(kc_net_t *net, kc_conn_t *c)
     int16_t key = legacy[step].probe_key;
     const kc_api_t *api = kc_api_get(key);
     kc_msg_init(api->request, &u);
-    if (key == 10)
+    if (key == KC_API_FIND_COORDINATOR)
         u.find_coordinator.key = PROBE_GROUP;
-    else if (key == 9)
+    else if (key == KC_API_OFFSET_FETCH)
         u.offset_fetch.group_id = PROBE_GROUP;
     kc_net_send_setup_call(net, c, key, 0, &u, legacy_done, "probing an old broker");
 }

@@ -11,7 +11,7 @@
 
 #include "common/mem.h"
 #include "kc_messages.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 
 void kc_net_metadata_init(kc_net_t *net)
 {
@@ -278,7 +278,7 @@ int64_t kc_net_metadata_serve(kc_net_t *net, int64_t now)
     }
     kc_req_t r = {
         .node_id = KC_NODE_ANY,
-        .api_key = KC_METADATA_KEY,
+        .api_key = KC_API_METADATA,
         .max_version = -1,
         .msg = req,
         .build = md_build,

@@ -13,7 +13,7 @@
 #include "common/mem.h"
 #include "protocol/conn.h"
 #include "protocol/header.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 
 /* ------------------------------------------------------------------ */
 /* Sending                                                             */

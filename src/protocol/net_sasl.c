@@ -37,11 +37,9 @@
 #include "common/errstr.h"
 #include "common/mem.h"
 #include "kc_messages.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 #include "protocol/sasl.h"
 
-#define SASL_HANDSHAKE_KEY 17
-#define SASL_AUTHENTICATE_KEY 36
 #define TOKEN_RETRY_MS 10000
 
 /* Net-wide SASL state; also the application's kafkac_oauthbearer_t. */
@@ -108,6 +106,15 @@ int kc_sasl_init(kc_net_t *net, const kc_net_opts_t *o, char *errstr, size_t err
     if (s->mech == KC_SASL_GSSAPI || s->mech == KC_SASL_NONE) {
         kc_errstr_set(errstr, errlen, "sasl.mechanism %s is not supported", kc_sasl_mech_name(s->mech));
         return KAFKAC_ERR_CONFIG;
+    }
+    if (s->mech == KC_SASL_OAUTHBEARER && !s->oauth_cb) {
+        /* The unsecured token must be makeable now, when the client is
+         * created, not at the first connection. */
+        kc_oauth_token_t t;
+        int rc = kc_oauthbearer_unsecured(s->oauth_config, 0, &t, errstr, errlen);
+        kc_oauth_token_clear(&t);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
@@ -319,7 +326,7 @@ static void send_auth(kc_net_t *net, kc_conn_t *c, uint8_t *bytes, size_t n, int
     req.auth_bytes.len = (int32_t)n;
     c->sasl->step = step;
     c->sasl->round++;
-    kc_net_send_setup_call(net, c, SASL_AUTHENTICATE_KEY, c->sasl->auth_version, &req, authenticate_done,
+    kc_net_send_setup_call(net, c, KC_API_SASL_AUTHENTICATE, c->sasl->auth_version, &req, authenticate_done,
                            "during SASL");
     kc_sasl_free_secret(bytes, n);
 }
@@ -399,7 +406,7 @@ static void handshake_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint8_t
     kc_arena_t arena;
     kc_arena_init(&arena, 1024);
     kc_sasl_handshake_response_t resp;
-    int rc = decode(frame, len, body_off, SASL_HANDSHAKE_KEY, call->version, &resp, &arena);
+    int rc = decode(frame, len, body_off, KC_API_SASL_HANDSHAKE, call->version, &resp, &arena);
     kc_free(call);
     char why[256];
     if (rc != 0) {
@@ -435,7 +442,7 @@ static void authenticate_done(kc_net_t *net, kc_conn_t *c, kc_call_t *call, uint
     kc_arena_init(&arena, 1024);
     kc_sasl_authenticate_response_t resp;
     int16_t version = call->version;
-    int rc = decode(frame, len, body_off, SASL_AUTHENTICATE_KEY, version, &resp, &arena);
+    int rc = decode(frame, len, body_off, KC_API_SASL_AUTHENTICATE, version, &resp, &arena);
     kc_free(call);
     char why[256], err[200];
     const char *mech = kc_sasl_mech_name(s->mech);
@@ -518,7 +525,7 @@ out:
 static void begin(kc_net_t *net, kc_conn_t *c)
 {
     char why[256];
-    int16_t hmax = c->api_max[SASL_HANDSHAKE_KEY], amax = c->api_max[SASL_AUTHENTICATE_KEY];
+    int16_t hmax = c->api_max[KC_API_SASL_HANDSHAKE], amax = c->api_max[KC_API_SASL_AUTHENTICATE];
     if (hmax < 1 || amax < 0) {
         snprintf(why, sizeof why, "%s:%d does not offer SaslHandshake v1 and SaslAuthenticate (Kafka 1.0+): not a "
                  "SASL listener, or too old a broker", c->host, c->port);
@@ -530,14 +537,14 @@ static void begin(kc_net_t *net, kc_conn_t *c)
         kc_net_conn_failed(net, c, KAFKAC_ERR_NO_MEMORY, "out of memory starting SASL");
         return;
     }
-    int16_t av = kc_api_get(SASL_AUTHENTICATE_KEY)->max_ver;
+    int16_t av = kc_api_get(KC_API_SASL_AUTHENTICATE)->max_ver;
     c->sasl->auth_version = amax < av ? amax : av;
     c->sasl->step = STEP_HANDSHAKE;
     c->state_deadline = kc_now_ms() + net->o.handshake_timeout_ms;
     kc_sasl_handshake_request_t req;
     kc_msg_init(&kc_schema_sasl_handshake_request, &req);
     req.mechanism = kc_sasl_mech_name(net->sasl->mech);
-    kc_net_send_setup_call(net, c, SASL_HANDSHAKE_KEY, 1, &req, handshake_done, "during SASL");
+    kc_net_send_setup_call(net, c, KC_API_SASL_HANDSHAKE, 1, &req, handshake_done, "during SASL");
 }
 
 int kc_sasl_start(kc_net_t *net, kc_conn_t *c)

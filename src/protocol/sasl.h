@@ -11,16 +11,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "common/config_values.h"  /* kc_sasl_mech_t */
 #include "protocol/scram.h"
 
-typedef enum kc_sasl_mech {
-    KC_SASL_NONE = 0,
-    KC_SASL_PLAIN,
-    KC_SASL_SCRAM_SHA_256,
-    KC_SASL_SCRAM_SHA_512,
-    KC_SASL_OAUTHBEARER,
-    KC_SASL_GSSAPI            /* recognised only to be refused by name */
-} kc_sasl_mech_t;
 
 /* "PLAIN", "SCRAM-SHA-256"... */
 const char *kc_sasl_mech_name(kc_sasl_mech_t m);

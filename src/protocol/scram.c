@@ -70,9 +70,3 @@ int kc_scram_random(uint8_t *out, size_t n)
 {
     return n <= 0x7fffffff && RAND_bytes(out, (int)n) == 1 ? 0 : -1;
 }
-
-void kc_secure_wipe(void *p, size_t n)
-{
-    if (p && n)
-        OPENSSL_cleanse(p, n);
-}

@@ -34,7 +34,5 @@ int kc_scram_hmac(kc_scram_mech_t m, const uint8_t *key, size_t key_len, const u
 int kc_scram_hash(kc_scram_mech_t m, const uint8_t *data, size_t len, uint8_t *out);
 /* n cryptographically random bytes (nonces, salts).  Returns 0 or -1. */
 int kc_scram_random(uint8_t *out, size_t n);
-/* Overwrites n bytes in a way the compiler may not drop (secrets). */
-void kc_secure_wipe(void *p, size_t n);
 
 #endif

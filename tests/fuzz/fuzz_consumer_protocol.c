@@ -11,7 +11,7 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
-#include "consumer/consumer_protocol.h"
+#include "protocol/consumer_protocol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

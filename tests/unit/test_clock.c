@@ -31,7 +31,7 @@
 #include "consumer/coordinator.h"
 #include "producer/producer_int.h"
 #include "producer/txn_int.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 
 /* Waits on cv (unsignalled, or signalled only by the library's own
  * threads) until an absolute CLOCK_MONOTONIC deadline 150 ms ahead, and

@@ -591,12 +591,13 @@ static void test_header_versions(void **state)
     assert_int_equal(kc_resp_header_version(0, 9, 1), 1);
     assert_int_equal(kc_resp_header_version(0, 8, 0), 0);
     /* ApiVersions: flexible request header, but response header v0. */
-    assert_int_equal(kc_req_header_version(18, 3, 1), 2);
-    assert_int_equal(kc_resp_header_version(18, 3, 1), 0);
-    assert_int_equal(kc_resp_header_version(18, 0, 0), 0);
-    /* ControlledShutdown v0 predates the client id. */
-    assert_int_equal(kc_req_header_version(7, 0, 0), 0);
-    assert_int_equal(kc_req_header_version(7, 1, 0), 1);
+    assert_int_equal(kc_req_header_version(KC_API_API_VERSIONS, 3, 1), 2);
+    assert_int_equal(kc_resp_header_version(KC_API_API_VERSIONS, 3, 1), 0);
+    assert_int_equal(kc_resp_header_version(KC_API_API_VERSIONS, 0, 0), 0);
+    /* ControlledShutdown (key 7) v0 used request header v0; header.c has
+     * no such exception because no message with key 7 is defined, so none
+     * can be sent.  Defining one means adding that exception. */
+    assert_null(kc_api_get(7));
 }
 
 static void test_headers(void **state)

@@ -28,7 +28,7 @@
 #include "common/mem.h"
 #include "kafkac/error.h"
 #include "protocol/conn.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 
 #define MAX_FRAME (64LL * 1024 * 1024)
 

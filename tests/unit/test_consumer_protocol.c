@@ -11,7 +11,7 @@
 #include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "consumer/consumer_protocol.h"
+#include "protocol/consumer_protocol.h"
 #include "common/mem.h"
 #include "vectors/consumer_protocol_golden.h"
 

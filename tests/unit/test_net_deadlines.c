@@ -19,7 +19,7 @@
 
 #include "fakebroker.h"
 #include "kafkac/error.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 
 #define API_METADATA 3
 #define API_LIST_GROUPS 16

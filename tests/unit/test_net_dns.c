@@ -13,7 +13,7 @@
 
 #include "fakebroker.h"
 #include "kafkac/error.h"
-#include "protocol/net_internal.h"
+#include "protocol/net_int.h"
 #include "protocol/resolver.h"
 
 #define API_METADATA 3

@@ -365,7 +365,7 @@ static void test_no_allocation_per_record_in_steady_state(void **state)
     pthread_mutex_unlock(&pp->mu);
     assert_non_null(b);
     assert_int_equal(b->count, 20000);
-    kc_batch_complete(p, b, 0, 0, -1);
+    kc_pbatch_complete(p, b, 0, 0, -1);
 
     kc_mem_fail_after(0);
     int failed_at = -1;

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "admin/admin_internal.h"
+#include "admin/admin_int.h"
 #include "kafkac/kafkac.h"
 #include "producer/producer_int.h"
 #include "producer/txn_int.h"

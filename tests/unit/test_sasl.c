@@ -354,6 +354,34 @@ static kc_net_t *sasl_net(int port, int mech, kafkac_oauthbearer_refresh_cb cb, 
     return net;
 }
 
+/* An unsecured OAUTHBEARER config that cannot make a token is refused
+ * when the network client is created (kc_sasl_init), not at the first
+ * connection: the settings only check that a callback or a config is
+ * there, since parsing the token is the protocol layer's job. */
+static void test_net_oauth_bad_config(void **state)
+{
+    (void)state;
+    kc_hostport_t h = { .host = "127.0.0.1", .port = 1 };
+    kc_hostlist_t l = { .v = &h, .n = 1 };
+    kc_net_opts_t o;
+    kc_net_opts_defaults(&o);
+    o.bootstrap = &l;
+    o.sasl_mechanism = KC_SASL_OAUTHBEARER;
+    char err[256] = "";
+    o.sasl_oauthbearer_config = "scope=x";
+    kc_net_t *net = kc_net_new(&o, err, sizeof err);
+    if (net || !strstr(err, "principal=<name> is required")) {
+        kc_net_destroy(net);
+        fail_msg("scope=x without principal: expected kc_net_new to refuse it naming principal, got %s (\"%s\")",
+                 net ? "a client" : "NULL", err);
+    }
+    o.sasl_oauthbearer_config = "principal=bob";
+    net = kc_net_new(&o, err, sizeof err);
+    if (!net)
+        fail_msg("principal=bob: kc_net_new refused it: %s", err);
+    kc_net_destroy(net);
+}
+
 static kc_resp_t *metadata(kc_net_t *net, int timeout_ms)
 {
     static kc_metadata_request_t md;
@@ -444,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_oauthbearer_message),
         cmocka_unit_test(test_unsecured_token),
         cmocka_unit_test(test_config),
+        cmocka_unit_test(test_net_oauth_bad_config),
         cmocka_unit_test(test_net_plain_ready),
         cmocka_unit_test(test_net_scram_refused_fast),
         cmocka_unit_test(test_net_oauth_token_timeout),

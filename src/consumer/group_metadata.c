@@ -1,10 +1,11 @@
 /* The consumer group metadata handle (Java's ConsumerGroupMetadata) that
- * kafkac_producer_send_offsets_to_transaction (txn_api.c) takes. */
+ * kafkac_producer_send_offsets_to_transaction (producer/txn_api.c) takes.
+ * The struct is in protocol/group_member.h, which both clients read. */
 #include <stdio.h>
 #include <string.h>
 #include "common/mem.h"
 #include "consumer/consumer_int.h"
-#include "producer/txn_int.h"
+#include "protocol/group_member.h"
 
 kafkac_group_metadata_t *kafkac_group_metadata_new(const char *group_id, int32_t generation_id,
                                                    const char *member_id, const char *group_instance_id)

@@ -2,15 +2,14 @@
  * net_handshake.c (ApiVersions) and net_metadata.c (metadata refresh).
  * Fields marked [I/O] are touched only by the I/O thread; [lock] under
  * net->lock. */
-#ifndef KC_NET_INTERNAL_H
-#define KC_NET_INTERNAL_H
+#ifndef KC_NET_INT_H
+#define KC_NET_INT_H
 
 #include <pthread.h>
 #include "protocol/conn.h"
 #include "protocol/net.h"
+#include "kc_messages.h"
 
-#define KC_API_VERSIONS_KEY 18
-#define KC_METADATA_KEY 3
 
 typedef struct kc_call kc_call_t;
 /* The waiter of kc_net_call and kc_net_call_until (net.c): shared by the

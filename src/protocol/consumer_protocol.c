@@ -1,6 +1,6 @@
 /* ConsumerProtocolSubscription / ConsumerProtocolAssignment codecs; the
  * layouts are in consumer_protocol.h. */
-#include "consumer/consumer_protocol.h"
+#include "protocol/consumer_protocol.h"
 #include <string.h>
 
 void kc_cp_subscription_init(kc_cp_subscription_t *s)
