@@ -97,8 +97,7 @@ static kafkac_producer_t *new_producer(const bench_opts_t *o, prod_state_t *st, 
 
 static int produce_one(kafkac_producer_t *p, const char *topic, const uint8_t *value, int size)
 {
-    kafkac_err_t e = kafkac_producer_send(p, topic, KAFKAC_PARTITION_ANY, NULL, -1, value, size, NULL, 0, KAFKAC_TIMESTAMP_NONE,
-                                          NULL, NULL);
+    kafkac_err_t e = kafkac_producer_send(p, topic, NULL, -1, value, size, NULL);
     if (e) {
         fprintf(stderr, "libkafkac send: %s\n", kafkac_err_str(e));
         return -1;
@@ -166,7 +165,7 @@ static int assign_all(kafkac_consumer_t *c, const bench_opts_t *o)
     if (!l)
         return -1;
     for (int p = 0; p < o->partitions; p++)
-        kafkac_tpl_add(l, o->topic, p)->offset = bench_start_offset(o, p, KAFKAC_OFFSET_BEGINNING);
+        kafkac_tp_set_offset(kafkac_tpl_add(l, o->topic, p), bench_start_offset(o, p, KAFKAC_OFFSET_BEGINNING));
     kafkac_err_t e = kafkac_consumer_assign(c, l, err, sizeof err);
     kafkac_tpl_destroy(l);
     if (e) {
