@@ -43,7 +43,8 @@ static void rewind_to_committed(kafkac_consumer_t *c)
         for (int i = 0; i < kafkac_tpl_count(a); i++) {
             const kafkac_topic_partition_t *tp = kafkac_tpl_at(a, i);
             int64_t off = kafkac_tp_offset(tp);
-            kafkac_consumer_seek(c, kafkac_tp_topic(tp), kafkac_tp_partition(tp), off >= 0 ? off : KAFKAC_OFFSET_BEGINNING);
+            kafkac_consumer_seek(c, kafkac_tp_topic(tp), kafkac_tp_partition(tp),
+                                 off >= 0 ? off : KAFKAC_OFFSET_BEGINNING);
         }
     kafkac_tpl_destroy(a);
 }

@@ -34,11 +34,12 @@
  * completes each record exactly once: with its offset, or with an error.
  *
  * Threads: kafkac_producer_send and _send_record may be called from any
- * number of threads at once (a record handle by one at a time).  poll, flush and close may be called from any thread, but
- * delivery callbacks run only inside them, on the calling thread (never
- * on the library's thread, never inside send); if several threads poll at
- * once, callbacks may run on several of them at once.  A future may be
- * waited on from any thread.
+ * number of threads at once (a record handle by one thread at a time).
+ * poll, flush and close may be called from any thread, but delivery
+ * callbacks run only inside them, on the calling thread (never on the
+ * library's thread, never inside send); if several threads poll at once,
+ * callbacks may run on several of them at once.  A future may be waited
+ * on from any thread.
  *
  * Errors: functions return kafkac_err_t (include/kafkac/error.h). */
 #ifndef KAFKAC_PRODUCER_H
@@ -206,8 +207,10 @@ KAFKAC_API void kafkac_producer_record_destroy(kafkac_producer_record_t *r);
 KAFKAC_API void kafkac_producer_record_set_topic(kafkac_producer_record_t *r, const char *topic);
 /* A partition number, or KAFKAC_PARTITION_ANY to let the partitioner
  * choose.  A partition the topic does not have fails the send with
- * KAFKAC_ERR_UNKNOWN_PARTITION (after looking for it in fresh metadata
- * for up to max.block.ms, in case partitions were just added). */
+ * KAFKAC_ERR_UNKNOWN_PARTITION, after the send has looked for it in
+ * fresh metadata for up to 2 s (never past max.block.ms), in case
+ * partitions were just added; below KAFKAC_PARTITION_ANY:
+ * KAFKAC_ERR_INVALID_ARG. */
 KAFKAC_API void kafkac_producer_record_set_partition(kafkac_producer_record_t *r, int32_t partition);
 /* Key bytes, borrowed; NULL with key_len -1 for a null key. */
 KAFKAC_API void kafkac_producer_record_set_key(kafkac_producer_record_t *r, const void *key, int32_t key_len);
@@ -235,15 +238,16 @@ KAFKAC_API void kafkac_producer_record_clear_headers(kafkac_producer_record_t *r
 
 /* Queues the record r describes.  Everything kafkac_producer_send says
  * holds here too (copies, blocking, future, errors); in addition
- * KAFKAC_ERR_INVALID_ARG when r is NULL or a setter was given a value
- * its doc refuses.  r is only read: it can be sent again, changed, or
- * destroyed as soon as the call returns. */
+ * KAFKAC_ERR_INVALID_ARG when r is NULL or holds a value its setter's
+ * doc refuses (no topic, a partition below KAFKAC_PARTITION_ANY, a
+ * timestamp below KAFKAC_TIMESTAMP_NONE).  r is only read: it can be
+ * sent again, changed, or destroyed as soon as the call returns. */
 KAFKAC_API kafkac_err_t kafkac_producer_send_record(kafkac_producer_t *p, const kafkac_producer_record_t *r,
                                                     kafkac_future_t **future);
 
 /* Why a kafkac_producer_send or _send_record was refused: returns the
- * error of the most recent send that failed (KAFKAC_OK if none has) and writes a sentence
- * to errstr saying what happened, e.g. for KAFKAC_ERR_ALL_BROKERS_DOWN,
+ * error of the most recent send that failed (KAFKAC_OK if none has) and
+ * writes a sentence to errstr saying what happened, e.g. for KAFKAC_ERR_ALL_BROKERS_DOWN,
  * KAFKAC_ERR_RESOLVE or KAFKAC_ERR_TIMED_OUT (no broker of
  * bootstrap.servers reachable within max.block.ms) the addresses tried
  * and the last connection error.  With several threads sending, it is

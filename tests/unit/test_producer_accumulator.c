@@ -383,7 +383,7 @@ static void test_record_handle_fields_reach_the_batch(void **state)
     kc_producer_t *p = kc_producer_inner(kp);
     kc_ptopic_t *t = add_topic(kp, "t1", 2);
     int tag = 5;
-    char hk[6][4];
+    char hk[6][16];
     kafkac_producer_record_t *r = kafkac_producer_record_new("t1");
     assert_non_null(r);
     kafkac_producer_record_set_partition(r, 1);
