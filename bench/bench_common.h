@@ -342,7 +342,7 @@ static inline bench_opts_t bench_smoke_opts(char *topic, size_t len, const char 
     bench_smoke_topic(topic, len, client);
     bench_opts_t o = {.brokers = bench_smoke_brokers(), .topic = topic, .count = 2000, .size = 100,
                       .acks = "all", .compression = "lz4", .linger_ms = 5, .batch_size = 1048576,
-                      .rate = 5000, .partitions = 3, .warmup_ms = 300};
+                      .rate = 5000, .partitions = 3, .warmup_ms = 300, .send = "line"};
     return o;
 }
 

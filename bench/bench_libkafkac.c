@@ -123,8 +123,9 @@ static int run_produce(const bench_opts_t *o)
     double cpu0 = bench_cpu_s();
     kafkac_producer_t *p = new_producer(o, &st, o->linger_ms);
     uint8_t *value = bench_payload(o->size);
-    kafkac_producer_record_t *rec = strcmp(o->send, "record") ? NULL : kafkac_producer_record_new(o->topic);
-    if (!p || !value || (!rec && !strcmp(o->send, "record")))
+    int by_record = o->send && !strcmp(o->send, "record");   /* --smoke leaves send NULL: the one-line send */
+    kafkac_producer_record_t *rec = by_record ? kafkac_producer_record_new(o->topic) : NULL;
+    if (!p || !value || (by_record && !rec))
         return 1;
     int64_t t0 = bench_now_ns();
     int rc = 0;
