@@ -64,6 +64,10 @@ typedef struct bench_opts {
     /* e2e: how long the consumer runs before the clock starts (2000 ms;
      * --smoke uses less, so that make check stays quick). */
     int warmup_ms;
+    /* produce, libkafkac only: "line" sends with the one-line
+     * kafkac_producer_send (the default), "record" through one reused
+     * kafkac_producer_record_t, to compare their CPU per message. */
+    const char *send;
 } bench_opts_t;
 
 static inline void bench_usage(const char *prog)
@@ -72,7 +76,7 @@ static inline void bench_usage(const char *prog)
             "usage: %s --mode produce|consume|e2e|create|delete|available --brokers B --topic T [--count N] [--size S]\n"
             "          [--acks 1|all|0] [--compression none|lz4|gzip|snappy|zstd] [--linger-ms L]\n"
             "          [--batch-size B] [--rate MSGS_PER_S] [--partitions P] [--offsets O0,O1,...]\n"
-            "          [--warmup-ms MS]\n"
+            "          [--warmup-ms MS] [--send line|record (libkafkac)]\n"
             "       %s --smoke   (every mode, tiny input, broker from $KAFKAC_TEST_BROKERS)\n",
             prog, prog);
 }
@@ -102,6 +106,7 @@ static inline int bench_parse(int argc, char **argv, bench_opts_t *o)
     o->rate = 5000;
     o->partitions = 6;
     o->warmup_ms = 2000;
+    o->send = "line";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--smoke")) {
@@ -148,6 +153,8 @@ static inline int bench_parse(int argc, char **argv, bench_opts_t *o)
             o->partitions = (int)n;
         else if (!strcmp(a, "--warmup-ms"))
             o->warmup_ms = (int)n;
+        else if (!strcmp(a, "--send") && (!strcmp(v, "line") || !strcmp(v, "record")))
+            o->send = v;
         else {
             fprintf(stderr, "%s: unknown option %s\n", argv[0], a);
             bench_usage(argv[0]);
@@ -335,7 +342,7 @@ static inline bench_opts_t bench_smoke_opts(char *topic, size_t len, const char 
     bench_smoke_topic(topic, len, client);
     bench_opts_t o = {.brokers = bench_smoke_brokers(), .topic = topic, .count = 2000, .size = 100,
                       .acks = "all", .compression = "lz4", .linger_ms = 5, .batch_size = 1048576,
-                      .rate = 5000, .partitions = 3, .warmup_ms = 300};
+                      .rate = 5000, .partitions = 3, .warmup_ms = 300, .send = "line"};
     return o;
 }
 

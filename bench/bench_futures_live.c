@@ -25,8 +25,7 @@ static void *waiter(void *arg)
     (void)arg;
     for (long k = 0; k < per_waiter; k++) {
         kafkac_future_t *f = NULL;
-        if (kafkac_producer_send(prod, topic, KAFKAC_PARTITION_ANY, NULL, -1, "w", 1, NULL, 0,
-                                 KAFKAC_TIMESTAMP_NONE, NULL, &f) != KAFKAC_OK) {
+        if (kafkac_producer_send(prod, topic, NULL, -1, "w", 1, &f) != KAFKAC_OK) {
             fprintf(stderr, "waiter: send failed\n");
             exit(1);
         }
@@ -68,8 +67,7 @@ int main(int argc, char **argv)
     }
     /* Metadata and connection before timing. */
     kafkac_future_t *f = NULL;
-    if (kafkac_producer_send(prod, topic, KAFKAC_PARTITION_ANY, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE,
-                             NULL, &f) != KAFKAC_OK ||
+    if (kafkac_producer_send(prod, topic, NULL, -1, "x", 1, &f) != KAFKAC_OK ||
         kafkac_future_wait(f, 30000, NULL) != KAFKAC_OK) {
         fprintf(stderr, "first record not delivered\n");
         return 1;
@@ -86,8 +84,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < w; i++)
         pthread_create(&th[i], NULL, waiter, NULL);
     for (long i = 0; i < n; i++) {
-        if (kafkac_producer_send(prod, topic, KAFKAC_PARTITION_ANY, NULL, -1, "0123456789", 10, NULL, 0,
-                                 KAFKAC_TIMESTAMP_NONE, NULL, &f) != KAFKAC_OK) {
+        if (kafkac_producer_send(prod, topic, NULL, -1, "0123456789", 10, &f) != KAFKAC_OK) {
             fprintf(stderr, "send %ld failed\n", i);
             return 1;
         }

@@ -33,8 +33,9 @@ static void on_rebalance(kafkac_consumer_t *c, kafkac_rebalance_event_t ev,
     (void)opaque;
     const char *what = ev == KAFKAC_REBALANCE_ASSIGNED ? "assigned" : ev == KAFKAC_REBALANCE_REVOKED ? "revoked" : "lost";
     fprintf(stderr, "%% %s:", what);
-    for (int i = 0; i < parts->count; i++)
-        fprintf(stderr, " %s[%d]", parts->elems[i].topic, (int)parts->elems[i].partition);
+    for (int i = 0; i < kafkac_tpl_count(parts); i++)
+        fprintf(stderr, " %s[%d]", kafkac_tp_topic(kafkac_tpl_at(parts, i)),
+                (int)kafkac_tp_partition(kafkac_tpl_at(parts, i)));
     fprintf(stderr, "\n");
 }
 

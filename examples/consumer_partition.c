@@ -40,7 +40,7 @@ int main(int argc, char **argv)
     /* The partitions, each with where to start. */
     kafkac_topic_partition_list_t *parts = kafkac_tpl_new(4);
     for (char *p = strtok(argv[3], ","); p; p = strtok(NULL, ","))
-        kafkac_tpl_add(parts, argv[2], (int32_t)atoi(p))->offset = start;
+        kafkac_tp_set_offset(kafkac_tpl_add(parts, argv[2], (int32_t)atoi(p)), start);
 
     /* Where each partition ends now: we stop there. */
     kafkac_topic_partition_list_t *ends = kafkac_tpl_copy(parts);
@@ -69,10 +69,11 @@ int main(int argc, char **argv)
 
         /* Done when every partition's position reached its end offset. */
         done = 1;
-        for (int i = 0; i < ends->count; i++) {
+        for (int i = 0; i < kafkac_tpl_count(ends); i++) {
             int64_t pos;
-            if (kafkac_consumer_position(c, argv[2], ends->elems[i].partition, &pos, 1000, err, sizeof err) ||
-                pos < ends->elems[i].offset)
+            const kafkac_topic_partition_t *end = kafkac_tpl_at(ends, i);
+            if (kafkac_consumer_position(c, argv[2], kafkac_tp_partition(end), &pos, 1000, err, sizeof err) ||
+                pos < kafkac_tp_offset(end))
                 done = 0;
         }
     }

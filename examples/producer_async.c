@@ -53,13 +53,22 @@ int main(int argc, char **argv)
     struct stats s = { 0, 0 };
     kafkac_producer_set_delivery_cb(p, on_delivery, &s);   /* before the first send */
 
+    /* One record handle serves every send (it only points at our
+     * buffers, so reusing it allocates nothing). */
+    kafkac_producer_record_t *rec = kafkac_producer_record_new(argv[2]);
+    if (!rec) {
+        fprintf(stderr, "out of memory\n");
+        kafkac_producer_destroy(p);
+        return 1;
+    }
     for (long i = 0; i < count; i++) {
         char value[64];
         int vlen = snprintf(value, sizeof value, "asynchronous record %ld", i);
         /* No future: the callback is how we learn the outcome.  The
          * record's number rides along as its opaque. */
-        kafkac_err_t e = kafkac_producer_send(p, argv[2], KAFKAC_PARTITION_ANY, NULL, -1, value, vlen, NULL, 0, KAFKAC_TIMESTAMP_NONE,
-                                              (void *)(intptr_t)i, NULL);
+        kafkac_producer_record_set_value(rec, value, vlen);
+        kafkac_producer_record_set_opaque(rec, (void *)(intptr_t)i);
+        kafkac_err_t e = kafkac_producer_send_record(p, rec, NULL);
         if (e != KAFKAC_OK) {
             fprintf(stderr, "send #%ld: %s\n", i, kafkac_err_str(e));
             break;
@@ -67,6 +76,7 @@ int main(int argc, char **argv)
         if (i % 10000 == 0)
             kafkac_producer_poll(p, 0);   /* serve callbacks as we go */
     }
+    kafkac_producer_record_destroy(rec);   /* every send has returned: nothing refers to it */
     /* Wait for every outcome (callbacks run meanwhile). */
     if (kafkac_producer_flush(p, 60000) != KAFKAC_OK)
         fprintf(stderr, "flush timed out\n");

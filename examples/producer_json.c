@@ -90,7 +90,14 @@ int main(int argc, char **argv)
     };
     enum { N = sizeof orders / sizeof orders[0] };
     kafkac_future_t *f[N];
-    const kafkac_header_t hdr[] = { { "content-type", "application/json", 16 } };
+    /* A record handle carries the header; key and value change per order. */
+    kafkac_producer_record_t *rec = kafkac_producer_record_new(argv[2]);
+    if (!rec || kafkac_producer_record_add_header(rec, "content-type", "application/json", 16) != KAFKAC_OK) {
+        fprintf(stderr, "out of memory\n");
+        kafkac_producer_record_destroy(rec);
+        kafkac_producer_destroy(p);
+        return 1;
+    }
     int failed = 0;
     for (int i = 0; i < N; i++) {
         char json[512];
@@ -101,13 +108,15 @@ int main(int argc, char **argv)
             failed++;
             continue;
         }
-        kafkac_err_t e = kafkac_producer_send(p, argv[2], KAFKAC_PARTITION_ANY, orders[i].customer,
-                                              (int32_t)strlen(orders[i].customer), json, len, hdr, 1, KAFKAC_TIMESTAMP_NONE, NULL, &f[i]);
+        kafkac_producer_record_set_key(rec, orders[i].customer, (int32_t)strlen(orders[i].customer));
+        kafkac_producer_record_set_value(rec, json, len);
+        kafkac_err_t e = kafkac_producer_send_record(p, rec, &f[i]);   /* json is copied: the buffer can go */
         if (e != KAFKAC_OK) {
             fprintf(stderr, "send: %s\n", kafkac_err_str(e));
             failed++;
         }
     }
+    kafkac_producer_record_destroy(rec);
     for (int i = 0; i < N; i++) {
         if (!f[i])
             continue;

@@ -38,8 +38,8 @@ int main(int argc, char **argv)
         int klen = snprintf(key, sizeof key, "key-%d", i);
         int vlen = snprintf(value, sizeof value, "synchronous record %d", i);
         kafkac_future_t *f;
-        kafkac_err_t e = kafkac_producer_send(p, argv[2], KAFKAC_PARTITION_ANY, key, klen, value, vlen, NULL, 0,
-                                              KAFKAC_TIMESTAMP_NONE /* timestamp: now */, NULL, &f);
+        /* The partitioner chooses (by the key's hash), timestamp: now. */
+        kafkac_err_t e = kafkac_producer_send(p, argv[2], key, klen, value, vlen, &f);
         if (e != KAFKAC_OK) {   /* refused at once: no future was made */
             fprintf(stderr, "send: %s\n", kafkac_err_str(e));
             failed++;

@@ -40,9 +40,12 @@ static void rewind_to_committed(kafkac_consumer_t *c)
     if (kafkac_consumer_assignment(c, &a) != KAFKAC_OK || !a)
         return;
     if (kafkac_consumer_committed(c, a, 10000, err, sizeof err) == KAFKAC_OK)
-        for (int i = 0; i < a->count; i++)
-            kafkac_consumer_seek(c, a->elems[i].topic, a->elems[i].partition,
-                                 a->elems[i].offset >= 0 ? a->elems[i].offset : KAFKAC_OFFSET_BEGINNING);
+        for (int i = 0; i < kafkac_tpl_count(a); i++) {
+            const kafkac_topic_partition_t *tp = kafkac_tpl_at(a, i);
+            int64_t off = kafkac_tp_offset(tp);
+            kafkac_consumer_seek(c, kafkac_tp_topic(tp), kafkac_tp_partition(tp),
+                                 off >= 0 ? off : KAFKAC_OFFSET_BEGINNING);
+        }
     kafkac_tpl_destroy(a);
 }
 
@@ -148,8 +151,7 @@ int main(int argc, char **argv)
             char *up = malloc(vlen + 1);
             for (size_t j = 0; j < vlen; j++)
                 up[j] = (char)toupper((unsigned char)val[j]);
-            e = kafkac_producer_send(p, out, KAFKAC_PARTITION_ANY, key, key ? (int32_t)klen : -1, up,
-                                     val ? (int32_t)vlen : -1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+            e = kafkac_producer_send(p, out, key, key ? (int32_t)klen : -1, up, val ? (int32_t)vlen : -1, NULL);
             free(up);
             /* The offset to commit is the next one to read. */
             const char *t = kafkac_record_topic(r);
@@ -157,7 +159,7 @@ int main(int argc, char **argv)
             kafkac_topic_partition_t *tp = kafkac_tpl_find(offsets, t, part);
             if (!tp)
                 tp = kafkac_tpl_add(offsets, t, part);
-            tp->offset = kafkac_record_offset(r) + 1;
+            kafkac_tp_set_offset(tp, kafkac_record_offset(r) + 1);
         }
         kafkac_records_destroy(rs);
         if (e == KAFKAC_OK) {

@@ -219,7 +219,7 @@ KAFKAC_API kafkac_err_t kafkac_consumer_paused(kafkac_consumer_t *c, kafkac_topi
 /* Sets each element's offset to the partition's first offset (log start)
  * or end offset (the high watermark, or the last stable offset under
  * read_committed), asking the leaders.  Per-partition failures are in
- * elems[i].err; the call returns the first of them, or a call-wide error.
+ * each element's kafkac_tp_err; the call returns the first of them, or a call-wide error.
  * timeout_ms -1: default.api.timeout.ms (the same for offsets_for_times). */
 KAFKAC_API kafkac_err_t kafkac_consumer_beginning_offsets(kafkac_consumer_t *c,
                                                           kafkac_topic_partition_list_t *partitions, int timeout_ms,
@@ -307,7 +307,7 @@ KAFKAC_API void kafkac_group_metadata_destroy(kafkac_group_metadata_t *gm);
 
 /* Commit callback for commit_async: runs on the application's thread
  * inside a later poll, next, commit_sync or close.  `offsets` (borrowed
- * for the call) holds the per-partition results in elems[i].err. */
+ * for the call) holds the per-partition results (kafkac_tp_err). */
 typedef void (*kafkac_commit_cb)(kafkac_consumer_t *c, kafkac_err_t err,
                                  const kafkac_topic_partition_list_t *offsets, void *opaque);
 
@@ -316,7 +316,7 @@ typedef void (*kafkac_commit_cb)(kafkac_consumer_t *c, kafkac_err_t err,
  * the last record poll returned (or the offsets stored with
  * store_offsets, once it has been used).  Given offsets are the next
  * offsets to read (last processed + 1), with optional metadata and leader
- * epoch; the per-partition results are written to offsets->elems[i].err.
+ * epoch; the per-partition results are in each element's kafkac_tp_err.
  * REBALANCE_IN_PROGRESS / ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID mean the
  * partitions may have moved: the commit did not happen.  KAFKAC_ERR_TIMED_OUT:
  * no answer (or no coordinator) within timeout_ms -- the call returns then,
@@ -332,8 +332,8 @@ KAFKAC_API kafkac_err_t kafkac_consumer_commit_async(kafkac_consumer_t *c,
 /* Records offsets (next to read, as for commit) to be committed by the
  * next auto commit or commit(NULL), for manual at-least-once: process a
  * record, then store offset + 1.  Once used, automatic commits commit only
- * stored offsets.  Only for assigned partitions (others: elems[i].err =
- * KAFKAC_ERR_UNKNOWN_PARTITION and the call returns it). */
+ * stored offsets.  Only for assigned partitions (others: kafkac_tp_err
+ * gives KAFKAC_ERR_UNKNOWN_PARTITION and the call returns it). */
 KAFKAC_API kafkac_err_t kafkac_consumer_store_offsets(kafkac_consumer_t *c,
                                                       kafkac_topic_partition_list_t *offsets);
 /* Stores record r's offset + 1 for its partition. */

@@ -2,8 +2,9 @@
  *
  * Read in this order: conf.h (configuration), then the client you need:
  * producer.h, consumer.h, admin.h, or protocol.h (the protocol-level
- * client they stand on).  types.h holds the few plain structs they share,
- * error.h the error codes, version.h the library's version.
+ * client they stand on).  types.h holds what they share (special values
+ * and the topic-partition list), error.h the error codes, version.h the
+ * library's version.
  *
  * What every part of the API has in common (each header gives the details
  * of its own calls):

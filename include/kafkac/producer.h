@@ -7,8 +7,7 @@
  *   kafkac_conf_destroy(conf);                  // the producer keeps its own copy
  *
  *   kafkac_future_t *f;
- *   kafkac_producer_send(p, "events", KAFKAC_PARTITION_ANY, "k", 1, "v", 1,
- *                        NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f);
+ *   kafkac_producer_send(p, "events", "k", 1, "v", 1, &f);
  *   const kafkac_delivery_t *d;
  *   if (kafkac_future_wait(f, 10000, &d) == KAFKAC_OK)
  *       printf("partition %d offset %lld\n", kafkac_delivery_partition(d),
@@ -17,17 +16,30 @@
  *   kafkac_producer_close(p, 10000);
  *   kafkac_producer_destroy(p);
  *
+ * A record with a chosen partition, a timestamp, headers or an opaque
+ * goes through a record handle, which can be reused for every send:
+ *
+ *   kafkac_producer_record_t *r = kafkac_producer_record_new("events");
+ *   kafkac_producer_record_set_partition(r, 3);
+ *   kafkac_producer_record_add_header(r, "trace-id", "abc", 3);
+ *   for (int i = 0; i < n; i++) {
+ *       kafkac_producer_record_set_value(r, vals[i], lens[i]);
+ *       kafkac_producer_send_record(p, r, NULL);   // outcome to the delivery callback
+ *   }
+ *   kafkac_producer_record_destroy(r);
+ *
  * Records are appended to a batch per partition; a batch goes out when it
  * reaches batch.size or has waited linger.ms.  The producer's I/O thread
  * sends them, retries retriable errors until delivery.timeout.ms, and
  * completes each record exactly once: with its offset, or with an error.
  *
- * Threads: kafkac_producer_send may be called from any number of threads
- * at once.  poll, flush and close may be called from any thread, but
- * delivery callbacks run only inside them, on the calling thread (never
- * on the library's thread, never inside send); if several threads poll at
- * once, callbacks may run on several of them at once.  A future may be
- * waited on from any thread.
+ * Threads: kafkac_producer_send and _send_record may be called from any
+ * number of threads at once (a record handle by one thread at a time).
+ * poll, flush and close may be called from any thread, but delivery
+ * callbacks run only inside them, on the calling thread (never on the
+ * library's thread, never inside send); if several threads poll at once,
+ * callbacks may run on several of them at once.  A future may be waited
+ * on from any thread.
  *
  * Errors: functions return kafkac_err_t (include/kafkac/error.h). */
 #ifndef KAFKAC_PRODUCER_H
@@ -68,7 +80,8 @@ KAFKAC_API int64_t kafkac_delivery_offset(const kafkac_delivery_t *d);
 /* The record's timestamp: its create time, or the broker's log-append
  * time when the topic uses LogAppendTime. */
 KAFKAC_API int64_t kafkac_delivery_timestamp(const kafkac_delivery_t *d);
-/* The msg_opaque given to kafkac_producer_send. */
+/* The opaque given to kafkac_producer_record_set_opaque (NULL for a
+ * record sent with kafkac_producer_send). */
 KAFKAC_API void *kafkac_delivery_opaque(const kafkac_delivery_t *d);
 
 /* ---- Futures ------------------------------------------------------ */
@@ -99,7 +112,8 @@ KAFKAC_API kafkac_producer_t *kafkac_producer_new(const kafkac_conf_t *conf, cha
 
 /* Called once per record, inside kafkac_producer_poll/flush/close, on the
  * thread that called them.  d is valid only during the call.  The
- * callback may call kafkac_producer_send but not poll/flush/close. */
+ * callback may call kafkac_producer_send / _send_record but not
+ * poll/flush/close. */
 typedef void (*kafkac_delivery_cb)(void *opaque, const kafkac_delivery_t *d);
 
 /* Installs the delivery callback (cb NULL: none).  Call it before the
@@ -107,8 +121,9 @@ typedef void (*kafkac_delivery_cb)(void *opaque, const kafkac_delivery_t *d);
 KAFKAC_API void kafkac_producer_set_delivery_cb(kafkac_producer_t *p, kafkac_delivery_cb cb, void *opaque);
 
 /* A user partitioner: returns a partition in 0..partition_count-1 for a
- * record sent with KAFKAC_PARTITION_ANY (key NULL with key_len -1 for a
- * null key).  Runs inside kafkac_producer_send, on the sending thread,
+ * record sent with KAFKAC_PARTITION_ANY, as kafkac_producer_send always
+ * does (key NULL with key_len -1 for a null key).  Runs inside the send,
+ * on the sending thread,
  * possibly on several threads at once.  An out-of-range answer fails the
  * send with KAFKAC_ERR_UNKNOWN_PARTITION. */
 typedef int32_t (*kafkac_partitioner_cb)(void *opaque, const char *topic, const void *key, int32_t key_len,
@@ -135,27 +150,23 @@ KAFKAC_API void kafkac_producer_destroy(kafkac_producer_t *p);
 
 /* ---- Sending ------------------------------------------------------ */
 
-/* Queues one record.
+/* Queues one record with the common settings: the partitioner chooses
+ * the partition (murmur2 of the key as in the Java client for keyed
+ * records, sticky for unkeyed ones, by default, or the callback of
+ * kafkac_producer_set_partitioner), the timestamp is the time of the
+ * call, no headers, no opaque.  The same as kafkac_producer_send_record
+ * with a record handle holding topic, key and value only.
  *   topic      NUL-terminated; copied as needed.
- *   partition  a partition number, or KAFKAC_PARTITION_ANY to let the
- *              partitioner choose (murmur2 of the key as in the Java
- *              client for keyed records, sticky for unkeyed ones, by
- *              default).
  *   key/value  bytes, copied before the call returns; NULL with length
  *              -1 for a null key or value.
- *   headers    header_count headers, copied.
- *   timestamp  CreateTime in milliseconds since the epoch (0 is 1970-01-01,
- *              an ordinary timestamp), or KAFKAC_TIMESTAMP_NONE for the
- *              current time.  Below KAFKAC_TIMESTAMP_NONE:
- *              KAFKAC_ERR_INVALID_ARG.
- *   msg_opaque returned by kafkac_delivery_opaque.
  *   future     if not NULL, receives a new future the caller must
  *              release with kafkac_future_destroy.  With NULL no future
  *              is allocated (the delivery callback, if any, still runs).
  *
  * Blocks for up to max.block.ms while the topic's metadata is unknown or
  * buffer.memory is used up.  Returns KAFKAC_OK (the outcome will come
- * later), or an error and then no future is made and no callback runs:
+ * later), or an error and then no future is made (*future is NULL) and
+ * no callback runs:
  * KAFKAC_ERR_QUEUE_FULL (no buffer space within max.block.ms),
  * KAFKAC_ERR_UNKNOWN_TOPIC (no metadata within max.block.ms although a
  * broker answered), KAFKAC_ERR_ALL_BROKERS_DOWN / KAFKAC_ERR_RESOLVE /
@@ -163,21 +174,82 @@ KAFKAC_API void kafkac_producer_destroy(kafkac_producer_t *p);
  * connections refused, a host name that does not resolve, brokers that
  * accept connections but do not answer),
  * KAFKAC_ERR_UNKNOWN_PARTITION, KAFKAC_ERR_MSG_SIZE_TOO_LARGE (record over
- * max.request.size or buffer.memory), KAFKAC_ERR_INVALID_ARG,
- * KAFKAC_ERR_DESTROYED (closing), KAFKAC_ERR_FATAL (the producer hit an
- * unrecoverable error, e.g. fenced), KAFKAC_ERR_NO_MEMORY.  With
+ * max.request.size or buffer.memory), KAFKAC_ERR_INVALID_ARG (p or topic
+ * NULL, topic empty, a length below -1, or NULL bytes with a positive
+ * length), KAFKAC_ERR_DESTROYED (closing), KAFKAC_ERR_FATAL (the producer
+ * hit an unrecoverable error, e.g. fenced), KAFKAC_ERR_NO_MEMORY.  With
  * transactional.id: KAFKAC_ERR_STATE outside a transaction (begin first),
  * or the error that made the open transaction abortable (abort first).
  * kafkac_producer_send_error says more about the last refusal. */
-KAFKAC_API kafkac_err_t kafkac_producer_send(kafkac_producer_t *p, const char *topic, int32_t partition,
-                                             const void *key, int32_t key_len, const void *value,
-                                             int32_t value_len, const kafkac_header_t *headers,
-                                             size_t header_count, int64_t timestamp, void *msg_opaque,
+KAFKAC_API kafkac_err_t kafkac_producer_send(kafkac_producer_t *p, const char *topic, const void *key,
+                                             int32_t key_len, const void *value, int32_t value_len,
                                              kafkac_future_t **future);
 
-/* Why a kafkac_producer_send was refused: returns the error of the most
- * recent send that failed (KAFKAC_OK if none has) and writes a sentence
- * to errstr saying what happened, e.g. for KAFKAC_ERR_ALL_BROKERS_DOWN,
+/* A record to send, as Java's ProducerRecord: topic, partition, key,
+ * value, timestamp, headers and an opaque for the delivery report.
+ *
+ * The setters store pointers, not copies: topic, key, value and each
+ * header's key and value are borrowed and must stay valid until the
+ * kafkac_producer_send_record that uses them returns (the send copies
+ * the bytes into its batch).  So one handle can serve any number of
+ * sends, changing what differs between them, with no allocation per
+ * record.  A handle is not locked: one thread at a time (a handle per
+ * sending thread).  Setters take a non-NULL handle and check nothing;
+ * the send checks the values and says KAFKAC_ERR_INVALID_ARG. */
+typedef struct kafkac_producer_record kafkac_producer_record_t;
+
+/* A record for topic (borrowed; may be NULL here and set later) with the
+ * defaults of kafkac_producer_send: KAFKAC_PARTITION_ANY, null key and
+ * value, KAFKAC_TIMESTAMP_NONE, no headers, opaque NULL.  NULL on out of
+ * memory.  Free it with kafkac_producer_record_destroy. */
+KAFKAC_API kafkac_producer_record_t *kafkac_producer_record_new(const char *topic);
+/* Frees the handle (never anything it borrowed).  NULL is a no-op. */
+KAFKAC_API void kafkac_producer_record_destroy(kafkac_producer_record_t *r);
+/* The topic, NUL-terminated, borrowed. */
+KAFKAC_API void kafkac_producer_record_set_topic(kafkac_producer_record_t *r, const char *topic);
+/* A partition number, or KAFKAC_PARTITION_ANY to let the partitioner
+ * choose.  A partition the topic does not have fails the send with
+ * KAFKAC_ERR_UNKNOWN_PARTITION, after the send has looked for it in
+ * fresh metadata for up to 2 s (never past max.block.ms), in case
+ * partitions were just added; below KAFKAC_PARTITION_ANY:
+ * KAFKAC_ERR_INVALID_ARG. */
+KAFKAC_API void kafkac_producer_record_set_partition(kafkac_producer_record_t *r, int32_t partition);
+/* Key bytes, borrowed; NULL with key_len -1 for a null key. */
+KAFKAC_API void kafkac_producer_record_set_key(kafkac_producer_record_t *r, const void *key, int32_t key_len);
+/* Value bytes, borrowed; NULL with value_len -1 for a null value (a
+ * tombstone on a compacted topic). */
+KAFKAC_API void kafkac_producer_record_set_value(kafkac_producer_record_t *r, const void *value,
+                                                 int32_t value_len);
+/* CreateTime in milliseconds since the epoch (0 is 1970-01-01, an
+ * ordinary timestamp), or KAFKAC_TIMESTAMP_NONE for the time of the
+ * send.  Below KAFKAC_TIMESTAMP_NONE the send fails with
+ * KAFKAC_ERR_INVALID_ARG. */
+KAFKAC_API void kafkac_producer_record_set_timestamp(kafkac_producer_record_t *r, int64_t timestamp);
+/* Returned by kafkac_delivery_opaque in the record's outcome; never
+ * dereferenced by the library. */
+KAFKAC_API void kafkac_producer_record_set_opaque(kafkac_producer_record_t *r, void *msg_opaque);
+/* Appends a header: key NUL-terminated, value bytes (NULL with
+ * value_len -1 for a null value), both borrowed.  Headers keep their
+ * order; a key may repeat.  Returns KAFKAC_OK, KAFKAC_ERR_INVALID_ARG (r
+ * or key NULL, value_len below -1, or NULL value with a positive length;
+ * nothing added) or KAFKAC_ERR_NO_MEMORY (nothing added). */
+KAFKAC_API kafkac_err_t kafkac_producer_record_add_header(kafkac_producer_record_t *r, const char *key,
+                                                          const void *value, int32_t value_len);
+/* Removes every header (the space is kept for the next ones). */
+KAFKAC_API void kafkac_producer_record_clear_headers(kafkac_producer_record_t *r);
+
+/* Queues the record r describes.  Everything kafkac_producer_send says
+ * holds here too (copies, blocking, future, errors); in addition
+ * KAFKAC_ERR_INVALID_ARG when r is NULL or holds a value its setter's
+ * doc refuses (no topic, a partition below KAFKAC_PARTITION_ANY, a
+ * timestamp below KAFKAC_TIMESTAMP_NONE).  r is only read: it can be
+ * sent again, changed, or destroyed as soon as the call returns. */
+KAFKAC_API kafkac_err_t kafkac_producer_send_record(kafkac_producer_t *p, const kafkac_producer_record_t *r,
+                                                    kafkac_future_t **future);
+
+/* Why a kafkac_producer_send or _send_record was refused: returns the
+ * error of the most recent send that failed (KAFKAC_OK if none has) and
+ * writes a sentence to errstr saying what happened, e.g. for KAFKAC_ERR_ALL_BROKERS_DOWN,
  * KAFKAC_ERR_RESOLVE or KAFKAC_ERR_TIMED_OUT (no broker of
  * bootstrap.servers reachable within max.block.ms) the addresses tried
  * and the last connection error.  With several threads sending, it is

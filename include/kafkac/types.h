@@ -1,6 +1,6 @@
-/* libkafkac: small plain types shared by the producer, consumer and admin
- * APIs.  These are the only public structs whose fields you read and
- * write directly; they are inputs and outputs, never handles. */
+/* libkafkac: small types shared by the producer, consumer and admin APIs:
+ * special values and the topic-partition list (an opaque handle with
+ * accessors). */
 #ifndef KAFKAC_TYPES_H
 #define KAFKAC_TYPES_H
 
@@ -22,8 +22,9 @@ extern "C" {
 #define KAFKAC_OFFSET_INVALID   (-1001) /* no offset (e.g. nothing committed) */
 
 /* "No timestamp", as Kafka writes it on the wire (RecordBatch.NO_TIMESTAMP).
- * Given to kafkac_producer_send it means "stamp the record with the current
- * time", as a null timestamp does in Java's ProducerRecord; every other
+ * Given to kafkac_producer_record_set_timestamp it means "stamp the record
+ * with the time of the send" (what kafkac_producer_send does), as a null
+ * timestamp does in Java's ProducerRecord; every other
  * value, 0 included, is the record's CreateTime in ms since the epoch.  No
  * real timestamp collides with it: Kafka accepts no negative timestamp
  * (Java's ProducerRecord refuses them), and a record whose CreateTime was
@@ -31,51 +32,72 @@ extern "C" {
  * (kafkac_delivery_timestamp, a consumed record's) use it for "unknown". */
 #define KAFKAC_TIMESTAMP_NONE   (-1)
 
-/* A record header.  key is a NUL-terminated string; value is bytes
- * (value_len -1 for a null value).  Both are borrowed for the duration of
- * the call that takes them. */
-typedef struct kafkac_header {
-    const char *key;
-    const void *value;
-    int32_t value_len;
-} kafkac_header_t;
+/* ---- Topic-partition lists ---------------------------------------- */
 
-/* One topic-partition with an offset, optional metadata and a result.
- * Used for assignments, seeks, commits and per-partition results. */
-typedef struct kafkac_topic_partition {
-    char *topic;          /* owned by the list */
-    int32_t partition;
-    int64_t offset;       /* KAFKAC_OFFSET_INVALID when not set */
-    int32_t leader_epoch; /* -1 when unknown */
-    char *metadata;       /* commit metadata, owned by the list; NULL if none */
-    kafkac_err_t err;     /* per-partition result of an operation */
-} kafkac_topic_partition_t;
+/* A list of topic-partitions, each with an offset, a leader epoch,
+ * optional commit metadata and a per-partition result.  Used for
+ * assignments, seeks, commits, offset lookups and per-partition results.
+ * Both types are opaque: read and change them with the functions below,
+ * so that they can grow without breaking programs compiled against an
+ * older header.
+ *
+ *   kafkac_topic_partition_list_t *l = kafkac_tpl_new(0);
+ *   kafkac_tp_set_offset(kafkac_tpl_add(l, "events", 0), 42);
+ *   for (int i = 0; i < kafkac_tpl_count(l); i++) {
+ *       const kafkac_topic_partition_t *tp = kafkac_tpl_at(l, i);
+ *       printf("%s [%d] @ %lld\n", kafkac_tp_topic(tp), (int)kafkac_tp_partition(tp),
+ *              (long long)kafkac_tp_offset(tp));
+ *   }
+ *   kafkac_tpl_destroy(l);
+ *
+ * Ownership: the list owns its elements and their strings.  An element
+ * pointer (from _add, _at or _find) stays valid until the list is changed
+ * by kafkac_tpl_add or kafkac_tpl_sort, or destroyed.  A list is not
+ * locked: one thread at a time. */
+typedef struct kafkac_topic_partition kafkac_topic_partition_t;
+typedef struct kafkac_topic_partition_list kafkac_topic_partition_list_t;
 
-/* A growable list of topic-partitions.  Fields are readable; change the
- * list through the functions below so that ownership stays right. */
-typedef struct kafkac_topic_partition_list {
-    kafkac_topic_partition_t *elems;
-    int count;
-    int size;             /* allocated */
-} kafkac_topic_partition_list_t;
-
-/* NULL on out of memory. */
+/* An empty list with room for initial_size elements (it grows as needed;
+ * 0 is fine).  NULL on out of memory. */
 KAFKAC_API kafkac_topic_partition_list_t *kafkac_tpl_new(int initial_size);
-/* NULL is a no-op. */
+/* Frees the list and everything in it.  NULL is a no-op. */
 KAFKAC_API void kafkac_tpl_destroy(kafkac_topic_partition_list_t *l);
-/* Appends (topic is copied); returns the new element (offset
- * KAFKAC_OFFSET_INVALID, leader_epoch -1) or NULL on out of memory. */
+/* Appends topic/partition (topic is copied); returns the new element
+ * (offset KAFKAC_OFFSET_INVALID, leader epoch -1, no metadata, err
+ * KAFKAC_OK), or NULL on out of memory or when l or topic is NULL. */
 KAFKAC_API kafkac_topic_partition_t *kafkac_tpl_add(kafkac_topic_partition_list_t *l, const char *topic,
                                                     int32_t partition);
+/* The number of elements (0 for NULL). */
+KAFKAC_API int kafkac_tpl_count(const kafkac_topic_partition_list_t *l);
+/* Element i, 0 <= i < kafkac_tpl_count(l); NULL when i is out of range. */
+KAFKAC_API kafkac_topic_partition_t *kafkac_tpl_at(const kafkac_topic_partition_list_t *l, int i);
 /* The element for topic/partition, or NULL. */
 KAFKAC_API kafkac_topic_partition_t *kafkac_tpl_find(const kafkac_topic_partition_list_t *l, const char *topic,
                                                      int32_t partition);
-/* Replaces an element's metadata (copied; NULL clears).  0 or NO_MEMORY. */
-KAFKAC_API kafkac_err_t kafkac_tpl_set_metadata(kafkac_topic_partition_t *tp, const char *metadata);
-/* Deep copy; NULL on out of memory. */
+/* Deep copy (of NULL: an empty list); NULL on out of memory. */
 KAFKAC_API kafkac_topic_partition_list_t *kafkac_tpl_copy(const kafkac_topic_partition_list_t *l);
 /* Sorts by topic, then partition. */
 KAFKAC_API void kafkac_tpl_sort(kafkac_topic_partition_list_t *l);
+
+/* One element.  Getters take a non-NULL element.  Strings returned are
+ * owned by the list and valid as long as the element pointer is. */
+KAFKAC_API const char *kafkac_tp_topic(const kafkac_topic_partition_t *tp);
+KAFKAC_API int32_t kafkac_tp_partition(const kafkac_topic_partition_t *tp);
+/* The offset: an input (seek, commit) or a result (committed, offsets
+ * lookups); KAFKAC_OFFSET_INVALID when not set. */
+KAFKAC_API int64_t kafkac_tp_offset(const kafkac_topic_partition_t *tp);
+KAFKAC_API void kafkac_tp_set_offset(kafkac_topic_partition_t *tp, int64_t offset);
+/* The leader epoch the offset belongs to; -1 when unknown. */
+KAFKAC_API int32_t kafkac_tp_leader_epoch(const kafkac_topic_partition_t *tp);
+KAFKAC_API void kafkac_tp_set_leader_epoch(kafkac_topic_partition_t *tp, int32_t leader_epoch);
+/* Commit metadata; NULL when there is none. */
+KAFKAC_API const char *kafkac_tp_metadata(const kafkac_topic_partition_t *tp);
+/* Replaces the commit metadata (copied; NULL clears).  KAFKAC_OK, or
+ * KAFKAC_ERR_NO_MEMORY and the old metadata stays. */
+KAFKAC_API kafkac_err_t kafkac_tp_set_metadata(kafkac_topic_partition_t *tp, const char *metadata);
+/* The per-partition result of the operation that filled the list (e.g.
+ * a commit); KAFKAC_OK otherwise. */
+KAFKAC_API kafkac_err_t kafkac_tp_err(const kafkac_topic_partition_t *tp);
 
 #ifdef __cplusplus
 }

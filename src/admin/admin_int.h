@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "common/arena.h"
 #include "common/config.h"
+#include "common/tpl_int.h"
 #include "common/errstr.h"
 #include "kafkac/admin.h"
 #include "kc_messages.h"

@@ -155,7 +155,7 @@ static kafkac_err_t partitions_of(const kafkac_conf_t *conf, char **topics, int 
                 kafkac_tpl_add(out, name, id);
         }
     }
-    if (!rc && out->count == 0) {
+    if (!rc && kafkac_tpl_count(out) == 0) {
         snprintf(err, errlen, "no such partition");
         rc = KAFKAC_ERR_UNKNOWN_PARTITION;
     }
@@ -170,11 +170,12 @@ static int all_at_end(kafkac_consumer_t *c)
     kafkac_topic_partition_list_t *a = NULL;
     if (kafkac_consumer_assignment(c, &a) != KAFKAC_OK)
         return 0;
-    int done = a->count > 0;
-    for (int i = 0; done && i < a->count; i++) {
+    int done = kafkac_tpl_count(a) > 0;
+    for (int i = 0; done && i < kafkac_tpl_count(a); i++) {
         int64_t lo, hi;
-        if (kafkac_consumer_watermarks(c, a->elems[i].topic, a->elems[i].partition, &lo, &hi) != KAFKAC_OK ||
-            a->elems[i].offset < hi)
+        const kafkac_topic_partition_t *tp = kafkac_tpl_at(a, i);
+        if (kafkac_consumer_watermarks(c, kafkac_tp_topic(tp), kafkac_tp_partition(tp), &lo, &hi) != KAFKAC_OK ||
+            kafkac_tp_offset(tp) < hi)
             done = 0;
     }
     kafkac_tpl_destroy(a);
@@ -286,8 +287,8 @@ int kc_cli_consume(int argc, char **argv)
             goto out;
         }
     } else {
-        for (int i = 0; i < tpl->count; i++)
-            tpl->elems[i].offset = start_ts >= 0 ? start_ts : start_off;
+        for (int i = 0; i < kafkac_tpl_count(tpl); i++)
+            kafkac_tp_set_offset(kafkac_tpl_at(tpl, i), start_ts >= 0 ? start_ts : start_off);
         if (start_ts >= 0 && kafkac_consumer_offsets_for_times(c, tpl, -1, err, sizeof err)) {
             fprintf(stderr, "kafkac consume: %s\n", err);
             goto out;

@@ -107,7 +107,7 @@ static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
             const kafkac_topic_partition_list_t *as;
             kafkac_group_desc_member(d, g, m, &mid, &iid, &cid, &host, &as);
             printf("  member %s client-id %s host %s%s%s, %d partition(s)\n", mid, cid, host,
-                   iid ? " instance " : "", iid ? iid : "", as ? as->count : 0);
+                   iid ? " instance " : "", iid ? iid : "", as ? kafkac_tpl_count(as) : 0);
         }
         kafkac_group_offsets_t *o;
         e = kafkac_admin_list_consumer_group_offsets(adm, id, NULL, c->timeout_ms, &o, err, sizeof err);
@@ -205,11 +205,12 @@ static int do_reset(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
         kafkac_topic_desc_destroy(d);
     }
     if (a->mode == O_OFFSET) {
-        for (int i = 0; i < tpl->count; i++)
-            tpl->elems[i].offset = a->to_offset;
+        for (int i = 0; i < kafkac_tpl_count(tpl); i++)
+            kafkac_tp_set_offset(kafkac_tpl_at(tpl, i), a->to_offset);
     } else {
-        for (int i = 0; i < tpl->count; i++)
-            tpl->elems[i].offset = a->mode == O_EARLIEST ? KAFKAC_OFFSET_BEGINNING : KAFKAC_OFFSET_END;
+        for (int i = 0; i < kafkac_tpl_count(tpl); i++)
+            kafkac_tp_set_offset(kafkac_tpl_at(tpl, i),
+                                 a->mode == O_EARLIEST ? KAFKAC_OFFSET_BEGINNING : KAFKAC_OFFSET_END);
         kafkac_err_t e = kafkac_admin_list_offsets(adm, tpl, c->timeout_ms, &r, err, sizeof err);
         if (e) {
             kc_cli_admin_fail(c, e, err);
@@ -217,8 +218,8 @@ static int do_reset(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
         }
         if (kc_cli_admin_report(c, r))
             goto out;
-        for (int i = 0; i < tpl->count; i++)
-            tpl->elems[i].offset = kafkac_admin_result_offset(r, i);
+        for (int i = 0; i < kafkac_tpl_count(tpl); i++)
+            kafkac_tp_set_offset(kafkac_tpl_at(tpl, i), kafkac_admin_result_offset(r, i));
         kafkac_admin_result_destroy(r);
         r = NULL;
     }
@@ -233,9 +234,11 @@ static int do_reset(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
             goto out;
     }
     printf("%-30s %-30s %-9s %s\n", "GROUP", "TOPIC", "PARTITION", "NEW-OFFSET");
-    for (int i = 0; i < tpl->count; i++)
-        printf("%-30s %-30s %-9d %lld\n", a->groups[0], tpl->elems[i].topic, (int)tpl->elems[i].partition,
-               (long long)tpl->elems[i].offset);
+    for (int i = 0; i < kafkac_tpl_count(tpl); i++) {
+        const kafkac_topic_partition_t *tp = kafkac_tpl_at(tpl, i);
+        printf("%-30s %-30s %-9d %lld\n", a->groups[0], kafkac_tp_topic(tp), (int)kafkac_tp_partition(tp),
+               (long long)kafkac_tp_offset(tp));
+    }
     rc = 0;
 out:
     kafkac_admin_result_destroy(r);

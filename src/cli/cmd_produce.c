@@ -70,6 +70,17 @@ static int send_lines(kafkac_producer_t *p, FILE *f, const char *topic, int32_t 
     size_t cap = 0;
     ssize_t len;
     size_t dl = delim ? strlen(delim) : 0;
+    /* One handle for every line: it points at the line buffer, which the
+     * send copies before it returns. */
+    kafkac_producer_record_t *rec = kafkac_producer_record_new(topic);
+    if (!rec) {
+        fprintf(stderr, "kafkac produce: out of memory\n");
+        if (!t->first_err)
+            t->first_err = KAFKAC_ERR_NO_MEMORY;
+        t->stopped = 1;
+    } else {
+        kafkac_producer_record_set_partition(rec, partition);
+    }
     while ((len = getline(&line, &cap, f)) >= 0) {
         if (t->stopped) {
             t->failed++;
@@ -90,7 +101,9 @@ static int send_lines(kafkac_producer_t *p, FILE *f, const char *topic, int32_t 
             }
         }
         t->lines++;
-        kafkac_err_t e = kafkac_producer_send(p, topic, partition, key, klen, val, vlen, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+        kafkac_producer_record_set_key(rec, key, klen);
+        kafkac_producer_record_set_value(rec, val, vlen);
+        kafkac_err_t e = kafkac_producer_send_record(p, rec, NULL);
         if (e != KAFKAC_OK) {
             char why[512];
             kafkac_producer_send_error(p, why, sizeof why);
@@ -107,6 +120,7 @@ static int send_lines(kafkac_producer_t *p, FILE *f, const char *topic, int32_t 
         kafkac_producer_poll(p, 0);
     }
     free(line);
+    kafkac_producer_record_destroy(rec);
     return t->stopped ? -1 : 0;
 }
 

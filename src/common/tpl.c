@@ -1,9 +1,10 @@
-/* kafkac_topic_partition_list_t (include/kafkac/types.h). */
+/* kafkac_topic_partition_list_t (include/kafkac/types.h); its layout is
+ * in common/tpl_int.h. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/mem.h"
-#include "kafkac/types.h"
+#include "common/tpl_int.h"
 
 kafkac_topic_partition_list_t *kafkac_tpl_new(int initial_size)
 {
@@ -68,7 +69,59 @@ kafkac_topic_partition_t *kafkac_tpl_find(const kafkac_topic_partition_list_t *l
     return NULL;
 }
 
-kafkac_err_t kafkac_tpl_set_metadata(kafkac_topic_partition_t *tp, const char *metadata)
+int kafkac_tpl_count(const kafkac_topic_partition_list_t *l)
+{
+    return l ? l->count : 0;
+}
+
+kafkac_topic_partition_t *kafkac_tpl_at(const kafkac_topic_partition_list_t *l, int i)
+{
+    if (!l || i < 0 || i >= l->count)
+        return NULL;
+    return &l->elems[i];
+}
+
+const char *kafkac_tp_topic(const kafkac_topic_partition_t *tp)
+{
+    return tp->topic;
+}
+
+int32_t kafkac_tp_partition(const kafkac_topic_partition_t *tp)
+{
+    return tp->partition;
+}
+
+int64_t kafkac_tp_offset(const kafkac_topic_partition_t *tp)
+{
+    return tp->offset;
+}
+
+void kafkac_tp_set_offset(kafkac_topic_partition_t *tp, int64_t offset)
+{
+    tp->offset = offset;
+}
+
+int32_t kafkac_tp_leader_epoch(const kafkac_topic_partition_t *tp)
+{
+    return tp->leader_epoch;
+}
+
+void kafkac_tp_set_leader_epoch(kafkac_topic_partition_t *tp, int32_t leader_epoch)
+{
+    tp->leader_epoch = leader_epoch;
+}
+
+const char *kafkac_tp_metadata(const kafkac_topic_partition_t *tp)
+{
+    return tp->metadata;
+}
+
+kafkac_err_t kafkac_tp_err(const kafkac_topic_partition_t *tp)
+{
+    return tp->err;
+}
+
+kafkac_err_t kafkac_tp_set_metadata(kafkac_topic_partition_t *tp, const char *metadata)
 {
     char *m = NULL;
     if (metadata && !(m = kc_strdup(metadata)))
@@ -85,7 +138,7 @@ kafkac_topic_partition_list_t *kafkac_tpl_copy(const kafkac_topic_partition_list
         return c;
     for (int i = 0; i < l->count; i++) {
         kafkac_topic_partition_t *tp = kafkac_tpl_add(c, l->elems[i].topic, l->elems[i].partition);
-        if (!tp || kafkac_tpl_set_metadata(tp, l->elems[i].metadata) != KAFKAC_OK) {
+        if (!tp || kafkac_tp_set_metadata(tp, l->elems[i].metadata) != KAFKAC_OK) {
             kafkac_tpl_destroy(c);
             return NULL;
         }

@@ -517,7 +517,7 @@ static int fetch_results(fetch_ctx_t *x, const kc_resp_t *resp)
             }
             e->offset = p->committed_offset >= 0 ? p->committed_offset : KAFKAC_OFFSET_INVALID;
             e->leader_epoch = p->committed_leader_epoch;
-            kafkac_tpl_set_metadata(e, p->metadata && p->metadata[0] ? p->metadata : NULL);
+            kafkac_tp_set_metadata(e, p->metadata && p->metadata[0] ? p->metadata : NULL);
         }
     return first;
 }
@@ -587,7 +587,7 @@ kafkac_err_t kc_coordinator_committed(kc_coordinator_t *co, kafkac_topic_partiti
                 d->offset = e->offset;
                 d->leader_epoch = e->leader_epoch;
                 d->err = e->err;
-                kafkac_tpl_set_metadata(d, e->metadata);
+                kafkac_tp_set_metadata(d, e->metadata);
             }
             if (err)
                 kc_errstr_set(errstr, errstr_size, "committed: %s%s%s", kafkac_err_str(err),

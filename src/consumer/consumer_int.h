@@ -28,6 +28,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include "common/config.h"
+#include "common/tpl_int.h"
 #include "kafkac/consumer.h"
 #include "protocol/net.h"
 #include "protocol/records.h"

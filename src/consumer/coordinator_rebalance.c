@@ -53,7 +53,7 @@ static kafkac_err_t commit_revoked(kc_coordinator_t *co, const kafkac_topic_part
         }
         e->offset = pos->elems[i].offset;
         e->leader_epoch = pos->elems[i].leader_epoch;
-        kafkac_tpl_set_metadata(e, pos->elems[i].metadata);
+        kafkac_tp_set_metadata(e, pos->elems[i].metadata);
     }
     kafkac_tpl_destroy(pos);
     if (!sel)

@@ -226,13 +226,13 @@ static void batch_free(kc_pbatch_t *b)
 
 /* ---- buffer.memory ------------------------------------------------ */
 
-int64_t kc_acc_record_cost(int32_t key_len, int32_t value_len, const kafkac_header_t *h, size_t hn)
+int64_t kc_acc_record_cost(int32_t key_len, int32_t value_len, const kc_rb_header_t *h, size_t hn)
 {
     /* The record's bytes plus its varint framing and bookkeeping: close
      * enough to what it occupies, and cheap to compute. */
     int64_t c = 32 + (int64_t)sizeof(kc_prec_t) + (key_len > 0 ? key_len : 0) + (value_len > 0 ? value_len : 0);
     for (size_t i = 0; i < hn; i++)
-        c += 10 + (int64_t)strlen(h[i].key) + (h[i].value_len > 0 ? h[i].value_len : 0);
+        c += 10 + (int64_t)h[i].key_len + (h[i].value_len > 0 ? h[i].value_len : 0);
     return c;
 }
 
@@ -287,29 +287,14 @@ static void queue_push(kc_ppart_t *pp, kc_pbatch_t *b)
     pp->qtail = b;
 }
 
-/* The header array the batch writer wants, converted from the public
- * one; on the stack for the usual handful. */
-#define HDR_STACK 16
-
+/* headers are already in the batch writer's form: the record handle
+ * (record.c) keeps them that way, so a send converts and allocates
+ * nothing for them. */
 kafkac_err_t kc_acc_append(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, int sticky, int64_t ts,
                            const void *key, int32_t key_len, const void *value, int32_t value_len,
-                           const kafkac_header_t *headers, size_t header_count, void *opaque,
+                           const kc_rb_header_t *hdrs, size_t header_count, void *opaque,
                            kafkac_future_t *fut, int64_t reserve)
 {
-    kc_rb_header_t hstack[HDR_STACK];
-    kc_rb_header_t *hdrs = hstack;
-    if (header_count > HDR_STACK) {
-        hdrs = kc_calloc(header_count, sizeof(*hdrs));
-        if (!hdrs)
-            return KAFKAC_ERR_NO_MEMORY;
-    }
-    for (size_t i = 0; i < header_count; i++) {
-        hdrs[i].key = headers[i].key;
-        hdrs[i].key_len = (int32_t)strlen(headers[i].key);
-        hdrs[i].value = headers[i].value;
-        hdrs[i].value_len = headers[i].value_len;
-    }
-
     int wake = 0, switched = 0;
     kafkac_err_t err = KAFKAC_OK;
     if (sticky) {
@@ -393,8 +378,6 @@ out:
         kc_pbatch_put(p, b);
     }
     pthread_mutex_unlock(&pp->mu);
-    if (hdrs != hstack)
-        kc_free(hdrs);
     if (wake)
         kc_net_wakeup(p->net);
     return err;

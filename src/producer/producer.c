@@ -352,20 +352,18 @@ static void note_refusal(kc_producer_t *p, kafkac_err_t err, const char *topic, 
     }
 }
 
-kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, int32_t partition, const void *key,
-                                  int32_t key_len, const void *value, int32_t value_len,
-                                  const kafkac_header_t *headers, size_t header_count, int64_t timestamp,
-                                  void *msg_opaque, kafkac_future_t **future)
+/* The one send path behind kafkac_producer_send and
+ * kafkac_producer_send_record.  headers come from a record handle, which
+ * checked each one when it was added. */
+static kafkac_err_t send_one(kafkac_producer_t *kp, const char *topic, int32_t partition, const void *key,
+                             int32_t key_len, const void *value, int32_t value_len, const kc_rb_header_t *headers,
+                             size_t header_count, int64_t timestamp, void *msg_opaque, kafkac_future_t **future)
 {
     if (future)
         *future = NULL;
     if (!kp || !topic || !*topic || key_len < -1 || value_len < -1 || (key_len > 0 && !key) ||
-        (value_len > 0 && !value) || (header_count > 0 && !headers) || partition < KAFKAC_PARTITION_ANY ||
-        timestamp < KAFKAC_TIMESTAMP_NONE)
+        (value_len > 0 && !value) || partition < KAFKAC_PARTITION_ANY || timestamp < KAFKAC_TIMESTAMP_NONE)
         return KAFKAC_ERR_INVALID_ARG;
-    for (size_t i = 0; i < header_count; i++)
-        if (!headers[i].key || headers[i].value_len < -1 || (headers[i].value_len > 0 && !headers[i].value))
-            return KAFKAC_ERR_INVALID_ARG;
     kc_producer_t *p = &kp->p;
     if (!kc_producer_use(p)) {
         set_send_error(p, KAFKAC_ERR_DESTROYED, "the producer is closed");
@@ -445,6 +443,25 @@ out:
         note_refusal(p, err, topic, partition, cost);
     kc_producer_unuse(p);
     return err;
+}
+
+kafkac_err_t kafkac_producer_send(kafkac_producer_t *kp, const char *topic, const void *key, int32_t key_len,
+                                  const void *value, int32_t value_len, kafkac_future_t **future)
+{
+    return send_one(kp, topic, KAFKAC_PARTITION_ANY, key, key_len, value, value_len, NULL, 0, KAFKAC_TIMESTAMP_NONE,
+                    NULL, future);
+}
+
+kafkac_err_t kafkac_producer_send_record(kafkac_producer_t *kp, const kafkac_producer_record_t *r,
+                                         kafkac_future_t **future)
+{
+    if (!r) {
+        if (future)
+            *future = NULL;
+        return KAFKAC_ERR_INVALID_ARG;
+    }
+    return send_one(kp, r->topic, r->partition, r->key, r->key_len, r->value, r->value_len, r->headers,
+                    r->header_count, r->timestamp, r->opaque, future);
 }
 
 /* Runs the callbacks of completed batches, waiting up to wait_ms for the

@@ -241,6 +241,25 @@ int32_t kc_partition_choose(kc_producer_t *p, kc_ptopic_t *t, const void *key, i
  * preferring partitions that have a leader in `c` (may be NULL). */
 int32_t kc_partition_random(const kc_ptopic_t *t, const kc_cluster_t *c, int32_t avoid);
 
+/* record.c: the public record handle (kafkac_producer_record_t).  Every
+ * pointer is borrowed from the application until the send that uses it
+ * returns; headers are kept in the batch writer's form (key_len
+ * measured once, when the header is added) so that a send converts
+ * nothing. */
+struct kafkac_producer_record {
+    const char *topic;
+    int32_t partition;      /* KAFKAC_PARTITION_ANY: the partitioner's choice */
+    const void *key;
+    int32_t key_len;        /* -1: null key */
+    const void *value;
+    int32_t value_len;      /* -1: null value */
+    int64_t timestamp;      /* KAFKAC_TIMESTAMP_NONE: the time of the send */
+    void *opaque;
+    kc_rb_header_t *headers;
+    size_t header_count;
+    size_t header_cap;      /* allocated; kept by _clear_headers for reuse */
+};
+
 /* accumulator.c */
 kc_ptopic_t *kc_acc_topic(kc_producer_t *p, const char *name);   /* lock-free lookup; NULL if unknown */
 kafkac_err_t kc_acc_topic_add(kc_producer_t *p, const kc_topic_info_t *ti, kc_ptopic_t **out);
@@ -249,7 +268,7 @@ kafkac_err_t kc_acc_topic_add(kc_producer_t *p, const kc_topic_info_t *ti, kc_pt
 kafkac_err_t kc_acc_topic_grow(kc_producer_t *p, kc_ptopic_t *t, int32_t n);
 kafkac_err_t kc_acc_append(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, int sticky, int64_t ts,
                            const void *key, int32_t key_len, const void *value, int32_t value_len,
-                           const kafkac_header_t *headers, size_t header_count, void *opaque,
+                           const kc_rb_header_t *headers, size_t header_count, void *opaque,
                            kafkac_future_t *fut, int64_t reserve);
 kafkac_err_t kc_acc_reserve(kc_producer_t *p, int64_t bytes, int64_t deadline_ms);
 void kc_acc_release(kc_producer_t *p, int64_t bytes);
@@ -257,7 +276,7 @@ kc_pbatch_t *kc_pbatch_get(kc_producer_t *p);
 void kc_pbatch_put(kc_producer_t *p, kc_pbatch_t *b);
 void kc_acc_free(kc_producer_t *p);
 /* Estimated buffer.memory charge of one record. */
-int64_t kc_acc_record_cost(int32_t key_len, int32_t value_len, const kafkac_header_t *h, size_t hn);
+int64_t kc_acc_record_cost(int32_t key_len, int32_t value_len, const kc_rb_header_t *h, size_t hn);
 
 /* sender.c */
 int64_t kc_sender_serve(kc_net_t *net, int64_t now, void *opaque);

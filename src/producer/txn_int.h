@@ -14,6 +14,7 @@
 #define KC_TXN_INT_H
 
 #include <pthread.h>
+#include "common/tpl_int.h"
 #include "producer/producer_int.h"
 #include "protocol/group_member.h"
 

@@ -340,9 +340,9 @@ static void test_delete_records_and_offsets(void **state)
     produce(kc_test_brokers(), topic, 0, 10);
 
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(4);
-    kafkac_tpl_add(l, topic, 0)->offset = 4;
-    kafkac_tpl_add(l, topic, 7)->offset = 1;     /* no such partition */
-    kafkac_tpl_add(l, kc_test_topic(missing, sizeof missing, "adm-nope"), 0)->offset = 1;
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 0), 4);
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 7), 1);     /* no such partition */
+    kafkac_tp_set_offset(kafkac_tpl_add(l, kc_test_topic(missing, sizeof missing, "adm-nope"), 0), 1);
     kafkac_admin_result_t *r;
     kafkac_err_t rc = kafkac_admin_delete_records(adm, l, 30000, &r, err, sizeof err);
     if (rc)
@@ -355,9 +355,9 @@ static void test_delete_records_and_offsets(void **state)
     kafkac_tpl_destroy(l);
 
     l = kafkac_tpl_new(4);
-    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_BEGINNING;
-    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_END;
-    kafkac_tpl_add(l, topic, 1)->offset = KAFKAC_OFFSET_END;
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 0), KAFKAC_OFFSET_BEGINNING);
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 0), KAFKAC_OFFSET_END);
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 1), KAFKAC_OFFSET_END);
     assert_int_equal(kafkac_admin_list_offsets(adm, l, 30000, &r, err, sizeof err), KAFKAC_OK);
     expect_ok(r, 0);
     assert_int_equal(kafkac_admin_result_offset(r, 0), 4);
@@ -368,7 +368,7 @@ static void test_delete_records_and_offsets(void **state)
 
     /* Everything: the low watermark reaches the high one. */
     l = kafkac_tpl_new(1);
-    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_END;
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 0), KAFKAC_OFFSET_END);
     assert_int_equal(kafkac_admin_delete_records(adm, l, 30000, &r, err, sizeof err), KAFKAC_OK);
     expect_ok(r, 0);
     assert_int_equal(kafkac_admin_result_offset(r, 0), 10);
@@ -425,7 +425,7 @@ static void test_groups(void **state)
         const kafkac_topic_partition_list_t *as = NULL;
         if (n == 1)
             kafkac_group_desc_member(d, 0, 0, NULL, NULL, NULL, NULL, &as);
-        stable = !strcmp(gstate, "Stable") && n == 1 && as && as->count == 2;
+        stable = !strcmp(gstate, "Stable") && n == 1 && as && kafkac_tpl_count(as) == 2;
         if (!stable) {
             kafkac_group_desc_destroy(d);
             d = NULL;
@@ -511,7 +511,7 @@ static void test_groups(void **state)
 
     /* Altering offsets of a live group is refused, per partition. */
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(2);
-    kafkac_tpl_add(l, topic, 0)->offset = 1;
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 0), 1);
     kafkac_admin_result_t *r;
     assert_int_equal(kafkac_admin_alter_consumer_group_offsets(adm, group, l, 15000, &r, err, sizeof err), KAFKAC_OK);
     assert_true(kafkac_admin_result_error(r, 0) == KAFKAC_ERR_UNKNOWN_MEMBER_ID ||

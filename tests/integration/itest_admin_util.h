@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/testenv.h"
+#include "common/tsend.h"
 #include "kafkac/kafkac.h"
 
 static inline kafkac_admin_t *admin_for(const char *brokers)
@@ -117,7 +118,7 @@ static inline void produce_own(const char *brokers, const char *topic, int32_t p
         int len = snprintf(v, sizeof v, "value-%d", i);
         kafkac_future_destroy(last);
         last = NULL;
-        kafkac_err_t rc = kafkac_producer_send(p, topic, partition, NULL, -1, v, len, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &last);
+        kafkac_err_t rc = kc_test_send_to(p, topic, partition, NULL, -1, v, len, &last);
         if (rc)
             fail_msg("send to %s[%d]: %s", topic, (int)partition, kafkac_err_name(rc));
     }

@@ -237,7 +237,7 @@ static void test_coordinator_failover(void **state)
     kc_test_topic(group, sizeof group, "cadm-coord-group");
     /* An admin commit creates the (memberless) group with an offset. */
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
-    kafkac_tpl_add(l, topic, 0)->offset = 5;
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 0), 5);
     kafkac_admin_result_t *r;
     /* The coordinator may learn of the new topic a moment after the
      * broker that answered describe: UNKNOWN_TOPIC_OR_PARTITION until then. */

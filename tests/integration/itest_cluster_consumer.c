@@ -138,7 +138,7 @@ static void test_leader_killed_while_consuming(void **state)
     kafkac_conf_destroy(conf);
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(NPART);
     for (int p = 0; p < NPART; p++)
-        kafkac_tpl_add(l, topic, p)->offset = KAFKAC_OFFSET_BEGINNING;
+        kafkac_tp_set_offset(kafkac_tpl_add(l, topic, p), KAFKAC_OFFSET_BEGINNING);
     assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), 0);
     kafkac_tpl_destroy(l);
 

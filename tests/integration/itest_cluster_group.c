@@ -112,8 +112,8 @@ static void test_coordinator_moves(void **state)
         kafkac_tpl_add(l, topic, p);
     assert_int_equal(kafkac_consumer_committed(c, l, 20000, err, sizeof err), 0);
     for (int p = 0; p < NP; p++)
-        if (l->elems[p].offset != 100)
-            fail_msg("partition %d: committed %lld, want 100", p, (long long)l->elems[p].offset);
+        if (kafkac_tp_offset(kafkac_tpl_at(l, p)) != 100)
+            fail_msg("partition %d: committed %lld, want 100", p, (long long)kafkac_tp_offset(kafkac_tpl_at(l, p)));
     kafkac_tpl_destroy(l);
     kafkac_consumer_close(c, 5000);
     kafkac_consumer_destroy(c);

@@ -28,6 +28,7 @@
 
 #include "itest_producer_util.h"
 #include "protocol/net.h"
+#include "common/tsend.h"
 
 #define CB kc_test_cluster_brokers()
 
@@ -138,7 +139,7 @@ static void test_leader_killed_exactly_once_in_order(void **state)
             while (!atomic_load(&c.done))
                 kafkac_producer_poll(p, 10);
         int vl = snprintf(val, sizeof val, "%ld", i);
-        kafkac_err_t e = kafkac_producer_send(p, topic, 0, NULL, -1, val, vl, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+        kafkac_err_t e = kc_test_send_to(p, topic, 0, NULL, -1, val, vl, NULL);
         if (e)
             fail_msg("send %ld: %s", i, kafkac_err_name(e));
         atomic_store(&c.sent, i + 1);
@@ -188,7 +189,7 @@ static void test_close_with_broker_gone(void **state)
     long counts[2] = { 0, 0 };
     kafkac_producer_set_delivery_cb(p, count_cb, counts);
     kafkac_future_t *f;
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "before", 6, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), KAFKAC_OK);
+    assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, "before", 6, &f), KAFKAC_OK);
     assert_int_equal(kafkac_future_wait(f, 30000, NULL), KAFKAC_OK);
     kafkac_future_destroy(f);
 
@@ -196,7 +197,7 @@ static void test_close_with_broker_gone(void **state)
     snprintf(cmd, sizeof cmd, "kill %d", leader);
     assert_int_equal(kc_test_kafka(cmd), 0);
     for (int i = 0; i < 100; i++)
-        assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "after", 5, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_OK);
+        assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, "after", 5, NULL), KAFKAC_OK);
     int64_t t0 = kc_now_ms();
     kafkac_err_t e = kafkac_producer_close(p, 3000);
     int64_t took = kc_now_ms() - t0;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/testenv.h"
+#include "common/tsend.h"
 #include "kafkac/kafkac.h"
 #include "producer/txn_int.h"   /* which broker the producer uses as coordinator */
 
@@ -35,7 +36,7 @@ static void send_n(kafkac_producer_t *p, const char *topic, const char *prefix, 
     char v[64];
     for (int i = from; i < from + n; i++) {
         int len = snprintf(v, sizeof v, "%s-%d", prefix, i);
-        kafkac_err_t e = kafkac_producer_send(p, topic, i % 3, NULL, -1, v, len, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+        kafkac_err_t e = kc_test_send_to(p, topic, i % 3, NULL, -1, v, len, NULL);
         if (e)
             fail_msg("send %s: %s", v, kafkac_err_name(e));
     }

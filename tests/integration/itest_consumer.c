@@ -100,7 +100,7 @@ static void assign1(kafkac_consumer_t *c, const char *topic, int np, int64_t off
     char err[256];
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(np);
     for (int p = 0; p < np; p++)
-        kafkac_tpl_add(l, topic, p)->offset = offset;
+        kafkac_tp_set_offset(kafkac_tpl_add(l, topic, p), offset);
     if (kafkac_consumer_assign(c, l, err, sizeof err))
         fail_msg("assign: %s", err);
     kafkac_tpl_destroy(l);
@@ -215,9 +215,9 @@ static void test_assign_reads_everything(void **state)
     }
     kafkac_topic_partition_list_t *a = NULL;
     assert_int_equal(kafkac_consumer_assignment(c, &a), 0);
-    assert_int_equal(a->count, 3);
+    assert_int_equal(kafkac_tpl_count(a), 3);
     for (int p = 0; p < 3; p++)
-        assert_int_equal(a->elems[p].offset, next[p]);
+        assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(a, p)), next[p]);
     kafkac_tpl_destroy(a);
     assert_int_equal(kafkac_consumer_close(c, 5000), 0);
     assert_int_equal(kafkac_consumer_close(c, 5000), KAFKAC_ERR_STATE);
@@ -327,20 +327,20 @@ static void test_offset_lookups(void **state)
     kafkac_tpl_add(l, topic, 0);
     kafkac_tpl_add(l, topic, 1);
     assert_int_equal(kafkac_consumer_beginning_offsets(c, l, 10000, err, sizeof err), 0);
-    assert_int_equal(l->elems[0].offset, 0);
-    assert_int_equal(l->elems[1].offset, 0);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 0)), 0);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 1)), 0);
     assert_int_equal(kafkac_consumer_end_offsets(c, l, 10000, err, sizeof err), 0);
-    assert_int_equal(l->elems[0].offset, 100);
-    assert_int_equal(l->elems[1].offset, 7);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 0)), 100);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 1)), 7);
 
     /* Record i has timestamp BASE_TS + i s: the first at or after
      * BASE_TS + 30.5 s is 31; after the last one there is none. */
-    l->elems[0].offset = BASE_TS + 30500;
-    l->elems[1].offset = BASE_TS + 60000;
+    kafkac_tp_set_offset(kafkac_tpl_at(l, 0), BASE_TS + 30500);
+    kafkac_tp_set_offset(kafkac_tpl_at(l, 1), BASE_TS + 60000);
     assert_int_equal(kafkac_consumer_offsets_for_times(c, l, 10000, err, sizeof err), 0);
-    assert_int_equal(l->elems[0].offset, 31);
-    assert_int_equal(l->elems[1].offset, KAFKAC_OFFSET_END);
-    assert_in_range(l->elems[0].leader_epoch, 0, INT32_MAX);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 0)), 31);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 1)), KAFKAC_OFFSET_END);
+    assert_in_range(kafkac_tp_leader_epoch(kafkac_tpl_at(l, 0)), 0, INT32_MAX);
     kafkac_tpl_destroy(l);
 
     /* A partition that does not exist fails alone. */
@@ -349,9 +349,9 @@ static void test_offset_lookups(void **state)
     kafkac_tpl_add(l, topic, 9);
     kafkac_err_t e = kafkac_consumer_end_offsets(c, l, 5000, err, sizeof err);
     assert_int_equal(e, KAFKAC_ERR_UNKNOWN_PARTITION);
-    assert_int_equal(l->elems[0].err, 0);
-    assert_int_equal(l->elems[0].offset, 100);
-    assert_int_equal(l->elems[1].err, KAFKAC_ERR_UNKNOWN_PARTITION);
+    assert_int_equal(kafkac_tp_err(kafkac_tpl_at(l, 0)), 0);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 0)), 100);
+    assert_int_equal(kafkac_tp_err(kafkac_tpl_at(l, 1)), KAFKAC_ERR_UNKNOWN_PARTITION);
     assert_non_null(strstr(err, "[9]"));
     kafkac_tpl_destroy(l);
     kafkac_consumer_destroy(c);
@@ -373,9 +373,9 @@ static void test_pause_resume(void **state)
     assert_int_equal(kafkac_consumer_pause(c, p0), 0);
     kafkac_topic_partition_list_t *paused = NULL;
     assert_int_equal(kafkac_consumer_paused(c, &paused), 0);
-    assert_int_equal(paused->count, 1);
-    assert_string_equal(paused->elems[0].topic, topic);
-    assert_int_equal(paused->elems[0].partition, 0);
+    assert_int_equal(kafkac_tpl_count(paused), 1);
+    assert_string_equal(kafkac_tp_topic(kafkac_tpl_at(paused, 0)), topic);
+    assert_int_equal(kafkac_tp_partition(kafkac_tpl_at(paused, 0)), 0);
     kafkac_tpl_destroy(paused);
 
     /* Only partition 1 comes, however long we wait. */
@@ -461,7 +461,7 @@ static void test_offset_reset(void **state)
      * silent wait. */
     c = consumer("earliest", NULL, NULL);
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
-    kafkac_tpl_add(l, topic, 5)->offset = 0;
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 5), 0);
     assert_int_equal(kafkac_consumer_assign(c, l, NULL, 0), 0);
     kafkac_tpl_destroy(l);
     while ((e = kafkac_consumer_poll(c, 5000, 0, &b, err, sizeof err)) == KAFKAC_ERR_TIMED_OUT)
@@ -821,7 +821,7 @@ static void test_read_committed(void **state)
     kafkac_tpl_add(l, topic, 0);
     assert_int_equal(kafkac_consumer_end_offsets(c, l, 10000, NULL, 0), 0);
     /* 3+1 +4+1 +1 +2+1 +2+1 = 16 offsets, markers included. */
-    assert_int_equal(l->elems[0].offset, 16);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 0)), 16);
     kafkac_tpl_destroy(l);
     kafkac_consumer_destroy(c);
     kc_tnet_close(&t);
@@ -959,8 +959,9 @@ static void test_bad_config_and_args(void **state)
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
     kafkac_tpl_add(l, "t", -1);
     assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_ERR_INVALID_ARG);
-    l->elems[0].partition = 0;
-    l->elems[0].offset = -77;
+    kafkac_tpl_destroy(l);
+    l = kafkac_tpl_new(1);
+    kafkac_tp_set_offset(kafkac_tpl_add(l, "t", 0), -77);
     assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_ERR_INVALID_ARG);
     kafkac_tpl_destroy(l);
     /* Group functions need group.id. */

@@ -203,7 +203,7 @@ static void test_commit_sync_broker_stopped(void **state)
     if (e != KAFKAC_ERR_TIMED_OUT)
         fail_msg("committed with the broker stopped: expected TIMED_OUT, got %s: %s", kafkac_err_name(e), err);
 
-    l->elems[0].offset = 0;
+    kafkac_tp_set_offset(kafkac_tpl_at(l, 0), 0);
     t0 = kc_test_now_ms();
     e = kafkac_consumer_end_offsets(c, l, 2000, err, sizeof err);
     ASSERT_WITHIN(t0, 3000, "end_offsets(2000) with the broker stopped");
@@ -215,7 +215,7 @@ static void test_commit_sync_broker_stopped(void **state)
     if (e != KAFKAC_ERR_TIMED_OUT)
         fail_msg("beginning_offsets with the broker stopped: expected TIMED_OUT, got %s: %s", kafkac_err_name(e),
                  err);
-    l->elems[0].offset = 1;  /* a timestamp */
+    kafkac_tp_set_offset(kafkac_tpl_at(l, 0), 1);  /* a timestamp */
     t0 = kc_test_now_ms();
     e = kafkac_consumer_offsets_for_times(c, l, 2000, err, sizeof err);
     ASSERT_WITHIN(t0, 3000, "offsets_for_times(2000) with the broker stopped");
@@ -253,7 +253,7 @@ static void test_position_broker_stopped(void **state)
     assert_non_null(c);
     broker_stop();
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
-    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_END;
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 0), KAFKAC_OFFSET_END);
     assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_OK);
     kafkac_tpl_destroy(l);
     int64_t pos = -1;
@@ -295,7 +295,7 @@ static void test_subscribe_invalid_name(void **state)
     /* Not subscribed after a refusal. */
     kafkac_topic_partition_list_t *l = NULL;
     assert_int_equal(kafkac_consumer_subscription(c, &l), KAFKAC_OK);
-    assert_int_equal((l ? l->count : 0), 0);
+    assert_int_equal((l ? kafkac_tpl_count(l) : 0), 0);
     kafkac_tpl_destroy(l);
     /* Good names and patterns pass. */
     const char *good[] = {"a.b_c-D9", "^bad topic.*"};
@@ -374,7 +374,7 @@ static void test_poll_unknown_topic_assigned(void **state)
     kafkac_conf_destroy(conf);
     assert_non_null(c);
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
-    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_BEGINNING;
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 0), KAFKAC_OFFSET_BEGINNING);
     assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_OK);
     kafkac_tpl_destroy(l);
     kafkac_err_t e = poll_for_error(c, 10000, NULL, err, sizeof err);
@@ -461,7 +461,7 @@ static void test_poll_leader_hung(void **state)
             kafkac_conf_destroy(conf);
             assert_non_null(c);
             kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
-            kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_BEGINNING;
+            kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 0), KAFKAC_OFFSET_BEGINNING);
             assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_OK);
             kafkac_tpl_destroy(l);
             int got = 0;
@@ -526,7 +526,7 @@ static void read_new_topic(const char *topic, int create)
             fail_msg("auto-creating %s: poll returned %s: %s", topic, kafkac_err_name(pe), err);
         kafkac_topic_partition_list_t *l = NULL;
         assert_int_equal(kafkac_consumer_assignment(c, &l), KAFKAC_OK);
-        n = (l ? l->count : 0);
+        n = (l ? kafkac_tpl_count(l) : 0);
         kafkac_tpl_destroy(l);
         if (n > 0)
             break;
@@ -614,7 +614,7 @@ static void test_parse_outside_lock(void **state)
     kafkac_conf_destroy(conf);
     assert_non_null(c);
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
-    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_BEGINNING;
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 0), KAFKAC_OFFSET_BEGINNING);
     assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_OK);
     kafkac_tpl_destroy(l);
 

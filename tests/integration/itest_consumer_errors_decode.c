@@ -276,7 +276,7 @@ static void test_reset_with_malformed_list_offsets(void **state)
     kafkac_conf_destroy(conf);
     assert_non_null(c);
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
-    kafkac_tpl_add(l, topic, 0)->offset = KAFKAC_OFFSET_BEGINNING;
+    kafkac_tp_set_offset(kafkac_tpl_add(l, topic, 0), KAFKAC_OFFSET_BEGINNING);
     assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_OK);
     kafkac_tpl_destroy(l);
 

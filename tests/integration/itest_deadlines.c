@@ -57,6 +57,7 @@
 
 #include "common/faultproxy.h"
 #include "common/testenv.h"
+#include "common/tsend.h"
 #include "kafkac/kafkac.h"
 
 #define SLACK_MS 1000 /* what "returns by its deadline" allows for scheduling */
@@ -322,7 +323,7 @@ static kafkac_topic_partition_list_t *one_partition(int64_t offset);
 
 static void send_one(kafkac_producer_t *p, const char *when)
 {
-    kafkac_err_t rc = kafkac_producer_send(p, g_topic, 0, "k", 1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+    kafkac_err_t rc = kc_test_send_to(p, g_topic, 0, "k", 1, "v", 1, NULL);
     if (rc != KAFKAC_OK)
         setup_failed("send %s: %s", when, kafkac_err_name(rc));
 }
@@ -356,7 +357,7 @@ static void producer_send(fault_t f)
     unique(topic, sizeof topic, "dl-send");
     calling("kafkac_producer_send", T_CALL);
     int64_t t0 = now_ms();
-    kafkac_err_t rc = kafkac_producer_send(p, topic, KAFKAC_PARTITION_ANY, "k", 1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+    kafkac_err_t rc = kafkac_producer_send(p, topic, "k", 1, "v", 1, NULL);
     int64_t ms = now_ms() - t0;
     if (f == F_HUNG)
         check_call("kafkac_producer_send", 2000, ms, rc, "", ERRS(KAFKAC_ERR_TIMED_OUT));
@@ -374,7 +375,7 @@ static void producer_flush_or_close(fault_t f, int close)
     kafkac_producer_t *p;
     if (f == F_UNREACHABLE) {
         p = producer_new(bootstrap(f), "max.block.ms", "1000", NULL);
-        kafkac_producer_send(p, g_topic, 0, "k", 1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+        kc_test_send_to(p, g_topic, 0, "k", 1, "v", 1, NULL);
     } else {
         p = warm_producer(bootstrap(f));
         inject(f);
@@ -486,7 +487,7 @@ static void producer_future_wait(fault_t f)
     kafkac_producer_t *p = warm_producer(bootstrap(f));
     inject(f);
     kafkac_future_t *fut = NULL;
-    if (kafkac_producer_send(p, g_topic, 0, "k", 1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &fut) != KAFKAC_OK)
+    if (kc_test_send_to(p, g_topic, 0, "k", 1, "v", 1, &fut) != KAFKAC_OK)
         setup_failed("send after the fault");
     calling("kafkac_future_wait", T_CALL);
     int64_t t0 = now_ms();
@@ -512,7 +513,7 @@ static kafkac_topic_partition_list_t *one_partition(int64_t offset)
     kafkac_topic_partition_t *tp = l ? kafkac_tpl_add(l, g_topic, 0) : NULL;
     if (!tp)
         setup_failed("out of memory");
-    tp->offset = offset;
+    kafkac_tp_set_offset(tp, offset);
     return l;
 }
 
@@ -1358,7 +1359,7 @@ static int group_setup(void **state)
     if (!p)
         return -1;
     for (int i = 0; i < 5; i++)
-        kafkac_producer_send(p, g_topic, 0, "k", 1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+        kc_test_send_to(p, g_topic, 0, "k", 1, "v", 1, NULL);
     kafkac_err_t rc = kafkac_producer_flush(p, 30000);
     kafkac_producer_destroy(p);
     if (rc != KAFKAC_OK) {

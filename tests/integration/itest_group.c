@@ -6,6 +6,7 @@
  * while a JoinGroup is held), auto.offset.reset
  * none, the max.poll.interval.ms timeout, unsubscribe. */
 #include "itest_group_util.h"
+#include "common/tsend.h"
 
 static int wait_owned(g_member_t *mb, int n, int timeout_ms)
 {
@@ -162,7 +163,7 @@ static void on_commit(kafkac_consumer_t *c, kafkac_err_t err, const kafkac_topic
     async_res_t *r = opaque;
     r->calls++;
     r->err = err;
-    r->part_err = l->count > 0 ? l->elems[0].err : -1;
+    r->part_err = kafkac_tpl_count(l) > 0 ? kafkac_tp_err(kafkac_tpl_at(l, 0)) : -1;
 }
 
 static int drain(kafkac_consumer_t *c, int want, int timeout_ms)
@@ -198,7 +199,7 @@ static void test_commits(void **state)
         kafkac_tpl_add(l, topic, p);
     assert_int_equal(kafkac_consumer_committed(c, l, 10000, err, sizeof err), 0);
     for (int p = 0; p < 3; p++)
-        assert_int_equal(l->elems[p].offset, 10);
+        assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, p)), 10);
     assert_int_equal(kafkac_consumer_close(c, 10000), 0);
     kafkac_consumer_destroy(c);
 
@@ -209,7 +210,7 @@ static void test_commits(void **state)
         kafkac_topic_partition_list_t *asg = NULL;
         drain(c, 1, 100);
         assert_int_equal(kafkac_consumer_assignment(c, &asg), 0);
-        int n = asg ? asg->count : 0;
+        int n = asg ? kafkac_tpl_count(asg) : 0;
         kafkac_tpl_destroy(asg);
         if (n == 3)
             break;
@@ -219,8 +220,8 @@ static void test_commits(void **state)
      * in a later poll. */
     kafkac_topic_partition_list_t *o = kafkac_tpl_new(1);
     kafkac_topic_partition_t *e = kafkac_tpl_add(o, topic, 0);
-    e->offset = 5;
-    kafkac_tpl_set_metadata(e, "meta-5");
+    kafkac_tp_set_offset(e, 5);
+    kafkac_tp_set_metadata(e, "meta-5");
     async_res_t res = {0, -1, -1};
     assert_int_equal(kafkac_consumer_commit_async(c, o, on_commit, &res), 0);
     assert_int_equal(res.calls, 0);  /* never inside the call */
@@ -233,17 +234,17 @@ static void test_commits(void **state)
 
     /* store_offsets: from now on only stored offsets are committed. */
     o = kafkac_tpl_new(1);
-    kafkac_tpl_add(o, topic, 1)->offset = 3;
+    kafkac_tp_set_offset(kafkac_tpl_add(o, topic, 1), 3);
     assert_int_equal(kafkac_consumer_store_offsets(c, o), 0);
     kafkac_tpl_destroy(o);
     assert_int_equal(kafkac_consumer_commit_sync(c, NULL, 10000, err, sizeof err), 0);
 
     assert_int_equal(kafkac_consumer_committed(c, l, 10000, err, sizeof err), 0);
-    assert_int_equal(l->elems[0].offset, 5);
-    assert_non_null(l->elems[0].metadata);
-    assert_string_equal(l->elems[0].metadata, "meta-5");
-    assert_int_equal(l->elems[1].offset, 3);
-    assert_int_equal(l->elems[2].offset, 10);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 0)), 5);
+    assert_non_null(kafkac_tp_metadata(kafkac_tpl_at(l, 0)));
+    assert_string_equal(kafkac_tp_metadata(kafkac_tpl_at(l, 0)), "meta-5");
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 1)), 3);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 2)), 10);
     assert_int_equal(kafkac_consumer_close(c, 10000), 0);
     kafkac_consumer_destroy(c);
 
@@ -288,9 +289,9 @@ static void test_auto_commit_only_what_poll_returned(void **state)
         kafkac_records_destroy(b);
         usleep(1500 * 1000);  /* several auto commits, no poll */
         assert_int_equal(kafkac_consumer_committed(c, l, 10000, err, sizeof err), 0);
-        if (l->elems[0].offset != next)
+        if (kafkac_tp_offset(kafkac_tpl_at(l, 0)) != next)
             fail_msg("after poll %d returned up to offset %lld, the group committed %lld", round,
-                     (long long)(next - 1), (long long)l->elems[0].offset);
+                     (long long)(next - 1), (long long)kafkac_tp_offset(kafkac_tpl_at(l, 0)));
     }
     kafkac_tpl_destroy(l);
     kafkac_consumer_close(c, 10000);
@@ -313,8 +314,8 @@ static void test_regex_subscription_picks_up_new_topics(void **state)
     assert_int_equal(kafkac_consumer_subscribe(c, t, 1, err, sizeof err), 0);
     kafkac_topic_partition_list_t *sub;
     assert_int_equal(kafkac_consumer_subscription(c, &sub), 0);
-    assert_int_equal(sub->count, 1);
-    assert_string_equal(sub->elems[0].topic, pattern);
+    assert_int_equal(kafkac_tpl_count(sub), 1);
+    assert_string_equal(kafkac_tp_topic(kafkac_tpl_at(sub, 0)), pattern);
     kafkac_tpl_destroy(sub);
     assert_int_equal(drain(c, 10, 30000), 10);
 
@@ -453,7 +454,7 @@ static void test_poll_timeout_loses_and_rejoins(void **state)
     assert_int_equal(g_owned(&mb, o), 0);
     kafkac_topic_partition_list_t *sub;
     assert_int_equal(kafkac_consumer_subscription(mb.c, &sub), 0);
-    assert_int_equal(sub->count, 0);
+    assert_int_equal(kafkac_tpl_count(sub), 0);
     kafkac_tpl_destroy(sub);
     g_member_close(&mb);
 }
@@ -633,7 +634,7 @@ static void test_commit_on_revoke(void **state)
         kafkac_tpl_add(l, topic, p);
     assert_int_equal(kafkac_consumer_committed(b.c, l, 10000, err, sizeof err), 0);
     for (int p = 0; p < 4; p++)
-        assert_int_equal(l->elems[p].offset, 25);
+        assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, p)), 25);
     kafkac_tpl_destroy(l);
     g_member_stop(&b);
     g_member_stop(&a);
@@ -683,7 +684,7 @@ static void test_read_committed_consume_transform_produce(void **state)
             fail_msg("begin: %s", err);
         if (!aborted_once) {
             /* A transaction that is aborted: none of it may show. */
-            kafkac_producer_send(p, out, 0, NULL, -1, "aborted", 7, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+            kc_test_send_to(p, out, 0, NULL, -1, "aborted", 7, NULL);
             if (kafkac_producer_abort_transaction(p, 30000, err, sizeof err) != 0)
                 fail_msg("abort: %s", err);
             aborted_once = 1;
@@ -695,12 +696,11 @@ static void test_read_committed_consume_transform_produce(void **state)
             const kafkac_record_t *r = kafkac_records_at(b, i);
             size_t len;
             const void *v = kafkac_record_value(r, &len);
-            kafkac_producer_send(p, out, kafkac_record_partition(r), NULL, -1, v, (int32_t)len, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL,
-                                 NULL);
+            kc_test_send_to(p, out, kafkac_record_partition(r), NULL, -1, v, (int32_t)len, NULL);
             kafkac_topic_partition_t *e = kafkac_tpl_find(next, in, kafkac_record_partition(r));
             if (!e)
                 e = kafkac_tpl_add(next, in, kafkac_record_partition(r));
-            e->offset = kafkac_record_offset(r) + 1;
+            kafkac_tp_set_offset(e, kafkac_record_offset(r) + 1);
         }
         done += kafkac_records_count(b);
         kafkac_records_destroy(b);
@@ -720,8 +720,8 @@ static void test_read_committed_consume_transform_produce(void **state)
     kafkac_tpl_add(l, in, 0);
     kafkac_tpl_add(l, in, 1);
     assert_int_equal(kafkac_consumer_committed(c, l, 10000, err, sizeof err), 0);
-    assert_int_equal(l->elems[0].offset, 50);
-    assert_int_equal(l->elems[1].offset, 50);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 0)), 50);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(l, 1)), 50);
     kafkac_tpl_destroy(l);
     kafkac_consumer_close(c, 10000);
     kafkac_consumer_destroy(c);

@@ -31,9 +31,9 @@ static int child_owned[NP];
 static void child_rebalance(kafkac_consumer_t *c, kafkac_rebalance_event_t ev,
                             const kafkac_topic_partition_list_t *l, void *opaque)
 {
-    for (int i = 0; i < l->count; i++)
-        if (l->elems[i].partition >= 0 && l->elems[i].partition < NP)
-            child_owned[l->elems[i].partition] = ev == KAFKAC_REBALANCE_ASSIGNED;
+    for (int i = 0; i < kafkac_tpl_count(l); i++)
+        if (kafkac_tp_partition(kafkac_tpl_at(l, i)) >= 0 && kafkac_tp_partition(kafkac_tpl_at(l, i)) < NP)
+            child_owned[kafkac_tp_partition(kafkac_tpl_at(l, i))] = ev == KAFKAC_REBALANCE_ASSIGNED;
     char line[64];
     int w = snprintf(line, sizeof line, "A");
     for (int p = 0; p < NP; p++)
@@ -227,8 +227,8 @@ static void test_three_members_leave_kill_restart(void **state)
     char err[512];
     assert_int_equal(kafkac_consumer_committed(c, l, 10000, err, sizeof err), 0);
     for (int p = 0; p < NP; p++)
-        if (l->elems[p].offset != 2 * PER_ROUND)
-            fail_msg("partition %d: committed %lld, want %d", p, (long long)l->elems[p].offset, 2 * PER_ROUND);
+        if (kafkac_tp_offset(kafkac_tpl_at(l, p)) != 2 * PER_ROUND)
+            fail_msg("partition %d: committed %lld, want %d", p, (long long)kafkac_tp_offset(kafkac_tpl_at(l, p)), 2 * PER_ROUND);
     kafkac_tpl_destroy(l);
     kafkac_consumer_close(c, 5000);
     kafkac_consumer_destroy(c);

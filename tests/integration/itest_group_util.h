@@ -103,9 +103,9 @@ static inline void g_rebalance(kafkac_consumer_t *c, kafkac_rebalance_event_t ev
 {
     g_member_t *mb = opaque;
     pthread_mutex_lock(&mb->m);
-    for (int i = 0; i < l->count; i++) {
-        int p = l->elems[i].partition;
-        if (p < 0 || p >= G_MAXP || strcmp(l->elems[i].topic, mb->topic) != 0)
+    for (int i = 0; i < kafkac_tpl_count(l); i++) {
+        int p = kafkac_tp_partition(kafkac_tpl_at(l, i));
+        if (p < 0 || p >= G_MAXP || strcmp(kafkac_tp_topic(kafkac_tpl_at(l, i)), mb->topic) != 0)
             continue;
         if (ev == KAFKAC_REBALANCE_ASSIGNED) {
             mb->owned[p] = 1;

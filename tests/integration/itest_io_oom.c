@@ -22,6 +22,7 @@
 
 #include "common/mem.h"
 #include "common/testenv.h"
+#include "common/tsend.h"
 #include "kafkac/kafkac.h"
 
 #define B kc_test_brokers()
@@ -77,7 +78,7 @@ static kafkac_producer_t *producer(const char *acks, const char *txn_id, reports
 
 static void send_one(kafkac_producer_t *p, const char *topic, const char *v)
 {
-    kafkac_err_t e = kafkac_producer_send(p, topic, 0, NULL, -1, v, (int32_t)strlen(v), NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+    kafkac_err_t e = kc_test_send_to(p, topic, 0, NULL, -1, v, (int32_t)strlen(v), NULL);
     if (e)
         fail_msg("send %s: %s", v, kafkac_err_name(e));
 }
@@ -186,7 +187,7 @@ static void test_consumer_commit(void **state)
     long failed_before = kc_mem_failures();
     int errors = 0;
     for (int n = 0; n < SWEEP; n++) {
-        tpl->elems[0].offset = 0;
+        kafkac_tp_set_offset(kafkac_tpl_at(tpl, 0), 0);
         kc_mem_fail_elsewhere(n / 2, 1 + n % 2);
         kafkac_err_t e1 = kafkac_consumer_commit_sync(cons, tpl, 5000, err, sizeof err);
         kafkac_err_t e2 = kafkac_consumer_committed(cons, tpl, 5000, err, sizeof err);
@@ -194,13 +195,13 @@ static void test_consumer_commit(void **state)
         errors += (e1 != 0) + (e2 != 0);
     }
     assert_true(kc_mem_failures() > failed_before);
-    tpl->elems[0].offset = 0;
+    kafkac_tp_set_offset(kafkac_tpl_at(tpl, 0), 0);
     if (kafkac_consumer_commit_sync(cons, tpl, TMO, err, sizeof err))
         fail_msg("final commit: %s", err);
-    tpl->elems[0].offset = -1;
+    kafkac_tp_set_offset(kafkac_tpl_at(tpl, 0), -1);
     if (kafkac_consumer_committed(cons, tpl, TMO, err, sizeof err))
         fail_msg("final committed: %s", err);
-    assert_int_equal(tpl->elems[0].offset, 0);
+    assert_int_equal(kafkac_tp_offset(kafkac_tpl_at(tpl, 0)), 0);
     print_message("consumer: %d of %d calls failed under the sweep\n", errors, 2 * SWEEP);
     kafkac_tpl_destroy(tpl);
     kafkac_consumer_close(cons, TMO);

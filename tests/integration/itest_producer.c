@@ -20,6 +20,7 @@
 
 #include "itest_producer_util.h"
 #include "producer/producer_int.h"
+#include "common/tsend.h"
 
 #define B kc_test_brokers()
 
@@ -82,16 +83,22 @@ static void test_order_and_key_placement(void **state)
     track_init(&t, N);
     kafkac_producer_set_delivery_cb(p, track_cb, &t);
     char key[32], val[32];
+    /* One record handle for every send: key, value and opaque change. */
+    kafkac_producer_record_t *rec = kafkac_producer_record_new(topic);
+    assert_non_null(rec);
     for (long i = 0; i < N; i++) {
         int kl = snprintf(key, sizeof key, "key-%ld", i % 100);
         int vl = snprintf(val, sizeof val, "%ld", i);
-        kafkac_err_t e = kafkac_producer_send(p, topic, KAFKAC_PARTITION_ANY, key, kl, val, vl, NULL, 0, KAFKAC_TIMESTAMP_NONE,
-                                              (void *)(intptr_t)i, NULL);
+        kafkac_producer_record_set_key(rec, key, kl);
+        kafkac_producer_record_set_value(rec, val, vl);
+        kafkac_producer_record_set_opaque(rec, (void *)(intptr_t)i);
+        kafkac_err_t e = kafkac_producer_send_record(p, rec, NULL);
         if (e)
             fail_msg("send %ld: %s", i, kafkac_err_name(e));
         if (i % 1000 == 0)
             kafkac_producer_poll(p, 0);
     }
+    kafkac_producer_record_destroy(rec);
     assert_int_equal(kafkac_producer_flush(p, 60000), KAFKAC_OK);
     assert_int_equal(t.delivered, N);
     assert_int_equal(t.failed, 0);
@@ -166,7 +173,7 @@ static void test_key_placement_matches_other_clients(void **state)
     char key[32];
     for (int i = 0; i < K; i++) {
         int kl = snprintf(key, sizeof key, "user-%d", i);
-        assert_int_equal(kafkac_producer_send(p, topic, KAFKAC_PARTITION_ANY, key, kl, "kc", 2, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
+        assert_int_equal(kafkac_producer_send(p, topic, key, kl, "kc", 2, NULL),
                          KAFKAC_OK);
     }
     assert_int_equal(kafkac_producer_flush(p, 30000), KAFKAC_OK);
@@ -215,13 +222,18 @@ static void test_many_topics_interleaved(void **state)
     track_init(&t, N);
     kafkac_producer_set_delivery_cb(p, track_cb, &t);
     char key[16], val[16];
+    kafkac_producer_record_t *rec = kafkac_producer_record_new(NULL);
+    assert_non_null(rec);
     for (long i = 0; i < N; i++) {
         int kl = snprintf(key, sizeof key, "k%ld", i % 17);
         int vl = snprintf(val, sizeof val, "%ld", i);
-        assert_int_equal(kafkac_producer_send(p, topics[i % T], KAFKAC_PARTITION_ANY, key, kl, val, vl, NULL, 0, KAFKAC_TIMESTAMP_NONE,
-                                              (void *)(intptr_t)i, NULL),
-                         KAFKAC_OK);
+        kafkac_producer_record_set_topic(rec, topics[i % T]);
+        kafkac_producer_record_set_key(rec, key, kl);
+        kafkac_producer_record_set_value(rec, val, vl);
+        kafkac_producer_record_set_opaque(rec, (void *)(intptr_t)i);
+        assert_int_equal(kafkac_producer_send_record(p, rec, NULL), KAFKAC_OK);
     }
+    kafkac_producer_record_destroy(rec);
     assert_int_equal(kafkac_producer_flush(p, 30000), KAFKAC_OK);
     assert_int_equal(t.delivered, N);
     kafkac_producer_metrics_t m;
@@ -264,12 +276,16 @@ static void test_acks_and_codecs(void **state)
             track_init(&t, per);
             kafkac_producer_set_delivery_cb(p, track_cb, &t);
             char val[64];
+            kafkac_producer_record_t *rec = kafkac_producer_record_new(topic);
+            assert_non_null(rec);
             for (int i = 0; i < per; i++) {
                 int vl = snprintf(val, sizeof val, "%s-%s-%d-aaaaaaaaaaaaaaaaaaaaaaaaaaaa", acks[a], codecs[c], i);
-                assert_int_equal(kafkac_producer_send(p, topic, i % 2, NULL, -1, val, vl, NULL, 0, KAFKAC_TIMESTAMP_NONE,
-                                                      (void *)(intptr_t)i, NULL),
-                                 KAFKAC_OK);
+                kafkac_producer_record_set_partition(rec, i % 2);
+                kafkac_producer_record_set_value(rec, val, vl);
+                kafkac_producer_record_set_opaque(rec, (void *)(intptr_t)i);
+                assert_int_equal(kafkac_producer_send_record(p, rec, NULL), KAFKAC_OK);
             }
+            kafkac_producer_record_destroy(rec);
             assert_int_equal(kafkac_producer_flush(p, 30000), KAFKAC_OK);
             if (t.delivered != per)
                 fail_msg("acks=%s %s: %ld of %d delivered", acks[a], codecs[c], t.delivered, per);
@@ -312,16 +328,23 @@ static void test_sync_sends_headers_and_timestamps(void **state)
     assert_int_equal(kc_test_create_topic(B, topic, 1, 1, NULL), 0);
     const char *kv[] = { "linger.ms", "0", NULL };
     kafkac_producer_t *p = pu_producer(B, kv);
-    kafkac_header_t h[2] = { { "trace", "abc", 3 }, { "empty", NULL, -1 } };
+    kafkac_producer_record_t *rec = kafkac_producer_record_new(topic);
+    assert_non_null(rec);
+    kafkac_producer_record_set_partition(rec, 0);
     int64_t last = -1;
     for (int i = 0; i < 50; i++) {
         kafkac_future_t *f;
         char val[16];
         int vl = snprintf(val, sizeof val, "s%d", i);
         int64_t ts = 1700000000000LL + i;
-        assert_int_equal(kafkac_producer_send(p, topic, 0, i % 5 ? "k" : NULL, i % 5 ? 1 : -1, val, vl, h, 2, ts,
-                                              NULL, &f),
-                         KAFKAC_OK);
+        /* Headers are set anew for each record, as a reused handle would. */
+        kafkac_producer_record_clear_headers(rec);
+        assert_int_equal(kafkac_producer_record_add_header(rec, "trace", "abc", 3), KAFKAC_OK);
+        assert_int_equal(kafkac_producer_record_add_header(rec, "empty", NULL, -1), KAFKAC_OK);
+        kafkac_producer_record_set_key(rec, i % 5 ? "k" : NULL, i % 5 ? 1 : -1);
+        kafkac_producer_record_set_value(rec, val, vl);
+        kafkac_producer_record_set_timestamp(rec, ts);
+        assert_int_equal(kafkac_producer_send_record(p, rec, &f), KAFKAC_OK);
         const kafkac_delivery_t *d;
         assert_int_equal(kafkac_future_wait(f, 30000, &d), KAFKAC_OK);
         assert_int_equal(kafkac_future_done(f), 1);
@@ -335,9 +358,10 @@ static void test_sync_sends_headers_and_timestamps(void **state)
         last = kafkac_delivery_offset(d);
         kafkac_future_destroy(f);
     }
+    kafkac_producer_record_destroy(rec);
     /* A null value (a tombstone) is sent as null. */
     kafkac_future_t *f;
-    assert_int_equal(kafkac_producer_send(p, topic, 0, "k", 1, NULL, -1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), KAFKAC_OK);
+    assert_int_equal(kc_test_send_to(p, topic, 0, "k", 1, NULL, -1, &f), KAFKAC_OK);
     assert_int_equal(kafkac_future_wait(f, 30000, NULL), KAFKAC_OK);
     kafkac_future_destroy(f);
     kafkac_producer_destroy(p);
@@ -371,18 +395,24 @@ static void test_create_time_zero(void **state)
     assert_int_equal(kc_test_create_topic(B, topic, 1, 1, NULL), 0);
     const char *kv[] = { "linger.ms", "0", NULL };
     kafkac_producer_t *p = pu_producer(B, kv);
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "v", 1, NULL, 0, -2, NULL, NULL),
-                     KAFKAC_ERR_INVALID_ARG);
+    kafkac_producer_record_t *rec = kafkac_producer_record_new(topic);
+    assert_non_null(rec);
+    kafkac_producer_record_set_partition(rec, 0);
+    kafkac_producer_record_set_value(rec, "v", 1);
+    kafkac_producer_record_set_timestamp(rec, -2);
+    assert_int_equal(kafkac_producer_send_record(p, rec, NULL), KAFKAC_ERR_INVALID_ARG);
     kafkac_future_t *f0, *fnow;
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "zero", 4, NULL, 0, 0, NULL, &f0), KAFKAC_OK);
+    kafkac_producer_record_set_value(rec, "zero", 4);
+    kafkac_producer_record_set_timestamp(rec, 0);
+    assert_int_equal(kafkac_producer_send_record(p, rec, &f0), KAFKAC_OK);
+    kafkac_producer_record_destroy(rec);
     const kafkac_delivery_t *d;
     assert_int_equal(kafkac_future_wait(f0, 30000, &d), KAFKAC_OK);
     assert_int_equal(kafkac_delivery_timestamp(d), 0);
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     int64_t now = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "now", 3, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL,
-                                          &fnow),
+    assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, "now", 3, &fnow),
                      KAFKAC_OK);
     assert_int_equal(kafkac_future_wait(fnow, 30000, &d), KAFKAC_OK);
     int64_t ts = kafkac_delivery_timestamp(d);
@@ -419,8 +449,7 @@ static void *sender_thread(void *arg)
         int kl = snprintf(key, sizeof key, "k%d", i % 13);
         int vl = snprintf(val, sizeof val, "%d-%d", t->id, i);
         int keyed = i % 2;
-        if (kafkac_producer_send(t->p, t->topic, KAFKAC_PARTITION_ANY, keyed ? key : NULL, keyed ? kl : -1, val, vl,
-                                 NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL) != KAFKAC_OK)
+        if (kafkac_producer_send(t->p, t->topic, keyed ? key : NULL, keyed ? kl : -1, val, vl, NULL) != KAFKAC_OK)
             t->errors++;
     }
     return NULL;
@@ -517,10 +546,10 @@ static void test_broker_record_errors(void **state)
         int n = snprintf(small, sizeof small, "small-%02d-", i);
         memset(small + n, 's', sizeof small - (size_t)n);
         if (i == 10)
-            assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, big, sizeof big, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &fs[i]),
+            assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, big, sizeof big, &fs[i]),
                              KAFKAC_OK);
         else
-            assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, small, sizeof small, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &fs[i]),
+            assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, small, sizeof small, &fs[i]),
                              KAFKAC_OK);
     }
     for (int i = 0; i < 16; i++) {
@@ -548,7 +577,7 @@ static void test_broker_record_errors(void **state)
     kc_test_topic(ctopic, sizeof ctopic, "prod-compact");
     assert_int_equal(kc_test_create_topic(B, ctopic, 1, 1, "{'cleanup.policy': 'compact'}"), 0);
     kafkac_future_t *fc;
-    assert_int_equal(kafkac_producer_send(p, ctopic, 0, NULL, -1, "nokey", 5, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &fc), KAFKAC_OK);
+    assert_int_equal(kc_test_send_to(p, ctopic, 0, NULL, -1, "nokey", 5, &fc), KAFKAC_OK);
     kafkac_err_t e = kafkac_future_wait(fc, 60000, NULL);
     if (e != KAFKAC_ERR_INVALID_RECORD && e != KAFKAC_ERR_CORRUPT_MESSAGE)
         fail_msg("null key on a compacted topic: expected INVALID_RECORD, got %s", kafkac_err_name(e));
@@ -556,7 +585,7 @@ static void test_broker_record_errors(void **state)
     /* The producer is still usable afterwards (the epoch was renewed if
      * the failed batch left a gap in the sequence). */
     kafkac_future_t *fk;
-    assert_int_equal(kafkac_producer_send(p, ctopic, 0, "k", 1, "withkey", 7, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &fk), KAFKAC_OK);
+    assert_int_equal(kc_test_send_to(p, ctopic, 0, "k", 1, "withkey", 7, &fk), KAFKAC_OK);
     assert_int_equal(kafkac_future_wait(fk, 30000, NULL), KAFKAC_OK);
     kafkac_future_destroy(fk);
     kafkac_producer_metrics_t m;
@@ -596,7 +625,7 @@ static void test_sequence_gap_renews_epoch(void **state)
             t->parts[0]->next_seq += 7;
         }
         int vl = snprintf(val, sizeof val, "%d", i);
-        assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, val, vl, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_OK);
+        assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, val, vl, NULL), KAFKAC_OK);
     }
     assert_int_equal(kafkac_producer_flush(p, 30000), KAFKAC_OK);
     assert_int_equal(counts[0], 200);
@@ -651,7 +680,7 @@ static void test_topic_recreated(void **state)
             assert_true(made);
         }
         int vl = snprintf(val, sizeof val, "%d", i);
-        assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, val, vl, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_OK);
+        assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, val, vl, NULL), KAFKAC_OK);
     }
     assert_int_equal(kafkac_producer_flush(p, 40000), KAFKAC_OK);
     assert_int_equal(counts[1], 0);
@@ -686,7 +715,7 @@ static void test_backpressure_live(void **state)
     const int N = 5000;
     int64_t max_q = 0;
     for (int i = 0; i < N; i++) {
-        assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, val, sizeof val, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_OK);
+        assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, val, sizeof val, NULL), KAFKAC_OK);
         kafkac_producer_metrics_t m;
         kafkac_producer_metrics(p, &m, sizeof m);
         if (m.queued_bytes > max_q)
@@ -709,14 +738,14 @@ static void test_backpressure_live(void **state)
      * metadata is in (the first one asked for it). */
     kafkac_err_t e0;
     int64_t t0 = kc_now_ms();
-    while ((e0 = kafkac_producer_send(p, topic, 0, NULL, -1, val, sizeof val, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL)) ==
+    while ((e0 = kc_test_send_to(p, topic, 0, NULL, -1, val, sizeof val, NULL)) ==
                KAFKAC_ERR_UNKNOWN_TOPIC &&
            kc_now_ms() - t0 < 10000)
         usleep(10000);
     assert_int_equal(e0, KAFKAC_OK);
     accepted++;
     for (int i = 0; i < 200; i++) {
-        kafkac_err_t e = kafkac_producer_send(p, topic, 0, NULL, -1, val, sizeof val, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+        kafkac_err_t e = kc_test_send_to(p, topic, 0, NULL, -1, val, sizeof val, NULL);
         if (e == KAFKAC_OK)
             accepted++;
         else if (e == KAFKAC_ERR_QUEUE_FULL)

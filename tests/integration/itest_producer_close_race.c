@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "common/testenv.h"
+#include "common/tsend.h"
 #include "itest_producer_util.h"
 #include "kafkac/kafkac.h"
 
@@ -80,7 +81,7 @@ static void *sender(void *arg)
     racer_t *r = arg;
     r->send_err = KAFKAC_OK;
     for (int i = 0; i < 2000 && r->send_err == KAFKAC_OK; i++) {
-        r->send_err = kafkac_producer_send(r->p, topic, KAFKAC_PARTITION_ANY, NULL, -1, "s", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+        r->send_err = kafkac_producer_send(r->p, topic, NULL, -1, "s", 1, NULL);
         if (i % 64 == 0)
             kafkac_producer_poll(r->p, 0);
     }
@@ -98,7 +99,7 @@ static void *committer(void *arg)
         int done = atomic_load(&r->closed);
         kafkac_producer_begin_transaction(r->p, err, sizeof err);
         for (int i = 0; i < 10; i++)
-            kafkac_producer_send(r->p, topic, KAFKAC_PARTITION_ANY, NULL, -1, "t", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+            kafkac_producer_send(r->p, topic, NULL, -1, "t", 1, NULL);
         int64_t t0 = kc_test_now_ms();
         kafkac_err_t e = kafkac_producer_commit_transaction(r->p, 2000, err, sizeof err);
         int64_t took = kc_test_now_ms() - t0;
@@ -138,8 +139,7 @@ static void test_close_races_flush_and_send(void **state)
         memset(&r, 0, sizeof r);
         r.p = p;
         for (int i = 0; i < 50; i++)
-            assert_int_equal(kafkac_producer_send(p, topic, KAFKAC_PARTITION_ANY, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL,
-                                                  NULL),
+            assert_int_equal(kafkac_producer_send(p, topic, NULL, -1, "v", 1, NULL),
                              KAFKAC_OK);
         pthread_t tf, ts;
         assert_int_equal(pthread_create(&ts, NULL, sender, &r), 0);
@@ -163,7 +163,7 @@ static void test_close_races_flush_and_send(void **state)
         if (r.send_err != KAFKAC_OK && r.send_err != KAFKAC_ERR_DESTROYED)
             fail_msg("round %d: send racing close returned %s", round, kafkac_err_name(r.send_err));
         /* After close every call says so at once. */
-        assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
+        assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, "x", 1, NULL),
                          KAFKAC_ERR_DESTROYED);
         assert_int_equal(kafkac_producer_flush(p, 1000), KAFKAC_OK);
         kafkac_producer_destroy(p);
@@ -186,8 +186,7 @@ static void test_close_races_commit_transaction(void **state)
             fail_msg("round %d: init_transactions: %s (%s)", round, kafkac_err_name(e), err);
         assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_OK);
         for (int i = 0; i < 100; i++)
-            assert_int_equal(kafkac_producer_send(p, topic, KAFKAC_PARTITION_ANY, NULL, -1, "t", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL,
-                                                  NULL),
+            assert_int_equal(kafkac_producer_send(p, topic, NULL, -1, "t", 1, NULL),
                              KAFKAC_OK);
         assert_int_equal(kafkac_producer_commit_transaction(p, 30000, err, sizeof err), KAFKAC_OK);
         racer_t r, rf;

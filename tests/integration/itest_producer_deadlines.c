@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "common/testenv.h"
+#include "common/tsend.h"
 #include "itest_producer_util.h"
 #include "itest_sigstop.h"
 #include "kafkac/kafkac.h"
@@ -86,8 +87,7 @@ static void send_unreachable(const char *brokers, kafkac_err_t want, const char 
     kafkac_producer_t *p = producer(brokers, "max.block.ms", "1500", NULL, NULL);
     int64_t t0 = kc_test_now_ms();
     kafkac_future_t *f = NULL;
-    kafkac_err_t e = kafkac_producer_send(p, "kc-unreachable", KAFKAC_PARTITION_ANY, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE,
-                                          NULL, &f);
+    kafkac_err_t e = kafkac_producer_send(p, "kc-unreachable", NULL, -1, "v", 1, &f);
     int64_t took = kc_test_now_ms() - t0;
     char why[512];
     kafkac_err_t e2 = kafkac_producer_send_error(p, why, sizeof why);
@@ -139,7 +139,7 @@ static kafkac_producer_t *warm_producer(const char *topic, const char *k, const 
 {
     kafkac_producer_t *p = producer(B, "linger.ms", "0", k, v);
     kafkac_future_t *f;
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "warm", 4, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), KAFKAC_OK);
+    assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, "warm", 4, &f), KAFKAC_OK);
     assert_int_equal(kafkac_future_wait(f, 30000, NULL), KAFKAC_OK);
     kafkac_future_destroy(f);
     return p;
@@ -162,7 +162,7 @@ static void test_flush_broker_hung(void **state)
     kafkac_producer_t *p = warm_producer(topic, NULL, NULL);
     its_broker_stop();
     kafkac_future_t *f;
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), KAFKAC_OK);
+    assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, "x", 1, &f), KAFKAC_OK);
     int64_t t0 = kc_test_now_ms();
     assert_int_equal(kafkac_producer_flush(p, 2000), KAFKAC_ERR_TIMED_OUT);
     ASSERT_WITHIN(t0, 2000, "flush(2000)");
@@ -185,7 +185,7 @@ static void test_send_metadata_broker_hung(void **state)
     char other[160];
     snprintf(other, sizeof other, "%s-other", topic);
     int64_t t0 = kc_test_now_ms();
-    kafkac_err_t e = kafkac_producer_send(p, other, KAFKAC_PARTITION_ANY, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+    kafkac_err_t e = kafkac_producer_send(p, other, NULL, -1, "x", 1, NULL);
     ASSERT_WITHIN(t0, 1500, "send blocked on metadata (max.block.ms 1500)");
     char why[512];
     kafkac_producer_send_error(p, why, sizeof why);
@@ -236,7 +236,7 @@ static kafkac_producer_t *in_transaction(const char *topic, const char *tid)
         fail_msg("init_transactions: %s (%s)", kafkac_err_name(e), err);
     assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_OK);
     kafkac_future_t *f;
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "t", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), KAFKAC_OK);
+    assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, "t", 1, &f), KAFKAC_OK);
     assert_int_equal(kafkac_future_wait(f, 30000, NULL), KAFKAC_OK);
     kafkac_future_destroy(f);
     return p;
@@ -253,7 +253,7 @@ static void txn_call_broker_hung(txn_call_t what, const char *name)
     kafkac_producer_t *p = in_transaction(topic, tid);
     /* More records not yet acknowledged, so that commit also waits for
      * them. */
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "u", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_OK);
+    assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, "u", 1, NULL), KAFKAC_OK);
     its_broker_stop();
     char err[512] = "";
     kafkac_err_t e;
@@ -264,7 +264,7 @@ static void txn_call_broker_hung(txn_call_t what, const char *name)
         e = kafkac_producer_abort_transaction(p, 2000, err, sizeof err);
     } else {
         kafkac_topic_partition_list_t *tpl = kafkac_tpl_new(1);
-        kafkac_tpl_add(tpl, topic, 0)->offset = 1;
+        kafkac_tp_set_offset(kafkac_tpl_add(tpl, topic, 0), 1);
         kafkac_group_metadata_t *gm = kafkac_group_metadata_new("dl-group", -1, NULL, NULL);
         e = kafkac_producer_send_offsets_to_transaction(p, tpl, gm, 2000, err, sizeof err);
         kafkac_group_metadata_destroy(gm);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/testenv.h"
+#include "common/tsend.h"
 #include "itest_producer_util.h"
 #include "kafkac/kafkac.h"
 
@@ -41,7 +42,7 @@ static void add_partitions(const char *topic, int32_t n)
 static int32_t send_one(kafkac_producer_t *p, const char *topic, int32_t partition)
 {
     kafkac_future_t *f;
-    kafkac_err_t e = kafkac_producer_send(p, topic, partition, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f);
+    kafkac_err_t e = kc_test_send_to(p, topic, partition, NULL, -1, "v", 1, &f);
     if (e) {
         char why[512];
         kafkac_producer_send_error(p, why, sizeof why);
@@ -81,7 +82,7 @@ static void test_new_partitions_are_used(void **state)
     /* Partition 4 does not exist: refused after one refresh, not after
      * max.block.ms (60 s). */
     t0 = kc_test_now_ms();
-    assert_int_equal(kafkac_producer_send(p2, topic, 4, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
+    assert_int_equal(kc_test_send_to(p2, topic, 4, NULL, -1, "v", 1, NULL),
                      KAFKAC_ERR_UNKNOWN_PARTITION);
     assert_true(kc_test_now_ms() - t0 < 5000);
 

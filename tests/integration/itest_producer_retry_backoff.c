@@ -23,6 +23,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "common/testenv.h"
+#include "common/tsend.h"
 #include "itest_producer_util.h"
 #include "kafkac/kafkac.h"
 
@@ -101,7 +102,7 @@ static int64_t retries_with(const char *max_ms, int64_t *took)
     kafkac_producer_t *p = pu_producer(mock_brokers, kv);
     kafkac_future_t *f;
     int64_t t0 = kc_test_now_ms();
-    assert_int_equal(kafkac_producer_send(p, "backoff", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), KAFKAC_OK);
+    assert_int_equal(kc_test_send_to(p, "backoff", 0, NULL, -1, "v", 1, &f), KAFKAC_OK);
     kafkac_err_t e = kafkac_future_wait(f, 10000, NULL);
     *took = kc_test_now_ms() - t0;
     if (e != KAFKAC_ERR_NOT_ENOUGH_REPLICAS && e != KAFKAC_ERR_TIMED_OUT)

@@ -127,7 +127,7 @@ static void round_trip(kafkac_conf_t *conf, const char *label)
     for (int i = 0; i < N; i++) {
         char v[32];
         snprintf(v, sizeof v, "v%d", i);
-        rc = kafkac_producer_send(p, topic, -1, NULL, -1, v, (int32_t)strlen(v), NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f[i]);
+        rc = kafkac_producer_send(p, topic, NULL, -1, v, (int32_t)strlen(v), &f[i]);
         if (rc) {
             kafkac_producer_send_error(p, err, sizeof err);
             fail_msg("%s: send: %s: %s", label, kafkac_err_name(rc), err);
@@ -242,7 +242,7 @@ static void test_wrong_password(void **state)
     kafkac_producer_t *p = kafkac_producer_new(conf, err, sizeof err);
     assert_non_null(p);
     int64_t t0 = kc_test_now_ms();
-    kafkac_err_t rc = kafkac_producer_send(p, "sasl-nope", -1, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+    kafkac_err_t rc = kafkac_producer_send(p, "sasl-nope", NULL, -1, "x", 1, NULL);
     int64_t took = kc_test_now_ms() - t0;
     err[0] = '\0';
     kafkac_producer_send_error(p, err, sizeof err);
@@ -346,7 +346,7 @@ static void test_reauth_refused_fails_deliveries(void **state)
     int nf = 0, ok = 0, authfail = 0;
     int64_t start = kc_test_now_ms(), first_fail_sent = 0, first_fail_seen = 0;
     while (nf < MAXF && kc_test_now_ms() - start < 20000 && !authfail) {
-        kafkac_err_t rc = kafkac_producer_send(p, topic, -1, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f[nf]);
+        kafkac_err_t rc = kafkac_producer_send(p, topic, NULL, -1, "x", 1, &f[nf]);
         if (rc == KAFKAC_ERR_SASL_AUTHENTICATION_FAILED)
             break;   /* metadata refresh failed first: also the error, at send */
         if (rc) {
@@ -446,8 +446,7 @@ static void reauth_run(const char *mech)
         if (kc_test_now_ms() >= next_send) {
             char v[32];
             snprintf(v, sizeof v, "r%d", sent);
-            kafkac_err_t rc = kafkac_producer_send(p, topic, -1, NULL, -1, v, (int32_t)strlen(v), NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL,
-                                                   NULL);
+            kafkac_err_t rc = kafkac_producer_send(p, topic, NULL, -1, v, (int32_t)strlen(v), NULL);
             if (rc) {
                 kafkac_producer_send_error(p, err, sizeof err);
                 fail_msg("%s: send %d: %s: %s", mech, sent, kafkac_err_name(rc), err);

@@ -183,8 +183,8 @@ static void produce(const sec_case_t *tc, const char *topic)
         char key[32], val[96];
         snprintf(key, sizeof key, "k%d", i);
         snprintf(val, sizeof val, "%s value %d", tc->name, i);
-        kafkac_err_t rc = kafkac_producer_send(p, topic, KAFKAC_PARTITION_ANY, key, (int32_t)strlen(key), val,
-                                               (int32_t)strlen(val), NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &fut[i]);
+        kafkac_err_t rc = kafkac_producer_send(p, topic, key, (int32_t)strlen(key),
+                                               val, (int32_t)strlen(val), &fut[i]);
         if (rc) {
             kafkac_producer_send_error(p, err, sizeof err);
             fail_msg("%s: send %d: %s: %s", tc->name, i, kafkac_err_name(rc), err);

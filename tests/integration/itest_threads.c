@@ -78,8 +78,7 @@ static void *sender(void *arg)
     char value[64];
     for (int i = 0; i < PER_SENDER; i++) {
         int n = snprintf(value, sizeof value, "%d-%d", a->id, i);
-        if (kafkac_producer_send(a->run->p, a->run->topic, KAFKAC_PARTITION_ANY, value, n, value, n, NULL, 0, KAFKAC_TIMESTAMP_NONE,
-                                 NULL, NULL) != KAFKAC_OK)
+        if (kafkac_producer_send(a->run->p, a->run->topic, value, n, value, n, NULL) != KAFKAC_OK)
             atomic_fetch_add(&a->run->send_errors, 1);
         if (i % 100 == 0)
             kafkac_producer_poll(a->run->p, 0); /* callbacks on this thread too */

@@ -20,6 +20,7 @@
 
 #include "common/testenv.h"
 #include "common/tnet.h"
+#include "common/tsend.h"
 #include "kafkac/kafkac.h"
 
 static const char *env(const char *name)
@@ -107,7 +108,7 @@ static void round_trip(const kafkac_conf_t *base, const char *what)
     for (int i = 0; i < N; i++) {
         char v[64];
         int len = snprintf(v, sizeof v, "%s-%d", what, i);
-        rc = kafkac_producer_send(p, topic, 0, NULL, 0, v, len, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+        rc = kc_test_send_to(p, topic, 0, NULL, 0, v, len, NULL);
         if (rc != KAFKAC_OK) {
             kafkac_producer_send_error(p, err, sizeof err);
             fail_msg("%s: send: %s: %s", what, kafkac_err_name(rc), err);
@@ -222,7 +223,7 @@ static kafkac_err_t failing(kafkac_conf_t *conf, char *text, size_t len)
     if (!p)
         fail_msg("producer creation failed: %s", err);
     int64_t t0 = kc_test_now_ms();
-    kafkac_err_t rc = kafkac_producer_send(p, "tls-never", 0, NULL, 0, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+    kafkac_err_t rc = kc_test_send_to(p, "tls-never", 0, NULL, 0, "x", 1, NULL);
     int64_t took = kc_test_now_ms() - t0;
     kafkac_producer_send_error(p, text, len);
     kafkac_producer_destroy(p);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/testenv.h"
+#include "common/tsend.h"
 #include "kafkac/kafkac.h"
 
 #define B kc_test_brokers()
@@ -65,7 +66,7 @@ static kafkac_producer_t *txn_producer(const char *txn_id, const char *timeout_m
 
 static void send_str(kafkac_producer_t *p, const char *topic, int32_t part, const char *v)
 {
-    kafkac_err_t e = kafkac_producer_send(p, topic, part, NULL, -1, v, (int32_t)strlen(v), NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+    kafkac_err_t e = kc_test_send_to(p, topic, part, NULL, -1, v, (int32_t)strlen(v), NULL);
     if (e)
         fail_msg("send %s: %s", v, kafkac_err_name(e));
 }
@@ -88,7 +89,7 @@ static int64_t stable_offset(const char *topic, int32_t partition)
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
     kafkac_tpl_add(l, topic, partition);
     ok(kafkac_consumer_end_offsets(cons, l, 10000, err, sizeof err), "end_offsets", err);
-    int64_t o = l->elems[0].offset;
+    int64_t o = kafkac_tp_offset(kafkac_tpl_at(l, 0));
     kafkac_tpl_destroy(l);
     kafkac_consumer_destroy(cons);
     return o;
@@ -140,7 +141,7 @@ static void read_all(const char *topic, int parts, const char *isolation, int wa
     kafkac_conf_destroy(c);
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(parts);
     for (int i = 0; i < parts; i++)
-        kafkac_tpl_add(l, topic, i)->offset = KAFKAC_OFFSET_BEGINNING;
+        kafkac_tp_set_offset(kafkac_tpl_add(l, topic, i), KAFKAC_OFFSET_BEGINNING);
     ok(kafkac_consumer_assign(cons, l, err, sizeof err), "assign", err);
     kafkac_tpl_destroy(l);
     int64_t end = kc_test_now_ms() + 20000, extra = 0;
@@ -281,7 +282,7 @@ static void *send_thread(void *arg)
     char v[64];
     for (int i = 0; i < a->n; i++) {
         int len = snprintf(v, sizeof v, "t%d-x%d-%d", a->txn, a->thread, i);
-        if (kafkac_producer_send(a->p, a->topic, KAFKAC_PARTITION_ANY, v, len, v, len, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL))
+        if (kafkac_producer_send(a->p, a->topic, v, len, v, len, NULL))
             a->failed++;
     }
     return NULL;
@@ -346,7 +347,7 @@ static int64_t committed_of(kafkac_consumer_t *c, const char *topic, int32_t par
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
     kafkac_tpl_add(l, topic, partition);
     ok(kafkac_consumer_committed(c, l, 10000, err, sizeof err), "committed", err);
-    int64_t o = l->elems[0].offset;
+    int64_t o = kafkac_tp_offset(kafkac_tpl_at(l, 0));
     kafkac_tpl_destroy(l);
     return o;
 }
@@ -427,7 +428,7 @@ static void test_consume_transform_produce(void **state)
         kafkac_topic_partition_list_t *offs = kafkac_tpl_new(2);
         for (int k = 0; k < 2; k++)
             if (next[k] >= 0)
-                kafkac_tpl_add(offs, in, k)->offset = next[k];
+                kafkac_tp_set_offset(kafkac_tpl_add(offs, in, k), next[k]);
         kafkac_group_metadata_t *gm = kafkac_consumer_group_metadata(cons);
         assert_non_null(gm);
         /* In the rounds that abort, have the records written first (an
@@ -546,7 +547,7 @@ static void test_offsets_of_a_static_member(void **state)
     ok(kafkac_producer_init_transactions(p, TMO, err, sizeof err), "init", err);
     ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin", err);
     kafkac_topic_partition_list_t *offs = kafkac_tpl_new(1);
-    kafkac_tpl_add(offs, in, 0)->offset = 4;
+    kafkac_tp_set_offset(kafkac_tpl_add(offs, in, 0), 4);
     ok(kafkac_producer_send_offsets_to_transaction(p, offs, gm, TMO, err, sizeof err), "send_offsets", err);
     ok(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), "commit", err);
     kafkac_tpl_destroy(offs);
@@ -591,7 +592,7 @@ static void test_second_producer_fences_the_first(void **state)
     /* Fatal for good: nothing else works. */
     assert_int_equal(kafkac_producer_begin_transaction(p1, err, sizeof err), KAFKAC_ERR_PRODUCER_FENCED);
     assert_int_equal(kafkac_producer_abort_transaction(p1, TMO, err, sizeof err), KAFKAC_ERR_PRODUCER_FENCED);
-    assert_int_equal(kafkac_producer_send(p1, topic, 0, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_ERR_FATAL);
+    assert_int_equal(kc_test_send_to(p1, topic, 0, NULL, -1, "x", 1, NULL), KAFKAC_ERR_FATAL);
     kafkac_producer_close(p1, 1000);
     kafkac_producer_destroy(p1);
 
@@ -614,7 +615,7 @@ static void test_second_producer_fences_the_first(void **state)
     kafkac_producer_t *p3 = txn_producer(txid, NULL);
     ok(kafkac_producer_init_transactions(p3, TMO, err, sizeof err), "init p3", err);
     kafkac_future_t *f = NULL;
-    assert_int_equal(kafkac_producer_send(p2, topic, 0, NULL, -1, "late", 4, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), KAFKAC_OK);
+    assert_int_equal(kc_test_send_to(p2, topic, 0, NULL, -1, "late", 4, &f), KAFKAC_OK);
     e = kafkac_future_wait(f, TMO, NULL);
     kafkac_future_destroy(f);
     if (e != KAFKAC_ERR_PRODUCER_FENCED)
@@ -676,7 +677,7 @@ static void test_transaction_timeout_aborts_and_is_reported(void **state)
     kafkac_producer_destroy(pa);
 
     kafkac_future_t *f = NULL;
-    assert_int_equal(kafkac_producer_send(pb, topic, 1, NULL, -1, "late-b", 6, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), 0);
+    assert_int_equal(kc_test_send_to(pb, topic, 1, NULL, -1, "late-b", 6, &f), 0);
     e = kafkac_future_wait(f, TMO, NULL);
     kafkac_future_destroy(f);
     if (e != KAFKAC_ERR_INVALID_PRODUCER_EPOCH)
@@ -733,12 +734,12 @@ static void test_state_errors(void **state)
     kafkac_producer_t *p = txn_producer(txid, NULL);
     assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);
     assert_non_null(strstr(err, "init_transactions"));
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_ERR_STATE);
+    assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, "x", 1, NULL), KAFKAC_ERR_STATE);
     ok(kafkac_producer_init_transactions(p, TMO, err, sizeof err), "init", err);
     assert_int_equal(kafkac_producer_init_transactions(p, TMO, err, sizeof err), KAFKAC_ERR_STATE);
     assert_int_equal(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), KAFKAC_ERR_STATE);
     assert_int_equal(kafkac_producer_abort_transaction(p, TMO, err, sizeof err), KAFKAC_ERR_STATE);
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_ERR_STATE);
+    assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, "x", 1, NULL), KAFKAC_ERR_STATE);
     ok(kafkac_producer_begin_transaction(p, err, sizeof err), "begin", err);
     assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);
     /* A record the broker refuses (over the topic's max.message.bytes)
@@ -747,12 +748,12 @@ static void test_state_errors(void **state)
     static char big[5000];
     memset(big, 'b', sizeof big);
     send_str(p, topic, 0, "with-big");
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, big, sizeof big, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
+    assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, big, sizeof big, NULL), 0);
     kafkac_err_t e = kafkac_producer_commit_transaction(p, TMO, err, sizeof err);
     if (e != KAFKAC_ERR_MESSAGE_TOO_LARGE)
         fail_msg("commit with a refused record: %s (%s), want MESSAGE_TOO_LARGE", kafkac_err_name(e), err);
     assert_int_equal(kafkac_producer_txn_fatal(p), 0);
-    assert_int_equal(kafkac_producer_send(p, topic, 0, NULL, -1, "x", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
+    assert_int_equal(kc_test_send_to(p, topic, 0, NULL, -1, "x", 1, NULL),
                      KAFKAC_ERR_MESSAGE_TOO_LARGE);
     assert_int_equal(kafkac_producer_commit_transaction(p, TMO, err, sizeof err), KAFKAC_ERR_MESSAGE_TOO_LARGE);
     assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);

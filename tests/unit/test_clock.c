@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "common/clock.h"
+#include "common/tsend.h"
 #include "consumer/consumer_int.h"
 #include "consumer/coordinator.h"
 #include "producer/producer_int.h"
@@ -175,7 +176,7 @@ static void test_wall_clock_steps(void **state)
     kc_ptopic_t *t = NULL;
     assert_int_equal(kc_acc_topic_add(kc_producer_inner(kp), &ti, &t), 0);
     kafkac_future_t *f = NULL;
-    assert_int_equal(kafkac_producer_send(kp, "t", 0, "k", 1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), 0);
+    assert_int_equal(kc_test_send_to(kp, "t", 0, "k", 1, "v", 1, &f), 0);
     int64_t t0 = kc_now_ms();
     assert_int_equal(kafkac_future_wait(f, 300, NULL), KAFKAC_ERR_TIMED_OUT);
     assert_took("kafkac_future_wait", t0, 300);

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/tsend.h"
 #include "protocol/message_set.h"
 #include "kafkac/kafkac.h"
 #include "kafkac/consumer.h"
@@ -586,7 +587,7 @@ static void test_produce_to_0_10_falls_back(void **state)
     kafkac_producer_t *p = producer_for(&f, NULL);
     kafkac_future_t *fut = NULL;
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(kafkac_producer_send(p, "t", 0, "k", 1, "value", 5, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, i == 2 ? &fut : NULL),
+        assert_int_equal(kc_test_send_to(p, "t", 0, "k", 1, "value", 5, i == 2 ? &fut : NULL),
                          KAFKAC_OK);
         assert_int_equal(kafkac_producer_flush(p, 5000), KAFKAC_OK);
     }
@@ -612,7 +613,7 @@ static void test_explicit_idempotence_to_0_10_fails(void **state)
     fake_0_10_2_start(&f);
     kafkac_producer_t *p = producer_for(&f, "true");
     kafkac_future_t *fut = NULL;
-    kafkac_err_t rc = kafkac_producer_send(p, "t", 0, "k", 1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &fut);
+    kafkac_err_t rc = kc_test_send_to(p, "t", 0, "k", 1, "v", 1, &fut);
     if (rc == KAFKAC_OK) {
         const kafkac_delivery_t *d = NULL;
         rc = kafkac_future_wait(fut, 4000, &d);   /* the delivery's error */
@@ -656,7 +657,7 @@ static void test_consume_from_0_10_0(void **state)
     kafkac_conf_destroy(conf);
     assert_non_null(c);
     kafkac_topic_partition_list_t *l = kafkac_tpl_new(1);
-    kafkac_tpl_add(l, "t", 0)->offset = KAFKAC_OFFSET_INVALID;
+    kafkac_tp_set_offset(kafkac_tpl_add(l, "t", 0), KAFKAC_OFFSET_INVALID);
     assert_int_equal(kafkac_consumer_assign(c, l, err, sizeof err), KAFKAC_OK);
     kafkac_tpl_destroy(l);
     static const char *want[] = { "zero", "one", "two" };

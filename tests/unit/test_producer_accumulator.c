@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "common/mem.h"
+#include "common/tsend.h"
 #include "producer/producer_int.h"
 
 static kafkac_producer_t *make(const char *const *kv)
@@ -64,6 +65,8 @@ static void part_stats(kc_ppart_t *pp, int *records, int *batches, size_t *max_b
     pthread_mutex_unlock(&pp->mu);
 }
 
+static const char *const slow_big[] = { "linger.ms", "900000", "batch.size", "1000000", "enable.idempotence",
+                                        "false", "acks", "1", NULL };
 static const char *const slow[] = { "linger.ms", "900000", "batch.size", "1000", "enable.idempotence", "false",
                                     "acks", "1", NULL };
 
@@ -75,7 +78,7 @@ static void test_batches_split_at_batch_size(void **state)
     char v[100];
     memset(v, 'x', sizeof v);
     for (int i = 0; i < 100; i++)
-        assert_int_equal(kafkac_producer_send(kp, "t1", 1, NULL, -1, v, sizeof v, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
+        assert_int_equal(kc_test_send_to(kp, "t1", 1, NULL, -1, v, sizeof v, NULL), 0);
     int recs, batches;
     size_t maxb;
     part_stats(t->parts[1], &recs, &batches, &maxb);
@@ -98,9 +101,9 @@ static void test_record_larger_than_batch_gets_own_batch(void **state)
     kafkac_producer_t *kp = make(slow);
     kc_ptopic_t *t = add_topic(kp, "t1", 1);
     static char big[5000];
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "a", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, big, sizeof big, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "b", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
+    assert_int_equal(kc_test_send_to(kp, "t1", 0, NULL, -1, "a", 1, NULL), 0);
+    assert_int_equal(kc_test_send_to(kp, "t1", 0, NULL, -1, big, sizeof big, NULL), 0);
+    assert_int_equal(kc_test_send_to(kp, "t1", 0, NULL, -1, "b", 1, NULL), 0);
     int recs, batches;
     size_t maxb;
     part_stats(t->parts[0], &recs, &batches, &maxb);
@@ -119,8 +122,7 @@ static void test_keyed_records_follow_murmur2(void **state)
     const char *keys[] = { "abc", "kafka", "foobar", "abc" };
     for (int i = 0; i < 4; i++)
         assert_int_equal(
-            kafkac_producer_send(kp, "t1", KAFKAC_PARTITION_ANY, keys[i], (int32_t)strlen(keys[i]), "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE,
-                                 NULL, NULL),
+            kafkac_producer_send(kp, "t1", keys[i], (int32_t)strlen(keys[i]), "v", 1, NULL),
             0);
     int recs, batches;
     size_t maxb;
@@ -142,7 +144,7 @@ static void test_sticky_switches_when_batch_is_full(void **state)
     memset(v, 'y', sizeof v);
     int first = -1, switches = 0, prev = -1;
     for (int i = 0; i < 60; i++) {
-        assert_int_equal(kafkac_producer_send(kp, "t1", KAFKAC_PARTITION_ANY, NULL, -1, v, sizeof v, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
+        assert_int_equal(kafkac_producer_send(kp, "t1", NULL, -1, v, sizeof v, NULL), 0);
         int cur = atomic_load(&t->sticky);
         if (first < 0)
             first = cur;
@@ -180,7 +182,7 @@ static void test_buffer_memory_blocks_then_fails(void **state)
     int64_t t0 = 0, t1 = 0;
     for (int i = 0; i < 100; i++) {
         t0 = kc_now_ms();
-        err = kafkac_producer_send(kp, "t1", 0, NULL, -1, v, sizeof v, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL);
+        err = kc_test_send_to(kp, "t1", 0, NULL, -1, v, sizeof v, NULL);
         t1 = kc_now_ms();
         if (err)
             break;
@@ -206,21 +208,42 @@ static void test_bad_sends(void **state)
     kafkac_producer_t *kp = make(kv);
     add_topic(kp, "t1", 2);
     static char big[3000];
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, big, sizeof big, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
+    assert_int_equal(kc_test_send_to(kp, "t1", 0, NULL, -1, big, sizeof big, NULL),
                      KAFKAC_ERR_MSG_SIZE_TOO_LARGE);
-    assert_int_equal(kafkac_producer_send(kp, "t1", 2, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
+    assert_int_equal(kc_test_send_to(kp, "t1", 2, NULL, -1, "v", 1, NULL),
                      KAFKAC_ERR_UNKNOWN_PARTITION);
-    assert_int_equal(kafkac_producer_send(kp, "t1", -5, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
+    assert_int_equal(kc_test_send_to(kp, "t1", -5, NULL, -1, "v", 1, NULL),
                      KAFKAC_ERR_INVALID_ARG);
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, 3, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
+    assert_int_equal(kc_test_send_to(kp, "t1", 0, NULL, 3, "v", 1, NULL),
                      KAFKAC_ERR_INVALID_ARG);
-    assert_int_equal(kafkac_producer_send(kp, NULL, 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
+    assert_int_equal(kc_test_send_to(kp, NULL, 0, NULL, -1, "v", 1, NULL),
                      KAFKAC_ERR_INVALID_ARG);
+    assert_int_equal(kafkac_producer_send(kp, NULL, NULL, -1, "v", 1, NULL), KAFKAC_ERR_INVALID_ARG);
+    assert_int_equal(kafkac_producer_send(kp, "", NULL, -1, "v", 1, NULL), KAFKAC_ERR_INVALID_ARG);
+    assert_int_equal(kafkac_producer_send(kp, "t1", NULL, -1, NULL, 1, NULL), KAFKAC_ERR_INVALID_ARG);
+    assert_int_equal(kafkac_producer_send(kp, "t1", NULL, -2, "v", 1, NULL), KAFKAC_ERR_INVALID_ARG);
+    assert_int_equal(kafkac_producer_send_record(kp, NULL, NULL), KAFKAC_ERR_INVALID_ARG);
+    kafkac_producer_record_t *r = kafkac_producer_record_new("t1");
+    assert_non_null(r);
+    kafkac_producer_record_set_partition(r, 0);
+    kafkac_producer_record_set_value(r, "v", 1);
+    kafkac_producer_record_set_timestamp(r, KAFKAC_TIMESTAMP_NONE - 1);
+    assert_int_equal(kafkac_producer_send_record(kp, r, NULL), KAFKAC_ERR_INVALID_ARG);
+    kafkac_producer_record_set_timestamp(r, KAFKAC_TIMESTAMP_NONE);
+    /* A header the handle refuses is not added. */
+    assert_int_equal(kafkac_producer_record_add_header(r, NULL, "x", 1), KAFKAC_ERR_INVALID_ARG);
+    assert_int_equal(kafkac_producer_record_add_header(r, "h", NULL, 1), KAFKAC_ERR_INVALID_ARG);
+    assert_int_equal(kafkac_producer_record_add_header(r, "h", "x", -2), KAFKAC_ERR_INVALID_ARG);
+    assert_int_equal(kafkac_producer_record_add_header(NULL, "h", "x", 1), KAFKAC_ERR_INVALID_ARG);
+    kafkac_producer_record_set_topic(r, NULL);
+    assert_int_equal(kafkac_producer_send_record(kp, r, NULL), KAFKAC_ERR_INVALID_ARG);
+    kafkac_producer_record_destroy(r);
+    kafkac_producer_record_destroy(NULL);   /* a no-op */
     kafkac_future_t *f = (kafkac_future_t *)&kp;
     int64_t t0 = kc_now_ms();
     /* Nothing listens at the bootstrap address: the send says so (not
      * UNKNOWN_TOPIC), and kafkac_producer_send_error names the address. */
-    assert_int_equal(kafkac_producer_send(kp, "no-such-topic", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f),
+    assert_int_equal(kc_test_send_to(kp, "no-such-topic", 0, NULL, -1, "v", 1, &f),
                      KAFKAC_ERR_ALL_BROKERS_DOWN);
     assert_null(f);   /* no future on error */
     assert_true(kc_now_ms() - t0 < 3000);
@@ -267,9 +290,9 @@ static void test_close_without_broker_fails_everything_in_time(void **state)
     kafkac_producer_set_delivery_cb(kp, dr, &c);
     kafkac_future_t *f[10];
     for (int i = 0; i < 10; i++)
-        assert_int_equal(kafkac_producer_send(kp, "t1", i % 3, "k", 1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f[i]), 0);
+        assert_int_equal(kc_test_send_to(kp, "t1", i % 3, "k", 1, "v", 1, &f[i]), 0);
     for (int i = 0; i < 990; i++)
-        assert_int_equal(kafkac_producer_send(kp, "t1", KAFKAC_PARTITION_ANY, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
+        assert_int_equal(kafkac_producer_send(kp, "t1", NULL, -1, "v", 1, NULL), 0);
     assert_int_equal(kafkac_future_wait(f[0], 0, NULL), KAFKAC_ERR_TIMED_OUT);
     assert_int_equal(kafkac_producer_flush(kp, 100), KAFKAC_ERR_TIMED_OUT);
     int64_t t0 = kc_now_ms();
@@ -285,7 +308,7 @@ static void test_close_without_broker_fails_everything_in_time(void **state)
         assert_int_equal(kafkac_delivery_partition(d), i % 3);
         kafkac_future_destroy(f[i]);
     }
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_ERR_DESTROYED);
+    assert_int_equal(kc_test_send_to(kp, "t1", 0, NULL, -1, "v", 1, NULL), KAFKAC_ERR_DESTROYED);
     assert_int_equal(kafkac_producer_close(kp, 0), KAFKAC_OK);   /* second close */
     kafkac_producer_destroy(kp);
     kafkac_producer_destroy(NULL);
@@ -303,9 +326,9 @@ static void test_delivery_timeout_expires_records(void **state)
     kafkac_producer_set_delivery_cb(kp, dr_expired, &c);
     kafkac_future_t *f;
     int64_t t0 = kc_now_ms();
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, &f), 0);
+    assert_int_equal(kc_test_send_to(kp, "t1", 0, NULL, -1, "v", 1, &f), 0);
     for (int i = 0; i < 9; i++)
-        assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
+        assert_int_equal(kc_test_send_to(kp, "t1", 0, NULL, -1, "v", 1, NULL), 0);
     /* No broker: nothing can be sent, so the records expire. */
     assert_int_equal(kafkac_future_wait(f, 10000, NULL), KAFKAC_ERR_TIMED_OUT);
     assert_int_equal(kafkac_future_done(f), 1);
@@ -330,7 +353,13 @@ static void test_future_outlives_producer(void **state)
     add_topic(kp, "t1", 1);
     kafkac_future_t *f;
     int tag = 7;
-    assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, &tag, &f), 0);
+    kafkac_producer_record_t *r = kafkac_producer_record_new("t1");
+    assert_non_null(r);
+    kafkac_producer_record_set_partition(r, 0);
+    kafkac_producer_record_set_value(r, "v", 1);
+    kafkac_producer_record_set_opaque(r, &tag);
+    assert_int_equal(kafkac_producer_send_record(kp, r, &f), 0);
+    kafkac_producer_record_destroy(r);   /* the record is queued: the handle is no longer needed */
     kafkac_producer_destroy(kp);
     const kafkac_delivery_t *d;
     assert_int_equal(kafkac_future_wait(f, -1, &d), KAFKAC_ERR_PURGED);
@@ -340,9 +369,131 @@ static void test_future_outlives_producer(void **state)
     kafkac_future_destroy(f);
 }
 
+/* What a record handle holds is what lands in the batch: partition, key,
+ * value, timestamp (0 is a real CreateTime), headers in order (more than
+ * the handle's first allocation, so its array grows), and the opaque in
+ * the outcome; a reused handle sends its new values, clear_headers
+ * empties it, and the bytes are copied by the send (the caller's buffer
+ * changes afterwards without changing the record).  The batch is read
+ * back with the record-batch reader. */
+static void test_record_handle_fields_reach_the_batch(void **state)
+{
+    (void)state;
+    kafkac_producer_t *kp = make(slow_big);
+    kc_producer_t *p = kc_producer_inner(kp);
+    kc_ptopic_t *t = add_topic(kp, "t1", 2);
+    int tag = 5;
+    char hk[6][16];
+    kafkac_producer_record_t *r = kafkac_producer_record_new("t1");
+    assert_non_null(r);
+    kafkac_producer_record_set_partition(r, 1);
+    kafkac_producer_record_set_key(r, "k1", 2);
+    kafkac_producer_record_set_value(r, "v1", 2);
+    kafkac_producer_record_set_timestamp(r, 0);
+    kafkac_producer_record_set_opaque(r, &tag);
+    for (int i = 0; i < 6; i++) {
+        snprintf(hk[i], sizeof hk[i], "h%d", i);
+        assert_int_equal(kafkac_producer_record_add_header(r, hk[i], i < 5 ? "hv" : NULL, i < 5 ? 2 : -1),
+                         KAFKAC_OK);
+    }
+    kafkac_future_t *f1 = NULL, *f2 = NULL;
+    assert_int_equal(kafkac_producer_send_record(kp, r, &f1), KAFKAC_OK);
+    assert_non_null(f1);
+
+    char buf[8] = "second";
+    kafkac_producer_record_clear_headers(r);
+    assert_int_equal(kafkac_producer_record_add_header(r, "x", "y", 1), KAFKAC_OK);
+    kafkac_producer_record_set_key(r, NULL, -1);
+    kafkac_producer_record_set_value(r, buf, 6);
+    kafkac_producer_record_set_timestamp(r, 1700000000123LL);
+    kafkac_producer_record_set_opaque(r, NULL);
+    assert_int_equal(kafkac_producer_send_record(kp, r, &f2), KAFKAC_OK);
+    memcpy(buf, "XXXXXX", 6);   /* the send copied the value */
+    kafkac_producer_record_destroy(r);
+
+    kc_ppart_t *pp = t->parts[1];
+    pthread_mutex_lock(&pp->mu);
+    kc_pbatch_t *b = pp->open;
+    pp->open = NULL;
+    pthread_mutex_unlock(&pp->mu);
+    assert_non_null(b);
+    assert_int_equal(b->count, 2);
+    assert_null(t->parts[0]->open);   /* partition 1 was asked for, not chosen */
+    const uint8_t *bytes;
+    size_t len;
+    assert_int_equal(kc_rb_writer_close(b->w, &bytes, &len), KAFKAC_OK);
+    kc_writer_t scratch;
+    assert_int_equal(kc_writer_init(&scratch, 64), 0);
+    kc_batch_t batch;
+    const char *field = NULL;
+    if (kc_rb_open(bytes, len, 1, 1 << 20, &scratch, &batch, &field) != KAFKAC_OK)
+        fail_msg("the batch does not parse: %s", field ? field : "?");
+    assert_int_equal(batch.record_count, 2);
+    kc_reader_t rd;
+    kc_reader_init(&rd, batch.records, batch.records_len);
+    kc_record_t rec;
+
+    assert_int_equal(kc_rb_read_record(&rd, &batch, &rec), KAFKAC_OK);
+    assert_int_equal(rec.timestamp, 0);
+    assert_int_equal(rec.key_len, 2);
+    assert_memory_equal(rec.key, "k1", 2);
+    assert_int_equal(rec.value_len, 2);
+    assert_memory_equal(rec.value, "v1", 2);
+    assert_int_equal(rec.header_count, 6);
+    size_t pos = 0;
+    const char *key;
+    int32_t key_len, value_len;
+    const uint8_t *value;
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(kc_record_header_next(&rec, &pos, &key, &key_len, &value, &value_len), 1);
+        assert_int_equal(key_len, 2);
+        assert_memory_equal(key, hk[i], 2);
+        if (i < 5) {
+            assert_int_equal(value_len, 2);
+            assert_memory_equal(value, "hv", 2);
+        } else {
+            assert_int_equal(value_len, -1);
+            assert_null(value);
+        }
+    }
+    assert_int_equal(kc_record_header_next(&rec, &pos, &key, &key_len, &value, &value_len), 0);
+
+    assert_int_equal(kc_rb_read_record(&rd, &batch, &rec), KAFKAC_OK);
+    assert_int_equal(rec.timestamp, 1700000000123LL);
+    assert_int_equal(rec.key_len, -1);
+    assert_null(rec.key);
+    assert_int_equal(rec.value_len, 6);
+    assert_memory_equal(rec.value, "second", 6);
+    assert_int_equal(rec.header_count, 1);
+    pos = 0;
+    assert_int_equal(kc_record_header_next(&rec, &pos, &key, &key_len, &value, &value_len), 1);
+    assert_int_equal(key_len, 1);
+    assert_memory_equal(key, "x", 1);
+    assert_int_equal(value_len, 1);
+    assert_memory_equal(value, "y", 1);
+    kc_writer_free(&scratch);
+
+    /* Completed as the sender would after the broker wrote it at 40. */
+    kc_pbatch_complete(p, b, 0, 40, -1);
+    const kafkac_delivery_t *d;
+    assert_int_equal(kafkac_future_wait(f1, 1000, &d), KAFKAC_OK);
+    assert_int_equal(kafkac_delivery_partition(d), 1);
+    assert_int_equal(kafkac_delivery_offset(d), 40);
+    assert_int_equal(kafkac_delivery_timestamp(d), 0);
+    assert_ptr_equal(kafkac_delivery_opaque(d), &tag);
+    assert_int_equal(kafkac_future_wait(f2, 1000, &d), KAFKAC_OK);
+    assert_int_equal(kafkac_delivery_offset(d), 41);
+    assert_null(kafkac_delivery_opaque(d));
+    kafkac_future_destroy(f1);
+    kafkac_future_destroy(f2);
+    kafkac_producer_destroy(kp);
+}
+
 /* Steady state allocates nothing per record: once a batch has been used
  * and returned to the pool, appending as many records again succeeds with
- * every allocation made to fail. */
+ * every allocation made to fail.  The records go through one reused
+ * record handle (headers added once, value changed per record), as an
+ * application sending with headers would. */
 static void test_no_allocation_per_record_in_steady_state(void **state)
 {
     (void)state;
@@ -353,9 +504,17 @@ static void test_no_allocation_per_record_in_steady_state(void **state)
     kc_ptopic_t *t = add_topic(kp, "t1", 2);
     char v[100];
     memset(v, 'q', sizeof v);
-    kafkac_header_t h[2] = { { "a", "1", 1 }, { "b", NULL, -1 } };
-    for (int i = 0; i < 20000; i++)
-        assert_int_equal(kafkac_producer_send(kp, "t1", 1, "key", 3, v, sizeof v, h, 2, KAFKAC_TIMESTAMP_NONE, NULL, NULL), 0);
+    kafkac_producer_record_t *r = kafkac_producer_record_new("t1");
+    assert_non_null(r);
+    kafkac_producer_record_set_partition(r, 1);
+    kafkac_producer_record_set_key(r, "key", 3);
+    assert_int_equal(kafkac_producer_record_add_header(r, "a", "1", 1), KAFKAC_OK);
+    assert_int_equal(kafkac_producer_record_add_header(r, "b", NULL, -1), KAFKAC_OK);
+    for (int i = 0; i < 20000; i++) {
+        v[i % sizeof v] = (char)('a' + i % 26);
+        kafkac_producer_record_set_value(r, v, sizeof v);
+        assert_int_equal(kafkac_producer_send_record(kp, r, NULL), 0);
+    }
     /* Complete the batch as the sender would: back to the pool, with its
      * grown buffers. */
     kc_ppart_t *pp = t->parts[1];
@@ -369,12 +528,16 @@ static void test_no_allocation_per_record_in_steady_state(void **state)
 
     kc_mem_fail_after(0);
     int failed_at = -1;
-    for (int i = 0; i < 20000 && failed_at < 0; i++)
-        if (kafkac_producer_send(kp, "t1", 1, "key", 3, v, sizeof v, h, 2, KAFKAC_TIMESTAMP_NONE, NULL, NULL) != KAFKAC_OK)
+    for (int i = 0; i < 20000 && failed_at < 0; i++) {
+        v[i % sizeof v] = (char)('A' + i % 26);
+        kafkac_producer_record_set_value(r, v, sizeof v);
+        if (kafkac_producer_send_record(kp, r, NULL) != KAFKAC_OK)
             failed_at = i;
+    }
     kc_mem_fail_after(-1);
     if (failed_at >= 0)
         fail_msg("record %d needed an allocation", failed_at);
+    kafkac_producer_record_destroy(r);
     kafkac_producer_destroy(kp);
 }
 
@@ -382,6 +545,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batches_split_at_batch_size),
+        cmocka_unit_test(test_record_handle_fields_reach_the_batch),
         cmocka_unit_test(test_record_larger_than_batch_gets_own_batch),
         cmocka_unit_test(test_keyed_records_follow_murmur2),
         cmocka_unit_test(test_sticky_switches_when_batch_is_full),

@@ -216,8 +216,13 @@ static void test_no_bootstrap_and_null_args(void **state)
     assert_int_equal(kafkac_producer_flush(NULL, 0), KAFKAC_ERR_INVALID_ARG);
     assert_int_equal(kafkac_producer_close(NULL, 0), KAFKAC_ERR_INVALID_ARG);
     assert_int_equal(kafkac_producer_poll(NULL, 0), 0);
-    assert_int_equal(kafkac_producer_send(NULL, "t", 0, NULL, -1, NULL, -1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL),
-                     KAFKAC_ERR_INVALID_ARG);
+    assert_int_equal(kafkac_producer_send(NULL, "t", NULL, -1, NULL, -1, NULL), KAFKAC_ERR_INVALID_ARG);
+    kafkac_producer_record_t *r = kafkac_producer_record_new("t");
+    assert_non_null(r);
+    kafkac_future_t *f = (kafkac_future_t *)&r;
+    assert_int_equal(kafkac_producer_send_record(NULL, r, &f), KAFKAC_ERR_INVALID_ARG);
+    assert_null(f);   /* no future on error */
+    kafkac_producer_record_destroy(r);
     kafkac_producer_metrics_t m;
     assert_int_equal(kafkac_producer_metrics(NULL, &m, sizeof m), KAFKAC_ERR_INVALID_ARG);
     assert_int_equal(kafkac_future_wait(NULL, 0, NULL), KAFKAC_ERR_INVALID_ARG);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/mem.h"
+#include "common/tsend.h"
 #include "kafkac/kafkac.h"
 #include "producer/txn_int.h"   /* to look inside the group metadata */
 
@@ -57,7 +58,7 @@ static void test_states_before_init(void **state)
     /* Nothing but init_transactions is allowed yet; errstr says why. */
     assert_int_equal(kafkac_producer_begin_transaction(p, err, sizeof err), KAFKAC_ERR_STATE);
     assert_non_null(strstr(err, "init_transactions"));
-    assert_int_equal(kafkac_producer_send(p, "t", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, NULL, NULL), KAFKAC_ERR_STATE);
+    assert_int_equal(kc_test_send_to(p, "t", 0, NULL, -1, "v", 1, NULL), KAFKAC_ERR_STATE);
     assert_int_equal(kafkac_producer_commit_transaction(p, 100, err, sizeof err), KAFKAC_ERR_STATE);
     assert_int_equal(kafkac_producer_abort_transaction(p, 100, err, sizeof err), KAFKAC_ERR_STATE);
 
@@ -113,7 +114,7 @@ static void test_send_offsets_arguments(void **state)
                      KAFKAC_ERR_INVALID_ARG);
     assert_int_equal(kafkac_producer_send_offsets_to_transaction(p, l, NULL, 100, err, sizeof err),
                      KAFKAC_ERR_INVALID_ARG);
-    l->elems[0].offset = 5;
+    kafkac_tp_set_offset(kafkac_tpl_at(l, 0), 5);
     /* Valid, but no transaction is open. */
     assert_int_equal(kafkac_producer_send_offsets_to_transaction(p, l, gm, 100, err, sizeof err), KAFKAC_ERR_STATE);
     kafkac_tpl_destroy(l);
