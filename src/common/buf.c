@@ -173,6 +173,18 @@ uint8_t *kc_writer_detach(kc_writer_t *w, size_t *len)
     return b;
 }
 
+size_t kc_w_cap_after(const kc_writer_t *w, size_t need)
+{
+    if (w->cap - w->len >= need)
+        return w->cap;
+    if (need > SIZE_MAX / 2 - w->len)
+        return SIZE_MAX;   /* kc_w_grow refuses it */
+    size_t cap = w->cap ? w->cap : 64;
+    while (cap - w->len < need)
+        cap *= 2;
+    return cap;
+}
+
 int kc_w_grow(kc_writer_t *w, size_t need)
 {
     if (w->err)
@@ -181,9 +193,7 @@ int kc_w_grow(kc_writer_t *w, size_t need)
         w->err = KAFKAC_ERR_MSG_SIZE_TOO_LARGE;
         return w->err;
     }
-    size_t cap = w->cap ? w->cap : 64;
-    while (cap - w->len < need)
-        cap *= 2;
+    size_t cap = kc_w_cap_after(w, need);
     uint8_t *b = kc_realloc(w->buf, cap);
     if (!b) {
         w->err = KAFKAC_ERR_NO_MEMORY;

@@ -197,6 +197,10 @@ static inline int kc_w_ok(const kc_writer_t *w) { return w->err == 0; }
 
 /* Slow path of kc_w_ensure; grows the buffer. */
 int kc_w_grow(kc_writer_t *w, size_t need);
+/* The capacity kc_w_ensure(w, need) would leave w with (its current one
+ * if the bytes fit): the one growth rule, so that a caller can account for
+ * memory before it is taken (the producer's buffer.memory). */
+size_t kc_w_cap_after(const kc_writer_t *w, size_t need);
 
 /* Makes room for n more bytes; returns a pointer to them (not yet counted
  * in len; call kc_w_advance after filling) or NULL on sticky error. */

@@ -222,7 +222,7 @@ const kc_prop_t kc_props[] = {
     INT("batch.size", AL("batch_size"), "16384", 0, I32MAX, P, batch_size,
         "Target size in bytes of one partition's batch; a batch is sent as soon as it is full. A record larger than this gets a batch of its own."),
     INT("buffer.memory", AL("buffer_memory"), "33554432", 0, INT64_MAX, P, buffer_memory,
-        "Bytes of records the producer may hold waiting to be sent; when they are used up, produce calls block for up to max.block.ms."),
+        "Bytes of memory the producer's batches may take: those holding records not yet sent or acknowledged, and spare batches kept for reuse. Batches start small and grow to batch.size. When it is used up, produce calls block for up to max.block.ms."),
     INT("max.block.ms", AL("max_block_ms"), "60000", 0, I32MAX, P, max_block_ms,
         "How long a produce call may block waiting for buffer space or for the topic's metadata."),
     ENUM("compression.type", AL("compression_type"), "none", compression_vals, P, compression_type,

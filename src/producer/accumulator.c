@@ -5,10 +5,20 @@
  * from a pool, so once the pool and the writers' buffers have grown,
  * appending allocates nothing.
  *
- * buffer.memory is a byte budget for records that are queued or in
- * flight: send reserves a record's cost before appending and the sender
- * returns it when the record completes; when it is used up send waits up
- * to max.block.ms and then fails with KAFKAC_ERR_QUEUE_FULL. */
+ * buffer.memory bounds the memory of the batches: every batch that holds
+ * records not yet completed (queued_bytes) and every spare batch kept for
+ * reuse (pooled_bytes) counts with its real size, struct and buffers
+ * (batch_footprint).  A batch's buffers start small and grow as records
+ * arrive, up to about batch.size, so 10,000 partitions with a record each
+ * cost 10,000 small batches, not 10,000 x batch.size.  Send charges the
+ * growth a record causes before making it, under the partition's lock;
+ * when there is no room it lets go of the lock, frees spare batches, and
+ * then waits up to max.block.ms before failing with KAFKAC_ERR_QUEUE_FULL.
+ * A batch stops counting as queued when it completes; completed batches
+ * waiting for poll to run their delivery callbacks are the application's
+ * to drain, and count again (as spares) once poll returns them.  The I/O
+ * thread never waits: what it adds (the compressed copy made when a batch
+ * is sent, the halves of a split batch) is charged as it happens. */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -161,24 +171,46 @@ oom:
 
 /* ---- batches ------------------------------------------------------ */
 
+/* The first buffer of a new batch: room for the batch header and a few
+ * small records; it doubles as records arrive. */
+#define BATCH_FIRST_CAP (KC_RB_HEADER_SIZE + 192)
+#define RECS_FIRST_CAP 8
+
+static int64_t batch_footprint(const kc_pbatch_t *b)
+{
+    return (int64_t)sizeof(*b) + (int64_t)kc_rb_writer_footprint(b->w) + (int64_t)b->recs_cap * (int64_t)sizeof(kc_prec_t);
+}
+
+static void mem_wake(kc_producer_t *p)
+{
+    if (atomic_load(&p->mem_waiters) > 0) {
+        pthread_mutex_lock(&p->mem_mu);
+        pthread_cond_broadcast(&p->mem_cv);
+        pthread_mutex_unlock(&p->mem_mu);
+    }
+}
+
 kc_pbatch_t *kc_pbatch_get(kc_producer_t *p)
 {
     pthread_mutex_lock(&p->pool_mu);
     kc_pbatch_t *b = p->pool;
-    if (b)
+    if (b) {
+        /* A spare's memory moves from pooled to queued: the total the
+         * budget sees does not change. */
         p->pool = b->next;
+        atomic_fetch_sub(&p->pooled_bytes, b->charged);
+        atomic_fetch_add(&p->queued_bytes, b->charged);
+    }
     pthread_mutex_unlock(&p->pool_mu);
     if (!b) {
         b = kc_calloc(1, sizeof(*b));
         if (!b)
             return NULL;
-        size_t cap = (size_t)p->s.batch_size + KC_RB_HEADER_SIZE + 64;
-        if (cap > 1024 * 1024)
-            cap = 1024 * 1024;
-        if (kc_rb_writer_new(&b->w, cap) != KAFKAC_OK) {
+        if (kc_rb_writer_new(&b->w, BATCH_FIRST_CAP) != KAFKAC_OK) {
             kc_free(b);
             return NULL;
         }
+        b->charged = 0;   /* charged by the append that uses it */
     }
     kc_rb_writer_opts_t o;
     kc_rb_writer_opts_init(&o);
@@ -188,13 +220,13 @@ kc_pbatch_t *kc_pbatch_get(kc_producer_t *p)
      * the transactional attribute. */
     o.transactional = p->s.transactional_id != NULL;
     if (kc_rb_writer_reset(b->w, &o) != KAFKAC_OK) {
+        kc_pbatch_retire(p, b);
         kc_pbatch_put(p, b);
         return NULL;
     }
     b->next = NULL;
     b->part = NULL;
     b->count = 0;
-    b->reserved = 0;
     b->attempts = 0;
     b->base_seq = -1;
     b->closed = 0;
@@ -209,19 +241,63 @@ kc_pbatch_t *kc_pbatch_get(kc_producer_t *p)
     return b;
 }
 
-void kc_pbatch_put(kc_producer_t *p, kc_pbatch_t *b)
-{
-    pthread_mutex_lock(&p->pool_mu);
-    b->next = p->pool;
-    p->pool = b;
-    pthread_mutex_unlock(&p->pool_mu);
-}
-
 static void batch_free(kc_pbatch_t *b)
 {
     kc_rb_writer_destroy(b->w);
     kc_free(b->recs);
     kc_free(b);
+}
+
+void kc_pbatch_retire(kc_producer_t *p, kc_pbatch_t *b)
+{
+    kc_acc_release(p, b->charged);
+    b->charged = 0;
+}
+
+void kc_pbatch_recharge(kc_producer_t *p, kc_pbatch_t *b)
+{
+    int64_t fp = batch_footprint(b);
+    if (fp > b->charged)
+        atomic_fetch_add(&p->queued_bytes, fp - b->charged);
+    else if (fp < b->charged)
+        kc_acc_release(p, b->charged - fp);
+    b->charged = fp;
+}
+
+void kc_pbatch_put(kc_producer_t *p, kc_pbatch_t *b)
+{
+    /* Kept as a spare only while the budget has room for it: spares count
+     * against buffer.memory like batches in use. */
+    int64_t fp = batch_footprint(b);
+    pthread_mutex_lock(&p->pool_mu);
+    int keep = atomic_load(&p->queued_bytes) + atomic_load(&p->pooled_bytes) + fp <= p->s.buffer_memory;
+    if (keep) {
+        b->charged = fp;
+        atomic_fetch_add(&p->pooled_bytes, fp);
+        b->next = p->pool;
+        p->pool = b;
+    }
+    pthread_mutex_unlock(&p->pool_mu);
+    if (keep)
+        mem_wake(p);   /* a waiting send may free it for room */
+    else
+        batch_free(b);
+}
+
+/* Frees one spare; 0 if there was none. */
+static int pool_trim_one(kc_producer_t *p)
+{
+    pthread_mutex_lock(&p->pool_mu);
+    kc_pbatch_t *b = p->pool;
+    if (b) {
+        p->pool = b->next;
+        atomic_fetch_sub(&p->pooled_bytes, b->charged);
+    }
+    pthread_mutex_unlock(&p->pool_mu);
+    if (!b)
+        return 0;
+    batch_free(b);
+    return 1;
 }
 
 /* ---- buffer.memory ------------------------------------------------ */
@@ -236,28 +312,43 @@ int64_t kc_acc_record_cost(int32_t key_len, int32_t value_len, const kc_rb_heade
     return c;
 }
 
-kafkac_err_t kc_acc_reserve(kc_producer_t *p, int64_t bytes, int64_t deadline_ms)
+/* Room for `bytes` more: everything in use plus the spares, or nothing in
+ * use at all (a first batch always fits, so a buffer.memory smaller than one
+ * batch still lets records through one batch at a time). */
+static int has_room(kc_producer_t *p, int64_t bytes)
 {
-    const int64_t cap = p->s.buffer_memory;
+    long long used = atomic_load(&p->queued_bytes) + atomic_load(&p->pooled_bytes);
+    return used == 0 || used + bytes <= p->s.buffer_memory;
+}
+
+/* Takes `bytes` of the budget at once if there is room; never waits. */
+static int try_charge(kc_producer_t *p, int64_t bytes)
+{
+    long long cur = atomic_load(&p->queued_bytes);
     for (;;) {
-        long long cur = atomic_load(&p->queued_bytes);
-        /* An empty buffer always takes one record (send already refused
-         * records larger than buffer.memory). */
-        while (cur == 0 || cur + bytes <= cap) {
-            if (atomic_compare_exchange_weak(&p->queued_bytes, &cur, cur + bytes))
-                return KAFKAC_OK;
-        }
+        long long used = cur + atomic_load(&p->pooled_bytes);
+        if (!(used == 0 || used + bytes <= p->s.buffer_memory))
+            return 0;
+        if (atomic_compare_exchange_weak(&p->queued_bytes, &cur, cur + bytes))
+            return 1;
+    }
+}
+
+kafkac_err_t kc_acc_wait_room(kc_producer_t *p, int64_t bytes, int64_t deadline_ms)
+{
+    for (;;) {
+        if (has_room(p, bytes))
+            return KAFKAC_OK;
+        if (pool_trim_one(p))
+            continue;
         if (atomic_load(&p->closing))
             return KAFKAC_ERR_DESTROYED;
-        int64_t now = kc_now_ms();
-        if (now >= deadline_ms)
+        if (kc_now_ms() >= deadline_ms)
             return KAFKAC_ERR_QUEUE_FULL;
         pthread_mutex_lock(&p->mem_mu);
         atomic_fetch_add(&p->mem_waiters, 1);
-        cur = atomic_load(&p->queued_bytes);
-        if (cur != 0 && cur + bytes > cap && !atomic_load(&p->closing)) {
+        if (!has_room(p, bytes) && !p->pool && !atomic_load(&p->closing))
             kc_cond_wait_until(&p->mem_cv, &p->mem_mu, deadline_ms);
-        }
         atomic_fetch_sub(&p->mem_waiters, 1);
         pthread_mutex_unlock(&p->mem_mu);
     }
@@ -268,11 +359,7 @@ void kc_acc_release(kc_producer_t *p, int64_t bytes)
     if (bytes == 0)
         return;
     atomic_fetch_sub(&p->queued_bytes, bytes);
-    if (atomic_load(&p->mem_waiters) > 0) {
-        pthread_mutex_lock(&p->mem_mu);
-        pthread_cond_broadcast(&p->mem_cv);
-        pthread_mutex_unlock(&p->mem_mu);
-    }
+    mem_wake(p);
 }
 
 /* ---- append ------------------------------------------------------- */
@@ -293,7 +380,7 @@ static void queue_push(kc_ppart_t *pp, kc_pbatch_t *b)
 kafkac_err_t kc_acc_append(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, int sticky, int64_t ts,
                            const void *key, int32_t key_len, const void *value, int32_t value_len,
                            const kc_rb_header_t *hdrs, size_t header_count, void *opaque,
-                           kafkac_future_t *fut, int64_t reserve)
+                           kafkac_future_t *fut, int64_t deadline_ms)
 {
     int wake = 0, switched = 0;
     kafkac_err_t err = KAFKAC_OK;
@@ -349,24 +436,52 @@ again:
         pp->open = b;
         wake = 1;   /* the sender must learn the linger deadline */
     }
+    /* Charge what this record makes the batch grow by, before it grows. */
+    size_t rsize = kc_rb_writer_record_size(b->w, ts, key_len, value_len, hdrs, header_count);
+    int32_t recs_cap = b->count == b->recs_cap ? (b->recs_cap ? b->recs_cap * 2 : RECS_FIRST_CAP) : b->recs_cap;
+    int64_t grown = (int64_t)sizeof(*b) + (int64_t)kc_rb_writer_footprint_after(b->w, rsize) +
+                    (int64_t)recs_cap * (int64_t)sizeof(kc_prec_t);
+    int64_t need = grown - b->charged;
+    if (need > 0 && !try_charge(p, need)) {
+        /* No room: let go of the partition (a batch just started goes
+         * back), free spares or wait for room, and try again. */
+        if (b->count == 0 && pp->open == b) {
+            pp->open = NULL;
+            kc_pbatch_retire(p, b);
+            kc_pbatch_put(p, b);
+        }
+        b = NULL;
+        pthread_mutex_unlock(&pp->mu);
+        if (wake) {
+            kc_net_wakeup(p->net);
+            wake = 0;
+        }
+        if ((err = kc_acc_wait_room(p, need, deadline_ms)) != KAFKAC_OK)
+            goto done;
+        switched = 1;   /* this partition stays the choice */
+        goto again;
+    }
+    if (need > 0)
+        b->charged += need;
     if (b->count == b->recs_cap) {
-        int32_t cap = b->recs_cap ? b->recs_cap * 2 : 64;
-        kc_prec_t *nr = kc_realloc(b->recs, (size_t)cap * sizeof(*nr));
+        kc_prec_t *nr = kc_realloc(b->recs, (size_t)recs_cap * sizeof(*nr));
         if (!nr) {
             err = KAFKAC_ERR_NO_MEMORY;
+            kc_pbatch_recharge(p, b);
             goto out;
         }
         b->recs = nr;
-        b->recs_cap = cap;
+        b->recs_cap = recs_cap;
     }
     err = kc_rb_writer_append(b->w, ts, key, key_len, value, value_len, hdrs, header_count);
-    if (err)
+    if (err) {
+        kc_pbatch_recharge(p, b);   /* a failed grow charged too much */
         goto out;
+    }
     kc_prec_t *r = &b->recs[b->count++];
     r->opaque = opaque;
     r->fut = fut;
     r->timestamp = ts;
-    b->reserved += reserve;
     if (kc_rb_writer_size(b->w) >= (size_t)p->s.batch_size) {
         queue_push(pp, b);
         pp->open = NULL;
@@ -375,9 +490,11 @@ again:
 out:
     if (err && b && b->count == 0 && pp->open == b) {
         pp->open = NULL;
+        kc_pbatch_retire(p, b);
         kc_pbatch_put(p, b);
     }
     pthread_mutex_unlock(&pp->mu);
+done:
     if (wake)
         kc_net_wakeup(p->net);
     return err;

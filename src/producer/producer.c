@@ -373,7 +373,6 @@ static kafkac_err_t send_one(kafkac_producer_t *kp, const char *topic, int32_t p
     kafkac_err_t err;
     kafkac_future_t *fut = NULL;
     int64_t cost = 0;
-    int reserved = 0;
     int noted = 0;   /* the error's text is already recorded */
     if (atomic_load(&p->closing)) {
         err = KAFKAC_ERR_DESTROYED;
@@ -412,16 +411,13 @@ static kafkac_err_t send_one(kafkac_producer_t *kp, const char *topic, int32_t p
         err = KAFKAC_ERR_MSG_SIZE_TOO_LARGE;
         goto out;
     }
-    if ((err = kc_acc_reserve(p, cost, deadline)) != KAFKAC_OK)
-        goto out;
-    reserved = 1;
     if (future && !(fut = kc_future_new(topic, msg_opaque))) {
         err = KAFKAC_ERR_NO_MEMORY;
         goto out;
     }
     atomic_fetch_add(&p->outstanding, 1);
     err = kc_acc_append(p, t, partition, sticky, timestamp == KAFKAC_TIMESTAMP_NONE ? kc_wall_ms() : timestamp, key, key_len, value,
-                        value_len, headers, header_count, msg_opaque, fut, cost);
+                        value_len, headers, header_count, msg_opaque, fut, deadline);
     if (err) {
         atomic_fetch_sub(&p->outstanding, 1);
         goto out;
@@ -432,8 +428,6 @@ static kafkac_err_t send_one(kafkac_producer_t *kp, const char *topic, int32_t p
     kc_producer_unuse(p);
     return KAFKAC_OK;
 out:
-    if (reserved)
-        kc_acc_release(p, cost);
     if (fut) {
         kc_future_release(fut);
         kc_future_release(fut);
@@ -645,6 +639,7 @@ kafkac_err_t kafkac_producer_metrics(kafkac_producer_t *kp, kafkac_producer_metr
     m.queued_bytes = atomic_load(&p->queued_bytes);
     m.in_flight_requests = atomic_load(&p->m_inflight);
     m.epoch_bumps = atomic_load(&p->m_bumps);
+    m.pooled_bytes = atomic_load(&p->pooled_bytes);
     memcpy(out, &m, m_size < sizeof m ? m_size : sizeof m);
     return KAFKAC_OK;
 }

@@ -86,7 +86,8 @@ typedef struct kc_pbatch {
     kc_prec_t *recs;
     int32_t recs_cap;
     int32_t count;
-    int64_t reserved;         /* buffer.memory bytes this batch holds */
+    int64_t charged;          /* its memory as buffer.memory counts it (queued while in use,
+                               * pooled as a spare; 0 once retired) */
     int64_t created_ms;
     int64_t deadline_ms;      /* delivery.timeout.ms after the first record */
     int64_t retry_at_ms;      /* I/O thread: not before (retry backoff) */
@@ -173,7 +174,8 @@ struct kc_producer {
     /* buffer.memory */
     pthread_mutex_t mem_mu;
     pthread_cond_t mem_cv;
-    atomic_llong queued_bytes;
+    atomic_llong queued_bytes;  /* batches holding records not yet completed */
+    atomic_llong pooled_bytes;  /* spare batches kept for reuse */
     atomic_int mem_waiters;
 
     /* Outcomes waiting for poll (when a delivery callback is set). */
@@ -269,11 +271,21 @@ kafkac_err_t kc_acc_topic_grow(kc_producer_t *p, kc_ptopic_t *t, int32_t n);
 kafkac_err_t kc_acc_append(kc_producer_t *p, kc_ptopic_t *t, int32_t partition, int sticky, int64_t ts,
                            const void *key, int32_t key_len, const void *value, int32_t value_len,
                            const kc_rb_header_t *headers, size_t header_count, void *opaque,
-                           kafkac_future_t *fut, int64_t reserve);
-kafkac_err_t kc_acc_reserve(kc_producer_t *p, int64_t bytes, int64_t deadline_ms);
+                           kafkac_future_t *fut, int64_t deadline_ms);
+/* Waits (up to deadline_ms, freeing spare batches first) until buffer.memory
+ * has room for `bytes` more; reserves nothing.  KAFKAC_ERR_QUEUE_FULL at the
+ * deadline, KAFKAC_ERR_DESTROYED when the producer closes. */
+kafkac_err_t kc_acc_wait_room(kc_producer_t *p, int64_t bytes, int64_t deadline_ms);
 void kc_acc_release(kc_producer_t *p, int64_t bytes);
 kc_pbatch_t *kc_pbatch_get(kc_producer_t *p);
+/* Returns a batch that is no longer in use (retired) to the spares, or frees
+ * it when the spares would not fit in buffer.memory. */
 void kc_pbatch_put(kc_producer_t *p, kc_pbatch_t *b);
+/* The batch's records are done: its memory stops counting as queued. */
+void kc_pbatch_retire(kc_producer_t *p, kc_pbatch_t *b);
+/* I/O thread: charges what the batch grew (or gave back) since it was last
+ * charged, without waiting (the compressed copy, a split's halves). */
+void kc_pbatch_recharge(kc_producer_t *p, kc_pbatch_t *b);
 void kc_acc_free(kc_producer_t *p);
 /* Estimated buffer.memory charge of one record. */
 int64_t kc_acc_record_cost(int32_t key_len, int32_t value_len, const kc_rb_header_t *h, size_t hn);

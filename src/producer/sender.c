@@ -120,8 +120,7 @@ void kc_pbatch_complete(kc_producer_t *p, kc_pbatch_t *b, int err, int64_t base_
     } else {
         atomic_fetch_add(&p->m_rec_errors, b->count);
     }
-    kc_acc_release(p, b->reserved);
-    b->reserved = 0;
+    kc_pbatch_retire(p, b);
     int32_t n = b->count;
     pthread_mutex_lock(&p->dq_mu);
     int queued = p->dr_cb != NULL;
@@ -363,8 +362,10 @@ static kc_pbatch_t *rebatch(kc_producer_t *p, const kc_pbatch_t *b, const kc_bat
             goto fail;
         nb->recs[nb->count++] = b->recs[i];
     }
+    kc_pbatch_recharge(p, nb);   /* the I/O thread does not wait for room */
     return nb;
 fail:
+    kc_pbatch_retire(p, nb);
     kc_pbatch_put(p, nb);
     return NULL;
 }
@@ -395,12 +396,11 @@ static int split_batch(kc_producer_t *p, kc_pbatch_t *b)
     if (!ok) {
         if (h1) {
             h1->count = 0;
+            kc_pbatch_retire(p, h1);
             kc_pbatch_put(p, h1);
         }
         return 0;
     }
-    h1->reserved = b->reserved / 2;
-    h2->reserved = b->reserved - h1->reserved;
     /* Keep the halves where the batch was: retried batches sort by
      * sequence (renumbered after the epoch renewal this forces), others
      * by retry order. */
@@ -421,7 +421,7 @@ static int split_batch(kc_producer_t *p, kc_pbatch_t *b)
            pp->topic->name, pp->id, b->count);
     /* Its records now belong to the halves. */
     b->count = 0;
-    b->reserved = 0;
+    kc_pbatch_retire(p, b);
     kc_pbatch_put(p, b);
     atomic_fetch_add(&p->m_retries, 1);
     return 1;
@@ -890,6 +890,7 @@ int64_t kc_sender_serve(kc_net_t *net, int64_t now, void *opaque)
                     continue;
                 }
                 head->closed = 1;
+                kc_pbatch_recharge(p, head);   /* the compressed copy, if any */
             }
             if (ns->nb > 0 && ns->bytes + (int64_t)head->len + 128 > p->s.max_request_size) {
                 more = 1;   /* next request */

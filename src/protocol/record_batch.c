@@ -255,6 +255,16 @@ size_t kc_rb_writer_size(const kc_rb_writer_t *w)
 
 int32_t kc_rb_writer_count(const kc_rb_writer_t *w) { return w->count; }
 
+size_t kc_rb_writer_footprint(const kc_rb_writer_t *w)
+{
+    return sizeof *w + w->buf.cap + w->zbuf.cap;
+}
+
+size_t kc_rb_writer_footprint_after(const kc_rb_writer_t *w, size_t record_size)
+{
+    return sizeof *w + kc_w_cap_after(&w->buf, record_size) + w->zbuf.cap;
+}
+
 static void patch_crc(uint8_t *batch, size_t len)
 {
     kc_be32(batch + OFF_CRC, kc_crc32c(0, batch + OFF_ATTRIBUTES, len - OFF_ATTRIBUTES));

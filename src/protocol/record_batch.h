@@ -171,6 +171,11 @@ size_t kc_rb_writer_record_size(const kc_rb_writer_t *w, int64_t timestamp, int3
  * an upper estimate for a compressed batch before close; the exact size
  * once closed. */
 size_t kc_rb_writer_size(const kc_rb_writer_t *w);
+/* Bytes of memory the writer holds (its struct and both buffers'
+ * capacity), and what it would hold after appending a record of
+ * record_size bytes (kc_rb_writer_record_size). */
+size_t kc_rb_writer_footprint(const kc_rb_writer_t *w);
+size_t kc_rb_writer_footprint_after(const kc_rb_writer_t *w, size_t record_size);
 int32_t kc_rb_writer_count(const kc_rb_writer_t *w);
 
 /* Finishes the batch: compresses the records once (if a codec is set),

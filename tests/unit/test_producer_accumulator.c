@@ -11,6 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <malloc.h>
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+/* From the sanitizer runtime's allocator interface (its header is not
+ * always installed). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
 
 #include "common/mem.h"
 #include "common/tsend.h"
@@ -198,6 +204,60 @@ static void test_buffer_memory_blocks_then_fails(void **state)
     kafkac_producer_metrics(kp, &m, sizeof m);
     assert_true(m.queued_bytes <= 20000);
     assert_int_equal(m.queued_records, ok);
+    kafkac_producer_destroy(kp);
+}
+
+/* buffer.memory bounds the memory batches really take, not an estimate
+ * per record: one small record in each of 2,000 partitions (2,000 open
+ * batches of some 750 bytes each) fits in 2 MB, and the heap grows by no
+ * more than that.  Batches
+ * used to start at batch.size, so the same sends took 2,000 x 16 KB = 32 MB
+ * while the budget counted 2,000 x ~150 bytes. */
+/* Bytes the heap has handed out and not taken back: glibc's count, or the
+ * sanitizer allocator's when the test runs under one. */
+static long long heap_in_use(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return (long long)__sanitizer_get_current_allocated_bytes();
+#else
+    return (long long)mallinfo2().uordblks;
+#endif
+}
+
+static void test_buffer_memory_counts_real_memory(void **state)
+{
+    (void)state;
+    const char *const kv[] = { "linger.ms", "900000", "buffer.memory", "2097152", "batch.size", "16384",
+                               "max.block.ms", "300", "enable.idempotence", "false", "acks", "1", NULL };
+    kafkac_producer_t *kp = make(kv);
+    kc_ptopic_t *t = add_topic(kp, "wide", 2000);
+    char v[100];
+    memset(v, 'w', sizeof v);
+    long long before = heap_in_use();
+    for (int32_t i = 0; i < 2000; i++)
+        assert_int_equal(kc_test_send_to(kp, "wide", i, "k", 1, v, sizeof v, NULL), KAFKAC_OK);
+    /* What the heap gave out (this thread's sends allocate in the main
+     * arena, which mallinfo2 reports). */
+    long long grew = heap_in_use() - before;
+    kafkac_producer_metrics_t m;
+    kafkac_producer_metrics(kp, &m, sizeof m);
+    if (grew > 2097152 || m.queued_bytes > 2097152)
+        fail_msg("2,000 one-record batches took %lld bytes of heap, charged %lld; buffer.memory is 2097152", grew,
+                 (long long)m.queued_bytes);
+    /* The budget is the batches' real size: their structs, buffers and
+     * record slots, batch by batch. */
+    long long sum = 0;
+    for (int32_t i = 0; i < 2000; i++) {
+        kc_pbatch_t *b = t->parts[i]->open;
+        assert_non_null(b);
+        assert_int_equal(b->count, 1);
+        sum += (long long)sizeof(*b) + (long long)kc_rb_writer_footprint(b->w) +
+               (long long)b->recs_cap * (long long)sizeof(kc_prec_t);
+        assert_int_equal(b->charged, (long long)sizeof(*b) + (long long)kc_rb_writer_footprint(b->w) +
+                                         (long long)b->recs_cap * (long long)sizeof(kc_prec_t));
+    }
+    assert_int_equal(m.queued_bytes, sum);
+    assert_true(grew >= sum);   /* the accounting does not claim more than is there */
     kafkac_producer_destroy(kp);
 }
 
@@ -550,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_keyed_records_follow_murmur2),
         cmocka_unit_test(test_sticky_switches_when_batch_is_full),
         cmocka_unit_test(test_buffer_memory_blocks_then_fails),
+        cmocka_unit_test(test_buffer_memory_counts_real_memory),
         cmocka_unit_test(test_bad_sends),
         cmocka_unit_test(test_close_without_broker_fails_everything_in_time),
         cmocka_unit_test(test_delivery_timeout_expires_records),
