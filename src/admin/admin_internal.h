@@ -109,6 +109,12 @@ int kc_admin_answer(kafkac_admin_result_t *r, char *pending, const char *name, i
                     const char *message, int *retry_err);
 int kc_admin_round_end(kafkac_admin_result_t *r, char *pending, int retry_err);
 
+/* Checks an operation's array of inputs (handles or names): at least one,
+ * none NULL.  0, or KAFKAC_ERR_INVALID_ARG with errstr naming op and the
+ * first NULL `what`. */
+int kc_admin_check_inputs(const char *op, const void *const *items, int count, const char *what, char *errstr,
+                          size_t errlen);
+
 /* Copies a string into an arena ("" for NULL when empty_for_null). */
 const char *kc_admin_strdup(kc_arena_t *a, const char *s);
 

@@ -18,7 +18,9 @@
 
 /* ---- list ---- */
 
-typedef struct listed {
+/* The rows of the results below are the element handles their _get
+ * functions hand out (the struct tags are the public names). */
+typedef struct kafkac_group_listing {
     const char *id, *protocol_type, *state, *type;
 } listed_t;
 
@@ -111,20 +113,15 @@ int kafkac_group_list_count(const kafkac_group_list_t *l)
     return l ? l->count : 0;
 }
 
-void kafkac_group_list_get(const kafkac_group_list_t *l, int i, const char **group_id, const char **protocol_type,
-                           const char **state, const char **type)
+const kafkac_group_listing_t *kafkac_group_list_get(const kafkac_group_list_t *l, int i)
 {
-    static const listed_t none = {"", "", "", ""};
-    const listed_t *g = l ? kc_admin_row(l->g, l->count, i, sizeof *g, &none) : &none;
-    if (group_id)
-        *group_id = g->id;
-    if (protocol_type)
-        *protocol_type = g->protocol_type;
-    if (state)
-        *state = g->state;
-    if (type)
-        *type = g->type;
+    return l ? kc_admin_row(l->g, l->count, i, sizeof(listed_t), NULL) : NULL;
 }
+
+const char *kafkac_group_listing_id(const kafkac_group_listing_t *g) { return g ? g->id : ""; }
+const char *kafkac_group_listing_protocol_type(const kafkac_group_listing_t *g) { return g ? g->protocol_type : ""; }
+const char *kafkac_group_listing_state(const kafkac_group_listing_t *g) { return g ? g->state : ""; }
+const char *kafkac_group_listing_type(const kafkac_group_listing_t *g) { return g ? g->type : ""; }
 
 void kafkac_group_list_destroy(kafkac_group_list_t *l)
 {
@@ -134,12 +131,12 @@ void kafkac_group_list_destroy(kafkac_group_list_t *l)
 
 /* ---- describe ---- */
 
-typedef struct member {
+typedef struct kafkac_member_info {
     const char *id, *instance_id, *client_id, *host;
     kafkac_topic_partition_list_t *assignment;
 } member_t;
 
-typedef struct described {
+typedef struct kafkac_group_info {
     const char *id;
     int err;
     const char *state, *protocol_type, *protocol;
@@ -298,52 +295,34 @@ int kafkac_group_desc_count(const kafkac_group_desc_t *d)
     return d ? d->count : 0;
 }
 
-/* Group i, or a row of defaults (no members) when there is none. */
-static const described_t *group_at(const kafkac_group_desc_t *d, int i)
+const kafkac_group_info_t *kafkac_group_desc_get(const kafkac_group_desc_t *d, int i)
 {
-    static const described_t none = {.id = "", .err = KAFKAC_ERR_INVALID_ARG, .state = "", .protocol_type = "",
-                                     .protocol = "", .coordinator = -1};
-    return d ? kc_admin_row(d->g, d->count, i, sizeof(described_t), &none) : &none;
+    return d ? kc_admin_row(d->g, d->count, i, sizeof(described_t), NULL) : NULL;
 }
 
-void kafkac_group_desc_get(const kafkac_group_desc_t *d, int i, const char **group_id, kafkac_err_t *err,
-                           const char **state, const char **protocol_type, const char **protocol,
-                           int32_t *coordinator, int *member_count)
+const char *kafkac_group_info_id(const kafkac_group_info_t *g) { return g ? g->id : ""; }
+kafkac_err_t kafkac_group_info_error(const kafkac_group_info_t *g)
 {
-    const described_t *g = group_at(d, i);
-    if (group_id)
-        *group_id = g->id;
-    if (err)
-        *err = (kafkac_err_t)g->err;
-    if (state)
-        *state = g->state;
-    if (protocol_type)
-        *protocol_type = g->protocol_type;
-    if (protocol)
-        *protocol = g->protocol;
-    if (coordinator)
-        *coordinator = g->coordinator;
-    if (member_count)
-        *member_count = g->n;
+    return g ? (kafkac_err_t)g->err : KAFKAC_ERR_INVALID_ARG;
+}
+const char *kafkac_group_info_state(const kafkac_group_info_t *g) { return g ? g->state : ""; }
+const char *kafkac_group_info_protocol_type(const kafkac_group_info_t *g) { return g ? g->protocol_type : ""; }
+const char *kafkac_group_info_protocol(const kafkac_group_info_t *g) { return g ? g->protocol : ""; }
+int32_t kafkac_group_info_coordinator(const kafkac_group_info_t *g) { return g ? g->coordinator : -1; }
+int kafkac_group_info_member_count(const kafkac_group_info_t *g) { return g ? g->n : 0; }
+
+const kafkac_member_info_t *kafkac_group_info_member(const kafkac_group_info_t *g, int m)
+{
+    return g ? kc_admin_row(g->m, g->n, m, sizeof(member_t), NULL) : NULL;
 }
 
-void kafkac_group_desc_member(const kafkac_group_desc_t *d, int i, int m, const char **member_id,
-                              const char **instance_id, const char **client_id, const char **host,
-                              const kafkac_topic_partition_list_t **assignment)
+const char *kafkac_member_info_id(const kafkac_member_info_t *m) { return m ? m->id : ""; }
+const char *kafkac_member_info_instance_id(const kafkac_member_info_t *m) { return m ? m->instance_id : NULL; }
+const char *kafkac_member_info_client_id(const kafkac_member_info_t *m) { return m ? m->client_id : ""; }
+const char *kafkac_member_info_host(const kafkac_member_info_t *m) { return m ? m->host : ""; }
+const kafkac_topic_partition_list_t *kafkac_member_info_assignment(const kafkac_member_info_t *m)
 {
-    static const member_t none = {"", NULL, "", "", NULL};
-    const described_t *g = group_at(d, i);
-    const member_t *me = kc_admin_row(g->m, g->n, m, sizeof *me, &none);
-    if (member_id)
-        *member_id = me->id;
-    if (instance_id)
-        *instance_id = me->instance_id;
-    if (client_id)
-        *client_id = me->client_id;
-    if (host)
-        *host = me->host;
-    if (assignment)
-        *assignment = me->assignment;
+    return m ? m->assignment : NULL;
 }
 
 void kafkac_group_desc_destroy(kafkac_group_desc_t *d)
@@ -419,7 +398,7 @@ kafkac_err_t kafkac_admin_delete_consumer_groups(kafkac_admin_t *adm, const char
 
 /* ---- offsets ---- */
 
-typedef struct goff {
+typedef struct kafkac_group_offset {
     const char *topic;
     int32_t partition;
     int64_t committed, end, lag;
@@ -577,27 +556,23 @@ int kafkac_group_offsets_count(const kafkac_group_offsets_t *o)
     return o ? o->count : 0;
 }
 
-void kafkac_group_offsets_get(const kafkac_group_offsets_t *o, int i, const char **topic, int32_t *partition,
-                              int64_t *committed, const char **metadata, int64_t *end, int64_t *lag,
-                              kafkac_err_t *err)
+const kafkac_group_offset_t *kafkac_group_offsets_get(const kafkac_group_offsets_t *o, int i)
 {
-    static const goff_t none = {.topic = "", .partition = -1, .committed = KAFKAC_OFFSET_INVALID, .end = -1,
-                                .lag = -1, .metadata = NULL, .err = KAFKAC_ERR_INVALID_ARG};
-    const goff_t *g = o ? kc_admin_row(o->o, o->count, i, sizeof *g, &none) : &none;
-    if (topic)
-        *topic = g->topic;
-    if (partition)
-        *partition = g->partition;
-    if (committed)
-        *committed = g->committed;
-    if (metadata)
-        *metadata = g->metadata;
-    if (end)
-        *end = g->end;
-    if (lag)
-        *lag = g->lag;
-    if (err)
-        *err = (kafkac_err_t)g->err;
+    return o ? kc_admin_row(o->o, o->count, i, sizeof(goff_t), NULL) : NULL;
+}
+
+const char *kafkac_group_offset_topic(const kafkac_group_offset_t *e) { return e ? e->topic : ""; }
+int32_t kafkac_group_offset_partition(const kafkac_group_offset_t *e) { return e ? e->partition : -1; }
+int64_t kafkac_group_offset_committed(const kafkac_group_offset_t *e)
+{
+    return e ? e->committed : KAFKAC_OFFSET_INVALID;
+}
+const char *kafkac_group_offset_metadata(const kafkac_group_offset_t *e) { return e ? e->metadata : NULL; }
+int64_t kafkac_group_offset_end(const kafkac_group_offset_t *e) { return e ? e->end : -1; }
+int64_t kafkac_group_offset_lag(const kafkac_group_offset_t *e) { return e ? e->lag : -1; }
+kafkac_err_t kafkac_group_offset_error(const kafkac_group_offset_t *e)
+{
+    return e ? (kafkac_err_t)e->err : KAFKAC_ERR_INVALID_ARG;
 }
 
 void kafkac_group_offsets_destroy(kafkac_group_offsets_t *o)

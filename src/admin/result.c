@@ -34,6 +34,21 @@ void kafkac_admin_result_destroy(kafkac_admin_result_t *r)
     kc_free(r);
 }
 
+int kc_admin_check_inputs(const char *op, const void *const *items, int count, const char *what, char *errstr,
+                          size_t errlen)
+{
+    if (!items || count < 1) {
+        kc_errstr_set(errstr, errlen, "%s: nothing to do", op);
+        return KAFKAC_ERR_INVALID_ARG;
+    }
+    for (int i = 0; i < count; i++)
+        if (!items[i]) {
+            kc_errstr_set(errstr, errlen, "%s: %s %d is NULL", op, what, i);
+            return KAFKAC_ERR_INVALID_ARG;
+        }
+    return 0;
+}
+
 const char *kc_admin_strdup(kc_arena_t *a, const char *s)
 {
     if (!s)

@@ -29,6 +29,23 @@ int kc_cli_admin_report(const kc_cli_admin_t *c, const kafkac_admin_result_t *r)
 /* Prints a call-level failure; returns 1. */
 int kc_cli_admin_fail(const kc_cli_admin_t *c, kafkac_err_t err, const char *errstr);
 
+/* Config changes given on the command line (topics alter --config /
+ * --delete-config, configs alter --add-config ...), kept as strings
+ * borrowed from argv until the command runs. */
+#define KC_CLI_MAX_CONFIGS 64
+typedef struct kc_cli_configs {
+    const char *keys[KC_CLI_MAX_CONFIGS], *values[KC_CLI_MAX_CONFIGS];
+    kafkac_config_op_t ops[KC_CLI_MAX_CONFIGS];
+    int n;
+} kc_cli_configs_t;
+/* Adds a change: "key=value" for SET, APPEND and SUBTRACT (arg is split in
+ * place), "key" for DELETE.  0, or -1 after printing why (no '=', too
+ * many). */
+int kc_cli_configs_add(kc_cli_configs_t *cc, kafkac_config_op_t op, char *arg, const char *cmdname);
+/* A resource holding the changes (describe: none); NULL on out of memory. */
+kafkac_config_resource_t *kc_cli_config_resource(kafkac_resource_type_t type, const char *name,
+                                                 const kc_cli_configs_t *cc);
+
 /* An admin command made of subcommands ("kafkac groups list ..."): the
  * driver both topics and groups (and later ones) run.  It looks the
  * subcommand up, names it in messages ("kafkac groups list"), parses the
