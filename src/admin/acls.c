@@ -355,10 +355,7 @@ kafkac_err_t kafkac_admin_delete_acls(kafkac_admin_t *adm, const kafkac_acl_t *c
     return run_for_list(adm, &rpc, timeout_ms, x.l, ferr, out, errstr, errstr_size);
 }
 
-int kafkac_acl_list_count(const kafkac_acl_list_t *l)
-{
-    return l ? l->count : 0;
-}
+int kafkac_acl_list_count(const kafkac_acl_list_t *l) { return l ? l->count : 0; }
 
 const kafkac_acl_t *kafkac_acl_list_get(const kafkac_acl_list_t *l, int i)
 {

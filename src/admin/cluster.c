@@ -90,10 +90,7 @@ int32_t kafkac_cluster_desc_controller(const kafkac_cluster_desc_t *c)
     return c ? c->controller : -1;
 }
 
-int kafkac_cluster_desc_broker_count(const kafkac_cluster_desc_t *c)
-{
-    return c ? c->n : 0;
-}
+int kafkac_cluster_desc_broker_count(const kafkac_cluster_desc_t *c) { return c ? c->n : 0; }
 
 const kafkac_node_t *kafkac_cluster_desc_broker(const kafkac_cluster_desc_t *c, int i)
 {
@@ -139,40 +136,12 @@ static void pl_answer(pl_ctx_t *x, const char *topic, int32_t partition, int err
     }
 }
 
-/* The entries to send to this rpc's leader, grouped by topic: the shape
- * both per-leader requests (DeleteRecords, ListOffsets) carry. */
-typedef struct pl_topic {
-    const char *name;
-    int n;
-    int *rows;            /* indexes into res->e and tpl->elems */
-} pl_topic_t;
+/* The entries to send to this rpc's leader, grouped by topic. */
+typedef kc_admin_topic_rows_t pl_topic_t;
 
-/* Returns how many topics *out holds (in the arena), or -1 on no memory. */
 static int pl_group(const pl_ctx_t *x, kc_arena_t *a, pl_topic_t **out)
 {
-    int n = x->res->count, nt = 0;
-    pl_topic_t *g = kc_arena_alloc(a, (size_t)n * sizeof(*g) + 1);
-    char *seen = kc_arena_alloc(a, (size_t)n + 1);
-    if (!g || !seen)
-        return -1;
-    memset(seen, 0, (size_t)n);
-    for (int i = 0; i < n; i++) {
-        if (!x->inner[i] || seen[i])
-            continue;
-        pl_topic_t *t = &g[nt++];
-        t->name = x->res->e[i].name;
-        t->n = 0;
-        t->rows = kc_arena_alloc(a, (size_t)n * sizeof(int));
-        if (!t->rows)
-            return -1;
-        for (int k = i; k < n; k++)
-            if (x->inner[k] && !strcmp(x->res->e[k].name, t->name)) {
-                t->rows[t->n++] = k;
-                seen[k] = 1;
-            }
-    }
-    *out = g;
-    return nt;
+    return kc_admin_by_topic(x->res, x->inner, a, out);
 }
 
 static void *dr_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
@@ -611,10 +580,7 @@ kafkac_err_t kafkac_admin_describe_log_dirs(kafkac_admin_t *adm, const int32_t *
     return KAFKAC_OK;
 }
 
-int kafkac_log_dirs_count(const kafkac_log_dirs_t *l)
-{
-    return l ? l->count : 0;
-}
+int kafkac_log_dirs_count(const kafkac_log_dirs_t *l) { return l ? l->count : 0; }
 
 const kafkac_log_dir_replica_t *kafkac_log_dirs_get(const kafkac_log_dirs_t *l, int i)
 {

@@ -315,10 +315,7 @@ void kafkac_config_desc_destroy(kafkac_config_desc_t *d)
     kc_free(d);
 }
 
-int kafkac_config_desc_count(const kafkac_config_desc_t *d)
-{
-    return d ? d->count : 0;
-}
+int kafkac_config_desc_count(const kafkac_config_desc_t *d) { return d ? d->count : 0; }
 
 static const cfg_res_t *res_at(const kafkac_config_desc_t *d, int i)
 {

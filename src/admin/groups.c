@@ -108,10 +108,7 @@ kafkac_err_t kafkac_admin_list_consumer_groups(kafkac_admin_t *adm, int timeout_
     return KAFKAC_OK;
 }
 
-int kafkac_group_list_count(const kafkac_group_list_t *l)
-{
-    return l ? l->count : 0;
-}
+int kafkac_group_list_count(const kafkac_group_list_t *l) { return l ? l->count : 0; }
 
 const kafkac_group_listing_t *kafkac_group_list_get(const kafkac_group_list_t *l, int i)
 {
@@ -157,14 +154,24 @@ typedef struct dg_ctx {
     int32_t node;
 } dg_ctx_t;
 
-static void *dg_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
+/* DescribeGroups and DeleteGroups carry nothing but a list of group
+ * names: here the one group this rpc is about. */
+static void *one_group_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
 {
-    kc_describe_groups_request_t *m = kc_arena_alloc(a, sizeof(*m));
-    if (!m)
-        return NULL;
-    kc_msg_init(&kc_schema_describe_groups_request, m);
-    m->groups = (const char **)&rpc->group;
-    m->groups_count = 1;
+    const char **names = (const char **)&rpc->group;
+    if (rpc->api_key == KEY_DELETE_GROUPS) {
+        kc_delete_groups_request_t *d = kc_msg_array(a, &kc_schema_delete_groups_request, 1);
+        if (d) {
+            d->groups_names = names;
+            d->groups_names_count = 1;
+        }
+        return d;
+    }
+    kc_describe_groups_request_t *m = kc_msg_array(a, &kc_schema_describe_groups_request, 1);
+    if (m) {
+        m->groups = names;
+        m->groups_count = 1;
+    }
     return m;
 }
 
@@ -265,7 +272,7 @@ kafkac_err_t kafkac_admin_describe_consumer_groups(kafkac_admin_t *adm, const ch
         }
         dg_ctx_t x = { d, i, -1 };
         kc_admin_rpc_t rpc = { .api_key = KEY_DESCRIBE_GROUPS, .max_version = -1, .target = KC_ADMIN_TO_GROUP,
-                               .group = d->g[i].id, .build = dg_build, .parse = dg_parse, .opaque = &x };
+                               .group = d->g[i].id, .build = one_group_build, .parse = dg_parse, .opaque = &x };
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
         if (rc > 0) {
             /* FindCoordinator refused the group (e.g. INVALID_GROUP_ID):
@@ -290,10 +297,7 @@ kafkac_err_t kafkac_admin_describe_consumer_groups(kafkac_admin_t *adm, const ch
     return KAFKAC_OK;
 }
 
-int kafkac_group_desc_count(const kafkac_group_desc_t *d)
-{
-    return d ? d->count : 0;
-}
+int kafkac_group_desc_count(const kafkac_group_desc_t *d) { return d ? d->count : 0; }
 
 const kafkac_group_info_t *kafkac_group_desc_get(const kafkac_group_desc_t *d, int i)
 {
@@ -342,17 +346,6 @@ typedef struct one_ctx {
     int i;
 } one_ctx_t;
 
-static void *delg_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
-{
-    kc_delete_groups_request_t *m = kc_arena_alloc(a, sizeof(*m));
-    if (!m)
-        return NULL;
-    kc_msg_init(&kc_schema_delete_groups_request, m);
-    m->groups_names = (const char **)&rpc->group;
-    m->groups_names_count = 1;
-    return m;
-}
-
 static int delg_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
 {
     one_ctx_t *x = rpc->opaque;
@@ -381,7 +374,7 @@ kafkac_err_t kafkac_admin_delete_consumer_groups(kafkac_admin_t *adm, const char
             break;
         one_ctx_t x = { res, i };
         kc_admin_rpc_t rpc = { .api_key = KEY_DELETE_GROUPS, .max_version = -1, .target = KC_ADMIN_TO_GROUP,
-                               .group = res->e[i].name, .build = delg_build, .parse = delg_parse, .opaque = &x };
+                               .group = res->e[i].name, .build = one_group_build, .parse = delg_parse, .opaque = &x };
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
         if (rc > 0) {
             kc_admin_result_set(res, i, rc, errstr);
@@ -551,10 +544,7 @@ kafkac_err_t kafkac_admin_list_consumer_group_offsets(kafkac_admin_t *adm, const
     return KAFKAC_OK;
 }
 
-int kafkac_group_offsets_count(const kafkac_group_offsets_t *o)
-{
-    return o ? o->count : 0;
-}
+int kafkac_group_offsets_count(const kafkac_group_offsets_t *o) { return o ? o->count : 0; }
 
 const kafkac_group_offset_t *kafkac_group_offsets_get(const kafkac_group_offsets_t *o, int i)
 {
@@ -592,41 +582,31 @@ typedef struct oc_ctx {
 static void *oc_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
 {
     oc_ctx_t *x = rpc->opaque;
-    kc_offset_commit_request_t *m = kc_arena_alloc(a, sizeof(*m));
-    if (!m)
+    kc_admin_topic_rows_t *g;
+    int nt = kc_admin_by_topic(x->res, x->pending, a, &g);
+    kc_offset_commit_request_t *m = nt < 0 ? NULL : kc_msg_array(a, &kc_schema_offset_commit_request, 1);
+    if (!m || !(m->topics = kc_msg_array(a, &kc_schema_offset_commit_request_offset_commit_request_topic, nt)))
         return NULL;
-    kc_msg_init(&kc_schema_offset_commit_request, m);
     m->group_id = rpc->group;
     /* generation -1 and no member: an admin commit, accepted only while the
      * group has no members. */
     m->generation_id_or_member_epoch = -1;
     m->member_id = "";
-    int n = x->tpl->count;
-    m->topics = kc_arena_alloc(a, (size_t)n * sizeof(*m->topics));
-    if (!m->topics)
-        return NULL;
-    for (int i = 0; i < n; i++) {
-        if (!x->pending[i])
-            continue;
-        const kafkac_topic_partition_t *tp = &x->tpl->elems[i];
-        kc_offset_commit_request_offset_commit_request_topic_t *t = NULL;
-        for (int k = 0; k < m->topics_count && !t; k++)
-            if (!strcmp(m->topics[k].name, tp->topic))
-                t = &m->topics[k];
-        if (!t) {
-            t = &m->topics[m->topics_count++];
-            kc_msg_init(&kc_schema_offset_commit_request_offset_commit_request_topic, t);
-            t->name = tp->topic;
-            t->partitions = kc_arena_alloc(a, (size_t)n * sizeof(*t->partitions));
-            if (!t->partitions)
-                return NULL;
+    for (m->topics_count = 0; m->topics_count < nt; m->topics_count++) {
+        const kc_admin_topic_rows_t *gt = &g[m->topics_count];
+        kc_offset_commit_request_offset_commit_request_topic_t *t = &m->topics[m->topics_count];
+        t->name = gt->name;
+        t->partitions_count = gt->n;
+        t->partitions = kc_msg_array(a, &kc_schema_offset_commit_request_offset_commit_request_partition, gt->n);
+        for (int j = 0; t->partitions && j < gt->n; j++) {
+            const kafkac_topic_partition_t *tp = &x->tpl->elems[gt->rows[j]];
+            t->partitions[j].partition_index = tp->partition;
+            t->partitions[j].committed_offset = tp->offset;
+            t->partitions[j].committed_leader_epoch = tp->leader_epoch;
+            t->partitions[j].committed_metadata = tp->metadata ? tp->metadata : "";
         }
-        kc_offset_commit_request_offset_commit_request_partition_t *p = &t->partitions[t->partitions_count++];
-        kc_msg_init(&kc_schema_offset_commit_request_offset_commit_request_partition, p);
-        p->partition_index = tp->partition;
-        p->committed_offset = tp->offset;
-        p->committed_leader_epoch = tp->leader_epoch;
-        p->committed_metadata = tp->metadata ? tp->metadata : "";
+        if (!t->partitions)
+            return NULL;
     }
     return m;
 }
@@ -647,34 +627,22 @@ static int oc_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
 static void *od_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
 {
     oc_ctx_t *x = rpc->opaque;
-    kc_offset_delete_request_t *m = kc_arena_alloc(a, sizeof(*m));
-    if (!m)
+    kc_admin_topic_rows_t *g;
+    int nt = kc_admin_by_topic(x->res, x->pending, a, &g);
+    kc_offset_delete_request_t *m = nt < 0 ? NULL : kc_msg_array(a, &kc_schema_offset_delete_request, 1);
+    if (!m || !(m->topics = kc_msg_array(a, &kc_schema_offset_delete_request_offset_delete_request_topic, nt)))
         return NULL;
-    kc_msg_init(&kc_schema_offset_delete_request, m);
     m->group_id = rpc->group;
-    int n = x->tpl->count;
-    m->topics = kc_arena_alloc(a, (size_t)n * sizeof(*m->topics));
-    if (!m->topics)
-        return NULL;
-    for (int i = 0; i < n; i++) {
-        if (!x->pending[i])
-            continue;
-        const kafkac_topic_partition_t *tp = &x->tpl->elems[i];
-        kc_offset_delete_request_offset_delete_request_topic_t *t = NULL;
-        for (int k = 0; k < m->topics_count && !t; k++)
-            if (!strcmp(m->topics[k].name, tp->topic))
-                t = &m->topics[k];
-        if (!t) {
-            t = &m->topics[m->topics_count++];
-            kc_msg_init(&kc_schema_offset_delete_request_offset_delete_request_topic, t);
-            t->name = tp->topic;
-            t->partitions = kc_arena_alloc(a, (size_t)n * sizeof(*t->partitions));
-            if (!t->partitions)
-                return NULL;
-        }
-        kc_msg_init(&kc_schema_offset_delete_request_offset_delete_request_partition,
-                    &t->partitions[t->partitions_count]);
-        t->partitions[t->partitions_count++].partition_index = tp->partition;
+    for (m->topics_count = 0; m->topics_count < nt; m->topics_count++) {
+        const kc_admin_topic_rows_t *gt = &g[m->topics_count];
+        kc_offset_delete_request_offset_delete_request_topic_t *t = &m->topics[m->topics_count];
+        t->name = gt->name;
+        t->partitions_count = gt->n;
+        t->partitions = kc_msg_array(a, &kc_schema_offset_delete_request_offset_delete_request_partition, gt->n);
+        for (int j = 0; t->partitions && j < gt->n; j++)
+            t->partitions[j].partition_index = x->res->e[gt->rows[j]].partition;
+        if (!t->partitions)
+            return NULL;
     }
     return m;
 }

@@ -158,10 +158,7 @@ kafkac_err_t kafkac_admin_describe_user_scram_credentials(kafkac_admin_t *adm, c
     return KAFKAC_OK;
 }
 
-int kafkac_scram_users_count(const kafkac_scram_users_t *u)
-{
-    return u ? u->count : 0;
-}
+int kafkac_scram_users_count(const kafkac_scram_users_t *u) { return u ? u->count : 0; }
 
 const kafkac_scram_user_t *kafkac_scram_users_get(const kafkac_scram_users_t *u, int i)
 {

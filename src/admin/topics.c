@@ -528,10 +528,7 @@ static const kc_topic_info_t *topic_at(const kafkac_topic_desc_t *d, int i)
     return d && i >= 0 && i < d->count ? d->topics[i] : NULL;
 }
 
-int kafkac_topic_desc_count(const kafkac_topic_desc_t *d)
-{
-    return d ? d->count : 0;
-}
+int kafkac_topic_desc_count(const kafkac_topic_desc_t *d) { return d ? d->count : 0; }
 
 const char *kafkac_topic_desc_name(const kafkac_topic_desc_t *d, int i)
 {
