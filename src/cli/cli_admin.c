@@ -168,3 +168,16 @@ kafkac_config_resource_t *kc_cli_config_resource(kafkac_resource_type_t type, co
         }
     return r;
 }
+
+int kc_cli_admin_outcome(const kc_cli_admin_t *c, kafkac_err_t e, const char *errstr, kafkac_admin_result_t *r,
+                         const char *done_fmt, int arg)
+{
+    if (e)
+        return kc_cli_admin_fail(c, e, errstr);
+    int failed = kc_cli_admin_report(c, r);
+    for (int i = 0; done_fmt && i < kafkac_admin_result_count(r); i++)
+        if (!kafkac_admin_result_error(r, i))
+            printf(done_fmt, kafkac_admin_result_name(r, i), arg);
+    kafkac_admin_result_destroy(r);
+    return failed ? 1 : 0;
+}

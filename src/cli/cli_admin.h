@@ -26,6 +26,13 @@ void kc_cli_admin_free(kc_cli_admin_t *c);
 /* Prints every failed entry of r as "cmd: NAME[p]: ERROR_NAME: message" on
  * stderr; returns how many failed. */
 int kc_cli_admin_report(const kc_cli_admin_t *c, const kafkac_admin_result_t *r);
+/* The end of an operation with per-entity results: after a call-level
+ * failure e (r NULL), prints it and returns 1; else reports r's failed
+ * entries (kc_cli_admin_report), prints done_fmt for each entry that
+ * succeeded (its arguments: the entry's name, then arg; NULL: nothing),
+ * frees r, and returns 1 if any entry failed, else 0. */
+int kc_cli_admin_outcome(const kc_cli_admin_t *c, kafkac_err_t e, const char *errstr, kafkac_admin_result_t *r,
+                         const char *done_fmt, int arg);
 /* Prints a call-level failure; returns 1. */
 int kc_cli_admin_fail(const kc_cli_admin_t *c, kafkac_err_t err, const char *errstr);
 

@@ -152,17 +152,10 @@ static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
         fprintf(stderr, "%s: give -g GROUP\n", c->cmd);
         return 2;
     }
-    kafkac_admin_result_t *r;
+    kafkac_admin_result_t *r = NULL;
     kafkac_err_t e = kafkac_admin_delete_consumer_groups(adm, a->groups, a->ngroups, c->timeout_ms, &r, err,
                                                          sizeof err);
-    if (e)
-        return kc_cli_admin_fail(c, e, err);
-    int failed = kc_cli_admin_report(c, r);
-    for (int i = 0; i < kafkac_admin_result_count(r); i++)
-        if (!kafkac_admin_result_error(r, i))
-            printf("Deleted group %s.\n", kafkac_admin_result_name(r, i));
-    kafkac_admin_result_destroy(r);
-    return failed ? 1 : 0;
+    return kc_cli_admin_outcome(c, e, err, r, "Deleted group %s.\n", 0);
 }
 
 static int do_reset(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)

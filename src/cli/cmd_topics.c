@@ -203,17 +203,11 @@ static int do_create(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
     kafkac_new_topic_t *t = new_topic_of(c, a);
     if (!t)
         return 2;
-    kafkac_admin_result_t *r;
+    kafkac_admin_result_t *r = NULL;
     kafkac_err_t rc = kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const[]){ t }, 1, a->validate_only,
                                                  c->timeout_ms, &r, err, sizeof err);
     kafkac_new_topic_destroy(t);
-    if (rc)
-        return kc_cli_admin_fail(c, rc, err);
-    int failed = kc_cli_admin_report(c, r);
-    if (!failed)
-        printf("%s topic %s.\n", a->validate_only ? "Validated" : "Created", a->topics[0]);
-    kafkac_admin_result_destroy(r);
-    return failed ? 1 : 0;
+    return kc_cli_admin_outcome(c, rc, err, r, a->validate_only ? "Validated topic %s.\n" : "Created topic %s.\n", 0);
 }
 
 static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
@@ -224,16 +218,9 @@ static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
         fprintf(stderr, "%s: give -t NAME\n", c->cmd);
         return 2;
     }
-    kafkac_admin_result_t *r;
+    kafkac_admin_result_t *r = NULL;
     kafkac_err_t rc = kafkac_admin_delete_topics(adm, a->topics, a->ntopics, c->timeout_ms, &r, err, sizeof err);
-    if (rc)
-        return kc_cli_admin_fail(c, rc, err);
-    int failed = kc_cli_admin_report(c, r);
-    for (int i = 0; i < kafkac_admin_result_count(r); i++)
-        if (!kafkac_admin_result_error(r, i))
-            printf("Deleted topic %s.\n", kafkac_admin_result_name(r, i));
-    kafkac_admin_result_destroy(r);
-    return failed ? 1 : 0;
+    return kc_cli_admin_outcome(c, rc, err, r, "Deleted topic %s.\n", 0);
 }
 
 static int add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
@@ -243,17 +230,10 @@ static int add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *ar
     int32_t counts[MAX_ITEMS];
     for (int i = 0; i < a->ntopics; i++)
         counts[i] = a->partitions;
-    kafkac_admin_result_t *r;
+    kafkac_admin_result_t *r = NULL;
     kafkac_err_t rc = kafkac_admin_create_partitions(adm, a->topics, counts, a->ntopics, a->validate_only,
                                                      c->timeout_ms, &r, err, sizeof err);
-    if (rc)
-        return kc_cli_admin_fail(c, rc, err);
-    int failed = kc_cli_admin_report(c, r);
-    for (int i = 0; i < kafkac_admin_result_count(r); i++)
-        if (!kafkac_admin_result_error(r, i))
-            printf("Topic %s now has %d partitions.\n", kafkac_admin_result_name(r, i), a->partitions);
-    kafkac_admin_result_destroy(r);
-    return failed ? 1 : 0;
+    return kc_cli_admin_outcome(c, rc, err, r, "Topic %s now has %d partitions.\n", a->partitions);
 }
 
 static int do_add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
@@ -292,14 +272,7 @@ static int do_alter(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
         snprintf(err, sizeof err, "out of memory");
     for (int i = 0; i < n; i++)
         kafkac_config_resource_destroy(al[i]);
-    if (e)
-        return kc_cli_admin_fail(c, e, err);
-    int failed = kc_cli_admin_report(c, r);
-    for (int i = 0; i < kafkac_admin_result_count(r); i++)
-        if (!kafkac_admin_result_error(r, i))
-            printf("Altered configs of topic %s.\n", kafkac_admin_result_name(r, i));
-    kafkac_admin_result_destroy(r);
-    return failed ? 1 : 0;
+    return kc_cli_admin_outcome(c, e, err, r, "Altered configs of topic %s.\n", 0);
 }
 
 /* This command's own options (cli_admin.h: 0 taken, -1 bad, 1 unknown). */
