@@ -38,17 +38,19 @@
  * and freed with its _destroy.  A result is read with getters that return
  * one value each; where an element has several fields the result hands
  * out an element handle (const, owned by the result, valid as long as it)
- * read with the element's getters.  An index out of range gives NULL (or
- * an element of defaults where so stated); every getter given NULL
- * returns the default its comment names, never crashes.
+ * read with the element's getters.  An element handle asked for out of
+ * range is NULL; a getter given NULL, or an index out of range, returns
+ * the default its comment names (it never crashes).  A call given an
+ * array with a NULL handle fails with KAFKAC_ERR_INVALID_ARG, naming it in
+ * errstr, before anything is sent.
  *
- * Ownership: inputs are borrowed for the duration of the call (the caller
- * may destroy them, or reuse them, once it returns).  Results are owned by
+ * Ownership: inputs are borrowed for the duration of the call; the caller
+ * may reuse them for later calls, and destroys them.  Results are owned by
  * the caller and freed with their _destroy function (NULL is a no-op);
  * strings, arrays and element handles read from a result live as long as
  * it.  Threads: one admin handle may be used from several threads at
- * once; an input or result handle by one thread at a time (several
- * threads may read one result at once). */
+ * once.  An input may be read by several calls at once while no thread
+ * changes it; a result may be read by several threads at once. */
 #ifndef KAFKAC_ADMIN_H
 #define KAFKAC_ADMIN_H
 
@@ -103,9 +105,8 @@ KAFKAC_API void kafkac_admin_result_destroy(kafkac_admin_result_t *r);
 typedef struct kafkac_new_topic kafkac_new_topic_t;
 KAFKAC_API kafkac_new_topic_t *kafkac_new_topic_new(const char *name, int32_t partitions, int16_t replication_factor);
 /* Sets a topic config (e.g. "cleanup.policy" = "compact"); value NULL
- * means the broker's default.  Setting a name twice sends both, the broker
- * refuses it (INVALID_CONFIG).  0, KAFKAC_ERR_INVALID_ARG (t or name NULL)
- * or KAFKAC_ERR_NO_MEMORY. */
+ * means the broker's default.  Setting a name again replaces its value.
+ * 0, KAFKAC_ERR_INVALID_ARG (t or name NULL) or KAFKAC_ERR_NO_MEMORY. */
 KAFKAC_API kafkac_err_t kafkac_new_topic_set_config(kafkac_new_topic_t *t, const char *name, const char *value);
 /* Places partition `partition` on brokers[0..count) (broker ids, copied),
  * the first being the preferred leader.  Once any partition has an
@@ -122,9 +123,8 @@ KAFKAC_API void kafkac_new_topic_destroy(kafkac_new_topic_t *t);
 
 /* validate_only: ask the controller to check the request without creating. */
 KAFKAC_API kafkac_err_t kafkac_admin_create_topics(kafkac_admin_t *adm, const kafkac_new_topic_t *const *topics,
-                                                   int count,
-                                                   int validate_only, int timeout_ms, kafkac_admin_result_t **out,
-                                                   char *errstr, size_t errstr_size);
+                                                   int count, int validate_only, int timeout_ms,
+                                                   kafkac_admin_result_t **out, char *errstr, size_t errstr_size);
 KAFKAC_API kafkac_err_t kafkac_admin_delete_topics(kafkac_admin_t *adm, const char *const *topics, int count,
                                                    int timeout_ms, kafkac_admin_result_t **out, char *errstr,
                                                    size_t errstr_size);

@@ -55,14 +55,22 @@ kafkac_err_t kafkac_new_topic_set_config(kafkac_new_topic_t *t, const char *name
 {
     if (!t || !name)
         return KAFKAC_ERR_INVALID_ARG;
+    const char *v = kc_admin_strdup(&t->arena, value);
+    if (value && !v)
+        return KAFKAC_ERR_NO_MEMORY;
+    for (int k = 0; k < t->config_count; k++)
+        if (!strcmp(t->configs[k].name, name)) {
+            t->configs[k].value = v;   /* the old copy stays in the arena until destroy */
+            return KAFKAC_OK;
+        }
     topic_config_t *c = kc_admin_rows_grow(t->configs, t->config_count, &t->config_cap, sizeof *c);
     if (!c)
         return KAFKAC_ERR_NO_MEMORY;
     t->configs = c;
     c = &t->configs[t->config_count];
     c->name = kc_admin_strdup(&t->arena, name);
-    c->value = kc_admin_strdup(&t->arena, value);
-    if (!c->name || (value && !c->value))
+    c->value = v;
+    if (!c->name)
         return KAFKAC_ERR_NO_MEMORY;
     t->config_count++;
     return KAFKAC_OK;

@@ -11,6 +11,9 @@
 #include "common/testenv.h"
 #include "itest_admin_util.h"
 
+static kafkac_config_desc_t *wait_config(kafkac_admin_t *adm, const char *topic, const char *name, const char *value,
+                                         int source);
+
 /* A topic to create (asserted non-NULL). */
 static kafkac_new_topic_t *new_topic(const char *name, int32_t partitions, int16_t rf)
 {
@@ -50,6 +53,8 @@ static void test_create_batch_per_topic_errors(void **state)
         new_topic(t3, 1, 3),     /* one broker only */
         new_topic(t4, -1, -1),   /* broker defaults */
     };
+    /* A config set twice: the second value is the one sent. */
+    assert_int_equal(kafkac_new_topic_set_config(topics[0], "retention.ms", "1234"), KAFKAC_OK);
     assert_int_equal(kafkac_new_topic_set_config(topics[0], "retention.ms", "3600000"), KAFKAC_OK);
     kafkac_admin_result_t *r = create_and_free(adm, topics, 5, 0);
     assert_int_equal(kafkac_admin_result_count(r), 5);
@@ -79,6 +84,7 @@ static void test_create_batch_per_topic_errors(void **state)
         assert_int_equal(reps[0], 1);
         assert_int_equal(ni, 1);
     }
+    kafkac_config_desc_destroy(wait_config(adm, t0, "retention.ms", "3600000", KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG));
     /* Out of range: NULL, read as the defaults. */
     assert_null(kafkac_topic_desc_partition(d, 0, 3));
     assert_int_equal(kafkac_partition_info_id(kafkac_topic_desc_partition(d, 0, 3)), -1);
