@@ -334,9 +334,13 @@ static int create_topic(const char *brokers, const char *topic, int partitions)
         fprintf(stderr, "libkafkac admin: %s\n", err);
         return -1;
     }
-    kafkac_new_topic_t nt = {.name = topic, .partitions = partitions, .replication_factor = 1};
+    kafkac_new_topic_t *nt = kafkac_new_topic_new(topic, partitions, 1);
     kafkac_admin_result_t *res = NULL;
-    kafkac_err_t e = kafkac_admin_create_topics(a, &nt, 1, 0, 30000, &res, err, sizeof err);
+    kafkac_err_t e = KAFKAC_ERR_NO_MEMORY;
+    snprintf(err, sizeof err, "out of memory");
+    if (nt)
+        e = kafkac_admin_create_topics(a, (const kafkac_new_topic_t *const *)&nt, 1, 0, 30000, &res, err, sizeof err);
+    kafkac_new_topic_destroy(nt);
     if (!e && res && kafkac_admin_result_count(res) == 1)
         e = kafkac_admin_result_error(res, 0);
     if (e)

@@ -21,7 +21,7 @@ static int failed(const char *step, kafkac_err_t err, const char *msg)
 int main(int argc, char **argv)
 {
     const char *bootstrap = argc > 1 ? argv[1] : "127.0.0.1:9092";
-    char err[512];
+    char err[512] = "out of memory";   /* what a failed constructor means */
     int rc = 1;
 
     kafkac_conf_t *conf = kafkac_conf_new();
@@ -39,9 +39,12 @@ int main(int argc, char **argv)
 
     /* 1. Create the topic.  The call succeeds as a whole; the topic's own
      * result says whether it was created. */
-    kafkac_new_topic_t topic = { .name = TOPIC, .partitions = 2, .replication_factor = 1 };
+    kafkac_new_topic_t *topic = kafkac_new_topic_new(TOPIC, 2, 1);
     kafkac_admin_result_t *res = NULL;
-    kafkac_err_t e = kafkac_admin_create_topics(adm, &topic, 1, 0, 30000, &res, err, sizeof err);
+    kafkac_err_t e = topic ? kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const[]){ topic }, 1, 0, 30000,
+                                                        &res, err, sizeof err)
+                           : KAFKAC_ERR_NO_MEMORY;
+    kafkac_new_topic_destroy(topic);   /* the call is done with it */
     if (e) {
         failed("create_topics", e, err);
         goto out;
@@ -56,21 +59,23 @@ int main(int argc, char **argv)
     printf("created topic %s with 2 partitions, replication factor 1\n", TOPIC);
 
     /* 2. Describe its configs: every entry, where its value comes from. */
-    kafkac_config_resource_t r = { KAFKAC_RESOURCE_TOPIC, TOPIC };
+    kafkac_config_resource_t *r = kafkac_config_resource_new(KAFKAC_RESOURCE_TOPIC, TOPIC);
     kafkac_config_desc_t *cfg;
-    e = kafkac_admin_describe_configs(adm, &r, 1, 30000, &cfg, err, sizeof err);
+    e = r ? kafkac_admin_describe_configs(adm, (const kafkac_config_resource_t *const[]){ r }, 1, 30000, &cfg, err,
+                                          sizeof err)
+          : KAFKAC_ERR_NO_MEMORY;
+    kafkac_config_resource_destroy(r);
     if (e) {
         failed("describe_configs", e, err);
         goto out;
     }
     printf("configs of %s:\n", TOPIC);
     for (int j = 0; j < kafkac_config_desc_entry_count(cfg, 0); j++) {
-        const char *name, *value;
-        kafkac_config_source_t src;
-        int sensitive;
-        kafkac_config_desc_entry(cfg, 0, j, &name, &value, &src, NULL, NULL, &sensitive);
-        printf("  %-45s %-25s (%s)\n", name, sensitive ? "(sensitive)" : value ? value : "(null)",
-               kafkac_config_source_name(src));
+        const kafkac_config_entry_t *en = kafkac_config_desc_entry(cfg, 0, j);
+        const char *value = kafkac_config_entry_value(en);
+        printf("  %-45s %-25s (%s)\n", kafkac_config_entry_name(en),
+               kafkac_config_entry_is_sensitive(en) ? "(sensitive)" : value ? value : "(null)",
+               kafkac_config_source_name(kafkac_config_entry_source(en)));
     }
     kafkac_config_desc_destroy(cfg);
 

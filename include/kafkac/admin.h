@@ -4,14 +4,16 @@
  * SCRAM credentials.
  *
  *   kafkac_admin_t *adm = kafkac_admin_new(conf, err, sizeof err);
- *   kafkac_new_topic_t t = { .name = "bankbranch", .partitions = 2, .replication_factor = 1 };
+ *   kafkac_new_topic_t *t = kafkac_new_topic_new("bankbranch", 2, 1);
  *   kafkac_admin_result_t *res;
- *   if (kafkac_admin_create_topics(adm, &t, 1, 0, 30000, &res, err, sizeof err) == KAFKAC_OK) {
+ *   if (kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const[]){ t }, 1, 0, 30000, &res,
+ *                                  err, sizeof err) == KAFKAC_OK) {
  *       if (kafkac_admin_result_error(res, 0))
  *           printf("%s: %s\n", kafkac_err_name(kafkac_admin_result_error(res, 0)),
  *                  kafkac_admin_result_message(res, 0));
  *       kafkac_admin_result_destroy(res);
  *   }
+ *   kafkac_new_topic_destroy(t);
  *   kafkac_admin_destroy(adm);
  *
  * Every operation blocks the calling thread until it has an answer for
@@ -29,10 +31,26 @@
  * a call-level failure (bad argument, no broker reachable, timed out...),
  * described in errstr, and *out is NULL.
  *
- * Ownership: inputs are borrowed for the duration of the call.  Results
- * are owned by the caller and freed with their _destroy function (NULL is
- * a no-op); strings and arrays read from a result live as long as it.
- * Threads: one admin handle may be used from several threads at once. */
+ * Inputs and results are opaque handles, so that they can grow without
+ * breaking programs compiled against an older libkafkac: an input (a topic
+ * to create, a config resource, an ACL, a SCRAM change) is made with its
+ * _new function, completed with setters, passed as an array of handles,
+ * and freed with its _destroy.  A result is read with getters that return
+ * one value each; where an element has several fields the result hands
+ * out an element handle (const, owned by the result, valid as long as it)
+ * read with the element's getters.  An element handle asked for out of
+ * range is NULL; a getter given NULL, or an index out of range, returns
+ * the default its comment names (it never crashes).  A call given an
+ * array with a NULL handle fails with KAFKAC_ERR_INVALID_ARG, naming it in
+ * errstr, before anything is sent.
+ *
+ * Ownership: inputs are borrowed for the duration of the call; the caller
+ * may reuse them for later calls, and destroys them.  Results are owned by
+ * the caller and freed with their _destroy function (NULL is a no-op);
+ * strings, arrays and element handles read from a result live as long as
+ * it.  Threads: one admin handle may be used from several threads at
+ * once.  An input may be read by several calls at once while no thread
+ * changes it; a result may be read by several threads at once. */
 #ifndef KAFKAC_ADMIN_H
 #define KAFKAC_ADMIN_H
 
@@ -41,6 +59,7 @@
 #include "kafkac/conf.h"
 #include "kafkac/error.h"
 #include "kafkac/export.h"
+#include "kafkac/protocol.h"
 #include "kafkac/types.h"
 
 #ifdef __cplusplus
@@ -79,30 +98,33 @@ KAFKAC_API void kafkac_admin_result_destroy(kafkac_admin_result_t *r);
 
 /* ---- Topics -------------------------------------------------------- */
 
-typedef struct kafkac_config_entry {
-    const char *name;
-    const char *value;      /* NULL: the default (create) / delete (incremental) */
-} kafkac_config_entry_t;
-
-/* A topic to create.  Give either partitions and replication_factor
- * (-1 each for the broker's defaults), or an explicit assignment:
- * assignment[p] lists the broker ids of partition p's replicas, the first
- * being the preferred leader (then partitions is the count of rows and
- * replication_factor is ignored). */
-typedef struct kafkac_new_topic {
-    const char *name;
-    int32_t partitions;
-    int16_t replication_factor;
-    const int32_t *const *assignment;  /* NULL, or `partitions` rows */
-    const int *assignment_count;       /* replicas in each row */
-    const kafkac_config_entry_t *configs;
-    int config_count;
-} kafkac_new_topic_t;
+/* A topic to create (CreateTopics).  Name and everything set are copied
+ * into the handle.  partitions and replication_factor: -1 each for the
+ * broker's defaults (num.partitions, default.replication.factor).
+ * NULL when name is NULL or on out of memory. */
+typedef struct kafkac_new_topic kafkac_new_topic_t;
+KAFKAC_API kafkac_new_topic_t *kafkac_new_topic_new(const char *name, int32_t partitions, int16_t replication_factor);
+/* Sets a topic config (e.g. "cleanup.policy" = "compact"); value NULL
+ * means the broker's default.  Setting a name again replaces its value.
+ * 0, KAFKAC_ERR_INVALID_ARG (t or name NULL) or KAFKAC_ERR_NO_MEMORY. */
+KAFKAC_API kafkac_err_t kafkac_new_topic_set_config(kafkac_new_topic_t *t, const char *name, const char *value);
+/* Places partition `partition` on brokers[0..count) (broker ids, copied),
+ * the first being the preferred leader.  Once any partition has an
+ * assignment the topic is created from the assignments alone: give one
+ * for every partition 0..n-1 (the broker refuses gaps with
+ * INVALID_REPLICA_ASSIGNMENT), and partitions and replication_factor are
+ * not sent (Kafka wants -1 for both).  Setting a partition again replaces
+ * its row.  0, KAFKAC_ERR_INVALID_ARG (t NULL, partition < 0, count < 1
+ * or brokers NULL) or KAFKAC_ERR_NO_MEMORY. */
+KAFKAC_API kafkac_err_t kafkac_new_topic_set_replica_assignment(kafkac_new_topic_t *t, int32_t partition,
+                                                                const int32_t *brokers, int count);
+/* NULL is a no-op. */
+KAFKAC_API void kafkac_new_topic_destroy(kafkac_new_topic_t *t);
 
 /* validate_only: ask the controller to check the request without creating. */
-KAFKAC_API kafkac_err_t kafkac_admin_create_topics(kafkac_admin_t *adm, const kafkac_new_topic_t *topics, int count,
-                                                   int validate_only, int timeout_ms, kafkac_admin_result_t **out,
-                                                   char *errstr, size_t errstr_size);
+KAFKAC_API kafkac_err_t kafkac_admin_create_topics(kafkac_admin_t *adm, const kafkac_new_topic_t *const *topics,
+                                                   int count, int validate_only, int timeout_ms,
+                                                   kafkac_admin_result_t **out, char *errstr, size_t errstr_size);
 KAFKAC_API kafkac_err_t kafkac_admin_delete_topics(kafkac_admin_t *adm, const char *const *topics, int count,
                                                    int timeout_ms, kafkac_admin_result_t **out, char *errstr,
                                                    size_t errstr_size);
@@ -131,13 +153,10 @@ KAFKAC_API kafkac_err_t kafkac_topic_desc_error(const kafkac_topic_desc_t *d, in
 KAFKAC_API const char *kafkac_topic_desc_id(const kafkac_topic_desc_t *d, int i);
 KAFKAC_API int kafkac_topic_desc_is_internal(const kafkac_topic_desc_t *d, int i);
 KAFKAC_API int kafkac_topic_desc_partition_count(const kafkac_topic_desc_t *d, int i);
-/* Partition p of topic i (p-th in id order): its id, error, leader (-1:
- * none) and replica / in-sync / offline replica lists (broker ids; arrays
- * live as long as d; any out pointer may be NULL). */
-KAFKAC_API void kafkac_topic_desc_partition(const kafkac_topic_desc_t *d, int i, int p, int32_t *id,
-                                            kafkac_err_t *err, int32_t *leader, const int32_t **replicas,
-                                            int *replica_count, const int32_t **isr, int *isr_count,
-                                            const int32_t **offline, int *offline_count);
+/* Partition p of topic i (p-th in id order), read with the
+ * kafkac_partition_info_* getters of protocol.h (id, error, leader,
+ * replicas, in-sync and offline replicas); NULL when out of range. */
+KAFKAC_API const kafkac_partition_info_t *kafkac_topic_desc_partition(const kafkac_topic_desc_t *d, int i, int p);
 KAFKAC_API void kafkac_topic_desc_destroy(kafkac_topic_desc_t *d);
 
 /* ---- Cluster ------------------------------------------------------- */
@@ -148,9 +167,9 @@ KAFKAC_API kafkac_err_t kafkac_admin_describe_cluster(kafkac_admin_t *adm, int t
 KAFKAC_API const char *kafkac_cluster_desc_id(const kafkac_cluster_desc_t *c);
 KAFKAC_API int32_t kafkac_cluster_desc_controller(const kafkac_cluster_desc_t *c);   /* -1 unknown */
 KAFKAC_API int kafkac_cluster_desc_broker_count(const kafkac_cluster_desc_t *c);
-/* Broker i (sorted by id); rack is NULL when it has none. */
-KAFKAC_API void kafkac_cluster_desc_broker(const kafkac_cluster_desc_t *c, int i, int32_t *id, const char **host,
-                                           int *port, const char **rack);
+/* Broker i (sorted by id), read with the kafkac_node_* getters of
+ * protocol.h; NULL when out of range. */
+KAFKAC_API const kafkac_node_t *kafkac_cluster_desc_broker(const kafkac_cluster_desc_t *c, int i);
 KAFKAC_API void kafkac_cluster_desc_destroy(kafkac_cluster_desc_t *c);
 
 /* ---- Configs ------------------------------------------------------- */
@@ -185,37 +204,7 @@ typedef enum kafkac_config_source {
 /* "DYNAMIC_TOPIC_CONFIG" etc.; never NULL. */
 KAFKAC_API const char *kafkac_config_source_name(int source);
 
-/* A resource to describe or alter: a topic, or a broker (name = its id
- * in decimal; "" means the cluster-wide default for alter). */
-typedef struct kafkac_config_resource {
-    kafkac_resource_type_t type;
-    const char *name;
-} kafkac_config_resource_t;
-
-typedef struct kafkac_config_desc kafkac_config_desc_t;
-/* Every entry of each resource, with synonyms. */
-KAFKAC_API kafkac_err_t kafkac_admin_describe_configs(kafkac_admin_t *adm, const kafkac_config_resource_t *res,
-                                                      int count, int timeout_ms, kafkac_config_desc_t **out,
-                                                      char *errstr, size_t errstr_size);
-KAFKAC_API int kafkac_config_desc_count(const kafkac_config_desc_t *d);     /* resources */
-KAFKAC_API void kafkac_config_desc_resource(const kafkac_config_desc_t *d, int i, kafkac_resource_type_t *type,
-                                            const char **name, kafkac_err_t *err, const char **message);
-KAFKAC_API int kafkac_config_desc_entry_count(const kafkac_config_desc_t *d, int i);
-/* Entry j of resource i.  value is NULL when unset or sensitive;
- * is_default is 1 when source is DEFAULT_CONFIG. */
-KAFKAC_API void kafkac_config_desc_entry(const kafkac_config_desc_t *d, int i, int j, const char **name,
-                                         const char **value, kafkac_config_source_t *source, int *is_default,
-                                         int *is_read_only, int *is_sensitive);
-KAFKAC_API int kafkac_config_desc_synonym_count(const kafkac_config_desc_t *d, int i, int j);
-KAFKAC_API void kafkac_config_desc_synonym(const kafkac_config_desc_t *d, int i, int j, int k, const char **name,
-                                           const char **value, kafkac_config_source_t *source);
-/* The entry of resource i named `name`, or -1. */
-KAFKAC_API int kafkac_config_desc_find(const kafkac_config_desc_t *d, int i, const char *name);
-KAFKAC_API void kafkac_config_desc_destroy(kafkac_config_desc_t *d);
-
-/* One change for alter_configs (legacy AlterConfigs: the resource's whole
- * dynamic config is replaced by the entries given) or
- * incremental_alter_configs (each entry applies `op`). */
+/* How incremental_alter_configs changes one entry. */
 typedef enum kafkac_config_op {
     KAFKAC_CONFIG_SET = 0,
     KAFKAC_CONFIG_DELETE = 1,      /* revert to the default */
@@ -223,18 +212,76 @@ typedef enum kafkac_config_op {
     KAFKAC_CONFIG_SUBTRACT = 3,
 } kafkac_config_op_t;
 
-typedef struct kafkac_config_alter {
-    kafkac_config_resource_t resource;
-    const kafkac_config_entry_t *entries;
-    const kafkac_config_op_t *ops;  /* incremental only; NULL: all SET */
-    int entry_count;
-} kafkac_config_alter_t;
+/* A resource whose configs to describe or alter: a topic, or a broker
+ * (name = its id in decimal; "" means the cluster-wide default for
+ * alter), or a broker's loggers.  A broker's own resource is asked of that
+ * broker; the others of any broker.  Name and entries are copied into the
+ * handle.  NULL when name is NULL or on out of memory. */
+typedef struct kafkac_config_resource kafkac_config_resource_t;
+KAFKAC_API kafkac_config_resource_t *kafkac_config_resource_new(kafkac_resource_type_t type, const char *name);
+/* Adds an entry, in order:
+ * - describe_configs: names a config to describe (value and op are
+ *   ignored); a resource with no entry describes every config.
+ * - incremental_alter_configs: applies op to config `name` (value: the
+ *   new value, or the list items to append / subtract; NULL for DELETE).
+ * - alter_configs (legacy AlterConfigs): every op must be SET: the
+ *   resource's whole dynamic config is replaced by its entries, value NULL
+ *   meaning the default; the call fails with KAFKAC_ERR_INVALID_ARG
+ *   otherwise.
+ * 0, KAFKAC_ERR_INVALID_ARG (r or name NULL, op unknown) or
+ * KAFKAC_ERR_NO_MEMORY. */
+KAFKAC_API kafkac_err_t kafkac_config_resource_add(kafkac_config_resource_t *r, kafkac_config_op_t op,
+                                                   const char *name, const char *value);
+/* NULL is a no-op. */
+KAFKAC_API void kafkac_config_resource_destroy(kafkac_config_resource_t *r);
 
-KAFKAC_API kafkac_err_t kafkac_admin_alter_configs(kafkac_admin_t *adm, const kafkac_config_alter_t *alters, int count,
-                                                   int validate_only, int timeout_ms, kafkac_admin_result_t **out,
-                                                   char *errstr, size_t errstr_size);
-KAFKAC_API kafkac_err_t kafkac_admin_incremental_alter_configs(kafkac_admin_t *adm, const kafkac_config_alter_t *alters,
-                                                               int count, int validate_only, int timeout_ms,
+typedef struct kafkac_config_desc kafkac_config_desc_t;
+/* Each resource's entries (those it names, or all), with synonyms. */
+KAFKAC_API kafkac_err_t kafkac_admin_describe_configs(kafkac_admin_t *adm, const kafkac_config_resource_t *const *res,
+                                                      int count, int timeout_ms, kafkac_config_desc_t **out,
+                                                      char *errstr, size_t errstr_size);
+/* Resources, in the order given. */
+KAFKAC_API int kafkac_config_desc_count(const kafkac_config_desc_t *d);
+/* Resource i: its type (KAFKAC_RESOURCE_UNKNOWN out of range), name (""),
+ * error (KAFKAC_ERR_INVALID_ARG out of range) and the broker's message for
+ * it ("" when it succeeded; never NULL). */
+KAFKAC_API kafkac_resource_type_t kafkac_config_desc_type(const kafkac_config_desc_t *d, int i);
+KAFKAC_API const char *kafkac_config_desc_name(const kafkac_config_desc_t *d, int i);
+KAFKAC_API kafkac_err_t kafkac_config_desc_error(const kafkac_config_desc_t *d, int i);
+KAFKAC_API const char *kafkac_config_desc_message(const kafkac_config_desc_t *d, int i);
+KAFKAC_API int kafkac_config_desc_entry_count(const kafkac_config_desc_t *d, int i);
+
+/* One config of a described resource, or one of its synonyms (the values
+ * it would take from elsewhere: Kafka lists the one in effect first). */
+typedef struct kafkac_config_entry kafkac_config_entry_t;
+/* Entry j of resource i; NULL when out of range. */
+KAFKAC_API const kafkac_config_entry_t *kafkac_config_desc_entry(const kafkac_config_desc_t *d, int i, int j);
+/* The entry of resource i named `name`, or NULL. */
+KAFKAC_API const kafkac_config_entry_t *kafkac_config_desc_find(const kafkac_config_desc_t *d, int i,
+                                                                const char *name);
+KAFKAC_API const char *kafkac_config_entry_name(const kafkac_config_entry_t *e);     /* "" for NULL e */
+/* NULL when unset or sensitive. */
+KAFKAC_API const char *kafkac_config_entry_value(const kafkac_config_entry_t *e);
+KAFKAC_API kafkac_config_source_t kafkac_config_entry_source(const kafkac_config_entry_t *e);
+/* 1 when the source is DEFAULT_CONFIG. */
+KAFKAC_API int kafkac_config_entry_is_default(const kafkac_config_entry_t *e);
+/* A synonym's read-only and sensitive flags are those of its entry. */
+KAFKAC_API int kafkac_config_entry_is_read_only(const kafkac_config_entry_t *e);
+KAFKAC_API int kafkac_config_entry_is_sensitive(const kafkac_config_entry_t *e);
+/* Synonyms of an entry (a synonym has none). */
+KAFKAC_API int kafkac_config_entry_synonym_count(const kafkac_config_entry_t *e);
+KAFKAC_API const kafkac_config_entry_t *kafkac_config_entry_synonym(const kafkac_config_entry_t *e, int k);
+KAFKAC_API void kafkac_config_desc_destroy(kafkac_config_desc_t *d);
+
+/* alter_configs (legacy AlterConfigs: each resource's whole dynamic config
+ * is replaced by its entries) and incremental_alter_configs (each entry
+ * applies its op).  One result entry per resource, named by it. */
+KAFKAC_API kafkac_err_t kafkac_admin_alter_configs(kafkac_admin_t *adm, const kafkac_config_resource_t *const *res,
+                                                   int count, int validate_only, int timeout_ms,
+                                                   kafkac_admin_result_t **out, char *errstr, size_t errstr_size);
+KAFKAC_API kafkac_err_t kafkac_admin_incremental_alter_configs(kafkac_admin_t *adm,
+                                                               const kafkac_config_resource_t *const *res, int count,
+                                                               int validate_only, int timeout_ms,
                                                                kafkac_admin_result_t **out, char *errstr,
                                                                size_t errstr_size);
 
@@ -245,31 +292,56 @@ typedef struct kafkac_group_list kafkac_group_list_t;
 KAFKAC_API kafkac_err_t kafkac_admin_list_consumer_groups(kafkac_admin_t *adm, int timeout_ms,
                                                           kafkac_group_list_t **out, char *errstr,
                                                           size_t errstr_size);
+/* Groups, sorted by id. */
 KAFKAC_API int kafkac_group_list_count(const kafkac_group_list_t *l);
-/* Group i: id, protocol type ("consumer", "" for a group with only
- * offsets), state ("Stable", "Empty"...; "" if the broker is older than
- * ListGroups v4) and type ("classic", "consumer"; "" before v5). */
-KAFKAC_API void kafkac_group_list_get(const kafkac_group_list_t *l, int i, const char **group_id,
-                                      const char **protocol_type, const char **state, const char **type);
+/* One listed group. */
+typedef struct kafkac_group_listing kafkac_group_listing_t;
+/* Group i; NULL when out of range. */
+KAFKAC_API const kafkac_group_listing_t *kafkac_group_list_get(const kafkac_group_list_t *l, int i);
+/* Its id, protocol type ("consumer", "" for a group with only offsets),
+ * state ("Stable", "Empty"...; "" if the broker is older than ListGroups
+ * v4) and type ("classic", "consumer"; "" before v5).  Never NULL ("" for
+ * a NULL g). */
+KAFKAC_API const char *kafkac_group_listing_id(const kafkac_group_listing_t *g);
+KAFKAC_API const char *kafkac_group_listing_protocol_type(const kafkac_group_listing_t *g);
+KAFKAC_API const char *kafkac_group_listing_state(const kafkac_group_listing_t *g);
+KAFKAC_API const char *kafkac_group_listing_type(const kafkac_group_listing_t *g);
 KAFKAC_API void kafkac_group_list_destroy(kafkac_group_list_t *l);
 
 typedef struct kafkac_group_desc kafkac_group_desc_t;
 KAFKAC_API kafkac_err_t kafkac_admin_describe_consumer_groups(kafkac_admin_t *adm, const char *const *groups,
                                                               int count, int timeout_ms, kafkac_group_desc_t **out,
                                                               char *errstr, size_t errstr_size);
+/* Groups, in the order given. */
 KAFKAC_API int kafkac_group_desc_count(const kafkac_group_desc_t *d);
-/* Group i: id, error, state, protocol type, protocol (assignor name, e.g.
- * "range"), coordinator broker id, member count.  A group the coordinator
+/* One described group, and one of its members. */
+typedef struct kafkac_group_info kafkac_group_info_t;
+typedef struct kafkac_member_info kafkac_member_info_t;
+/* Group i; NULL when out of range. */
+KAFKAC_API const kafkac_group_info_t *kafkac_group_desc_get(const kafkac_group_desc_t *d, int i);
+/* Its id, error, state, protocol type, protocol (assignor name, e.g.
+ * "range"), coordinator broker id and members.  A group the coordinator
  * does not have: GROUP_ID_NOT_FOUND with state "Dead", from any broker
- * version. */
-KAFKAC_API void kafkac_group_desc_get(const kafkac_group_desc_t *d, int i, const char **group_id, kafkac_err_t *err,
-                                      const char **state, const char **protocol_type, const char **protocol,
-                                      int32_t *coordinator, int *member_count);
-/* Member m of group i.  assignment: the partitions assigned to it (decoded
- * from the consumer protocol; NULL for other protocol types), owned by d. */
-KAFKAC_API void kafkac_group_desc_member(const kafkac_group_desc_t *d, int i, int m, const char **member_id,
-                                         const char **instance_id, const char **client_id, const char **host,
-                                         const kafkac_topic_partition_list_t **assignment);
+ * version.  Strings are never NULL; for a NULL g: "", error
+ * KAFKAC_ERR_INVALID_ARG, coordinator -1, no members. */
+KAFKAC_API const char *kafkac_group_info_id(const kafkac_group_info_t *g);
+KAFKAC_API kafkac_err_t kafkac_group_info_error(const kafkac_group_info_t *g);
+KAFKAC_API const char *kafkac_group_info_state(const kafkac_group_info_t *g);
+KAFKAC_API const char *kafkac_group_info_protocol_type(const kafkac_group_info_t *g);
+KAFKAC_API const char *kafkac_group_info_protocol(const kafkac_group_info_t *g);
+KAFKAC_API int32_t kafkac_group_info_coordinator(const kafkac_group_info_t *g);
+KAFKAC_API int kafkac_group_info_member_count(const kafkac_group_info_t *g);
+/* Member m; NULL when out of range. */
+KAFKAC_API const kafkac_member_info_t *kafkac_group_info_member(const kafkac_group_info_t *g, int m);
+/* Member id, client id and host ("" for a NULL m), and the static
+ * member's instance id (NULL when it has none). */
+KAFKAC_API const char *kafkac_member_info_id(const kafkac_member_info_t *m);
+KAFKAC_API const char *kafkac_member_info_instance_id(const kafkac_member_info_t *m);
+KAFKAC_API const char *kafkac_member_info_client_id(const kafkac_member_info_t *m);
+KAFKAC_API const char *kafkac_member_info_host(const kafkac_member_info_t *m);
+/* The partitions assigned to it (decoded from the consumer protocol; NULL
+ * for other protocol types), owned by the result. */
+KAFKAC_API const kafkac_topic_partition_list_t *kafkac_member_info_assignment(const kafkac_member_info_t *m);
 KAFKAC_API void kafkac_group_desc_destroy(kafkac_group_desc_t *d);
 
 KAFKAC_API kafkac_err_t kafkac_admin_delete_consumer_groups(kafkac_admin_t *adm, const char *const *groups, int count,
@@ -284,13 +356,21 @@ KAFKAC_API kafkac_err_t kafkac_admin_list_consumer_group_offsets(kafkac_admin_t 
                                                                  int timeout_ms, kafkac_group_offsets_t **out,
                                                                  char *errstr, size_t errstr_size);
 KAFKAC_API int kafkac_group_offsets_count(const kafkac_group_offsets_t *o);
-/* Entry i, sorted by topic and partition: committed is
- * KAFKAC_OFFSET_INVALID when none; end is the high watermark (-1 when it
- * could not be read); lag = end - committed (-1 when either is unknown).
- * metadata may be NULL.  err: the partition's error (fetch or end offset). */
-KAFKAC_API void kafkac_group_offsets_get(const kafkac_group_offsets_t *o, int i, const char **topic,
-                                         int32_t *partition, int64_t *committed, const char **metadata, int64_t *end,
-                                         int64_t *lag, kafkac_err_t *err);
+/* One partition's committed offset. */
+typedef struct kafkac_group_offset kafkac_group_offset_t;
+/* Entry i, sorted by topic and partition; NULL when out of range. */
+KAFKAC_API const kafkac_group_offset_t *kafkac_group_offsets_get(const kafkac_group_offsets_t *o, int i);
+/* topic ("" for a NULL e), partition (-1); committed is
+ * KAFKAC_OFFSET_INVALID when none; metadata may be NULL; end is the high
+ * watermark (-1 when it could not be read); lag = end - committed (-1 when
+ * either is unknown); error: the partition's error (fetch or end offset). */
+KAFKAC_API const char *kafkac_group_offset_topic(const kafkac_group_offset_t *e);
+KAFKAC_API int32_t kafkac_group_offset_partition(const kafkac_group_offset_t *e);
+KAFKAC_API int64_t kafkac_group_offset_committed(const kafkac_group_offset_t *e);
+KAFKAC_API const char *kafkac_group_offset_metadata(const kafkac_group_offset_t *e);
+KAFKAC_API int64_t kafkac_group_offset_end(const kafkac_group_offset_t *e);
+KAFKAC_API int64_t kafkac_group_offset_lag(const kafkac_group_offset_t *e);
+KAFKAC_API kafkac_err_t kafkac_group_offset_error(const kafkac_group_offset_t *e);
 KAFKAC_API void kafkac_group_offsets_destroy(kafkac_group_offsets_t *o);
 
 /* Commits offsets[i].offset (and .metadata) for the group, which must have
@@ -340,9 +420,19 @@ KAFKAC_API kafkac_err_t kafkac_admin_describe_log_dirs(kafkac_admin_t *adm, cons
 /* One row per (broker, dir, partition); a dir holding nothing has one row
  * with topic NULL. */
 KAFKAC_API int kafkac_log_dirs_count(const kafkac_log_dirs_t *l);
-KAFKAC_API void kafkac_log_dirs_get(const kafkac_log_dirs_t *l, int i, int32_t *broker, const char **dir,
-                                    kafkac_err_t *err, const char **topic, int32_t *partition, int64_t *size,
-                                    int64_t *offset_lag);
+typedef struct kafkac_log_dir_replica kafkac_log_dir_replica_t;
+/* Row i; NULL when out of range. */
+KAFKAC_API const kafkac_log_dir_replica_t *kafkac_log_dirs_get(const kafkac_log_dirs_t *l, int i);
+/* The broker (-1 for a NULL r), the dir ("") and its error, the topic
+ * (NULL: the dir holds nothing) and partition (-1), the replica's size in
+ * bytes and how far it lags behind the leader (-1 when unknown). */
+KAFKAC_API int32_t kafkac_log_dir_replica_broker(const kafkac_log_dir_replica_t *r);
+KAFKAC_API const char *kafkac_log_dir_replica_dir(const kafkac_log_dir_replica_t *r);
+KAFKAC_API kafkac_err_t kafkac_log_dir_replica_error(const kafkac_log_dir_replica_t *r);
+KAFKAC_API const char *kafkac_log_dir_replica_topic(const kafkac_log_dir_replica_t *r);
+KAFKAC_API int32_t kafkac_log_dir_replica_partition(const kafkac_log_dir_replica_t *r);
+KAFKAC_API int64_t kafkac_log_dir_replica_size(const kafkac_log_dir_replica_t *r);
+KAFKAC_API int64_t kafkac_log_dir_replica_offset_lag(const kafkac_log_dir_replica_t *r);
 KAFKAC_API void kafkac_log_dirs_destroy(kafkac_log_dirs_t *l);
 
 /* ---- ACLs ---------------------------------------------------------- */
@@ -365,33 +455,47 @@ typedef enum kafkac_acl_permission {
     KAFKAC_ACL_PERMISSION_ANY = 1, KAFKAC_ACL_PERMISSION_DENY = 2, KAFKAC_ACL_PERMISSION_ALLOW = 3,
 } kafkac_acl_permission_t;
 
-/* An ACL binding, or (describe/delete) a filter where NULL strings and the
- * ANY values match everything.  Plain input/output values. */
-typedef struct kafkac_acl {
-    kafkac_resource_type_t resource_type;  /* TOPIC, GROUP, CLUSTER, ... */
-    const char *resource_name;
-    kafkac_acl_pattern_t pattern;
-    const char *principal;                 /* "User:alice" */
-    const char *host;                      /* "*" for any host */
-    kafkac_acl_operation_t operation;
-    kafkac_acl_permission_t permission;
-} kafkac_acl_t;
+/* An ACL binding (create_acls, and what describe / delete give back), or
+ * a filter (describe_acls, delete_acls) where NULL strings and the ANY
+ * values match everything.  Strings are copied into the handle.
+ * resource_type: TOPIC, GROUP, CLUSTER, ...; principal: "User:alice";
+ * host: "*" for any host.  For a binding, a NULL host is sent as "*", a
+ * NULL name or principal as "", pattern 0 as LITERAL.  NULL on out of
+ * memory. */
+typedef struct kafkac_acl kafkac_acl_t;
+KAFKAC_API kafkac_acl_t *kafkac_acl_new(kafkac_resource_type_t resource_type, const char *resource_name,
+                                        kafkac_acl_pattern_t pattern, const char *principal, const char *host,
+                                        kafkac_acl_operation_t operation, kafkac_acl_permission_t permission);
+/* NULL is a no-op.  Never pass an ACL read from a kafkac_acl_list_t: the
+ * list owns those. */
+KAFKAC_API void kafkac_acl_destroy(kafkac_acl_t *acl);
+/* The fields as given (or as the broker listed them).  For a NULL acl:
+ * KAFKAC_RESOURCE_UNKNOWN, NULL strings and 0. */
+KAFKAC_API kafkac_resource_type_t kafkac_acl_resource_type(const kafkac_acl_t *acl);
+KAFKAC_API const char *kafkac_acl_resource_name(const kafkac_acl_t *acl);
+KAFKAC_API kafkac_acl_pattern_t kafkac_acl_pattern(const kafkac_acl_t *acl);
+KAFKAC_API const char *kafkac_acl_principal(const kafkac_acl_t *acl);
+KAFKAC_API const char *kafkac_acl_host(const kafkac_acl_t *acl);
+KAFKAC_API kafkac_acl_operation_t kafkac_acl_operation(const kafkac_acl_t *acl);
+KAFKAC_API kafkac_acl_permission_t kafkac_acl_permission(const kafkac_acl_t *acl);
 
 /* One result entry per ACL, named by its resource. */
-KAFKAC_API kafkac_err_t kafkac_admin_create_acls(kafkac_admin_t *adm, const kafkac_acl_t *acls, int count,
+KAFKAC_API kafkac_err_t kafkac_admin_create_acls(kafkac_admin_t *adm, const kafkac_acl_t *const *acls, int count,
                                                  int timeout_ms, kafkac_admin_result_t **out, char *errstr,
                                                  size_t errstr_size);
 
 typedef struct kafkac_acl_list kafkac_acl_list_t;
+/* filter NULL: every ACL. */
 KAFKAC_API kafkac_err_t kafkac_admin_describe_acls(kafkac_admin_t *adm, const kafkac_acl_t *filter, int timeout_ms,
                                                    kafkac_acl_list_t **out, char *errstr, size_t errstr_size);
 /* Deletes the ACLs matching each filter; *out lists those deleted.  A
  * filter's own failure makes the call return it with errstr. */
-KAFKAC_API kafkac_err_t kafkac_admin_delete_acls(kafkac_admin_t *adm, const kafkac_acl_t *filters, int count,
+KAFKAC_API kafkac_err_t kafkac_admin_delete_acls(kafkac_admin_t *adm, const kafkac_acl_t *const *filters, int count,
                                                  int timeout_ms, kafkac_acl_list_t **out, char *errstr,
                                                  size_t errstr_size);
 KAFKAC_API int kafkac_acl_list_count(const kafkac_acl_list_t *l);
-/* ACL i; its strings live as long as l. */
+/* ACL i, read with the kafkac_acl_* getters (strings never NULL), owned
+ * by l; NULL when out of range. */
 KAFKAC_API const kafkac_acl_t *kafkac_acl_list_get(const kafkac_acl_list_t *l, int i);
 KAFKAC_API void kafkac_acl_list_destroy(kafkac_acl_list_t *l);
 
@@ -420,36 +524,44 @@ KAFKAC_API kafkac_err_t kafkac_admin_describe_user_scram_credentials(kafkac_admi
                                                                      size_t errstr_size);
 /* Users, in the broker's order. */
 KAFKAC_API int kafkac_scram_users_count(const kafkac_scram_users_t *u);
-/* User i: name, error (0, or e.g. RESOURCE_NOT_FOUND) and the broker's
- * message ("" when none).  Any out pointer may be NULL. */
-KAFKAC_API void kafkac_scram_users_get(const kafkac_scram_users_t *u, int i, const char **user, kafkac_err_t *err,
-                                       const char **message);
-/* Credentials of user i, and credential j's mechanism and iterations. */
-KAFKAC_API int kafkac_scram_users_credential_count(const kafkac_scram_users_t *u, int i);
-KAFKAC_API void kafkac_scram_users_credential(const kafkac_scram_users_t *u, int i, int j,
-                                              kafkac_scram_mechanism_t *mechanism, int32_t *iterations);
-/* The index of user `user`, or -1. */
-KAFKAC_API int kafkac_scram_users_find(const kafkac_scram_users_t *u, const char *user);
+typedef struct kafkac_scram_user kafkac_scram_user_t;
+/* User i; NULL when out of range. */
+KAFKAC_API const kafkac_scram_user_t *kafkac_scram_users_get(const kafkac_scram_users_t *u, int i);
+/* The user named `user`, or NULL. */
+KAFKAC_API const kafkac_scram_user_t *kafkac_scram_users_find(const kafkac_scram_users_t *u, const char *user);
+/* Its name ("" for a NULL s), error (0, or e.g. RESOURCE_NOT_FOUND;
+ * KAFKAC_ERR_INVALID_ARG for a NULL s) and the broker's message ("" when
+ * it succeeded, else the error's description when the broker gave none). */
+KAFKAC_API const char *kafkac_scram_user_name(const kafkac_scram_user_t *s);
+KAFKAC_API kafkac_err_t kafkac_scram_user_error(const kafkac_scram_user_t *s);
+KAFKAC_API const char *kafkac_scram_user_message(const kafkac_scram_user_t *s);
+/* Its credentials, and credential j's mechanism (KAFKAC_SCRAM_UNKNOWN out
+ * of range) and iterations (0 out of range). */
+KAFKAC_API int kafkac_scram_user_credential_count(const kafkac_scram_user_t *s);
+KAFKAC_API kafkac_scram_mechanism_t kafkac_scram_user_mechanism(const kafkac_scram_user_t *s, int j);
+KAFKAC_API int32_t kafkac_scram_user_iterations(const kafkac_scram_user_t *s, int j);
 KAFKAC_API void kafkac_scram_users_destroy(kafkac_scram_users_t *u);
 
-typedef enum kafkac_scram_op {
-    KAFKAC_SCRAM_UPSERT = 0,   /* create or replace the user's credential for the mechanism */
-    KAFKAC_SCRAM_DELETE = 1,   /* delete it */
-} kafkac_scram_op_t;
-
-/* One change.  For an upsert the password is salted and hashed here, as the
- * Java admin does (a random 32-byte salt, PBKDF2 with the mechanism's HMAC,
+/* One change of a user's SCRAM credential, to pass to
+ * alter_user_scram_credentials.
+ *
+ * An upsertion creates or replaces the user's credential for the
+ * mechanism.  The password (UTF-8) is salted and hashed here, as the Java
+ * admin does (a random 32-byte salt, PBKDF2 with the mechanism's HMAC,
  * `iterations` rounds; 0 means 4096, Kafka's minimum; Kafka refuses more
- * than 16384): only the salt and the salted password are sent, and our
- * copies of them are wiped when the call returns.  The password is
- * borrowed, never copied, logged or kept. */
-typedef struct kafkac_scram_alteration {
-    kafkac_scram_op_t op;
-    const char *user;
-    kafkac_scram_mechanism_t mechanism;
-    int32_t iterations;        /* upsert only */
-    const char *password;      /* upsert only; UTF-8 */
-} kafkac_scram_alteration_t;
+ * than 16384, and fewer than its minimum, with UNACCEPTABLE_CREDENTIAL in
+ * the result): the handle keeps only the user, the salt and the salted
+ * password, and wipes them when destroyed.  The password is never copied,
+ * logged or kept.  A deletion removes the user's credential for the
+ * mechanism.  Both return NULL when user is NULL or "", the mechanism is
+ * not SCRAM-SHA-256 or SCRAM-SHA-512, the password is NULL, no random
+ * bytes could be read, or on out of memory. */
+typedef struct kafkac_scram_alteration kafkac_scram_alteration_t;
+KAFKAC_API kafkac_scram_alteration_t *kafkac_scram_upsertion_new(const char *user, kafkac_scram_mechanism_t mechanism,
+                                                                 int32_t iterations, const char *password);
+KAFKAC_API kafkac_scram_alteration_t *kafkac_scram_deletion_new(const char *user, kafkac_scram_mechanism_t mechanism);
+/* Wipes and frees.  NULL is a no-op. */
+KAFKAC_API void kafkac_scram_alteration_destroy(kafkac_scram_alteration_t *a);
 
 /* Applies the changes in one request.  The result has one entry per
  * alteration, in order, named by its user (the broker answers per user,
@@ -460,7 +572,7 @@ typedef struct kafkac_scram_alteration {
  * change of the same user, even for the other mechanism, fails both with
  * DUPLICATE_RESOURCE, so change a user's two mechanisms in two calls. */
 KAFKAC_API kafkac_err_t kafkac_admin_alter_user_scram_credentials(kafkac_admin_t *adm,
-                                                                  const kafkac_scram_alteration_t *alterations,
+                                                                  const kafkac_scram_alteration_t *const *alterations,
                                                                   int count, int timeout_ms,
                                                                   kafkac_admin_result_t **out, char *errstr,
                                                                   size_t errstr_size);

@@ -389,7 +389,7 @@ typedef struct kafkac_producer_metrics {
     int64_t retries;               /* batches sent again after a retriable error */
     int64_t record_errors;         /* records completed with an error */
     int64_t queued_records;        /* queue depth: records sent, outcome still pending */
-    int64_t queued_bytes;          /* memory of the batches holding records not yet completed */
+    int64_t queued_bytes;          /* memory of the batches whose records are still pending */
     int64_t in_flight_requests;    /* Produce requests awaiting their response */
     int64_t epoch_bumps;           /* idempotent producer id/epoch renewals after sequence errors */
     int64_t pooled_bytes;          /* spare batches kept for reuse; queued_bytes + pooled_bytes stay

@@ -58,6 +58,36 @@ KAFKAC_API void kafkac_client_destroy(kafkac_client_t *client);
  * controller requests); NULL for a key newer than that.  Static storage. */
 KAFKAC_API const char *kafkac_api_name(int16_t api_key);
 
+/* ---- Elements of results ------------------------------------------
+ * Results (here and in admin.h) are opaque, read with getters that
+ * return one value each, so that they can grow without breaking callers.
+ * An element with several fields is handed out as a const element handle
+ * owned by its result (valid as long as the result), read with the
+ * element's getters below.  A getter given NULL returns the default its
+ * comment names. */
+
+/* A broker: kafkac_metadata_broker(), kafkac_cluster_desc_broker(). */
+typedef struct kafkac_node kafkac_node_t;
+KAFKAC_API int32_t kafkac_node_id(const kafkac_node_t *n);          /* -1 for NULL */
+KAFKAC_API const char *kafkac_node_host(const kafkac_node_t *n);    /* "" for NULL */
+KAFKAC_API int kafkac_node_port(const kafkac_node_t *n);            /* 0 for NULL */
+KAFKAC_API const char *kafkac_node_rack(const kafkac_node_t *n);    /* NULL when it has none */
+
+/* A topic's partition: kafkac_metadata_partition(),
+ * kafkac_topic_desc_partition(). */
+typedef struct kafkac_partition_info kafkac_partition_info_t;
+KAFKAC_API int32_t kafkac_partition_info_id(const kafkac_partition_info_t *p);          /* -1 for NULL */
+/* The partition's error (e.g. LEADER_NOT_AVAILABLE); KAFKAC_ERR_INVALID_ARG
+ * for NULL. */
+KAFKAC_API kafkac_err_t kafkac_partition_info_error(const kafkac_partition_info_t *p);
+KAFKAC_API int32_t kafkac_partition_info_leader(const kafkac_partition_info_t *p);      /* -1: none */
+/* The broker ids of its replicas (preferred leader first), of its in-sync
+ * replicas, and of its offline replicas (Metadata v5+), with their count
+ * in *count (count may be NULL).  NULL with *count 0 when empty. */
+KAFKAC_API const int32_t *kafkac_partition_info_replicas(const kafkac_partition_info_t *p, int *count);
+KAFKAC_API const int32_t *kafkac_partition_info_isr(const kafkac_partition_info_t *p, int *count);
+KAFKAC_API const int32_t *kafkac_partition_info_offline(const kafkac_partition_info_t *p, int *count);
+
 /* ---- Which Kafka release does a broker run? ---------------------- */
 
 typedef struct kafkac_broker_versions kafkac_broker_versions_t;
@@ -77,11 +107,17 @@ KAFKAC_API const char *kafkac_broker_versions_release(const kafkac_broker_versio
 KAFKAC_API int32_t kafkac_broker_versions_broker_id(const kafkac_broker_versions_t *v);
 /* Number of APIs the broker offers, sorted by key. */
 KAFKAC_API int kafkac_broker_versions_count(const kafkac_broker_versions_t *v);
-/* Entry i: the API key, the broker's min and max version, and the
- * version libkafkac would use (-1: no common version, or an API libkafkac
- * does not implement). */
-KAFKAC_API void kafkac_broker_versions_get(const kafkac_broker_versions_t *v, int i, int16_t *api_key,
-                                           int16_t *broker_min, int16_t *broker_max, int16_t *chosen);
+/* One API the broker offers. */
+typedef struct kafkac_api_version kafkac_api_version_t;
+/* Entry i; NULL when out of range. */
+KAFKAC_API const kafkac_api_version_t *kafkac_broker_versions_get(const kafkac_broker_versions_t *v, int i);
+/* The API key, the broker's min and max version, and the version
+ * libkafkac would use (-1: no common version, or an API libkafkac does
+ * not implement).  -1 each for NULL. */
+KAFKAC_API int16_t kafkac_api_version_key(const kafkac_api_version_t *a);
+KAFKAC_API int16_t kafkac_api_version_broker_min(const kafkac_api_version_t *a);
+KAFKAC_API int16_t kafkac_api_version_broker_max(const kafkac_api_version_t *a);
+KAFKAC_API int16_t kafkac_api_version_chosen(const kafkac_api_version_t *a);
 /* NULL is a no-op. */
 KAFKAC_API void kafkac_broker_versions_destroy(kafkac_broker_versions_t *v);
 
@@ -100,22 +136,26 @@ KAFKAC_API kafkac_err_t kafkac_client_metadata(kafkac_client_t *client, const ch
 /* NULL is a no-op. */
 KAFKAC_API void kafkac_metadata_destroy(kafkac_metadata_t *md);
 
-/* Strings returned below live as long as the snapshot. */
+/* Strings, arrays and element handles returned below live as long as the
+ * snapshot. */
 KAFKAC_API const char *kafkac_metadata_cluster_id(const kafkac_metadata_t *md);   /* NULL if unknown */
 KAFKAC_API int32_t kafkac_metadata_controller_id(const kafkac_metadata_t *md);    /* -1 if unknown */
+/* Brokers, sorted by id. */
 KAFKAC_API int kafkac_metadata_broker_count(const kafkac_metadata_t *md);
-KAFKAC_API void kafkac_metadata_broker(const kafkac_metadata_t *md, int i, int32_t *id, const char **host,
-                                       int *port, const char **rack);
+/* Broker i; NULL when out of range. */
+KAFKAC_API const kafkac_node_t *kafkac_metadata_broker(const kafkac_metadata_t *md, int i);
+/* Topics, sorted by name. */
 KAFKAC_API int kafkac_metadata_topic_count(const kafkac_metadata_t *md);
-/* Topic i: name, error (KAFKAC_OK or e.g. UNKNOWN_TOPIC_OR_PARTITION),
+/* Topic i: name ("" out of range), error (KAFKAC_OK or e.g.
+ * UNKNOWN_TOPIC_OR_PARTITION; KAFKAC_ERR_INVALID_ARG out of range),
  * whether it is internal, and its partition count. */
-KAFKAC_API void kafkac_metadata_topic(const kafkac_metadata_t *md, int i, const char **name, kafkac_err_t *err,
-                                      int *is_internal, int *partition_count);
-/* Partition p of topic i: id, error, leader (-1: none), and its replica
- * and in-sync replica lists (arrays live as long as the snapshot). */
-KAFKAC_API void kafkac_metadata_partition(const kafkac_metadata_t *md, int i, int p, int32_t *id,
-                                          kafkac_err_t *err, int32_t *leader, const int32_t **replicas,
-                                          int *replica_count, const int32_t **isr, int *isr_count);
+KAFKAC_API const char *kafkac_metadata_topic_name(const kafkac_metadata_t *md, int i);
+KAFKAC_API kafkac_err_t kafkac_metadata_topic_error(const kafkac_metadata_t *md, int i);
+KAFKAC_API int kafkac_metadata_topic_is_internal(const kafkac_metadata_t *md, int i);
+KAFKAC_API int kafkac_metadata_topic_partition_count(const kafkac_metadata_t *md, int i);
+/* Partition p of topic i (sorted by id), read with the
+ * kafkac_partition_info_* getters; NULL when out of range. */
+KAFKAC_API const kafkac_partition_info_t *kafkac_metadata_partition(const kafkac_metadata_t *md, int i, int p);
 
 /* ---- Raw requests ------------------------------------------------ */
 

@@ -8,6 +8,64 @@
 #include "common/mem.h"
 
 
+/* A binding or filter.  One made by kafkac_acl_new owns its strings (they
+ * follow it in the same allocation); one in a list points into the
+ * list's arena. */
+struct kafkac_acl {
+    kafkac_resource_type_t resource_type;
+    const char *resource_name;
+    kafkac_acl_pattern_t pattern;
+    const char *principal;
+    const char *host;
+    kafkac_acl_operation_t operation;
+    kafkac_acl_permission_t permission;
+};
+
+/* Copies s (NULL stays NULL) to *at, moving *at past it. */
+static const char *put(char **at, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = memcpy(*at, s, n);
+    *at += n;
+    return d;
+}
+
+kafkac_acl_t *kafkac_acl_new(kafkac_resource_type_t resource_type, const char *resource_name,
+                             kafkac_acl_pattern_t pattern, const char *principal, const char *host,
+                             kafkac_acl_operation_t operation, kafkac_acl_permission_t permission)
+{
+    size_t len = sizeof(kafkac_acl_t);
+    const char *str[3] = { resource_name, principal, host };
+    for (int i = 0; i < 3; i++)
+        len += str[i] ? strlen(str[i]) + 1 : 0;
+    kafkac_acl_t *acl = kc_malloc(len);
+    if (!acl)
+        return NULL;
+    char *at = (char *)(acl + 1);
+    *acl = (kafkac_acl_t){ resource_type, put(&at, resource_name), pattern, NULL, NULL, operation, permission };
+    acl->principal = put(&at, principal);
+    acl->host = put(&at, host);
+    return acl;
+}
+
+void kafkac_acl_destroy(kafkac_acl_t *acl)
+{
+    kc_free(acl);
+}
+
+kafkac_resource_type_t kafkac_acl_resource_type(const kafkac_acl_t *acl)
+{
+    return acl ? acl->resource_type : KAFKAC_RESOURCE_UNKNOWN;
+}
+const char *kafkac_acl_resource_name(const kafkac_acl_t *acl) { return acl ? acl->resource_name : NULL; }
+kafkac_acl_pattern_t kafkac_acl_pattern(const kafkac_acl_t *acl) { return acl ? acl->pattern : 0; }
+const char *kafkac_acl_principal(const kafkac_acl_t *acl) { return acl ? acl->principal : NULL; }
+const char *kafkac_acl_host(const kafkac_acl_t *acl) { return acl ? acl->host : NULL; }
+kafkac_acl_operation_t kafkac_acl_operation(const kafkac_acl_t *acl) { return acl ? acl->operation : 0; }
+kafkac_acl_permission_t kafkac_acl_permission(const kafkac_acl_t *acl) { return acl ? acl->permission : 0; }
+
 struct kafkac_acl_list {
     int count, cap;
     kafkac_acl_t *a;
@@ -22,7 +80,7 @@ static int8_t or_any(int v)
 /* ---- create ---- */
 
 typedef struct ca_ctx {
-    const kafkac_acl_t *acls;
+    const kafkac_acl_t *const *acls;
     kafkac_admin_result_t *res;
 } ca_ctx_t;
 
@@ -39,7 +97,7 @@ static void *ca_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
         return NULL;
     m->creations_count = n;
     for (int i = 0; i < n; i++) {
-        const kafkac_acl_t *acl = &x->acls[i];
+        const kafkac_acl_t *acl = x->acls[i];
         kc_create_acls_request_acl_creation_t *c = &m->creations[i];
         kc_msg_init(&kc_schema_create_acls_request_acl_creation, c);
         c->resource_type = (int8_t)acl->resource_type;
@@ -66,18 +124,27 @@ static int ca_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
     return 0;
 }
 
-kafkac_err_t kafkac_admin_create_acls(kafkac_admin_t *adm, const kafkac_acl_t *acls, int count, int timeout_ms,
-                                      kafkac_admin_result_t **out, char *errstr, size_t errstr_size)
+/* Checks an array of ACL handles: 0, or INVALID_ARG with errstr filled. */
+static int check_acls(const char *op, const kafkac_acl_t *const *acls, int count, char *errstr, size_t errlen)
+{
+    return kc_admin_check_inputs(op, (const void *const *)acls, count, "ACL", errstr, errlen);
+}
+
+kafkac_err_t kafkac_admin_create_acls(kafkac_admin_t *adm, const kafkac_acl_t *const *acls, int count,
+                                      int timeout_ms, kafkac_admin_result_t **out, char *errstr, size_t errstr_size)
 {
     if (out)
         *out = NULL;
-    if (!adm || !out || !acls || count < 1)
+    if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
+    int crc = check_acls("create_acls", acls, count, errstr, errstr_size);
+    if (crc)
+        return crc;
     ca_ctx_t x = { acls, kc_admin_result_new(count) };
     if (!x.res)
         return KAFKAC_ERR_NO_MEMORY;
     for (int i = 0; i < count; i++)
-        if (kc_admin_result_name(x.res, i, acls[i].resource_name, -1)) {
+        if (kc_admin_result_name(x.res, i, acls[i]->resource_name, -1)) {
             kafkac_admin_result_destroy(x.res);
             return KAFKAC_ERR_NO_MEMORY;
         }
@@ -209,7 +276,7 @@ kafkac_err_t kafkac_admin_describe_acls(kafkac_admin_t *adm, const kafkac_acl_t 
 /* ---- delete ---- */
 
 typedef struct dl_ctx {
-    const kafkac_acl_t *f;
+    const kafkac_acl_t *const *f;
     int n;
     kafkac_acl_list_t *l;
     char *errstr;
@@ -228,7 +295,7 @@ static void *dl_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
         return NULL;
     m->filters_count = x->n;
     for (int i = 0; i < x->n; i++) {
-        const kafkac_acl_t *f = &x->f[i];
+        const kafkac_acl_t *f = x->f[i];
         kc_delete_acls_request_delete_acls_filter_t *d = &m->filters[i];
         kc_msg_init(&kc_schema_delete_acls_request_delete_acls_filter, d);
         d->resource_type_filter = or_any(f->resource_type);
@@ -266,13 +333,16 @@ static int dl_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
     return 0;
 }
 
-kafkac_err_t kafkac_admin_delete_acls(kafkac_admin_t *adm, const kafkac_acl_t *filters, int count, int timeout_ms,
-                                      kafkac_acl_list_t **out, char *errstr, size_t errstr_size)
+kafkac_err_t kafkac_admin_delete_acls(kafkac_admin_t *adm, const kafkac_acl_t *const *filters, int count,
+                                      int timeout_ms, kafkac_acl_list_t **out, char *errstr, size_t errstr_size)
 {
     if (out)
         *out = NULL;
-    if (!adm || !out || !filters || count < 1)
+    if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
+    int crc = check_acls("delete_acls", filters, count, errstr, errstr_size);
+    if (crc)
+        return crc;
     char ferr[512] = "";
     dl_ctx_t x = { filters, count, list_new(), ferr, sizeof ferr };
     if (!x.l)
@@ -282,10 +352,7 @@ kafkac_err_t kafkac_admin_delete_acls(kafkac_admin_t *adm, const kafkac_acl_t *f
     return run_for_list(adm, &rpc, timeout_ms, x.l, ferr, out, errstr, errstr_size);
 }
 
-int kafkac_acl_list_count(const kafkac_acl_list_t *l)
-{
-    return l ? l->count : 0;
-}
+int kafkac_acl_list_count(const kafkac_acl_list_t *l) { return l ? l->count : 0; }
 
 const kafkac_acl_t *kafkac_acl_list_get(const kafkac_acl_list_t *l, int i)
 {

@@ -110,6 +110,25 @@ int kc_admin_answer(kafkac_admin_result_t *r, char *pending, const char *name, i
                     const char *message, int *retry_err);
 int kc_admin_round_end(kafkac_admin_result_t *r, char *pending, int retry_err);
 
+/* Checks an operation's array of inputs (handles or names): at least one,
+ * none NULL.  0, or KAFKAC_ERR_INVALID_ARG with errstr naming op and the
+ * first NULL `what`. */
+int kc_admin_check_inputs(const char *op, const void *const *items, int count, const char *what, char *errstr,
+                          size_t errlen);
+
+/* The entries of r flagged in `which`, grouped by topic (entry names):
+ * the shape every per-partition request carries (DeleteRecords,
+ * ListOffsets, OffsetCommit, OffsetDelete).  rows index r->e (and the
+ * caller's input, in the same order). */
+typedef struct kc_admin_topic_rows {
+    const char *name;
+    int n;
+    int *rows;
+} kc_admin_topic_rows_t;
+/* Returns how many topics *out holds (allocated from a), or -1 on no
+ * memory. */
+int kc_admin_by_topic(const kafkac_admin_result_t *r, const char *which, kc_arena_t *a, kc_admin_topic_rows_t **out);
+
 /* Copies a string into an arena ("" for NULL when empty_for_null). */
 const char *kc_admin_strdup(kc_arena_t *a, const char *s);
 

@@ -14,7 +14,7 @@ struct kafkac_cluster_desc {
     const char *id;
     int32_t controller;
     int n;
-    struct { int32_t id; const char *host; int port; const char *rack; } *b;
+    kc_broker_info_t *b;   /* sorted by id; handed out as kafkac_node_t */
     kc_arena_t arena;
 };
 
@@ -46,9 +46,9 @@ static int dcl_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
             k--;
         }
         d->b[k].id = m->brokers[i].broker_id;
-        d->b[k].host = kc_admin_strdup(&d->arena, m->brokers[i].host);
+        d->b[k].host = (char *)kc_admin_strdup(&d->arena, m->brokers[i].host);
         d->b[k].port = m->brokers[i].port;
-        d->b[k].rack = kc_admin_strdup(&d->arena, m->brokers[i].rack);
+        d->b[k].rack = (char *)kc_admin_strdup(&d->arena, m->brokers[i].rack);
     }
     return 0;
 }
@@ -85,23 +85,11 @@ int32_t kafkac_cluster_desc_controller(const kafkac_cluster_desc_t *c)
     return c ? c->controller : -1;
 }
 
-int kafkac_cluster_desc_broker_count(const kafkac_cluster_desc_t *c)
-{
-    return c ? c->n : 0;
-}
+int kafkac_cluster_desc_broker_count(const kafkac_cluster_desc_t *c) { return c ? c->n : 0; }
 
-void kafkac_cluster_desc_broker(const kafkac_cluster_desc_t *c, int i, int32_t *id, const char **host, int *port,
-                                const char **rack)
+const kafkac_node_t *kafkac_cluster_desc_broker(const kafkac_cluster_desc_t *c, int i)
 {
-    int ok = c && i >= 0 && i < c->n;
-    if (id)
-        *id = ok ? c->b[i].id : -1;
-    if (host)
-        *host = ok ? c->b[i].host : "";
-    if (port)
-        *port = ok ? c->b[i].port : 0;
-    if (rack)
-        *rack = ok ? c->b[i].rack : NULL;
+    return c && i >= 0 && i < c->n ? &c->b[i] : NULL;
 }
 
 void kafkac_cluster_desc_destroy(kafkac_cluster_desc_t *c)
@@ -143,40 +131,12 @@ static void pl_answer(pl_ctx_t *x, const char *topic, int32_t partition, int err
     }
 }
 
-/* The entries to send to this rpc's leader, grouped by topic: the shape
- * both per-leader requests (DeleteRecords, ListOffsets) carry. */
-typedef struct pl_topic {
-    const char *name;
-    int n;
-    int *rows;            /* indexes into res->e and tpl->elems */
-} pl_topic_t;
+/* The entries to send to this rpc's leader, grouped by topic. */
+typedef kc_admin_topic_rows_t pl_topic_t;
 
-/* Returns how many topics *out holds (in the arena), or -1 on no memory. */
 static int pl_group(const pl_ctx_t *x, kc_arena_t *a, pl_topic_t **out)
 {
-    int n = x->res->count, nt = 0;
-    pl_topic_t *g = kc_arena_alloc(a, (size_t)n * sizeof(*g) + 1);
-    char *seen = kc_arena_alloc(a, (size_t)n + 1);
-    if (!g || !seen)
-        return -1;
-    memset(seen, 0, (size_t)n);
-    for (int i = 0; i < n; i++) {
-        if (!x->inner[i] || seen[i])
-            continue;
-        pl_topic_t *t = &g[nt++];
-        t->name = x->res->e[i].name;
-        t->n = 0;
-        t->rows = kc_arena_alloc(a, (size_t)n * sizeof(int));
-        if (!t->rows)
-            return -1;
-        for (int k = i; k < n; k++)
-            if (x->inner[k] && !strcmp(x->res->e[k].name, t->name)) {
-                t->rows[t->n++] = k;
-                seen[k] = 1;
-            }
-    }
-    *out = g;
-    return nt;
+    return kc_admin_by_topic(x->res, x->inner, a, out);
 }
 
 static void *dr_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
@@ -498,7 +458,8 @@ kafkac_err_t kafkac_admin_elect_leaders(kafkac_admin_t *adm, kafkac_election_typ
 
 /* ---- describe_log_dirs ---- */
 
-typedef struct ld_row {
+/* A row is the element handle kafkac_log_dirs_get() hands out. */
+typedef struct kafkac_log_dir_replica {
     int32_t broker;
     const char *dir;
     int err;
@@ -614,32 +575,23 @@ kafkac_err_t kafkac_admin_describe_log_dirs(kafkac_admin_t *adm, const int32_t *
     return KAFKAC_OK;
 }
 
-int kafkac_log_dirs_count(const kafkac_log_dirs_t *l)
+int kafkac_log_dirs_count(const kafkac_log_dirs_t *l) { return l ? l->count : 0; }
+
+const kafkac_log_dir_replica_t *kafkac_log_dirs_get(const kafkac_log_dirs_t *l, int i)
 {
-    return l ? l->count : 0;
+    return l ? kc_admin_row(l->r, l->count, i, sizeof(ld_row_t), NULL) : NULL;
 }
 
-void kafkac_log_dirs_get(const kafkac_log_dirs_t *l, int i, int32_t *broker, const char **dir, kafkac_err_t *err,
-                         const char **topic, int32_t *partition, int64_t *size, int64_t *offset_lag)
+int32_t kafkac_log_dir_replica_broker(const kafkac_log_dir_replica_t *r) { return r ? r->broker : -1; }
+const char *kafkac_log_dir_replica_dir(const kafkac_log_dir_replica_t *r) { return r ? r->dir : ""; }
+kafkac_err_t kafkac_log_dir_replica_error(const kafkac_log_dir_replica_t *r)
 {
-    static const ld_row_t none = {.broker = -1, .dir = "", .err = KAFKAC_ERR_INVALID_ARG, .topic = NULL,
-                                  .partition = -1, .size = -1, .lag = -1};
-    const ld_row_t *r = l ? kc_admin_row(l->r, l->count, i, sizeof *r, &none) : &none;
-    if (broker)
-        *broker = r->broker;
-    if (dir)
-        *dir = r->dir;
-    if (err)
-        *err = (kafkac_err_t)r->err;
-    if (topic)
-        *topic = r->topic;
-    if (partition)
-        *partition = r->partition;
-    if (size)
-        *size = r->size;
-    if (offset_lag)
-        *offset_lag = r->lag;
+    return r ? (kafkac_err_t)r->err : KAFKAC_ERR_INVALID_ARG;
 }
+const char *kafkac_log_dir_replica_topic(const kafkac_log_dir_replica_t *r) { return r ? r->topic : NULL; }
+int32_t kafkac_log_dir_replica_partition(const kafkac_log_dir_replica_t *r) { return r ? r->partition : -1; }
+int64_t kafkac_log_dir_replica_size(const kafkac_log_dir_replica_t *r) { return r ? r->size : -1; }
+int64_t kafkac_log_dir_replica_offset_lag(const kafkac_log_dir_replica_t *r) { return r ? r->lag : -1; }
 
 void kafkac_log_dirs_destroy(kafkac_log_dirs_t *l)
 {

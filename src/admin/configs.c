@@ -25,13 +25,73 @@ const char *kafkac_config_source_name(int source)
     }
 }
 
+/* ---- the kafkac_config_resource_t input ---- */
+
+typedef struct cfg_change {
+    kafkac_config_op_t op;
+    const char *name, *value;
+} cfg_change_t;
+
+struct kafkac_config_resource {
+    kafkac_resource_type_t type;
+    const char *name;
+    cfg_change_t *e;            /* in the order added */
+    int n, cap;
+    kc_arena_t arena;           /* name, entry strings */
+};
+
+kafkac_config_resource_t *kafkac_config_resource_new(kafkac_resource_type_t type, const char *name)
+{
+    if (!name)
+        return NULL;
+    kafkac_config_resource_t *r = kc_calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    kc_arena_init(&r->arena, 512);
+    r->type = type;
+    r->name = kc_admin_strdup(&r->arena, name);
+    if (!r->name) {
+        kafkac_config_resource_destroy(r);
+        return NULL;
+    }
+    return r;
+}
+
+kafkac_err_t kafkac_config_resource_add(kafkac_config_resource_t *r, kafkac_config_op_t op, const char *name,
+                                        const char *value)
+{
+    if (!r || !name || op < KAFKAC_CONFIG_SET || op > KAFKAC_CONFIG_SUBTRACT)
+        return KAFKAC_ERR_INVALID_ARG;
+    cfg_change_t *e = kc_admin_rows_grow(r->e, r->n, &r->cap, sizeof *e);
+    if (!e)
+        return KAFKAC_ERR_NO_MEMORY;
+    r->e = e;
+    e = &r->e[r->n];
+    e->op = op;
+    e->name = kc_admin_strdup(&r->arena, name);
+    e->value = kc_admin_strdup(&r->arena, value);
+    if (!e->name || (value && !e->value))
+        return KAFKAC_ERR_NO_MEMORY;
+    r->n++;
+    return KAFKAC_OK;
+}
+
+void kafkac_config_resource_destroy(kafkac_config_resource_t *r)
+{
+    if (!r)
+        return;
+    kc_free(r->e);
+    kc_arena_destroy(&r->arena);
+    kc_free(r);
+}
+
 /* Which broker must answer for a resource: a specific broker's configs
  * (or its loggers) only that broker knows. */
 static void route(const kafkac_config_resource_t *r, kc_admin_rpc_t *rpc)
 {
     char *end = NULL;
     long id = -1;
-    if ((r->type == KAFKAC_RESOURCE_BROKER || r->type == KAFKAC_RESOURCE_BROKER_LOGGER) && r->name && *r->name)
+    if ((r->type == KAFKAC_RESOURCE_BROKER || r->type == KAFKAC_RESOURCE_BROKER_LOGGER) && *r->name)
         id = strtol(r->name, &end, 10);
     if (id >= 0 && end && !*end) {
         rpc->target = KC_ADMIN_TO_NODE;
@@ -52,11 +112,13 @@ static int same_route(const kafkac_config_resource_t *a, const kafkac_config_res
 
 /* ---- describe ---- */
 
-typedef struct cfg_entry {
+/* A described entry, and each of its synonyms: the element handle
+ * kafkac_config_desc_entry() hands out (the tag is the public name). */
+typedef struct kafkac_config_entry {
     const char *name, *value;
     int source, read_only, sensitive;
     int nsyn;
-    struct { const char *name, *value; int source; } *syn;
+    struct kafkac_config_entry *syn;   /* a synonym has none */
 } cfg_entry_t;
 
 typedef struct cfg_res {
@@ -75,7 +137,7 @@ struct kafkac_config_desc {
 };
 
 typedef struct dc_ctx {
-    const kafkac_config_resource_t *res;
+    const kafkac_config_resource_t *const *res;
     kafkac_config_desc_t *d;
     char *pending;     /* only the resources of this destination */
 } dc_ctx_t;
@@ -96,10 +158,19 @@ static void *dc_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
             continue;
         kc_describe_configs_request_describe_configs_resource_t *r = &m->resources[m->resources_count++];
         kc_msg_init(&kc_schema_describe_configs_request_describe_configs_resource, r);
-        r->resource_type = (int8_t)x->res[i].type;
-        r->resource_name = x->res[i].name ? x->res[i].name : "";
+        const kafkac_config_resource_t *in = x->res[i];
+        r->resource_type = (int8_t)in->type;
+        r->resource_name = in->name;
         r->configuration_keys = NULL;
-        r->configuration_keys_count = -1;
+        r->configuration_keys_count = -1;   /* null: every key */
+        if (in->n > 0) {
+            r->configuration_keys = kc_arena_alloc(a, (size_t)in->n * sizeof(*r->configuration_keys));
+            if (!r->configuration_keys)
+                return NULL;
+            for (int j = 0; j < in->n; j++)
+                r->configuration_keys[j] = in->e[j].name;
+            r->configuration_keys_count = in->n;
+        }
     }
     return m;
 }
@@ -150,9 +221,12 @@ static int dc_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
                 if (!e->name || !e->syn)
                     return KAFKAC_ERR_NO_MEMORY;
                 for (int s = 0; s < e->nsyn; s++) {
-                    e->syn[s].name = kc_admin_strdup(a, c->synonyms[s].name);
-                    e->syn[s].value = kc_admin_strdup(a, c->synonyms[s].value);
-                    e->syn[s].source = c->synonyms[s].source;
+                    e->syn[s] = (cfg_entry_t){ .name = kc_admin_strdup(a, c->synonyms[s].name),
+                                               .value = kc_admin_strdup(a, c->synonyms[s].value),
+                                               .source = c->synonyms[s].source,
+                                               .read_only = e->read_only, .sensitive = e->sensitive };
+                    if (!e->syn[s].name)
+                        return KAFKAC_ERR_NO_MEMORY;
                 }
             }
         }
@@ -168,16 +242,25 @@ static int dc_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
     return 0;
 }
 
-kafkac_err_t kafkac_admin_describe_configs(kafkac_admin_t *adm, const kafkac_config_resource_t *res, int count,
+/* Checks the resources given to describe or alter: 0, or INVALID_ARG with
+ * errstr filled. */
+static int check_resources(const char *op, const kafkac_config_resource_t *const *res, int count, char *errstr,
+                           size_t errlen)
+{
+    return kc_admin_check_inputs(op, (const void *const *)res, count, "resource", errstr, errlen);
+}
+
+kafkac_err_t kafkac_admin_describe_configs(kafkac_admin_t *adm, const kafkac_config_resource_t *const *res, int count,
                                            int timeout_ms, kafkac_config_desc_t **out, char *errstr,
                                            size_t errstr_size)
 {
     if (out)
         *out = NULL;
-    if (!adm || !out || !res || count < 1) {
-        kc_errstr_set(errstr, errstr_size, "describe_configs: nothing to describe");
+    if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
-    }
+    int crc = check_resources("describe_configs", res, count, errstr, errstr_size);
+    if (crc)
+        return crc;
     int64_t deadline = kc_admin_deadline(adm, timeout_ms);
     kafkac_config_desc_t *d = kc_calloc(1, sizeof(*d));
     char *pending = kc_calloc((size_t)count, 1);
@@ -189,8 +272,8 @@ kafkac_err_t kafkac_admin_describe_configs(kafkac_admin_t *adm, const kafkac_con
     }
     int rc = (!d || !d->r || !pending || !done) ? KAFKAC_ERR_NO_MEMORY : 0;
     for (int i = 0; !rc && i < count; i++) {
-        d->r[i].type = res[i].type;
-        d->r[i].name = kc_admin_strdup(&d->arena, res[i].name ? res[i].name : "");
+        d->r[i].type = res[i]->type;
+        d->r[i].name = kc_admin_strdup(&d->arena, res[i]->name);
         if (!d->r[i].name)
             rc = KAFKAC_ERR_NO_MEMORY;
     }
@@ -200,12 +283,12 @@ kafkac_err_t kafkac_admin_describe_configs(kafkac_admin_t *adm, const kafkac_con
             continue;
         memset(pending, 0, (size_t)count);
         for (int j = i; j < count; j++)
-            if (!done[j] && same_route(&res[i], &res[j]))
+            if (!done[j] && same_route(res[i], res[j]))
                 pending[j] = done[j] = 1;
         dc_ctx_t x = { res, d, pending };
         kc_admin_rpc_t rpc = { .api_key = KC_API_DESCRIBE_CONFIGS, .max_version = -1, .build = dc_build,
                                .parse = dc_parse, .opaque = &x };
-        route(&res[i], &rpc);
+        route(res[i], &rpc);
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
     }
     kc_free(pending);
@@ -229,34 +312,35 @@ void kafkac_config_desc_destroy(kafkac_config_desc_t *d)
     kc_free(d);
 }
 
-int kafkac_config_desc_count(const kafkac_config_desc_t *d)
-{
-    return d ? d->count : 0;
-}
+int kafkac_config_desc_count(const kafkac_config_desc_t *d) { return d ? d->count : 0; }
 
 static const cfg_res_t *res_at(const kafkac_config_desc_t *d, int i)
 {
     return d && i >= 0 && i < d->count ? &d->r[i] : NULL;
 }
 
-static const cfg_entry_t *entry_at(const kafkac_config_desc_t *d, int i, int j)
+kafkac_resource_type_t kafkac_config_desc_type(const kafkac_config_desc_t *d, int i)
 {
     const cfg_res_t *r = res_at(d, i);
-    return r && j >= 0 && j < r->n ? &r->e[j] : NULL;
+    return r ? (kafkac_resource_type_t)r->type : KAFKAC_RESOURCE_UNKNOWN;
 }
 
-void kafkac_config_desc_resource(const kafkac_config_desc_t *d, int i, kafkac_resource_type_t *type, const char **name,
-                                 kafkac_err_t *err, const char **message)
+const char *kafkac_config_desc_name(const kafkac_config_desc_t *d, int i)
 {
     const cfg_res_t *r = res_at(d, i);
-    if (type)
-        *type = r ? (kafkac_resource_type_t)r->type : KAFKAC_RESOURCE_UNKNOWN;
-    if (name)
-        *name = r ? r->name : "";
-    if (err)
-        *err = r ? (kafkac_err_t)r->err : KAFKAC_ERR_INVALID_ARG;
-    if (message)
-        *message = !r || !r->err ? "" : (r->message && *r->message ? r->message : kafkac_err_str(r->err));
+    return r ? r->name : "";
+}
+
+kafkac_err_t kafkac_config_desc_error(const kafkac_config_desc_t *d, int i)
+{
+    const cfg_res_t *r = res_at(d, i);
+    return r ? (kafkac_err_t)r->err : KAFKAC_ERR_INVALID_ARG;
+}
+
+const char *kafkac_config_desc_message(const kafkac_config_desc_t *d, int i)
+{
+    const cfg_res_t *r = res_at(d, i);
+    return !r || !r->err ? "" : (r->message && *r->message ? r->message : kafkac_err_str(r->err));
 }
 
 int kafkac_config_desc_entry_count(const kafkac_config_desc_t *d, int i)
@@ -265,56 +349,43 @@ int kafkac_config_desc_entry_count(const kafkac_config_desc_t *d, int i)
     return r ? r->n : 0;
 }
 
-void kafkac_config_desc_entry(const kafkac_config_desc_t *d, int i, int j, const char **name, const char **value,
-                              kafkac_config_source_t *source, int *is_default, int *is_read_only, int *is_sensitive)
+const kafkac_config_entry_t *kafkac_config_desc_entry(const kafkac_config_desc_t *d, int i, int j)
 {
-    const cfg_entry_t *e = entry_at(d, i, j);
-    if (name)
-        *name = e ? e->name : "";
-    if (value)
-        *value = e ? e->value : NULL;
-    if (source)
-        *source = e ? (kafkac_config_source_t)e->source : KAFKAC_CONFIG_SOURCE_UNKNOWN;
-    if (is_default)
-        *is_default = e && e->source == KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG;
-    if (is_read_only)
-        *is_read_only = e ? e->read_only : 0;
-    if (is_sensitive)
-        *is_sensitive = e ? e->sensitive : 0;
+    const cfg_res_t *r = res_at(d, i);
+    return r && j >= 0 && j < r->n ? &r->e[j] : NULL;
 }
 
-int kafkac_config_desc_synonym_count(const kafkac_config_desc_t *d, int i, int j)
-{
-    const cfg_entry_t *e = entry_at(d, i, j);
-    return e ? e->nsyn : 0;
-}
-
-void kafkac_config_desc_synonym(const kafkac_config_desc_t *d, int i, int j, int k, const char **name,
-                                const char **value, kafkac_config_source_t *source)
-{
-    const cfg_entry_t *e = entry_at(d, i, j);
-    int ok = e && k >= 0 && k < e->nsyn;
-    if (name)
-        *name = ok ? e->syn[k].name : "";
-    if (value)
-        *value = ok ? e->syn[k].value : NULL;
-    if (source)
-        *source = ok ? (kafkac_config_source_t)e->syn[k].source : KAFKAC_CONFIG_SOURCE_UNKNOWN;
-}
-
-int kafkac_config_desc_find(const kafkac_config_desc_t *d, int i, const char *name)
+const kafkac_config_entry_t *kafkac_config_desc_find(const kafkac_config_desc_t *d, int i, const char *name)
 {
     const cfg_res_t *r = res_at(d, i);
     for (int j = 0; r && name && j < r->n; j++)
         if (r->e[j].name && !strcmp(r->e[j].name, name))
-            return j;
-    return -1;
+            return &r->e[j];
+    return NULL;
+}
+
+const char *kafkac_config_entry_name(const kafkac_config_entry_t *e) { return e && e->name ? e->name : ""; }
+const char *kafkac_config_entry_value(const kafkac_config_entry_t *e) { return e ? e->value : NULL; }
+kafkac_config_source_t kafkac_config_entry_source(const kafkac_config_entry_t *e)
+{
+    return e ? (kafkac_config_source_t)e->source : KAFKAC_CONFIG_SOURCE_UNKNOWN;
+}
+int kafkac_config_entry_is_default(const kafkac_config_entry_t *e)
+{
+    return e && e->source == KAFKAC_CONFIG_SOURCE_DEFAULT_CONFIG;
+}
+int kafkac_config_entry_is_read_only(const kafkac_config_entry_t *e) { return e ? e->read_only : 0; }
+int kafkac_config_entry_is_sensitive(const kafkac_config_entry_t *e) { return e ? e->sensitive : 0; }
+int kafkac_config_entry_synonym_count(const kafkac_config_entry_t *e) { return e ? e->nsyn : 0; }
+const kafkac_config_entry_t *kafkac_config_entry_synonym(const kafkac_config_entry_t *e, int k)
+{
+    return e && k >= 0 && k < e->nsyn ? &e->syn[k] : NULL;
 }
 
 /* ---- alter / incremental alter ---- */
 
 typedef struct ac_ctx {
-    const kafkac_config_alter_t *alters;
+    const kafkac_config_resource_t *const *alters;
     int incremental, validate_only;
     kafkac_admin_result_t *res;
     char *pending;
@@ -336,20 +407,20 @@ static kc_incremental_alter_configs_request_t *ac_build_incremental(const ac_ctx
     for (int i = 0; i < n; i++) {
         if (!x->pending[i])
             continue;
-        const kafkac_config_alter_t *al = &x->alters[i];
+        const kafkac_config_resource_t *al = x->alters[i];
         kc_incremental_alter_configs_request_alter_configs_resource_t *r = &m->resources[m->resources_count++];
         kc_msg_init(&kc_schema_incremental_alter_configs_request_alter_configs_resource, r);
-        r->resource_type = (int8_t)al->resource.type;
-        r->resource_name = al->resource.name ? al->resource.name : "";
-        r->configs_count = al->entry_count;
-        r->configs = kc_arena_alloc(a, (size_t)(al->entry_count > 0 ? al->entry_count : 1) * sizeof(*r->configs));
+        r->resource_type = (int8_t)al->type;
+        r->resource_name = al->name;
+        r->configs_count = al->n;
+        r->configs = kc_arena_alloc(a, (size_t)(al->n > 0 ? al->n : 1) * sizeof(*r->configs));
         if (!r->configs)
             return NULL;
-        for (int j = 0; j < al->entry_count; j++) {
+        for (int j = 0; j < al->n; j++) {
             kc_msg_init(&kc_schema_incremental_alter_configs_request_alterable_config, &r->configs[j]);
-            r->configs[j].name = al->entries[j].name;
-            r->configs[j].value = al->entries[j].value;
-            r->configs[j].config_operation = (int8_t)(al->ops ? al->ops[j] : KAFKAC_CONFIG_SET);
+            r->configs[j].name = al->e[j].name;
+            r->configs[j].value = al->e[j].value;
+            r->configs[j].config_operation = (int8_t)al->e[j].op;
         }
     }
     return m;
@@ -417,33 +488,44 @@ static int ac_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
     return kc_admin_round_end(x->res, x->pending, retry);
 }
 
-static kafkac_err_t alter(kafkac_admin_t *adm, const kafkac_config_alter_t *alters, int count, int incremental,
-                          int validate_only, int timeout_ms, kafkac_admin_result_t **out, char *errstr, size_t errlen)
+static kafkac_err_t alter(kafkac_admin_t *adm, const kafkac_config_resource_t *const *alters, int count,
+                          int incremental, int validate_only, int timeout_ms, kafkac_admin_result_t **out,
+                          char *errstr, size_t errlen)
 {
     if (out)
         *out = NULL;
-    if (!adm || !out || !alters || count < 1) {
-        kc_errstr_set(errstr, errlen, "alter_configs: nothing to alter");
+    if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
-    }
+    const char *op = incremental ? "incremental_alter_configs" : "alter_configs";
+    int crc = check_resources(op, alters, count, errstr, errlen);
+    if (crc)
+        return crc;
+    /* AlterConfigs has no operation: it sets what it is given. */
+    for (int i = 0; !incremental && i < count; i++)
+        for (int j = 0; j < alters[i]->n; j++)
+            if (alters[i]->e[j].op != KAFKAC_CONFIG_SET) {
+                kc_errstr_set(errstr, errlen, "alter_configs: resource %d entry %s: only SET (use "
+                              "incremental_alter_configs to delete, append or subtract)", i, alters[i]->e[j].name);
+                return KAFKAC_ERR_INVALID_ARG;
+            }
     int64_t deadline = kc_admin_deadline(adm, timeout_ms);
     kafkac_admin_result_t *res = kc_admin_result_new(count);
     char *pending = kc_calloc((size_t)count, 1);
     char *done = kc_calloc((size_t)count, 1);
     int rc = (!res || !pending || !done) ? KAFKAC_ERR_NO_MEMORY : 0;
     for (int i = 0; !rc && i < count; i++)
-        rc = kc_admin_result_name(res, i, alters[i].resource.name, -1);
+        rc = kc_admin_result_name(res, i, alters[i]->name, -1);
     for (int i = 0; !rc && i < count; i++) {
         if (done[i])
             continue;
         memset(pending, 0, (size_t)count);
         for (int j = i; j < count; j++)
-            if (!done[j] && same_route(&alters[i].resource, &alters[j].resource))
+            if (!done[j] && same_route(alters[i], alters[j]))
                 pending[j] = done[j] = 1;
         ac_ctx_t x = { alters, incremental, validate_only, res, pending };
         kc_admin_rpc_t rpc = { .api_key = incremental ? KC_API_INCREMENTAL_ALTER_CONFIGS : KC_API_ALTER_CONFIGS,
                                .max_version = -1, .build = ac_build, .parse = ac_parse, .opaque = &x };
-        route(&alters[i].resource, &rpc);
+        route(alters[i], &rpc);
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errlen);
     }
     kc_free(pending);
@@ -456,14 +538,14 @@ static kafkac_err_t alter(kafkac_admin_t *adm, const kafkac_config_alter_t *alte
     return KAFKAC_OK;
 }
 
-kafkac_err_t kafkac_admin_alter_configs(kafkac_admin_t *adm, const kafkac_config_alter_t *alters, int count,
+kafkac_err_t kafkac_admin_alter_configs(kafkac_admin_t *adm, const kafkac_config_resource_t *const *alters, int count,
                                         int validate_only, int timeout_ms, kafkac_admin_result_t **out, char *errstr,
                                         size_t errstr_size)
 {
     return alter(adm, alters, count, 0, validate_only, timeout_ms, out, errstr, errstr_size);
 }
 
-kafkac_err_t kafkac_admin_incremental_alter_configs(kafkac_admin_t *adm, const kafkac_config_alter_t *alters,
+kafkac_err_t kafkac_admin_incremental_alter_configs(kafkac_admin_t *adm, const kafkac_config_resource_t *const *alters,
                                                     int count, int validate_only, int timeout_ms,
                                                     kafkac_admin_result_t **out, char *errstr, size_t errstr_size)
 {

@@ -12,7 +12,9 @@
 
 /* ---- list ---- */
 
-typedef struct listed {
+/* The rows of the results below are the element handles their _get
+ * functions hand out (the struct tags are the public names). */
+typedef struct kafkac_group_listing {
     const char *id, *protocol_type, *state, *type;
 } listed_t;
 
@@ -100,25 +102,17 @@ kafkac_err_t kafkac_admin_list_consumer_groups(kafkac_admin_t *adm, int timeout_
     return KAFKAC_OK;
 }
 
-int kafkac_group_list_count(const kafkac_group_list_t *l)
+int kafkac_group_list_count(const kafkac_group_list_t *l) { return l ? l->count : 0; }
+
+const kafkac_group_listing_t *kafkac_group_list_get(const kafkac_group_list_t *l, int i)
 {
-    return l ? l->count : 0;
+    return l ? kc_admin_row(l->g, l->count, i, sizeof(listed_t), NULL) : NULL;
 }
 
-void kafkac_group_list_get(const kafkac_group_list_t *l, int i, const char **group_id, const char **protocol_type,
-                           const char **state, const char **type)
-{
-    static const listed_t none = {"", "", "", ""};
-    const listed_t *g = l ? kc_admin_row(l->g, l->count, i, sizeof *g, &none) : &none;
-    if (group_id)
-        *group_id = g->id;
-    if (protocol_type)
-        *protocol_type = g->protocol_type;
-    if (state)
-        *state = g->state;
-    if (type)
-        *type = g->type;
-}
+const char *kafkac_group_listing_id(const kafkac_group_listing_t *g) { return g ? g->id : ""; }
+const char *kafkac_group_listing_protocol_type(const kafkac_group_listing_t *g) { return g ? g->protocol_type : ""; }
+const char *kafkac_group_listing_state(const kafkac_group_listing_t *g) { return g ? g->state : ""; }
+const char *kafkac_group_listing_type(const kafkac_group_listing_t *g) { return g ? g->type : ""; }
 
 void kafkac_group_list_destroy(kafkac_group_list_t *l)
 {
@@ -128,12 +122,12 @@ void kafkac_group_list_destroy(kafkac_group_list_t *l)
 
 /* ---- describe ---- */
 
-typedef struct member {
+typedef struct kafkac_member_info {
     const char *id, *instance_id, *client_id, *host;
     kafkac_topic_partition_list_t *assignment;
 } member_t;
 
-typedef struct described {
+typedef struct kafkac_group_info {
     const char *id;
     int err;
     const char *state, *protocol_type, *protocol;
@@ -154,14 +148,24 @@ typedef struct dg_ctx {
     int32_t node;
 } dg_ctx_t;
 
-static void *dg_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
+/* DescribeGroups and DeleteGroups carry nothing but a list of group
+ * names: here the one group this rpc is about. */
+static void *one_group_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
 {
-    kc_describe_groups_request_t *m = kc_arena_alloc(a, sizeof(*m));
-    if (!m)
-        return NULL;
-    kc_msg_init(&kc_schema_describe_groups_request, m);
-    m->groups = (const char **)&rpc->group;
-    m->groups_count = 1;
+    const char **names = (const char **)&rpc->group;
+    if (rpc->api_key == KC_API_DELETE_GROUPS) {
+        kc_delete_groups_request_t *d = kc_msg_array(a, &kc_schema_delete_groups_request, 1);
+        if (d) {
+            d->groups_names = names;
+            d->groups_names_count = 1;
+        }
+        return d;
+    }
+    kc_describe_groups_request_t *m = kc_msg_array(a, &kc_schema_describe_groups_request, 1);
+    if (m) {
+        m->groups = names;
+        m->groups_count = 1;
+    }
     return m;
 }
 
@@ -262,7 +266,7 @@ kafkac_err_t kafkac_admin_describe_consumer_groups(kafkac_admin_t *adm, const ch
         }
         dg_ctx_t x = { d, i, -1 };
         kc_admin_rpc_t rpc = { .api_key = KC_API_DESCRIBE_GROUPS, .max_version = -1, .target = KC_ADMIN_TO_GROUP,
-                               .group = d->g[i].id, .build = dg_build, .parse = dg_parse, .opaque = &x };
+                               .group = d->g[i].id, .build = one_group_build, .parse = dg_parse, .opaque = &x };
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
         if (rc > 0) {
             /* FindCoordinator refused the group (e.g. INVALID_GROUP_ID):
@@ -287,57 +291,36 @@ kafkac_err_t kafkac_admin_describe_consumer_groups(kafkac_admin_t *adm, const ch
     return KAFKAC_OK;
 }
 
-int kafkac_group_desc_count(const kafkac_group_desc_t *d)
+int kafkac_group_desc_count(const kafkac_group_desc_t *d) { return d ? d->count : 0; }
+
+const kafkac_group_info_t *kafkac_group_desc_get(const kafkac_group_desc_t *d, int i)
 {
-    return d ? d->count : 0;
+    return d ? kc_admin_row(d->g, d->count, i, sizeof(described_t), NULL) : NULL;
 }
 
-/* Group i, or a row of defaults (no members) when there is none. */
-static const described_t *group_at(const kafkac_group_desc_t *d, int i)
+const char *kafkac_group_info_id(const kafkac_group_info_t *g) { return g ? g->id : ""; }
+kafkac_err_t kafkac_group_info_error(const kafkac_group_info_t *g)
 {
-    static const described_t none = {.id = "", .err = KAFKAC_ERR_INVALID_ARG, .state = "", .protocol_type = "",
-                                     .protocol = "", .coordinator = -1};
-    return d ? kc_admin_row(d->g, d->count, i, sizeof(described_t), &none) : &none;
+    return g ? (kafkac_err_t)g->err : KAFKAC_ERR_INVALID_ARG;
+}
+const char *kafkac_group_info_state(const kafkac_group_info_t *g) { return g ? g->state : ""; }
+const char *kafkac_group_info_protocol_type(const kafkac_group_info_t *g) { return g ? g->protocol_type : ""; }
+const char *kafkac_group_info_protocol(const kafkac_group_info_t *g) { return g ? g->protocol : ""; }
+int32_t kafkac_group_info_coordinator(const kafkac_group_info_t *g) { return g ? g->coordinator : -1; }
+int kafkac_group_info_member_count(const kafkac_group_info_t *g) { return g ? g->n : 0; }
+
+const kafkac_member_info_t *kafkac_group_info_member(const kafkac_group_info_t *g, int m)
+{
+    return g ? kc_admin_row(g->m, g->n, m, sizeof(member_t), NULL) : NULL;
 }
 
-void kafkac_group_desc_get(const kafkac_group_desc_t *d, int i, const char **group_id, kafkac_err_t *err,
-                           const char **state, const char **protocol_type, const char **protocol,
-                           int32_t *coordinator, int *member_count)
+const char *kafkac_member_info_id(const kafkac_member_info_t *m) { return m ? m->id : ""; }
+const char *kafkac_member_info_instance_id(const kafkac_member_info_t *m) { return m ? m->instance_id : NULL; }
+const char *kafkac_member_info_client_id(const kafkac_member_info_t *m) { return m ? m->client_id : ""; }
+const char *kafkac_member_info_host(const kafkac_member_info_t *m) { return m ? m->host : ""; }
+const kafkac_topic_partition_list_t *kafkac_member_info_assignment(const kafkac_member_info_t *m)
 {
-    const described_t *g = group_at(d, i);
-    if (group_id)
-        *group_id = g->id;
-    if (err)
-        *err = (kafkac_err_t)g->err;
-    if (state)
-        *state = g->state;
-    if (protocol_type)
-        *protocol_type = g->protocol_type;
-    if (protocol)
-        *protocol = g->protocol;
-    if (coordinator)
-        *coordinator = g->coordinator;
-    if (member_count)
-        *member_count = g->n;
-}
-
-void kafkac_group_desc_member(const kafkac_group_desc_t *d, int i, int m, const char **member_id,
-                              const char **instance_id, const char **client_id, const char **host,
-                              const kafkac_topic_partition_list_t **assignment)
-{
-    static const member_t none = {"", NULL, "", "", NULL};
-    const described_t *g = group_at(d, i);
-    const member_t *me = kc_admin_row(g->m, g->n, m, sizeof *me, &none);
-    if (member_id)
-        *member_id = me->id;
-    if (instance_id)
-        *instance_id = me->instance_id;
-    if (client_id)
-        *client_id = me->client_id;
-    if (host)
-        *host = me->host;
-    if (assignment)
-        *assignment = me->assignment;
+    return m ? m->assignment : NULL;
 }
 
 void kafkac_group_desc_destroy(kafkac_group_desc_t *d)
@@ -356,17 +339,6 @@ typedef struct one_ctx {
     kafkac_admin_result_t *res;
     int i;
 } one_ctx_t;
-
-static void *delg_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
-{
-    kc_delete_groups_request_t *m = kc_arena_alloc(a, sizeof(*m));
-    if (!m)
-        return NULL;
-    kc_msg_init(&kc_schema_delete_groups_request, m);
-    m->groups_names = (const char **)&rpc->group;
-    m->groups_names_count = 1;
-    return m;
-}
 
 static int delg_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
 {
@@ -396,7 +368,7 @@ kafkac_err_t kafkac_admin_delete_consumer_groups(kafkac_admin_t *adm, const char
             break;
         one_ctx_t x = { res, i };
         kc_admin_rpc_t rpc = { .api_key = KC_API_DELETE_GROUPS, .max_version = -1, .target = KC_ADMIN_TO_GROUP,
-                               .group = res->e[i].name, .build = delg_build, .parse = delg_parse, .opaque = &x };
+                               .group = res->e[i].name, .build = one_group_build, .parse = delg_parse, .opaque = &x };
         rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
         if (rc > 0) {
             kc_admin_result_set(res, i, rc, errstr);
@@ -413,7 +385,7 @@ kafkac_err_t kafkac_admin_delete_consumer_groups(kafkac_admin_t *adm, const char
 
 /* ---- offsets ---- */
 
-typedef struct goff {
+typedef struct kafkac_group_offset {
     const char *topic;
     int32_t partition;
     int64_t committed, end, lag;
@@ -567,32 +539,25 @@ kafkac_err_t kafkac_admin_list_consumer_group_offsets(kafkac_admin_t *adm, const
     return KAFKAC_OK;
 }
 
-int kafkac_group_offsets_count(const kafkac_group_offsets_t *o)
+int kafkac_group_offsets_count(const kafkac_group_offsets_t *o) { return o ? o->count : 0; }
+
+const kafkac_group_offset_t *kafkac_group_offsets_get(const kafkac_group_offsets_t *o, int i)
 {
-    return o ? o->count : 0;
+    return o ? kc_admin_row(o->o, o->count, i, sizeof(goff_t), NULL) : NULL;
 }
 
-void kafkac_group_offsets_get(const kafkac_group_offsets_t *o, int i, const char **topic, int32_t *partition,
-                              int64_t *committed, const char **metadata, int64_t *end, int64_t *lag,
-                              kafkac_err_t *err)
+const char *kafkac_group_offset_topic(const kafkac_group_offset_t *e) { return e ? e->topic : ""; }
+int32_t kafkac_group_offset_partition(const kafkac_group_offset_t *e) { return e ? e->partition : -1; }
+int64_t kafkac_group_offset_committed(const kafkac_group_offset_t *e)
 {
-    static const goff_t none = {.topic = "", .partition = -1, .committed = KAFKAC_OFFSET_INVALID, .end = -1,
-                                .lag = -1, .metadata = NULL, .err = KAFKAC_ERR_INVALID_ARG};
-    const goff_t *g = o ? kc_admin_row(o->o, o->count, i, sizeof *g, &none) : &none;
-    if (topic)
-        *topic = g->topic;
-    if (partition)
-        *partition = g->partition;
-    if (committed)
-        *committed = g->committed;
-    if (metadata)
-        *metadata = g->metadata;
-    if (end)
-        *end = g->end;
-    if (lag)
-        *lag = g->lag;
-    if (err)
-        *err = (kafkac_err_t)g->err;
+    return e ? e->committed : KAFKAC_OFFSET_INVALID;
+}
+const char *kafkac_group_offset_metadata(const kafkac_group_offset_t *e) { return e ? e->metadata : NULL; }
+int64_t kafkac_group_offset_end(const kafkac_group_offset_t *e) { return e ? e->end : -1; }
+int64_t kafkac_group_offset_lag(const kafkac_group_offset_t *e) { return e ? e->lag : -1; }
+kafkac_err_t kafkac_group_offset_error(const kafkac_group_offset_t *e)
+{
+    return e ? (kafkac_err_t)e->err : KAFKAC_ERR_INVALID_ARG;
 }
 
 void kafkac_group_offsets_destroy(kafkac_group_offsets_t *o)
@@ -612,41 +577,31 @@ typedef struct oc_ctx {
 static void *oc_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
 {
     oc_ctx_t *x = rpc->opaque;
-    kc_offset_commit_request_t *m = kc_arena_alloc(a, sizeof(*m));
-    if (!m)
+    kc_admin_topic_rows_t *g;
+    int nt = kc_admin_by_topic(x->res, x->pending, a, &g);
+    kc_offset_commit_request_t *m = nt < 0 ? NULL : kc_msg_array(a, &kc_schema_offset_commit_request, 1);
+    if (!m || !(m->topics = kc_msg_array(a, &kc_schema_offset_commit_request_offset_commit_request_topic, nt)))
         return NULL;
-    kc_msg_init(&kc_schema_offset_commit_request, m);
     m->group_id = rpc->group;
     /* generation -1 and no member: an admin commit, accepted only while the
      * group has no members. */
     m->generation_id_or_member_epoch = -1;
     m->member_id = "";
-    int n = x->tpl->count;
-    m->topics = kc_arena_alloc(a, (size_t)n * sizeof(*m->topics));
-    if (!m->topics)
-        return NULL;
-    for (int i = 0; i < n; i++) {
-        if (!x->pending[i])
-            continue;
-        const kafkac_topic_partition_t *tp = &x->tpl->elems[i];
-        kc_offset_commit_request_offset_commit_request_topic_t *t = NULL;
-        for (int k = 0; k < m->topics_count && !t; k++)
-            if (!strcmp(m->topics[k].name, tp->topic))
-                t = &m->topics[k];
-        if (!t) {
-            t = &m->topics[m->topics_count++];
-            kc_msg_init(&kc_schema_offset_commit_request_offset_commit_request_topic, t);
-            t->name = tp->topic;
-            t->partitions = kc_arena_alloc(a, (size_t)n * sizeof(*t->partitions));
-            if (!t->partitions)
-                return NULL;
+    for (m->topics_count = 0; m->topics_count < nt; m->topics_count++) {
+        const kc_admin_topic_rows_t *gt = &g[m->topics_count];
+        kc_offset_commit_request_offset_commit_request_topic_t *t = &m->topics[m->topics_count];
+        t->name = gt->name;
+        t->partitions_count = gt->n;
+        t->partitions = kc_msg_array(a, &kc_schema_offset_commit_request_offset_commit_request_partition, gt->n);
+        for (int j = 0; t->partitions && j < gt->n; j++) {
+            const kafkac_topic_partition_t *tp = &x->tpl->elems[gt->rows[j]];
+            t->partitions[j].partition_index = tp->partition;
+            t->partitions[j].committed_offset = tp->offset;
+            t->partitions[j].committed_leader_epoch = tp->leader_epoch;
+            t->partitions[j].committed_metadata = tp->metadata ? tp->metadata : "";
         }
-        kc_offset_commit_request_offset_commit_request_partition_t *p = &t->partitions[t->partitions_count++];
-        kc_msg_init(&kc_schema_offset_commit_request_offset_commit_request_partition, p);
-        p->partition_index = tp->partition;
-        p->committed_offset = tp->offset;
-        p->committed_leader_epoch = tp->leader_epoch;
-        p->committed_metadata = tp->metadata ? tp->metadata : "";
+        if (!t->partitions)
+            return NULL;
     }
     return m;
 }
@@ -667,34 +622,22 @@ static int oc_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
 static void *od_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
 {
     oc_ctx_t *x = rpc->opaque;
-    kc_offset_delete_request_t *m = kc_arena_alloc(a, sizeof(*m));
-    if (!m)
+    kc_admin_topic_rows_t *g;
+    int nt = kc_admin_by_topic(x->res, x->pending, a, &g);
+    kc_offset_delete_request_t *m = nt < 0 ? NULL : kc_msg_array(a, &kc_schema_offset_delete_request, 1);
+    if (!m || !(m->topics = kc_msg_array(a, &kc_schema_offset_delete_request_offset_delete_request_topic, nt)))
         return NULL;
-    kc_msg_init(&kc_schema_offset_delete_request, m);
     m->group_id = rpc->group;
-    int n = x->tpl->count;
-    m->topics = kc_arena_alloc(a, (size_t)n * sizeof(*m->topics));
-    if (!m->topics)
-        return NULL;
-    for (int i = 0; i < n; i++) {
-        if (!x->pending[i])
-            continue;
-        const kafkac_topic_partition_t *tp = &x->tpl->elems[i];
-        kc_offset_delete_request_offset_delete_request_topic_t *t = NULL;
-        for (int k = 0; k < m->topics_count && !t; k++)
-            if (!strcmp(m->topics[k].name, tp->topic))
-                t = &m->topics[k];
-        if (!t) {
-            t = &m->topics[m->topics_count++];
-            kc_msg_init(&kc_schema_offset_delete_request_offset_delete_request_topic, t);
-            t->name = tp->topic;
-            t->partitions = kc_arena_alloc(a, (size_t)n * sizeof(*t->partitions));
-            if (!t->partitions)
-                return NULL;
-        }
-        kc_msg_init(&kc_schema_offset_delete_request_offset_delete_request_partition,
-                    &t->partitions[t->partitions_count]);
-        t->partitions[t->partitions_count++].partition_index = tp->partition;
+    for (m->topics_count = 0; m->topics_count < nt; m->topics_count++) {
+        const kc_admin_topic_rows_t *gt = &g[m->topics_count];
+        kc_offset_delete_request_offset_delete_request_topic_t *t = &m->topics[m->topics_count];
+        t->name = gt->name;
+        t->partitions_count = gt->n;
+        t->partitions = kc_msg_array(a, &kc_schema_offset_delete_request_offset_delete_request_partition, gt->n);
+        for (int j = 0; t->partitions && j < gt->n; j++)
+            t->partitions[j].partition_index = x->res->e[gt->rows[j]].partition;
+        if (!t->partitions)
+            return NULL;
     }
     return m;
 }

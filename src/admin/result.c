@@ -34,6 +34,48 @@ void kafkac_admin_result_destroy(kafkac_admin_result_t *r)
     kc_free(r);
 }
 
+int kc_admin_check_inputs(const char *op, const void *const *items, int count, const char *what, char *errstr,
+                          size_t errlen)
+{
+    if (!items || count < 1) {
+        kc_errstr_set(errstr, errlen, "%s: nothing to do", op);
+        return KAFKAC_ERR_INVALID_ARG;
+    }
+    for (int i = 0; i < count; i++)
+        if (!items[i]) {
+            kc_errstr_set(errstr, errlen, "%s: %s %d is NULL", op, what, i);
+            return KAFKAC_ERR_INVALID_ARG;
+        }
+    return 0;
+}
+
+int kc_admin_by_topic(const kafkac_admin_result_t *r, const char *which, kc_arena_t *a, kc_admin_topic_rows_t **out)
+{
+    int n = r->count, nt = 0;
+    kc_admin_topic_rows_t *g = kc_arena_alloc(a, (size_t)n * sizeof(*g) + 1);
+    char *seen = kc_arena_alloc(a, (size_t)n + 1);
+    if (!g || !seen)
+        return -1;
+    memset(seen, 0, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        if (!which[i] || seen[i])
+            continue;
+        kc_admin_topic_rows_t *t = &g[nt++];
+        t->name = r->e[i].name;
+        t->n = 0;
+        t->rows = kc_arena_alloc(a, (size_t)n * sizeof(int));
+        if (!t->rows)
+            return -1;
+        for (int k = i; k < n; k++)
+            if (which[k] && !strcmp(r->e[k].name, t->name)) {
+                t->rows[t->n++] = k;
+                seen[k] = 1;
+            }
+    }
+    *out = g;
+    return nt;
+}
+
 const char *kc_admin_strdup(kc_arena_t *a, const char *s)
 {
     if (!s)

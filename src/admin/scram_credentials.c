@@ -36,7 +36,8 @@ typedef struct scram_cred {
     int32_t iterations;
 } scram_cred_t;
 
-typedef struct scram_user {
+/* A user is the element handle kafkac_scram_users_get() hands out. */
+typedef struct kafkac_scram_user {
     const char *name;
     int err;
     const char *message;
@@ -155,51 +156,42 @@ kafkac_err_t kafkac_admin_describe_user_scram_credentials(kafkac_admin_t *adm, c
     return KAFKAC_OK;
 }
 
-static const scram_user_t *user_at(const kafkac_scram_users_t *u, int i)
+int kafkac_scram_users_count(const kafkac_scram_users_t *u) { return u ? u->count : 0; }
+
+const kafkac_scram_user_t *kafkac_scram_users_get(const kafkac_scram_users_t *u, int i)
 {
     return u && i >= 0 && i < u->count ? &u->u[i] : NULL;
 }
 
-int kafkac_scram_users_count(const kafkac_scram_users_t *u)
-{
-    return u ? u->count : 0;
-}
-
-void kafkac_scram_users_get(const kafkac_scram_users_t *u, int i, const char **user, kafkac_err_t *err,
-                            const char **message)
-{
-    const scram_user_t *s = user_at(u, i);
-    if (user)
-        *user = s ? s->name : NULL;
-    if (err)
-        *err = s ? (kafkac_err_t)s->err : KAFKAC_ERR_INVALID_ARG;
-    if (message)
-        *message = s ? (s->message[0] || !s->err ? s->message : kafkac_err_str(s->err)) : NULL;
-}
-
-int kafkac_scram_users_credential_count(const kafkac_scram_users_t *u, int i)
-{
-    const scram_user_t *s = user_at(u, i);
-    return s ? s->cred_count : 0;
-}
-
-void kafkac_scram_users_credential(const kafkac_scram_users_t *u, int i, int j, kafkac_scram_mechanism_t *mechanism,
-                                   int32_t *iterations)
-{
-    const scram_user_t *s = user_at(u, i);
-    const scram_cred_t *c = s && j >= 0 && j < s->cred_count ? &s->creds[j] : NULL;
-    if (mechanism)
-        *mechanism = c ? c->mechanism : KAFKAC_SCRAM_UNKNOWN;
-    if (iterations)
-        *iterations = c ? c->iterations : 0;
-}
-
-int kafkac_scram_users_find(const kafkac_scram_users_t *u, const char *user)
+const kafkac_scram_user_t *kafkac_scram_users_find(const kafkac_scram_users_t *u, const char *user)
 {
     for (int i = 0; user && i < kafkac_scram_users_count(u); i++)
         if (!strcmp(u->u[i].name, user))
-            return i;
-    return -1;
+            return &u->u[i];
+    return NULL;
+}
+
+const char *kafkac_scram_user_name(const kafkac_scram_user_t *s) { return s ? s->name : ""; }
+kafkac_err_t kafkac_scram_user_error(const kafkac_scram_user_t *s)
+{
+    return s ? (kafkac_err_t)s->err : KAFKAC_ERR_INVALID_ARG;
+}
+const char *kafkac_scram_user_message(const kafkac_scram_user_t *s)
+{
+    if (!s)
+        return "";
+    return s->message[0] || !s->err ? s->message : kafkac_err_str(s->err);
+}
+int kafkac_scram_user_credential_count(const kafkac_scram_user_t *s) { return s ? s->cred_count : 0; }
+
+kafkac_scram_mechanism_t kafkac_scram_user_mechanism(const kafkac_scram_user_t *s, int j)
+{
+    return s && j >= 0 && j < s->cred_count ? s->creds[j].mechanism : KAFKAC_SCRAM_UNKNOWN;
+}
+
+int32_t kafkac_scram_user_iterations(const kafkac_scram_user_t *s, int j)
+{
+    return s && j >= 0 && j < s->cred_count ? s->creds[j].iterations : 0;
 }
 
 void kafkac_scram_users_destroy(kafkac_scram_users_t *u)
@@ -210,21 +202,74 @@ void kafkac_scram_users_destroy(kafkac_scram_users_t *u)
     kc_free(u);
 }
 
-/* ---- alter ---- */
+/* ---- the kafkac_scram_alteration_t input ---- */
 
-/* The salts and salted passwords of the upserts, made once before the
- * first round (a retried round sends the same ones) and wiped after the
- * last. */
-typedef struct salted {
+/* What an alteration keeps: for an upsert, the salt and salted password
+ * made when it was created (every round of every call sends the same
+ * ones), wiped on destroy; never the password. */
+struct kafkac_scram_alteration {
+    int upsert;
+    kafkac_scram_mechanism_t mechanism;
+    int32_t iterations;
     uint8_t salt[SALT_LEN];
     uint8_t salted_password[KC_SCRAM_MAX_HASH];
-    int32_t iterations;
-} salted_t;
+    char user[];                 /* NUL-terminated */
+};
+
+static kafkac_scram_alteration_t *alteration_new(const char *user, kafkac_scram_mechanism_t mechanism, int upsert)
+{
+    if (!user || !*user || (mechanism != KAFKAC_SCRAM_SHA_256 && mechanism != KAFKAC_SCRAM_SHA_512))
+        return NULL;
+    size_t n = strlen(user) + 1;
+    kafkac_scram_alteration_t *a = kc_calloc(1, sizeof(*a) + n);
+    if (!a)
+        return NULL;
+    a->upsert = upsert;
+    a->mechanism = mechanism;
+    memcpy(a->user, user, n);
+    return a;
+}
+
+kafkac_scram_alteration_t *kafkac_scram_deletion_new(const char *user, kafkac_scram_mechanism_t mechanism)
+{
+    return alteration_new(user, mechanism, 0);
+}
+
+kafkac_scram_alteration_t *kafkac_scram_upsertion_new(const char *user, kafkac_scram_mechanism_t mechanism,
+                                                      int32_t iterations, const char *password)
+{
+    if (!password)
+        return NULL;
+    kafkac_scram_alteration_t *a = alteration_new(user, mechanism, 1);
+    if (!a)
+        return NULL;
+    /* Negative counts are left to the broker to refuse
+     * (UNACCEPTABLE_CREDENTIAL), like too small or too large ones; PBKDF2
+     * cannot run with them, so they are sent with a zero hash. */
+    a->iterations = iterations ? iterations : DEFAULT_ITERATIONS;
+    if (kc_scram_random(a->salt, SALT_LEN) != 0 ||
+        (a->iterations > 0 &&
+         kc_scram_salted_password((kc_scram_mech_t)mechanism, password, strlen(password), a->salt, SALT_LEN,
+                                  a->iterations, a->salted_password) != 0)) {
+        kafkac_scram_alteration_destroy(a);
+        return NULL;
+    }
+    return a;
+}
+
+void kafkac_scram_alteration_destroy(kafkac_scram_alteration_t *a)
+{
+    if (!a)
+        return;
+    kc_secure_wipe(a, sizeof(*a) + strlen(a->user));
+    kc_free(a);
+}
+
+/* ---- alter ---- */
 
 typedef struct au_ctx {
-    const kafkac_scram_alteration_t *alts;
+    const kafkac_scram_alteration_t *const *alts;
     int n;
-    salted_t *salted;          /* n entries; used for upserts */
     kafkac_admin_result_t *res;
     char *pending;
 } au_ctx_t;
@@ -240,10 +285,10 @@ static void *au_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
     for (int i = 0; i < x->n; i++) {
         if (!x->pending[i])
             continue;
-        if (x->alts[i].op == KAFKAC_SCRAM_DELETE)
-            nd++;
-        else
+        if (x->alts[i]->upsert)
             nu++;
+        else
+            nd++;
     }
     m->deletions = kc_arena_alloc(a, (size_t)(nd ? nd : 1) * sizeof(*m->deletions));
     m->upsertions = kc_arena_alloc(a, (size_t)(nu ? nu : 1) * sizeof(*m->upsertions));
@@ -252,10 +297,10 @@ static void *au_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
     m->deletions_count = 0;
     m->upsertions_count = 0;
     for (int i = 0; i < x->n; i++) {
-        const kafkac_scram_alteration_t *alt = &x->alts[i];
+        const kafkac_scram_alteration_t *alt = x->alts[i];
         if (!x->pending[i])
             continue;
-        if (alt->op == KAFKAC_SCRAM_DELETE) {
+        if (!alt->upsert) {
             kc_alter_user_scram_credentials_request_scram_credential_deletion_t *d =
                 &m->deletions[m->deletions_count++];
             kc_msg_init(&kc_schema_alter_user_scram_credentials_request_scram_credential_deletion, d);
@@ -264,14 +309,13 @@ static void *au_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
         } else {
             kc_alter_user_scram_credentials_request_scram_credential_upsertion_t *u =
                 &m->upsertions[m->upsertions_count++];
-            const salted_t *s = &x->salted[i];
             kc_msg_init(&kc_schema_alter_user_scram_credentials_request_scram_credential_upsertion, u);
             u->name = alt->user;
             u->mechanism = (int8_t)alt->mechanism;
-            u->iterations = s->iterations;
-            u->salt.data = s->salt;
+            u->iterations = alt->iterations;
+            u->salt.data = alt->salt;
             u->salt.len = SALT_LEN;
-            u->salted_password.data = s->salted_password;
+            u->salted_password.data = alt->salted_password;
             u->salted_password.len = (int32_t)kc_scram_hash_len((kc_scram_mech_t)alt->mechanism);
         }
     }
@@ -292,78 +336,32 @@ static int au_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
     return kc_admin_round_end(x->res, x->pending, retry);
 }
 
-/* Checks one alteration; for an upsert, makes its salt and salted
- * password.  0, or an error with errstr filled. */
-static int prepare(const kafkac_scram_alteration_t *alt, int i, salted_t *s, char *errstr, size_t errlen)
-{
-    if (!alt->user || !*alt->user) {
-        kc_errstr_set(errstr, errlen, "alteration %d: no user", i);
-        return KAFKAC_ERR_INVALID_ARG;
-    }
-    if (alt->mechanism != KAFKAC_SCRAM_SHA_256 && alt->mechanism != KAFKAC_SCRAM_SHA_512) {
-        kc_errstr_set(errstr, errlen, "alteration %d (user %s): mechanism must be SCRAM-SHA-256 or SCRAM-SHA-512",
-                      i, alt->user);
-        return KAFKAC_ERR_INVALID_ARG;
-    }
-    if (alt->op == KAFKAC_SCRAM_DELETE)
-        return 0;
-    if (alt->op != KAFKAC_SCRAM_UPSERT) {
-        kc_errstr_set(errstr, errlen, "alteration %d (user %s): op must be UPSERT or DELETE", i, alt->user);
-        return KAFKAC_ERR_INVALID_ARG;
-    }
-    if (!alt->password) {
-        kc_errstr_set(errstr, errlen, "alteration %d (user %s): an upsert needs a password", i, alt->user);
-        return KAFKAC_ERR_INVALID_ARG;
-    }
-    /* Negative counts are left to the broker to refuse
-     * (UNACCEPTABLE_CREDENTIAL), like too small or too large ones; PBKDF2
-     * cannot run with them, so they are sent with a dummy hash. */
-    s->iterations = alt->iterations ? alt->iterations : DEFAULT_ITERATIONS;
-    if (kc_scram_random(s->salt, SALT_LEN) != 0) {
-        kc_errstr_set(errstr, errlen, "alteration %d (user %s): no random bytes for the salt", i, alt->user);
-        return KAFKAC_ERR_UNKNOWN_CLIENT_ERROR;
-    }
-    if (s->iterations < 1)
-        return 0;
-    if (kc_scram_salted_password((kc_scram_mech_t)alt->mechanism, alt->password, strlen(alt->password), s->salt,
-                                 SALT_LEN, s->iterations, s->salted_password) != 0) {
-        kc_errstr_set(errstr, errlen, "alteration %d (user %s): computing the salted password failed", i, alt->user);
-        return KAFKAC_ERR_UNKNOWN_CLIENT_ERROR;
-    }
-    return 0;
-}
-
 kafkac_err_t kafkac_admin_alter_user_scram_credentials(kafkac_admin_t *adm,
-                                                       const kafkac_scram_alteration_t *alterations, int count,
+                                                       const kafkac_scram_alteration_t *const *alterations, int count,
                                                        int timeout_ms, kafkac_admin_result_t **out, char *errstr,
                                                        size_t errstr_size)
 {
     if (out)
         *out = NULL;
-    if (!adm || !out || !alterations || count < 1)
+    if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
-    int rc = KAFKAC_ERR_NO_MEMORY;
-    au_ctx_t x = { alterations, count, kc_calloc((size_t)count, sizeof(salted_t)), kc_admin_result_new(count),
-                   kc_malloc((size_t)count) };
-    if (!x.salted || !x.res || !x.pending)
+    int rc = kc_admin_check_inputs("alter_user_scram_credentials", (const void *const *)alterations, count,
+                                   "alteration", errstr, errstr_size);
+    if (rc)
+        return rc;
+    au_ctx_t x = { alterations, count, kc_admin_result_new(count), kc_malloc((size_t)count) };
+    rc = KAFKAC_ERR_NO_MEMORY;
+    if (!x.res || !x.pending)
         goto done;
     memset(x.pending, 1, (size_t)count);
-    for (int i = 0; i < count; i++) {
-        if (kc_admin_result_name(x.res, i, alterations[i].user, -1))
+    for (int i = 0; i < count; i++)
+        if (kc_admin_result_name(x.res, i, alterations[i]->user, -1))
             goto done;
-        rc = prepare(&alterations[i], i, &x.salted[i], errstr, errstr_size);
-        if (rc)
-            goto done;
-    }
     kc_admin_rpc_t rpc = { .api_key = KC_API_ALTER_USER_SCRAM_CREDENTIALS, .max_version = -1,
                            .target = KC_ADMIN_TO_CONTROLLER, .build = au_build, .parse = au_parse, .opaque = &x,
                            .sensitive = true };
     rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), errstr, errstr_size);
 done:
-    if (x.salted) {
-        kc_secure_wipe(x.salted, (size_t)count * sizeof(salted_t));
-        kc_free(x.salted);
-    }
     kc_free(x.pending);
     if (rc) {
         kafkac_admin_result_destroy(x.res);

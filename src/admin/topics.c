@@ -7,10 +7,109 @@
 #include "common/mem.h"
 
 
+/* ---- the kafkac_new_topic_t input ---- */
+
+typedef struct topic_config {
+    const char *name, *value;
+} topic_config_t;
+
+typedef struct replica_row {
+    int32_t partition;
+    const int32_t *brokers;
+    int count;
+} replica_row_t;
+
+struct kafkac_new_topic {
+    const char *name;
+    int32_t partitions;
+    int16_t replication_factor;
+    topic_config_t *configs;
+    int config_count, config_cap;
+    replica_row_t *rows;          /* replica assignment, in the order set */
+    int row_count, row_cap;
+    kc_arena_t arena;             /* name, config strings, broker id arrays */
+};
+
+kafkac_new_topic_t *kafkac_new_topic_new(const char *name, int32_t partitions, int16_t replication_factor)
+{
+    if (!name)
+        return NULL;
+    kafkac_new_topic_t *t = kc_calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    kc_arena_init(&t->arena, 512);
+    t->name = kc_admin_strdup(&t->arena, name);
+    t->partitions = partitions;
+    t->replication_factor = replication_factor;
+    if (!t->name) {
+        kafkac_new_topic_destroy(t);
+        return NULL;
+    }
+    return t;
+}
+
+kafkac_err_t kafkac_new_topic_set_config(kafkac_new_topic_t *t, const char *name, const char *value)
+{
+    if (!t || !name)
+        return KAFKAC_ERR_INVALID_ARG;
+    const char *v = kc_admin_strdup(&t->arena, value);
+    if (value && !v)
+        return KAFKAC_ERR_NO_MEMORY;
+    for (int k = 0; k < t->config_count; k++)
+        if (!strcmp(t->configs[k].name, name)) {
+            t->configs[k].value = v;   /* the old copy stays in the arena until destroy */
+            return KAFKAC_OK;
+        }
+    topic_config_t *c = kc_admin_rows_grow(t->configs, t->config_count, &t->config_cap, sizeof *c);
+    if (!c)
+        return KAFKAC_ERR_NO_MEMORY;
+    t->configs = c;
+    c = &t->configs[t->config_count];
+    c->name = kc_admin_strdup(&t->arena, name);
+    c->value = v;
+    if (!c->name)
+        return KAFKAC_ERR_NO_MEMORY;
+    t->config_count++;
+    return KAFKAC_OK;
+}
+
+kafkac_err_t kafkac_new_topic_set_replica_assignment(kafkac_new_topic_t *t, int32_t partition,
+                                                     const int32_t *brokers, int count)
+{
+    if (!t || partition < 0 || !brokers || count < 1)
+        return KAFKAC_ERR_INVALID_ARG;
+    int32_t *copy = kc_arena_alloc(&t->arena, (size_t)count * sizeof(*copy));
+    if (!copy)
+        return KAFKAC_ERR_NO_MEMORY;
+    memcpy(copy, brokers, (size_t)count * sizeof(*copy));
+    int k = 0;
+    while (k < t->row_count && t->rows[k].partition != partition)
+        k++;
+    if (k == t->row_count) {
+        replica_row_t *rows = kc_admin_rows_grow(t->rows, t->row_count, &t->row_cap, sizeof *rows);
+        if (!rows)
+            return KAFKAC_ERR_NO_MEMORY;
+        t->rows = rows;
+        t->row_count++;
+    }
+    t->rows[k] = (replica_row_t){ partition, copy, count };
+    return KAFKAC_OK;
+}
+
+void kafkac_new_topic_destroy(kafkac_new_topic_t *t)
+{
+    if (!t)
+        return;
+    kc_free(t->configs);
+    kc_free(t->rows);
+    kc_arena_destroy(&t->arena);
+    kc_free(t);
+}
+
 /* ---- create_topics ---- */
 
 typedef struct create_ctx {
-    const kafkac_new_topic_t *topics;
+    const kafkac_new_topic_t *const *topics;
     int validate_only;
     kafkac_admin_result_t *res;
     char *pending;
@@ -22,19 +121,19 @@ static int fill_topic(kc_arena_t *a, kc_create_topics_request_creatable_topic_t 
     ct->name = t->name;
     ct->num_partitions = t->partitions;
     ct->replication_factor = t->replication_factor;
-    if (t->assignment) {
+    if (t->row_count > 0) {
         /* With an assignment both counts must be -1: the rows say it all. */
         ct->num_partitions = -1;
         ct->replication_factor = -1;
-        ct->assignments_count = t->partitions;
-        ct->assignments = kc_arena_alloc(a, (size_t)(t->partitions > 0 ? t->partitions : 1) * sizeof(*ct->assignments));
+        ct->assignments_count = t->row_count;
+        ct->assignments = kc_arena_alloc(a, (size_t)t->row_count * sizeof(*ct->assignments));
         if (!ct->assignments)
             return -1;
-        for (int p = 0; p < t->partitions; p++) {
+        for (int p = 0; p < t->row_count; p++) {
             kc_msg_init(&kc_schema_create_topics_request_creatable_replica_assignment, &ct->assignments[p]);
-            ct->assignments[p].partition_index = p;
-            ct->assignments[p].broker_ids = (int32_t *)t->assignment[p];
-            ct->assignments[p].broker_ids_count = t->assignment_count ? t->assignment_count[p] : 0;
+            ct->assignments[p].partition_index = t->rows[p].partition;
+            ct->assignments[p].broker_ids = (int32_t *)t->rows[p].brokers;
+            ct->assignments[p].broker_ids_count = t->rows[p].count;
         }
     }
     if (t->config_count > 0) {
@@ -68,7 +167,7 @@ static void *create_build(kc_admin_rpc_t *rpc, kc_arena_t *a, int remaining_ms)
     for (int i = 0; i < x->res->count; i++) {
         if (!x->pending[i])
             continue;
-        if (fill_topic(a, &m->topics[m->topics_count++], &x->topics[i]))
+        if (fill_topic(a, &m->topics[m->topics_count++], x->topics[i]))
             return NULL;
     }
     return m;
@@ -105,7 +204,7 @@ static int start_result(kafkac_admin_result_t **res, char **pending, int count, 
 
 static const char *new_topic_name(const void *arg, int i)
 {
-    return ((const kafkac_new_topic_t *)arg)[i].name;
+    return ((const kafkac_new_topic_t *const *)arg)[i]->name;
 }
 
 static const char *string_at(const void *arg, int i)
@@ -127,21 +226,17 @@ static kafkac_err_t finish(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t dea
     return KAFKAC_OK;
 }
 
-kafkac_err_t kafkac_admin_create_topics(kafkac_admin_t *adm, const kafkac_new_topic_t *topics, int count,
+kafkac_err_t kafkac_admin_create_topics(kafkac_admin_t *adm, const kafkac_new_topic_t *const *topics, int count,
                                         int validate_only, int timeout_ms, kafkac_admin_result_t **out, char *errstr,
                                         size_t errstr_size)
 {
     if (out)
         *out = NULL;
-    if (!adm || !out || count < 1 || !topics) {
-        kc_errstr_set(errstr, errstr_size, "create_topics: no admin handle, topics or result pointer");
+    if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
-    }
-    for (int i = 0; i < count; i++)
-        if (!topics[i].name || (topics[i].assignment && topics[i].partitions < 1)) {
-            kc_errstr_set(errstr, errstr_size, "create_topics: topic %d has no name or an empty assignment", i);
-            return KAFKAC_ERR_INVALID_ARG;
-        }
+    int rc = kc_admin_check_inputs("create_topics", (const void *const *)topics, count, "topic", errstr, errstr_size);
+    if (rc)
+        return rc;
     int64_t deadline = kc_admin_deadline(adm, timeout_ms);
     create_ctx_t x = { topics, validate_only, NULL, NULL };
     if (start_result(&x.res, &x.pending, count, new_topic_name, topics)) {
@@ -220,16 +315,7 @@ static int delete_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
 
 static int check_names(const char *op, const char *const *names, int count, char *errstr, size_t errlen)
 {
-    if (!names || count < 1) {
-        kc_errstr_set(errstr, errlen, "%s: nothing to do", op);
-        return KAFKAC_ERR_INVALID_ARG;
-    }
-    for (int i = 0; i < count; i++)
-        if (!names[i]) {
-            kc_errstr_set(errstr, errlen, "%s: name %d is NULL", op, i);
-            return KAFKAC_ERR_INVALID_ARG;
-        }
-    return 0;
+    return kc_admin_check_inputs(op, (const void *const *)names, count, "name", errstr, errlen);
 }
 
 kafkac_err_t kafkac_admin_delete_topics(kafkac_admin_t *adm, const char *const *topics, int count, int timeout_ms,
@@ -447,10 +533,7 @@ static const kc_topic_info_t *topic_at(const kafkac_topic_desc_t *d, int i)
     return d && i >= 0 && i < d->count ? d->topics[i] : NULL;
 }
 
-int kafkac_topic_desc_count(const kafkac_topic_desc_t *d)
-{
-    return d ? d->count : 0;
-}
+int kafkac_topic_desc_count(const kafkac_topic_desc_t *d) { return d ? d->count : 0; }
 
 const char *kafkac_topic_desc_name(const kafkac_topic_desc_t *d, int i)
 {
@@ -481,28 +564,8 @@ int kafkac_topic_desc_partition_count(const kafkac_topic_desc_t *d, int i)
     return t ? t->partition_count : 0;
 }
 
-void kafkac_topic_desc_partition(const kafkac_topic_desc_t *d, int i, int p, int32_t *id, kafkac_err_t *err,
-                                 int32_t *leader, const int32_t **replicas, int *replica_count, const int32_t **isr,
-                                 int *isr_count, const int32_t **offline, int *offline_count)
+const kafkac_partition_info_t *kafkac_topic_desc_partition(const kafkac_topic_desc_t *d, int i, int p)
 {
     const kc_topic_info_t *t = topic_at(d, i);
-    const kc_partition_info_t *pi = t && p >= 0 && p < t->partition_count ? &t->partitions[p] : NULL;
-    if (id)
-        *id = pi ? pi->id : -1;
-    if (err)
-        *err = pi ? (kafkac_err_t)pi->err : KAFKAC_ERR_INVALID_ARG;
-    if (leader)
-        *leader = pi ? pi->leader : -1;
-    if (replicas)
-        *replicas = pi ? pi->replicas : NULL;
-    if (replica_count)
-        *replica_count = pi ? pi->replicas_count : 0;
-    if (isr)
-        *isr = pi ? pi->isr : NULL;
-    if (isr_count)
-        *isr_count = pi ? pi->isr_count : 0;
-    if (offline)
-        *offline = pi ? pi->offline : NULL;
-    if (offline_count)
-        *offline_count = pi ? pi->offline_count : 0;
+    return t && p >= 0 && p < t->partition_count ? &t->partitions[p] : NULL;
 }

@@ -139,3 +139,45 @@ out:
     kc_cli_admin_free(&c);
     return rc;
 }
+
+int kc_cli_configs_add(kc_cli_configs_t *cc, kafkac_config_op_t op, char *arg, const char *cmdname)
+{
+    if (cc->n >= KC_CLI_MAX_CONFIGS) {
+        fprintf(stderr, "%s: more than %d config changes\n", cmdname, KC_CLI_MAX_CONFIGS);
+        return -1;
+    }
+    char *value = NULL;
+    if (op != KAFKAC_CONFIG_DELETE && !(value = kc_cli_split_kv(arg))) {
+        fprintf(stderr, "%s: config changes need key=value\n", cmdname);
+        return -1;
+    }
+    cc->keys[cc->n] = arg;
+    cc->values[cc->n] = value;
+    cc->ops[cc->n++] = op;
+    return 0;
+}
+
+kafkac_config_resource_t *kc_cli_config_resource(kafkac_resource_type_t type, const char *name,
+                                                 const kc_cli_configs_t *cc)
+{
+    kafkac_config_resource_t *r = kafkac_config_resource_new(type, name);
+    for (int i = 0; r && cc && i < cc->n; i++)
+        if (kafkac_config_resource_add(r, cc->ops[i], cc->keys[i], cc->values[i])) {
+            kafkac_config_resource_destroy(r);
+            r = NULL;
+        }
+    return r;
+}
+
+int kc_cli_admin_outcome(const kc_cli_admin_t *c, kafkac_err_t e, const char *errstr, kafkac_admin_result_t *r,
+                         const char *done_fmt, int arg)
+{
+    if (e)
+        return kc_cli_admin_fail(c, e, errstr);
+    int failed = kc_cli_admin_report(c, r);
+    for (int i = 0; done_fmt && i < kafkac_admin_result_count(r); i++)
+        if (!kafkac_admin_result_error(r, i))
+            printf(done_fmt, kafkac_admin_result_name(r, i), arg);
+    kafkac_admin_result_destroy(r);
+    return failed ? 1 : 0;
+}

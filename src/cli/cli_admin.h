@@ -26,8 +26,32 @@ void kc_cli_admin_free(kc_cli_admin_t *c);
 /* Prints every failed entry of r as "cmd: NAME[p]: ERROR_NAME: message" on
  * stderr; returns how many failed. */
 int kc_cli_admin_report(const kc_cli_admin_t *c, const kafkac_admin_result_t *r);
+/* The end of an operation with per-entity results: after a call-level
+ * failure e (r NULL), prints it and returns 1; else reports r's failed
+ * entries (kc_cli_admin_report), prints done_fmt for each entry that
+ * succeeded (its arguments: the entry's name, then arg; NULL: nothing),
+ * frees r, and returns 1 if any entry failed, else 0. */
+int kc_cli_admin_outcome(const kc_cli_admin_t *c, kafkac_err_t e, const char *errstr, kafkac_admin_result_t *r,
+                         const char *done_fmt, int arg);
 /* Prints a call-level failure; returns 1. */
 int kc_cli_admin_fail(const kc_cli_admin_t *c, kafkac_err_t err, const char *errstr);
+
+/* Config changes given on the command line (topics alter --config /
+ * --delete-config, configs alter --add-config ...), kept as strings
+ * borrowed from argv until the command runs. */
+#define KC_CLI_MAX_CONFIGS 64
+typedef struct kc_cli_configs {
+    const char *keys[KC_CLI_MAX_CONFIGS], *values[KC_CLI_MAX_CONFIGS];
+    kafkac_config_op_t ops[KC_CLI_MAX_CONFIGS];
+    int n;
+} kc_cli_configs_t;
+/* Adds a change: "key=value" for SET, APPEND and SUBTRACT (arg is split in
+ * place), "key" for DELETE.  0, or -1 after printing why (no '=', too
+ * many). */
+int kc_cli_configs_add(kc_cli_configs_t *cc, kafkac_config_op_t op, char *arg, const char *cmdname);
+/* A resource holding the changes (describe: none); NULL on out of memory. */
+kafkac_config_resource_t *kc_cli_config_resource(kafkac_resource_type_t type, const char *name,
+                                                 const kc_cli_configs_t *cc);
 
 /* An admin command made of subcommands ("kafkac groups list ..."): the
  * driver both topics and groups (and later ones) run.  It looks the

@@ -9,8 +9,6 @@
 #include "cli/cli.h"
 #include "cli/cli_admin.h"
 
-#define MAX_ITEMS 64
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -40,10 +38,10 @@ static const struct option longopts[] = {
 };
 
 typedef struct args {
-    kafkac_config_resource_t res;
-    kafkac_config_entry_t entries[MAX_ITEMS];
-    kafkac_config_op_t ops[MAX_ITEMS];
-    int n, all, syn;
+    kafkac_resource_type_t type;
+    const char *name;
+    kc_cli_configs_t changes;
+    int all, syn;
 } args_t;
 
 /* This command's own options (cli_admin.h: 0 taken, -1 bad, 1 unknown). */
@@ -53,39 +51,27 @@ static int opt_of(int opt, char *arg, void *args, const char *cmdname)
     switch (opt) {
     case O_TYPE:
         if (!strcmp(arg, "topics") || !strcmp(arg, "topic"))
-            a->res.type = KAFKAC_RESOURCE_TOPIC;
+            a->type = KAFKAC_RESOURCE_TOPIC;
         else if (!strcmp(arg, "brokers") || !strcmp(arg, "broker"))
-            a->res.type = KAFKAC_RESOURCE_BROKER;
+            a->type = KAFKAC_RESOURCE_BROKER;
         else if (!strcmp(arg, "broker-loggers"))
-            a->res.type = KAFKAC_RESOURCE_BROKER_LOGGER;
+            a->type = KAFKAC_RESOURCE_BROKER_LOGGER;
         else {
             fprintf(stderr, "%s: --entity-type must be topics or brokers\n", cmdname);
             return -1;
         }
         break;
     case O_NAME:
-        a->res.name = arg;
+        a->name = arg;
         break;
     case O_ADD:
+        return kc_cli_configs_add(&a->changes, KAFKAC_CONFIG_SET, arg, cmdname);
     case O_APPEND:
-    case O_SUB: {
-        char *value = a->n < MAX_ITEMS ? kc_cli_split_kv(arg) : NULL;
-        if (!value) {
-            fprintf(stderr, "%s: config changes need key=value\n", cmdname);
-            return -1;
-        }
-        a->entries[a->n].name = arg;
-        a->entries[a->n].value = value;
-        a->ops[a->n++] = opt == O_ADD ? KAFKAC_CONFIG_SET : opt == O_APPEND ? KAFKAC_CONFIG_APPEND : KAFKAC_CONFIG_SUBTRACT;
-        break;
-    }
+        return kc_cli_configs_add(&a->changes, KAFKAC_CONFIG_APPEND, arg, cmdname);
+    case O_SUB:
+        return kc_cli_configs_add(&a->changes, KAFKAC_CONFIG_SUBTRACT, arg, cmdname);
     case O_DEL:
-        if (a->n >= MAX_ITEMS)
-            return -1;
-        a->entries[a->n].name = arg;
-        a->entries[a->n].value = NULL;
-        a->ops[a->n++] = KAFKAC_CONFIG_DELETE;
-        break;
+        return kc_cli_configs_add(&a->changes, KAFKAC_CONFIG_DELETE, arg, cmdname);
     case O_ALL:
         a->all = 1;
         break;
@@ -101,7 +87,7 @@ static int opt_of(int opt, char *arg, void *args, const char *cmdname)
 static int check_describe(const void *args, const char *cmdname)
 {
     const args_t *a = args;
-    if (!a->res.name) {
+    if (!a->name) {
         fprintf(stderr, "%s: give --entity-name\n", cmdname);
         return 2;
     }
@@ -113,11 +99,32 @@ static int check_alter(const void *args, const char *cmdname)
     const args_t *a = args;
     if (check_describe(args, cmdname))
         return 2;
-    if (!a->n) {
+    if (!a->changes.n) {
         fprintf(stderr, "%s: nothing to change\n", cmdname);
         return 2;
     }
     return 0;
+}
+
+static const char *type_name(kafkac_resource_type_t t)
+{
+    return t == KAFKAC_RESOURCE_TOPIC ? "topic" : t == KAFKAC_RESOURCE_BROKER ? "broker" : "broker-logger";
+}
+
+/* Prints entry e of a described resource, and its synonyms if asked. */
+static void print_entry(const kafkac_config_entry_t *e, int synonyms)
+{
+    const char *value = kafkac_config_entry_value(e);
+    int sens = kafkac_config_entry_is_sensitive(e), def = kafkac_config_entry_is_default(e);
+    printf("  %s=%s\tsource=%s%s%s%s\n", kafkac_config_entry_name(e),
+           sens ? "(sensitive)" : value ? value : "(null)", kafkac_config_source_name(kafkac_config_entry_source(e)),
+           def ? " default" : "", kafkac_config_entry_is_read_only(e) ? " read-only" : "", sens ? " sensitive" : "");
+    for (int k = 0; synonyms && k < kafkac_config_entry_synonym_count(e); k++) {
+        const kafkac_config_entry_t *syn = kafkac_config_entry_synonym(e, k);
+        const char *sv = kafkac_config_entry_value(syn);
+        printf("    synonym %s=%s (%s)\n", kafkac_config_entry_name(syn), sv ? sv : "(null)",
+               kafkac_config_source_name(kafkac_config_entry_source(syn)));
+    }
 }
 
 static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
@@ -125,33 +132,24 @@ static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
     const args_t *a = args;
     char err[512];
     kafkac_config_desc_t *d;
-    kafkac_err_t e = kafkac_admin_describe_configs(adm, &a->res, 1, c->timeout_ms, &d, err, sizeof err);
+    kafkac_config_resource_t *res = kc_cli_config_resource(a->type, a->name, NULL);
+    if (!res)
+        return kc_cli_admin_fail(c, KAFKAC_ERR_NO_MEMORY, "out of memory");
+    kafkac_err_t e = kafkac_admin_describe_configs(adm, (const kafkac_config_resource_t *const[]){ res }, 1,
+                                                   c->timeout_ms, &d, err, sizeof err);
+    kafkac_config_resource_destroy(res);
     if (e)
         return kc_cli_admin_fail(c, e, err);
     int rc = 0;
-    kafkac_err_t re;
-    const char *msg;
-    kafkac_config_desc_resource(d, 0, NULL, NULL, &re, &msg);
+    kafkac_err_t re = kafkac_config_desc_error(d, 0);
     if (re) {
-        rc = kc_cli_admin_fail(c, re, msg);
+        rc = kc_cli_admin_fail(c, re, kafkac_config_desc_message(d, 0));
     } else {
-        printf("Configs for %s %s:\n", a->res.type == KAFKAC_RESOURCE_TOPIC ? "topic" : "broker", a->res.name);
+        printf("Configs for %s %s:\n", type_name(a->type), a->name);
         for (int j = 0; j < kafkac_config_desc_entry_count(d, 0); j++) {
-            const char *name, *value;
-            kafkac_config_source_t src;
-            int def, ro, sens;
-            kafkac_config_desc_entry(d, 0, j, &name, &value, &src, &def, &ro, &sens);
-            if (def && !a->all)
-                continue;
-            printf("  %s=%s\tsource=%s%s%s%s\n", name, sens ? "(sensitive)" : value ? value : "(null)",
-                   kafkac_config_source_name(src), def ? " default" : "", ro ? " read-only" : "",
-                   sens ? " sensitive" : "");
-            for (int k = 0; a->syn && k < kafkac_config_desc_synonym_count(d, 0, j); k++) {
-                const char *sn, *sv;
-                kafkac_config_source_t ss;
-                kafkac_config_desc_synonym(d, 0, j, k, &sn, &sv, &ss);
-                printf("    synonym %s=%s (%s)\n", sn, sv ? sv : "(null)", kafkac_config_source_name(ss));
-            }
+            const kafkac_config_entry_t *en = kafkac_config_desc_entry(d, 0, j);
+            if (a->all || !kafkac_config_entry_is_default(en))
+                print_entry(en, a->syn);
         }
     }
     kafkac_config_desc_destroy(d);
@@ -162,15 +160,18 @@ static int do_alter(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
     const args_t *a = args;
     char err[512];
-    kafkac_config_alter_t al = { a->res, a->entries, a->ops, a->n };
+    kafkac_config_resource_t *res = kc_cli_config_resource(a->type, a->name, &a->changes);
+    if (!res)
+        return kc_cli_admin_fail(c, KAFKAC_ERR_NO_MEMORY, "out of memory");
     kafkac_admin_result_t *r;
-    kafkac_err_t e = kafkac_admin_incremental_alter_configs(adm, &al, 1, 0, c->timeout_ms, &r, err, sizeof err);
+    kafkac_err_t e = kafkac_admin_incremental_alter_configs(adm, (const kafkac_config_resource_t *const[]){ res }, 1,
+                                                            0, c->timeout_ms, &r, err, sizeof err);
+    kafkac_config_resource_destroy(res);
     if (e)
         return kc_cli_admin_fail(c, e, err);
     int rc = kc_cli_admin_report(c, r) ? 1 : 0;
     if (!rc)
-        printf("Completed updating config for %s %s.\n", a->res.type == KAFKAC_RESOURCE_TOPIC ? "topic" : "broker",
-               a->res.name);
+        printf("Completed updating config for %s %s.\n", type_name(a->type), a->name);
     kafkac_admin_result_destroy(r);
     return rc;
 }
@@ -183,6 +184,6 @@ int kc_cli_configs(int argc, char **argv)
     static const kc_cli_cmd_t cmd = {"configs", subs, sizeof subs / sizeof subs[0], "b:X:T:h", longopts, usage, opt_of};
     args_t a;
     memset(&a, 0, sizeof a);
-    a.res.type = KAFKAC_RESOURCE_TOPIC;
+    a.type = KAFKAC_RESOURCE_TOPIC;
     return kc_cli_admin_main(&cmd, &a, argc, argv);
 }

@@ -139,18 +139,16 @@ static kafkac_err_t partitions_of(const kafkac_conf_t *conf, char **topics, int 
     kafkac_metadata_t *md = NULL;
     kafkac_err_t rc = kafkac_client_metadata(cl, (const char *const *)topics, nt, 10000, &md, err, errlen);
     for (int i = 0; !rc && i < kafkac_metadata_topic_count(md); i++) {
-        const char *name;
-        kafkac_err_t terr;
-        int pc;
-        kafkac_metadata_topic(md, i, &name, &terr, NULL, &pc);
+        const char *name = kafkac_metadata_topic_name(md, i);
+        kafkac_err_t terr = kafkac_metadata_topic_error(md, i);
+        int pc = kafkac_metadata_topic_partition_count(md, i);
         if (terr) {
             snprintf(err, errlen, "topic %s: %s", name, kafkac_err_str(terr));
             rc = terr;
             break;
         }
         for (int p = 0; p < pc; p++) {
-            int32_t id;
-            kafkac_metadata_partition(md, i, p, &id, NULL, NULL, NULL, NULL, NULL, NULL);
+            int32_t id = kafkac_partition_info_id(kafkac_metadata_partition(md, i, p));
             if (partition < 0 || id == partition)
                 kafkac_tpl_add(out, name, id);
         }

@@ -55,24 +55,24 @@ static int do_list(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
         return kc_cli_admin_fail(c, e, err);
     printf("%-40s %-12s %-10s %s\n", "GROUP", "STATE", "TYPE", "PROTOCOL-TYPE");
     for (int i = 0; i < kafkac_group_list_count(l); i++) {
-        const char *id, *pt, *st, *ty;
-        kafkac_group_list_get(l, i, &id, &pt, &st, &ty);
+        const kafkac_group_listing_t *g = kafkac_group_list_get(l, i);
+        const char *id = kafkac_group_listing_id(g), *pt = kafkac_group_listing_protocol_type(g);
+        const char *st = kafkac_group_listing_state(g), *ty = kafkac_group_listing_type(g);
         printf("%-40s %-12s %-10s %s\n", id, *st ? st : "-", *ty ? ty : "-", *pt ? pt : "-");
     }
     kafkac_group_list_destroy(l);
     return 0;
 }
 
-/* The member a partition is assigned to, or -1. */
-static int owner(const kafkac_group_desc_t *d, int g, int members, const char *topic, int32_t partition)
+/* The member a partition is assigned to, or NULL. */
+static const kafkac_member_info_t *owner(const kafkac_group_info_t *g, const char *topic, int32_t partition)
 {
-    for (int m = 0; m < members; m++) {
-        const kafkac_topic_partition_list_t *as;
-        kafkac_group_desc_member(d, g, m, NULL, NULL, NULL, NULL, &as);
+    for (int m = 0; m < kafkac_group_info_member_count(g); m++) {
+        const kafkac_topic_partition_list_t *as = kafkac_member_info_assignment(kafkac_group_info_member(g, m));
         if (as && kafkac_tpl_find(as, topic, partition))
-            return m;
+            return kafkac_group_info_member(g, m);
     }
-    return -1;
+    return NULL;
 }
 
 static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
@@ -90,24 +90,26 @@ static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
         return kc_cli_admin_fail(c, e, err);
     int rc = 0;
     for (int g = 0; g < kafkac_group_desc_count(d); g++) {
-        const char *id, *state, *ptype, *proto;
-        kafkac_err_t ge;
-        int32_t coord;
-        int nm;
-        kafkac_group_desc_get(d, g, &id, &ge, &state, &ptype, &proto, &coord, &nm);
+        const kafkac_group_info_t *gi = kafkac_group_desc_get(d, g);
+        const char *id = kafkac_group_info_id(gi), *ptype = kafkac_group_info_protocol_type(gi);
+        const char *proto = kafkac_group_info_protocol(gi);
+        kafkac_err_t ge = kafkac_group_info_error(gi);
+        int nm = kafkac_group_info_member_count(gi);
         if (ge) {
             fprintf(stderr, "%s: %s: %s: %s\n", c->cmd, id, kafkac_err_name(ge), kafkac_err_str(ge));
             rc = 1;
             continue;
         }
-        printf("Group %s: state %s, protocol type %s, protocol %s, coordinator %d, %d member(s)\n", id, state,
-               *ptype ? ptype : "-", *proto ? proto : "-", (int)coord, nm);
+        printf("Group %s: state %s, protocol type %s, protocol %s, coordinator %d, %d member(s)\n", id,
+               kafkac_group_info_state(gi), *ptype ? ptype : "-", *proto ? proto : "-",
+               (int)kafkac_group_info_coordinator(gi), nm);
         for (int m = 0; m < nm; m++) {
-            const char *mid, *iid, *cid, *host;
-            const kafkac_topic_partition_list_t *as;
-            kafkac_group_desc_member(d, g, m, &mid, &iid, &cid, &host, &as);
-            printf("  member %s client-id %s host %s%s%s, %d partition(s)\n", mid, cid, host,
-                   iid ? " instance " : "", iid ? iid : "", as ? kafkac_tpl_count(as) : 0);
+            const kafkac_member_info_t *mi = kafkac_group_info_member(gi, m);
+            const char *iid = kafkac_member_info_instance_id(mi);
+            const kafkac_topic_partition_list_t *as = kafkac_member_info_assignment(mi);
+            printf("  member %s client-id %s host %s%s%s, %d partition(s)\n", kafkac_member_info_id(mi),
+                   kafkac_member_info_client_id(mi), kafkac_member_info_host(mi), iid ? " instance " : "",
+                   iid ? iid : "", as ? kafkac_tpl_count(as) : 0);
         }
         kafkac_group_offsets_t *o;
         e = kafkac_admin_list_consumer_group_offsets(adm, id, NULL, c->timeout_ms, &o, err, sizeof err);
@@ -118,14 +120,14 @@ static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
         printf("\n%-30s %-30s %-9s %-15s %-15s %-6s %-40s %-20s %s\n", "GROUP", "TOPIC", "PARTITION",
                "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID");
         for (int i = 0; i < kafkac_group_offsets_count(o); i++) {
-            const char *topic;
-            int32_t p;
-            int64_t committed, end, lag;
-            kafkac_group_offsets_get(o, i, &topic, &p, &committed, NULL, &end, &lag, NULL);
-            int m = owner(d, g, nm, topic, p);
-            const char *mid = "-", *host = "-", *cid = "-";
-            if (m >= 0)
-                kafkac_group_desc_member(d, g, m, &mid, NULL, &cid, &host, NULL);
+            const kafkac_group_offset_t *go = kafkac_group_offsets_get(o, i);
+            const char *topic = kafkac_group_offset_topic(go);
+            int32_t p = kafkac_group_offset_partition(go);
+            int64_t committed = kafkac_group_offset_committed(go), end = kafkac_group_offset_end(go);
+            int64_t lag = kafkac_group_offset_lag(go);
+            const kafkac_member_info_t *mi = owner(gi, topic, p);
+            const char *mid = mi ? kafkac_member_info_id(mi) : "-", *host = mi ? kafkac_member_info_host(mi) : "-";
+            const char *cid = mi ? kafkac_member_info_client_id(mi) : "-";
             char cs[24] = "-", es[24] = "-", ls[24] = "-";
             if (committed >= 0)
                 snprintf(cs, sizeof cs, "%lld", (long long)committed);
@@ -150,17 +152,10 @@ static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
         fprintf(stderr, "%s: give -g GROUP\n", c->cmd);
         return 2;
     }
-    kafkac_admin_result_t *r;
+    kafkac_admin_result_t *r = NULL;
     kafkac_err_t e = kafkac_admin_delete_consumer_groups(adm, a->groups, a->ngroups, c->timeout_ms, &r, err,
                                                          sizeof err);
-    if (e)
-        return kc_cli_admin_fail(c, e, err);
-    int failed = kc_cli_admin_report(c, r);
-    for (int i = 0; i < kafkac_admin_result_count(r); i++)
-        if (!kafkac_admin_result_error(r, i))
-            printf("Deleted group %s.\n", kafkac_admin_result_name(r, i));
-    kafkac_admin_result_destroy(r);
-    return failed ? 1 : 0;
+    return kc_cli_admin_outcome(c, e, err, r, "Deleted group %s.\n", 0);
 }
 
 static int do_reset(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
@@ -198,9 +193,7 @@ static int do_reset(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
             goto out;
         }
         for (int p = 0; p < kafkac_topic_desc_partition_count(d, 0); p++) {
-            int32_t id;
-            kafkac_topic_desc_partition(d, 0, p, &id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-            kafkac_tpl_add(tpl, name, id);
+            kafkac_tpl_add(tpl, name, kafkac_partition_info_id(kafkac_topic_desc_partition(d, 0, p)));
         }
         kafkac_topic_desc_destroy(d);
     }

@@ -60,12 +60,10 @@ int kc_cli_metadata(int argc, char **argv)
     printf("Cluster id: %s\nController: %d\n%d broker(s):\n", kafkac_cluster_desc_id(cd),
            (int)kafkac_cluster_desc_controller(cd), kafkac_cluster_desc_broker_count(cd));
     for (int i = 0; i < kafkac_cluster_desc_broker_count(cd); i++) {
-        int32_t id;
-        const char *host, *rack;
-        int port;
-        kafkac_cluster_desc_broker(cd, i, &id, &host, &port, &rack);
-        printf("  broker %d at %s:%d%s%s%s\n", (int)id, host, port, rack ? " (rack " : "", rack ? rack : "",
-               rack ? ")" : "");
+        const kafkac_node_t *b = kafkac_cluster_desc_broker(cd, i);
+        const char *rack = kafkac_node_rack(b);
+        printf("  broker %d at %s:%d%s%s%s\n", (int)kafkac_node_id(b), kafkac_node_host(b), kafkac_node_port(b),
+               rack ? " (rack " : "", rack ? rack : "", rack ? ")" : "");
     }
     kafkac_cluster_desc_destroy(cd);
     kafkac_topic_desc_t *d;
@@ -85,11 +83,11 @@ int kc_cli_metadata(int argc, char **argv)
         if (te)
             rc = 1;
         for (int p = 0; p < kafkac_topic_desc_partition_count(d, i); p++) {
-            int32_t id, leader;
-            const int32_t *reps, *isr;
+            const kafkac_partition_info_t *pi = kafkac_topic_desc_partition(d, i, p);
             int nr, ni;
-            kafkac_topic_desc_partition(d, i, p, &id, NULL, &leader, &reps, &nr, &isr, &ni, NULL, NULL);
-            printf("    partition %d, leader %d, replicas:", (int)id, (int)leader);
+            const int32_t *reps = kafkac_partition_info_replicas(pi, &nr), *isr = kafkac_partition_info_isr(pi, &ni);
+            printf("    partition %d, leader %d, replicas:", (int)kafkac_partition_info_id(pi),
+                   (int)kafkac_partition_info_leader(pi));
             for (int k = 0; k < nr; k++)
                 printf("%s%d", k ? "," : " ", (int)reps[k]);
             printf(", isrs:");

@@ -72,8 +72,9 @@ int kc_cli_probe(int argc, char **argv)
     printf("release: %s\n", kafkac_broker_versions_release(v));
     printf("%4s  %-32s %-9s %s\n", "key", "api", "broker", "libkafkac");
     for (int i = 0; i < kafkac_broker_versions_count(v); i++) {
-        int16_t key, lo, hi, use;
-        kafkac_broker_versions_get(v, i, &key, &lo, &hi, &use);
+        const kafkac_api_version_t *a = kafkac_broker_versions_get(v, i);
+        int16_t key = kafkac_api_version_key(a), lo = kafkac_api_version_broker_min(a);
+        int16_t hi = kafkac_api_version_broker_max(a), use = kafkac_api_version_chosen(a);
         const char *name = kafkac_api_name(key);
         char range[16], used[8];
         snprintf(range, sizeof range, "%d-%d", lo, hi);

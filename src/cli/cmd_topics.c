@@ -45,9 +45,7 @@ typedef struct args {
     const char *topics[MAX_ITEMS];
     int ntopics;
     int partitions, rf, validate_only, internal;
-    kafkac_config_entry_t configs[MAX_ITEMS];
-    kafkac_config_op_t ops[MAX_ITEMS];
-    int nconfigs;
+    kc_cli_configs_t configs;
     const char *assignment;
 } args_t;
 
@@ -75,18 +73,21 @@ static int do_list(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 static void print_configs(kafkac_admin_t *adm, const char *topic, int timeout_ms)
 {
     char err[512];
-    kafkac_config_resource_t r = { KAFKAC_RESOURCE_TOPIC, topic };
-    kafkac_config_desc_t *d;
-    if (kafkac_admin_describe_configs(adm, &r, 1, timeout_ms, &d, err, sizeof err) != KAFKAC_OK)
+    kafkac_config_resource_t *r = kc_cli_config_resource(KAFKAC_RESOURCE_TOPIC, topic, NULL);
+    kafkac_config_desc_t *d = NULL;
+    kafkac_err_t e = r ? kafkac_admin_describe_configs(adm, (const kafkac_config_resource_t *const[]){ r }, 1,
+                                                       timeout_ms, &d, err, sizeof err)
+                       : KAFKAC_ERR_NO_MEMORY;
+    kafkac_config_resource_destroy(r);
+    if (e != KAFKAC_OK)
         return;
     int first = 1;
     for (int j = 0; j < kafkac_config_desc_entry_count(d, 0); j++) {
-        const char *name, *value;
-        kafkac_config_source_t src;
-        kafkac_config_desc_entry(d, 0, j, &name, &value, &src, NULL, NULL, NULL);
-        if (src != KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
+        const kafkac_config_entry_t *en = kafkac_config_desc_entry(d, 0, j);
+        const char *value = kafkac_config_entry_value(en);
+        if (kafkac_config_entry_source(en) != KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
             continue;
-        printf("%s%s=%s", first ? "" : ",", name, value ? value : "");
+        printf("%s%s=%s", first ? "" : ",", kafkac_config_entry_name(en), value ? value : "");
         first = 0;
     }
     kafkac_config_desc_destroy(d);
@@ -113,18 +114,18 @@ static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
         }
         int np = kafkac_topic_desc_partition_count(d, i);
         int rf = 0;
-        if (np > 0)
-            kafkac_topic_desc_partition(d, i, 0, NULL, NULL, NULL, NULL, &rf, NULL, NULL, NULL, NULL);
+        kafkac_partition_info_replicas(kafkac_topic_desc_partition(d, i, 0), &rf);
         printf("Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: ", name,
                kafkac_topic_desc_id(d, i), np, rf);
         print_configs(adm, name, c->timeout_ms);
         printf("\n");
         for (int p = 0; p < np; p++) {
-            int32_t id, leader;
-            const int32_t *reps, *isr, *off;
+            const kafkac_partition_info_t *pi = kafkac_topic_desc_partition(d, i, p);
+            int32_t leader = kafkac_partition_info_leader(pi);
             int nr, ni, no;
-            kafkac_topic_desc_partition(d, i, p, &id, NULL, &leader, &reps, &nr, &isr, &ni, &off, &no);
-            printf("\tTopic: %s\tPartition: %d\tLeader: ", name, (int)id);
+            const int32_t *reps = kafkac_partition_info_replicas(pi, &nr), *isr = kafkac_partition_info_isr(pi, &ni);
+            const int32_t *off = kafkac_partition_info_offline(pi, &no);
+            printf("\tTopic: %s\tPartition: %d\tLeader: ", name, (int)kafkac_partition_info_id(pi));
             if (leader >= 0)
                 printf("%d", (int)leader);
             else
@@ -144,33 +145,51 @@ static int do_describe(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
     return failed ? 1 : 0;
 }
 
-/* "1:2,2:3" -> rows of broker ids. */
-static int parse_assignment(const char *s, int32_t rows[MAX_ITEMS][16], int counts[MAX_ITEMS])
+/* "1:2,2:3" (partition 0 on brokers 1 and 2, partition 1 on 2 and 3) ->
+ * the topic's replica assignment.  0, or -1 when malformed. */
+static int parse_assignment(const char *s, kafkac_new_topic_t *t)
 {
-    int n = 0;
     const char *p = s;
-    while (*p && n < MAX_ITEMS) {
-        counts[n] = 0;
+    for (int32_t part = 0; *p; part++) {
+        int32_t row[16];
+        int n = 0;
         for (;;) {
             char *end;
             long v = strtol(p, &end, 10);
-            if (end == p || counts[n] >= 16)
+            if (end == p || n >= 16)
                 return -1;
-            rows[n][counts[n]++] = (int32_t)v;
+            row[n++] = (int32_t)v;
             p = end;
-            if (*p == ':') {
-                p++;
-                continue;
-            }
-            break;
+            if (*p != ':')
+                break;
+            p++;
         }
-        n++;
+        if (kafkac_new_topic_set_replica_assignment(t, part, row, n))
+            return -1;
         if (*p == ',')
             p++;
         else if (*p)
             return -1;
     }
-    return n;
+    return p == s ? -1 : 0;
+}
+
+/* The topic the options describe; NULL after printing why. */
+static kafkac_new_topic_t *new_topic_of(const kc_cli_admin_t *c, const args_t *a)
+{
+    kafkac_new_topic_t *t = kafkac_new_topic_new(a->topics[0], a->partitions, (int16_t)a->rf);
+    int ok = t != NULL;
+    for (int i = 0; ok && i < a->configs.n; i++)
+        ok = kafkac_new_topic_set_config(t, a->configs.keys[i], a->configs.values[i]) == KAFKAC_OK;
+    if (!ok) {
+        fprintf(stderr, "%s: out of memory\n", c->cmd);
+    } else if (a->assignment && parse_assignment(a->assignment, t)) {
+        fprintf(stderr, "%s: bad --replica-assignment '%s' (want e.g. 1:2,2:3)\n", c->cmd, a->assignment);
+        ok = 0;
+    }
+    if (!ok)
+        kafkac_new_topic_destroy(t);
+    return ok ? t : NULL;
 }
 
 static int do_create(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
@@ -181,32 +200,14 @@ static int do_create(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
         fprintf(stderr, "%s: give exactly one -t NAME\n", c->cmd);
         return 2;
     }
-    kafkac_new_topic_t t = { .name = a->topics[0], .partitions = a->partitions, .replication_factor = (int16_t)a->rf,
-                             .configs = a->configs, .config_count = a->nconfigs };
-    static int32_t rows[MAX_ITEMS][16];
-    int counts[MAX_ITEMS];
-    const int32_t *rowp[MAX_ITEMS];
-    if (a->assignment) {
-        int n = parse_assignment(a->assignment, rows, counts);
-        if (n <= 0) {
-            fprintf(stderr, "%s: bad --replica-assignment '%s' (want e.g. 1:2,2:3)\n", c->cmd, a->assignment);
-            return 2;
-        }
-        for (int i = 0; i < n; i++)
-            rowp[i] = rows[i];
-        t.partitions = n;
-        t.assignment = rowp;
-        t.assignment_count = counts;
-    }
-    kafkac_admin_result_t *r;
-    kafkac_err_t rc = kafkac_admin_create_topics(adm, &t, 1, a->validate_only, c->timeout_ms, &r, err, sizeof err);
-    if (rc)
-        return kc_cli_admin_fail(c, rc, err);
-    int failed = kc_cli_admin_report(c, r);
-    if (!failed)
-        printf("%s topic %s.\n", a->validate_only ? "Validated" : "Created", a->topics[0]);
-    kafkac_admin_result_destroy(r);
-    return failed ? 1 : 0;
+    kafkac_new_topic_t *t = new_topic_of(c, a);
+    if (!t)
+        return 2;
+    kafkac_admin_result_t *r = NULL;
+    kafkac_err_t rc = kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const[]){ t }, 1, a->validate_only,
+                                                 c->timeout_ms, &r, err, sizeof err);
+    kafkac_new_topic_destroy(t);
+    return kc_cli_admin_outcome(c, rc, err, r, a->validate_only ? "Validated topic %s.\n" : "Created topic %s.\n", 0);
 }
 
 static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
@@ -217,16 +218,9 @@ static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
         fprintf(stderr, "%s: give -t NAME\n", c->cmd);
         return 2;
     }
-    kafkac_admin_result_t *r;
+    kafkac_admin_result_t *r = NULL;
     kafkac_err_t rc = kafkac_admin_delete_topics(adm, a->topics, a->ntopics, c->timeout_ms, &r, err, sizeof err);
-    if (rc)
-        return kc_cli_admin_fail(c, rc, err);
-    int failed = kc_cli_admin_report(c, r);
-    for (int i = 0; i < kafkac_admin_result_count(r); i++)
-        if (!kafkac_admin_result_error(r, i))
-            printf("Deleted topic %s.\n", kafkac_admin_result_name(r, i));
-    kafkac_admin_result_destroy(r);
-    return failed ? 1 : 0;
+    return kc_cli_admin_outcome(c, rc, err, r, "Deleted topic %s.\n", 0);
 }
 
 static int add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
@@ -236,17 +230,10 @@ static int add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *ar
     int32_t counts[MAX_ITEMS];
     for (int i = 0; i < a->ntopics; i++)
         counts[i] = a->partitions;
-    kafkac_admin_result_t *r;
+    kafkac_admin_result_t *r = NULL;
     kafkac_err_t rc = kafkac_admin_create_partitions(adm, a->topics, counts, a->ntopics, a->validate_only,
                                                      c->timeout_ms, &r, err, sizeof err);
-    if (rc)
-        return kc_cli_admin_fail(c, rc, err);
-    int failed = kc_cli_admin_report(c, r);
-    for (int i = 0; i < kafkac_admin_result_count(r); i++)
-        if (!kafkac_admin_result_error(r, i))
-            printf("Topic %s now has %d partitions.\n", kafkac_admin_result_name(r, i), a->partitions);
-    kafkac_admin_result_destroy(r);
-    return failed ? 1 : 0;
+    return kc_cli_admin_outcome(c, rc, err, r, "Topic %s now has %d partitions.\n", a->partitions);
 }
 
 static int do_add_partitions(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
@@ -263,34 +250,29 @@ static int do_alter(kc_cli_admin_t *c, kafkac_admin_t *adm, const void *args)
 {
     const args_t *a = args;
     char err[512];
-    if (!a->ntopics || (a->partitions <= 0 && !a->nconfigs)) {
+    if (!a->ntopics || (a->partitions <= 0 && !a->configs.n)) {
         fprintf(stderr, "%s: give -t NAME and --partitions N and/or --config / --delete-config\n", c->cmd);
         return 2;
     }
     int rc = 0;
     if (a->partitions > 0)
         rc = add_partitions(c, adm, a);
-    if (rc || !a->nconfigs)
+    if (rc || !a->configs.n)
         return rc;
-    kafkac_config_alter_t al[MAX_ITEMS];
-    for (int i = 0; i < a->ntopics; i++) {
-        al[i].resource.type = KAFKAC_RESOURCE_TOPIC;
-        al[i].resource.name = a->topics[i];
-        al[i].entries = a->configs;
-        al[i].ops = a->ops;
-        al[i].entry_count = a->nconfigs;
-    }
-    kafkac_admin_result_t *r;
-    kafkac_err_t e = kafkac_admin_incremental_alter_configs(adm, al, a->ntopics, a->validate_only, c->timeout_ms, &r,
-                                                            err, sizeof err);
-    if (e)
-        return kc_cli_admin_fail(c, e, err);
-    int failed = kc_cli_admin_report(c, r);
-    for (int i = 0; i < kafkac_admin_result_count(r); i++)
-        if (!kafkac_admin_result_error(r, i))
-            printf("Altered configs of topic %s.\n", kafkac_admin_result_name(r, i));
-    kafkac_admin_result_destroy(r);
-    return failed ? 1 : 0;
+    kafkac_config_resource_t *al[MAX_ITEMS];
+    int n = 0;
+    while (n < a->ntopics && (al[n] = kc_cli_config_resource(KAFKAC_RESOURCE_TOPIC, a->topics[n], &a->configs)))
+        n++;
+    kafkac_admin_result_t *r = NULL;
+    kafkac_err_t e = n < a->ntopics ? KAFKAC_ERR_NO_MEMORY
+                                    : kafkac_admin_incremental_alter_configs(adm, (const kafkac_config_resource_t *const *)al,
+                                                                             n, a->validate_only, c->timeout_ms, &r,
+                                                                             err, sizeof err);
+    if (e == KAFKAC_ERR_NO_MEMORY && n < a->ntopics)
+        snprintf(err, sizeof err, "out of memory");
+    for (int i = 0; i < n; i++)
+        kafkac_config_resource_destroy(al[i]);
+    return kc_cli_admin_outcome(c, e, err, r, "Altered configs of topic %s.\n", 0);
 }
 
 /* This command's own options (cli_admin.h: 0 taken, -1 bad, 1 unknown). */
@@ -312,24 +294,10 @@ static int opt_of(int opt, char *arg, void *args, const char *cmdname)
     case O_ASSIGN:
         a->assignment = arg;
         break;
-    case O_CONFIG: {
-        char *value = a->nconfigs < MAX_ITEMS ? kc_cli_split_kv(arg) : NULL;
-        if (!value) {
-            fprintf(stderr, "%s: --config needs key=value\n", cmdname);
-            return -1;
-        }
-        a->configs[a->nconfigs].name = arg;
-        a->configs[a->nconfigs].value = value;
-        a->ops[a->nconfigs++] = KAFKAC_CONFIG_SET;
-        break;
-    }
+    case O_CONFIG:
+        return kc_cli_configs_add(&a->configs, KAFKAC_CONFIG_SET, arg, cmdname);
     case O_DELETE_CONFIG:
-        if (a->nconfigs >= MAX_ITEMS)
-            return -1;
-        a->configs[a->nconfigs].name = arg;
-        a->configs[a->nconfigs].value = NULL;
-        a->ops[a->nconfigs++] = KAFKAC_CONFIG_DELETE;
-        break;
+        return kc_cli_configs_add(&a->configs, KAFKAC_CONFIG_DELETE, arg, cmdname);
     case O_VALIDATE:
         a->validate_only = 1;
         break;

@@ -64,20 +64,17 @@ typedef struct args {
 static void print_users(const kafkac_scram_users_t *u, int *failed, const char *cmd)
 {
     for (int i = 0; i < kafkac_scram_users_count(u); i++) {
-        const char *name, *msg;
-        kafkac_err_t e;
-        kafkac_scram_users_get(u, i, &name, &e, &msg);
+        const kafkac_scram_user_t *su = kafkac_scram_users_get(u, i);
+        const char *name = kafkac_scram_user_name(su);
+        kafkac_err_t e = kafkac_scram_user_error(su);
         if (e) {
-            fprintf(stderr, "%s: %s: %s: %s\n", cmd, name, kafkac_err_name(e), msg);
+            fprintf(stderr, "%s: %s: %s: %s\n", cmd, name, kafkac_err_name(e), kafkac_scram_user_message(su));
             (*failed)++;
             continue;
         }
-        for (int j = 0; j < kafkac_scram_users_credential_count(u, i); j++) {
-            kafkac_scram_mechanism_t m;
-            int32_t it;
-            kafkac_scram_users_credential(u, i, j, &m, &it);
-            printf("%-30s %-14s %d\n", name, kafkac_scram_mechanism_name(m), (int)it);
-        }
+        for (int j = 0; j < kafkac_scram_user_credential_count(su); j++)
+            printf("%-30s %-14s %d\n", name, kafkac_scram_mechanism_name(kafkac_scram_user_mechanism(su, j)),
+                   (int)kafkac_scram_user_iterations(su, j));
     }
 }
 
@@ -191,18 +188,28 @@ out:
 }
 
 /* One alteration per call: KRaft refuses two changes of a user in one
- * request.  Prints the outcome; returns 0 or 1. */
-static int alter_one(kc_cli_admin_t *c, kafkac_admin_t *adm, const kafkac_scram_alteration_t *alt)
+ * request.  Sets user's credential for mech when pw is given, else deletes
+ * it; prints the outcome; returns 0 or 1. */
+static int alter_one(kc_cli_admin_t *c, kafkac_admin_t *adm, const char *user, kafkac_scram_mechanism_t mech,
+                     int32_t iterations, const char *pw)
 {
     char err[512];
+    kafkac_scram_alteration_t *alt = pw ? kafkac_scram_upsertion_new(user, mech, iterations, pw)
+                                        : kafkac_scram_deletion_new(user, mech);
+    if (!alt) {
+        fprintf(stderr, "%s: %s: cannot make the change (mechanism %s; or out of memory, or no random bytes)\n",
+                c->cmd, user, kafkac_scram_mechanism_name(mech));
+        return 1;
+    }
     kafkac_admin_result_t *r;
-    kafkac_err_t e = kafkac_admin_alter_user_scram_credentials(adm, alt, 1, c->timeout_ms, &r, err, sizeof err);
+    kafkac_err_t e = kafkac_admin_alter_user_scram_credentials(adm, (const kafkac_scram_alteration_t *const[]){ alt },
+                                                               1, c->timeout_ms, &r, err, sizeof err);
+    kafkac_scram_alteration_destroy(alt);
     if (e)
         return kc_cli_admin_fail(c, e, err);
     int failed = kc_cli_admin_report(c, r);
     if (!failed)
-        printf("%s %s credential of %s.\n", alt->op == KAFKAC_SCRAM_DELETE ? "Deleted" : "Set",
-               kafkac_scram_mechanism_name(alt->mechanism), alt->user);
+        printf("%s %s credential of %s.\n", pw ? "Set" : "Deleted", kafkac_scram_mechanism_name(mech), user);
     kafkac_admin_result_destroy(r);
     return failed ? 1 : 0;
 }
@@ -223,11 +230,8 @@ static int do_set(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
         mechs[0] = a->mech;
         n = 1;
     }
-    for (int i = 0; i < n && !rc; i++) {
-        kafkac_scram_alteration_t alt = { .op = KAFKAC_SCRAM_UPSERT, .user = a->users[0], .mechanism = mechs[i],
-                                          .iterations = a->iterations, .password = pw };
-        rc = alter_one(c, adm, &alt);
-    }
+    for (int i = 0; i < n && !rc; i++)
+        rc = alter_one(c, adm, a->users[0], mechs[i], a->iterations, pw);
 out:
     explicit_bzero(pw, sizeof pw);
     return rc;
@@ -240,9 +244,8 @@ static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
         fprintf(stderr, "%s: give one -u USER\n", c->cmd);
         return 2;
     }
-    kafkac_scram_alteration_t alt = { .op = KAFKAC_SCRAM_DELETE, .user = a->users[0], .mechanism = a->mech };
     if (a->mech)
-        return alter_one(c, adm, &alt);
+        return alter_one(c, adm, a->users[0], a->mech, 0, NULL);
     /* Every mechanism the user has. */
     kafkac_scram_users_t *u;
     kafkac_err_t e = kafkac_admin_describe_user_scram_credentials(adm, a->users, 1, c->timeout_ms, &u, err,
@@ -250,17 +253,16 @@ static int do_delete(kc_cli_admin_t *c, kafkac_admin_t *adm, const args_t *a)
     if (e)
         return kc_cli_admin_fail(c, e, err);
     int rc = 0;
-    const char *msg;
-    kafkac_scram_users_get(u, 0, NULL, &e, &msg);
+    const kafkac_scram_user_t *su = kafkac_scram_users_get(u, 0);
+    e = kafkac_scram_user_error(su);
     if (kafkac_scram_users_count(u) != 1 || e) {
         fprintf(stderr, "%s: %s: %s: %s\n", c->cmd, a->users[0],
-                kafkac_err_name(e ? e : KAFKAC_ERR_RESOURCE_NOT_FOUND), e ? msg : "no SCRAM credentials");
+                kafkac_err_name(e ? e : KAFKAC_ERR_RESOURCE_NOT_FOUND),
+                e ? kafkac_scram_user_message(su) : "no SCRAM credentials");
         rc = 1;
     }
-    for (int j = 0; !rc && j < kafkac_scram_users_credential_count(u, 0); j++) {
-        kafkac_scram_users_credential(u, 0, j, &alt.mechanism, NULL);
-        rc = alter_one(c, adm, &alt);
-    }
+    for (int j = 0; !rc && j < kafkac_scram_user_credential_count(su); j++)
+        rc = alter_one(c, adm, a->users[0], kafkac_scram_user_mechanism(su, j), 0, NULL);
     kafkac_scram_users_destroy(u);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/mem.h"
 #include "common/errstr.h"
@@ -12,6 +13,7 @@
 #include "kafkac/version.h"
 #include "kc_messages.h"
 #include "protocol/api_names.h"
+#include "protocol/cluster.h"
 #include "protocol/net.h"
 #include "protocol/release.h"
 
@@ -88,7 +90,8 @@ static kafkac_err_t resp_error(kc_resp_t *r, char *errstr, size_t n)
 
 /* ---- probe ------------------------------------------------------- */
 
-typedef struct api_row {
+/* The element handle kafkac_broker_versions_get() hands out. */
+typedef struct kafkac_api_version {
     int16_t key, min, max, chosen;
 } api_row_t;
 
@@ -216,20 +219,15 @@ int kafkac_broker_versions_count(const kafkac_broker_versions_t *v)
     return v ? v->count : 0;
 }
 
-void kafkac_broker_versions_get(const kafkac_broker_versions_t *v, int i, int16_t *api_key, int16_t *broker_min,
-                                int16_t *broker_max, int16_t *chosen)
+const kafkac_api_version_t *kafkac_broker_versions_get(const kafkac_broker_versions_t *v, int i)
 {
-    api_row_t none = { -1, -1, -1, -1 };
-    const api_row_t *row = v && i >= 0 && i < v->count ? &v->rows[i] : &none;
-    if (api_key)
-        *api_key = row->key;
-    if (broker_min)
-        *broker_min = row->min;
-    if (broker_max)
-        *broker_max = row->max;
-    if (chosen)
-        *chosen = row->chosen;
+    return v && i >= 0 && i < v->count ? &v->rows[i] : NULL;
 }
+
+int16_t kafkac_api_version_key(const kafkac_api_version_t *a) { return a ? a->key : -1; }
+int16_t kafkac_api_version_broker_min(const kafkac_api_version_t *a) { return a ? a->min : -1; }
+int16_t kafkac_api_version_broker_max(const kafkac_api_version_t *a) { return a ? a->max : -1; }
+int16_t kafkac_api_version_chosen(const kafkac_api_version_t *a) { return a ? a->chosen : -1; }
 
 void kafkac_broker_versions_destroy(kafkac_broker_versions_t *v)
 {
@@ -248,9 +246,12 @@ static int metadata_build(kc_net_t *net, int16_t version, void *msg, void *opaqu
     return 0;
 }
 
+/* A snapshot built from the response as the network client builds its
+ * own (brokers sorted by id, topics by name, partitions by id), so that
+ * its elements are the same kc_broker_info_t / kc_partition_info_t the
+ * admin client's results hand out, read by the same getters. */
 struct kafkac_metadata {
-    kc_resp_t *resp;                         /* owns everything below */
-    const kc_metadata_response_t *m;
+    kc_cluster_t *c;
 };
 
 kafkac_err_t kafkac_client_metadata(kafkac_client_t *cl, const char *const *topics, int topic_count,
@@ -293,8 +294,13 @@ kafkac_err_t kafkac_client_metadata(kafkac_client_t *cl, const char *const *topi
         kc_free(md);
         return resp_error(resp, errstr, errstr_size);
     }
-    md->resp = resp;
-    md->m = resp->msg;
+    md->c = kc_cluster_from_response(NULL, resp->msg, 0, kc_now_ms());
+    kc_resp_free(resp);
+    if (!md->c) {
+        kc_free(md);
+        kc_errstr_set(errstr, errstr_size, "out of memory");
+        return KAFKAC_ERR_NO_MEMORY;
+    }
     *out = md;
     return KAFKAC_OK;
 }
@@ -303,62 +309,53 @@ void kafkac_metadata_destroy(kafkac_metadata_t *md)
 {
     if (!md)
         return;
-    kc_resp_free(md->resp);
+    kc_cluster_unref(md->c);
     kc_free(md);
 }
 
-const char *kafkac_metadata_cluster_id(const kafkac_metadata_t *md) { return md->m->cluster_id; }
-int32_t kafkac_metadata_controller_id(const kafkac_metadata_t *md) { return md->m->controller_id; }
-int kafkac_metadata_broker_count(const kafkac_metadata_t *md) { return md->m->brokers_count; }
-int kafkac_metadata_topic_count(const kafkac_metadata_t *md) { return md->m->topics_count; }
+const char *kafkac_metadata_cluster_id(const kafkac_metadata_t *md) { return md ? md->c->cluster_id : NULL; }
+int32_t kafkac_metadata_controller_id(const kafkac_metadata_t *md) { return md ? md->c->controller_id : -1; }
+int kafkac_metadata_broker_count(const kafkac_metadata_t *md) { return md ? md->c->broker_count : 0; }
+int kafkac_metadata_topic_count(const kafkac_metadata_t *md) { return md ? md->c->topic_count : 0; }
 
-void kafkac_metadata_broker(const kafkac_metadata_t *md, int i, int32_t *id, const char **host, int *port,
-                            const char **rack)
+const kafkac_node_t *kafkac_metadata_broker(const kafkac_metadata_t *md, int i)
 {
-    const kc_metadata_response_metadata_response_broker_t *b = &md->m->brokers[i];
-    if (id)
-        *id = b->node_id;
-    if (host)
-        *host = b->host;
-    if (port)
-        *port = b->port;
-    if (rack)
-        *rack = b->rack;
+    return md && i >= 0 && i < md->c->broker_count ? &md->c->brokers[i] : NULL;
 }
 
-void kafkac_metadata_topic(const kafkac_metadata_t *md, int i, const char **name, kafkac_err_t *err,
-                           int *is_internal, int *partition_count)
+static const kc_topic_info_t *md_topic(const kafkac_metadata_t *md, int i)
 {
-    const kc_metadata_response_metadata_response_topic_t *t = &md->m->topics[i];
-    if (name)
-        *name = t->name;
-    if (err)
-        *err = (kafkac_err_t)t->error_code;
-    if (is_internal)
-        *is_internal = t->is_internal;
-    if (partition_count)
-        *partition_count = t->partitions_count > 0 ? t->partitions_count : 0;
+    return md && i >= 0 && i < md->c->topic_count ? &md->c->topics[i] : NULL;
 }
 
-void kafkac_metadata_partition(const kafkac_metadata_t *md, int i, int p, int32_t *id, kafkac_err_t *err,
-                               int32_t *leader, const int32_t **replicas, int *replica_count, const int32_t **isr,
-                               int *isr_count)
+const char *kafkac_metadata_topic_name(const kafkac_metadata_t *md, int i)
 {
-    const kc_metadata_response_metadata_response_partition_t *pp = &md->m->topics[i].partitions[p];
-    if (id)
-        *id = pp->partition_index;
-    if (err)
-        *err = (kafkac_err_t)pp->error_code;
-    if (leader)
-        *leader = pp->leader_id;
-    if (replicas)
-        *replicas = pp->replica_nodes;
-    if (replica_count)
-        *replica_count = pp->replica_nodes_count > 0 ? pp->replica_nodes_count : 0;
-    if (isr)
-        *isr = pp->isr_nodes;
-    if (isr_count)
-        *isr_count = pp->isr_nodes_count > 0 ? pp->isr_nodes_count : 0;
+    const kc_topic_info_t *t = md_topic(md, i);
+    return t ? t->name : "";
+}
+
+kafkac_err_t kafkac_metadata_topic_error(const kafkac_metadata_t *md, int i)
+{
+    const kc_topic_info_t *t = md_topic(md, i);
+    return t ? (kafkac_err_t)t->err : KAFKAC_ERR_INVALID_ARG;
+}
+
+int kafkac_metadata_topic_is_internal(const kafkac_metadata_t *md, int i)
+{
+    const kc_topic_info_t *t = md_topic(md, i);
+    return t ? t->internal : 0;
+}
+
+int kafkac_metadata_topic_partition_count(const kafkac_metadata_t *md, int i)
+{
+    const kc_topic_info_t *t = md_topic(md, i);
+    return t ? t->partition_count : 0;
+}
+
+const kafkac_partition_info_t *kafkac_metadata_partition(const kafkac_metadata_t *md, int i, int p)
+{
+    const kc_topic_info_t *t = md_topic(md, i);
+    return t && p >= 0 && p < t->partition_count ? &t->partitions[p] : NULL;
 }
 
 /* ---- raw --------------------------------------------------------- */

@@ -13,14 +13,17 @@
 #include "protocol/schema.h"
 #include "kc_messages.h"   /* generated: kc_metadata_response_t */
 
-typedef struct kc_broker_info {
+/* The tags are the public element handles of protocol.h (kafkac_node_t,
+ * kafkac_partition_info_t): results hand these out as they are, read by
+ * the getters of cluster_api.c. */
+typedef struct kafkac_node {
     int32_t id;
     char *host;          /* owned by the snapshot */
     int32_t port;
     char *rack;          /* NULL when the broker has none */
 } kc_broker_info_t;
 
-typedef struct kc_partition_info {
+typedef struct kafkac_partition_info {
     int32_t id;
     int16_t err;         /* per-partition error from the broker (e.g. LEADER_NOT_AVAILABLE) */
     int32_t leader;      /* -1: no leader */

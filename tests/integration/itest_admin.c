@@ -11,6 +11,31 @@
 #include "common/testenv.h"
 #include "itest_admin_util.h"
 
+static kafkac_config_desc_t *wait_config(kafkac_admin_t *adm, const char *topic, const char *name, const char *value,
+                                         int source);
+
+/* A topic to create (asserted non-NULL). */
+static kafkac_new_topic_t *new_topic(const char *name, int32_t partitions, int16_t rf)
+{
+    kafkac_new_topic_t *t = kafkac_new_topic_new(name, partitions, rf);
+    assert_non_null(t);
+    return t;
+}
+
+/* create_topics of n handles, which it destroys; asserts the call ran. */
+static kafkac_admin_result_t *create_and_free(kafkac_admin_t *adm, kafkac_new_topic_t **t, int n, int validate_only)
+{
+    char err[512];
+    kafkac_admin_result_t *r = NULL;
+    kafkac_err_t rc = kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const *)t, n, validate_only, 30000,
+                                                 &r, err, sizeof err);
+    for (int i = 0; i < n; i++)
+        kafkac_new_topic_destroy(t[i]);
+    if (rc)
+        fail_msg("create_topics: %s: %s", kafkac_err_name(rc), err);
+    return r;
+}
+
 /* A batch of five topics where two are bad fails only those two, each
  * with its own error and message; then existing topic, bad config name,
  * validate_only, describe, delete. */
@@ -23,21 +48,19 @@ static void test_create_batch_per_topic_errors(void **state)
     kc_test_topic(t3, sizeof t3, "adm-rf");
     kc_test_topic(t4, sizeof t4, "adm-c");
     snprintf(t2, sizeof t2, "bad name %s", t0);       /* spaces are not allowed */
-    kafkac_config_entry_t cfg[] = { { "retention.ms", "3600000" } };
-    kafkac_new_topic_t topics[5] = {
-        { .name = t0, .partitions = 3, .replication_factor = 1, .configs = cfg, .config_count = 1 },
-        { .name = t1, .partitions = 1, .replication_factor = 1 },
-        { .name = t2, .partitions = 1, .replication_factor = 1 },
-        { .name = t3, .partitions = 1, .replication_factor = 3 },   /* one broker only */
-        { .name = t4, .partitions = -1, .replication_factor = -1 }, /* broker defaults */
+    kafkac_new_topic_t *topics[5] = {
+        new_topic(t0, 3, 1), new_topic(t1, 1, 1), new_topic(t2, 1, 1),
+        new_topic(t3, 1, 3),     /* one broker only */
+        new_topic(t4, -1, -1),   /* broker defaults */
     };
-    kafkac_admin_result_t *r = NULL;
-    kafkac_err_t rc = kafkac_admin_create_topics(adm, topics, 5, 0, 30000, &r, err, sizeof err);
-    if (rc)
-        fail_msg("create_topics: %s: %s", kafkac_err_name(rc), err);
+    /* A config set twice: the second value is the one sent. */
+    assert_int_equal(kafkac_new_topic_set_config(topics[0], "retention.ms", "1234"), KAFKAC_OK);
+    assert_int_equal(kafkac_new_topic_set_config(topics[0], "retention.ms", "3600000"), KAFKAC_OK);
+    kafkac_admin_result_t *r = create_and_free(adm, topics, 5, 0);
     assert_int_equal(kafkac_admin_result_count(r), 5);
+    const char *names[5] = { t0, t1, t2, t3, t4 };
     for (int i = 0; i < 5; i++)
-        assert_string_equal(kafkac_admin_result_name(r, i), topics[i].name);
+        assert_string_equal(kafkac_admin_result_name(r, i), names[i]);
     expect_ok(r, 0);
     expect_ok(r, 1);
     expect_err(r, 2, KAFKAC_ERR_INVALID_TOPIC_EXCEPTION);
@@ -50,16 +73,21 @@ static void test_create_batch_per_topic_errors(void **state)
     assert_int_equal(kafkac_topic_desc_partition_count(d, 0), 3);
     assert_int_equal(strlen(kafkac_topic_desc_id(d, 0)), 22);
     for (int p = 0; p < 3; p++) {
-        int32_t id, leader;
-        const int32_t *reps, *isr;
+        const kafkac_partition_info_t *pi = kafkac_topic_desc_partition(d, 0, p);
         int nr, ni;
-        kafkac_topic_desc_partition(d, 0, p, &id, NULL, &leader, &reps, &nr, &isr, &ni, NULL, NULL);
-        assert_int_equal(id, p);
-        assert_int_equal(leader, 1);
+        const int32_t *reps = kafkac_partition_info_replicas(pi, &nr);
+        kafkac_partition_info_isr(pi, &ni);
+        assert_int_equal(kafkac_partition_info_id(pi), p);
+        assert_int_equal(kafkac_partition_info_error(pi), KAFKAC_OK);
+        assert_int_equal(kafkac_partition_info_leader(pi), 1);
         assert_int_equal(nr, 1);
         assert_int_equal(reps[0], 1);
         assert_int_equal(ni, 1);
     }
+    kafkac_config_desc_destroy(wait_config(adm, t0, "retention.ms", "3600000", KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG));
+    /* Out of range: NULL, read as the defaults. */
+    assert_null(kafkac_topic_desc_partition(d, 0, 3));
+    assert_int_equal(kafkac_partition_info_id(kafkac_topic_desc_partition(d, 0, 3)), -1);
     kafkac_topic_desc_destroy(d);
     /* The broker default (num.partitions=1 in our test broker). */
     d = describe_topic(adm, t4, KAFKAC_OK);
@@ -68,14 +96,10 @@ static void test_create_batch_per_topic_errors(void **state)
     kafkac_topic_desc_destroy(describe_topic(adm, t3, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION));
 
     /* Creating it again, and an unknown config name. */
-    kafkac_config_entry_t bad[] = { { "no.such.config", "1" } };
     char t5[96];
-    kafkac_new_topic_t again[2] = {
-        { .name = t0, .partitions = 1, .replication_factor = 1 },
-        { .name = kc_test_topic(t5, sizeof t5, "adm-badcfg"), .partitions = 1, .replication_factor = 1,
-          .configs = bad, .config_count = 1 },
-    };
-    assert_int_equal(kafkac_admin_create_topics(adm, again, 2, 0, 30000, &r, err, sizeof err), KAFKAC_OK);
+    kafkac_new_topic_t *again[2] = { new_topic(t0, 1, 1), new_topic(kc_test_topic(t5, sizeof t5, "adm-badcfg"), 1, 1) };
+    assert_int_equal(kafkac_new_topic_set_config(again[1], "no.such.config", "1"), KAFKAC_OK);
+    r = create_and_free(adm, again, 2, 0);
     expect_err(r, 0, KAFKAC_ERR_TOPIC_ALREADY_EXISTS);
     expect_err(r, 1, KAFKAC_ERR_INVALID_CONFIG);
     assert_non_null(strstr(kafkac_admin_result_message(r, 1), "no.such.config"));
@@ -83,21 +107,23 @@ static void test_create_batch_per_topic_errors(void **state)
 
     /* validate_only checks without creating. */
     char t6[96];
-    kafkac_new_topic_t v = { .name = kc_test_topic(t6, sizeof t6, "adm-validate"), .partitions = 2,
-                             .replication_factor = 1 };
-    assert_int_equal(kafkac_admin_create_topics(adm, &v, 1, 1, 30000, &r, err, sizeof err), KAFKAC_OK);
+    kafkac_new_topic_t *v = new_topic(kc_test_topic(t6, sizeof t6, "adm-validate"), 2, 1);
+    r = create_and_free(adm, &v, 1, 1);
     expect_ok(r, 0);
     kafkac_admin_result_destroy(r);
     kafkac_topic_desc_destroy(describe_topic(adm, t6, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION));
 
-    /* An explicit replica assignment. */
+    /* An explicit replica assignment (the counts given are not sent).
+     * Partition 1's first row names a broker that does not exist and is
+     * replaced: had both rows gone out, or the old one, the broker would
+     * refuse the topic. */
     char t7[96];
-    const int32_t row[] = { 1 };
-    const int32_t *rows[] = { row, row };
-    const int counts[] = { 1, 1 };
-    kafkac_new_topic_t as = { .name = kc_test_topic(t7, sizeof t7, "adm-assign"), .partitions = 2,
-                              .assignment = rows, .assignment_count = counts };
-    assert_int_equal(kafkac_admin_create_topics(adm, &as, 1, 0, 30000, &r, err, sizeof err), KAFKAC_OK);
+    const int32_t row[] = { 1 }, nobody[] = { 42 };
+    kafkac_new_topic_t *as = new_topic(kc_test_topic(t7, sizeof t7, "adm-assign"), 7, 3);
+    assert_int_equal(kafkac_new_topic_set_replica_assignment(as, 0, row, 1), KAFKAC_OK);
+    assert_int_equal(kafkac_new_topic_set_replica_assignment(as, 1, nobody, 1), KAFKAC_OK);
+    assert_int_equal(kafkac_new_topic_set_replica_assignment(as, 1, row, 1), KAFKAC_OK);
+    r = create_and_free(adm, &as, 1, 0);
     expect_ok(r, 0);
     kafkac_admin_result_destroy(r);
     d = describe_topic(adm, t7, KAFKAC_OK);
@@ -169,28 +195,49 @@ static void test_create_partitions(void **state)
     kafkac_admin_destroy(adm);
 }
 
-static int find_entry(kafkac_config_desc_t *d, const char *name, const char **value, kafkac_config_source_t *src)
+/* Entry `name` of resource 0 (NULL if absent), its value and source. */
+static const kafkac_config_entry_t *find_entry(kafkac_config_desc_t *d, const char *name, const char **value,
+                                               kafkac_config_source_t *src)
 {
-    int j = kafkac_config_desc_find(d, 0, name);
-    if (j >= 0)
-        kafkac_config_desc_entry(d, 0, j, NULL, value, src, NULL, NULL, NULL);
-    return j;
+    const kafkac_config_entry_t *e = kafkac_config_desc_find(d, 0, name);
+    *value = kafkac_config_entry_value(e);
+    *src = kafkac_config_entry_source(e);
+    return e;
 }
 
 static kafkac_config_desc_t *topic_configs(kafkac_admin_t *adm, const char *topic)
 {
     char err[512];
-    kafkac_config_resource_t res = { KAFKAC_RESOURCE_TOPIC, topic };
+    kafkac_config_resource_t *res = config_res(KAFKAC_RESOURCE_TOPIC, topic);
     kafkac_config_desc_t *d = NULL;
-    kafkac_err_t rc = kafkac_admin_describe_configs(adm, &res, 1, 15000, &d, err, sizeof err);
+    kafkac_err_t rc = kafkac_admin_describe_configs(adm, (const kafkac_config_resource_t *const *)&res, 1, 15000, &d,
+                                                    err, sizeof err);
+    kafkac_config_resource_destroy(res);
     if (rc)
         fail_msg("describe_configs: %s: %s", kafkac_err_name(rc), err);
-    kafkac_err_t re;
-    const char *msg;
-    kafkac_config_desc_resource(d, 0, NULL, NULL, &re, &msg);
+    kafkac_err_t re = kafkac_config_desc_error(d, 0);
     if (re)
-        fail_msg("describe_configs %s: %s: %s", topic, kafkac_err_name(re), msg);
+        fail_msg("describe_configs %s: %s: %s", topic, kafkac_err_name(re), kafkac_config_desc_message(d, 0));
+    assert_string_equal(kafkac_config_desc_message(d, 0), "");
     return d;
+}
+
+/* One incremental change to the topic (or with legacy, AlterConfigs with a
+ * SET); asserts the resource's result. */
+static void alter_one(kafkac_admin_t *adm, const char *topic, int legacy, kafkac_config_op_t op, const char *name,
+                      const char *value)
+{
+    char err[512];
+    kafkac_config_resource_t *res = config_add(config_res(KAFKAC_RESOURCE_TOPIC, topic), op, name, value);
+    const kafkac_config_resource_t *const *arr = (const kafkac_config_resource_t *const *)&res;
+    kafkac_admin_result_t *r = NULL;
+    kafkac_err_t rc = legacy ? kafkac_admin_alter_configs(adm, arr, 1, 0, 15000, &r, err, sizeof err)
+                             : kafkac_admin_incremental_alter_configs(adm, arr, 1, 0, 15000, &r, err, sizeof err);
+    kafkac_config_resource_destroy(res);
+    if (rc)
+        fail_msg("alter %s of %s: %s: %s", name, topic, kafkac_err_name(rc), err);
+    expect_ok(r, 0);
+    kafkac_admin_result_destroy(r);
 }
 
 /* Describes the topic's configs until `name` has `value` (and source, if
@@ -203,7 +250,7 @@ static kafkac_config_desc_t *wait_config(kafkac_admin_t *adm, const char *topic,
     kafkac_config_source_t src = KAFKAC_CONFIG_SOURCE_UNKNOWN;
     for (int i = 0; i < 100; i++) {
         kafkac_config_desc_t *d = topic_configs(adm, topic);
-        if (find_entry(d, name, &v, &src) >= 0 && v && !strcmp(v, value) && (source < 0 || (int)src == source))
+        if (find_entry(d, name, &v, &src) && v && !strcmp(v, value) && (source < 0 || (int)src == source))
             return d;
         kafkac_config_desc_destroy(d);
         sleep_ms(50);
@@ -224,73 +271,68 @@ static void test_configs(void **state)
     kafkac_config_desc_t *d = topic_configs(adm, topic);
     const char *v;
     kafkac_config_source_t src;
-    assert_true(find_entry(d, "retention.ms", &v, &src) >= 0);
+    assert_non_null(find_entry(d, "retention.ms", &v, &src));
     /* scripts/kafka.sh sets log.retention.ms=-1 in server.properties. */
     assert_int_equal(src, KAFKAC_CONFIG_SOURCE_STATIC_BROKER_CONFIG);
     assert_string_equal(v, "-1");
     kafkac_config_desc_destroy(d);
 
-    kafkac_config_entry_t set[] = { { "retention.ms", "7200000" }, { "cleanup.policy", "delete" } };
-    kafkac_config_op_t ops[] = { KAFKAC_CONFIG_SET, KAFKAC_CONFIG_SET };
-    kafkac_config_alter_t al = { { KAFKAC_RESOURCE_TOPIC, topic }, set, ops, 2 };
+    kafkac_config_resource_t *set = config_res(KAFKAC_RESOURCE_TOPIC, topic);
+    config_add(set, KAFKAC_CONFIG_SET, "retention.ms", "7200000");
+    config_add(set, KAFKAC_CONFIG_SET, "cleanup.policy", "delete");
     kafkac_admin_result_t *r;
-    assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_admin_incremental_alter_configs(adm, (const kafkac_config_resource_t *const *)&set, 1, 0,
+                                                            15000, &r, err, sizeof err),
+                     KAFKAC_OK);
+    kafkac_config_resource_destroy(set);
     expect_ok(r, 0);
     kafkac_admin_result_destroy(r);
     d = wait_config(adm, topic, "retention.ms", "7200000", -1);
-    int j = find_entry(d, "retention.ms", &v, &src);
+    const kafkac_config_entry_t *e = find_entry(d, "retention.ms", &v, &src);
+    assert_string_equal(kafkac_config_entry_name(e), "retention.ms");
     assert_string_equal(v, "7200000");
     assert_int_equal(src, KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG);
     assert_string_equal(kafkac_config_source_name(src), "DYNAMIC_TOPIC_CONFIG");
-    /* Synonyms: the topic value first (then any broker setting behind it). */
-    assert_true(kafkac_config_desc_synonym_count(d, 0, j) >= 1);
-    const char *sn, *sv;
-    kafkac_config_source_t ss;
-    kafkac_config_desc_synonym(d, 0, j, 0, &sn, &sv, &ss);
-    assert_string_equal(sn, "retention.ms");
-    assert_int_equal(ss, KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG);
-    int is_default, ro, sens;
-    kafkac_config_desc_entry(d, 0, j, NULL, NULL, NULL, &is_default, &ro, &sens);
-    assert_false(is_default);
-    assert_false(ro);
-    assert_false(sens);
+    /* Synonyms: the topic value first (then any broker setting behind it);
+     * a synonym is itself an entry, with none of its own. */
+    assert_true(kafkac_config_entry_synonym_count(e) >= 1);
+    const kafkac_config_entry_t *syn = kafkac_config_entry_synonym(e, 0);
+    assert_string_equal(kafkac_config_entry_name(syn), "retention.ms");
+    assert_string_equal(kafkac_config_entry_value(syn), "7200000");
+    assert_int_equal(kafkac_config_entry_source(syn), KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG);
+    assert_int_equal(kafkac_config_entry_synonym_count(syn), 0);
+    assert_null(kafkac_config_entry_synonym(e, kafkac_config_entry_synonym_count(e)));
+    assert_false(kafkac_config_entry_is_default(e));
+    assert_false(kafkac_config_entry_is_read_only(e));
+    assert_false(kafkac_config_entry_is_sensitive(e));
     kafkac_config_desc_destroy(d);
 
     /* Append / subtract on the list-valued cleanup.policy. */
-    kafkac_config_entry_t app[] = { { "cleanup.policy", "compact" } };
-    kafkac_config_op_t aop[] = { KAFKAC_CONFIG_APPEND };
-    kafkac_config_alter_t al2 = { { KAFKAC_RESOURCE_TOPIC, topic }, app, aop, 1 };
-    assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al2, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
-    expect_ok(r, 0);
-    kafkac_admin_result_destroy(r);
+    alter_one(adm, topic, 0, KAFKAC_CONFIG_APPEND, "cleanup.policy", "compact");
     d = wait_config(adm, topic, "cleanup.policy", "delete,compact", -1);
     kafkac_config_desc_destroy(d);
-    kafkac_config_entry_t sub[] = { { "cleanup.policy", "delete" } };
-    kafkac_config_op_t sop[] = { KAFKAC_CONFIG_SUBTRACT };
-    kafkac_config_alter_t al3 = { { KAFKAC_RESOURCE_TOPIC, topic }, sub, sop, 1 };
-    assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al3, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
-    expect_ok(r, 0);
-    kafkac_admin_result_destroy(r);
+    alter_one(adm, topic, 0, KAFKAC_CONFIG_SUBTRACT, "cleanup.policy", "delete");
     d = wait_config(adm, topic, "cleanup.policy", "compact", -1);
     kafkac_config_desc_destroy(d);
 
     /* Delete reverts to the broker's setting. */
-    kafkac_config_entry_t del[] = { { "retention.ms", NULL } };
-    kafkac_config_op_t dop[] = { KAFKAC_CONFIG_DELETE };
-    kafkac_config_alter_t al4 = { { KAFKAC_RESOURCE_TOPIC, topic }, del, dop, 1 };
-    assert_int_equal(kafkac_admin_incremental_alter_configs(adm, &al4, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
-    expect_ok(r, 0);
-    kafkac_admin_result_destroy(r);
+    alter_one(adm, topic, 0, KAFKAC_CONFIG_DELETE, "retention.ms", NULL);
     d = wait_config(adm, topic, "retention.ms", "-1", KAFKAC_CONFIG_SOURCE_STATIC_BROKER_CONFIG);
     kafkac_config_desc_destroy(d);
 
     /* Legacy AlterConfigs replaces the whole dynamic config: cleanup.policy
-     * (set above) goes back to its default. */
-    kafkac_config_entry_t only[] = { { "segment.ms", "3600000" } };
-    kafkac_config_alter_t al5 = { { KAFKAC_RESOURCE_TOPIC, topic }, only, NULL, 1 };
-    assert_int_equal(kafkac_admin_alter_configs(adm, &al5, 1, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
-    expect_ok(r, 0);
-    kafkac_admin_result_destroy(r);
+     * (set above) goes back to its default.  It has no operations: any but
+     * SET is refused before anything is sent. */
+    kafkac_config_resource_t *bad = config_add(config_res(KAFKAC_RESOURCE_TOPIC, topic), KAFKAC_CONFIG_DELETE,
+                                               "segment.ms", NULL);
+    r = NULL;
+    assert_int_equal(kafkac_admin_alter_configs(adm, (const kafkac_config_resource_t *const *)&bad, 1, 0, 15000, &r,
+                                                err, sizeof err),
+                     KAFKAC_ERR_INVALID_ARG);
+    assert_null(r);
+    assert_non_null(strstr(err, "segment.ms"));
+    kafkac_config_resource_destroy(bad);
+    alter_one(adm, topic, 1, KAFKAC_CONFIG_SET, "segment.ms", "3600000");
     d = wait_config(adm, topic, "segment.ms", "3600000", KAFKAC_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG);
     find_entry(d, "cleanup.policy", &v, &src);
     assert_string_equal(v, "delete");
@@ -301,32 +343,54 @@ static void test_configs(void **state)
      * a missing topic fails describe for itself only. */
     char missing[96];
     kc_test_topic(missing, sizeof missing, "adm-missing");
-    kafkac_config_entry_t unk[] = { { "no.such.config", "1" } };
-    kafkac_config_alter_t al6[2] = { { { KAFKAC_RESOURCE_TOPIC, topic }, unk, NULL, 1 },
-                                     { { KAFKAC_RESOURCE_TOPIC, missing }, only, NULL, 1 } };
-    assert_int_equal(kafkac_admin_incremental_alter_configs(adm, al6, 2, 0, 15000, &r, err, sizeof err), KAFKAC_OK);
+    kafkac_config_resource_t *al6[2] = {
+        config_add(config_res(KAFKAC_RESOURCE_TOPIC, topic), KAFKAC_CONFIG_SET, "no.such.config", "1"),
+        config_add(config_res(KAFKAC_RESOURCE_TOPIC, missing), KAFKAC_CONFIG_SET, "segment.ms", "3600000"),
+    };
+    assert_int_equal(kafkac_admin_incremental_alter_configs(adm, (const kafkac_config_resource_t *const *)al6, 2, 0,
+                                                            15000, &r, err, sizeof err),
+                     KAFKAC_OK);
+    kafkac_config_resource_destroy(al6[0]);
+    kafkac_config_resource_destroy(al6[1]);
     expect_err(r, 0, KAFKAC_ERR_INVALID_CONFIG);
     expect_err(r, 1, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION);
     kafkac_admin_result_destroy(r);
-    kafkac_config_resource_t two[2] = { { KAFKAC_RESOURCE_TOPIC, missing }, { KAFKAC_RESOURCE_BROKER, "1" } };
-    assert_int_equal(kafkac_admin_describe_configs(adm, two, 2, 15000, &d, err, sizeof err), KAFKAC_OK);
-    kafkac_err_t re;
-    const char *msg;
-    kafkac_config_desc_resource(d, 0, NULL, NULL, &re, &msg);
-    assert_int_equal(re, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION);
-    kafkac_config_desc_resource(d, 1, NULL, NULL, &re, &msg);
-    assert_int_equal(re, KAFKAC_OK);
+    kafkac_config_resource_t *two[2] = { config_res(KAFKAC_RESOURCE_TOPIC, missing),
+                                         config_res(KAFKAC_RESOURCE_BROKER, "1") };
+    assert_int_equal(kafkac_admin_describe_configs(adm, (const kafkac_config_resource_t *const *)two, 2, 15000, &d,
+                                                   err, sizeof err),
+                     KAFKAC_OK);
+    assert_int_equal(kafkac_config_desc_count(d), 2);
+    assert_int_equal(kafkac_config_desc_type(d, 0), KAFKAC_RESOURCE_TOPIC);
+    assert_string_equal(kafkac_config_desc_name(d, 0), missing);
+    assert_int_equal(kafkac_config_desc_error(d, 0), KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    assert_true(*kafkac_config_desc_message(d, 0) != '\0');
+    assert_int_equal(kafkac_config_desc_type(d, 1), KAFKAC_RESOURCE_BROKER);
+    assert_int_equal(kafkac_config_desc_error(d, 1), KAFKAC_OK);
     /* The broker's static and read-only entries. */
-    j = kafkac_config_desc_find(d, 1, "num.io.threads");
-    assert_true(j >= 0);
-    kafkac_config_desc_entry(d, 1, j, NULL, &v, &src, NULL, &ro, NULL);
-    assert_string_equal(v, "4");
-    assert_int_equal(src, KAFKAC_CONFIG_SOURCE_STATIC_BROKER_CONFIG);
-    j = kafkac_config_desc_find(d, 1, "log.dirs");
-    assert_true(j >= 0);
-    kafkac_config_desc_entry(d, 1, j, NULL, NULL, NULL, NULL, &ro, NULL);
-    assert_true(ro);
+    e = kafkac_config_desc_find(d, 1, "num.io.threads");
+    assert_non_null(e);
+    assert_string_equal(kafkac_config_entry_value(e), "4");
+    assert_int_equal(kafkac_config_entry_source(e), KAFKAC_CONFIG_SOURCE_STATIC_BROKER_CONFIG);
+    e = kafkac_config_desc_find(d, 1, "log.dirs");
+    assert_non_null(e);
+    assert_true(kafkac_config_entry_is_read_only(e));
     kafkac_config_desc_destroy(d);
+
+    /* Entries added to a resource name the keys to describe: only those
+     * come back. */
+    config_add(two[1], KAFKAC_CONFIG_SET, "num.io.threads", NULL);
+    config_add(two[1], KAFKAC_CONFIG_SET, "log.dirs", NULL);
+    assert_int_equal(kafkac_admin_describe_configs(adm, (const kafkac_config_resource_t *const *)&two[1], 1, 15000,
+                                                   &d, err, sizeof err),
+                     KAFKAC_OK);
+    assert_int_equal(kafkac_config_desc_entry_count(d, 0), 2);
+    assert_non_null(kafkac_config_desc_find(d, 0, "num.io.threads"));
+    assert_non_null(kafkac_config_desc_find(d, 0, "log.dirs"));
+    assert_null(kafkac_config_desc_entry(d, 0, 2));
+    kafkac_config_desc_destroy(d);
+    kafkac_config_resource_destroy(two[0]);
+    kafkac_config_resource_destroy(two[1]);
     delete_topic(adm, topic);
     kafkac_admin_destroy(adm);
 }
@@ -380,20 +444,19 @@ static void test_delete_records_and_offsets(void **state)
     assert_int_equal(kafkac_admin_describe_log_dirs(adm, NULL, 0, 15000, &ld, err, sizeof err), KAFKAC_OK);
     int found = 0;
     for (int i = 0; i < kafkac_log_dirs_count(ld); i++) {
-        int32_t broker, p;
-        const char *dir, *t;
-        kafkac_err_t e;
-        int64_t size, lag;
-        kafkac_log_dirs_get(ld, i, &broker, &dir, &e, &t, &p, &size, &lag);
+        const kafkac_log_dir_replica_t *rep = kafkac_log_dirs_get(ld, i);
+        const char *t = kafkac_log_dir_replica_topic(rep);
         if (t && !strcmp(t, topic)) {
-            found++;
-            assert_int_equal(broker, 1);
-            assert_int_equal(e, KAFKAC_OK);
-            assert_non_null(strstr(dir, "data"));
-            assert_true(size >= 0);
+            found |= 1 << kafkac_log_dir_replica_partition(rep);
+            assert_int_equal(kafkac_log_dir_replica_broker(rep), 1);
+            assert_int_equal(kafkac_log_dir_replica_error(rep), KAFKAC_OK);
+            assert_non_null(strstr(kafkac_log_dir_replica_dir(rep), "data"));
+            assert_true(kafkac_log_dir_replica_size(rep) >= 0);
+            assert_true(kafkac_log_dir_replica_offset_lag(rep) >= 0);
         }
     }
-    assert_int_equal(found, 2);
+    assert_int_equal(found, 3);   /* partitions 0 and 1 */
+    assert_null(kafkac_log_dirs_get(ld, kafkac_log_dirs_count(ld)));
     kafkac_log_dirs_destroy(ld);
     delete_topic(adm, topic);
     kafkac_admin_destroy(adm);
@@ -419,13 +482,10 @@ static void test_groups(void **state)
         kafkac_err_t rc = kafkac_admin_describe_consumer_groups(adm, groups, 1, 15000, &d, err, sizeof err);
         if (rc)
             fail_msg("describe_consumer_groups: %s: %s", kafkac_err_name(rc), err);
-        const char *gstate;
-        int n;
-        kafkac_group_desc_get(d, 0, NULL, NULL, &gstate, NULL, NULL, NULL, &n);
-        const kafkac_topic_partition_list_t *as = NULL;
-        if (n == 1)
-            kafkac_group_desc_member(d, 0, 0, NULL, NULL, NULL, NULL, &as);
-        stable = !strcmp(gstate, "Stable") && n == 1 && as && kafkac_tpl_count(as) == 2;
+        const kafkac_group_info_t *g = kafkac_group_desc_get(d, 0);
+        const kafkac_topic_partition_list_t *as = kafkac_member_info_assignment(kafkac_group_info_member(g, 0));
+        stable = !strcmp(kafkac_group_info_state(g), "Stable") && kafkac_group_info_member_count(g) == 1 && as &&
+                 kafkac_tpl_count(as) == 2;
         if (!stable) {
             kafkac_group_desc_destroy(d);
             d = NULL;
@@ -436,22 +496,20 @@ static void test_groups(void **state)
         stop_child(member);
         fail_msg("group %s never became Stable with one member holding 2 partitions", group);
     }
-    const char *id, *gstate, *ptype, *proto;
-    kafkac_err_t ge;
-    int32_t coord;
-    int n;
-    kafkac_group_desc_get(d, 0, &id, &ge, &gstate, &ptype, &proto, &coord, &n);
-    assert_string_equal(id, group);
-    assert_int_equal(ge, KAFKAC_OK);
-    assert_string_equal(ptype, "consumer");
-    assert_true(*proto);
-    assert_int_equal(coord, 1);
-    const char *mid, *cid, *host;
-    const kafkac_topic_partition_list_t *as;
-    kafkac_group_desc_member(d, 0, 0, &mid, NULL, &cid, &host, &as);
-    assert_string_equal(cid, "admin-itest-member");
-    assert_non_null(strstr(host, "127.0.0.1"));
-    assert_true(strlen(mid) > 0);
+    const kafkac_group_info_t *g = kafkac_group_desc_get(d, 0);
+    assert_string_equal(kafkac_group_info_id(g), group);
+    assert_int_equal(kafkac_group_info_error(g), KAFKAC_OK);
+    assert_string_equal(kafkac_group_info_protocol_type(g), "consumer");
+    assert_true(*kafkac_group_info_protocol(g));
+    assert_int_equal(kafkac_group_info_coordinator(g), 1);
+    assert_null(kafkac_group_desc_get(d, 1));
+    const kafkac_member_info_t *mi = kafkac_group_info_member(g, 0);
+    assert_null(kafkac_group_info_member(g, 1));
+    assert_string_equal(kafkac_member_info_client_id(mi), "admin-itest-member");
+    assert_non_null(strstr(kafkac_member_info_host(mi), "127.0.0.1"));
+    assert_true(strlen(kafkac_member_info_id(mi)) > 0);
+    assert_null(kafkac_member_info_instance_id(mi));   /* not a static member */
+    const kafkac_topic_partition_list_t *as = kafkac_member_info_assignment(mi);
     assert_non_null(kafkac_tpl_find(as, topic, 0));
     assert_non_null(kafkac_tpl_find(as, topic, 1));
     kafkac_group_desc_destroy(d);
@@ -461,14 +519,13 @@ static void test_groups(void **state)
     assert_int_equal(kafkac_admin_list_consumer_groups(adm, 15000, &gl, err, sizeof err), KAFKAC_OK);
     int found = 0;
     for (int i = 0; i < kafkac_group_list_count(gl); i++) {
-        const char *gid, *pt, *st, *ty;
-        kafkac_group_list_get(gl, i, &gid, &pt, &st, &ty);
-        if (strcmp(gid, group))
+        const kafkac_group_listing_t *gi = kafkac_group_list_get(gl, i);
+        if (strcmp(kafkac_group_listing_id(gi), group))
             continue;
         found = 1;
-        assert_string_equal(pt, "consumer");
-        assert_string_equal(st, "Stable");
-        assert_string_equal(ty, "classic");
+        assert_string_equal(kafkac_group_listing_protocol_type(gi), "consumer");
+        assert_string_equal(kafkac_group_listing_state(gi), "Stable");
+        assert_string_equal(kafkac_group_listing_type(gi), "classic");
     }
     kafkac_group_list_destroy(gl);
     assert_true(found);
@@ -483,7 +540,7 @@ static void test_groups(void **state)
         last_count = kafkac_group_offsets_count(o);
         caught_up = last_count == 2;
         for (int k = 0; caught_up && k < 2; k++) {
-            kafkac_group_offsets_get(o, k, NULL, NULL, NULL, NULL, NULL, &last_lag, NULL);
+            last_lag = kafkac_group_offset_lag(kafkac_group_offsets_get(o, k));
             caught_up = last_lag == 0;
         }
         if (!caught_up) {
@@ -498,14 +555,12 @@ static void test_groups(void **state)
                  "partitions (a lag of %lld)", last_count, (long long)last_lag);
     }
     for (int k = 0; k < 2; k++) {
-        const char *t;
-        int32_t p;
-        int64_t committed, end, lag;
-        kafkac_group_offsets_get(o, k, &t, &p, &committed, NULL, &end, &lag, NULL);
-        assert_string_equal(t, topic);
-        assert_int_equal(p, k);
-        assert_int_equal(committed, k == 0 ? 6 : 4);
-        assert_int_equal(end, committed);
+        const kafkac_group_offset_t *go = kafkac_group_offsets_get(o, k);
+        assert_string_equal(kafkac_group_offset_topic(go), topic);
+        assert_int_equal(kafkac_group_offset_partition(go), k);
+        assert_int_equal(kafkac_group_offset_committed(go), k == 0 ? 6 : 4);
+        assert_int_equal(kafkac_group_offset_end(go), kafkac_group_offset_committed(go));
+        assert_int_equal(kafkac_group_offset_error(go), KAFKAC_OK);
     }
     kafkac_group_offsets_destroy(o);
 
@@ -528,10 +583,11 @@ static void test_groups(void **state)
     produce(kc_test_brokers(), topic, 0, 5);
     for (int i = 0; i < 100; i++) {
         assert_int_equal(kafkac_admin_describe_consumer_groups(adm, groups, 1, 15000, &d, err, sizeof err), KAFKAC_OK);
-        kafkac_group_desc_get(d, 0, NULL, NULL, &gstate, NULL, NULL, NULL, &n);
+        g = kafkac_group_desc_get(d, 0);
+        int n = kafkac_group_info_member_count(g);
         char got[32];
-        snprintf(got, sizeof got, "%s", gstate);
-        int empty = !strcmp(gstate, "Empty") && n == 0;
+        snprintf(got, sizeof got, "%s", kafkac_group_info_state(g));
+        int empty = !strcmp(got, "Empty") && n == 0;
         kafkac_group_desc_destroy(d);
         if (empty)
             break;
@@ -541,10 +597,8 @@ static void test_groups(void **state)
         sleep_ms(200);
     }
     assert_int_equal(kafkac_admin_list_consumer_group_offsets(adm, group, NULL, 15000, &o, err, sizeof err), KAFKAC_OK);
-    int64_t lag, end;
-    kafkac_group_offsets_get(o, 0, NULL, NULL, NULL, NULL, &end, &lag, NULL);
-    assert_int_equal(end, 11);
-    assert_int_equal(lag, 5);
+    assert_int_equal(kafkac_group_offset_end(kafkac_group_offsets_get(o, 0)), 11);
+    assert_int_equal(kafkac_group_offset_lag(kafkac_group_offsets_get(o, 0)), 5);
     kafkac_group_offsets_destroy(o);
 
     /* Now alter works: partition 0 back to 1 (lag 10). */
@@ -556,10 +610,8 @@ static void test_groups(void **state)
     kafkac_tpl_add(l, topic, 0);
     assert_int_equal(kafkac_admin_list_consumer_group_offsets(adm, group, l, 15000, &o, err, sizeof err), KAFKAC_OK);
     assert_int_equal(kafkac_group_offsets_count(o), 1);
-    int64_t committed;
-    kafkac_group_offsets_get(o, 0, NULL, NULL, &committed, NULL, NULL, &lag, NULL);
-    assert_int_equal(committed, 1);
-    assert_int_equal(lag, 10);
+    assert_int_equal(kafkac_group_offset_committed(kafkac_group_offsets_get(o, 0)), 1);
+    assert_int_equal(kafkac_group_offset_lag(kafkac_group_offsets_get(o, 0)), 10);
     kafkac_group_offsets_destroy(o);
     kafkac_tpl_destroy(l);
 
@@ -572,9 +624,8 @@ static void test_groups(void **state)
     kafkac_tpl_destroy(l);
     assert_int_equal(kafkac_admin_list_consumer_group_offsets(adm, group, NULL, 15000, &o, err, sizeof err), KAFKAC_OK);
     assert_int_equal(kafkac_group_offsets_count(o), 1);
-    int32_t p;
-    kafkac_group_offsets_get(o, 0, NULL, &p, NULL, NULL, NULL, NULL, NULL);
-    assert_int_equal(p, 0);
+    assert_int_equal(kafkac_group_offset_partition(kafkac_group_offsets_get(o, 0)), 0);
+    assert_null(kafkac_group_offsets_get(o, 1));
     kafkac_group_offsets_destroy(o);
 
     /* Delete the group; again is GROUP_ID_NOT_FOUND. */
@@ -587,10 +638,9 @@ static void test_groups(void **state)
     assert_int_equal(kafkac_admin_describe_consumer_groups(adm, groups, 1, 15000, &d, err, sizeof err), KAFKAC_OK);
     /* The same answer from Kafka 3.9 (DescribeGroups v5: state Dead, no
      * error) and 4.x (v6: GROUP_ID_NOT_FOUND). */
-    kafkac_err_t gerr = KAFKAC_OK;
-    kafkac_group_desc_get(d, 0, NULL, &gerr, &gstate, NULL, NULL, NULL, NULL);
-    assert_string_equal(gstate, "Dead");
-    assert_int_equal(gerr, KAFKAC_ERR_GROUP_ID_NOT_FOUND);
+    g = kafkac_group_desc_get(d, 0);
+    assert_string_equal(kafkac_group_info_state(g), "Dead");
+    assert_int_equal(kafkac_group_info_error(g), KAFKAC_ERR_GROUP_ID_NOT_FOUND);
     kafkac_group_desc_destroy(d);
     delete_topic(adm, topic);
     kafkac_admin_destroy(adm);
@@ -606,14 +656,13 @@ static void test_cluster_and_election(void **state)
     assert_int_equal(strlen(kafkac_cluster_desc_id(c)), 22);
     assert_int_equal(kafkac_cluster_desc_broker_count(c), 1);
     assert_int_equal(kafkac_cluster_desc_controller(c), 1);
-    int32_t id;
-    const char *host;
-    int port;
-    kafkac_cluster_desc_broker(c, 0, &id, &host, &port, NULL);
-    assert_int_equal(id, 1);
-    assert_string_equal(host, "127.0.0.1");
+    const kafkac_node_t *b = kafkac_cluster_desc_broker(c, 0);
+    assert_int_equal(kafkac_node_id(b), 1);
+    assert_string_equal(kafkac_node_host(b), "127.0.0.1");
+    assert_null(kafkac_node_rack(b));
+    assert_null(kafkac_cluster_desc_broker(c, 1));
     char want[96];
-    snprintf(want, sizeof want, "127.0.0.1:%d", port);
+    snprintf(want, sizeof want, "127.0.0.1:%d", kafkac_node_port(b));
     assert_non_null(strstr(kc_test_brokers(), want));
     kafkac_cluster_desc_destroy(c);
 
@@ -639,10 +688,12 @@ static void test_deadline(void **state)
 {
     char err[512];
     kafkac_admin_t *adm = admin_for("127.0.0.1:1");
-    kafkac_new_topic_t t = { .name = "never", .partitions = 1, .replication_factor = 1 };
-    kafkac_admin_result_t *r = (kafkac_admin_result_t *)&t;
+    kafkac_new_topic_t *t = new_topic("never", 1, 1);
+    kafkac_admin_result_t *r = (kafkac_admin_result_t *)t;
     int64_t t0 = kc_test_now_ms();
-    kafkac_err_t rc = kafkac_admin_create_topics(adm, &t, 1, 0, 1500, &r, err, sizeof err);
+    kafkac_err_t rc = kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const *)&t, 1, 0, 1500, &r, err,
+                                                 sizeof err);
+    kafkac_new_topic_destroy(t);
     int64_t took = kc_test_now_ms() - t0;
     assert_true(rc < 0);
     assert_null(r);

@@ -47,9 +47,22 @@ static int stop_acl_broker(void **state)
 
 static int same_acl(const kafkac_acl_t *a, const kafkac_acl_t *b)
 {
-    return a->resource_type == b->resource_type && !strcmp(a->resource_name, b->resource_name) &&
-           a->pattern == b->pattern && !strcmp(a->principal, b->principal) && !strcmp(a->host, b->host) &&
-           a->operation == b->operation && a->permission == b->permission;
+    return kafkac_acl_resource_type(a) == kafkac_acl_resource_type(b) &&
+           !strcmp(kafkac_acl_resource_name(a), kafkac_acl_resource_name(b)) &&
+           kafkac_acl_pattern(a) == kafkac_acl_pattern(b) &&
+           !strcmp(kafkac_acl_principal(a), kafkac_acl_principal(b)) &&
+           !strcmp(kafkac_acl_host(a), kafkac_acl_host(b)) && kafkac_acl_operation(a) == kafkac_acl_operation(b) &&
+           kafkac_acl_permission(a) == kafkac_acl_permission(b);
+}
+
+/* An ACL handle (asserted non-NULL). */
+static kafkac_acl_t *acl(kafkac_resource_type_t type, const char *name, kafkac_acl_pattern_t pattern,
+                         const char *principal, const char *host, kafkac_acl_operation_t op,
+                         kafkac_acl_permission_t perm)
+{
+    kafkac_acl_t *a = kafkac_acl_new(type, name, pattern, principal, host, op, perm);
+    assert_non_null(a);
+    return a;
 }
 
 /* How many ACLs of the list match want. */
@@ -67,17 +80,26 @@ static void test_acls_create_list_delete(void **state)
     kafkac_admin_t *adm = admin_for(acl_brokers);
     kc_test_topic(topic, sizeof topic, "acl-topic");
     kc_test_topic(group, sizeof group, "acl-grp");
-    kafkac_acl_t acls[3] = {
-        { KAFKAC_RESOURCE_TOPIC, topic, KAFKAC_ACL_PATTERN_LITERAL, "User:alice", "*", KAFKAC_ACL_OP_READ,
-          KAFKAC_ACL_PERMISSION_ALLOW },
-        { KAFKAC_RESOURCE_GROUP, group, KAFKAC_ACL_PATTERN_PREFIXED, "User:bob", "10.0.0.1", KAFKAC_ACL_OP_DESCRIBE,
-          KAFKAC_ACL_PERMISSION_DENY },
+    kafkac_acl_t *acls[3] = {
+        acl(KAFKAC_RESOURCE_TOPIC, topic, KAFKAC_ACL_PATTERN_LITERAL, "User:alice", "*", KAFKAC_ACL_OP_READ,
+            KAFKAC_ACL_PERMISSION_ALLOW),
+        acl(KAFKAC_RESOURCE_GROUP, group, KAFKAC_ACL_PATTERN_PREFIXED, "User:bob", "10.0.0.1", KAFKAC_ACL_OP_DESCRIBE,
+            KAFKAC_ACL_PERMISSION_DENY),
         /* A principal without its type is refused, alone. */
-        { KAFKAC_RESOURCE_TOPIC, topic, KAFKAC_ACL_PATTERN_LITERAL, "carol", "*", KAFKAC_ACL_OP_WRITE,
-          KAFKAC_ACL_PERMISSION_ALLOW },
+        acl(KAFKAC_RESOURCE_TOPIC, topic, KAFKAC_ACL_PATTERN_LITERAL, "carol", "*", KAFKAC_ACL_OP_WRITE,
+            KAFKAC_ACL_PERMISSION_ALLOW),
     };
+    /* The handle keeps copies and reads back what it was given. */
+    assert_int_equal(kafkac_acl_resource_type(acls[1]), KAFKAC_RESOURCE_GROUP);
+    assert_string_equal(kafkac_acl_resource_name(acls[1]), group);
+    assert_true(kafkac_acl_resource_name(acls[1]) != group);
+    assert_int_equal(kafkac_acl_pattern(acls[1]), KAFKAC_ACL_PATTERN_PREFIXED);
+    assert_string_equal(kafkac_acl_principal(acls[1]), "User:bob");
+    assert_string_equal(kafkac_acl_host(acls[1]), "10.0.0.1");
+    assert_int_equal(kafkac_acl_operation(acls[1]), KAFKAC_ACL_OP_DESCRIBE);
+    assert_int_equal(kafkac_acl_permission(acls[1]), KAFKAC_ACL_PERMISSION_DENY);
     kafkac_admin_result_t *r;
-    kafkac_err_t rc = kafkac_admin_create_acls(adm, acls, 3, 30000, &r, err, sizeof err);
+    kafkac_err_t rc = kafkac_admin_create_acls(adm, (const kafkac_acl_t *const *)acls, 3, 30000, &r, err, sizeof err);
     if (rc)
         fail_msg("create_acls: %s: %s", kafkac_err_name(rc), err);
     expect_ok(r, 0);
@@ -88,10 +110,11 @@ static void test_acls_create_list_delete(void **state)
     kafkac_admin_result_destroy(r);
 
     /* Listed: by a filter on the topic, and in the full list. */
-    kafkac_acl_t by_topic = { .resource_type = KAFKAC_RESOURCE_TOPIC, .resource_name = topic };
+    kafkac_acl_t *by_topic = acl(KAFKAC_RESOURCE_TOPIC, topic, 0, NULL, NULL, 0, 0);
+    assert_null(kafkac_acl_principal(by_topic));   /* NULL stays NULL: match any */
     kafkac_acl_list_t *l = NULL;
     for (int i = 0; i < 100; i++) {
-        assert_int_equal(kafkac_admin_describe_acls(adm, &by_topic, 15000, &l, err, sizeof err), KAFKAC_OK);
+        assert_int_equal(kafkac_admin_describe_acls(adm, by_topic, 15000, &l, err, sizeof err), KAFKAC_OK);
         if (kafkac_acl_list_count(l) >= 1)
             break;
         kafkac_acl_list_destroy(l);
@@ -100,28 +123,32 @@ static void test_acls_create_list_delete(void **state)
     }
     assert_non_null(l);
     assert_int_equal(kafkac_acl_list_count(l), 1);
-    assert_int_equal(count_matching(l, &acls[0]), 1);
+    assert_int_equal(count_matching(l, acls[0]), 1);
+    assert_null(kafkac_acl_list_get(l, 1));
     kafkac_acl_list_destroy(l);
+    kafkac_acl_destroy(by_topic);
     assert_int_equal(kafkac_admin_describe_acls(adm, NULL, 15000, &l, err, sizeof err), KAFKAC_OK);
-    assert_int_equal(count_matching(l, &acls[0]), 1);
-    assert_int_equal(count_matching(l, &acls[1]), 1);
+    assert_int_equal(count_matching(l, acls[0]), 1);
+    assert_int_equal(count_matching(l, acls[1]), 1);
     kafkac_acl_list_destroy(l);
 
     /* Delete by filters: each deleted ACL comes back. */
-    kafkac_acl_t filters[2] = {
-        { .resource_type = KAFKAC_RESOURCE_TOPIC, .resource_name = topic, .principal = "User:alice" },
-        { .resource_type = KAFKAC_RESOURCE_GROUP, .resource_name = group, .pattern = KAFKAC_ACL_PATTERN_PREFIXED },
+    kafkac_acl_t *filters[2] = {
+        acl(KAFKAC_RESOURCE_TOPIC, topic, 0, "User:alice", NULL, 0, 0),
+        acl(KAFKAC_RESOURCE_GROUP, group, KAFKAC_ACL_PATTERN_PREFIXED, NULL, NULL, 0, 0),
     };
-    rc = kafkac_admin_delete_acls(adm, filters, 2, 15000, &l, err, sizeof err);
+    rc = kafkac_admin_delete_acls(adm, (const kafkac_acl_t *const *)filters, 2, 15000, &l, err, sizeof err);
+    kafkac_acl_destroy(filters[0]);
+    kafkac_acl_destroy(filters[1]);
     if (rc)
         fail_msg("delete_acls: %s: %s", kafkac_err_name(rc), err);
     assert_int_equal(kafkac_acl_list_count(l), 2);
-    assert_int_equal(count_matching(l, &acls[0]), 1);
-    assert_int_equal(count_matching(l, &acls[1]), 1);
+    assert_int_equal(count_matching(l, acls[0]), 1);
+    assert_int_equal(count_matching(l, acls[1]), 1);
     kafkac_acl_list_destroy(l);
     for (int i = 0; i < 100; i++) {
         assert_int_equal(kafkac_admin_describe_acls(adm, NULL, 15000, &l, err, sizeof err), KAFKAC_OK);
-        int left = count_matching(l, &acls[0]) + count_matching(l, &acls[1]);
+        int left = count_matching(l, acls[0]) + count_matching(l, acls[1]);
         kafkac_acl_list_destroy(l);
         if (!left)
             break;
@@ -129,6 +156,8 @@ static void test_acls_create_list_delete(void **state)
             fail_msg("deleted ACLs: expected none listed, still got %d", left);
         sleep_ms(100);
     }
+    for (int i = 0; i < 3; i++)
+        kafkac_acl_destroy(acls[i]);
     kafkac_admin_destroy(adm);
 }
 

@@ -18,18 +18,38 @@
 
 #define SLACK_MS 1000
 
-static const kafkac_config_resource_t broker1 = { KAFKAC_RESOURCE_BROKER, "1" };
+/* describe_configs of broker 1's configs. */
+static kafkac_err_t describe_broker1(kafkac_admin_t *adm, int timeout_ms, char *err, size_t errlen)
+{
+    kafkac_config_resource_t *broker1 = config_res(KAFKAC_RESOURCE_BROKER, "1");
+    kafkac_config_desc_t *d = NULL;
+    kafkac_err_t e = kafkac_admin_describe_configs(adm, (const kafkac_config_resource_t *const *)&broker1, 1,
+                                                   timeout_ms, &d, err, errlen);
+    kafkac_config_desc_destroy(d);
+    kafkac_config_resource_destroy(broker1);
+    return e;
+}
+
+/* create_topics of one topic with 1 partition; the handle is freed. */
+static kafkac_err_t create_one(kafkac_admin_t *adm, const char *name, int timeout_ms, kafkac_admin_result_t **r,
+                               char *err, size_t errlen)
+{
+    kafkac_new_topic_t *nt = kafkac_new_topic_new(name, 1, 1);
+    assert_non_null(nt);
+    kafkac_err_t e = kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const *)&nt, 1, 0, timeout_ms, r, err,
+                                                errlen);
+    kafkac_new_topic_destroy(nt);
+    return e;
+}
 
 /* An admin handle whose connection to broker 1 is up. */
 static kafkac_admin_t *warm_admin(void)
 {
     kafkac_admin_t *adm = admin_for(kc_test_brokers());
     char err[512];
-    kafkac_config_desc_t *d = NULL;
-    kafkac_err_t e = kafkac_admin_describe_configs(adm, &broker1, 1, 30000, &d, err, sizeof err);
+    kafkac_err_t e = describe_broker1(adm, 30000, err, sizeof err);
     if (e)
         fail_msg("describe_configs: %s (%s)", kafkac_err_name(e), err);
-    kafkac_config_desc_destroy(d);
     return adm;
 }
 
@@ -40,10 +60,9 @@ static void test_create_topics_broker_hung(void **state)
     kafkac_admin_t *adm = warm_admin();
     its_broker_stop();
     char err[512] = "";
-    kafkac_new_topic_t nt = { .name = "kc-adm-deadline", .partitions = 1, .replication_factor = 1 };
     kafkac_admin_result_t *r = NULL;
     int64_t t0 = kc_test_now_ms();
-    kafkac_err_t e = kafkac_admin_create_topics(adm, &nt, 1, 0, 2000, &r, err, sizeof err);
+    kafkac_err_t e = create_one(adm, "kc-adm-deadline", 2000, &r, err, sizeof err);
     int64_t took = kc_test_now_ms() - t0;
     printf("# create_topics(2000): %s after %lld ms: %s\n", kafkac_err_name(e), (long long)took, err);
     if (took > 2000 + SLACK_MS)
@@ -64,11 +83,9 @@ static void *long_call(void *arg)
 {
     first_call_t *fc = arg;
     char err[512];
-    kafkac_config_desc_t *d = NULL;
     int64_t t0 = kc_test_now_ms();
-    fc->err = kafkac_admin_describe_configs(fc->adm, &broker1, 1, 15000, &d, err, sizeof err);
+    fc->err = describe_broker1(fc->adm, 15000, err, sizeof err);
     fc->took = kc_test_now_ms() - t0;
-    kafkac_config_desc_destroy(d);
     return NULL;
 }
 
@@ -85,10 +102,9 @@ static void test_short_call_behind_long_one(void **state)
     assert_int_equal(pthread_create(&th, NULL, long_call, &fc), 0);
     sleep_ms(300);
     char err[512] = "";
-    kafkac_new_topic_t nt = { .name = "kc-adm-deadline-2", .partitions = 1, .replication_factor = 1 };
     kafkac_admin_result_t *r = NULL;
     int64_t t0 = kc_test_now_ms();
-    kafkac_err_t e = kafkac_admin_create_topics(adm, &nt, 1, 0, 2000, &r, err, sizeof err);
+    kafkac_err_t e = create_one(adm, "kc-adm-deadline-2", 2000, &r, err, sizeof err);
     int64_t took = kc_test_now_ms() - t0;
     printf("# create_topics(2000) behind describe_configs(15000): %s after %lld ms: %s\n", kafkac_err_name(e),
            (long long)took, err);

@@ -62,15 +62,34 @@ static inline kafkac_topic_desc_t *describe_topic(kafkac_admin_t *adm, const cha
 static inline void create_topic(kafkac_admin_t *adm, const char *topic, int n, int rf)
 {
     char err[512];
-    kafkac_new_topic_t t = { .name = topic, .partitions = n, .replication_factor = (int16_t)rf };
+    kafkac_new_topic_t *t = kafkac_new_topic_new(topic, n, (int16_t)rf);
+    assert_non_null(t);
     kafkac_admin_result_t *r = NULL;
-    kafkac_err_t rc = kafkac_admin_create_topics(adm, &t, 1, 0, 30000, &r, err, sizeof err);
+    kafkac_err_t rc = kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const[]){ t }, 1, 0, 30000, &r, err,
+                                                 sizeof err);
+    kafkac_new_topic_destroy(t);
     if (rc)
         fail_msg("create_topics %s: %s: %s", topic, kafkac_err_name(rc), err);
     expect_ok(r, 0);
     kafkac_admin_result_destroy(r);
     /* The broker serves it a moment after the controller created it. */
     kafkac_topic_desc_destroy(describe_topic(adm, topic, KAFKAC_OK));
+}
+
+/* A config resource with no entries (asserted non-NULL), for describe. */
+static inline kafkac_config_resource_t *config_res(kafkac_resource_type_t type, const char *name)
+{
+    kafkac_config_resource_t *r = kafkac_config_resource_new(type, name);
+    assert_non_null(r);
+    return r;
+}
+
+/* Adds an entry to r, asserting it was taken. */
+static inline kafkac_config_resource_t *config_add(kafkac_config_resource_t *r, kafkac_config_op_t op,
+                                                   const char *name, const char *value)
+{
+    assert_int_equal(kafkac_config_resource_add(r, op, name, value), KAFKAC_OK);
+    return r;
 }
 
 static inline void delete_topic(kafkac_admin_t *adm, const char *topic)

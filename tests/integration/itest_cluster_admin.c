@@ -15,8 +15,9 @@
 static int32_t leader_of(kafkac_admin_t *adm, const char *topic, int p, int *isr_count)
 {
     kafkac_topic_desc_t *d = describe_topic(adm, topic, KAFKAC_OK);
-    int32_t leader;
-    kafkac_topic_desc_partition(d, 0, p, NULL, NULL, &leader, NULL, NULL, NULL, isr_count, NULL, NULL);
+    const kafkac_partition_info_t *pi = kafkac_topic_desc_partition(d, 0, p);
+    int32_t leader = kafkac_partition_info_leader(pi);
+    kafkac_partition_info_isr(pi, isr_count);
     kafkac_topic_desc_destroy(d);
     return leader;
 }
@@ -29,21 +30,22 @@ static void test_rf3_full_isr(void **state)
     assert_int_equal(kafkac_admin_describe_cluster(adm, 15000, &c, err, sizeof err), KAFKAC_OK);
     assert_int_equal(kafkac_cluster_desc_broker_count(c), 3);
     for (int i = 0; i < 3; i++) {
-        int32_t id;
-        kafkac_cluster_desc_broker(c, i, &id, NULL, NULL, NULL);
-        assert_int_equal(id, i + 1);
+        assert_int_equal(kafkac_node_id(kafkac_cluster_desc_broker(c, i)), i + 1);
     }
     assert_true(kafkac_cluster_desc_controller(c) >= 1 && kafkac_cluster_desc_controller(c) <= 3);
     kafkac_cluster_desc_destroy(c);
 
     kc_test_topic(topic, sizeof topic, "cadm-rf3");
     char bad[96];
-    kafkac_new_topic_t t[2] = {
-        { .name = topic, .partitions = 3, .replication_factor = 3 },
-        { .name = kc_test_topic(bad, sizeof bad, "cadm-rf4"), .partitions = 1, .replication_factor = 4 },
-    };
+    kafkac_new_topic_t *t[2] = { kafkac_new_topic_new(topic, 3, 3),
+                                 kafkac_new_topic_new(kc_test_topic(bad, sizeof bad, "cadm-rf4"), 1, 4) };
+    assert_non_null(t[0]);
+    assert_non_null(t[1]);
     kafkac_admin_result_t *r;
-    kafkac_err_t rc = kafkac_admin_create_topics(adm, t, 2, 0, 30000, &r, err, sizeof err);
+    kafkac_err_t rc = kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const *)t, 2, 0, 30000, &r, err,
+                                                 sizeof err);
+    kafkac_new_topic_destroy(t[0]);
+    kafkac_new_topic_destroy(t[1]);
     if (rc)
         fail_msg("create_topics: %s: %s", kafkac_err_name(rc), err);
     expect_ok(r, 0);
@@ -56,10 +58,11 @@ static void test_rf3_full_isr(void **state)
         assert_int_equal(kafkac_topic_desc_partition_count(d, 0), 3);
         int full = 1;
         for (int p = 0; p < 3; p++) {
-            const int32_t *reps;
+            const kafkac_partition_info_t *pi = kafkac_topic_desc_partition(d, 0, p);
             int nr, ni;
-            int32_t leader;
-            kafkac_topic_desc_partition(d, 0, p, NULL, NULL, &leader, &reps, &nr, NULL, &ni, NULL, NULL);
+            const int32_t *reps = kafkac_partition_info_replicas(pi, &nr);
+            kafkac_partition_info_isr(pi, &ni);
+            int32_t leader = kafkac_partition_info_leader(pi);
             assert_int_equal(nr, 3);
             assert_true(leader >= 1 && leader <= 3);
             int mask = 0;
@@ -82,9 +85,9 @@ static void test_rf3_full_isr(void **state)
     assert_int_equal(kafkac_admin_describe_log_dirs(adm, NULL, 0, 15000, &ld, err, sizeof err), KAFKAC_OK);
     int seen[4] = { 0 };
     for (int i = 0; i < kafkac_log_dirs_count(ld); i++) {
-        int32_t broker, p;
-        const char *tp;
-        kafkac_log_dirs_get(ld, i, &broker, NULL, NULL, &tp, &p, NULL, NULL);
+        const kafkac_log_dir_replica_t *rep = kafkac_log_dirs_get(ld, i);
+        int32_t broker = kafkac_log_dir_replica_broker(rep);
+        const char *tp = kafkac_log_dir_replica_topic(rep);
         if (tp && !strcmp(tp, topic) && broker >= 1 && broker <= 3)
             seen[broker]++;
     }
@@ -94,16 +97,19 @@ static void test_rf3_full_isr(void **state)
     assert_int_equal(seen[3], 3);
 
     /* A broker's config comes from that broker: node.id tells which. */
-    kafkac_config_resource_t res[3] = { { KAFKAC_RESOURCE_BROKER, "1" }, { KAFKAC_RESOURCE_BROKER, "2" },
-                                        { KAFKAC_RESOURCE_BROKER, "3" } };
+    const char *ids[3] = { "1", "2", "3" };
+    kafkac_config_resource_t *res[3] = { config_res(KAFKAC_RESOURCE_BROKER, ids[0]),
+                                         config_res(KAFKAC_RESOURCE_BROKER, ids[1]),
+                                         config_res(KAFKAC_RESOURCE_BROKER, ids[2]) };
     kafkac_config_desc_t *cd;
-    assert_int_equal(kafkac_admin_describe_configs(adm, res, 3, 15000, &cd, err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_admin_describe_configs(adm, (const kafkac_config_resource_t *const *)res, 3, 15000, &cd,
+                                                   err, sizeof err),
+                     KAFKAC_OK);
     for (int i = 0; i < 3; i++) {
-        int j = kafkac_config_desc_find(cd, i, "node.id");
-        assert_true(j >= 0);
-        const char *v;
-        kafkac_config_desc_entry(cd, i, j, NULL, &v, NULL, NULL, NULL, NULL);
-        assert_string_equal(v, res[i].name);
+        const kafkac_config_entry_t *e = kafkac_config_desc_find(cd, i, "node.id");
+        assert_non_null(e);
+        assert_string_equal(kafkac_config_entry_value(e), ids[i]);
+        kafkac_config_resource_destroy(res[i]);
     }
     kafkac_config_desc_destroy(cd);
     delete_topic(adm, topic);
@@ -126,10 +132,9 @@ static void test_cluster_groups(void **state)
         kafkac_group_offsets_t *o;
         if (kafkac_admin_list_consumer_group_offsets(adm, group, NULL, 15000, &o, err, sizeof err) == KAFKAC_OK) {
             for (int k = 0; k < kafkac_group_offsets_count(o); k++) {
-                int32_t p;
-                int64_t committed, lag;
-                kafkac_group_offsets_get(o, k, NULL, &p, &committed, NULL, NULL, &lag, NULL);
-                if (p == 1 && committed == 7 && lag == 0)
+                const kafkac_group_offset_t *go = kafkac_group_offsets_get(o, k);
+                if (kafkac_group_offset_partition(go) == 1 && kafkac_group_offset_committed(go) == 7 &&
+                    kafkac_group_offset_lag(go) == 0)
                     ok = 1;
             }
             kafkac_group_offsets_destroy(o);
@@ -139,11 +144,10 @@ static void test_cluster_groups(void **state)
     }
     kafkac_group_desc_t *d;
     assert_int_equal(kafkac_admin_describe_consumer_groups(adm, groups, 1, 15000, &d, err, sizeof err), KAFKAC_OK);
-    const char *st;
-    int32_t coord;
-    int n;
-    kafkac_group_desc_get(d, 0, NULL, NULL, &st, NULL, NULL, &coord, &n);
-    int stable = !strcmp(st, "Stable");
+    const kafkac_group_info_t *g = kafkac_group_desc_get(d, 0);
+    int32_t coord = kafkac_group_info_coordinator(g);
+    int n = kafkac_group_info_member_count(g);
+    int stable = !strcmp(kafkac_group_info_state(g), "Stable");
     kafkac_group_desc_destroy(d);
     stop_child(member);
     if (!ok)
@@ -156,9 +160,7 @@ static void test_cluster_groups(void **state)
     assert_int_equal(kafkac_admin_list_consumer_groups(adm, 15000, &gl, err, sizeof err), KAFKAC_OK);
     int found = 0;
     for (int i = 0; i < kafkac_group_list_count(gl); i++) {
-        const char *gid;
-        kafkac_group_list_get(gl, i, &gid, NULL, NULL, NULL);
-        found += !strcmp(gid, group);
+        found += !strcmp(kafkac_group_listing_id(kafkac_group_list_get(gl, i)), group);
     }
     kafkac_group_list_destroy(gl);
     assert_int_equal(found, 1);
@@ -173,12 +175,14 @@ static void test_elect_preferred_after_restart(void **state)
     char err[512], topic[96];
     kafkac_admin_t *adm = admin_for(kc_test_cluster_brokers());
     const int32_t row[] = { 2, 1, 3 };
-    const int32_t *rows[] = { row };
-    const int counts[] = { 3 };
-    kafkac_new_topic_t t = { .name = kc_test_topic(topic, sizeof topic, "cadm-elect"), .partitions = 1,
-                             .assignment = rows, .assignment_count = counts };
+    kafkac_new_topic_t *t = kafkac_new_topic_new(kc_test_topic(topic, sizeof topic, "cadm-elect"), -1, -1);
+    assert_non_null(t);
+    assert_int_equal(kafkac_new_topic_set_replica_assignment(t, 0, row, 3), KAFKAC_OK);
     kafkac_admin_result_t *r;
-    assert_int_equal(kafkac_admin_create_topics(adm, &t, 1, 0, 30000, &r, err, sizeof err), KAFKAC_OK);
+    assert_int_equal(kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const *)&t, 1, 0, 30000, &r, err,
+                                                sizeof err),
+                     KAFKAC_OK);
+    kafkac_new_topic_destroy(t);
     expect_ok(r, 0);
     kafkac_admin_result_destroy(r);
     int isr = 0;
@@ -259,7 +263,8 @@ static void test_coordinator_failover(void **state)
     assert_int_equal(kafkac_admin_describe_consumer_groups(adm, groups, 1, 15000, &d, err, sizeof err), KAFKAC_OK);
     int32_t before, after;
     kafkac_err_t ge;
-    kafkac_group_desc_get(d, 0, NULL, &ge, NULL, NULL, NULL, &before, NULL);
+    ge = kafkac_group_info_error(kafkac_group_desc_get(d, 0));
+    before = kafkac_group_info_coordinator(kafkac_group_desc_get(d, 0));
     kafkac_group_desc_destroy(d);
     assert_int_equal(ge, KAFKAC_OK);
     assert_true(before >= 1 && before <= 3);
@@ -293,11 +298,11 @@ static void test_coordinator_failover(void **state)
         fail_msg("after killing coordinator %d the group shows %d committed offsets, expected 1", (int)before,
                  kafkac_group_offsets_count(o));
     }
-    int64_t committed;
-    kafkac_group_offsets_get(o, 0, NULL, NULL, &committed, NULL, NULL, NULL, NULL);
+    int64_t committed = kafkac_group_offset_committed(kafkac_group_offsets_get(o, 0));
     kafkac_group_offsets_destroy(o);
     assert_int_equal(kafkac_admin_describe_consumer_groups(adm, groups, 1, 30000, &d, err, sizeof err), KAFKAC_OK);
-    kafkac_group_desc_get(d, 0, NULL, &ge, NULL, NULL, NULL, &after, NULL);
+    ge = kafkac_group_info_error(kafkac_group_desc_get(d, 0));
+    after = kafkac_group_info_coordinator(kafkac_group_desc_get(d, 0));
     kafkac_group_desc_destroy(d);
     assert_int_equal(kc_test_kafka(cmd), 0);
     assert_int_equal(committed, 5);

@@ -45,13 +45,8 @@ static int32_t leader_of(const char *topic)
         kafkac_metadata_t *md;
         const char *t[1] = { topic };
         if (kafkac_client_metadata(cl, t, 1, 10000, &md, err, sizeof err) == KAFKAC_OK) {
-            if (kafkac_metadata_topic_count(md) == 1) {
-                int32_t id;
-                kafkac_err_t perr;
-                const int32_t *rep, *isr;
-                int nr, ni;
-                kafkac_metadata_partition(md, 0, 0, &id, &perr, &leader, &rep, &nr, &isr, &ni);
-            }
+            if (kafkac_metadata_topic_count(md) == 1)
+                leader = kafkac_partition_info_leader(kafkac_metadata_partition(md, 0, 0));
             kafkac_metadata_destroy(md);
         }
         if (leader < 0)

@@ -520,13 +520,10 @@ static void partition_dir(const char *topic, char *out, size_t size)
         fail_msg("describe_log_dirs: %s: %s", kafkac_err_name(e), err);
     out[0] = 0;
     for (int i = 0; i < kafkac_log_dirs_count(l); i++) {
-        int32_t broker, part;
-        const char *dir, *t;
-        kafkac_err_t de;
-        int64_t sz, lag;
-        kafkac_log_dirs_get(l, i, &broker, &dir, &de, &t, &part, &sz, &lag);
-        if (t && strcmp(t, topic) == 0 && part == 0)
-            snprintf(out, size, "%s/%s-0", dir, topic);
+        const kafkac_log_dir_replica_t *r = kafkac_log_dirs_get(l, i);
+        const char *t = kafkac_log_dir_replica_topic(r);
+        if (t && strcmp(t, topic) == 0 && kafkac_log_dir_replica_partition(r) == 0)
+            snprintf(out, size, "%s/%s-0", kafkac_log_dir_replica_dir(r), topic);
     }
     kafkac_log_dirs_destroy(l);
     kafkac_admin_destroy(adm);

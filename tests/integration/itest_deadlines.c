@@ -897,9 +897,11 @@ static kafkac_err_t admin_call(kafkac_admin_t *a, int which, int timeout_ms, cha
     kafkac_err_t rc = KAFKAC_ERR_INVALID_ARG;
     switch (which) {
     case A_CREATE_TOPICS: {
-        kafkac_new_topic_t t = { .name = topic, .partitions = 1, .replication_factor = 1 };
+        kafkac_new_topic_t *t = kafkac_new_topic_new(topic, 1, 1);
         kafkac_admin_result_t *r = NULL;
-        rc = kafkac_admin_create_topics(a, &t, 1, 0, timeout_ms, &r, err, errsz);
+        rc = t ? kafkac_admin_create_topics(a, (const kafkac_new_topic_t *const *)&t, 1, 0, timeout_ms, &r, err, errsz)
+               : KAFKAC_ERR_NO_MEMORY;
+        kafkac_new_topic_destroy(t);
         kafkac_admin_result_destroy(r);
         break;
     }
@@ -916,9 +918,12 @@ static kafkac_err_t admin_call(kafkac_admin_t *a, int which, int timeout_ms, cha
         break;
     }
     case A_DESCRIBE_CONFIGS: {
-        kafkac_config_resource_t res = { KAFKAC_RESOURCE_TOPIC, g_topic };
+        kafkac_config_resource_t *res = kafkac_config_resource_new(KAFKAC_RESOURCE_TOPIC, g_topic);
         kafkac_config_desc_t *d = NULL;
-        rc = kafkac_admin_describe_configs(a, &res, 1, timeout_ms, &d, err, errsz);
+        rc = res ? kafkac_admin_describe_configs(a, (const kafkac_config_resource_t *const *)&res, 1, timeout_ms, &d,
+                                                 err, errsz)
+                 : KAFKAC_ERR_NO_MEMORY;
+        kafkac_config_resource_destroy(res);
         kafkac_config_desc_destroy(d);
         break;
     }
@@ -1061,7 +1066,7 @@ static kafkac_client_t *warm_client(const char *servers)
     kafkac_err_t rc = kafkac_client_metadata(cl, NULL, 0, 15000, &md, err, sizeof err);
     if (rc != KAFKAC_OK || kafkac_metadata_broker_count(md) < 1)
         setup_failed("metadata to warm up: %s: %s", kafkac_err_name(rc), err);
-    kafkac_metadata_broker(md, 0, &warm_client_broker, NULL, NULL, NULL);
+    warm_client_broker = kafkac_node_id(kafkac_metadata_broker(md, 0));
     kafkac_metadata_destroy(md);
     /* And the broker's own connection (not only the bootstrap one). */
     kafkac_broker_versions_t *v = NULL;

@@ -52,16 +52,18 @@ static void test_probe_names_release(void **state)
     for (size_t k = 0; k < sizeof needed / sizeof needed[0]; k++) {
         int found = 0;
         for (int i = 0; i < kafkac_broker_versions_count(v); i++) {
-            int16_t key, lo, hi, use;
-            kafkac_broker_versions_get(v, i, &key, &lo, &hi, &use);
-            if (key == needed[k]) {
+            const kafkac_api_version_t *a = kafkac_broker_versions_get(v, i);
+            if (kafkac_api_version_key(a) == needed[k]) {
                 found = 1;
-                assert_in_range(use, lo, hi);
+                assert_in_range(kafkac_api_version_chosen(a), kafkac_api_version_broker_min(a),
+                                kafkac_api_version_broker_max(a));
             }
         }
         if (!found)
             fail_msg("broker offers no API key %d", needed[k]);
     }
+    assert_null(kafkac_broker_versions_get(v, kafkac_broker_versions_count(v)));
+    assert_int_equal(kafkac_api_version_key(NULL), -1);
     kafkac_broker_versions_destroy(v);
     kafkac_client_destroy(cl);
 }
@@ -83,23 +85,39 @@ static void test_metadata_all_and_missing_topic(void **state)
     assert_in_range(kafkac_metadata_broker_count(md), 1, INT32_MAX);
     assert_in_range(kafkac_metadata_controller_id(md), 0, INT32_MAX);
     assert_non_null(kafkac_metadata_cluster_id(md));
-    int32_t id;
-    const char *host;
-    int port;
-    kafkac_metadata_broker(md, 0, &id, &host, &port, NULL);
-    assert_string_equal(host, "127.0.0.1");
-    assert_in_range(port, 1, 65535);
+    const kafkac_node_t *b = kafkac_metadata_broker(md, 0);
+    assert_string_equal(kafkac_node_host(b), "127.0.0.1");
+    assert_in_range(kafkac_node_port(b), 1, 65535);
+    assert_in_range(kafkac_node_id(b), 0, INT32_MAX);
+    assert_null(kafkac_metadata_broker(md, kafkac_metadata_broker_count(md)));
+    /* Topics sorted by name, partitions by id, each with a leader among
+     * its replicas. */
+    for (int i = 0; i < kafkac_metadata_topic_count(md); i++) {
+        if (i > 0)
+            assert_true(strcmp(kafkac_metadata_topic_name(md, i - 1), kafkac_metadata_topic_name(md, i)) < 0);
+        for (int p = 0; p < kafkac_metadata_topic_partition_count(md, i); p++) {
+            const kafkac_partition_info_t *pi = kafkac_metadata_partition(md, i, p);
+            assert_int_equal(kafkac_partition_info_id(pi), p);
+            int nr = 0, leads = 0;
+            const int32_t *reps = kafkac_partition_info_replicas(pi, &nr);
+            for (int k = 0; k < nr; k++)
+                leads |= reps[k] == kafkac_partition_info_leader(pi);
+            if (kafkac_partition_info_error(pi) == KAFKAC_OK && !leads)
+                fail_msg("%s[%d]: leader %d is not among its %d replicas", kafkac_metadata_topic_name(md, i), p,
+                         (int)kafkac_partition_info_leader(pi), nr);
+        }
+        assert_null(kafkac_metadata_partition(md, i, kafkac_metadata_topic_partition_count(md, i)));
+    }
     kafkac_metadata_destroy(md);
 
     const char *names[] = { kc_test_topic(topic, sizeof topic, "missing") };
     rc = kafkac_client_metadata(cl, names, 1, 15000, &md, err, sizeof err);
     assert_int_equal(rc, KAFKAC_OK);
     assert_int_equal(kafkac_metadata_topic_count(md), 1);
-    const char *name;
-    kafkac_err_t terr;
-    kafkac_metadata_topic(md, 0, &name, &terr, NULL, NULL);
-    assert_string_equal(name, topic);
-    assert_int_equal(terr, KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    assert_string_equal(kafkac_metadata_topic_name(md, 0), topic);
+    assert_int_equal(kafkac_metadata_topic_error(md, 0), KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    assert_int_equal(kafkac_metadata_topic_partition_count(md, 0), 0);
+    assert_int_equal(kafkac_metadata_topic_error(md, 1), KAFKAC_ERR_INVALID_ARG);   /* out of range */
     kafkac_metadata_destroy(md);
     kafkac_client_destroy(cl);
 }

@@ -805,10 +805,9 @@ static int old_versions_gone(void)
     }
     snprintf(broker_release, sizeof broker_release, "%s", kafkac_broker_versions_release(v));
     for (int i = 0; i < kafkac_broker_versions_count(v); i++) {
-        int16_t key, lo, hi, use;
-        kafkac_broker_versions_get(v, i, &key, &lo, &hi, &use);
-        if (key == 1)
-            broker_fetch_min = lo;
+        const kafkac_api_version_t *a = kafkac_broker_versions_get(v, i);
+        if (kafkac_api_version_key(a) == 1)
+            broker_fetch_min = kafkac_api_version_broker_min(a);
     }
     kafkac_broker_versions_destroy(v);
     kafkac_client_destroy(cl);

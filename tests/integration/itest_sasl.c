@@ -92,9 +92,12 @@ static void round_trip(kafkac_conf_t *conf, const char *label)
     kafkac_admin_t *adm = kafkac_admin_new(conf, err, sizeof err);
     if (!adm)
         fail_msg("%s: admin: %s", label, err);
-    kafkac_new_topic_t nt = { .name = topic, .partitions = 2, .replication_factor = 1 };
+    kafkac_new_topic_t *nt = kafkac_new_topic_new(topic, 2, 1);
+    assert_non_null(nt);
     kafkac_admin_result_t *res = NULL;
-    kafkac_err_t rc = kafkac_admin_create_topics(adm, &nt, 1, 0, 30000, &res, err, sizeof err);
+    kafkac_err_t rc = kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const *)&nt, 1, 0, 30000, &res, err,
+                                                 sizeof err);
+    kafkac_new_topic_destroy(nt);
     if (rc || kafkac_admin_result_error(res, 0))
         fail_msg("%s: create topic: %s %s (%s)", label, kafkac_err_name(rc),
                  res ? kafkac_err_name(kafkac_admin_result_error(res, 0)) : "", err);

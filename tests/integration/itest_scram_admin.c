@@ -39,24 +39,34 @@ static kafkac_scram_users_t *describe(kafkac_admin_t *adm, const char *const *us
 /* Iterations of user's credential for mech, 0 if it has none. */
 static int32_t iterations_of(const kafkac_scram_users_t *u, const char *user, kafkac_scram_mechanism_t mech)
 {
-    int i = kafkac_scram_users_find(u, user);
-    if (i < 0)
-        return 0;
-    for (int j = 0; j < kafkac_scram_users_credential_count(u, i); j++) {
-        kafkac_scram_mechanism_t m;
-        int32_t it;
-        kafkac_scram_users_credential(u, i, j, &m, &it);
-        if (m == mech)
-            return it;
-    }
+    const kafkac_scram_user_t *s = kafkac_scram_users_find(u, user);
+    for (int j = 0; j < kafkac_scram_user_credential_count(s); j++)
+        if (kafkac_scram_user_mechanism(s, j) == mech)
+            return kafkac_scram_user_iterations(s, j);
     return 0;
 }
 
-static kafkac_admin_result_t *alter(kafkac_admin_t *adm, const kafkac_scram_alteration_t *a, int n)
+static kafkac_scram_alteration_t *upsertion(const char *user, kafkac_scram_mechanism_t mech, int32_t iterations,
+                                            const char *password)
+{
+    kafkac_scram_alteration_t *a = kafkac_scram_upsertion_new(user, mech, iterations, password);
+    assert_non_null(a);
+    return a;
+}
+
+static kafkac_scram_alteration_t *deletion(const char *user, kafkac_scram_mechanism_t mech)
+{
+    kafkac_scram_alteration_t *a = kafkac_scram_deletion_new(user, mech);
+    assert_non_null(a);
+    return a;
+}
+
+static kafkac_admin_result_t *alter(kafkac_admin_t *adm, kafkac_scram_alteration_t *const *a, int n)
 {
     char err[512];
     kafkac_admin_result_t *r = NULL;
-    kafkac_err_t rc = kafkac_admin_alter_user_scram_credentials(adm, a, n, 30000, &r, err, sizeof err);
+    kafkac_err_t rc = kafkac_admin_alter_user_scram_credentials(adm, (const kafkac_scram_alteration_t *const *)a, n,
+                                                                30000, &r, err, sizeof err);
     if (rc)
         fail_msg("alter_user_scram_credentials: %s: %s", kafkac_err_name(rc), err);
     assert_int_equal(kafkac_admin_result_count(r), n);
@@ -122,20 +132,23 @@ static void alice_from_format_has_both_mechanisms(void **state)
     const char *alice = "alice";
     kafkac_scram_users_t *u = describe(adm, &alice, 1);
     assert_int_equal(kafkac_scram_users_count(u), 1);
-    const char *name, *msg;
-    kafkac_err_t e;
-    kafkac_scram_users_get(u, 0, &name, &e, &msg);
-    assert_string_equal(name, "alice");
+    const kafkac_scram_user_t *s = kafkac_scram_users_get(u, 0);
+    assert_string_equal(kafkac_scram_user_name(s), "alice");
+    kafkac_err_t e = kafkac_scram_user_error(s);
     if (e)
-        fail_msg("alice: %s: %s", kafkac_err_name(e), msg);
-    assert_int_equal(kafkac_scram_users_credential_count(u, 0), 2);
+        fail_msg("alice: %s: %s", kafkac_err_name(e), kafkac_scram_user_message(s));
+    assert_string_equal(kafkac_scram_user_message(s), "");
+    assert_int_equal(kafkac_scram_user_credential_count(s), 2);
+    assert_int_equal(kafkac_scram_user_mechanism(s, 2), KAFKAC_SCRAM_UNKNOWN);   /* out of range */
+    assert_null(kafkac_scram_users_get(u, 1));
     assert_int_equal(iterations_of(u, "alice", KAFKAC_SCRAM_SHA_256), 4096);
     assert_int_equal(iterations_of(u, "alice", KAFKAC_SCRAM_SHA_512), 4096);
     kafkac_scram_users_destroy(u);
 
     /* Every user: alice is among them. */
     u = describe(adm, NULL, 0);
-    assert_true(kafkac_scram_users_find(u, "alice") >= 0);
+    assert_non_null(kafkac_scram_users_find(u, "alice"));
+    assert_null(kafkac_scram_users_find(u, "nobody-has-this-name"));
     kafkac_scram_users_destroy(u);
     kafkac_admin_destroy(adm);
 }
@@ -149,24 +162,26 @@ static void added_user_logs_in_then_is_deleted(void **state)
     /* Before: unknown, and the peer cannot log in. */
     const char *bob = user_bob;
     kafkac_scram_users_t *u = describe(adm, &bob, 1);
-    kafkac_err_t e;
-    const char *msg;
-    kafkac_scram_users_get(u, 0, NULL, &e, &msg);
+    kafkac_err_t e = kafkac_scram_user_error(kafkac_scram_users_get(u, 0));
     assert_int_equal(e, KAFKAC_ERR_RESOURCE_NOT_FOUND);
-    assert_true(*msg);
+    assert_true(*kafkac_scram_user_message(kafkac_scram_users_get(u, 0)));
     kafkac_scram_users_destroy(u);
 
-    /* One change per user and request (see the header): two calls. */
-    kafkac_scram_alteration_t set[] = {
-        { .op = KAFKAC_SCRAM_UPSERT, .user = user_bob, .mechanism = KAFKAC_SCRAM_SHA_256, .password = "bob-secret" },
-        { .op = KAFKAC_SCRAM_UPSERT, .user = user_bob, .mechanism = KAFKAC_SCRAM_SHA_512, .iterations = 8192,
-          .password = "bob-secret" },
+    /* One change per user and request (see the header): two calls.  The
+     * password is hashed when the handle is made; the caller's copy may be
+     * wiped at once. */
+    char pw[] = "bob-secret";
+    kafkac_scram_alteration_t *set[] = {
+        upsertion(user_bob, KAFKAC_SCRAM_SHA_256, 0, pw),
+        upsertion(user_bob, KAFKAC_SCRAM_SHA_512, 8192, pw),
     };
+    memset(pw, 'x', sizeof pw - 1);
     for (int i = 0; i < 2; i++) {
         kafkac_admin_result_t *r = alter(adm, &set[i], 1);
         expect_ok(r, 0);
         assert_string_equal(kafkac_admin_result_name(r, 0), user_bob);
         kafkac_admin_result_destroy(r);
+        kafkac_scram_alteration_destroy(set[i]);
     }
 
     u = describe(adm, &bob, 1);
@@ -186,10 +201,8 @@ static void added_user_logs_in_then_is_deleted(void **state)
     assert_int_equal(own_login("SCRAM-SHA-512", user_bob, "bob-secret"), KAFKAC_OK);
     assert_int_equal(own_login("SCRAM-SHA-512", user_bob, "not-bobs"), KAFKAC_ERR_SASL_AUTHENTICATION_FAILED);
 
-    kafkac_scram_alteration_t del[] = {
-        { .op = KAFKAC_SCRAM_DELETE, .user = user_bob, .mechanism = KAFKAC_SCRAM_SHA_256 },
-        { .op = KAFKAC_SCRAM_DELETE, .user = user_bob, .mechanism = KAFKAC_SCRAM_SHA_512 },
-    };
+    kafkac_scram_alteration_t *del[] = { deletion(user_bob, KAFKAC_SCRAM_SHA_256),
+                                         deletion(user_bob, KAFKAC_SCRAM_SHA_512) };
     /* Both in one request: the controller refuses the pair, and applies neither. */
     kafkac_admin_result_t *r = alter(adm, del, 2);
     expect_err(r, 0, KAFKAC_ERR_DUPLICATE_RESOURCE);
@@ -201,10 +214,13 @@ static void added_user_logs_in_then_is_deleted(void **state)
         kafkac_admin_result_destroy(r);
     }
 
+    kafkac_scram_alteration_destroy(del[0]);
+    kafkac_scram_alteration_destroy(del[1]);
     u = describe(adm, &bob, 1);
-    kafkac_scram_users_get(u, 0, NULL, &e, &msg);
+    e = kafkac_scram_user_error(kafkac_scram_users_get(u, 0));
     if (e != KAFKAC_ERR_RESOURCE_NOT_FOUND)
-        fail_msg("after delete: expected RESOURCE_NOT_FOUND for %s, got %s: %s", user_bob, kafkac_err_name(e), msg);
+        fail_msg("after delete: expected RESOURCE_NOT_FOUND for %s, got %s: %s", user_bob, kafkac_err_name(e),
+                 kafkac_scram_user_message(kafkac_scram_users_get(u, 0)));
     kafkac_scram_users_destroy(u);
     if (peer_login_eventually("SCRAM-SHA-256", user_bob, "bob-secret", 0))
         fail_msg("%s still logs in after its credentials were deleted", user_bob);
@@ -218,33 +234,33 @@ static void broker_refusals_reach_the_entries(void **state)
     unique_user(carol, sizeof carol, "carol");
     unique_user(dave, sizeof dave, "dave");
     kafkac_admin_t *adm = admin_for(kc_test_sec_addr("PLAINTEXT"));
-    kafkac_scram_alteration_t a[] = {
-        /* Below Kafka's minimum of 4096. */
-        { .op = KAFKAC_SCRAM_UPSERT, .user = carol, .mechanism = KAFKAC_SCRAM_SHA_256, .iterations = 100,
-          .password = "x" },
-        /* Nothing to delete. */
-        { .op = KAFKAC_SCRAM_DELETE, .user = dave, .mechanism = KAFKAC_SCRAM_SHA_512 },
+    kafkac_scram_alteration_t *a[] = {
+        upsertion(carol, KAFKAC_SCRAM_SHA_256, 100, "x"),   /* below Kafka's minimum of 4096 */
+        deletion(dave, KAFKAC_SCRAM_SHA_512),               /* nothing to delete */
     };
     kafkac_admin_result_t *r = alter(adm, a, 2);
     expect_err(r, 0, KAFKAC_ERR_UNACCEPTABLE_CREDENTIAL);
     expect_err(r, 1, KAFKAC_ERR_RESOURCE_NOT_FOUND);
     assert_string_equal(kafkac_admin_result_name(r, 1), dave);
     kafkac_admin_result_destroy(r);
+    kafkac_scram_alteration_destroy(a[0]);
 
-    /* Bad arguments never reach the broker. */
+    /* Bad arguments never reach the broker: the constructors refuse them,
+     * and the call refuses a NULL handle. */
+    assert_null(kafkac_scram_upsertion_new(carol, KAFKAC_SCRAM_UNKNOWN, 0, "x"));
+    assert_null(kafkac_scram_upsertion_new(carol, KAFKAC_SCRAM_SHA_256, 0, NULL));
+    assert_null(kafkac_scram_upsertion_new("", KAFKAC_SCRAM_SHA_256, 0, "x"));
+    assert_null(kafkac_scram_deletion_new(NULL, KAFKAC_SCRAM_SHA_256));
+    assert_null(kafkac_scram_deletion_new(dave, 3));
     char err[256] = "";
-    kafkac_scram_alteration_t bad = { .op = KAFKAC_SCRAM_UPSERT, .user = carol, .mechanism = KAFKAC_SCRAM_UNKNOWN,
-                                      .password = "x" };
+    a[0] = NULL;
     r = NULL;
-    assert_int_equal(kafkac_admin_alter_user_scram_credentials(adm, &bad, 1, 5000, &r, err, sizeof err),
+    assert_int_equal(kafkac_admin_alter_user_scram_credentials(adm, (const kafkac_scram_alteration_t *const *)a, 2,
+                                                               5000, &r, err, sizeof err),
                      KAFKAC_ERR_INVALID_ARG);
     assert_null(r);
-    assert_non_null(strstr(err, "SCRAM-SHA-256 or SCRAM-SHA-512"));
-    bad.mechanism = KAFKAC_SCRAM_SHA_256;
-    bad.password = NULL;
-    assert_int_equal(kafkac_admin_alter_user_scram_credentials(adm, &bad, 1, 5000, &r, err, sizeof err),
-                     KAFKAC_ERR_INVALID_ARG);
-    assert_non_null(strstr(err, "needs a password"));
+    assert_non_null(strstr(err, "alteration 0 is NULL"));
+    kafkac_scram_alteration_destroy(a[1]);
     kafkac_admin_destroy(adm);
 }
 

@@ -134,9 +134,12 @@ static void admin_create_and_describe(const sec_case_t *tc, const char *topic)
     if (!adm)
         fail_msg("%s: kafkac_admin_new: %s", tc->name, err);
 
-    kafkac_new_topic_t t = { .name = topic, .partitions = 2, .replication_factor = 1 };
+    kafkac_new_topic_t *t = kafkac_new_topic_new(topic, 2, 1);
+    assert_non_null(t);
     kafkac_admin_result_t *r = NULL;
-    kafkac_err_t rc = kafkac_admin_create_topics(adm, &t, 1, 0, 30000, &r, err, sizeof err);
+    kafkac_err_t rc = kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const *)&t, 1, 0, 30000, &r, err,
+                                                 sizeof err);
+    kafkac_new_topic_destroy(t);
     if (rc)
         fail_msg("%s: create_topics: %s: %s", tc->name, kafkac_err_name(rc), err);
     if (kafkac_admin_result_error(r, 0))
@@ -153,9 +156,7 @@ static void admin_create_and_describe(const sec_case_t *tc, const char *topic)
             fail_msg("%s: describe_topics: %s: %s", tc->name, kafkac_err_name(rc), err);
         kafkac_err_t te = kafkac_topic_desc_error(d, 0);
         int parts = kafkac_topic_desc_partition_count(d, 0);
-        int32_t leader = -1;
-        if (!te && parts == 2)
-            kafkac_topic_desc_partition(d, 0, 0, NULL, NULL, &leader, NULL, NULL, NULL, NULL, NULL, NULL);
+        int32_t leader = kafkac_partition_info_leader(kafkac_topic_desc_partition(d, 0, 0));
         kafkac_topic_desc_destroy(d);
         if (!te && parts == 2 && leader == 1)
             break;

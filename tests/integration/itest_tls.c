@@ -74,9 +74,12 @@ static void round_trip(const kafkac_conf_t *base, const char *what)
     kafkac_admin_t *adm = kafkac_admin_new(base, err, sizeof err);
     if (!adm)
         fail_msg("%s: admin: %s", what, err);
-    kafkac_new_topic_t nt = { .name = topic, .partitions = 1, .replication_factor = 1 };
+    kafkac_new_topic_t *nt = kafkac_new_topic_new(topic, 1, 1);
+    assert_non_null(nt);
     kafkac_admin_result_t *res = NULL;
-    kafkac_err_t rc = kafkac_admin_create_topics(adm, &nt, 1, 0, 30000, &res, err, sizeof err);
+    kafkac_err_t rc = kafkac_admin_create_topics(adm, (const kafkac_new_topic_t *const *)&nt, 1, 0, 30000, &res, err,
+                                                 sizeof err);
+    kafkac_new_topic_destroy(nt);
     if (rc != KAFKAC_OK)
         fail_msg("%s: create topic: %s: %s", what, kafkac_err_name(rc), err);
     assert_int_equal(kafkac_admin_result_error(res, 0), 0);

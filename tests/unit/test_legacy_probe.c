@@ -368,10 +368,9 @@ static kafkac_client_t *client_for(fake_t *f)
 static int16_t chosen_version(const kafkac_broker_versions_t *v, int16_t want)
 {
     for (int i = 0; i < kafkac_broker_versions_count(v); i++) {
-        int16_t key, lo, hi, use;
-        kafkac_broker_versions_get(v, i, &key, &lo, &hi, &use);
-        if (key == want)
-            return use;
+        const kafkac_api_version_t *a = kafkac_broker_versions_get(v, i);
+        if (kafkac_api_version_key(a) == want)
+            return kafkac_api_version_chosen(a);
     }
     return -2;
 }
