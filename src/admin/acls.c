@@ -164,14 +164,8 @@ kafkac_err_t kafkac_admin_create_acls(kafkac_admin_t *adm, const kafkac_acl_t *c
 static int list_add(kafkac_acl_list_t *l, int rtype, const char *rname, int pattern, const char *principal,
                     const char *host, int op, int perm)
 {
-    if (l->count == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 16;
-        kafkac_acl_t *n = kc_realloc(l->a, (size_t)cap * sizeof(*n));
-        if (!n)
-            return KAFKAC_ERR_NO_MEMORY;
-        l->a = n;
-        l->cap = cap;
-    }
+    if (kc_array_room(&l->a, &l->cap, l->count, sizeof(*l->a), 16) != 0)
+        return KAFKAC_ERR_NO_MEMORY;
     kafkac_acl_t *a = &l->a[l->count];
     a->resource_type = (kafkac_resource_type_t)rtype;
     a->resource_name = kc_admin_strdup(&l->arena, rname ? rname : "");

@@ -1,4 +1,5 @@
 #include "common/mem.h"
+#include "kafkac/error.h"
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -99,6 +100,25 @@ void *kc_realloc(void *p, size_t n)
 }
 
 void kc_free(void *p) { free(p); }
+
+int kc_array_room(void *items, int *cap, int n, size_t elem_size, int first)
+{
+    if (n < *cap)
+        return 0;
+    int ncap = *cap ? *cap * 2 : first;
+    if (*cap > INT_MAX / 2 || (size_t)ncap > SIZE_MAX / elem_size)
+        return KAFKAC_ERR_NO_MEMORY;
+    /* items points at a T *; pointers to objects share one representation
+     * here, so it is read and written as bytes. */
+    void *old;
+    memcpy(&old, items, sizeof old);
+    void *grown = kc_realloc(old, (size_t)ncap * elem_size);
+    if (!grown)
+        return KAFKAC_ERR_NO_MEMORY;
+    memcpy(items, &grown, sizeof grown);
+    *cap = ncap;
+    return 0;
+}
 
 char *kc_strndup(const char *s, size_t n)
 {

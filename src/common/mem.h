@@ -11,6 +11,12 @@ void *kc_realloc(void *p, size_t n);
 void  kc_free(void *p);
 char *kc_strdup(const char *s);               /* NULL in -> NULL out */
 char *kc_strndup(const char *s, size_t n);    /* always NUL-terminates */
+/* Room for element n of a growable array: `items` is the address of the
+ * array pointer (any T **), *cap its slots.  When n == *cap the array is
+ * reallocated to twice the slots (`first` the first time).  0, or
+ * KAFKAC_ERR_NO_MEMORY (negative) with the array and *cap unchanged.  The
+ * one growth rule for the library's arrays. */
+int   kc_array_room(void *items, int *cap, int n, size_t elem_size, int first);
 /* Overwrites n bytes in a way the compiler may not drop (secrets: the
  * configuration's passwords, SASL and SCRAM state).  NULL is a no-op. */
 void  kc_secure_wipe(void *p, size_t n);

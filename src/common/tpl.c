@@ -38,14 +38,8 @@ kafkac_topic_partition_t *kafkac_tpl_add(kafkac_topic_partition_list_t *l, const
 {
     if (!l || !topic)
         return NULL;
-    if (l->count == l->size) {
-        int size = l->size ? l->size * 2 : 8;
-        kafkac_topic_partition_t *e = kc_realloc(l->elems, (size_t)size * sizeof(*e));
-        if (!e)
-            return NULL;
-        l->elems = e;
-        l->size = size;
-    }
+    if (kc_array_room(&l->elems, &l->size, l->count, sizeof(*l->elems), 8) != 0)
+        return NULL;
     kafkac_topic_partition_t *tp = &l->elems[l->count];
     memset(tp, 0, sizeof *tp);
     tp->topic = kc_strdup(topic);

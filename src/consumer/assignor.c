@@ -8,14 +8,8 @@
 
 int kc_tps_push(kc_tps_t *l, const char *topic, int32_t partition)
 {
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 8;
-        kc_tp_t *v = kc_realloc(l->v, (size_t)cap * sizeof(*v));
-        if (!v)
-            return KAFKAC_ERR_NO_MEMORY;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (kc_array_room(&l->v, &l->cap, l->n, sizeof(*l->v), 8) != 0)
+        return KAFKAC_ERR_NO_MEMORY;
     l->v[l->n].topic = topic;
     l->v[l->n].partition = partition;
     l->n++;

@@ -125,14 +125,8 @@ kc_chunk_t *kc_chunk_event(const char *topic, int32_t partition, uint32_t pos_ge
 
 static int chunk_push(kc_chunk_t *ch, const kc_record_t *r, int32_t leader_epoch)
 {
-    if (ch->n == ch->cap) {
-        int cap = ch->cap ? ch->cap * 2 : 64;
-        kafkac_record_t *nr = kc_realloc(ch->recs, (size_t)cap * sizeof(*nr));
-        if (!nr)
-            return KAFKAC_ERR_NO_MEMORY;
-        ch->recs = nr;
-        ch->cap = cap;
-    }
+    if (kc_array_room(&ch->recs, &ch->cap, ch->n, sizeof(*ch->recs), 64) != 0)
+        return KAFKAC_ERR_NO_MEMORY;
     kafkac_record_t *o = &ch->recs[ch->n++];
     o->chunk = ch;
     o->offset = r->offset;

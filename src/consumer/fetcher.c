@@ -89,14 +89,8 @@ static broker_fs_t *broker_get(kc_fetcher_t *f, int32_t node)
     for (int i = 0; i < f->nb; i++)
         if (f->b[i].node == node)
             return &f->b[i];
-    if (f->nb == f->capb) {
-        int cap = f->capb ? f->capb * 2 : 8;
-        broker_fs_t *nb = kc_realloc(f->b, (size_t)cap * sizeof(*nb));
-        if (!nb)
-            return NULL;
-        f->b = nb;
-        f->capb = cap;
-    }
+    if (kc_array_room(&f->b, &f->capb, f->nb, sizeof(*f->b), 8) != 0)
+        return NULL;
     broker_fs_t *b = &f->b[f->nb++];
     memset(b, 0, sizeof(*b));
     b->node = node;

@@ -64,14 +64,8 @@ kc_part_t *kc_parts_add(kc_parts_t *ps, const char *topic, int32_t partition, in
     if (i >= 0)
         return ps->v[i];
     i = -i - 1;
-    if (ps->n == ps->cap) {
-        int cap = ps->cap ? ps->cap * 2 : 16;
-        kc_part_t **nv = kc_realloc(ps->v, (size_t)cap * sizeof(*nv));
-        if (!nv)
-            return NULL;
-        ps->v = nv;
-        ps->cap = cap;
-    }
+    if (kc_array_room(&ps->v, &ps->cap, ps->n, sizeof(*ps->v), 16) != 0)
+        return NULL;
     kc_part_t *p = kc_calloc(1, sizeof(*p));
     if (!p)
         return NULL;

@@ -71,14 +71,8 @@ static node_slot_t *node_slot(sender_scratch_t *s, int32_t id)
     for (int i = 0; i < s->nnodes; i++)
         if (s->nodes[i].id == id)
             return &s->nodes[i];
-    if (s->nnodes == s->cap) {
-        int cap = s->cap ? s->cap * 2 : 8;
-        node_slot_t *n = kc_realloc(s->nodes, (size_t)cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        s->nodes = n;
-        s->cap = cap;
-    }
+    if (kc_array_room(&s->nodes, &s->cap, s->nnodes, sizeof(*s->nodes), 8) != 0)
+        return NULL;
     node_slot_t *ns = &s->nodes[s->nnodes++];
     memset(ns, 0, sizeof(*ns));
     ns->id = id;

@@ -34,14 +34,8 @@ kc_conn_t *kc_net_conn_for(kc_net_t *net, int32_t node_id)
 
 kc_conn_t *kc_net_add_conn(kc_net_t *net, int32_t node_id, const char *host, int port)
 {
-    if (net->nconns == net->conns_cap) {
-        int cap = net->conns_cap ? net->conns_cap * 2 : 8;
-        kc_conn_t **nc = kc_realloc(net->conns, (size_t)cap * sizeof(*nc));
-        if (!nc)
-            return NULL;
-        net->conns = nc;
-        net->conns_cap = cap;
-    }
+    if (kc_array_room(&net->conns, &net->conns_cap, net->nconns, sizeof(*net->conns), 8) != 0)
+        return NULL;
     kc_conn_t *c = kc_conn_new(node_id, host, port);
     if (!c)
         return NULL;

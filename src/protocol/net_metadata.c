@@ -62,15 +62,9 @@ int kc_net_want_topics(kc_net_t *net, const char *const *topics, int n, int all)
         char *key = (char *)topics[i];
         if (net->want.count && bsearch(&key, net->want.names, (size_t)net->want.count, sizeof(char *), cmp_str))
             continue;
-        if (net->want.count == net->want.cap) {
-            int cap = net->want.cap ? net->want.cap * 2 : 16;
-            char **nn = kc_realloc(net->want.names, (size_t)cap * sizeof(char *));
-            if (!nn) {
-                pthread_mutex_unlock(&net->lock);
-                return KAFKAC_ERR_NO_MEMORY;
-            }
-            net->want.names = nn;
-            net->want.cap = cap;
+        if (kc_array_room(&net->want.names, &net->want.cap, net->want.count, sizeof(*net->want.names), 16) != 0) {
+            pthread_mutex_unlock(&net->lock);
+            return KAFKAC_ERR_NO_MEMORY;
         }
         char *copy = kc_strdup(topics[i]);
         if (!copy) {
