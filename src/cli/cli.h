@@ -3,6 +3,7 @@
 #ifndef KC_CLI_H
 #define KC_CLI_H
 
+#include <stdio.h>
 #include "kafkac/kafkac.h"
 
 /* argv[0] is the subcommand name.  Return the process exit code. */
@@ -24,5 +25,15 @@ char *kc_cli_split_kv(char *arg);
 /* -X key=value: splits kv in place and sets it on conf.  Returns 0, or -1
  * after printing why on stderr prefixed with cmd ("kafkac produce"). */
 int kc_cli_conf_set_kv(kafkac_conf_t *conf, const char *cmd, char *kv);
+/* A new configuration for command cmd ("kafkac probe"), or NULL after
+ * saying "out of memory" on stderr. */
+kafkac_conf_t *kc_cli_conf_new(const char *cmd);
+/* The options probe, produce and consume share, for the default: branch of
+ * their getopt switch: -b HOST:PORT (sets *brokers), -X key=value (set on
+ * conf), -h.  Returns -1 when opt was -b or -X and was taken; otherwise the
+ * exit code to return now: 0 after -h (usage on stdout), 2 after a bad -X
+ * or an option the command does not know (usage on stderr). */
+int kc_cli_common_opt(int opt, char *arg, const char **brokers, kafkac_conf_t *conf, const char *cmd,
+                      void (*usage)(FILE *));
 
 #endif

@@ -27,3 +27,29 @@ int kc_cli_conf_set_kv(kafkac_conf_t *conf, const char *cmd, char *kv)
     }
     return 0;
 }
+
+int kc_cli_common_opt(int opt, char *arg, const char **brokers, kafkac_conf_t *conf, const char *cmd,
+                      void (*usage)(FILE *))
+{
+    switch (opt) {
+    case 'b':
+        *brokers = arg;
+        return -1;
+    case 'X':
+        return kc_cli_conf_set_kv(conf, cmd, arg) ? 2 : -1;
+    case 'h':
+        usage(stdout);
+        return 0;
+    default:
+        usage(stderr);
+        return 2;
+    }
+}
+
+kafkac_conf_t *kc_cli_conf_new(const char *cmd)
+{
+    kafkac_conf_t *conf = kafkac_conf_new();
+    if (!conf)
+        fprintf(stderr, "%s: out of memory\n", cmd);
+    return conf;
+}

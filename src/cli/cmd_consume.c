@@ -188,20 +188,15 @@ int kc_cli_consume(int argc, char **argv)
     const char *brokers = NULL, *group = NULL, *start = NULL, *fmt = "%s\n";
     long partition = -1, count = -1;
     int exit_at_end = 0, rc = 1;
-    kafkac_conf_t *conf = kafkac_conf_new();
+    kafkac_conf_t *conf = kc_cli_conf_new("kafkac consume");
     kafkac_consumer_t *c = NULL;
     kafkac_topic_partition_list_t *tpl = NULL;
-    if (!conf) {
-        fprintf(stderr, "kafkac consume: out of memory\n");
+    if (!conf)
         return 1;
-    }
     int opt;
     optind = 1;
     while ((opt = getopt(argc, argv, "b:t:p:o:G:c:ef:X:h")) != -1) {
         switch (opt) {
-        case 'b':
-            brokers = optarg;
-            break;
         case 't':
             if (nt == (int)(sizeof topics / sizeof topics[0])) {
                 fprintf(stderr, "kafkac consume: too many -t\n");
@@ -229,17 +224,12 @@ int kc_cli_consume(int argc, char **argv)
         case 'f':
             fmt = optarg;
             break;
-        case 'X':
-            if (kc_cli_conf_set_kv(conf, "kafkac consume", optarg))
-                goto out2;
-            break;
-        case 'h':
-            usage(stdout);
-            rc = 0;
-            goto out2;
         default:
-            usage(stderr);
-            goto out2;
+            rc = kc_cli_common_opt(opt, optarg, &brokers, conf, "kafkac consume", usage);
+            if (rc >= 0)
+                goto out2;
+            rc = 1;
+            break;
         }
     }
     if (!brokers || nt == 0) {

@@ -20,35 +20,23 @@ int kc_cli_probe(int argc, char **argv)
     const char *brokers = NULL;
     int timeout_ms = 10000;
     char err[512];
-    kafkac_conf_t *conf = kafkac_conf_new();
-    if (!conf) {
-        fprintf(stderr, "kafkac probe: out of memory\n");
+    kafkac_conf_t *conf = kc_cli_conf_new("kafkac probe");
+    if (!conf)
         return 1;
-    }
     int opt;
     optind = 1;
     while ((opt = getopt(argc, argv, "b:T:X:h")) != -1) {
         switch (opt) {
-        case 'b':
-            brokers = optarg;
-            break;
         case 'T':
             timeout_ms = atoi(optarg);
             break;
-        case 'X':
-            if (kc_cli_conf_set_kv(conf, "kafkac probe", optarg)) {
+        default: {
+            int rc = kc_cli_common_opt(opt, optarg, &brokers, conf, "kafkac probe", usage);
+            if (rc >= 0) {
                 kafkac_conf_destroy(conf);
-                return 2;
+                return rc;
             }
-            break;
-        case 'h':
-            usage(stdout);
-            kafkac_conf_destroy(conf);
-            return 0;
-        default:
-            usage(stderr);
-            kafkac_conf_destroy(conf);
-            return 2;
+        }
         }
     }
     if (brokers && kafkac_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err) != KAFKAC_OK) {

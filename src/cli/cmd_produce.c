@@ -129,18 +129,13 @@ int kc_cli_produce(int argc, char **argv)
     const char *brokers = NULL, *topic = NULL, *delim = NULL, *codec = NULL;
     int32_t partition = KAFKAC_PARTITION_ANY;
     char err[512];
-    kafkac_conf_t *conf = kafkac_conf_new();
-    if (!conf) {
-        fprintf(stderr, "kafkac produce: out of memory\n");
+    kafkac_conf_t *conf = kc_cli_conf_new("kafkac produce");
+    if (!conf)
         return 2;
-    }
     int opt;
     optind = 1;
     while ((opt = getopt(argc, argv, "b:t:p:K:z:X:h")) != -1) {
         switch (opt) {
-        case 'b':
-            brokers = optarg;
-            break;
         case 't':
             topic = optarg;
             break;
@@ -161,20 +156,13 @@ int kc_cli_produce(int argc, char **argv)
         case 'z':
             codec = optarg;
             break;
-        case 'X':
-            if (kc_cli_conf_set_kv(conf, "kafkac produce", optarg)) {
+        default: {
+            int rc = kc_cli_common_opt(opt, optarg, &brokers, conf, "kafkac produce", usage);
+            if (rc >= 0) {
                 kafkac_conf_destroy(conf);
-                return 2;
+                return rc;
             }
-            break;
-        case 'h':
-            usage(stdout);
-            kafkac_conf_destroy(conf);
-            return 0;
-        default:
-            usage(stderr);
-            kafkac_conf_destroy(conf);
-            return 2;
+        }
         }
     }
     if (!brokers || !topic || (delim && !*delim)) {
