@@ -55,7 +55,7 @@ int main(int argc, char **argv)
     if (!futs)
         return 1;
     for (long i = 0; i < n_futs; i++)
-        if (!(futs[i] = kc_future_new("bench", NULL)))
+        if (!(futs[i] = kc_future_new("bench", NULL, 120000)))
             return 1;
     pthread_t th[256];
     if (n_waiters < 1 || n_waiters > 256)

@@ -76,6 +76,9 @@ kafkac_err_t kafkac_admin_create_acls(kafkac_admin_t *adm, const kafkac_acl_t *a
         *out = NULL;
     if (!adm || !out || !acls || count < 1)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     ca_ctx_t x = { acls, kc_admin_result_new(count) };
     if (!x.res)
         return KAFKAC_ERR_NO_MEMORY;
@@ -86,7 +89,7 @@ kafkac_err_t kafkac_admin_create_acls(kafkac_admin_t *adm, const kafkac_acl_t *a
         }
     kc_admin_rpc_t rpc = { .api_key = KEY_CREATE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = ca_build, .parse = ca_parse, .opaque = &x };
-    int rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), errstr, errstr_size);
+    int rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
     if (rc) {
         kafkac_admin_result_destroy(x.res);
         return rc;
@@ -179,11 +182,11 @@ static int da_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
 /* Describe and delete both answer with a list of ACLs: runs rpc, whose
  * parse fills l and, on a Kafka error, writes a message naming it and the
  * broker's words into ferr.  On success *out takes l; else l is freed. */
-static kafkac_err_t run_for_list(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int timeout_ms, kafkac_acl_list_t *l,
+static kafkac_err_t run_for_list(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, kafkac_acl_list_t *l,
                                  const char *ferr, kafkac_acl_list_t **out, char *errstr, size_t errstr_size)
 {
     char tmp[512] = "";
-    int rc = kc_admin_run(adm, rpc, kc_admin_deadline(adm, timeout_ms), tmp, sizeof tmp);
+    int rc = kc_admin_run(adm, rpc, deadline, tmp, sizeof tmp);
     if (rc) {
         kc_errstr_set(errstr, errstr_size, "%s", ferr[0] ? ferr : tmp);
         kafkac_acl_list_destroy(l);
@@ -200,13 +203,16 @@ kafkac_err_t kafkac_admin_describe_acls(kafkac_admin_t *adm, const kafkac_acl_t 
         *out = NULL;
     if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     char ferr[512] = "";
     da_ctx_t x = { filter, list_new(), ferr, sizeof ferr };
     if (!x.l)
         return KAFKAC_ERR_NO_MEMORY;
     kc_admin_rpc_t rpc = { .api_key = KEY_DESCRIBE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = da_build, .parse = da_parse, .opaque = &x };
-    return run_for_list(adm, &rpc, timeout_ms, x.l, ferr, out, errstr, errstr_size);
+    return run_for_list(adm, &rpc, deadline, x.l, ferr, out, errstr, errstr_size);
 }
 
 /* ---- delete ---- */
@@ -276,13 +282,16 @@ kafkac_err_t kafkac_admin_delete_acls(kafkac_admin_t *adm, const kafkac_acl_t *f
         *out = NULL;
     if (!adm || !out || !filters || count < 1)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     char ferr[512] = "";
     dl_ctx_t x = { filters, count, list_new(), ferr, sizeof ferr };
     if (!x.l)
         return KAFKAC_ERR_NO_MEMORY;
     kc_admin_rpc_t rpc = { .api_key = KEY_DELETE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = dl_build, .parse = dl_parse, .opaque = &x };
-    return run_for_list(adm, &rpc, timeout_ms, x.l, ferr, out, errstr, errstr_size);
+    return run_for_list(adm, &rpc, deadline, x.l, ferr, out, errstr, errstr_size);
 }
 
 int kafkac_acl_list_count(const kafkac_acl_list_t *l)

@@ -140,12 +140,14 @@ kafkac_err_t kafkac_admin_create_topics(kafkac_admin_t *adm, const kafkac_new_to
         kc_errstr_set(errstr, errstr_size, "create_topics: no admin handle, topics or result pointer");
         return KAFKAC_ERR_INVALID_ARG;
     }
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     for (int i = 0; i < count; i++)
         if (!topics[i].name || (topics[i].assignment && topics[i].partitions < 1)) {
             kc_errstr_set(errstr, errstr_size, "create_topics: topic %d has no name or an empty assignment", i);
             return KAFKAC_ERR_INVALID_ARG;
         }
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
     create_ctx_t x = { topics, validate_only, NULL, NULL };
     if (start_result(&x.res, &x.pending, count, new_topic_name, topics)) {
         kafkac_admin_result_destroy(x.res);
@@ -242,10 +244,12 @@ kafkac_err_t kafkac_admin_delete_topics(kafkac_admin_t *adm, const char *const *
         *out = NULL;
     if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     int rc = check_names("delete_topics", topics, count, errstr, errstr_size);
     if (rc)
         return rc;
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
     names_ctx_t x = { topics, NULL, 0, NULL, NULL };
     if (start_result(&x.res, &x.pending, count, string_at, topics)) {
         kafkac_admin_result_destroy(x.res);
@@ -309,10 +313,12 @@ kafkac_err_t kafkac_admin_create_partitions(kafkac_admin_t *adm, const char *con
         *out = NULL;
     if (!adm || !out || !new_counts)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     int rc = check_names("create_partitions", topics, count, errstr, errstr_size);
     if (rc)
         return rc;
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
     names_ctx_t x = { topics, new_counts, validate_only, NULL, NULL };
     if (start_result(&x.res, &x.pending, count, string_at, topics)) {
         kafkac_admin_result_destroy(x.res);
@@ -368,7 +374,9 @@ static kafkac_err_t describe(kafkac_admin_t *adm, const char *const *names, int 
                              int include_internal, int timeout_ms, kafkac_topic_desc_t **out, char *errstr,
                              size_t errlen)
 {
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errlen) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     int mrc = 0;
     kc_cluster_t *c = kc_admin_metadata(adm, count < 0 ? NULL : names, count, deadline, errstr, errlen, &mrc);
     if (!c)
