@@ -32,7 +32,7 @@ static void *waiter(void *arg)
     for (long i = first; i < n_futs; i += step) {
         if (!kafkac_future_done(futs[i]))
             late++;
-        if (kafkac_future_wait(futs[i], -1, NULL) != KAFKAC_OK) {
+        if (kafkac_future_wait(futs[i], KAFKAC_TIMEOUT_INFINITE, NULL) != KAFKAC_OK) {
             fprintf(stderr, "future %ld: wait failed\n", i);
             exit(1);
         }

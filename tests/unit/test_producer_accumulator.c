@@ -333,7 +333,7 @@ static void test_future_outlives_producer(void **state)
     assert_int_equal(kafkac_producer_send(kp, "t1", 0, NULL, -1, "v", 1, NULL, 0, KAFKAC_TIMESTAMP_NONE, &tag, &f), 0);
     kafkac_producer_destroy(kp);
     const kafkac_delivery_t *d;
-    assert_int_equal(kafkac_future_wait(f, -1, &d), KAFKAC_ERR_PURGED);
+    assert_int_equal(kafkac_future_wait(f, KAFKAC_TIMEOUT_DEFAULT, &d), KAFKAC_ERR_PURGED);
     assert_string_equal(kafkac_delivery_topic(d), "t1");
     assert_ptr_equal(kafkac_delivery_opaque(d), &tag);
     assert_int_equal(kafkac_future_done(f), 1);

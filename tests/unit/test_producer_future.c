@@ -47,7 +47,7 @@ static void test_other_completions_do_not_wake(void **state)
     (void)state;
     kafkac_future_t *mine = kc_future_new("t", NULL, 120000);
     assert_non_null(mine);
-    wait_arg_t a = {mine, -1, KAFKAC_ERR_UNKNOWN_CLIENT_ERROR, -3};
+    wait_arg_t a = {mine, KAFKAC_TIMEOUT_INFINITE, KAFKAC_ERR_UNKNOWN_CLIENT_ERROR, -3};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, waiter, &a), 0);
     await_waiters(mine, 1);
