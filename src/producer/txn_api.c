@@ -93,6 +93,7 @@ static void start_op(kc_txn_t *t, kc_txn_op_kind_t kind)
     t->op.done = 0;
     t->op.err = 0;
     t->op.errstr[0] = '\0';
+    t->op.retry_err = 0;
     t->op.step = KC_TXN_STEP_START;
     t->op.retry_at = 0;
 }
@@ -110,8 +111,11 @@ static kafkac_err_t wait_op(kc_txn_t *t, int64_t deadline, char *errstr, size_t 
         }
         int64_t left = deadline - kc_now_ms();
         if (left <= 0) {
-            kc_errstr_set(errstr, n, "%s timed out; it goes on in the background: call it again to wait for it",
-                          op_name(t->op.kind));
+            /* A failure that keeps being retried is named, so that it
+             * reaches the caller instead of looking like a slow broker. */
+            kc_errstr_set(errstr, n, "%s timed out; it goes on in the background: call it again to wait for it%s%s",
+                          op_name(t->op.kind), t->op.retry_err ? "; retrying after " : "",
+                          t->op.retry_err ? kafkac_err_name(t->op.retry_err) : "");
             return KAFKAC_ERR_TIMED_OUT;
         }
         /* At most 200 ms: close sets stopping without signalling t->cv. */
