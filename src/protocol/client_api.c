@@ -97,16 +97,27 @@ static kafkac_err_t deadline_of(const kafkac_client_t *cl, int timeout_ms, int64
     return err;
 }
 
-/* Sends r and waits for its answer until deadline: the request's own
- * timeout is what is left of the call's, and the call returns by its
- * deadline whatever the network client is doing.  A deadline already past
- * (timeout_ms 0) sends nothing: KAFKAC_ERR_TIMED_OUT.  What r points to
- * may die with the caller's frame once this returns: a request the caller
- * gave up on is never encoded from it afterwards (kc_net_call_until). */
+/* Sends r and waits for its answer until deadline.  The request's own
+ * timeout is what is left of the call's, so the I/O thread fails it at the
+ * deadline with the precise reason (which broker, unreachable or silent);
+ * kc_net_call waits a little past that only if that thread is stalled.  A
+ * deadline already past (timeout_ms 0) sends nothing: KAFKAC_ERR_TIMED_OUT.
+ * KC_NO_DEADLINE waits for the answer however long it takes. */
 static kc_resp_t *call(kafkac_client_t *cl, const kc_req_t *r, int64_t deadline)
 {
-    int gave_up = 0;
-    return kc_net_call_until(cl->net, r, deadline, NULL, NULL, &gave_up);
+    if (deadline == KC_NO_DEADLINE) {
+        int gave_up = 0;
+        return kc_net_call_until(cl->net, r, deadline, NULL, NULL, &gave_up);
+    }
+    int left = kc_ms_left(deadline);
+    if (left == 0) {
+        const kc_api_t *api = kc_api_get(r->api_key);
+        return kc_resp_error(r, KAFKAC_ERR_TIMED_OUT, "%s not sent: the call's timeout had passed",
+                             api ? api->name : "broker versions");
+    }
+    kc_req_t timed = *r;
+    timed.timeout_ms = left;
+    return kc_net_call(cl->net, &timed);
 }
 
 /* ---- probe ------------------------------------------------------- */
