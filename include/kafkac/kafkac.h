@@ -48,8 +48,10 @@
  *    With 0, calls whose work goes on in the background start it (flush
  *    sends what is queued; a transactional call starts its operation, to
  *    be waited for by calling it again); calls that only wait for a
- *    broker's answer (admin, the protocol client, consumer lookups and
- *    commit_sync) send nothing.  A call that returns a count
+ *    broker's answer send nothing: admin operations and the protocol
+ *    client's calls, and the consumer's offset lookups, commit_sync and
+ *    committed (which at most start finding the coordinator or refreshing
+ *    metadata, for a later call).  A call that returns a count
  *    (kafkac_producer_poll) returns KAFKAC_ERR_INVALID_ARG, negative, for
  *    a timeout below -1.  Every wait is measured on the monotonic clock: a
  *    step of the time of day neither stretches nor cuts it.  The two

@@ -369,7 +369,7 @@ void kafkac_consumer_destroy(kafkac_consumer_t *c)
     int was = c->closed;
     pthread_mutex_unlock(&c->lock);
     if (!was)
-        kafkac_consumer_close(c, -1);
+        kafkac_consumer_close(c, KAFKAC_TIMEOUT_DEFAULT);
     /* The network client first: every callback of ours has run after it. */
     kc_net_destroy(c->net);
     if (c->coord)
