@@ -32,7 +32,7 @@ static void *waiter(void *arg)
     for (long i = first; i < n_futs; i += step) {
         if (!kafkac_future_done(futs[i]))
             late++;
-        if (kafkac_future_wait(futs[i], -1, NULL) != KAFKAC_OK) {
+        if (kafkac_future_wait(futs[i], KAFKAC_TIMEOUT_INFINITE, NULL) != KAFKAC_OK) {
             fprintf(stderr, "future %ld: wait failed\n", i);
             exit(1);
         }
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
     if (!futs)
         return 1;
     for (long i = 0; i < n_futs; i++)
-        if (!(futs[i] = kc_future_new("bench", NULL)))
+        if (!(futs[i] = kc_future_new("bench", NULL, 120000)))
             return 1;
     pthread_t th[256];
     if (n_waiters < 1 || n_waiters > 256)

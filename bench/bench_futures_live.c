@@ -29,7 +29,7 @@ static void *waiter(void *arg)
             fprintf(stderr, "waiter: send failed\n");
             exit(1);
         }
-        if (kafkac_future_wait(f, -1, NULL) != KAFKAC_OK) {
+        if (kafkac_future_wait(f, KAFKAC_TIMEOUT_DEFAULT, NULL) != KAFKAC_OK) {
             fprintf(stderr, "waiter: a record failed\n");
             exit(1);
         }

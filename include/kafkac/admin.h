@@ -17,9 +17,10 @@
  *   kafkac_admin_destroy(adm);
  *
  * Every operation blocks the calling thread until it has an answer for
- * every entity it was given, or until timeout_ms (one deadline for the
- * whole operation, retries and redirections included; <= 0 means
- * default.api.timeout.ms) has passed.  It sends each request to the broker
+ * every entity it was given, or until timeout_ms has passed: one deadline
+ * for the whole operation, retries and redirections included.
+ * timeout_ms: see kafkac.h; the default is default.api.timeout.ms, and
+ * with 0 nothing is sent (KAFKAC_ERR_TIMED_OUT at once).  It sends each request to the broker
  * that must answer it (the controller, a group's coordinator, a
  * partition's leader, or every broker), and retries NOT_CONTROLLER,
  * NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS and lost connections after

@@ -50,8 +50,9 @@
  *
  * Errors: functions return kafkac_err_t; those with errstr fill it with a
  * sentence on failure (NUL-terminated, truncated to fit; errstr may be
- * NULL when errstr_size is 0).  Timeouts: poll and next wait for ever
- * at -1; every other call that waits uses default.api.timeout.ms at -1. */
+ * NULL when errstr_size is 0).  Timeouts: timeout_ms of every call that
+ * waits, poll, next and close included: see kafkac.h; the default is
+ * default.api.timeout.ms (pass KAFKAC_TIMEOUT_INFINITE to poll for ever). */
 #ifndef KAFKAC_CONSUMER_H
 #define KAFKAC_CONSUMER_H
 
@@ -78,11 +79,13 @@ KAFKAC_API kafkac_consumer_t *kafkac_consumer_new(const kafkac_conf_t *conf, cha
 /* Stops consuming: in a group, runs the revoke callback, commits (when
  * enable.auto.commit) what poll has returned, and leaves the group (a
  * static member does not leave, so that a restart does not rebalance).
- * Waits at most timeout_ms (-1: default.api.timeout.ms).  After close only
- * releasing records and destroy are valid.  Returns the first error met --
- * the final commit's (KAFKAC_ERR_TIMED_OUT when it got no answer in time);
- * leaving the group is best effort -- and the consumer is closed either way.  Calling it twice returns
- * KAFKAC_ERR_STATE. */
+ * timeout_ms: see kafkac.h; default default.api.timeout.ms (with 0 the
+ * revoke callback still runs but the final commit is not sent).  After
+ * close only releasing records and destroy are valid.  Returns the first
+ * error met -- the final commit's (KAFKAC_ERR_TIMED_OUT when it got no
+ * answer in time); leaving the group is best effort -- and the consumer
+ * is closed either way, except for KAFKAC_ERR_INVALID_ARG (a timeout
+ * below -1: nothing done).  Calling it twice returns KAFKAC_ERR_STATE. */
 KAFKAC_API kafkac_err_t kafkac_consumer_close(kafkac_consumer_t *c, int timeout_ms);
 
 /* Closes (if not done, with the default timeout) and frees the consumer.
@@ -130,8 +133,9 @@ KAFKAC_API const kafkac_record_t *kafkac_records_at(const kafkac_records_t *b, i
 KAFKAC_API void kafkac_records_destroy(kafkac_records_t *b);
 
 /* Returns up to max_records (<= 0: max.poll.records; at most 1048576)
- * records that have arrived, waiting at most timeout_ms (-1: forever, 0:
- * don't wait) for the first.  Runs due callbacks first.  On KAFKAC_OK *out is a batch (never
+ * records that have arrived, waiting for the first at most timeout_ms
+ * (see kafkac.h; default default.api.timeout.ms; 0 takes what has
+ * arrived without waiting).  Runs due callbacks first.  On KAFKAC_OK *out is a batch (never
  * empty) the caller destroys.  Otherwise *out is NULL and the result is:
  *   KAFKAC_ERR_TIMED_OUT        nothing arrived in time (or wakeup);
  *   KAFKAC_ERR_PARTITION_EOF    (enable.partition.eof only) a partition
@@ -202,7 +206,8 @@ KAFKAC_API kafkac_err_t kafkac_consumer_seek_to_end(kafkac_consumer_t *c,
 
 /* The offset of the next record poll will return for an assigned
  * partition.  When it is not known yet (awaiting the committed offset or
- * an offset lookup), waits up to timeout_ms (-1: default.api.timeout.ms). */
+ * an offset lookup), waits up to timeout_ms (see kafkac.h; default
+ * default.api.timeout.ms; 0 answers only from what is known). */
 KAFKAC_API kafkac_err_t kafkac_consumer_position(kafkac_consumer_t *c, const char *topic, int32_t partition,
                                                  int64_t *offset, int timeout_ms, char *errstr,
                                                  size_t errstr_size);
@@ -220,7 +225,8 @@ KAFKAC_API kafkac_err_t kafkac_consumer_paused(kafkac_consumer_t *c, kafkac_topi
  * or end offset (the high watermark, or the last stable offset under
  * read_committed), asking the leaders.  Per-partition failures are in
  * each element's kafkac_tp_err; the call returns the first of them, or a call-wide error.
- * timeout_ms -1: default.api.timeout.ms (the same for offsets_for_times). */
+ * timeout_ms: see kafkac.h; default default.api.timeout.ms (the same for
+ * offsets_for_times). */
 KAFKAC_API kafkac_err_t kafkac_consumer_beginning_offsets(kafkac_consumer_t *c,
                                                           kafkac_topic_partition_list_t *partitions, int timeout_ms,
                                                           char *errstr, size_t errstr_size);
@@ -311,7 +317,8 @@ KAFKAC_API void kafkac_group_metadata_destroy(kafkac_group_metadata_t *gm);
 typedef void (*kafkac_commit_cb)(kafkac_consumer_t *c, kafkac_err_t err,
                                  const kafkac_topic_partition_list_t *offsets, void *opaque);
 
-/* Commits offsets and waits (timeout_ms -1: default.api.timeout.ms).
+/* Commits offsets and waits (timeout_ms: see kafkac.h; default
+ * default.api.timeout.ms).
  * offsets NULL commits, for every assigned partition, the position after
  * the last record poll returned (or the offsets stored with
  * store_offsets, once it has been used).  Given offsets are the next
@@ -341,8 +348,8 @@ KAFKAC_API kafkac_err_t kafkac_consumer_store_record(kafkac_consumer_t *c, const
 
 /* Sets each element's offset (KAFKAC_OFFSET_INVALID when nothing is
  * committed), metadata and leader epoch from the group's committed
- * offsets.  timeout_ms -1: default.api.timeout.ms; KAFKAC_ERR_TIMED_OUT
- * when no answer came within it. */
+ * offsets.  timeout_ms: see kafkac.h; default default.api.timeout.ms;
+ * KAFKAC_ERR_TIMED_OUT when no answer came within it. */
 KAFKAC_API kafkac_err_t kafkac_consumer_committed(kafkac_consumer_t *c, kafkac_topic_partition_list_t *partitions,
                                                   int timeout_ms, char *errstr, size_t errstr_size);
 

@@ -23,14 +23,40 @@
  *    nothing.  Inputs are borrowed for the duration of the call unless the
  *    function says it copies or keeps them.  A client only reads the
  *    kafkac_conf_t it was made from: destroy that whenever you like.
- *  - Timeouts are int milliseconds.  What -1 (or 0) means depends on the
- *    client:
- *      producer, transactions  -1: no limit; 0: only look (poll, future_wait)
- *      consumer poll / next    -1: wait for ever; 0: only look
- *      consumer, other waits   -1: default.api.timeout.ms
- *      admin                   <= 0: default.api.timeout.ms, one deadline for
- *                              the whole operation
- *      protocol client         metadata and request: <= 0: request.timeout.ms
+ *  - Timeouts.  Every call that waits takes `int timeout_ms`, and it means
+ *    the same everywhere:
+ *      KAFKAC_TIMEOUT_DEFAULT (-1)  the call's configured default (below);
+ *      KAFKAC_TIMEOUT_INFINITE      no limit (INT_MAX);
+ *      0                            do not wait: do what can be done now,
+ *                                   and return KAFKAC_ERR_TIMED_OUT if the
+ *                                   answer is not there yet (poll-like
+ *                                   calls: nothing to return; a call that
+ *                                   returns a count returns 0);
+ *      > 0                          that many milliseconds;
+ *      < -1                         KAFKAC_ERR_INVALID_ARG, nothing done.
+ *    A call returns by its timeout, however many requests, retries and
+ *    reconnections it takes.  The configured default of each client:
+ *      producer        poll, flush, close, kafkac_future_wait:
+ *                      delivery.timeout.ms (every record has its outcome
+ *                      by then); init/commit/abort_transaction and
+ *                      send_offsets_to_transaction: max.block.ms (as in
+ *                      the Java client);
+ *      consumer        every call that waits, poll, next and close
+ *                      included: default.api.timeout.ms;
+ *      admin           default.api.timeout.ms, one deadline for the whole
+ *                      operation;
+ *      protocol client metadata, request, probe: request.timeout.ms.
+ *    With 0, calls whose work goes on in the background start it (flush
+ *    sends what is queued; a transactional call starts its operation, to
+ *    be waited for by calling it again); calls that only wait for a
+ *    broker's answer send nothing: admin operations and the protocol
+ *    client's calls, and the consumer's offset lookups, commit_sync and
+ *    committed (which at most start finding the coordinator or refreshing
+ *    metadata, for a later call).  A call that returns a count
+ *    (kafkac_producer_poll) returns KAFKAC_ERR_INVALID_ARG, negative, for
+ *    a timeout below -1.  Every wait is measured on the monotonic clock: a
+ *    step of the time of day neither stretches nor cuts it.  The two
+ *    macros are in types.h.
  *  - Callbacks you install (delivery, rebalance, commit) run on your own
  *    thread, inside the calls their header names (poll, flush, close...),
  *    never inside the call that installed them.  The log callback (conf.h)

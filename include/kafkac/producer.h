@@ -88,9 +88,10 @@ KAFKAC_API void *kafkac_delivery_opaque(const kafkac_delivery_t *d);
 
 typedef struct kafkac_future kafkac_future_t;
 
-/* Waits up to timeout_ms (-1: forever, 0: just look) for the record's
- * outcome.  Returns KAFKAC_ERR_TIMED_OUT if it is not known yet (the
- * future stays usable), otherwise the record's error (KAFKAC_OK when
+/* Waits for the record's outcome.  timeout_ms: see kafkac.h; the default
+ * is the producer's delivery.timeout.ms, by which every record has its
+ * outcome; 0 only looks.  Returns KAFKAC_ERR_TIMED_OUT if it is not known
+ * yet (the future stays usable), otherwise the record's error (KAFKAC_OK when
  * written) and sets *out (if out is not NULL) to its outcome, valid until
  * kafkac_future_destroy.  Callable from any thread, and any number of
  * times. */
@@ -134,7 +135,8 @@ KAFKAC_API void kafkac_producer_set_partitioner(kafkac_producer_t *p, kafkac_par
 
 /* Sends everything queued at once (ignoring linger.ms), waits until
  * every record sent so far has its outcome and delivers the outcomes to
- * the callback, all not past timeout_ms (-1: no limit).  Further sends
+ * the callback, all within timeout_ms (see kafkac.h; the default,
+ * delivery.timeout.ms, gives every record its outcome).  Further sends
  * stop being accepted (KAFKAC_ERR_DESTROYED).  Records still not done at
  * the timeout fail with KAFKAC_ERR_PURGED, and their callbacks run
  * before close returns.  Returns KAFKAC_OK if every record had its
@@ -256,15 +258,18 @@ KAFKAC_API kafkac_err_t kafkac_producer_send_record(kafkac_producer_t *p, const 
  * the last failure of any of them.  Any thread. */
 KAFKAC_API kafkac_err_t kafkac_producer_send_error(kafkac_producer_t *p, char *errstr, size_t errstr_size);
 
-/* Runs delivery callbacks for outcomes that are ready, waiting up to
- * timeout_ms (0: don't wait, -1: forever) for the first one.  Returns the
- * number of callbacks run. */
+/* Runs delivery callbacks for outcomes that are ready, waiting for the
+ * first one up to timeout_ms (see kafkac.h; default delivery.timeout.ms;
+ * 0 runs what is ready and does not wait).  Returns the number of
+ * callbacks run, or KAFKAC_ERR_INVALID_ARG (negative) for a timeout_ms
+ * below -1. */
 KAFKAC_API int kafkac_producer_poll(kafkac_producer_t *p, int timeout_ms);
 
 /* Sends everything queued at once (ignoring linger.ms) and waits until
  * every record sent before the call has its outcome, running delivery
- * callbacks meanwhile.  Returns KAFKAC_OK, or KAFKAC_ERR_TIMED_OUT
- * (-1: no limit), or KAFKAC_ERR_DESTROYED when kafkac_producer_close on
+ * callbacks meanwhile.  timeout_ms: see kafkac.h; default
+ * delivery.timeout.ms (with 0 it sends and returns).  Returns KAFKAC_OK,
+ * KAFKAC_ERR_TIMED_OUT, or KAFKAC_ERR_DESTROYED when kafkac_producer_close on
  * another thread stopped the producer meanwhile (close completes the
  * records).  After close it returns KAFKAC_OK at once. */
 KAFKAC_API kafkac_err_t kafkac_producer_flush(kafkac_producer_t *p, int timeout_ms);
@@ -313,8 +318,11 @@ KAFKAC_API kafkac_err_t kafkac_producer_flush(kafkac_producer_t *p, int timeout_
  *     commit outside a transaction, init twice): a usage error; nothing
  *     changed.  KAFKAC_ERR_DESTROYED: the producer is closed (or was
  *     closed while the call waited).
- * Calls block the calling thread only (the library's I/O thread does the
- * requests); errstr (may be NULL) receives a sentence saying what
+ * timeout_ms of every transactional call: see kafkac.h; the default is
+ * max.block.ms, as in the Java client (0 starts the operation and
+ * returns KAFKAC_ERR_TIMED_OUT unless it is already done: call again to
+ * wait for it).  Calls block the calling thread only (the library's I/O
+ * thread does the requests); errstr (may be NULL) receives a sentence saying what
  * happened.  One transactional call at a time per producer, and none from
  * a delivery callback (commit runs callbacks, like flush).  Closing the
  * producer in a transaction leaves it open until the coordinator aborts
@@ -323,8 +331,7 @@ KAFKAC_API kafkac_err_t kafkac_producer_flush(kafkac_producer_t *p, int timeout_
 /* Finds the transaction coordinator for transactional.id, gets a producer
  * id and epoch from it (which fences any older producer with the same
  * id, and aborts a transaction it left open), and makes the producer
- * ready for begin.  Call once, before any send.  timeout_ms -1: no
- * limit.  KAFKAC_ERR_STATE if transactional.id is not set or it already
+ * ready for begin.  Call once, before any send.  KAFKAC_ERR_STATE if transactional.id is not set or it already
  * succeeded. */
 KAFKAC_API kafkac_err_t kafkac_producer_init_transactions(kafkac_producer_t *p, int timeout_ms, char *errstr,
                                                           size_t errstr_size);

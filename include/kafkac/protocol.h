@@ -20,9 +20,11 @@
  * that wait (probe, metadata, request) block only the calling thread.
  * Errors: functions return kafkac_err_t; where errstr is given, a failing
  * call fills it with what went wrong (NUL-terminated, truncated to fit;
- * errstr may be NULL when errstr_size is 0).  Timeouts: metadata and
- * request wait timeout_ms, or request.timeout.ms when timeout_ms <= 0;
- * give probe a positive timeout.  Each call returns by its own timeout,
+ * errstr may be NULL when errstr_size is 0).  Timeouts: timeout_ms of
+ * probe, metadata and request: see kafkac.h; the default is
+ * request.timeout.ms, and with 0 nothing is sent (KAFKAC_ERR_TIMED_OUT at
+ * once: each call needs a broker's answer).  Each call returns by its own
+ * timeout, counted from the call (probe's two steps share it),
  * whatever else is queued on the same broker: KAFKAC_ERR_TIMED_OUT naming
  * the request that timed out.  When no broker can be reached by then the
  * error says what happened: KAFKAC_ERR_RESOLVE (a host name did not
@@ -37,6 +39,7 @@
 #include "kafkac/conf.h"
 #include "kafkac/error.h"
 #include "kafkac/export.h"
+#include "kafkac/types.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,6 +4,7 @@
 #ifndef KAFKAC_TYPES_H
 #define KAFKAC_TYPES_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "kafkac/error.h"
@@ -12,6 +13,11 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Values of every timeout_ms argument besides 0 (do not wait) and a
+ * positive number of milliseconds: the rule is stated once, in kafkac.h. */
+#define KAFKAC_TIMEOUT_DEFAULT  (-1)       /* the call's configured default */
+#define KAFKAC_TIMEOUT_INFINITE INT_MAX    /* no limit */
 
 /* "Let the partitioner choose" (send) / "no partition" elsewhere. */
 #define KAFKAC_PARTITION_ANY (-1)

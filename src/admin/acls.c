@@ -140,6 +140,9 @@ kafkac_err_t kafkac_admin_create_acls(kafkac_admin_t *adm, const kafkac_acl_t *c
     int crc = check_acls("create_acls", acls, count, errstr, errstr_size);
     if (crc)
         return crc;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     ca_ctx_t x = { acls, kc_admin_result_new(count) };
     if (!x.res)
         return KAFKAC_ERR_NO_MEMORY;
@@ -150,7 +153,7 @@ kafkac_err_t kafkac_admin_create_acls(kafkac_admin_t *adm, const kafkac_acl_t *c
         }
     kc_admin_rpc_t rpc = { .api_key = KC_API_CREATE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = ca_build, .parse = ca_parse, .opaque = &x };
-    int rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), errstr, errstr_size);
+    int rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
     if (rc) {
         kafkac_admin_result_destroy(x.res);
         return rc;
@@ -237,11 +240,11 @@ static int da_parse(kc_admin_rpc_t *rpc, const kc_resp_t *resp)
 /* Describe and delete both answer with a list of ACLs: runs rpc, whose
  * parse fills l and, on a Kafka error, writes a message naming it and the
  * broker's words into ferr.  On success *out takes l; else l is freed. */
-static kafkac_err_t run_for_list(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int timeout_ms, kafkac_acl_list_t *l,
+static kafkac_err_t run_for_list(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, kafkac_acl_list_t *l,
                                  const char *ferr, kafkac_acl_list_t **out, char *errstr, size_t errstr_size)
 {
     char tmp[512] = "";
-    int rc = kc_admin_run(adm, rpc, kc_admin_deadline(adm, timeout_ms), tmp, sizeof tmp);
+    int rc = kc_admin_run(adm, rpc, deadline, tmp, sizeof tmp);
     if (rc) {
         kc_errstr_set(errstr, errstr_size, "%s", ferr[0] ? ferr : tmp);
         kafkac_acl_list_destroy(l);
@@ -258,13 +261,16 @@ kafkac_err_t kafkac_admin_describe_acls(kafkac_admin_t *adm, const kafkac_acl_t 
         *out = NULL;
     if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     char ferr[512] = "";
     da_ctx_t x = { filter, list_new(), ferr, sizeof ferr };
     if (!x.l)
         return KAFKAC_ERR_NO_MEMORY;
     kc_admin_rpc_t rpc = { .api_key = KC_API_DESCRIBE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = da_build, .parse = da_parse, .opaque = &x };
-    return run_for_list(adm, &rpc, timeout_ms, x.l, ferr, out, errstr, errstr_size);
+    return run_for_list(adm, &rpc, deadline, x.l, ferr, out, errstr, errstr_size);
 }
 
 /* ---- delete ---- */
@@ -337,13 +343,16 @@ kafkac_err_t kafkac_admin_delete_acls(kafkac_admin_t *adm, const kafkac_acl_t *c
     int crc = check_acls("delete_acls", filters, count, errstr, errstr_size);
     if (crc)
         return crc;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     char ferr[512] = "";
     dl_ctx_t x = { filters, count, list_new(), ferr, sizeof ferr };
     if (!x.l)
         return KAFKAC_ERR_NO_MEMORY;
     kc_admin_rpc_t rpc = { .api_key = KC_API_DELETE_ACLS, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = dl_build, .parse = dl_parse, .opaque = &x };
-    return run_for_list(adm, &rpc, timeout_ms, x.l, ferr, out, errstr, errstr_size);
+    return run_for_list(adm, &rpc, deadline, x.l, ferr, out, errstr, errstr_size);
 }
 
 int kafkac_acl_list_count(const kafkac_acl_list_t *l) { return l ? l->count : 0; }

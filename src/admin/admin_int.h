@@ -56,8 +56,12 @@ struct kc_admin_rpc {
  * pending: parse has then recorded their last error). */
 int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, char *errstr, size_t errlen);
 
-/* The deadline of an operation given timeout_ms (<= 0: default.api.timeout.ms). */
-int64_t kc_admin_deadline(const kafkac_admin_t *adm, int timeout_ms);
+/* The deadline of an operation given timeout_ms (kafkac.h's rule,
+ * KAFKAC_TIMEOUT_DEFAULT: default.api.timeout.ms): KAFKAC_OK with
+ * *deadline set, or KAFKAC_ERR_INVALID_ARG (timeout_ms < -1, errstr
+ * filled), and then the operation must do nothing. */
+kafkac_err_t kc_admin_deadline(const kafkac_admin_t *adm, int timeout_ms, int64_t *deadline, char *errstr,
+                              size_t errlen);
 /* Milliseconds left, at least 1. */
 int kc_admin_remaining(int64_t deadline);
 

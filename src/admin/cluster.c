@@ -60,13 +60,16 @@ kafkac_err_t kafkac_admin_describe_cluster(kafkac_admin_t *adm, int timeout_ms, 
         *out = NULL;
     if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     kafkac_cluster_desc_t *d = kc_calloc(1, sizeof(*d));
     if (!d)
         return KAFKAC_ERR_NO_MEMORY;
     kc_arena_init(&d->arena, 1024);
     kc_admin_rpc_t rpc = { .api_key = KC_API_DESCRIBE_CLUSTER, .max_version = -1, .target = KC_ADMIN_TO_ANY,
                            .build = dcl_build, .parse = dcl_parse, .opaque = d };
-    int rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), errstr, errstr_size);
+    int rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
     if (rc) {
         kafkac_cluster_desc_destroy(d);
         return rc;
@@ -246,8 +249,10 @@ static kafkac_err_t per_leader(kafkac_admin_t *adm, const kafkac_topic_partition
         kc_errstr_set(errstr, errlen, "no partitions given");
         return KAFKAC_ERR_INVALID_ARG;
     }
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errlen) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     int n = tpl->count;
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
     kafkac_admin_result_t *res = kc_admin_result_new(n);
     char *outer = kc_calloc((size_t)n, 1), *inner = kc_calloc((size_t)n, 1);
     int32_t *leader = kc_calloc((size_t)n, sizeof(int32_t));
@@ -434,6 +439,9 @@ kafkac_err_t kafkac_admin_elect_leaders(kafkac_admin_t *adm, kafkac_election_typ
         *out = NULL;
     if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     el_ctx_t x = { type, partitions, NULL };
     if (partitions) {
         x.res = kc_admin_result_new(partitions->count);
@@ -447,7 +455,7 @@ kafkac_err_t kafkac_admin_elect_leaders(kafkac_admin_t *adm, kafkac_election_typ
     }
     kc_admin_rpc_t rpc = { .api_key = KC_API_ELECT_LEADERS, .max_version = -1, .target = KC_ADMIN_TO_CONTROLLER,
                            .build = el_build, .parse = el_parse, .opaque = &x };
-    int rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), errstr, errstr_size);
+    int rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
     if (rc) {
         kafkac_admin_result_destroy(x.res);
         return rc;
@@ -543,7 +551,9 @@ kafkac_err_t kafkac_admin_describe_log_dirs(kafkac_admin_t *adm, const int32_t *
         *out = NULL;
     if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     kafkac_log_dirs_t *l = kc_calloc(1, sizeof(*l));
     if (!l)
         return KAFKAC_ERR_NO_MEMORY;

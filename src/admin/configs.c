@@ -261,7 +261,9 @@ kafkac_err_t kafkac_admin_describe_configs(kafkac_admin_t *adm, const kafkac_con
     int crc = check_resources("describe_configs", res, count, errstr, errstr_size);
     if (crc)
         return crc;
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     kafkac_config_desc_t *d = kc_calloc(1, sizeof(*d));
     char *pending = kc_calloc((size_t)count, 1);
     char *done = kc_calloc((size_t)count, 1);
@@ -508,7 +510,9 @@ static kafkac_err_t alter(kafkac_admin_t *adm, const kafkac_config_resource_t *c
                               "incremental_alter_configs to delete, append or subtract)", i, alters[i]->e[j].name);
                 return KAFKAC_ERR_INVALID_ARG;
             }
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errlen) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     kafkac_admin_result_t *res = kc_admin_result_new(count);
     char *pending = kc_calloc((size_t)count, 1);
     char *done = kc_calloc((size_t)count, 1);

@@ -52,10 +52,13 @@ void kafkac_admin_destroy(kafkac_admin_t *adm)
     kc_free(adm);
 }
 
-int64_t kc_admin_deadline(const kafkac_admin_t *adm, int timeout_ms)
+kafkac_err_t kc_admin_deadline(const kafkac_admin_t *adm, int timeout_ms, int64_t *deadline, char *errstr,
+                              size_t errlen)
 {
-    int64_t t = timeout_ms > 0 ? timeout_ms : adm->settings.default_api_timeout_ms;
-    return kc_now_ms() + t;
+    kafkac_err_t err = kc_timeout_deadline(timeout_ms, adm->settings.default_api_timeout_ms, deadline);
+    if (err != KAFKAC_OK)
+        kc_errstr_set(errstr, errlen, "timeout_ms %d: below KAFKAC_TIMEOUT_DEFAULT (-1)", timeout_ms);
+    return err;
 }
 
 int kc_admin_remaining(int64_t deadline)
@@ -142,9 +145,14 @@ int kc_admin_run(kafkac_admin_t *adm, kc_admin_rpc_t *rpc, int64_t deadline, cha
     int last_err = 0;
     int32_t coordinator = -1;
     for (int attempt = 0;; attempt++) {
-        if (attempt > 0 && kc_now_ms() >= deadline) {
-            kc_errstr_set(errstr, errlen, "%s timed out after %d attempt(s)%s%s", name, attempt,
-                          last[0] ? "; last error: " : "", last);
+        /* Attempt 0 too: a call given 0 ms (or whose earlier steps used up
+         * its time) sends nothing, as the answer cannot be there at once. */
+        if (kc_now_ms() >= deadline) {
+            if (attempt == 0)
+                kc_errstr_set(errstr, errlen, "%s not sent: the call's timeout had passed", name);
+            else
+                kc_errstr_set(errstr, errlen, "%s timed out after %d attempt(s)%s%s", name, attempt,
+                              last[0] ? "; last error: " : "", last);
             return KAFKAC_ERR_TIMED_OUT;
         }
         int32_t node = KC_NODE_ANY;

@@ -73,7 +73,9 @@ kafkac_err_t kafkac_admin_list_consumer_groups(kafkac_admin_t *adm, int timeout_
         *out = NULL;
     if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     const char *none[1] = { NULL };
     int mrc = 0;
     kc_cluster_t *c = kc_admin_metadata(adm, none, 0, deadline, errstr, errstr_size, &mrc);
@@ -248,7 +250,9 @@ kafkac_err_t kafkac_admin_describe_consumer_groups(kafkac_admin_t *adm, const ch
         *out = NULL;
     if (!adm || !out || !groups || count < 1)
         return KAFKAC_ERR_INVALID_ARG;
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     kafkac_group_desc_t *d = kc_calloc(1, sizeof(*d));
     if (!d)
         return KAFKAC_ERR_NO_MEMORY;
@@ -357,7 +361,9 @@ kafkac_err_t kafkac_admin_delete_consumer_groups(kafkac_admin_t *adm, const char
         *out = NULL;
     if (!adm || !out || !groups || count < 1)
         return KAFKAC_ERR_INVALID_ARG;
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     kafkac_admin_result_t *res = kc_admin_result_new(count);
     if (!res)
         return KAFKAC_ERR_NO_MEMORY;
@@ -490,7 +496,9 @@ kafkac_err_t kafkac_admin_list_consumer_group_offsets(kafkac_admin_t *adm, const
         *out = NULL;
     if (!adm || !out || !group)
         return KAFKAC_ERR_INVALID_ARG;
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     kafkac_group_offsets_t *o = kc_calloc(1, sizeof(*o));
     if (!o)
         return KAFKAC_ERR_NO_MEMORY;
@@ -677,7 +685,9 @@ static kafkac_err_t group_partitions_op(kafkac_admin_t *adm, const char *group,
         kc_errstr_set(errstr, errlen, "no group or no partitions");
         return KAFKAC_ERR_INVALID_ARG;
     }
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errlen) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     kafkac_admin_result_t *res = kc_admin_result_new(tpl->count);
     char *pending = kc_calloc((size_t)tpl->count, 1);
     int rc = res && pending ? 0 : KAFKAC_ERR_NO_MEMORY;

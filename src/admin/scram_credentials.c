@@ -133,6 +133,9 @@ kafkac_err_t kafkac_admin_describe_user_scram_credentials(kafkac_admin_t *adm, c
         *out = NULL;
     if (!adm || !out || (count > 0 && !users))
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     for (int i = 0; i < count; i++)
         if (!users[i] || !*users[i]) {
             kc_errstr_set(errstr, errstr_size, "user %d is empty", i);
@@ -146,7 +149,7 @@ kafkac_err_t kafkac_admin_describe_user_scram_credentials(kafkac_admin_t *adm, c
     du_ctx_t x = { users, count, o, ferr, sizeof ferr };
     kc_admin_rpc_t rpc = { .api_key = KC_API_DESCRIBE_USER_SCRAM_CREDENTIALS, .max_version = -1,
                            .target = KC_ADMIN_TO_ANY, .build = du_build, .parse = du_parse, .opaque = &x };
-    int rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), tmp, sizeof tmp);
+    int rc = kc_admin_run(adm, &rpc, deadline, tmp, sizeof tmp);
     if (rc) {
         kc_errstr_set(errstr, errstr_size, "%s", ferr[0] ? ferr : tmp);
         kafkac_scram_users_destroy(o);
@@ -349,6 +352,9 @@ kafkac_err_t kafkac_admin_alter_user_scram_credentials(kafkac_admin_t *adm,
                                    "alteration", errstr, errstr_size);
     if (rc)
         return rc;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     au_ctx_t x = { alterations, count, kc_admin_result_new(count), kc_malloc((size_t)count) };
     rc = KAFKAC_ERR_NO_MEMORY;
     if (!x.res || !x.pending)
@@ -360,7 +366,7 @@ kafkac_err_t kafkac_admin_alter_user_scram_credentials(kafkac_admin_t *adm,
     kc_admin_rpc_t rpc = { .api_key = KC_API_ALTER_USER_SCRAM_CREDENTIALS, .max_version = -1,
                            .target = KC_ADMIN_TO_CONTROLLER, .build = au_build, .parse = au_parse, .opaque = &x,
                            .sensitive = true };
-    rc = kc_admin_run(adm, &rpc, kc_admin_deadline(adm, timeout_ms), errstr, errstr_size);
+    rc = kc_admin_run(adm, &rpc, deadline, errstr, errstr_size);
 done:
     kc_free(x.pending);
     if (rc) {

@@ -237,7 +237,9 @@ kafkac_err_t kafkac_admin_create_topics(kafkac_admin_t *adm, const kafkac_new_to
     int rc = kc_admin_check_inputs("create_topics", (const void *const *)topics, count, "topic", errstr, errstr_size);
     if (rc)
         return rc;
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     create_ctx_t x = { topics, validate_only, NULL, NULL };
     if (start_result(&x.res, &x.pending, count, new_topic_name, topics)) {
         kafkac_admin_result_destroy(x.res);
@@ -325,10 +327,12 @@ kafkac_err_t kafkac_admin_delete_topics(kafkac_admin_t *adm, const char *const *
         *out = NULL;
     if (!adm || !out)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     int rc = check_names("delete_topics", topics, count, errstr, errstr_size);
     if (rc)
         return rc;
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
     names_ctx_t x = { topics, NULL, 0, NULL, NULL };
     if (start_result(&x.res, &x.pending, count, string_at, topics)) {
         kafkac_admin_result_destroy(x.res);
@@ -392,10 +396,12 @@ kafkac_err_t kafkac_admin_create_partitions(kafkac_admin_t *adm, const char *con
         *out = NULL;
     if (!adm || !out || !new_counts)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     int rc = check_names("create_partitions", topics, count, errstr, errstr_size);
     if (rc)
         return rc;
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
     names_ctx_t x = { topics, new_counts, validate_only, NULL, NULL };
     if (start_result(&x.res, &x.pending, count, string_at, topics)) {
         kafkac_admin_result_destroy(x.res);
@@ -451,7 +457,9 @@ static kafkac_err_t describe(kafkac_admin_t *adm, const char *const *names, int 
                              int include_internal, int timeout_ms, kafkac_topic_desc_t **out, char *errstr,
                              size_t errlen)
 {
-    int64_t deadline = kc_admin_deadline(adm, timeout_ms);
+    int64_t deadline;
+    if (kc_admin_deadline(adm, timeout_ms, &deadline, errstr, errlen) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     int mrc = 0;
     kc_cluster_t *c = kc_admin_metadata(adm, count < 0 ? NULL : names, count, deadline, errstr, errlen, &mrc);
     if (!c)

@@ -202,7 +202,7 @@ int kc_cli_produce(int argc, char **argv)
     }
     /* Everything accepted gets its outcome: delivered, or failed by the
      * delivery timeout (close waits for that long at most). */
-    kafkac_producer_close(p, -1);
+    kafkac_producer_close(p, KAFKAC_TIMEOUT_DEFAULT);
     kafkac_producer_destroy(p);
     fprintf(stderr, "delivered %ld, failed %ld\n", t.delivered, t.failed);
     if (t.refused || t.unsent)

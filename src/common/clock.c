@@ -1,6 +1,8 @@
 /* See clock.h. */
 #include "common/clock.h"
+#include "kafkac/types.h"
 #include <errno.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -21,6 +23,29 @@ int64_t kc_wall_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+kafkac_err_t kc_timeout_deadline(int timeout_ms, int64_t default_ms, int64_t *deadline_ms)
+{
+    if (timeout_ms < -1)
+        return KAFKAC_ERR_INVALID_ARG;
+    int64_t t = timeout_ms == KAFKAC_TIMEOUT_DEFAULT ? default_ms : timeout_ms;
+    if (t >= KAFKAC_TIMEOUT_INFINITE) {
+        *deadline_ms = KC_NO_DEADLINE;
+        return KAFKAC_OK;
+    }
+    *deadline_ms = kc_now_ms() + (t > 0 ? t : 0);
+    return KAFKAC_OK;
+}
+
+int kc_ms_left(int64_t deadline_ms)
+{
+    if (deadline_ms == KC_NO_DEADLINE)
+        return INT_MAX;
+    int64_t left = deadline_ms - kc_now_ms();
+    if (left <= 0)
+        return 0;
+    return left >= INT_MAX ? INT_MAX : (int)left;
 }
 
 void kc_clock_set_wall_hook(int64_t (*wall_ms)(void))

@@ -12,6 +12,7 @@
 #define KC_CLOCK_H
 #include <pthread.h>
 #include <stdint.h>
+#include "kafkac/error.h"
 
 struct timespec;
 
@@ -32,6 +33,26 @@ void kc_deadline_ts(struct timespec *ts, int64_t deadline_ms);
  * time).  INT64_MAX waits without a deadline.  Returns 0 when woken (or
  * spuriously), ETIMEDOUT once the deadline has passed. */
 int kc_cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t deadline_ms);
+
+/* A deadline that never comes: kc_cond_wait_until waits without one. */
+#define KC_NO_DEADLINE INT64_MAX
+
+/* The one timeout rule of kafkac.h, applied by every public call that
+ * takes timeout_ms, before it does anything else.  Sets *deadline_ms to
+ * the kc_now_ms time by which the call must return:
+ *   KAFKAC_TIMEOUT_DEFAULT (-1)  now + default_ms, the client's configured
+ *                                default for that call;
+ *   KAFKAC_TIMEOUT_INFINITE      KC_NO_DEADLINE (so is a default_ms of
+ *                                INT_MAX or more: the same "no limit");
+ *   0                            now: the call does what needs no waiting;
+ *   > 0                          now + timeout_ms.
+ * Returns KAFKAC_OK, or KAFKAC_ERR_INVALID_ARG for timeout_ms < -1 (then
+ * *deadline_ms is untouched and the caller must do nothing). */
+kafkac_err_t kc_timeout_deadline(int timeout_ms, int64_t default_ms, int64_t *deadline_ms);
+
+/* Milliseconds from now until deadline_ms, clamped to 0..INT_MAX (the
+ * range of an int timeout; KC_NO_DEADLINE gives INT_MAX). */
+int kc_ms_left(int64_t deadline_ms);
 
 /* Test hook: replaces the time of day that kc_wall_ms reads (NULL restores
  * CLOCK_REALTIME), so a test can step the wall clock back and forth while a

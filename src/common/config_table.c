@@ -138,7 +138,7 @@ const kc_prop_t kc_props[] = {
     STR("client.id", AL("client_id"), "libkafkac", ALL, client_id,
         "Name sent with every request, so that broker logs, metrics and quotas can tell this application apart."),
     INT("request.timeout.ms", AL("request_timeout_ms"), "30000", 1, I32MAX, ALL, request_timeout_ms,
-        "How long to wait for a broker's response to one request before failing it (and retrying if allowed); each request has its own deadline, also when queued behind others."),
+        "How long to wait for a broker's response to one request before failing it (and retrying if allowed); each request has its own deadline, also when queued behind others; also the timeout of the protocol client's probe, metadata and request calls given KAFKAC_TIMEOUT_DEFAULT."),
     INT("metadata.max.age.ms", AL("metadata_max_age_ms"), "300000", 0, I32MAX, ALL, metadata_max_age_ms,
         "Refresh the cluster metadata at least this often, even when nothing suggests it changed."),
     INT("reconnect.backoff.ms", AL("reconnect_backoff_ms"), "50", 0, I32MAX, ALL, reconnect_backoff_ms,
@@ -224,7 +224,7 @@ const kc_prop_t kc_props[] = {
     INT("buffer.memory", AL("buffer_memory"), "33554432", 0, INT64_MAX, P, buffer_memory,
         "Bytes of memory the producer's batches may take: those holding records not yet sent or acknowledged, and spare batches kept for reuse. Batches start small and grow to batch.size. When it is used up, produce calls block for up to max.block.ms."),
     INT("max.block.ms", AL("max_block_ms"), "60000", 0, I32MAX, P, max_block_ms,
-        "How long a produce call may block waiting for buffer space or for the topic's metadata."),
+        "How long a produce call may block waiting for buffer space or for the topic's metadata; also the timeout of the transactional calls given KAFKAC_TIMEOUT_DEFAULT."),
     ENUM("compression.type", AL("compression_type"), "none", compression_vals, P, compression_type,
          "Codec applied to each record batch."),
     INT("compression.level", AL("compression_level"), "-1", -131072, 22, P, compression_level,
@@ -232,7 +232,7 @@ const kc_prop_t kc_props[] = {
     INT("retries", AL(NULL), "2147483647", 0, I32MAX, P | A, retries,
         "How many times a failed, retriable request is retried; in practice the producer is bounded by delivery.timeout.ms."),
     INT("delivery.timeout.ms", AL("delivery_timeout_ms"), "120000", 0, I32MAX, P, delivery_timeout_ms,
-        "Deadline for a record from the produce call to its acknowledgement, retries included; must be at least linger.ms + request.timeout.ms."),
+        "Deadline for a record from the produce call to its acknowledgement, retries included; must be at least linger.ms + request.timeout.ms; also the timeout of producer poll, flush, close and future waits given KAFKAC_TIMEOUT_DEFAULT."),
     INT("max.in.flight.requests.per.connection", AL("max_in_flight_requests_per_connection"), "5", 1, I32MAX, P,
         max_in_flight,
         "Unacknowledged produce requests allowed per broker connection; at most 5 with idempotence, which keeps order across retries."),
@@ -292,7 +292,7 @@ const kc_prop_t kc_props[] = {
 
     /* ---- consumer and admin ---- */
     INT("default.api.timeout.ms", AL("default_api_timeout_ms"), "60000", 0, I32MAX, C | A, default_api_timeout_ms,
-        "Timeout of blocking calls (admin operations, commits, offset lookups) that are not given one."),
+        "Timeout of every consumer call that waits (poll, next and close included) and of every admin operation, when given KAFKAC_TIMEOUT_DEFAULT."),
 };
 
 const size_t kc_props_count = sizeof(kc_props) / sizeof(kc_props[0]);

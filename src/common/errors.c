@@ -11,7 +11,11 @@ typedef struct { int code; const char *name; int retriable; const char *desc; } 
 static const err_row_t rows[] = {
     { KAFKAC_OK, "NO_ERROR", 0, "Success" },
     ERR(UNKNOWN_CLIENT_ERROR, 0, "Should not happen; a bug"),
-    ERR(NO_MEMORY, 0, "An allocation failed"),
+    /* Retriable: an allocation that failed may succeed later, and a
+     * response the I/O thread had no memory to hold (a NULL response,
+     * net.h) leaves the request's outcome unknown, as a lost connection
+     * does: an EndTxn or InitProducerId is asked again, not given up. */
+    ERR(NO_MEMORY, 1, "An allocation failed"),
     ERR(INVALID_ARG, 0, "An argument was NULL or out of range"),
     ERR(CONFIG, 0, "Unknown configuration key or bad value"),
     ERR(TRUNCATED, 0, "Input ended before the field it had to hold"),

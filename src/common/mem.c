@@ -19,6 +19,8 @@ static _Atomic long fail_other = -1;
 static _Atomic long failures;
 /* Set on the thread that armed fail_other: its allocations never count. */
 static __thread int other_exempt;
+/* Set by kc_mem_exempt_thread: never counts, armed or not. */
+static __thread int helper_exempt;
 
 /* fail_after: n > 0 lets one through, 0 fails (and stays 0). */
 static int count_after(void)
@@ -48,7 +50,7 @@ static int count_other(void)
 
 static int should_fail(void)
 {
-    int f = count_after() || (!other_exempt && count_other());
+    int f = count_after() || (!other_exempt && !helper_exempt && count_other());
     if (f)
         atomic_fetch_add_explicit(&failures, 1, memory_order_relaxed);
     return f;
@@ -72,6 +74,11 @@ void kc_mem_fail_elsewhere(long n, long run)
     other_exempt = n >= 0;
     atomic_store_explicit(&fail_other, n >= 0 && n < LONG_MAX / RUN_MAX ? n * RUN_MAX + run : -1,
                           memory_order_relaxed);
+}
+
+void kc_mem_exempt_thread(int on)
+{
+    helper_exempt = on;
 }
 
 long kc_mem_failures(void) { return atomic_load_explicit(&failures, memory_order_relaxed); }

@@ -36,6 +36,10 @@ void  kc_secure_wipe(void *p, size_t n);
  * allocation that would report the first failure.  n -1 disarms. */
 void kc_mem_fail_after(long n);
 void kc_mem_fail_elsewhere(long n, long run);
+/* Exempts the calling thread from kc_mem_fail_elsewhere (on: 1) for good:
+ * a test's own helper thread, such as a fake broker, that must keep
+ * working while the library's threads fail. */
+void kc_mem_exempt_thread(int on);
 /* How many allocations a hook has failed since the process started. */
 long kc_mem_failures(void);
 

@@ -196,10 +196,9 @@ static void commit_error_effects(kc_coordinator_t *co, int err)
     }
 }
 
-kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list_t *tpl, int timeout_ms,
+kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list_t *tpl, int64_t deadline,
                                char *errstr, size_t errstr_size)
 {
-    int64_t deadline = kc_now_ms() + (timeout_ms < 0 ? co->s->default_api_timeout_ms : timeout_ms);
     int err = 0;
     for (int attempt = 0;; attempt++) {
         int32_t node;
@@ -272,10 +271,10 @@ kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list
 }
 
 kafkac_err_t kc_coordinator_commit_sync(kc_coordinator_t *co, kafkac_topic_partition_list_t *offsets,
-                                        int timeout_ms, char *errstr, size_t errstr_size)
+                                        int64_t deadline, char *errstr, size_t errstr_size)
 {
     if (offsets)
-        return kc_co_commit_wait(co, offsets, timeout_ms, errstr, errstr_size);
+        return kc_co_commit_wait(co, offsets, deadline, errstr, errstr_size);
     kafkac_topic_partition_list_t *pos = NULL;
     kafkac_err_t err = kc_consumer_commit_offsets(co->c, &pos);
     if (err || !pos) {
@@ -283,7 +282,7 @@ kafkac_err_t kc_coordinator_commit_sync(kc_coordinator_t *co, kafkac_topic_parti
             kc_errstr_set(errstr, errstr_size, "%s", kafkac_err_str(err));
         return err;
     }
-    err = kc_co_commit_wait(co, pos, timeout_ms, errstr, errstr_size);
+    err = kc_co_commit_wait(co, pos, deadline, errstr, errstr_size);
     kafkac_tpl_destroy(pos);
     return err;
 }
@@ -543,11 +542,10 @@ static kc_req_t fetch_req(int32_t node, fetch_ctx_t *x)
 }
 
 kafkac_err_t kc_coordinator_committed(kc_coordinator_t *co, kafkac_topic_partition_list_t *partitions,
-                                      int timeout_ms, char *errstr, size_t errstr_size)
+                                      int64_t deadline, char *errstr, size_t errstr_size)
 {
     if (!partitions)
         return KAFKAC_ERR_INVALID_ARG;
-    int64_t deadline = kc_now_ms() + (timeout_ms < 0 ? co->s->default_api_timeout_ms : timeout_ms);
     int err;
     for (;;) {
         int32_t node;

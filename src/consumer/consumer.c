@@ -346,11 +346,12 @@ kafkac_err_t kafkac_consumer_close(kafkac_consumer_t *c, int timeout_ms)
     pthread_mutex_unlock(&c->lock);
     if (was)
         return KAFKAC_ERR_STATE;
-    if (timeout_ms < 0)
-        timeout_ms = (int)c->settings.default_api_timeout_ms;
-    kafkac_err_t err = KAFKAC_OK;
+    int64_t deadline;
+    kafkac_err_t err = kc_timeout_deadline(timeout_ms, c->settings.default_api_timeout_ms, &deadline);
+    if (err != KAFKAC_OK)
+        return err;
     if (c->coord)
-        err = kc_coordinator_close(c->coord, timeout_ms);
+        err = kc_coordinator_close(c->coord, deadline);
     kc_consumer_run_events(c, NULL, 0);
     pthread_mutex_lock(&c->lock);
     c->closed = 1;
@@ -368,7 +369,7 @@ void kafkac_consumer_destroy(kafkac_consumer_t *c)
     int was = c->closed;
     pthread_mutex_unlock(&c->lock);
     if (!was)
-        kafkac_consumer_close(c, -1);
+        kafkac_consumer_close(c, KAFKAC_TIMEOUT_DEFAULT);
     /* The network client first: every callback of ours has run after it. */
     kc_net_destroy(c->net);
     if (c->coord)
@@ -446,12 +447,11 @@ static kafkac_err_t check_reachable(kafkac_consumer_t *c, int64_t now, char *err
 }
 
 /* Waits for records; on KAFKAC_OK *got > 0 records are in v. */
-static kafkac_err_t poll_common(kafkac_consumer_t *c, int timeout_ms, int max, kafkac_record_t **v, int *got,
+static kafkac_err_t poll_common(kafkac_consumer_t *c, int64_t deadline, int max, kafkac_record_t **v, int *got,
                                 char *errstr, size_t errstr_size)
 {
     *got = 0;
     int64_t start = kc_now_ms();
-    int64_t deadline = timeout_ms < 0 ? INT64_MAX : start + timeout_ms;
     kafkac_err_t err;
     for (;;) {
         /* Waiting inside poll is polling: tell the coordinator on every
@@ -490,7 +490,7 @@ static kafkac_err_t poll_common(kafkac_consumer_t *c, int timeout_ms, int max, k
             pthread_mutex_unlock(&c->lock);
             if (again)
                 continue;
-            kc_errstr_set(errstr, errstr_size, "no record within %d ms", timeout_ms);
+            kc_errstr_set(errstr, errstr_size, "no record within %lld ms", (long long)(now - start));
             return KAFKAC_ERR_TIMED_OUT;
         }
         /* At most a second, so that the loop checks reachability. */
@@ -505,6 +505,9 @@ kafkac_err_t kafkac_consumer_poll(kafkac_consumer_t *c, int timeout_ms, int max_
     if (!c || !out)
         return KAFKAC_ERR_INVALID_ARG;
     *out = NULL;
+    int64_t deadline;
+    if (kc_timeout_deadline(timeout_ms, c->settings.default_api_timeout_ms, &deadline) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     int max = max_records > 0 ? max_records : (int)c->settings.max_poll_records;
     if (max > KC_POLL_MAX)
         max = KC_POLL_MAX;   /* the batch's array is allocated up front */
@@ -512,7 +515,7 @@ kafkac_err_t kafkac_consumer_poll(kafkac_consumer_t *c, int timeout_ms, int max_
     if (!b)
         return KAFKAC_ERR_NO_MEMORY;
     int got = 0;
-    kafkac_err_t err = poll_common(c, timeout_ms, max, b->v, &got, errstr, errstr_size);
+    kafkac_err_t err = poll_common(c, deadline, max, b->v, &got, errstr, errstr_size);
     if (err || got == 0) {
         kc_free(b);
         return err ? err : KAFKAC_ERR_TIMED_OUT;
@@ -528,8 +531,11 @@ kafkac_err_t kafkac_consumer_next(kafkac_consumer_t *c, int timeout_ms, kafkac_r
     if (!c || !out)
         return KAFKAC_ERR_INVALID_ARG;
     *out = NULL;
+    int64_t deadline;
+    if (kc_timeout_deadline(timeout_ms, c->settings.default_api_timeout_ms, &deadline) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     int got = 0;
-    kafkac_err_t err = poll_common(c, timeout_ms, 1, out, &got, errstr, errstr_size);
+    kafkac_err_t err = poll_common(c, deadline, 1, out, &got, errstr, errstr_size);
     if (!err && got == 0)
         return KAFKAC_ERR_TIMED_OUT;
     return err;

@@ -80,11 +80,12 @@ kafkac_err_t kafkac_consumer_commit_sync(kafkac_consumer_t *c, kafkac_topic_part
 {
     if (!c)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_timeout_deadline(timeout_ms, c->settings.default_api_timeout_ms, &deadline) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     if (!c->coord)
         return no_group(errstr, errstr_size);
-    if (timeout_ms < 0)
-        timeout_ms = (int)c->settings.default_api_timeout_ms;
-    return kc_coordinator_commit_sync(c->coord, offsets, timeout_ms, errstr, errstr_size);
+    return kc_coordinator_commit_sync(c->coord, offsets, deadline, errstr, errstr_size);
 }
 
 kafkac_err_t kafkac_consumer_commit_async(kafkac_consumer_t *c, const kafkac_topic_partition_list_t *offsets,
@@ -102,9 +103,10 @@ kafkac_err_t kafkac_consumer_committed(kafkac_consumer_t *c, kafkac_topic_partit
 {
     if (!c || !partitions)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (kc_timeout_deadline(timeout_ms, c->settings.default_api_timeout_ms, &deadline) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     if (!c->coord)
         return no_group(errstr, errstr_size);
-    if (timeout_ms < 0)
-        timeout_ms = (int)c->settings.default_api_timeout_ms;
-    return kc_coordinator_committed(c->coord, partitions, timeout_ms, errstr, errstr_size);
+    return kc_coordinator_committed(c->coord, partitions, deadline, errstr, errstr_size);
 }

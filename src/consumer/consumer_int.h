@@ -333,7 +333,9 @@ void kc_part_backoff(kafkac_consumer_t *c, kc_part_t *p, int64_t now_ms);
 
 /* Blocking ListOffsets for the public lookups; ts is
  * KAFKAC_OFFSET_BEGINNING, _END, or taken from each element's offset when
- * KC_TS_FROM_LIST.  Application thread. */
+ * KC_TS_FROM_LIST.  timeout_ms is the public call's (kafkac.h's rule,
+ * default default.api.timeout.ms; < -1: KAFKAC_ERR_INVALID_ARG).
+ * Application thread. */
 #define KC_TS_FROM_LIST INT64_MIN
 kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list_t *tpl, int64_t ts,
                                int timeout_ms, char *errstr, size_t errstr_size);
@@ -352,10 +354,10 @@ void kc_coordinator_destroy(kc_coordinator_t *co);
  * time (max.poll.interval.ms) and may start a (re)join. */
 void kc_coordinator_poll(kc_coordinator_t *co, int64_t now_ms);
 /* kafkac_consumer_close: revoke callback, final commit when
- * enable.auto.commit, LeaveGroup (not for static members); waits at most
- * timeout_ms, running the consumer's events (kc_consumer_run_events) while
- * it waits. */
-kafkac_err_t kc_coordinator_close(kc_coordinator_t *co, int timeout_ms);
+ * enable.auto.commit, LeaveGroup (not for static members); waits until
+ * deadline at most (a kc_now_ms time, KC_NO_DEADLINE for none), running
+ * the consumer's events (kc_consumer_run_events) while it waits. */
+kafkac_err_t kc_coordinator_close(kc_coordinator_t *co, int64_t deadline);
 
 kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *topics, int count, char *errstr,
                                       size_t errstr_size);
@@ -367,12 +369,13 @@ kafkac_err_t kc_coordinator_generation(kc_coordinator_t *co, int32_t *generation
                                        size_t member_id_size);
 
 /* As the public functions of the same names (offsets NULL: the current
- * positions, from kc_consumer_commit_offsets). */
+ * positions, from kc_consumer_commit_offsets), with the call's deadline
+ * already worked out from its timeout_ms (kc_timeout_deadline). */
 kafkac_err_t kc_coordinator_commit_sync(kc_coordinator_t *co, kafkac_topic_partition_list_t *offsets,
-                                        int timeout_ms, char *errstr, size_t errstr_size);
+                                        int64_t deadline, char *errstr, size_t errstr_size);
 kafkac_err_t kc_coordinator_commit_async(kc_coordinator_t *co, const kafkac_topic_partition_list_t *offsets,
                                          kafkac_commit_cb cb, void *opaque);
 kafkac_err_t kc_coordinator_committed(kc_coordinator_t *co, kafkac_topic_partition_list_t *partitions,
-                                      int timeout_ms, char *errstr, size_t errstr_size);
+                                      int64_t deadline, char *errstr, size_t errstr_size);
 
 #endif

@@ -432,11 +432,8 @@ void kc_coordinator_poll(kc_coordinator_t *co, int64_t now_ms)
     pthread_mutex_unlock(&co->lock);
 }
 
-kafkac_err_t kc_coordinator_close(kc_coordinator_t *co, int timeout_ms)
+kafkac_err_t kc_coordinator_close(kc_coordinator_t *co, int64_t deadline)
 {
-    if (timeout_ms < 0)
-        timeout_ms = (int)co->s->default_api_timeout_ms;
-    int64_t deadline = kc_now_ms() + timeout_ms;
     pthread_mutex_lock(&co->lock);
     if (co->closed) {
         pthread_mutex_unlock(&co->lock);
@@ -449,10 +446,10 @@ kafkac_err_t kc_coordinator_close(kc_coordinator_t *co, int timeout_ms)
     /* Revoke (commit first when enable.auto.commit), or in the partition
      * model just the final auto commit. */
     char why[256];
-    kafkac_err_t first = kc_co_revoke_all(co, lost, timeout_ms, why, sizeof why);
+    kafkac_err_t first = kc_co_revoke_all(co, lost, deadline, why, sizeof why);
     kc_co_commit_drain(co, deadline);
-    int64_t left = deadline - kc_now_ms();
-    kafkac_err_t err = kc_co_leave_group(co, "the consumer is closing", left > 0 ? (int)left : 1);
+    int left = kc_ms_left(deadline);
+    kafkac_err_t err = kc_co_leave_group(co, "the consumer is closing", left > 0 ? left : 1);
     if (err)
         kc_log(co->log, KAFKAC_LOG_INFO, "cgrp", "group %s: LeaveGroup: %s", co->s->group_id,
                kafkac_err_name(err));

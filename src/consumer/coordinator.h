@@ -172,7 +172,7 @@ void kc_co_post_assignment(kc_coordinator_t *co, kafkac_topic_partition_list_t *
  * first when enable.auto.commit and !lost), for close and unsubscribe.
  * Returns the commit's error (its sentence in why), or 0; the revoke
  * happens either way. */
-kafkac_err_t kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms, char *why, size_t whylen);
+kafkac_err_t kc_co_revoke_all(kc_coordinator_t *co, int lost, int64_t deadline, char *why, size_t whylen);
 /* Runs the application's rebalance callback (app thread, no lock). */
 void kc_co_rebalance_cb(kc_coordinator_t *co, kafkac_rebalance_event_t ev,
                         const kafkac_topic_partition_list_t *tpl);
@@ -184,7 +184,7 @@ void kc_co_rebalance_cb(kc_coordinator_t *co, kafkac_rebalance_event_t ev,
 int64_t kc_co_commit_serve(kc_coordinator_t *co, int64_t now);
 /* Commits tpl (offsets >= 0 only) and waits; app thread, no lock.
  * Per-partition results in tpl->elems[i].err. */
-kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list_t *tpl, int timeout_ms,
+kafkac_err_t kc_co_commit_wait(kc_coordinator_t *co, kafkac_topic_partition_list_t *tpl, int64_t deadline,
                                char *errstr, size_t errstr_size);
 /* Waits until no async commit is in flight or the deadline (app thread). */
 void kc_co_commit_drain(kc_coordinator_t *co, int64_t deadline_ms);

@@ -32,7 +32,7 @@ static kafkac_topic_partition_list_t *minus(const kafkac_topic_partition_list_t 
 /* Commits the current positions of the partitions in `only` (app thread):
  * the commit on revoke.  Failures are logged and returned (with their
  * sentence in why); the revoke goes on. */
-static kafkac_err_t commit_revoked(kc_coordinator_t *co, const kafkac_topic_partition_list_t *only, int timeout_ms,
+static kafkac_err_t commit_revoked(kc_coordinator_t *co, const kafkac_topic_partition_list_t *only, int64_t deadline,
                                    char *why, size_t whylen)
 {
     if (!co->s->enable_auto_commit || !only || only->count == 0)
@@ -59,7 +59,7 @@ static kafkac_err_t commit_revoked(kc_coordinator_t *co, const kafkac_topic_part
     if (!sel)
         err = KAFKAC_ERR_NO_MEMORY;
     if (sel && sel->count > 0) {
-        err = kc_co_commit_wait(co, sel, timeout_ms, why, whylen);
+        err = kc_co_commit_wait(co, sel, deadline, why, whylen);
         if (err)
             kc_log(co->log, KAFKAC_LOG_WARNING, "cgrp", "group %s: commit before revoking failed: %s",
                    co->s->group_id, why);
@@ -78,7 +78,7 @@ static int revoke_timeout(const kc_coordinator_t *co)
     return (int)(t > 0 ? t : 1);
 }
 
-kafkac_err_t kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms, char *why, size_t whylen)
+kafkac_err_t kc_co_revoke_all(kc_coordinator_t *co, int lost, int64_t deadline, char *why, size_t whylen)
 {
     pthread_mutex_lock(&co->lock);
     kafkac_topic_partition_list_t *owned = kafkac_tpl_copy(co->owned);
@@ -90,7 +90,7 @@ kafkac_err_t kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms, ch
     kafkac_err_t err = 0;
     if (owned->count > 0) {
         if (!lost)
-            err = commit_revoked(co, owned, timeout_ms, why, whylen);
+            err = commit_revoked(co, owned, deadline, why, whylen);
         kc_co_rebalance_cb(co, lost ? KAFKAC_REBALANCE_LOST : KAFKAC_REBALANCE_REVOKED, owned);
         kc_consumer_assign_set(co->c, NULL);
         pthread_mutex_lock(&co->lock);
@@ -107,7 +107,7 @@ kafkac_err_t kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms, ch
         kafkac_topic_partition_list_t *pos = NULL;
         err = kc_consumer_commit_offsets(co->c, &pos);
         if (!err && pos) {
-            err = kc_co_commit_wait(co, pos, timeout_ms, why, whylen);
+            err = kc_co_commit_wait(co, pos, deadline, why, whylen);
             if (err)
                 kc_log(co->log, KAFKAC_LOG_WARNING, "cgrp", "group %s: final commit failed: %s",
                        co->s->group_id, why);
@@ -132,7 +132,7 @@ static void prepare_run(kafkac_consumer_t *c, void *arg, int run)
     kc_coordinator_t *co = ev->co;
     if (run) {
         char why[256];
-        kc_co_revoke_all(co, ev->lost, revoke_timeout(co), why, sizeof why);
+        kc_co_revoke_all(co, ev->lost, kc_now_ms() + revoke_timeout(co), why, sizeof why);
         pthread_mutex_lock(&co->lock);
         if (co->state == KC_CO_PREPARING)
             co->state = KC_CO_JOIN_READY;

@@ -413,7 +413,7 @@ kafkac_err_t kc_coordinator_unsubscribe(kc_coordinator_t *co)
         return 0;
     }
     char why[256];
-    kc_co_revoke_all(co, 0, (int)co->s->default_api_timeout_ms, why, sizeof why);
+    kc_co_revoke_all(co, 0, kc_now_ms() + co->s->default_api_timeout_ms, why, sizeof why);
     kc_co_leave_group(co, "the consumer unsubscribed", 0);
     pthread_mutex_lock(&co->lock);
     co->closing--;

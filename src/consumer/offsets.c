@@ -308,9 +308,9 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
 {
     if (!tpl)
         return KAFKAC_ERR_INVALID_ARG;
-    if (timeout_ms < 0)
-        timeout_ms = (int)c->settings.default_api_timeout_ms;
-    int64_t deadline = kc_now_ms() + timeout_ms;
+    int64_t deadline;
+    if (kc_timeout_deadline(timeout_ms, c->settings.default_api_timeout_ms, &deadline) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     int n = tpl->count;
     if (n == 0)
         return KAFKAC_OK;
@@ -418,9 +418,9 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
                     idx[b] = idx[b - 1];
                     idx[b - 1] = ix;
                 }
-            int64_t now = kc_now_ms();
+            int body_timeout = kc_ms_left(deadline);
             if (k == 0 || lo_fill(&call->arena, &call->req, items, its, k, c->settings.isolation_level,
-                                  deadline > now ? deadline - now : 1)) {
+                                  body_timeout > 0 ? body_timeout : 1)) {
                 lo_call_free(call);
                 kc_cluster_unref(cl);
                 kc_free(want);
@@ -486,8 +486,8 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
             break;
         if (waiting_md || leader < 0) {
             kc_net_refresh_metadata(c->net, "offset lookup");
-            int64_t w = deadline - now;
-            kc_cluster_t *nc = kc_net_wait_cluster(c->net, seen_version, (int)(w < 1000 ? w : 1000));
+            int w = kc_ms_left(deadline);
+            kc_cluster_t *nc = kc_net_wait_cluster(c->net, seen_version, w < 1000 ? w : 1000);
             kc_cluster_unref(nc);
         }
     }

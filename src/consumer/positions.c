@@ -67,10 +67,10 @@ kafkac_err_t kafkac_consumer_position(kafkac_consumer_t *c, const char *topic, i
 {
     if (!c || !topic || !offset)
         return KAFKAC_ERR_INVALID_ARG;
-    if (timeout_ms < 0)
-        timeout_ms = (int)c->settings.default_api_timeout_ms;
-    int64_t deadline = kc_now_ms() + timeout_ms;
-    kafkac_err_t err = KAFKAC_OK;
+    int64_t start = kc_now_ms(), deadline;
+    kafkac_err_t err = kc_timeout_deadline(timeout_ms, c->settings.default_api_timeout_ms, &deadline);
+    if (err != KAFKAC_OK)
+        return err;
     pthread_mutex_lock(&c->lock);
     for (;;) {
         kc_part_t *p = kc_parts_find(&c->parts, topic, partition);
@@ -91,8 +91,8 @@ kafkac_err_t kafkac_consumer_position(kafkac_consumer_t *c, const char *topic, i
         }
         int64_t now = kc_now_ms();
         if (now >= deadline) {
-            kc_errstr_set(errstr, errstr_size, "%s [%d]: position not known within %d ms", topic, (int)partition,
-                          timeout_ms);
+            kc_errstr_set(errstr, errstr_size, "%s [%d]: position not known within %lld ms", topic, (int)partition,
+                          (long long)(now - start));
             err = KAFKAC_ERR_TIMED_OUT;
             break;
         }

@@ -35,7 +35,7 @@ int64_t kafkac_delivery_offset(const kafkac_delivery_t *d) { return d ? d->offse
 int64_t kafkac_delivery_timestamp(const kafkac_delivery_t *d) { return d ? d->timestamp : -1; }
 void *kafkac_delivery_opaque(const kafkac_delivery_t *d) { return d ? d->opaque : NULL; }
 
-kafkac_future_t *kc_future_new(const char *topic, void *opaque)
+kafkac_future_t *kc_future_new(const char *topic, void *opaque, int64_t default_wait_ms)
 {
     size_t tl = strlen(topic);
     kafkac_future_t *f = kc_malloc(sizeof(*f) + tl + 1);
@@ -53,6 +53,7 @@ kafkac_future_t *kc_future_new(const char *topic, void *opaque)
     f->d.opaque = opaque;
     f->d.err = 0;
     f->waiters = NULL;
+    f->default_wait_ms = default_wait_ms;
     atomic_init(&f->done, 0);
     atomic_init(&f->refs, 2);
     atomic_init(&f->nwaiters, 0);
@@ -102,8 +103,11 @@ kafkac_err_t kafkac_future_wait(kafkac_future_t *f, int timeout_ms, const kafkac
 {
     if (!f)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    kafkac_err_t err = kc_timeout_deadline(timeout_ms, f->default_wait_ms, &deadline);
+    if (err != KAFKAC_OK)
+        return err;
     if (!atomic_load(&f->done) && timeout_ms != 0) {
-        int64_t deadline = timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
         kc_fwaiter_t w;
         if (kc_cond_init(&w.cv) != 0)
             return KAFKAC_ERR_NO_MEMORY;

@@ -411,7 +411,7 @@ static kafkac_err_t send_one(kafkac_producer_t *kp, const char *topic, int32_t p
         err = KAFKAC_ERR_MSG_SIZE_TOO_LARGE;
         goto out;
     }
-    if (future && !(fut = kc_future_new(topic, msg_opaque))) {
+    if (future && !(fut = kc_future_new(topic, msg_opaque, p->s.delivery_timeout_ms))) {
         err = KAFKAC_ERR_NO_MEMORY;
         goto out;
     }
@@ -500,12 +500,14 @@ int kafkac_producer_poll(kafkac_producer_t *kp, int timeout_ms)
 {
     if (!kp)
         return 0;
-    int64_t deadline = timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
+    int64_t deadline;
+    if (kc_timeout_deadline(timeout_ms, kp->p.s.delivery_timeout_ms, &deadline) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     for (;;) {
-        int64_t left = timeout_ms < 0 ? 1000 : deadline - kc_now_ms();
-        if (left < 0)
-            left = 0;
-        int n = run_callbacks(&kp->p, (int)(left > 1000 ? 1000 : left));
+        /* Waits in slices of at most a second, so that no int overflows
+         * however far away the deadline is. */
+        int left = kc_ms_left(deadline);
+        int n = run_callbacks(&kp->p, left > 1000 ? 1000 : left);
         if (n > 0 || left == 0)
             return n;
     }
@@ -514,9 +516,8 @@ int kafkac_producer_poll(kafkac_producer_t *kp, int timeout_ms)
 /* Waits until nothing is outstanding and every outcome was reported.
  * With leave_on_stop (flush), returns KAFKAC_ERR_DESTROYED as soon as
  * close starts stopping the I/O thread. */
-static kafkac_err_t wait_all(kc_producer_t *p, int timeout_ms, int leave_on_stop)
+static kafkac_err_t wait_all(kc_producer_t *p, int64_t deadline, int leave_on_stop)
 {
-    int64_t deadline = timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
     for (;;) {
         run_callbacks(p, 0);
         if (leave_on_stop && atomic_load(&p->stopping))
@@ -526,10 +527,10 @@ static kafkac_err_t wait_all(kc_producer_t *p, int timeout_ms, int leave_on_stop
         pthread_mutex_unlock(&p->dq_mu);
         if (done)
             return KAFKAC_OK;
-        int64_t left = deadline - kc_now_ms();
-        if (left <= 0)
+        int left = kc_ms_left(deadline);
+        if (left == 0)
             return KAFKAC_ERR_TIMED_OUT;
-        run_callbacks(p, (int)(left > 100 ? 100 : left));
+        run_callbacks(p, left > 100 ? 100 : left);
     }
 }
 
@@ -537,6 +538,15 @@ kafkac_err_t kafkac_producer_flush(kafkac_producer_t *kp, int timeout_ms)
 {
     if (!kp)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    kafkac_err_t err = kc_timeout_deadline(timeout_ms, kp->p.s.delivery_timeout_ms, &deadline);
+    if (err != KAFKAC_OK)
+        return err;
+    return kc_producer_flush_until(kp, deadline);
+}
+
+kafkac_err_t kc_producer_flush_until(kafkac_producer_t *kp, int64_t deadline)
+{
     kc_producer_t *p = &kp->p;
     if (!kc_producer_use(p)) {
         /* Closed: close completed every record; report what is left.
@@ -546,7 +556,7 @@ kafkac_err_t kafkac_producer_flush(kafkac_producer_t *kp, int timeout_ms)
     }
     atomic_fetch_add(&p->flushing, 1);
     kc_net_wakeup(p->net);
-    kafkac_err_t err = wait_all(p, timeout_ms, 1);
+    kafkac_err_t err = wait_all(p, deadline, 1);
     atomic_fetch_sub(&p->flushing, 1);
     kc_producer_unuse(p);
     if (err == KAFKAC_ERR_DESTROYED) {
@@ -562,12 +572,15 @@ kafkac_err_t kafkac_producer_close(kafkac_producer_t *kp, int timeout_ms)
     if (!kp)
         return KAFKAC_ERR_INVALID_ARG;
     kc_producer_t *p = &kp->p;
+    int64_t deadline;
+    kafkac_err_t err = kc_timeout_deadline(timeout_ms, p->s.delivery_timeout_ms, &deadline);
+    if (err != KAFKAC_OK)
+        return err;
     pthread_mutex_lock(&kp->close_mu);
     if (kp->closed) {
         pthread_mutex_unlock(&kp->close_mu);
         return KAFKAC_OK;
     }
-    int64_t deadline = timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
     atomic_store(&p->closing, 1);
     pthread_mutex_lock(&p->mem_mu);
     pthread_cond_broadcast(&p->mem_cv);
@@ -577,8 +590,7 @@ kafkac_err_t kafkac_producer_close(kafkac_producer_t *kp, int timeout_ms)
     while (atomic_load(&kp->active_sends) > 0)
         sched_yield();
     kc_net_wakeup(p->net);
-    int64_t left = deadline - kc_now_ms();
-    kafkac_err_t err = wait_all(p, left < 0 ? 0 : (left > INT32_MAX ? -1 : (int)left), 0);
+    err = wait_all(p, deadline, 0);
     /* Calls on other threads that may use the network client (flush, a
      * transactional call, a send waiting for metadata) leave first: they
      * see `stopping` and are woken here; new ones are refused.  Their

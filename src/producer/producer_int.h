@@ -52,6 +52,7 @@ struct kafkac_future {
     atomic_int nwaiters;      /* threads on waiters: completion locks mu only when > 0 */
     pthread_mutex_t mu;       /* guards waiters */
     kc_fwaiter_t *waiters;
+    int64_t default_wait_ms;  /* KAFKAC_TIMEOUT_DEFAULT: the producer's delivery.timeout.ms */
     char topic[];             /* d.topic points here: a future may outlive its producer */
 };
 
@@ -62,7 +63,7 @@ struct kafkac_future {
 void kc_future_complete(kafkac_future_t *f, int err, int32_t partition, int64_t offset, int64_t timestamp);
 void kc_future_set(kafkac_future_t *f, int err, int32_t partition, int64_t offset, int64_t timestamp);
 void kc_future_notify(kafkac_future_t *f);   /* wakes f's waiters, drops the producer's reference */
-kafkac_future_t *kc_future_new(const char *topic, void *opaque);
+kafkac_future_t *kc_future_new(const char *topic, void *opaque, int64_t default_wait_ms);
 void kc_future_release(kafkac_future_t *f);
 /* How many times a thread in kafkac_future_wait woke from its condition
  * variable, since the process started (bench_futures counts them). */
@@ -229,6 +230,9 @@ kc_producer_t *kc_producer_inner(kafkac_producer_t *kp);
  * else 1, and kc_producer_unuse must follow. */
 int kc_producer_use(kc_producer_t *p);
 void kc_producer_unuse(kc_producer_t *p);
+/* kafkac_producer_flush with its deadline (kc_now_ms time) already worked
+ * out: commit_transaction flushes within its own deadline. */
+kafkac_err_t kc_producer_flush_until(kafkac_producer_t *kp, int64_t deadline);
 
 /* partitioner.c */
 int32_t kc_murmur2(const void *data, size_t len);

@@ -207,7 +207,7 @@ static void pid_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         kc_log(&p->s.log, KAFKAC_LOG_WARNING, "producer",
                "the broker has no InitProducerId (Kafka before 0.11): producing without idempotence "
                "(set enable.idempotence=true to make this an error): %s", why);
-    } else if (kafkac_err_retriable(err) || !resp) {   /* errors.c decides, for local errors too */
+    } else if (kafkac_err_retriable(err)) {   /* errors.c decides, for local errors too (NO_MEMORY for !resp) */
         p->pid_state = KC_PID_NONE;
         p->pid_retry_ms = kc_now_ms() + kc_sender_backoff(p, ++p->pid_failures);
         kc_log(&p->s.log, KAFKAC_LOG_INFO, "producer", "InitProducerId failed (%s), retrying: %s",

@@ -59,8 +59,12 @@ int kc_txn_coordinator_moved(int err)
 
 int kc_txn_retry_later(int err)
 {
+    /* errors.c decides, for local errors too: KAFKAC_ERR_NO_MEMORY (no
+     * memory for the response, so the outcome is unknown) is asked
+     * again -- the coordinator recognises a repeated EndTxn or
+     * AddPartitionsToTxn. */
     return err == KAFKAC_ERR_CONCURRENT_TRANSACTIONS || err == KAFKAC_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
-           err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION || (err > 0 && kafkac_err_retriable(err));
+           err == KAFKAC_ERR_UNKNOWN_TOPIC_OR_PARTITION || kafkac_err_retriable(err);
 }
 
 int kc_txn_fatal_error(int err)
@@ -456,8 +460,7 @@ static void addp_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
         }
         if (kc_txn_fatal_error(err)) {
             fatal = err;
-        } else if (kc_txn_coordinator_moved(err) || kc_txn_retry_later(err) || err == KAFKAC_ERR_OPERATION_NOT_ATTEMPTED ||
-                   err == KAFKAC_ERR_NO_MEMORY) {
+        } else if (kc_txn_coordinator_moved(err) || kc_txn_retry_later(err) || err == KAFKAC_ERR_OPERATION_NOT_ATTEMPTED) {
             if (kc_txn_coordinator_moved(err))
                 t->coord = -1;
             if (!retry_err || err == KAFKAC_ERR_CONCURRENT_TRANSACTIONS)

@@ -93,6 +93,7 @@ static void start_op(kc_txn_t *t, kc_txn_op_kind_t kind)
     t->op.done = 0;
     t->op.err = 0;
     t->op.errstr[0] = '\0';
+    t->op.retry_err = 0;
     t->op.step = KC_TXN_STEP_START;
     t->op.retry_at = 0;
 }
@@ -110,8 +111,11 @@ static kafkac_err_t wait_op(kc_txn_t *t, int64_t deadline, char *errstr, size_t 
         }
         int64_t left = deadline - kc_now_ms();
         if (left <= 0) {
-            kc_errstr_set(errstr, n, "%s timed out; it goes on in the background: call it again to wait for it",
-                          op_name(t->op.kind));
+            /* A failure that keeps being retried is named, so that it
+             * reaches the caller instead of looking like a slow broker. */
+            kc_errstr_set(errstr, n, "%s timed out; it goes on in the background: call it again to wait for it%s%s",
+                          op_name(t->op.kind), t->op.retry_err ? "; retrying after " : "",
+                          t->op.retry_err ? kafkac_err_name(t->op.retry_err) : "");
             return KAFKAC_ERR_TIMED_OUT;
         }
         /* At most 200 ms: close sets stopping without signalling t->cv. */
@@ -128,16 +132,10 @@ static kafkac_err_t wait_op(kc_txn_t *t, int64_t deadline, char *errstr, size_t 
     return err;
 }
 
-static int64_t deadline_of(int timeout_ms)
-{
-    return timeout_ms < 0 ? INT64_MAX : kc_now_ms() + timeout_ms;
-}
-
-static kafkac_err_t init_transactions_in(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+static kafkac_err_t init_transactions_in(kafkac_producer_t *kp, int64_t deadline, char *errstr,
                                                size_t errstr_size)
 {
     kc_txn_t *t;
-    int64_t deadline = deadline_of(timeout_ms);
     kafkac_err_t err = enter(kp, KC_TXN_OP_INIT, &t, errstr, errstr_size);
     if (err)
         return err;
@@ -189,7 +187,7 @@ static kafkac_err_t begin_transaction_in(kafkac_producer_t *kp, char *errstr, si
 
 static kafkac_err_t send_offsets_to_transaction_in(kafkac_producer_t *kp,
                                                          const kafkac_topic_partition_list_t *offsets,
-                                                         const kafkac_group_metadata_t *gm, int timeout_ms,
+                                                         const kafkac_group_metadata_t *gm, int64_t deadline,
                                                          char *errstr, size_t errstr_size)
 {
     kc_txn_t *t;
@@ -200,7 +198,6 @@ static kafkac_err_t send_offsets_to_transaction_in(kafkac_producer_t *kp,
             kc_errstr_set(errstr, errstr_size, "offsets element %d: needs a topic, a partition and an offset >= 0", i);
             return KAFKAC_ERR_INVALID_ARG;
         }
-    int64_t deadline = deadline_of(timeout_ms);
     kafkac_err_t err = enter(kp, KC_TXN_OP_OFFSETS, &t, errstr, errstr_size);
     if (err)
         return err;
@@ -240,11 +237,10 @@ out:
     return err;
 }
 
-static kafkac_err_t commit_transaction_in(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+static kafkac_err_t commit_transaction_in(kafkac_producer_t *kp, int64_t deadline, char *errstr,
                                                 size_t errstr_size)
 {
     kc_txn_t *t;
-    int64_t deadline = deadline_of(timeout_ms);
     kafkac_err_t err = enter(kp, KC_TXN_OP_COMMIT, &t, errstr, errstr_size);
     if (err)
         return err;
@@ -262,8 +258,7 @@ static kafkac_err_t commit_transaction_in(kafkac_producer_t *kp, int timeout_ms,
     /* From here on sends are refused; what was sent goes out now. */
     t->state = KC_TXN_COMMITTING;
     pthread_mutex_unlock(&t->mu);
-    int64_t left = deadline - kc_now_ms();
-    err = kafkac_producer_flush(kp, timeout_ms < 0 ? -1 : (left > 0 ? (int)left : 0));
+    err = kc_producer_flush_until(kp, deadline);
     pthread_mutex_lock(&t->mu);
     if (atomic_load(&t->p->stopping)) {
         kc_errstr_set(errstr, errstr_size, "the producer was closed while commit_transaction waited");
@@ -292,11 +287,10 @@ out:
     return err;
 }
 
-static kafkac_err_t abort_transaction_in(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+static kafkac_err_t abort_transaction_in(kafkac_producer_t *kp, int64_t deadline, char *errstr,
                                                size_t errstr_size)
 {
     kc_txn_t *t;
-    int64_t deadline = deadline_of(timeout_ms);
     kafkac_err_t err = enter(kp, KC_TXN_OP_ABORT, &t, errstr, errstr_size);
     if (err)
         return err;
@@ -339,6 +333,16 @@ int kafkac_producer_txn_fatal(kafkac_producer_t *kp)
  * kc_producer_use) for its whole duration, so close cannot free it under
  * them. */
 
+/* The call's deadline from timeout_ms: KAFKAC_TIMEOUT_DEFAULT is
+ * max.block.ms, as in the Java client. */
+static kafkac_err_t deadline_of(kafkac_producer_t *kp, int timeout_ms, int64_t *deadline, char *errstr, size_t n)
+{
+    kafkac_err_t err = kc_timeout_deadline(timeout_ms, kc_producer_inner(kp)->s.max_block_ms, deadline);
+    if (err != KAFKAC_OK)
+        kc_errstr_set(errstr, n, "timeout_ms %d: below KAFKAC_TIMEOUT_DEFAULT (-1)", timeout_ms);
+    return err;
+}
+
 static int use(kafkac_producer_t *kp, char *errstr, size_t n)
 {
     kc_producer_t *p = kc_producer_inner(kp);
@@ -355,9 +359,12 @@ kafkac_err_t kafkac_producer_init_transactions(kafkac_producer_t *kp, int timeou
 {
     if (!kp)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (deadline_of(kp, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     if (!use(kp, errstr, errstr_size))
         return KAFKAC_ERR_DESTROYED;
-    kafkac_err_t err = init_transactions_in(kp, timeout_ms, errstr, errstr_size);
+    kafkac_err_t err = init_transactions_in(kp, deadline, errstr, errstr_size);
     if (kc_producer_inner(kp)->txn)
         kc_producer_unuse(kc_producer_inner(kp));
     return err;
@@ -382,9 +389,12 @@ kafkac_err_t kafkac_producer_send_offsets_to_transaction(kafkac_producer_t *kp,
 {
     if (!kp)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (deadline_of(kp, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     if (!use(kp, errstr, errstr_size))
         return KAFKAC_ERR_DESTROYED;
-    kafkac_err_t err = send_offsets_to_transaction_in(kp, offsets, gm, timeout_ms, errstr, errstr_size);
+    kafkac_err_t err = send_offsets_to_transaction_in(kp, offsets, gm, deadline, errstr, errstr_size);
     if (kc_producer_inner(kp)->txn)
         kc_producer_unuse(kc_producer_inner(kp));
     return err;
@@ -395,9 +405,12 @@ kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *kp, int timeo
 {
     if (!kp)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (deadline_of(kp, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     if (!use(kp, errstr, errstr_size))
         return KAFKAC_ERR_DESTROYED;
-    kafkac_err_t err = commit_transaction_in(kp, timeout_ms, errstr, errstr_size);
+    kafkac_err_t err = commit_transaction_in(kp, deadline, errstr, errstr_size);
     if (kc_producer_inner(kp)->txn)
         kc_producer_unuse(kc_producer_inner(kp));
     return err;
@@ -408,9 +421,12 @@ kafkac_err_t kafkac_producer_abort_transaction(kafkac_producer_t *kp, int timeou
 {
     if (!kp)
         return KAFKAC_ERR_INVALID_ARG;
+    int64_t deadline;
+    if (deadline_of(kp, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     if (!use(kp, errstr, errstr_size))
         return KAFKAC_ERR_DESTROYED;
-    kafkac_err_t err = abort_transaction_in(kp, timeout_ms, errstr, errstr_size);
+    kafkac_err_t err = abort_transaction_in(kp, deadline, errstr, errstr_size);
     if (kc_producer_inner(kp)->txn)
         kc_producer_unuse(kc_producer_inner(kp));
     return err;

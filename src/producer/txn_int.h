@@ -53,6 +53,8 @@ typedef struct kc_txn_op {
                                 finished one is recognised and dropped */
     int err;                 /* mu: outcome once done */
     char errstr[256];        /* mu */
+    int retry_err;           /* mu: why the last attempt is being retried (0: none),
+                                told to a caller whose timeout passes meanwhile */
     /* I/O thread */
     int step;
     int64_t retry_at;

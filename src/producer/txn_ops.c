@@ -57,6 +57,9 @@ static void op_retry(kc_txn_t *t, int step, int err)
 {
     t->op.step = step;
     t->op.retry_at = kc_txn_backoff(t, err);
+    pthread_mutex_lock(&t->mu);
+    t->op.retry_err = err;
+    pthread_mutex_unlock(&t->mu);
 }
 
 static int resp_error(kc_resp_t *resp, int req)

@@ -88,6 +88,40 @@ static kafkac_err_t resp_error(kc_resp_t *r, char *errstr, size_t n)
     return err;
 }
 
+/* The call's deadline from timeout_ms (kafkac.h's rule;
+ * KAFKAC_TIMEOUT_DEFAULT: request.timeout.ms). */
+static kafkac_err_t deadline_of(const kafkac_client_t *cl, int timeout_ms, int64_t *deadline, char *errstr,
+                                size_t n)
+{
+    kafkac_err_t err = kc_timeout_deadline(timeout_ms, cl->settings.request_timeout_ms, deadline);
+    if (err != KAFKAC_OK)
+        kc_errstr_set(errstr, n, "timeout_ms %d: below KAFKAC_TIMEOUT_DEFAULT (-1)", timeout_ms);
+    return err;
+}
+
+/* Sends r and waits for its answer until deadline.  The request's own
+ * timeout is what is left of the call's, so the I/O thread fails it at the
+ * deadline with the precise reason (which broker, unreachable or silent);
+ * kc_net_call waits a little past that only if that thread is stalled.  A
+ * deadline already past (timeout_ms 0) sends nothing: KAFKAC_ERR_TIMED_OUT.
+ * KC_NO_DEADLINE waits for the answer however long it takes. */
+static kc_resp_t *call(kafkac_client_t *cl, const kc_req_t *r, int64_t deadline)
+{
+    if (deadline == KC_NO_DEADLINE) {
+        int gave_up = 0;
+        return kc_net_call_until(cl->net, r, deadline, NULL, NULL, &gave_up);
+    }
+    int left = kc_ms_left(deadline);
+    if (left == 0) {
+        const kc_api_t *api = kc_api_get(r->api_key);
+        return kc_resp_error(r, KAFKAC_ERR_TIMED_OUT, "%s not sent: the call's timeout had passed",
+                             api ? api->name : "broker versions");
+    }
+    kc_req_t timed = *r;
+    timed.timeout_ms = left;
+    return kc_net_call(cl->net, &timed);
+}
+
 /* ---- probe ------------------------------------------------------- */
 
 /* The element handle kafkac_broker_versions_get() hands out. */
@@ -138,15 +172,16 @@ kafkac_err_t kafkac_client_probe(kafkac_client_t *cl, int32_t broker_id, int tim
     if (!cl || !out)
         return KAFKAC_ERR_INVALID_ARG;
     *out = NULL;
-    int64_t deadline = kc_now_ms() + timeout_ms;
+    int64_t deadline;
+    if (deadline_of(cl, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     /* First what the connection's handshake learned (ApiVersions, or the
      * probes of a broker before 0.10)... */
     kc_req_t r = {
         .node_id = node_of(broker_id),
         .api_key = KC_PSEUDO_BROKER_VERSIONS,
-        .timeout_ms = timeout_ms,
     };
-    kc_resp_t *resp = kc_net_call(cl->net, &r);
+    kc_resp_t *resp = call(cl, &r, deadline);
     if (!resp || resp->err)
         return resp_error(resp, errstr, errstr_size);
     const kc_broker_versions_t *bv = resp->msg;
@@ -167,16 +202,13 @@ kafkac_err_t kafkac_client_probe(kafkac_client_t *cl, int32_t broker_id, int tim
     kc_msg_init(&kc_schema_api_versions_request, &req);
     req.client_software_name = "libkafkac";
     req.client_software_version = KAFKAC_VERSION_STR;
-    /* timeout_ms <= 0 means each request's default (request.timeout.ms). */
-    int64_t left = timeout_ms > 0 ? deadline - kc_now_ms() : 0;
     kc_req_t r2 = {
         .node_id = node,
         .api_key = KC_API_API_VERSIONS,
         .max_version = -1,
-        .timeout_ms = timeout_ms <= 0 ? 0 : (left > 1 ? (int)left : 1),
         .msg = &req,
     };
-    resp = kc_net_call(cl->net, &r2);
+    resp = call(cl, &r2, deadline);
     if (!resp || resp->err)
         return resp_error(resp, errstr, errstr_size);
     const kc_api_versions_response_t *m = resp->msg;
@@ -260,6 +292,9 @@ kafkac_err_t kafkac_client_metadata(kafkac_client_t *cl, const char *const *topi
     if (!cl || !out || (topic_count > 0 && !topics))
         return KAFKAC_ERR_INVALID_ARG;
     *out = NULL;
+    int64_t deadline;
+    if (deadline_of(cl, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     kafkac_metadata_t *md = kc_calloc(1, sizeof(*md));
     kc_metadata_request_t req;
     kc_msg_init(&kc_schema_metadata_request, &req);
@@ -284,11 +319,10 @@ kafkac_err_t kafkac_client_metadata(kafkac_client_t *cl, const char *const *topi
         .max_version = -1,
         /* v0 cannot ask for "no topics" (empty means all) */
         .min_version = topic_count == 0 ? 1 : 0,
-        .timeout_ms = timeout_ms,
         .msg = &req,
         .build = metadata_build,
     };
-    kc_resp_t *resp = kc_net_call(cl->net, &r);
+    kc_resp_t *resp = call(cl, &r, deadline);
     kc_free(t);
     if (!resp || resp->err) {
         kc_free(md);
@@ -368,6 +402,9 @@ kafkac_err_t kafkac_client_request(kafkac_client_t *cl, int32_t broker_id, int16
         return KAFKAC_ERR_INVALID_ARG;
     *resp_body = NULL;
     *resp_len = 0;
+    int64_t deadline;
+    if (deadline_of(cl, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+        return KAFKAC_ERR_INVALID_ARG;
     if (!kc_api_get(api_key)) {
         kc_errstr_set(errstr, errstr_size, "%s", "API key unknown to libkafkac");
         return KAFKAC_ERR_UNSUPPORTED_FEATURE;
@@ -377,11 +414,10 @@ kafkac_err_t kafkac_client_request(kafkac_client_t *cl, int32_t broker_id, int16
         .node_id = node_of(broker_id),
         .api_key = api_key,
         .max_version = api_version,
-        .timeout_ms = timeout_ms,
         .raw_body = body_len ? body : empty,
         .raw_len = body_len,
     };
-    kc_resp_t *resp = kc_net_call(cl->net, &r);
+    kc_resp_t *resp = call(cl, &r, deadline);
     if (!resp || resp->err)
         return resp_error(resp, errstr, errstr_size);
     size_t n = resp->frame_len - resp->body_off;

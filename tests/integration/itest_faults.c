@@ -250,12 +250,12 @@ static void test_body_does_not_decode(void **state)
                "response that does not decode");
 }
 
-/* (f) No answer: the request fails by request.timeout.ms (1500 here; a
- * timeout of 0 in the call means "use request.timeout.ms"). */
+/* (f) No answer: the request fails by request.timeout.ms (1500 here: the
+ * call is given KAFKAC_TIMEOUT_DEFAULT, which is request.timeout.ms). */
 static void test_no_answer_times_out(void **state)
 {
     (void)state;
-    int64_t ms = fault_case(KC_FAULT_SILENCE, API_METADATA, 0, "1500", KAFKAC_ERR_TIMED_OUT,
+    int64_t ms = fault_case(KC_FAULT_SILENCE, API_METADATA, KAFKAC_TIMEOUT_DEFAULT, "1500", KAFKAC_ERR_TIMED_OUT,
                             "Metadata request to");
     if (ms < 1400 || ms > 3000)
         fail_msg("request.timeout.ms is 1500 but the call failed after %lld ms", (long long)ms);

@@ -1,8 +1,10 @@
 /* A fake broker for the network client's unit tests (test_net_*.c): a
  * thread that listens on 127.0.0.1 (ephemeral port), answers ApiVersions
- * with every API libkafkac knows, Metadata with itself as broker 1, and
- * any other request with that API's empty response, in order, as Kafka
- * does.  It encodes with our own codec, so it proves nothing about the
+ * with every API libkafkac knows, Metadata with itself as broker 1 (and
+ * fb->topic, when set, as a topic of one partition it leads),
+ * FindCoordinator with itself, ListOffsets with offset FB_LIST_OFFSET for
+ * partition 0 of fb->topic, and any other request with that API's empty
+ * response, in order, as Kafka does.  It encodes with our own codec, so it proves nothing about the
  * codec: it exists to drive the network client's timing (a hung broker,
  * a late answer, bytes after a body) with no real broker and no DNS.
  *
@@ -29,6 +31,7 @@
 #include "protocol/schema.h"
 
 #define FB_MAX_CLIENTS 16
+#define FB_LIST_OFFSET 42
 
 typedef struct fb_client {
     int fd;
@@ -53,6 +56,9 @@ typedef struct fakebroker {
     const char *extra_host;/* [m] when set, Metadata also names broker 2 at extra_host:port */
     int init_pid_error;    /* [m] kafkac_err_t every InitProducerId answer carries (0: none) */
     int init_pid_requests; /* [m] InitProducerId requests answered */
+    const char *topic;     /* [m] set before traffic: a topic Metadata lists (1 partition, leader 1) */
+    int received;          /* [m] requests read, answered or not */
+    int received_key[128]; /* [m] the same per API key */
     fb_client_t cl[FB_MAX_CLIENTS];
 } fakebroker_t;
 
@@ -72,7 +78,7 @@ static inline int fb_get(fakebroker_t *b, const int *field)
 
 /* Encodes the answer to one request into w (size prefix included). */
 static void fb_answer(fakebroker_t *b, kc_writer_t *w, int16_t key, int16_t ver, int32_t corr, int trailing,
-                      const char *extra_host)
+                      const char *extra_host, const char *topic)
 {
     const kc_api_t *api = kc_api_get(key);
     if (!api)
@@ -113,6 +119,49 @@ static void fb_answer(fakebroker_t *b, kc_writer_t *w, int16_t key, int16_t ver,
         r->controller_id = 1;
         r->cluster_id = "fake";
         r->topics_count = 0;
+        if (topic) {
+            static int32_t leader_only[1] = { 1 };
+            r->topics = kc_arena_alloc(&a, sizeof(*r->topics));
+            kc_msg_init(&kc_schema_metadata_response_metadata_response_topic, &r->topics[0]);
+            r->topics[0].name = topic;
+            r->topics[0].partitions = kc_arena_alloc(&a, sizeof(*r->topics[0].partitions));
+            kc_msg_init(&kc_schema_metadata_response_metadata_response_partition, &r->topics[0].partitions[0]);
+            r->topics[0].partitions[0].leader_id = 1;
+            r->topics[0].partitions[0].replica_nodes = leader_only;
+            r->topics[0].partitions[0].replica_nodes_count = 1;
+            r->topics[0].partitions[0].isr_nodes = leader_only;
+            r->topics[0].partitions[0].isr_nodes_count = 1;
+            r->topics[0].partitions_count = 1;
+            r->topics_count = 1;
+        }
+    } else if (key == 10) {   /* FindCoordinator: this broker, in both forms (v0-3, v4+) */
+        /* The encoder refuses a field the version lacks unless it holds
+         * its default: fill one form only. */
+        kc_find_coordinator_response_t *r = msg;
+        if (ver < 4) {
+            r->node_id = 1;
+            r->host = "127.0.0.1";
+            r->port = b->port;
+        } else {
+            r->coordinators = kc_arena_alloc(&a, sizeof(*r->coordinators));
+            kc_msg_init(&kc_schema_find_coordinator_response_coordinator, &r->coordinators[0]);
+            r->coordinators[0].key = "";
+            r->coordinators[0].node_id = 1;
+            r->coordinators[0].host = "127.0.0.1";
+            r->coordinators[0].port = b->port;
+            r->coordinators_count = 1;
+        }
+    } else if (key == 2 && topic) {   /* ListOffsets: partition 0 of topic */
+        kc_list_offsets_response_t *r = msg;
+        r->topics = kc_arena_alloc(&a, sizeof(*r->topics));
+        kc_msg_init(&kc_schema_list_offsets_response_list_offsets_topic_response, &r->topics[0]);
+        r->topics[0].name = topic;
+        r->topics[0].partitions = kc_arena_alloc(&a, sizeof(*r->topics[0].partitions));
+        kc_msg_init(&kc_schema_list_offsets_response_list_offsets_partition_response, &r->topics[0].partitions[0]);
+        r->topics[0].partitions[0].offset = FB_LIST_OFFSET;
+        r->topics[0].partitions[0].timestamp = -1;
+        r->topics[0].partitions_count = 1;
+        r->topics_count = 1;
     } else if (key == 22) {   /* InitProducerId */
         kc_init_producer_id_response_t *r = msg;
         fb_lock(b);
@@ -162,6 +211,12 @@ static void fb_serve_client(fakebroker_t *b, fb_client_t *c, int readable)
             if (c->in_len - pos - 4 < size)
                 break;
             const uint8_t *p = c->in + pos + 4;
+            fb_lock(b);
+            b->received++;
+            int16_t rk = (int16_t)((p[0] << 8) | p[1]);
+            if (rk >= 0 && rk < 128)
+                b->received_key[rk]++;
+            fb_unlock(b);
             if (c->nq < 256) {
                 c->q[c->nq].key = (int16_t)((p[0] << 8) | p[1]);
                 c->q[c->nq].ver = (int16_t)((p[2] << 8) | p[3]);
@@ -176,14 +231,14 @@ static void fb_serve_client(fakebroker_t *b, fb_client_t *c, int readable)
     }
     fb_lock(b);
     int hold = b->hold, trailing = b->trailing;
-    const char *extra = b->extra_host;
+    const char *extra = b->extra_host, *topic = b->topic;
     fb_unlock(b);
     if (hold || c->nq == 0)
         return;
     kc_writer_t w;
     kc_writer_init(&w, 4096);
     for (int i = 0; i < c->nq; i++)
-        fb_answer(b, &w, c->q[i].key, c->q[i].ver, c->q[i].corr, trailing, extra);
+        fb_answer(b, &w, c->q[i].key, c->q[i].ver, c->q[i].corr, trailing, extra, topic);
     size_t off = 0;
     while (off < w.len) {
         ssize_t n = send(c->fd, w.buf + off, w.len - off, MSG_NOSIGNAL);
@@ -201,6 +256,9 @@ static void fb_serve_client(fakebroker_t *b, fb_client_t *c, int readable)
 static void *fb_thread(void *arg)
 {
     fakebroker_t *b = arg;
+    /* The broker is not under test: allocations failed on the library's
+     * threads (kc_mem_fail_elsewhere) must not fail its own. */
+    kc_mem_exempt_thread(1);
     for (;;) {
         fb_lock(b);
         int stop = b->stop;

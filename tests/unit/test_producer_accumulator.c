@@ -422,7 +422,7 @@ static void test_future_outlives_producer(void **state)
     kafkac_producer_record_destroy(r);   /* the record is queued: the handle is no longer needed */
     kafkac_producer_destroy(kp);
     const kafkac_delivery_t *d;
-    assert_int_equal(kafkac_future_wait(f, -1, &d), KAFKAC_ERR_PURGED);
+    assert_int_equal(kafkac_future_wait(f, KAFKAC_TIMEOUT_DEFAULT, &d), KAFKAC_ERR_PURGED);
     assert_string_equal(kafkac_delivery_topic(d), "t1");
     assert_ptr_equal(kafkac_delivery_opaque(d), &tag);
     assert_int_equal(kafkac_future_done(f), 1);

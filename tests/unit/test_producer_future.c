@@ -45,15 +45,15 @@ static void await_waiters(kafkac_future_t *f, int n)
 static void test_other_completions_do_not_wake(void **state)
 {
     (void)state;
-    kafkac_future_t *mine = kc_future_new("t", NULL);
+    kafkac_future_t *mine = kc_future_new("t", NULL, 120000);
     assert_non_null(mine);
-    wait_arg_t a = {mine, -1, KAFKAC_ERR_UNKNOWN_CLIENT_ERROR, -3};
+    wait_arg_t a = {mine, KAFKAC_TIMEOUT_INFINITE, KAFKAC_ERR_UNKNOWN_CLIENT_ERROR, -3};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, waiter, &a), 0);
     await_waiters(mine, 1);
     long w0 = kc_future_wakeups();
     for (int i = 0; i < 10000; i++) {
-        kafkac_future_t *other = kc_future_new("t", NULL);
+        kafkac_future_t *other = kc_future_new("t", NULL, 120000);
         assert_non_null(other);
         kc_future_complete(other, 0, 0, i, 0);
         kafkac_future_destroy(other);
@@ -74,7 +74,7 @@ static void test_other_completions_do_not_wake(void **state)
 static void test_many_waiters_one_future(void **state)
 {
     (void)state;
-    kafkac_future_t *f = kc_future_new("t", NULL);
+    kafkac_future_t *f = kc_future_new("t", NULL, 120000);
     assert_non_null(f);
     wait_arg_t a[4];
     pthread_t th[4];
@@ -96,7 +96,7 @@ static void test_many_waiters_one_future(void **state)
 static void test_timeout_then_complete(void **state)
 {
     (void)state;
-    kafkac_future_t *f = kc_future_new("t", NULL);
+    kafkac_future_t *f = kc_future_new("t", NULL, 120000);
     assert_non_null(f);
     int64_t t0 = kc_now_ms();
     assert_int_equal(kafkac_future_wait(f, 100, NULL), KAFKAC_ERR_TIMED_OUT);

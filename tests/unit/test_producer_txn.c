@@ -80,7 +80,7 @@ static void test_states_before_init(void **state)
 static void *init_forever(void *arg)
 {
     char err[256];
-    return (void *)(intptr_t)kafkac_producer_init_transactions(arg, -1, err, sizeof err);
+    return (void *)(intptr_t)kafkac_producer_init_transactions(arg, KAFKAC_TIMEOUT_INFINITE, err, sizeof err);
 }
 
 /* A caller waiting without a timeout is released when another thread
