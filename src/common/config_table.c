@@ -114,7 +114,7 @@ static const kc_enum_val_t assignor_vals[] = {
 
 static const kc_enum_val_t group_protocol_vals[] = {
     { "classic", KC_GROUP_PROTOCOL_CLASSIC, 0 },
-    { "consumer", KC_GROUP_PROTOCOL_CONSUMER, KC_EV_UNSUPPORTED },
+    { "consumer", KC_GROUP_PROTOCOL_CONSUMER, 0 },
     { NULL, 0, 0 },
 };
 
@@ -287,7 +287,9 @@ const kc_prop_t kc_props[] = {
     BOOL("exclude.internal.topics", AL("exclude_internal_topics"), "true", C, exclude_internal_topics,
          "Never match internal topics (such as __consumer_offsets) in a pattern subscription."),
     ENUM("group.protocol", AL("group_protocol"), "classic", group_protocol_vals, C, group_protocol,
-         "Rebalance protocol. Only classic (JoinGroup/SyncGroup) is supported; the KIP-848 consumer protocol is refused."),
+         "Rebalance protocol: classic (JoinGroup/SyncGroup, assignment by the group leader) or consumer (KIP-848: ConsumerGroupHeartbeat, assignment by the broker; needs Kafka 4.0 or later). Under consumer, session.timeout.ms, heartbeat.interval.ms and partition.assignment.strategy are the broker's and may not be set; see group.remote.assignor."),
+    STR("group.remote.assignor", AL("group_remote_assignor"), "", C, group_remote_assignor,
+        "group.protocol=consumer only: the broker-side assignor to ask for (uniform or range in Kafka 4.x); empty lets the broker use its default (group.consumer.assignors)."),
     BOOL("enable.partition.eof", AL("enable_partition_eof"), "false", C, enable_partition_eof,
          "Report KAFKAC_ERR_PARTITION_EOF from poll each time the consumer reaches the end of a partition."),
 

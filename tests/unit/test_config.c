@@ -241,7 +241,7 @@ static void test_messages(void **state)
     expect_set_ok(c, "security.protocol", "SSL");
     expect_set_ok(c, "security.protocol", "Sasl_Ssl");
     expect_set_ok(c, "security.protocol", "sasl_plaintext");
-    expect_set_fail(c, "group.protocol", "consumer", "~consumer is not supported yet");
+    expect_set_ok(c, "group.protocol", "consumer");
     expect_set_fail(c, "partition.assignment.strategy", "range,foo",
                     "invalid value 'range,foo' for 'partition.assignment.strategy': 'foo' is not one of "
                     "range, roundrobin, sticky, cooperative-sticky");
