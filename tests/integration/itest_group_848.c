@@ -1,0 +1,368 @@
+/* group.protocol=consumer (KIP-848) against a real broker.
+ *
+ * What the broker's release should do decides what is asserted
+ * (KAFKA_VERSION, as scripts/kafka.sh and tests/run.sh use it):
+ *  - Kafka 3.x (3.9.1, make check's default): the broker does not run the
+ *    protocol; poll returns UNSUPPORTED_VERSION naming group.protocol=classic
+ *    within its timeout.
+ *  - Kafka 4.x: two members share a 6-partition topic, hand partitions over
+ *    when one joins and leaves, every record is processed exactly once,
+ *    revoke callbacks come before the other member's assign, and the
+ *    committed offsets are the ends of the partitions; a member that stops
+ *    polling for longer than max.poll.interval.ms loses its partitions and
+ *    gets them back by rejoining; a broker-side assignor that does not
+ *    exist reaches poll as UNSUPPORTED_ASSIGNOR; the settings that KIP-848
+ *    moves to the broker are refused.
+ * itest_group_848_kafka4.sh runs this binary against a Kafka 4.4.0 of its
+ * own, so that make check on 3.9.1 covers both, and adds a Java consumer
+ * to the group. */
+#include "itest_group_util.h"
+
+static int kafka4(void)
+{
+    const char *v = getenv("KAFKA_VERSION");
+    return v && atoi(v) >= 4;
+}
+
+/* Every rebalance callback of every member, in the order they ran. */
+typedef struct cb_log {
+    pthread_mutex_t m;
+    int n;
+    struct {
+        const g_member_t *mb;
+        kafkac_rebalance_event_t ev;
+        int p;
+    } e[512];
+} cb_log_t;
+
+static cb_log_t g_log = {.m = PTHREAD_MUTEX_INITIALIZER};
+
+static void logging_rebalance(kafkac_consumer_t *c, kafkac_rebalance_event_t ev, const kafkac_topic_partition_list_t *l,
+                              void *opaque)
+{
+    g_member_t *mb = opaque;
+    pthread_mutex_lock(&g_log.m);
+    for (int i = 0; i < l->count && g_log.n < 512; i++) {
+        g_log.e[g_log.n].mb = mb;
+        g_log.e[g_log.n].ev = ev;
+        g_log.e[g_log.n].p = l->elems[i].partition;
+        g_log.n++;
+    }
+    pthread_mutex_unlock(&g_log.m);
+    g_rebalance(c, ev, l, opaque);
+}
+
+/* A group.protocol=consumer member of `group` on `topic` (the classic
+ * helper g_consumer sets session.timeout.ms, which KIP-848 refuses). */
+static void join848(g_member_t *mb, const char *name, const char *group, const char *topic, const char *const *extra,
+                    g_seen_t *seen, int commit_each, int own_thread)
+{
+    memset(mb, 0, sizeof(*mb));
+    snprintf(mb->name, sizeof mb->name, "%s", name);
+    mb->topic = topic;
+    mb->seen = seen;
+    mb->commit_each = commit_each;
+    pthread_mutex_init(&mb->m, NULL);
+    char err[512];
+    kafkac_conf_t *conf = kc_test_conf(g_brokers());
+    kc_test_conf_set(conf, "group.id", group);
+    kc_test_conf_set(conf, "group.protocol", "consumer");
+    kc_test_conf_set(conf, "auto.offset.reset", "earliest");
+    for (int i = 0; extra && extra[i]; i++) {
+        char key[128];
+        const char *eq = strchr(extra[i], '=');
+        assert_non_null(eq);
+        snprintf(key, sizeof key, "%.*s", (int)(eq - extra[i]), extra[i]);
+        if (kafkac_conf_set(conf, key, eq + 1, err, sizeof err) != 0)
+            fail_msg("conf %s: %s", extra[i], err);
+    }
+    if (getenv("KAFKAC_TEST_DEBUG"))
+        kafkac_conf_set_log_cb(conf, kafkac_log_stderr, NULL);
+    mb->c = kafkac_consumer_new(conf, err, sizeof err);
+    kafkac_conf_destroy(conf);
+    if (!mb->c)
+        fail_msg("%s: consumer_new: %s", name, err);
+    kafkac_consumer_set_rebalance_cb(mb->c, logging_rebalance, mb);
+    const char *t[] = {topic};
+    kafkac_err_t e = kafkac_consumer_subscribe(mb->c, t, 1, err, sizeof err);
+    if (e != KAFKAC_OK)
+        fail_msg("%s: subscribe to %s: expected OK, got %s: %s", name, topic, kafkac_err_name(e), err);
+    if (own_thread)
+        assert_int_equal(pthread_create(&mb->th, NULL, g_member_loop, mb), 0);
+}
+
+/* Waits until the members' owned sets are disjoint and cover np
+ * partitions, each member owning at least one (want_all_busy) or not. */
+static void wait_split(g_member_t **mb, int nm, int np, int want_all_busy, int timeout_ms)
+{
+    int64_t t0 = kc_test_now_ms();
+    for (;;) {
+        int cover[G_MAXP] = {0}, ok = 1;
+        for (int i = 0; i < nm; i++) {
+            int o[G_MAXP];
+            int n = g_owned(mb[i], o);
+            if (want_all_busy && n == 0)
+                ok = 0;
+            for (int p = 0; p < G_MAXP; p++)
+                cover[p] += o[p];
+        }
+        for (int p = 0; p < G_MAXP; p++)
+            ok &= cover[p] == (p < np ? 1 : 0);
+        if (ok)
+            return;
+        if (kc_test_now_ms() - t0 > timeout_ms) {
+            char s[512] = "";
+            size_t w = 0;
+            for (int i = 0; i < nm; i++) {
+                char o[128];
+                g_owned_str(mb[i], o, sizeof o);
+                w += (size_t)snprintf(s + w, sizeof s - w, " %s={%s}", mb[i]->name, o);
+            }
+            fail_msg("no split of %d partitions over %d members within %d ms:%s", np, nm, timeout_ms, s);
+        }
+        usleep(50000);
+    }
+}
+
+/* Waits until every record of the np x n produced is processed. */
+static void wait_seen(g_seen_t *seen, int np, int n, int timeout_ms)
+{
+    int64_t t0 = kc_test_now_ms();
+    for (;;) {
+        int missing = 0, mp = -1, mo = -1;
+        pthread_mutex_lock(&seen->m);
+        for (int p = 0; p < np; p++)
+            for (int o = 0; o < n; o++)
+                if (!seen->count[p][o]) {
+                    missing++;
+                    mp = p;
+                    mo = o;
+                }
+        pthread_mutex_unlock(&seen->m);
+        if (!missing)
+            return;
+        if (kc_test_now_ms() - t0 > timeout_ms)
+            fail_msg("%d records never processed within %d ms (e.g. partition %d offset %d)", missing, timeout_ms,
+                     mp, mo);
+        usleep(100000);
+    }
+}
+
+/* In the callback log: every partition that member `to` was assigned
+ * while `from` had it was revoked from `from` first. */
+static void assert_revoke_before_assign(void)
+{
+    int owner[G_MAXP];
+    const g_member_t *own[G_MAXP] = {0};
+    memset(owner, 0, sizeof owner);
+    pthread_mutex_lock(&g_log.m);
+    for (int i = 0; i < g_log.n; i++) {
+        int p = g_log.e[i].p;
+        if (p < 0 || p >= G_MAXP)
+            continue;
+        if (g_log.e[i].ev == KAFKAC_REBALANCE_ASSIGNED) {
+            if (own[p] && own[p] != g_log.e[i].mb)
+                fail_msg("partition %d assigned to %s while %s still had it (callback %d of %d)", p,
+                         g_log.e[i].mb->name, own[p]->name, i, g_log.n);
+            own[p] = g_log.e[i].mb;
+        } else if (own[p] == g_log.e[i].mb) {
+            own[p] = NULL;
+        }
+    }
+    pthread_mutex_unlock(&g_log.m);
+}
+
+static void test_two_members_hand_over(void **state)
+{
+    (void)state;
+    enum { NP = 6, N1 = 30 };
+    char topic[128], group[128];
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "k848", NP);
+    g_produce(topic, NP, 1, N1);
+    static g_seen_t seen;
+    pthread_mutex_init(&seen.m, NULL);
+    memset(seen.count, 0, sizeof seen.count);
+    pthread_mutex_lock(&g_log.m);
+    g_log.n = 0;
+    pthread_mutex_unlock(&g_log.m);
+
+    static g_member_t a, b;
+    join848(&a, "A", group, topic, NULL, &seen, 1, 1);
+    g_member_t *one[] = {&a};
+    wait_split(one, 1, NP, 1, 30000);
+
+    /* B joins: the broker moves some partitions from A to B. */
+    join848(&b, "B", group, topic, NULL, &seen, 1, 1);
+    g_member_t *two[] = {&a, &b};
+    wait_split(two, 2, NP, 1, 30000);
+    g_produce(topic, NP, N1 + 1, N1);
+    wait_seen(&seen, NP, 2 * N1, 30000);
+
+    /* B leaves (epoch -1 on close): A gets everything back. */
+    g_member_stop(&b);
+    wait_split(one, 1, NP, 1, 30000);
+    g_produce(topic, NP, 2 * N1 + 1, N1);
+    wait_seen(&seen, NP, 3 * N1, 30000);
+    g_member_stop(&a);
+
+    for (int p = 0; p < NP; p++)
+        for (int o = 0; o < 3 * N1; o++)
+            if (seen.count[p][o] != 1)
+                fail_msg("partition %d offset %d processed %d times, want exactly once", p, o, seen.count[p][o]);
+    assert_revoke_before_assign();
+    if (a.last_err || b.last_err)
+        fail_msg("poll errors: A %s, B %s", kafkac_err_name(a.last_err), kafkac_err_name(b.last_err));
+
+    /* What the members committed is what they consumed: every partition's end. */
+    static g_member_t c;
+    join848(&c, "C", group, topic, NULL, NULL, 0, 0);
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(NP);
+    for (int p = 0; p < NP; p++)
+        kafkac_tpl_add(l, topic, p);
+    char err[256];
+    kafkac_err_t e = kafkac_consumer_committed(c.c, l, 15000, err, sizeof err);
+    if (e)
+        fail_msg("committed: %s: %s", kafkac_err_name(e), err);
+    for (int p = 0; p < NP; p++)
+        if (l->elems[p].offset != 3 * N1)
+            fail_msg("partition %d: committed %lld, want %d", p, (long long)l->elems[p].offset, 3 * N1);
+    kafkac_tpl_destroy(l);
+    g_member_close(&c);
+}
+
+static void drain(kafkac_consumer_t *c, int n, int timeout_ms)
+{
+    for (int i = 0; i < n; i++) {
+        kafkac_records_t *b = NULL;
+        char err[256];
+        if (kafkac_consumer_poll(c, timeout_ms, 0, &b, err, sizeof err) == 0)
+            kafkac_records_destroy(b);
+    }
+}
+
+/* Processing longer than max.poll.interval.ms: the member leaves, its
+ * partitions are lost (LOST callback at the next poll, no commit), and it
+ * joins again with epoch 0 and gets them back. */
+static void test_poll_timeout_loses_and_rejoins(void **state)
+{
+    (void)state;
+    char topic[128], group[128];
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "k848pt", 2);
+    static g_member_t mb;
+    join848(&mb, "slow", group, topic, (const char *const[]){"max.poll.interval.ms=3000", NULL}, NULL, 0, 0);
+    int o[G_MAXP];
+    for (int64_t t0 = kc_test_now_ms(); g_owned(&mb, o) != 2 && kc_test_now_ms() - t0 < 30000;)
+        drain(mb.c, 1, 100);
+    assert_int_equal(g_owned(&mb, o), 2);
+    int32_t epoch1;
+    char member[256];
+    kafkac_consumer_group_generation(mb.c, &epoch1, member, sizeof member);
+    assert_true(epoch1 > 0);
+    assert_true(member[0] != 0);
+
+    sleep(5);  /* processing longer than max.poll.interval.ms */
+    for (int64_t t0 = kc_test_now_ms(); (mb.lost_events == 0 || g_owned(&mb, o) != 2) && kc_test_now_ms() - t0 < 30000;)
+        drain(mb.c, 1, 100);
+    assert_int_equal(mb.lost_events, 1);
+    assert_int_equal(g_owned(&mb, o), 2);
+    /* KIP-848: the member id stays ours for the consumer's life; the
+     * epoch is a new one. */
+    int32_t epoch2;
+    char member2[256];
+    kafkac_consumer_group_generation(mb.c, &epoch2, member2, sizeof member2);
+    assert_string_equal(member2, member);
+    if (epoch2 <= epoch1)
+        fail_msg("epoch after the rejoin %d, want above %d", epoch2, epoch1);
+    g_member_close(&mb);
+}
+
+/* An assignor the broker does not have reaches poll as
+ * UNSUPPORTED_ASSIGNOR; the settings KIP-848 gives the broker are refused. */
+static void test_errors_reach_the_application(void **state)
+{
+    (void)state;
+    char topic[128], group[128];
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "k848as", 1);
+    static g_member_t mb;
+    join848(&mb, "bad-assignor", group, topic, (const char *const[]){"group.remote.assignor=nosuch", NULL}, NULL, 0,
+            0);
+    kafkac_err_t e = 0;
+    char err[512] = "";
+    int64_t t0 = kc_test_now_ms();
+    while (!e && kc_test_now_ms() - t0 < 15000) {
+        kafkac_records_t *b = NULL;
+        e = kafkac_consumer_poll(mb.c, 500, 0, &b, err, sizeof err);
+        if (e == KAFKAC_ERR_TIMED_OUT)
+            e = 0;
+        kafkac_records_destroy(b);
+    }
+    if (e != KAFKAC_ERR_UNSUPPORTED_ASSIGNOR)
+        fail_msg("poll: expected UNSUPPORTED_ASSIGNOR, got %s: %s", kafkac_err_name(e), err);
+    g_member_close(&mb);
+
+    /* The uniform and range assignors exist: a member asking for range
+     * gets the partition. */
+    join848(&mb, "range", group, topic, (const char *const[]){"group.remote.assignor=range", NULL}, NULL, 0, 0);
+    int o[G_MAXP];
+    for (t0 = kc_test_now_ms(); g_owned(&mb, o) != 1 && kc_test_now_ms() - t0 < 30000;)
+        drain(mb.c, 1, 100);
+    assert_int_equal(g_owned(&mb, o), 1);
+    g_member_close(&mb);
+
+    static const char *const refused[] = {"session.timeout.ms=10000", "heartbeat.interval.ms=1000",
+                                          "partition.assignment.strategy=range"};
+    for (int i = 0; i < 3; i++) {
+        kafkac_conf_t *conf = kc_test_conf(g_brokers());
+        kc_test_conf_set(conf, "group.id", group);
+        kc_test_conf_set(conf, "group.protocol", "consumer");
+        char key[64];
+        const char *eq = strchr(refused[i], '=');
+        snprintf(key, sizeof key, "%.*s", (int)(eq - refused[i]), refused[i]);
+        kc_test_conf_set(conf, key, eq + 1);
+        kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
+        kafkac_conf_destroy(conf);
+        if (c)
+            fail_msg("consumer_new with group.protocol=consumer and %s: expected a CONFIG error", refused[i]);
+        if (!strstr(err, key))
+            fail_msg("the error does not name %s: %s", key, err);
+    }
+}
+
+/* Kafka 3.x does not run the protocol: poll says so, naming the way out,
+ * within its timeout. */
+static void test_unsupported_broker(void **state)
+{
+    (void)state;
+    char topic[128], group[128];
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "k848un", 1);
+    static g_member_t mb;
+    join848(&mb, "old-broker", group, topic, NULL, NULL, 0, 0);
+    kafkac_records_t *b = NULL;
+    char err[512] = "";
+    int64_t t0 = kc_test_now_ms();
+    kafkac_err_t e = kafkac_consumer_poll(mb.c, 10000, 0, &b, err, sizeof err);
+    int64_t took = kc_test_now_ms() - t0;
+    kafkac_records_destroy(b);
+    if (e != KAFKAC_ERR_UNSUPPORTED_VERSION)
+        fail_msg("poll: expected UNSUPPORTED_VERSION, got %s: %s", kafkac_err_name(e), err);
+    if (!strstr(err, "group.protocol=classic"))
+        fail_msg("the error does not name group.protocol=classic: %s", err);
+    if (took > 10500)
+        fail_msg("poll took %lld ms, past its 10000 ms timeout", (long long)took);
+    g_member_close(&mb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest kafka4_tests[] = {
+        cmocka_unit_test(test_two_members_hand_over),
+        cmocka_unit_test(test_poll_timeout_loses_and_rejoins),
+        cmocka_unit_test(test_errors_reach_the_application),
+    };
+    const struct CMUnitTest kafka3_tests[] = {
+        cmocka_unit_test(test_unsupported_broker),
+    };
+    if (kafka4())
+        return cmocka_run_group_tests(kafka4_tests, NULL, NULL);
+    return cmocka_run_group_tests(kafka3_tests, NULL, NULL);
+}
