@@ -4,8 +4,9 @@
 # above the pinned broker's), runs itest_group_848 against it, then puts a
 # Java consumer (kafka-clients' KafkaConsumer, group.protocol=consumer) and
 # `kafkac consume -G` in one group: they split the partitions, hand them
-# over when the libkafkac member joins and leaves, and every record is
-# processed exactly once across the two.
+# over when the libkafkac member joins, is fenced (SIGSTOP past the
+# session timeout) and rejoins, and leaves; every record is processed
+# exactly once across the two.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 K=scripts/kafka.sh
@@ -20,7 +21,7 @@ export KAFKAC_KAFKA_EXTRA_PROPS=$'group.consumer.heartbeat.interval.ms=1000\ngro
 W=build/itest-848
 JAVA_PID= KC_PID=
 cleanup() {
-    [ -n "$KC_PID" ] && kill "$KC_PID" 2>/dev/null || true
+    [ -n "$KC_PID" ] && { kill -CONT "$KC_PID"; kill "$KC_PID"; } 2>/dev/null || true
     [ -n "$JAVA_PID" ] && kill "$JAVA_PID" 2>/dev/null || true
     KAFKA_VERSION=$V $K stop single >/dev/null 2>&1 || true
 }
@@ -70,13 +71,39 @@ wait_for 60 "both members read the second $((NP * N)) records" \
     have_lines $((2 * NP * N)) "$W/java.out" "$W/kc.out"
 [ "$(lines "$W/kc.out")" -gt 0 ] || fail "the libkafkac member read nothing: $(cat "$W/kc.err")"
 
+count() { grep -c "^$1" "$W/java.err" || true; }
+at_least() { [ "$(count "$1")" -ge "$2" ]; }
+
+# Fencing: the libkafkac member stops (SIGSTOP) for longer than the
+# broker's session timeout (10 s): the broker fences it and gives its
+# partitions to the Java member.  Resumed, it learns it was fenced
+# (UNKNOWN_MEMBER_ID or FENCED_MEMBER_EPOCH), drops its partitions as lost,
+# joins again with epoch 0 and gets a share back.  It committed what it
+# had read before it stopped (auto commit, every 5 s), so nothing is read
+# twice.
+sleep 6
+a0=$(count assigned) r0=$(count revoked)
+kill -STOP "$KC_PID"
+wait_for 40 "the Java member took over the partitions of the stopped (fenced) libkafkac member" \
+    at_least assigned $((a0 + 1))
+kill -CONT "$KC_PID"
+wait_for 40 "the Java member gave partitions back to the libkafkac member after it rejoined" \
+    at_least revoked $((r0 + 1))
+sleep 3
+kc_before=$(lines "$W/kc.out")
+produce $((2 * N + 1)) $N
+wait_for 60 "both members read the third $((NP * N)) records" \
+    have_lines $((3 * NP * N)) "$W/java.out" "$W/kc.out"
+[ "$(lines "$W/kc.out")" -gt "$kc_before" ] || fail "the rejoined libkafkac member read none of the third batch"
+
+# The libkafkac member leaves (close: epoch -1): Java gets everything back.
+a1=$(count assigned)
 kill -TERM "$KC_PID"; wait "$KC_PID" || fail "kafkac consume exited with $? on SIGTERM: $(cat "$W/kc.err")"
 KC_PID=
-reassigned() { [ "$(grep -c '^assigned' "$W/java.err")" -ge 2 ]; }
-wait_for 30 "the Java member got the partitions back after the libkafkac member left" reassigned
-produce $((2 * N + 1)) $N
-wait_for 60 "the Java member read the third $((NP * N)) records" \
-    have_lines $((3 * NP * N)) "$W/java.out" "$W/kc.out"
+wait_for 30 "the Java member got the partitions back after the libkafkac member left" at_least assigned $((a1 + 1))
+produce $((3 * N + 1)) $N
+wait_for 60 "the Java member read the fourth $((NP * N)) records" \
+    have_lines $((4 * NP * N)) "$W/java.out" "$W/kc.out"
 touch "$W/stop"; wait "$JAVA_PID" || fail "the Java member exited with $?: $(tail -5 "$W/java.err")"
 JAVA_PID=
 
@@ -84,5 +111,5 @@ JAVA_PID=
 dups=$(cat "$W/java.out" "$W/kc.out" | sort | uniq -d | head -5)
 [ -z "$dups" ] || fail "records processed twice (partition offset): $dups"
 total=$(cat "$W/java.out" "$W/kc.out" | sort -u | wc -l)
-[ "$total" -eq $((3 * NP * N)) ] || fail "$total distinct records processed, want $((3 * NP * N))"
+[ "$total" -eq $((4 * NP * N)) ] || fail "$total distinct records processed, want $((4 * NP * N))"
 echo "itest_group_848_kafka4: ok (Java read $(lines "$W/java.out"), libkafkac $(lines "$W/kc.out") of $total)"
