@@ -10,7 +10,8 @@
  *    revoke callbacks come before the other member's assign, and the
  *    committed offsets are the ends of the partitions; a member that stops
  *    polling for longer than max.poll.interval.ms loses its partitions and
- *    gets them back by rejoining; a broker-side assignor that does not
+ *    gets them back by rejoining; a static member leaves with epoch -2 and,
+ *    restarted, gets its partitions back without moving them; a broker-side assignor that does not
  *    exist reaches poll as UNSUPPORTED_ASSIGNOR; the settings that KIP-848
  *    moves to the broker are refused.
  * itest_group_848_kafka4.sh runs this binary against a Kafka 4.4.0 of its
@@ -276,6 +277,61 @@ static void test_poll_timeout_loses_and_rejoins(void **state)
     g_member_close(&mb);
 }
 
+/* A static member (group.instance.id) leaves with epoch -2: its
+ * partitions wait for it (until the session times out) instead of going
+ * to the other member, and a new consumer with the same instance id gets
+ * them back at once. */
+static void test_static_member_restarts_without_moving_partitions(void **state)
+{
+    (void)state;
+    enum { NP = 4 };
+    char topic[128], group[128];
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "k848st", NP);
+    static g_member_t a, b, a2;
+    const char *const stat[] = {"group.instance.id=static-a", NULL};
+    join848(&a, "A", group, topic, stat, NULL, 0, 1);
+    join848(&b, "B", group, topic, NULL, NULL, 0, 1);
+    g_member_t *two[] = {&a, &b};
+    wait_split(two, 2, NP, 1, 30000);
+    /* Let the split settle: no hand-over still under way. */
+    sleep(2);
+    wait_split(two, 2, NP, 1, 30000);
+    int owned_a[G_MAXP], owned_b[G_MAXP];
+    g_owned(&a, owned_a);
+    g_owned(&b, owned_b);
+    pthread_mutex_lock(&b.m);
+    int b_assigned = b.assigned_events, b_revoked = b.revoked_events;
+    pthread_mutex_unlock(&b.m);
+
+    g_member_stop(&a);
+    /* Longer than a heartbeat interval (1 s in itest_group_848_kafka4.sh,
+     * 5 s by default): after a leave with -1 B would have been given A's
+     * partitions by now. */
+    sleep(6);
+    int now_b[G_MAXP];
+    g_owned(&b, now_b);
+    for (int p = 0; p < NP; p++)
+        if (now_b[p] != owned_b[p])
+            fail_msg("partition %d moved %s B while the static member was away", p, now_b[p] ? "to" : "from");
+    pthread_mutex_lock(&b.m);
+    int moved = b.assigned_events != b_assigned || b.revoked_events != b_revoked;
+    pthread_mutex_unlock(&b.m);
+    if (moved)
+        fail_msg("B saw a rebalance while the static member was away");
+
+    join848(&a2, "A2", group, topic, stat, NULL, 0, 1);
+    int64_t t0 = kc_test_now_ms();
+    int o[G_MAXP];
+    while (g_owned(&a2, o) != g_owned(&a, owned_a) && kc_test_now_ms() - t0 < 30000)
+        usleep(50000);
+    for (int p = 0; p < NP; p++)
+        if (o[p] != owned_a[p])
+            fail_msg("partition %d: the restarted static member %s it, the first one %s", p,
+                     o[p] ? "has" : "lacks", owned_a[p] ? "had" : "did not");
+    g_member_stop(&a2);
+    g_member_stop(&b);
+}
+
 /* An assignor the broker does not have reaches poll as
  * UNSUPPORTED_ASSIGNOR; the settings KIP-848 gives the broker are refused. */
 static void test_errors_reach_the_application(void **state)
@@ -357,6 +413,7 @@ int main(void)
     const struct CMUnitTest kafka4_tests[] = {
         cmocka_unit_test(test_two_members_hand_over),
         cmocka_unit_test(test_poll_timeout_loses_and_rejoins),
+        cmocka_unit_test(test_static_member_restarts_without_moving_partitions),
         cmocka_unit_test(test_errors_reach_the_application),
     };
     const struct CMUnitTest kafka3_tests[] = {
