@@ -138,6 +138,11 @@ typedef struct hb848_ctx {
     int leaving;
     kc_consumer_group_heartbeat_request_t msg;
     kc_arena_t arena;
+    /* A subscription of patterns only: the broker evaluates them (v1+),
+     * and the names sent are none; v0 gets the topics they match here. */
+    const char *regex;
+    const char **resolved;
+    int nresolved;
 } hb848_ctx_t;
 
 static void hb848_free(hb848_ctx_t *x)
@@ -204,6 +209,45 @@ static int fill_owned(kc_coordinator_t *co, hb848_ctx_t *x, const kc_cluster_t *
     return 0;
 }
 
+/* A subscription made only of patterns (entries starting with '^') as
+ * one regular expression for the broker, which matches it against whole
+ * topic names in RE2J syntax: "(?:p1)|(?:p2)".  A subscription that mixes
+ * plain names and patterns is sent by name instead, the patterns resolved
+ * here (Java cannot mix them at all).  NULL on OOM. */
+static const char *regex_of(const kc_coordinator_t *co, kc_arena_t *a)
+{
+    size_t len = 1;
+    for (int i = 0; i < co->nsub; i++)
+        len += strlen(co->sub[i]) + 6;
+    char *re = kc_arena_alloc(a, len);
+    if (!re)
+        return NULL;
+    size_t w = 0;
+    for (int i = 0; i < co->nsub; i++) {
+        if (co->nsub == 1) {
+            w += (size_t)snprintf(re + w, len - w, "%s", co->sub[i]);
+            break;
+        }
+        w += (size_t)snprintf(re + w, len - w, "%s(?:%s)", i ? "|" : "", co->sub[i]);
+    }
+    return re;
+}
+
+/* The broker's version decides who evaluates the patterns. */
+static int hb848_build(kc_net_t *net, int16_t version, void *msg, void *opaque)
+{
+    hb848_ctx_t *x = opaque;
+    if (x->regex && version >= 1) {
+        x->msg.subscribed_topic_regex = x->regex;
+        x->msg.subscribed_topic_names_count = 0;
+    } else {
+        x->msg.subscribed_topic_regex = NULL;
+        x->msg.subscribed_topic_names = x->resolved;
+        x->msg.subscribed_topic_names_count = x->nresolved;
+    }
+    return 0;
+}
+
 /* Builds a heartbeat for the current state (under co->lock); epoch is the
  * member epoch to send.  Every field is sent in full each time: the broker
  * takes a non-null field as the current value, and this keeps a lost
@@ -237,6 +281,13 @@ static hb848_ctx_t *hb848_new(kc_coordinator_t *co, int32_t epoch, const kc_clus
                 goto oom;
         r->subscribed_topic_names = names;
         r->subscribed_topic_names_count = co->ntopics;
+        x->resolved = names;
+        x->nresolved = co->ntopics;
+        int all_re = co->nsub > 0;
+        for (int i = 0; i < co->nsub; i++)
+            all_re &= co->is_re[i] != 0;
+        if (all_re && !(x->regex = regex_of(co, &x->arena)))
+            goto oom;
         r->server_assignor = co->s->group_remote_assignor;
         if (fill_owned(co, x, cl) != 0)
             goto oom;
@@ -408,7 +459,7 @@ static void send_hb848(kc_coordinator_t *co, int32_t epoch, int64_t now)
         return;
     }
     kc_req_t req = {.node_id = kc_co_node(co->coord_id), .api_key = kc_api_consumer_group_heartbeat.key,
-                    .max_version = -1, .msg = &x->msg, .cb = hb848_cb, .opaque = x};
+                    .max_version = -1, .msg = &x->msg, .build = hb848_build, .cb = hb848_cb, .opaque = x};
     if (kc_net_send(co->net, &req) != 0) {
         hb848_free(x);
         m->hb_next = now + co->s->retry_backoff_ms;

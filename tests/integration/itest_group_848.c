@@ -11,7 +11,8 @@
  *    committed offsets are the ends of the partitions; a member that stops
  *    polling for longer than max.poll.interval.ms loses its partitions and
  *    gets them back by rejoining; a static member leaves with epoch -2 and,
- *    restarted, gets its partitions back without moving them; a broker-side assignor that does not
+ *    restarted, gets its partitions back without moving them; a pattern
+ *    subscription is evaluated by the broker; a broker-side assignor that does not
  *    exist reaches poll as UNSUPPORTED_ASSIGNOR; the settings that KIP-848
  *    moves to the broker are refused.
  * itest_group_848_kafka4.sh runs this binary against a Kafka 4.4.0 of its
@@ -173,6 +174,16 @@ static void assert_revoke_before_assign(void)
     pthread_mutex_unlock(&g_log.m);
 }
 
+static void drain(kafkac_consumer_t *c, int n, int timeout_ms)
+{
+    for (int i = 0; i < n; i++) {
+        kafkac_records_t *b = NULL;
+        char err[256];
+        if (kafkac_consumer_poll(c, timeout_ms, 0, &b, err, sizeof err) == 0)
+            kafkac_records_destroy(b);
+    }
+}
+
 static void test_two_members_hand_over(void **state)
 {
     (void)state;
@@ -229,16 +240,6 @@ static void test_two_members_hand_over(void **state)
             fail_msg("partition %d: committed %lld, want %d", p, (long long)l->elems[p].offset, 3 * N1);
     kafkac_tpl_destroy(l);
     g_member_close(&c);
-}
-
-static void drain(kafkac_consumer_t *c, int n, int timeout_ms)
-{
-    for (int i = 0; i < n; i++) {
-        kafkac_records_t *b = NULL;
-        char err[256];
-        if (kafkac_consumer_poll(c, timeout_ms, 0, &b, err, sizeof err) == 0)
-            kafkac_records_destroy(b);
-    }
 }
 
 /* Processing longer than max.poll.interval.ms: the member leaves, its
@@ -332,6 +333,50 @@ static void test_static_member_restarts_without_moving_partitions(void **state)
     g_member_stop(&b);
 }
 
+/* A subscription of patterns goes to the broker (SubscribedTopicRegex),
+ * which matches whole topic names (RE2J): "^T-a" takes T-a but not T-ab,
+ * which a POSIX search on the client would also have matched. */
+static void test_regex_evaluated_by_the_broker(void **state)
+{
+    (void)state;
+    char base[128], group[128], ta[160], tab[160], re[170];
+    assert_non_null(kc_test_topic(base, sizeof base, "k848re"));
+    assert_non_null(kc_test_topic(group, sizeof group, "gk848re"));
+    snprintf(ta, sizeof ta, "%s-a", base);
+    snprintf(tab, sizeof tab, "%s-ab", base);
+    snprintf(re, sizeof re, "^%s-a", base);
+    g_create_topic(ta, 2);
+    g_create_topic(tab, 3);
+    static g_member_t mb;
+    join848(&mb, "regex", group, re, NULL, NULL, 0, 0);
+    kafkac_topic_partition_list_t *l = NULL;
+    int64_t t0 = kc_test_now_ms();
+    for (;;) {
+        drain(mb.c, 1, 100);
+        kafkac_tpl_destroy(l);
+        l = NULL;
+        assert_int_equal(kafkac_consumer_assignment(mb.c, &l), 0);
+        if (l->count >= 2 || kc_test_now_ms() - t0 > 30000)
+            break;
+    }
+    /* A moment more: a wrong extra topic would come with the same answer,
+     * or the next. */
+    drain(mb.c, 20, 100);
+    kafkac_tpl_destroy(l);
+    assert_int_equal(kafkac_consumer_assignment(mb.c, &l), 0);
+    int on_a = 0;
+    for (int i = 0; i < l->count; i++) {
+        if (strcmp(l->elems[i].topic, ta) != 0)
+            fail_msg("%s [%d] assigned for the pattern \"%s\", which must match whole names only", l->elems[i].topic,
+                     l->elems[i].partition, re);
+        on_a++;
+    }
+    if (on_a != 2)
+        fail_msg("%d partitions of %s assigned for \"%s\", want 2", on_a, ta, re);
+    kafkac_tpl_destroy(l);
+    g_member_close(&mb);
+}
+
 /* An assignor the broker does not have reaches poll as
  * UNSUPPORTED_ASSIGNOR; the settings KIP-848 gives the broker are refused. */
 static void test_errors_reach_the_application(void **state)
@@ -414,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_two_members_hand_over),
         cmocka_unit_test(test_poll_timeout_loses_and_rejoins),
         cmocka_unit_test(test_static_member_restarts_without_moving_partitions),
+        cmocka_unit_test(test_regex_evaluated_by_the_broker),
         cmocka_unit_test(test_errors_reach_the_application),
     };
     const struct CMUnitTest kafka3_tests[] = {
