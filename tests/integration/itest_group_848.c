@@ -375,6 +375,34 @@ static void test_regex_evaluated_by_the_broker(void **state)
         fail_msg("%d partitions of %s assigned for \"%s\", want 2", on_a, ta, re);
     kafkac_tpl_destroy(l);
     g_member_close(&mb);
+
+    /* RE2J syntax that POSIX does not have: (?i) and \\d.  "^(?i)T-A" finds T-a. */
+    char upper[170];
+    snprintf(upper, sizeof upper, "^(?i)%s-A", base);
+    for (char *q = upper + 5; *q; q++)
+        if (*q >= 'a' && *q <= 'z')
+            *q = (char)(*q - 'a' + 'A');
+    join848(&mb, "re2j", group, upper, NULL, NULL, 0, 0);
+    t0 = kc_test_now_ms();
+    for (l = NULL;;) {
+        drain(mb.c, 1, 100);
+        kafkac_tpl_destroy(l);
+        assert_int_equal(kafkac_consumer_assignment(mb.c, &l), 0);
+        if (l->count >= 2 || kc_test_now_ms() - t0 > 30000)
+            break;
+    }
+    if (l->count != 2 || strcmp(l->elems[0].topic, ta) != 0)
+        fail_msg("\"%s\": %d partitions assigned (first %s), want the 2 of %s", upper, l->count,
+                 l->count ? l->elems[0].topic : "-", ta);
+    kafkac_tpl_destroy(l);
+    /* Mixed with a name, the pattern would be matched here, in POSIX. */
+    const char *mixed[] = {ta, "^(?i)x\\d+"};
+    char err[512];
+    kafkac_err_t e = kafkac_consumer_subscribe(mb.c, mixed, 2, err, sizeof err);
+    if (e != KAFKAC_ERR_INVALID_ARG || !strstr(err, "RE2J"))
+        fail_msg("subscribe to a name and an RE2J pattern: expected INVALID_ARG saying why, got %s: %s",
+                 kafkac_err_name(e), err);
+    g_member_close(&mb);
 }
 
 /* An assignor the broker does not have reaches poll as
