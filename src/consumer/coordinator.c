@@ -58,7 +58,7 @@ void kc_co_request_rejoin(kc_coordinator_t *co, int lost, const char *why)
         return;
     if (co->m848 && !lost) {
         /* KIP-848: no rejoin; the broker reassigns on what we report. */
-        kc_m848_subscription_changed(co);
+        kc_m848_heartbeat_now(co);
         return;
     }
     kc_log(co->log, KAFKAC_LOG_INFO, "cgrp", "group %s: rejoining: %s", co->s->group_id, why);
@@ -86,6 +86,8 @@ static void find_cb(kc_net_t *net, int err, int32_t node, const char *msg, void 
          * heartbeat goes out at once to learn where the group stands. */
         co->hb_last_ok = kc_now_ms();
         co->hb_next = co->hb_last_ok;
+        if (co->m848)
+            kc_m848_heartbeat_now(co);
         kc_log(co->log, KAFKAC_LOG_DEBUG, "cgrp", "group %s: coordinator is broker %d", co->s->group_id, node);
         pthread_cond_broadcast(&co->cond);
     } else {
@@ -800,7 +802,7 @@ static int64_t co_serve(kc_net_t *net, int64_t now, void *opaque)
         if (!co->m848)
             check_joined(co, cl);
         else if (new_md && has_patterns(co))
-            kc_m848_subscription_changed(co);  /* the patterns may match other topics now */
+            kc_m848_heartbeat_now(co);  /* the patterns may match other topics now */
         kc_cluster_unref(cl);
     }
     int need = co->subscribed || co->want_coord;

@@ -657,7 +657,7 @@ int64_t kc_m848_serve(kc_coordinator_t *co, int64_t now)
     return next;
 }
 
-void kc_m848_subscription_changed(kc_coordinator_t *co)
+void kc_m848_heartbeat_now(kc_coordinator_t *co)
 {
     co->m848->send_now = 1;
     kc_net_wakeup(co->net);

@@ -21,9 +21,10 @@ void kc_m848_destroy(kc_m848_t *m);   /* NULL is a no-op */
  * again (INT64_MAX: no wish). */
 int64_t kc_m848_serve(kc_coordinator_t *co, int64_t now);
 
-/* Under co->lock: the subscription changed; the next heartbeat (sent at
- * once) carries it.  No rejoin: the broker reassigns. */
-void kc_m848_subscription_changed(kc_coordinator_t *co);
+/* Under co->lock: the next heartbeat goes out at once (the subscription
+ * changed: no rejoin, the broker reassigns on what the heartbeat says; or
+ * a new coordinator should learn where we stand). */
+void kc_m848_heartbeat_now(kc_coordinator_t *co);
 
 /* Leaves the group: a heartbeat with epoch -1 (-2 for a static member,
  * group.instance.id, whose partitions then wait for it until the session
