@@ -278,6 +278,21 @@ static void test_poll_timeout_loses_and_rejoins(void **state)
     g_member_close(&mb);
 }
 
+/* Polls until poll returns an error other than TIMED_OUT (15 s at most). */
+static kafkac_err_t first_error(kafkac_consumer_t *c, char *err, size_t errlen)
+{
+    kafkac_err_t e = 0;
+    err[0] = 0;
+    for (int64_t t0 = kc_test_now_ms(); !e && kc_test_now_ms() - t0 < 15000;) {
+        kafkac_records_t *b = NULL;
+        e = kafkac_consumer_poll(c, 500, 0, &b, err, errlen);
+        if (e == KAFKAC_ERR_TIMED_OUT)
+            e = 0;
+        kafkac_records_destroy(b);
+    }
+    return e;
+}
+
 /* A static member (group.instance.id) leaves with epoch -2: its
  * partitions wait for it (until the session times out) instead of going
  * to the other member, and a new consumer with the same instance id gets
@@ -405,8 +420,11 @@ static void test_regex_evaluated_by_the_broker(void **state)
     g_member_close(&mb);
 }
 
-/* An assignor the broker does not have reaches poll as
- * UNSUPPORTED_ASSIGNOR; the settings KIP-848 gives the broker are refused. */
+/* Errors of the membership reach poll: an assignor the broker does not
+ * have (UNSUPPORTED_ASSIGNOR), a pattern it cannot compile
+ * (INVALID_REGULAR_EXPRESSION), a static id already in use
+ * (UNRELEASED_INSTANCE_ID); the settings KIP-848 gives the broker are
+ * refused. */
 static void test_errors_reach_the_application(void **state)
 {
     (void)state;
@@ -415,25 +433,44 @@ static void test_errors_reach_the_application(void **state)
     static g_member_t mb;
     join848(&mb, "bad-assignor", group, topic, (const char *const[]){"group.remote.assignor=nosuch", NULL}, NULL, 0,
             0);
-    kafkac_err_t e = 0;
     char err[512] = "";
-    int64_t t0 = kc_test_now_ms();
-    while (!e && kc_test_now_ms() - t0 < 15000) {
-        kafkac_records_t *b = NULL;
-        e = kafkac_consumer_poll(mb.c, 500, 0, &b, err, sizeof err);
-        if (e == KAFKAC_ERR_TIMED_OUT)
-            e = 0;
-        kafkac_records_destroy(b);
-    }
+    kafkac_err_t e = first_error(mb.c, err, sizeof err);
     if (e != KAFKAC_ERR_UNSUPPORTED_ASSIGNOR)
         fail_msg("poll: expected UNSUPPORTED_ASSIGNOR, got %s: %s", kafkac_err_name(e), err);
     g_member_close(&mb);
 
+    /* A pattern the broker cannot compile: INVALID_REGULAR_EXPRESSION. */
+    char re[160];
+    snprintf(re, sizeof re, "^%s(", topic);
+    join848(&mb, "bad-regex", group, re, NULL, NULL, 0, 0);
+    e = first_error(mb.c, err, sizeof err);
+    if (e != KAFKAC_ERR_INVALID_REGULAR_EXPRESSION)
+        fail_msg("poll: expected INVALID_REGULAR_EXPRESSION, got %s: %s", kafkac_err_name(e), err);
+    g_member_close(&mb);
+
+    /* A second live consumer with the same group.instance.id:
+     * UNRELEASED_INSTANCE_ID for it, the first one goes on. */
+    static g_member_t s1, s2;
+    const char *const stat[] = {"group.instance.id=twice", NULL};
+    join848(&s1, "static-1", group, topic, stat, NULL, 0, 0);
+    int o[G_MAXP];
+    for (int64_t t0 = kc_test_now_ms(); g_owned(&s1, o) != 1 && kc_test_now_ms() - t0 < 30000;)
+        drain(s1.c, 1, 100);
+    assert_int_equal(g_owned(&s1, o), 1);
+    join848(&s2, "static-2", group, topic, stat, NULL, 0, 0);
+    e = first_error(s2.c, err, sizeof err);
+    if (e != KAFKAC_ERR_UNRELEASED_INSTANCE_ID)
+        fail_msg("poll of the second static-id consumer: expected UNRELEASED_INSTANCE_ID, got %s: %s",
+                 kafkac_err_name(e), err);
+    drain(s1.c, 10, 100);
+    assert_int_equal(g_owned(&s1, o), 1);
+    g_member_close(&s2);
+    g_member_close(&s1);
+
     /* The uniform and range assignors exist: a member asking for range
      * gets the partition. */
     join848(&mb, "range", group, topic, (const char *const[]){"group.remote.assignor=range", NULL}, NULL, 0, 0);
-    int o[G_MAXP];
-    for (t0 = kc_test_now_ms(); g_owned(&mb, o) != 1 && kc_test_now_ms() - t0 < 30000;)
+    for (int64_t t0 = kc_test_now_ms(); g_owned(&mb, o) != 1 && kc_test_now_ms() - t0 < 30000;)
         drain(mb.c, 1, 100);
     assert_int_equal(g_owned(&mb, o), 1);
     g_member_close(&mb);
