@@ -668,8 +668,10 @@ kafkac_err_t kc_m848_leave(kc_coordinator_t *co, const char *reason, int wait_ms
     pthread_mutex_lock(&co->lock);
     int32_t node = co->coord_id;
     hb848_ctx_t *x = NULL;
-    /* Only a member that joined has something to leave. */
-    if (node >= 0 && co->generation > 0) {
+    /* A member that sent its join (epoch 0) may be in the group already,
+     * holding partitions until its session ends: leave then too.  After a
+     * fence (epoch -1) the broker has removed it. */
+    if (node >= 0 && co->generation >= 0) {
         kc_cluster_t *cl = kc_net_cluster(co->net);
         x = hb848_new(co, co->s->group_instance_id ? -2 : -1, cl);
         kc_cluster_unref(cl);
