@@ -12,7 +12,9 @@
  *    polling for longer than max.poll.interval.ms loses its partitions and
  *    gets them back by rejoining; a static member leaves with epoch -2 and,
  *    restarted, gets its partitions back without moving them; a pattern
- *    subscription is evaluated by the broker; a broker-side assignor that does not
+ *    subscription is evaluated by the broker; a classic member and a
+ *    consumer-protocol member share a group through the broker's online
+ *    migration (upgrade and downgrade), every record exactly once; a broker-side assignor that does not
  *    exist reaches poll as UNSUPPORTED_ASSIGNOR; the settings that KIP-848
  *    moves to the broker are refused.
  * itest_group_848_kafka4.sh runs this binary against a Kafka 4.4.0 of its
@@ -278,6 +280,54 @@ static void test_poll_timeout_loses_and_rejoins(void **state)
     g_member_close(&mb);
 }
 
+/* KIP-848's online migration, done by the broker: a classic member and a
+ * consumer-protocol member share one group (upgrade: the group becomes a
+ * consumer group serving the classic member through JoinGroup/SyncGroup),
+ * the classic one leaves and comes back, then the consumer-protocol one
+ * leaves (downgrade: the group turns classic again).  Nothing committed is
+ * lost and no record is processed twice. */
+static void test_online_migration(void **state)
+{
+    (void)state;
+    enum { NP = 4, N = 20 };
+    char topic[128], group[128];
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "k848mig", NP);
+    static g_seen_t seen;
+    pthread_mutex_init(&seen.m, NULL);
+    memset(seen.count, 0, sizeof seen.count);
+    const char *const classic[] = {"group.protocol=classic", "session.timeout.ms=10000", "heartbeat.interval.ms=1000",
+                                   NULL};
+    static g_member_t a, b, a2;
+    g_member_t *one_a[] = {&a}, *one_b[] = {&b}, *ab[] = {&a, &b}, *one_a2[] = {&a2}, *a2b[] = {&a2, &b};
+
+    g_produce(topic, NP, 1, N);
+    join848(&a, "classic-A", group, topic, classic, &seen, 1, 1);
+    wait_split(one_a, 1, NP, 1, 30000);
+    wait_seen(&seen, NP, N, 30000);
+
+    join848(&b, "consumer-B", group, topic, NULL, &seen, 1, 1);
+    wait_split(ab, 2, NP, 1, 60000);
+    g_produce(topic, NP, N + 1, N);
+    wait_seen(&seen, NP, 2 * N, 30000);
+
+    g_member_stop(&a);
+    wait_split(one_b, 1, NP, 1, 30000);
+    join848(&a2, "classic-A2", group, topic, classic, &seen, 1, 1);
+    wait_split(a2b, 2, NP, 1, 60000);
+    g_produce(topic, NP, 2 * N + 1, N);
+    wait_seen(&seen, NP, 3 * N, 30000);
+
+    g_member_stop(&b);
+    wait_split(one_a2, 1, NP, 1, 60000);
+    g_produce(topic, NP, 3 * N + 1, N);
+    wait_seen(&seen, NP, 4 * N, 30000);
+    g_member_stop(&a2);
+    for (int p = 0; p < NP; p++)
+        for (int o = 0; o < 4 * N; o++)
+            if (seen.count[p][o] != 1)
+                fail_msg("partition %d offset %d processed %d times, want exactly once", p, o, seen.count[p][o]);
+}
+
 /* Polls until poll returns an error other than TIMED_OUT (15 s at most). */
 static kafkac_err_t first_error(kafkac_consumer_t *c, char *err, size_t errlen)
 {
@@ -525,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_poll_timeout_loses_and_rejoins),
         cmocka_unit_test(test_static_member_restarts_without_moving_partitions),
         cmocka_unit_test(test_regex_evaluated_by_the_broker),
+        cmocka_unit_test(test_online_migration),
         cmocka_unit_test(test_errors_reach_the_application),
     };
     const struct CMUnitTest kafka3_tests[] = {
