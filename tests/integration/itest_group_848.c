@@ -21,6 +21,7 @@
  * own, so that make check on 3.9.1 covers both, and adds a Java consumer
  * to the group. */
 #include "itest_group_util.h"
+#include "protocol/find_coordinator.h"
 
 static int kafka4(void)
 {
@@ -176,6 +177,65 @@ static void assert_revoke_before_assign(void)
     pthread_mutex_unlock(&g_log.m);
 }
 
+/* The group as its coordinator describes it (ConsumerGroupDescribe):
+ * Stable, nm members, each with an epoch and its current assignment equal
+ * to its target, together covering the np partitions of topic once. */
+static void assert_described(const char *group, const char *topic, int nm, int np)
+{
+    kc_tnet_t t;
+    kc_tnet_open(&t, g_brokers());
+    int32_t node = -1;
+    char err[256];
+    int rc = kc_find_coordinator_call(t.net, KC_COORD_GROUP, group, 10000, &node, err, sizeof err);
+    if (rc)
+        fail_msg("FindCoordinator for %s: %s: %s", group, kafkac_err_name(rc), err);
+    kc_consumer_group_describe_request_t req;
+    kc_msg_init(&kc_schema_consumer_group_describe_request, &req);
+    const char *ids[] = {group};
+    req.group_ids = ids;
+    req.group_ids_count = 1;
+    kc_req_t r = {.node_id = node, .api_key = kc_api_consumer_group_describe.key, .max_version = -1, .msg = &req};
+    kc_resp_t *resp = kc_net_call(t.net, &r);
+    assert_non_null(resp);
+    if (resp->err)
+        fail_msg("ConsumerGroupDescribe: %s: %s", kafkac_err_name(resp->err), resp->errstr);
+    const kc_consumer_group_describe_response_t *m = resp->msg;
+    assert_int_equal(m->groups_count, 1);
+    const kc_consumer_group_describe_response_described_group_t *g = &m->groups[0];
+    if (g->error_code)
+        fail_msg("ConsumerGroupDescribe of %s: %s", group, kafkac_err_name(g->error_code));
+    if (strcmp(g->group_state, "Stable") != 0 || g->members_count != nm)
+        fail_msg("group %s: state %s with %d members, want Stable with %d", group, g->group_state, g->members_count,
+                 nm);
+    int cover[G_MAXP] = {0};
+    for (int i = 0; i < g->members_count; i++) {
+        const kc_consumer_group_describe_response_member_t *mb = &g->members[i];
+        if (mb->member_epoch <= 0 || mb->member_epoch > g->group_epoch)
+            fail_msg("member %s: epoch %d (group epoch %d)", mb->member_id, mb->member_epoch, g->group_epoch);
+        if (mb->subscribed_topic_names_count != 1 || strcmp(mb->subscribed_topic_names[0], topic) != 0)
+            fail_msg("member %s: subscription is not [%s]", mb->member_id, topic);
+        int cur = 0, tgt = 0;
+        for (int k = 0; k < mb->assignment.topic_partitions_count; k++) {
+            const kc_consumer_group_describe_response_topic_partitions_t *tp = &mb->assignment.topic_partitions[k];
+            assert_string_equal(tp->topic_name, topic);
+            for (int j = 0; j < tp->partitions_count; j++) {
+                assert_in_range(tp->partitions[j], 0, np - 1);
+                cover[tp->partitions[j]]++;
+                cur++;
+            }
+        }
+        for (int k = 0; k < mb->target_assignment.topic_partitions_count; k++)
+            tgt += mb->target_assignment.topic_partitions[k].partitions_count;
+        if (cur == 0 || cur != tgt)
+            fail_msg("member %s: %d partitions assigned, %d in its target", mb->member_id, cur, tgt);
+    }
+    for (int p = 0; p < np; p++)
+        if (cover[p] != 1)
+            fail_msg("partition %d is assigned to %d members", p, cover[p]);
+    kc_resp_free(resp);
+    kc_tnet_close(&t);
+}
+
 static void drain(kafkac_consumer_t *c, int n, int timeout_ms)
 {
     for (int i = 0; i < n; i++) {
@@ -209,6 +269,11 @@ static void test_two_members_hand_over(void **state)
     join848(&b, "B", group, topic, NULL, &seen, 1, 1);
     g_member_t *two[] = {&a, &b};
     wait_split(two, 2, NP, 1, 30000);
+    /* The broker's view agrees once the members' acknowledgements are in:
+     * each is sent as soon as the member has reconciled, so right after
+     * the callbacks above; 3 s is a wide margin. */
+    sleep(3);
+    assert_described(group, topic, 2, NP);
     g_produce(topic, NP, N1 + 1, N1);
     wait_seen(&seen, NP, 2 * N1, 30000);
 
