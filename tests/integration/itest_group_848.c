@@ -14,7 +14,8 @@
  *    restarted, gets its partitions back without moving them; a pattern
  *    subscription is evaluated by the broker; a classic member and a
  *    consumer-protocol member share a group through the broker's online
- *    migration (upgrade and downgrade), every record exactly once; a broker-side assignor that does not
+ *    migration (upgrade and downgrade), every record exactly once; a
+ *    member's group metadata commits offsets in a transaction; a broker-side assignor that does not
  *    exist reaches poll as UNSUPPORTED_ASSIGNOR; the settings that KIP-848
  *    moves to the broker are refused.
  * itest_group_848_kafka4.sh runs this binary against a Kafka 4.4.0 of its
@@ -393,6 +394,72 @@ static void test_online_migration(void **state)
                 fail_msg("partition %d offset %d processed %d times, want exactly once", p, o, seen.count[p][o]);
 }
 
+/* Consume-transform-produce's commit: the group metadata of a
+ * consumer-protocol member (its member id and epoch) goes with the
+ * offsets into a transaction (TxnOffsetCommit), which the broker checks
+ * against the member's epoch; after the commit the group has them. */
+static void test_offsets_in_a_transaction(void **state)
+{
+    (void)state;
+    enum { NP = 2, N = 10 };
+    char topic[128], group[128], txn_id[128], err[512];
+    g_topic_and_group(topic, sizeof topic, group, sizeof group, "k848tx", NP);
+    assert_non_null(kc_test_topic(txn_id, sizeof txn_id, "k848tx-id"));
+    g_produce(topic, NP, 1, N);
+    static g_member_t mb;
+    join848(&mb, "txn", group, topic, (const char *const[]){"enable.auto.commit=false", NULL}, NULL, 0, 0);
+    kafkac_topic_partition_list_t *next = kafkac_tpl_new(NP);
+    int got = 0;
+    for (int64_t t0 = kc_test_now_ms(); got < NP * N && kc_test_now_ms() - t0 < 30000;) {
+        kafkac_records_t *b = NULL;
+        if (kafkac_consumer_poll(mb.c, 200, 0, &b, err, sizeof err) != 0)
+            continue;
+        for (int i = 0; i < kafkac_records_count(b); i++) {
+            const kafkac_record_t *r = kafkac_records_at(b, i);
+            kafkac_topic_partition_t *e = kafkac_tpl_find(next, topic, kafkac_record_partition(r));
+            if (!e)
+                e = kafkac_tpl_add(next, topic, kafkac_record_partition(r));
+            e->offset = kafkac_record_offset(r) + 1;
+        }
+        got += kafkac_records_count(b);
+        kafkac_records_destroy(b);
+    }
+    assert_int_equal(got, NP * N);
+
+    kafkac_conf_t *pc = kc_test_conf(g_brokers());
+    kc_test_conf_set(pc, "transactional.id", txn_id);
+    kafkac_producer_t *p = kafkac_producer_new(pc, err, sizeof err);
+    kafkac_conf_destroy(pc);
+    if (!p)
+        fail_msg("producer: %s", err);
+    if (kafkac_producer_init_transactions(p, 30000, err, sizeof err) != 0)
+        fail_msg("init_transactions: %s", err);
+    if (kafkac_producer_begin_transaction(p, err, sizeof err) != 0)
+        fail_msg("begin_transaction: %s", err);
+    kafkac_group_metadata_t *gm = kafkac_consumer_group_metadata(mb.c);
+    assert_non_null(gm);
+    if (kafkac_producer_send_offsets_to_transaction(p, next, gm, 30000, err, sizeof err) != 0)
+        fail_msg("send_offsets_to_transaction: %s", err);
+    kafkac_group_metadata_destroy(gm);
+    if (kafkac_producer_commit_transaction(p, 30000, err, sizeof err) != 0)
+        fail_msg("commit_transaction: %s", err);
+    kafkac_producer_close(p, 10000);
+    kafkac_producer_destroy(p);
+    kafkac_tpl_destroy(next);
+
+    kafkac_topic_partition_list_t *l = kafkac_tpl_new(NP);
+    for (int i = 0; i < NP; i++)
+        kafkac_tpl_add(l, topic, i);
+    kafkac_err_t e = kafkac_consumer_committed(mb.c, l, 15000, err, sizeof err);
+    if (e)
+        fail_msg("committed: %s: %s", kafkac_err_name(e), err);
+    for (int i = 0; i < NP; i++)
+        if (l->elems[i].offset != N)
+            fail_msg("partition %d: committed %lld, want %d", i, (long long)l->elems[i].offset, N);
+    kafkac_tpl_destroy(l);
+    g_member_close(&mb);
+}
+
 /* Polls until poll returns an error other than TIMED_OUT (15 s at most). */
 static kafkac_err_t first_error(kafkac_consumer_t *c, char *err, size_t errlen)
 {
@@ -641,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_static_member_restarts_without_moving_partitions),
         cmocka_unit_test(test_regex_evaluated_by_the_broker),
         cmocka_unit_test(test_online_migration),
+        cmocka_unit_test(test_offsets_in_a_transaction),
         cmocka_unit_test(test_errors_reach_the_application),
     };
     const struct CMUnitTest kafka3_tests[] = {
