@@ -670,8 +670,9 @@ kafkac_err_t kc_m848_leave(kc_coordinator_t *co, const char *reason, int wait_ms
     hb848_ctx_t *x = NULL;
     /* A member that sent its join (epoch 0) may be in the group already,
      * holding partitions until its session ends: leave then too.  After a
-     * fence (epoch -1) the broker has removed it. */
-    if (node >= 0 && co->generation >= 0) {
+     * fence (epoch -1) the broker has removed it; after a fatal error it
+     * never was a member (or is no longer one), as Java sees it too. */
+    if (node >= 0 && co->generation >= 0 && !co->fatal) {
         kc_cluster_t *cl = kc_net_cluster(co->net);
         x = hb848_new(co, co->s->group_instance_id ? -2 : -1, cl);
         kc_cluster_unref(cl);

@@ -630,12 +630,21 @@ static void test_errors_reach_the_application(void **state)
         fail_msg("poll: expected INVALID_REGULAR_EXPRESSION, got %s: %s", kafkac_err_name(e), err);
     g_member_close(&mb);
 
+    /* The uniform and range assignors exist: a member asking for range
+     * gets the partition. */
+    join848(&mb, "range", group, topic, (const char *const[]){"group.remote.assignor=range", NULL}, NULL, 0, 0);
+    int o[G_MAXP];
+    for (int64_t t0 = kc_test_now_ms(); g_owned(&mb, o) != 1 && kc_test_now_ms() - t0 < 30000;)
+        drain(mb.c, 1, 100);
+    assert_int_equal(g_owned(&mb, o), 1);
+    g_member_close(&mb);
+
     /* A second live consumer with the same group.instance.id:
-     * UNRELEASED_INSTANCE_ID for it, the first one goes on. */
+     * UNRELEASED_INSTANCE_ID for it, the first one goes on.  (Last: the
+     * first one's partition then waits for it for a whole session.) */
     static g_member_t s1, s2;
     const char *const stat[] = {"group.instance.id=twice", NULL};
     join848(&s1, "static-1", group, topic, stat, NULL, 0, 0);
-    int o[G_MAXP];
     for (int64_t t0 = kc_test_now_ms(); g_owned(&s1, o) != 1 && kc_test_now_ms() - t0 < 30000;)
         drain(s1.c, 1, 100);
     assert_int_equal(g_owned(&s1, o), 1);
@@ -648,14 +657,6 @@ static void test_errors_reach_the_application(void **state)
     assert_int_equal(g_owned(&s1, o), 1);
     g_member_close(&s2);
     g_member_close(&s1);
-
-    /* The uniform and range assignors exist: a member asking for range
-     * gets the partition. */
-    join848(&mb, "range", group, topic, (const char *const[]){"group.remote.assignor=range", NULL}, NULL, 0, 0);
-    for (int64_t t0 = kc_test_now_ms(); g_owned(&mb, o) != 1 && kc_test_now_ms() - t0 < 30000;)
-        drain(mb.c, 1, 100);
-    assert_int_equal(g_owned(&mb, o), 1);
-    g_member_close(&mb);
 
     static const char *const refused[] = {"session.timeout.ms=10000", "heartbeat.interval.ms=1000",
                                           "partition.assignment.strategy=range"};
