@@ -337,8 +337,9 @@ static void fenced(kc_coordinator_t *co, const char *why)
     kc_co_post_prepare(co, 1);
 }
 
-static void store_target(kc_m848_t *m, const kc_consumer_group_heartbeat_response_assignment_t *a)
+static void store_target(kc_coordinator_t *co, const kc_consumer_group_heartbeat_response_assignment_t *a)
 {
+    kc_m848_t *m = co->m848;
     free_target(m);
     int n = a->topic_partitions_count > 0 ? a->topic_partitions_count : 0;
     m->tgt_ids = kc_calloc((size_t)(n ? n : 1), sizeof(kc_uuid_t));
@@ -361,9 +362,12 @@ static void store_target(kc_m848_t *m, const kc_consumer_group_heartbeat_respons
     m->tgt_pending = 1;
     return;
 oom:
-    /* Without the target we cannot reconcile; the next heartbeat that
-     * reports our (old) partitions makes the broker send it again. */
+    /* Out of memory: this target is dropped and we keep what we own
+     * until the broker sends another (it does when the assignment next
+     * changes); said in the log, since nothing else would show it. */
     free_target(m);
+    kc_log(co->log, KAFKAC_LOG_WARNING, "cgrp", "group %s: out of memory: the assignment the broker sent is dropped",
+           co->s->group_id);
 }
 
 static void hb848_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
@@ -403,7 +407,7 @@ static void hb848_cb(kc_net_t *net, kc_resp_t *resp, void *opaque)
             pthread_cond_broadcast(&co->cond);
         }
         if (!r->assignment_null)
-            store_target(m, &r->assignment);
+            store_target(co, &r->assignment);
         m->hb_next = now + (m->interval_ms > 0 ? m->interval_ms : co->s->heartbeat_interval_ms);
     } else {
         m->hb_inflight = 0;
@@ -519,19 +523,21 @@ static void recon_run(kafkac_consumer_t *c, void *arg, int run)
             kc_co_rebalance_cb(co, KAFKAC_REBALANCE_REVOKED, revoked);
             kc_consumer_assign_remove(c, revoked);
         }
-        if (added->count > 0)
+        if (added->count > 0) {
             kc_consumer_assign_add(c, added);
+            kc_co_rebalance_cb(co, KAFKAC_REBALANCE_ASSIGNED, added);
+        }
+        /* Acknowledge, as Java does once the callbacks are done: the next
+         * heartbeat, sent at once, reports what we own now. */
         pthread_mutex_lock(&co->lock);
         kafkac_tpl_destroy(co->owned);
         co->owned = kafkac_tpl_copy(ev->target);
         if (!co->owned)
             co->owned = kafkac_tpl_new(0);
         co->m848->reconciling = 0;
-        co->m848->send_now = 1;  /* acknowledge: report what we own now */
+        co->m848->send_now = 1;
         pthread_mutex_unlock(&co->lock);
         kc_net_wakeup(co->net);
-        if (added->count > 0)
-            kc_co_rebalance_cb(co, KAFKAC_REBALANCE_ASSIGNED, added);
     }
     kafkac_tpl_destroy(revoked);
     kafkac_tpl_destroy(added);
