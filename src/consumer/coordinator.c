@@ -7,8 +7,8 @@
 #include <string.h>
 #include "common/errstr.h"
 #include "common/mem.h"
-#include "kc_messages.h"
 #include "consumer/membership_848.h"
+#include "kc_messages.h"
 #include "protocol/find_coordinator.h"
 
 static const char *const algo_names[] = {"range", "roundrobin", "sticky", "cooperative-sticky"};

@@ -164,6 +164,9 @@ void kc_co_post_assignment(kc_coordinator_t *co, kafkac_topic_partition_list_t *
  * Returns the commit's error (its sentence in why), or 0; the revoke
  * happens either way. */
 kafkac_err_t kc_co_revoke_all(kc_coordinator_t *co, int lost, int timeout_ms, char *why, size_t whylen);
+/* The elements of a that are not in b (a new list), or NULL on OOM. */
+kafkac_topic_partition_list_t *kc_co_tpl_minus(const kafkac_topic_partition_list_t *a,
+                                               const kafkac_topic_partition_list_t *b);
 /* Commits the current positions of the partitions in `only` when
  * enable.auto.commit (the commit on revoke; app thread, no lock).
  * Failures are logged and returned with their sentence in why. */

@@ -15,9 +15,8 @@ void kc_co_rebalance_cb(kc_coordinator_t *co, kafkac_rebalance_event_t ev, const
         c->rebalance_cb(c, ev, tpl, c->rebalance_opaque);
 }
 
-/* The elements of a that are not in b (new list), or NULL on OOM. */
-static kafkac_topic_partition_list_t *minus(const kafkac_topic_partition_list_t *a,
-                                            const kafkac_topic_partition_list_t *b)
+kafkac_topic_partition_list_t *kc_co_tpl_minus(const kafkac_topic_partition_list_t *a,
+                                               const kafkac_topic_partition_list_t *b)
 {
     kafkac_topic_partition_list_t *out = kafkac_tpl_new(a ? a->count : 0);
     for (int i = 0; out && a && i < a->count; i++)
@@ -194,8 +193,8 @@ static void assign_run(kafkac_consumer_t *c, void *arg, int run)
         pthread_mutex_unlock(&co->lock);
         kc_co_rebalance_cb(co, KAFKAC_REBALANCE_ASSIGNED, ev->tpl);
     } else {
-        kafkac_topic_partition_list_t *revoked = minus(owned, ev->tpl);
-        kafkac_topic_partition_list_t *added = minus(ev->tpl, owned);
+        kafkac_topic_partition_list_t *revoked = kc_co_tpl_minus(owned, ev->tpl);
+        kafkac_topic_partition_list_t *added = kc_co_tpl_minus(ev->tpl, owned);
         if (revoked && revoked->count > 0) {
             /* KIP-429: give up what moved away (committing it first),
              * then rejoin so that its new owner can have it. */

@@ -482,19 +482,6 @@ typedef struct recon_ev {
     kafkac_topic_partition_list_t *target;  /* owned */
 } recon_ev_t;
 
-static kafkac_topic_partition_list_t *minus(const kafkac_topic_partition_list_t *a,
-                                            const kafkac_topic_partition_list_t *b)
-{
-    kafkac_topic_partition_list_t *out = kafkac_tpl_new(a ? a->count : 0);
-    for (int i = 0; out && a && i < a->count; i++)
-        if (!kafkac_tpl_find(b, a->elems[i].topic, a->elems[i].partition) &&
-            !kafkac_tpl_add(out, a->elems[i].topic, a->elems[i].partition)) {
-            kafkac_tpl_destroy(out);
-            out = NULL;
-        }
-    return out;
-}
-
 static void recon_run(kafkac_consumer_t *c, void *arg, int run)
 {
     recon_ev_t *ev = arg;
@@ -509,8 +496,8 @@ static void recon_run(kafkac_consumer_t *c, void *arg, int run)
     pthread_mutex_unlock(&co->lock);
     if (!owned)
         goto done;
-    kafkac_topic_partition_list_t *revoked = minus(owned, ev->target);
-    kafkac_topic_partition_list_t *added = minus(ev->target, owned);
+    kafkac_topic_partition_list_t *revoked = kc_co_tpl_minus(owned, ev->target);
+    kafkac_topic_partition_list_t *added = kc_co_tpl_minus(ev->target, owned);
     if (!revoked || !added) {
         pthread_mutex_lock(&co->lock);
         co->m848->reconciling = 0;
