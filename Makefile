@@ -151,7 +151,7 @@ TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_OBJ := $(patsubst build/obj/%.o,build/obj-tsan/%.o,$(LIB_OBJ))
 TSAN_UNIT_SRC := $(sort $(shell grep -lE 'pthread_create|kafkac_(producer|consumer|admin|client)_new' $(UNIT_SRC) /dev/null 2>/dev/null))
 TSAN_ITEST_NAMES := itest_threads itest_producer itest_producer_close_race itest_group itest_transactions \
-                    itest_deadlines
+                    itest_deadlines itest_group_848
 TSAN_ITEST_SRC := $(wildcard $(patsubst %,tests/integration/%.c,$(TSAN_ITEST_NAMES)))
 TSAN_BIN := $(patsubst tests/unit/%.c,build/tests/unit-tsan/%,$(TSAN_UNIT_SRC)) \
             $(patsubst tests/integration/%.c,build/tests/integration-tsan/%,$(TSAN_ITEST_SRC))

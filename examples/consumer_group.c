@@ -8,7 +8,8 @@
  *   consumer_group BROKERS GROUP TOPIC|^REGEX [TOPIC...] [-X key=value]...
  *
  * e.g. consumer_group 127.0.0.1:9092 billing orders payments
- *      consumer_group 127.0.0.1:9092 audit '^audit-.*' -X partition.assignment.strategy=cooperative-sticky */
+ *      consumer_group 127.0.0.1:9092 audit '^audit-.*' -X partition.assignment.strategy=cooperative-sticky
+ *      consumer_group 127.0.0.1:9092 billing orders -X group.protocol=consumer   (Kafka 4: the broker assigns) */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>

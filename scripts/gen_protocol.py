@@ -107,13 +107,12 @@ class Gen:
         for f in fields:
             m = member(f.name)
             names = [m, m + "_count"] if f.is_array else [m]
+            if f.struct is not None and not f.is_array and f.null is not None:
+                names.append(m + "_null")
             for n in names:
                 if n in used:
                     raise GenError("%s: C member %s of %s collides with %s" % (where, n, f.name, used[n]))
                 used[n] = f.name
-            if f.struct is not None and not f.is_array and f.null is not None:
-                raise GenError("%s: %s: nullable single structs are not supported "
-                               "(a struct is embedded by value)" % (where, f.name))
 
     def emit_message(self, api, msg):
         names = self.struct_names(api, msg)
@@ -173,7 +172,13 @@ class Gen:
             return ["    %s%s%s; /* %s */" % (ctype, star, m, note),
                     "    int32_t %s_count; /* -1: null */" % m]
         sep = "" if ctype.endswith("*") else " "
-        return ["    %s%s%s; /* %s */" % (ctype, sep, m, note)]
+        lines = ["    %s%s%s; /* %s */" % (ctype, sep, m, note)]
+        if f.struct is not None and f.null is not None:
+            # A struct is embedded by value, so its null needs a flag of
+            # its own (ConsumerGroupHeartbeat's Assignment: null means
+            # "unchanged", an empty one "nothing").
+            lines.append("    bool %s_null; /* true: null (the struct's fields are then unused) */" % m)
+        return lines
 
     def row(self, f, ctype, names):
         m = member(f.name)
@@ -202,6 +207,8 @@ class Gen:
         parts.append(".offset = offsetof(%s, %s)" % (ctype, m))
         if f.is_array:
             parts.append(".count_offset = offsetof(%s, %s_count)" % (ctype, m))
+        elif f.struct is not None and f.null is not None:
+            parts.append(".count_offset = offsetof(%s, %s_null)" % (ctype, m))
         if f.struct is not None:
             parts.append(".schema = &%s" % names[f.struct][1])
         d = kcdsl.default_value(f)

@@ -64,6 +64,7 @@ TSAN_ITESTS=(
     itest_transactions:test_threads_send_into_transactions
     "itest_group:test_co*"                          # members on their own threads, rebalance callbacks
     itest_deadlines                                 # calls timing out while the I/O thread works on
+    itest_group_848                                 # KIP-848 members on their own threads (Kafka 4.x; on 3.x its one test)
 )
 
 # TSan maps its shadow memory at fixed addresses; with more ASLR bits than

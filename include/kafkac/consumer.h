@@ -268,10 +268,14 @@ typedef void (*kafkac_rebalance_cb)(kafkac_consumer_t *c, kafkac_rebalance_event
 KAFKAC_API kafkac_err_t kafkac_consumer_set_rebalance_cb(kafkac_consumer_t *c, kafkac_rebalance_cb cb,
                                                          void *opaque);
 
-/* Subscribes to topics (copied); a name starting with '^' is a POSIX
- * extended regular expression matched against every topic in the cluster,
- * and topics created later that match are picked up at the next metadata
- * refresh.  Replaces any previous subscription.  Needs group.id
+/* Subscribes to topics (copied); a name starting with '^' is a pattern,
+ * and topics created later that match are picked up.  Under
+ * group.protocol=classic a pattern is a POSIX extended regular expression
+ * this client matches against every topic in the cluster (at each
+ * metadata refresh).  Under group.protocol=consumer a subscription of
+ * patterns only goes to the broker, which matches whole topic names in
+ * RE2J syntax; mixed with plain names, the patterns are matched here as
+ * POSIX, and one POSIX cannot compile is then KAFKAC_ERR_INVALID_ARG.  Replaces any previous subscription.  Needs group.id
  * (KAFKAC_ERR_CONFIG), and not an assignment (KAFKAC_ERR_STATE).  A name
  * Kafka would refuse (not 1-249 characters of [a-zA-Z0-9._-], or "." or
  * "..") is refused with KAFKAC_ERR_INVALID_TOPIC_EXCEPTION, errstr naming
@@ -286,7 +290,8 @@ KAFKAC_API kafkac_err_t kafkac_consumer_unsubscribe(kafkac_consumer_t *c);
 KAFKAC_API kafkac_err_t kafkac_consumer_subscription(kafkac_consumer_t *c, kafkac_topic_partition_list_t **out);
 
 /* The member id and generation this member has in its group now ("" and
- * -1 outside a generation).  member_id may be NULL. */
+ * -1 outside a generation; under group.protocol=consumer the generation
+ * is the member epoch).  member_id may be NULL. */
 KAFKAC_API kafkac_err_t kafkac_consumer_group_generation(kafkac_consumer_t *c, int32_t *generation,
                                                          char *member_id, size_t member_id_size);
 

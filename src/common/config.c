@@ -947,6 +947,22 @@ static int check_consumer(kc_settings_t *s, const kafkac_conf_t *conf, char *err
         kc_errstr_set(errstr, errlen, "'group.instance.id' is set but 'group.id' is not; static membership is within a group");
         return KAFKAC_ERR_CONFIG;
     }
+    /* KIP-848 moves these to the broker (group.consumer.*); the Java
+     * consumer refuses them too rather than silently ignore them. */
+    static const char *const broker_side[] = {"session.timeout.ms", "heartbeat.interval.ms",
+                                              "partition.assignment.strategy"};
+    for (size_t i = 0; s->group_protocol == KC_GROUP_PROTOCOL_CONSUMER && i < 3; i++)
+        if (user_value(conf, broker_side[i])) {
+            kc_errstr_set(errstr, errlen,
+                          "'%s' cannot be set with group.protocol=consumer: the broker decides it (group.consumer.* "
+                          "broker settings)",
+                          broker_side[i]);
+            return KAFKAC_ERR_CONFIG;
+        }
+    if (s->group_remote_assignor && s->group_protocol != KC_GROUP_PROTOCOL_CONSUMER) {
+        kc_errstr_set(errstr, errlen, "'group.remote.assignor' applies only with group.protocol=consumer");
+        return KAFKAC_ERR_CONFIG;
+    }
     return KAFKAC_OK;
 }
 

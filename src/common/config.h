@@ -176,6 +176,7 @@ typedef struct kc_settings {
     /* consumer */
     char *group_id;
     char *group_instance_id;
+    char *group_remote_assignor;             /* group.protocol=consumer; NULL: the broker's default */
     int auto_offset_reset;                   /* kc_offset_reset_t */
     bool enable_auto_commit;                 /* false when there is no group.id */
     int64_t auto_commit_interval_ms;

@@ -113,7 +113,7 @@ static const kc_enum_val_t assignor_vals[] = {
 
 static const kc_enum_val_t group_protocol_vals[] = {
     { "classic", KC_GROUP_PROTOCOL_CLASSIC, 0 },
-    { "consumer", KC_GROUP_PROTOCOL_CONSUMER, KC_EV_UNSUPPORTED },
+    { "consumer", KC_GROUP_PROTOCOL_CONSUMER, 0 },
     { NULL, 0, 0 },
 };
 
@@ -222,7 +222,7 @@ const kc_prop_t kc_props[] = {
     INT("batch.size", AL("batch_size"), "16384", 0, I32MAX, P, batch_size,
         "Target size in bytes of one partition's batch; a batch is sent as soon as it is full. A record larger than this gets a batch of its own."),
     INT("buffer.memory", AL("buffer_memory"), "33554432", 0, INT64_MAX, P, buffer_memory,
-        "Bytes of memory the producer's batches may take: those holding records not yet sent or acknowledged, and spare batches kept for reuse. Batches start small and grow to batch.size. When it is used up, produce calls block for up to max.block.ms."),
+        "Bytes of memory the producer's batches may take: those holding records waiting to be sent or acknowledged, and spare batches kept for reuse. Batches start small and grow to batch.size. When it is used up, produce calls block for up to max.block.ms."),
     INT("max.block.ms", AL("max_block_ms"), "60000", 0, I32MAX, P, max_block_ms,
         "How long a produce call may block waiting for buffer space or for the topic's metadata; also the timeout of the transactional calls given KAFKAC_TIMEOUT_DEFAULT."),
     ENUM("compression.type", AL("compression_type"), "none", compression_vals, P, compression_type,
@@ -286,7 +286,9 @@ const kc_prop_t kc_props[] = {
     BOOL("exclude.internal.topics", AL("exclude_internal_topics"), "true", C, exclude_internal_topics,
          "Never match internal topics (such as __consumer_offsets) in a pattern subscription."),
     ENUM("group.protocol", AL("group_protocol"), "classic", group_protocol_vals, C, group_protocol,
-         "Rebalance protocol. Only classic (JoinGroup/SyncGroup) is supported; the KIP-848 consumer protocol is refused."),
+         "Rebalance protocol: classic (JoinGroup/SyncGroup, assignment by the group leader) or consumer (KIP-848: ConsumerGroupHeartbeat, assignment by the broker; needs Kafka 4.0 or later). Under consumer, session.timeout.ms, heartbeat.interval.ms and partition.assignment.strategy are the broker's and may not be set; see group.remote.assignor."),
+    STR("group.remote.assignor", AL("group_remote_assignor"), "", C, group_remote_assignor,
+        "group.protocol=consumer only: the broker-side assignor to ask for (uniform or range in Kafka 4.x); empty lets the broker use its default (group.consumer.assignors)."),
     BOOL("enable.partition.eof", AL("enable_partition_eof"), "false", C, enable_partition_eof,
          "Report KAFKAC_ERR_PARTITION_EOF from poll each time the consumer reaches the end of a partition."),
 

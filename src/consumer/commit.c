@@ -13,8 +13,11 @@
 
 static int is_retriable_commit(int err)
 {
+    /* STALE_MEMBER_EPOCH (group.protocol=consumer): the commit went out
+     * with an epoch a heartbeat has since replaced; each attempt is built
+     * with the member's current epoch, as Java retries it. */
     return kc_co_is_coord_error(err) || err == KAFKAC_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
-           err == KAFKAC_ERR_UNSTABLE_OFFSET_COMMIT;
+           err == KAFKAC_ERR_UNSTABLE_OFFSET_COMMIT || err == KAFKAC_ERR_STALE_MEMBER_EPOCH;
 }
 
 static void sleep_ms(int64_t ms)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "common/errstr.h"
 #include "common/mem.h"
+#include "consumer/membership_848.h"
 #include "kc_messages.h"
 #include "protocol/find_coordinator.h"
 
@@ -56,6 +57,11 @@ void kc_co_request_rejoin(kc_coordinator_t *co, int lost, const char *why)
         return;
     if (co->state == KC_CO_PREPARING)
         return;
+    if (co->m848 && !lost) {
+        /* KIP-848: no rejoin; the broker reassigns on what we report. */
+        kc_m848_heartbeat_now(co);
+        return;
+    }
     kc_log(co->log, KAFKAC_LOG_INFO, "cgrp", "group %s: rejoining: %s", co->s->group_id, why);
     /* Eager members revoke everything before they rejoin, and lost
      * partitions are dropped, both on the application's thread. */
@@ -81,6 +87,8 @@ static void find_cb(kc_net_t *net, int err, int32_t node, const char *msg, void 
          * heartbeat goes out at once to learn where the group stands. */
         co->hb_last_ok = kc_now_ms();
         co->hb_next = co->hb_last_ok;
+        if (co->m848)
+            kc_m848_heartbeat_now(co);
         kc_log(co->log, KAFKAC_LOG_DEBUG, "cgrp", "group %s: coordinator is broker %d", co->s->group_id, node);
         pthread_cond_broadcast(&co->cond);
     } else {
@@ -258,6 +266,8 @@ static leave_ctx_t *leave_new(kc_coordinator_t *co, const char *reason)
  * for them until session.timeout.ms (KIP-345).  Returns the error. */
 kafkac_err_t kc_co_leave_group(kc_coordinator_t *co, const char *reason, int wait_ms)
 {
+    if (co->m848)
+        return kc_m848_leave(co, reason, wait_ms);
     pthread_mutex_lock(&co->lock);
     int32_t node = co->coord_id;
     leave_ctx_t *x = NULL;
@@ -319,7 +329,11 @@ static int64_t co_serve(kc_net_t *net, int64_t now, void *opaque)
     if (need && co->coord_id < 0 && !co->find_inflight && now >= co->find_after)
         send_find(co);
 
-    if (co->coord_id >= 0 && co->subscribed && !co->closing && !co->fatal) {
+    if (co->m848) {
+        int64_t n848 = kc_m848_serve(co, now);
+        if (n848 < next)
+            next = n848;
+    } else if (co->coord_id >= 0 && co->subscribed && !co->closing && !co->fatal) {
         if (co->state == KC_CO_UNJOINED)
             kc_co_request_rejoin(co, 0, "joining the group");
         if (co->state == KC_CO_JOIN_READY && now >= co->join_after &&
@@ -345,7 +359,7 @@ static int64_t co_serve(kc_net_t *net, int64_t now, void *opaque)
         if (co->state == KC_CO_STABLE && now - co->hb_last_ok > co->s->session_timeout_ms)
             kc_co_coordinator_dead(co, "no heartbeat answer within session.timeout.ms");
     }
-    if (co->coord_id >= 0 && co->generation >= 0 && co->member_id[0] && !co->hb_inflight &&
+    if (!co->m848 && co->coord_id >= 0 && co->generation >= 0 && co->member_id[0] && !co->hb_inflight &&
         co->state != KC_CO_JOINING && co->state != KC_CO_UNJOINED && !co->closed) {
         if (now >= co->hb_next)
             send_heartbeat(co, now);
@@ -400,6 +414,11 @@ kafkac_err_t kc_coordinator_new(kafkac_consumer_t *c, kc_coordinator_t **out, ch
     co->hb_last_ok = now;
     co->next_autocommit = now + co->s->auto_commit_interval_ms;
     co->want_coord = co->s->enable_auto_commit;
+    if (co->s->group_protocol == KC_GROUP_PROTOCOL_CONSUMER && kc_m848_new(co) != 0) {
+        kc_coordinator_destroy(co);
+        kc_errstr_set(errstr, errstr_size, "out of memory");
+        return KAFKAC_ERR_NO_MEMORY;
+    }
     int err = kc_net_add_service(co->net, co_serve, co);
     if (err) {
         kc_coordinator_destroy(co);
@@ -420,6 +439,7 @@ void kc_coordinator_destroy(kc_coordinator_t *co)
     kc_resp_free(co->pending_join);
     kafkac_tpl_destroy(co->owned);
     kafkac_tpl_destroy(co->sticky_prev);
+    kc_m848_destroy(co->m848);
     pthread_mutex_destroy(&co->lock);
     pthread_cond_destroy(&co->cond);
     kc_free(co);

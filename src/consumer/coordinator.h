@@ -34,6 +34,8 @@
 #include "consumer/assignor.h"
 #include "consumer/consumer_int.h"
 
+typedef struct kc_m848 kc_m848_t;
+
 typedef enum kc_co_state {
     KC_CO_UNJOINED,
     KC_CO_PREPARING,
@@ -115,6 +117,10 @@ struct kc_coordinator {
     struct commit_ctx *async_head;      /* async commits waiting for the coordinator */
     int fetch_committed_inflight;
 
+    /* group.protocol=consumer (KIP-848): its membership state, owned;
+     * NULL under the classic protocol (membership_848.c). */
+    struct kc_m848 *m848;
+
     int closing;                        /* close/unsubscribe under way: no joins */
     int closed;
     kafkac_err_t fatal;                 /* e.g. FENCED_INSTANCE_ID: no more joins */
@@ -173,6 +179,16 @@ void kc_co_post_assignment(kc_coordinator_t *co, kafkac_topic_partition_list_t *
  * Returns the commit's error (its sentence in why), or 0; the revoke
  * happens either way. */
 kafkac_err_t kc_co_revoke_all(kc_coordinator_t *co, int lost, int64_t deadline, char *why, size_t whylen);
+/* The elements of a that are not in b (a new list), or NULL on OOM. */
+kafkac_topic_partition_list_t *kc_co_tpl_minus(const kafkac_topic_partition_list_t *a,
+                                               const kafkac_topic_partition_list_t *b);
+/* Commits the current positions of the partitions in `only` when
+ * enable.auto.commit (the commit on revoke; app thread, no lock).
+ * Failures are logged and returned with their sentence in why. */
+kafkac_err_t kc_co_commit_revoked(kc_coordinator_t *co, const kafkac_topic_partition_list_t *only, int64_t deadline,
+                                  char *why, size_t whylen);
+/* How long a commit on revoke may take. */
+int kc_co_revoke_timeout(const kc_coordinator_t *co);
 /* Runs the application's rebalance callback (app thread, no lock). */
 void kc_co_rebalance_cb(kc_coordinator_t *co, kafkac_rebalance_event_t ev,
                         const kafkac_topic_partition_list_t *tpl);

@@ -15,9 +15,8 @@ void kc_co_rebalance_cb(kc_coordinator_t *co, kafkac_rebalance_event_t ev, const
         c->rebalance_cb(c, ev, tpl, c->rebalance_opaque);
 }
 
-/* The elements of a that are not in b (new list), or NULL on OOM. */
-static kafkac_topic_partition_list_t *minus(const kafkac_topic_partition_list_t *a,
-                                            const kafkac_topic_partition_list_t *b)
+kafkac_topic_partition_list_t *kc_co_tpl_minus(const kafkac_topic_partition_list_t *a,
+                                               const kafkac_topic_partition_list_t *b)
 {
     kafkac_topic_partition_list_t *out = kafkac_tpl_new(a ? a->count : 0);
     for (int i = 0; out && a && i < a->count; i++)
@@ -32,8 +31,8 @@ static kafkac_topic_partition_list_t *minus(const kafkac_topic_partition_list_t 
 /* Commits the current positions of the partitions in `only` (app thread):
  * the commit on revoke.  Failures are logged and returned (with their
  * sentence in why); the revoke goes on. */
-static kafkac_err_t commit_revoked(kc_coordinator_t *co, const kafkac_topic_partition_list_t *only, int64_t deadline,
-                                   char *why, size_t whylen)
+kafkac_err_t kc_co_commit_revoked(kc_coordinator_t *co, const kafkac_topic_partition_list_t *only, int64_t deadline,
+                                  char *why, size_t whylen)
 {
     if (!co->s->enable_auto_commit || !only || only->count == 0)
         return 0;
@@ -68,7 +67,7 @@ static kafkac_err_t commit_revoked(kc_coordinator_t *co, const kafkac_topic_part
     return err;
 }
 
-static int revoke_timeout(const kc_coordinator_t *co)
+int kc_co_revoke_timeout(const kc_coordinator_t *co)
 {
     /* The rebalance waits for us up to max.poll.interval.ms; do not spend
      * more than the API timeout of it on the commit. */
@@ -90,7 +89,7 @@ kafkac_err_t kc_co_revoke_all(kc_coordinator_t *co, int lost, int64_t deadline, 
     kafkac_err_t err = 0;
     if (owned->count > 0) {
         if (!lost)
-            err = commit_revoked(co, owned, deadline, why, whylen);
+            err = kc_co_commit_revoked(co, owned, deadline, why, whylen);
         kc_co_rebalance_cb(co, lost ? KAFKAC_REBALANCE_LOST : KAFKAC_REBALANCE_REVOKED, owned);
         kc_consumer_assign_set(co->c, NULL);
         pthread_mutex_lock(&co->lock);
@@ -132,7 +131,7 @@ static void prepare_run(kafkac_consumer_t *c, void *arg, int run)
     kc_coordinator_t *co = ev->co;
     if (run) {
         char why[256];
-        kc_co_revoke_all(co, ev->lost, kc_now_ms() + revoke_timeout(co), why, sizeof why);
+        kc_co_revoke_all(co, ev->lost, kc_now_ms() + kc_co_revoke_timeout(co), why, sizeof why);
         pthread_mutex_lock(&co->lock);
         if (co->state == KC_CO_PREPARING)
             co->state = KC_CO_JOIN_READY;
@@ -194,13 +193,13 @@ static void assign_run(kafkac_consumer_t *c, void *arg, int run)
         pthread_mutex_unlock(&co->lock);
         kc_co_rebalance_cb(co, KAFKAC_REBALANCE_ASSIGNED, ev->tpl);
     } else {
-        kafkac_topic_partition_list_t *revoked = minus(owned, ev->tpl);
-        kafkac_topic_partition_list_t *added = minus(ev->tpl, owned);
+        kafkac_topic_partition_list_t *revoked = kc_co_tpl_minus(owned, ev->tpl);
+        kafkac_topic_partition_list_t *added = kc_co_tpl_minus(ev->tpl, owned);
         if (revoked && revoked->count > 0) {
             /* KIP-429: give up what moved away (committing it first),
              * then rejoin so that its new owner can have it. */
             char why[256];
-            commit_revoked(co, revoked, revoke_timeout(co), why, sizeof why);
+            kc_co_commit_revoked(co, revoked, kc_now_ms() + kc_co_revoke_timeout(co), why, sizeof why);
             kc_co_rebalance_cb(co, KAFKAC_REBALANCE_REVOKED, revoked);
             kc_consumer_assign_remove(c, revoked);
         }

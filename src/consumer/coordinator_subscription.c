@@ -13,6 +13,7 @@
 #include "common/errstr.h"
 #include "common/mem.h"
 #include "consumer/coordinator.h"
+#include "consumer/membership_848.h"
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -297,7 +298,7 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
     regex_t *re = kc_calloc((size_t)count, sizeof(regex_t));
     int *is_re = kc_calloc((size_t)count, sizeof(int));
     kafkac_err_t err = (sub && re && is_re) ? 0 : KAFKAC_ERR_NO_MEMORY;
-    int n = 0;
+    int n = 0, posix_bad = 0, names = 0;
     for (; n < count && !err; n++) {
         if (!topics[n] || !topics[n][0]) {
             kc_errstr_set(errstr, errstr_size, "subscribe: topic %d is empty", n);
@@ -318,6 +319,14 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
         }
         if (topics[n][0] == '^') {
             int rc = regcomp(&re[n], topics[n], REG_EXTENDED | REG_NOSUB);
+            if (rc != 0 && co->m848) {
+                /* KIP-848: the broker evaluates a subscription of patterns
+                 * (RE2J syntax, membership_848.c), so one POSIX does not
+                 * know is fine; here it matches nothing.  Mixed with names
+                 * it would be resolved here: refused below. */
+                posix_bad = n + 1;
+                rc = regcomp(&re[n], "a^", REG_EXTENDED | REG_NOSUB);
+            }
             if (rc != 0) {
                 regerror(rc, &re[n], why, sizeof why);
                 kc_errstr_set(errstr, errstr_size, "subscribe: bad regular expression \"%s\": %s", topics[n], why);
@@ -326,7 +335,17 @@ kafkac_err_t kc_coordinator_subscribe(kc_coordinator_t *co, const char *const *t
                 break;
             }
             is_re[n] = 1;
+        } else {
+            names++;
         }
+    }
+    if (!err && posix_bad && names) {
+        kc_errstr_set(errstr, errstr_size,
+                      "subscribe: \"%s\" is not a POSIX regular expression; with group.protocol=consumer a "
+                      "subscription of patterns only goes to the broker (RE2J syntax), but mixed with topic names "
+                      "the patterns are matched here",
+                      topics[posix_bad - 1]);
+        err = KAFKAC_ERR_INVALID_ARG;
     }
     if (err) {
         for (int i = 0; i < n; i++) {
@@ -471,7 +490,10 @@ void kc_co_subscription_serve(kc_coordinator_t *co, int64_t now)
     if (new_md)
         follow_metadata(co, cl);
     watch_topics(co, cl, now, new_md);
-    check_joined(co, cl);
+    if (!co->m848)
+        check_joined(co, cl);
+    else if (new_md && has_patterns(co))
+        kc_m848_heartbeat_now(co);   /* the patterns may match other topics now */
     kc_cluster_unref(cl);
 }
 

@@ -105,6 +105,15 @@ static inline int nullable(const kc_field_t *f, int16_t v)
     return f->null_min >= 0 && v >= f->null_min && v <= f->null_max;
 }
 
+/* A single struct that some version lets be null has a bool flag beside
+ * it (count_offset; see schema.h); p points at the struct. */
+static inline bool *struct_null_flag(const kc_field_t *f, const uint8_t *p)
+{
+    if (f->type != KC_T_STRUCT || f->null_min < 0)
+        return NULL;
+    return (bool *)(uintptr_t)(p - f->offset + f->count_offset);
+}
+
 /* Sent in the tagged-field section in this version. */
 static int tagged(const kc_field_t *f, const walk_t *c)
 {
@@ -139,7 +148,7 @@ static size_t elem_min_wire(uint8_t t, const kc_field_t *f, const walk_t *c)
     switch (t) {
     case KC_T_BOOL: case KC_T_INT8: return 1;
     case KC_T_ARRAY: return compact ? 1 : 4;
-    case KC_T_STRUCT: return struct_min_wire(f->schema, c);
+    case KC_T_STRUCT: return t == f->type && nullable(f, c->v) ? 1 : struct_min_wire(f->schema, c);
     case KC_T_INT16: case KC_T_UINT16: return 2;
     case KC_T_INT32: case KC_T_UINT32: return 4;
     case KC_T_INT64: case KC_T_FLOAT64: return 8;
@@ -188,7 +197,13 @@ static void set_default(const kc_field_t *f, uint8_t *p)
         break;
     }
     case KC_T_UUID: memset(p, 0, sizeof(kc_uuid_t)); break;
-    case KC_T_STRUCT: kc_msg_init(f->schema, p); break;
+    case KC_T_STRUCT: {
+        kc_msg_init(f->schema, p);
+        bool *isnull = struct_null_flag(f, p);
+        if (isnull)
+            *isnull = f->def_null;
+        break;
+    }
     case KC_T_ARRAY: {
         *(void **)p = NULL;
         *(int32_t *)((uint8_t *)p - f->offset + f->count_offset) = f->def_null ? -1 : 0;
@@ -246,7 +261,12 @@ static int is_default(const kc_field_t *f, const uint8_t *p, int lenient)
         static const kc_uuid_t zero;
         return memcmp(p, &zero, sizeof zero) == 0;
     }
-    case KC_T_STRUCT: return struct_is_default(f->schema, p, lenient);
+    case KC_T_STRUCT: {
+        const bool *isnull = struct_null_flag(f, p);
+        if (isnull && *isnull)
+            return f->def_null || lenient;
+        return struct_is_default(f->schema, p, lenient);
+    }
     case KC_T_ARRAY: {
         int32_t n = *(const int32_t *)(p - f->offset + f->count_offset);
         if (lenient)
@@ -318,9 +338,19 @@ static void decode_value(walk_t *c, kc_reader_t *r, const kc_field_t *f, uint8_t
             kc_r_fail(r, KAFKAC_ERR_MALFORMED, f->name);
         break;
     }
-    case KC_T_STRUCT:
+    case KC_T_STRUCT: {
+        bool *isnull = struct_null_flag(f, p);
+        if (isnull) {
+            *isnull = false;
+            /* Nullable in this version: an int8 marker, -1 null, 1 present. */
+            if (nullable(f, c->v) && kc_r_i8(r, f->name) < 0) {
+                *isnull = true;
+                break;
+            }
+        }
         decode_struct(c, r, f->schema, p, depth + 1);
         break;
+    }
     default:
         kc_r_fail(r, KAFKAC_ERR_UNKNOWN_CLIENT_ERROR, f->name);
         break;
@@ -524,8 +554,17 @@ static int encode_value(walk_t *c, kc_writer_t *w, const kc_field_t *f, uint8_t 
         kc_w_bytes(w, c->flex, b->data, b->len);
         break;
     }
-    case KC_T_STRUCT:
+    case KC_T_STRUCT: {
+        const bool *isnull = struct_null_flag(f, p);
+        if (isnull && nullable(f, c->v)) {
+            kc_w_i8(w, *isnull ? -1 : 1);
+            if (*isnull)
+                break;
+        } else if (isnull && *isnull) {
+            return enc_fail(c, KAFKAC_ERR_INVALID_ARG, f, depth);
+        }
         return encode_struct(c, w, f->schema, p, depth + 1);
+    }
     default:
         return enc_fail(c, KAFKAC_ERR_UNKNOWN_CLIENT_ERROR, f, depth);
     }
@@ -764,7 +803,14 @@ static void json_value(kc_writer_t *w, const kc_field_t *f, uint8_t t, const uin
             json_base64(w, b->data, (size_t)b->len, 0);
         break;
     }
-    case KC_T_STRUCT: json_struct(w, f->schema, p, v); break;
+    case KC_T_STRUCT: {
+        const bool *isnull = struct_null_flag(f, p);
+        if (isnull && *isnull)
+            kc_w_raw(w, "null", 4);
+        else
+            json_struct(w, f->schema, p, v);
+        break;
+    }
     default: kc_w_raw(w, "null", 4); break;
     }
 }

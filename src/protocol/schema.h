@@ -15,7 +15,8 @@
  *   float64 -> double;  uuid -> kc_uuid_t;
  *   string -> const char * (NUL-terminated; NULL is null);
  *   bytes, records -> kc_bytes_t (len -1 is null);
- *   struct -> the nested struct, embedded by value;
+ *   struct -> the nested struct, embedded by value (a nullable one has a
+ *             `bool name_null` beside it: on the wire an int8 -1 / 1);
  *   [T] -> `T *name; int32_t name_count;` (count -1 is a null array).
  * Decoded strings and arrays live in the kc_arena_t passed to the decoder;
  * bytes/records point into the decoded input buffer (no copy), so that
@@ -61,7 +62,8 @@ typedef struct kc_field {
     int32_t tag;               /* tagged-field tag, or -1 */
     int16_t tag_min, tag_max;  /* versions in which it is sent as a tagged field */
     uint32_t offset;           /* offsetof the value (arrays: the element pointer) */
-    uint32_t count_offset;     /* arrays: offsetof the int32_t count */
+    uint32_t count_offset;     /* arrays: offsetof the int32_t count; a struct that
+                                * may be null: offsetof its bool NAME_null flag */
     const kc_schema_t *schema; /* KC_T_STRUCT, or arrays of structs */
     int64_t def_int;           /* default for integers and bool */
     double def_f64;            /* default for float64 */

@@ -241,7 +241,7 @@ static void test_messages(void **state)
     expect_set_ok(c, "security.protocol", "SSL");
     expect_set_ok(c, "security.protocol", "Sasl_Ssl");
     expect_set_ok(c, "security.protocol", "sasl_plaintext");
-    expect_set_fail(c, "group.protocol", "consumer", "~consumer is not supported yet");
+    expect_set_ok(c, "group.protocol", "consumer");
     expect_set_fail(c, "partition.assignment.strategy", "range,foo",
                     "invalid value 'range,foo' for 'partition.assignment.strategy': 'foo' is not one of "
                     "range, roundrobin, sticky, cooperative-sticky");
@@ -588,6 +588,33 @@ static void test_consumer_rules(void **state)
     kafkac_conf_destroy(c);
     c = conf_with("bootstrap.servers", "h:1", "group.instance.id", "i-1", NULL);
     load_fail(c, KC_SCOPE_CONSUMER, "'group.instance.id'", "'group.id'", NULL);
+    kafkac_conf_destroy(c);
+
+    /* KIP-848 gives these to the broker: refused with group.protocol=consumer,
+     * fine with classic; group.remote.assignor only with consumer. */
+    static const char *const broker_side[][2] = {
+        {"session.timeout.ms", "10000"}, {"heartbeat.interval.ms", "1000"}, {"partition.assignment.strategy", "range"}};
+    for (int i = 0; i < 3; i++) {
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "'%s'", broker_side[i][0]);
+        c = conf_with("bootstrap.servers", "h:1", "group.id", "g", "group.protocol", "consumer", broker_side[i][0],
+                      broker_side[i][1], NULL);
+        load_fail(c, KC_SCOPE_CONSUMER, quoted, "group.protocol=consumer", NULL);
+        kafkac_conf_destroy(c);
+        c = conf_with("bootstrap.servers", "h:1", "group.id", "g", broker_side[i][0], broker_side[i][1], NULL);
+        load_ok(&s, c, KC_SCOPE_CONSUMER);
+        kc_settings_free(&s);
+        kafkac_conf_destroy(c);
+    }
+    c = conf_with("bootstrap.servers", "h:1", "group.id", "g", "group.remote.assignor", "range", NULL);
+    load_fail(c, KC_SCOPE_CONSUMER, "'group.remote.assignor'", "group.protocol=consumer", NULL);
+    kafkac_conf_destroy(c);
+    c = conf_with("bootstrap.servers", "h:1", "group.id", "g", "group.protocol", "consumer", "group.remote.assignor",
+                  "uniform", NULL);
+    load_ok(&s, c, KC_SCOPE_CONSUMER);
+    assert_int_equal(s.group_protocol, KC_GROUP_PROTOCOL_CONSUMER);
+    assert_string_equal(s.group_remote_assignor, "uniform");
+    kc_settings_free(&s);
     kafkac_conf_destroy(c);
 }
 

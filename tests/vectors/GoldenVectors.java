@@ -73,7 +73,7 @@ public final class GoldenVectors {
         "InitProducerId", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn",
         "TxnOffsetCommit", "OffsetForLeaderEpoch", "SaslHandshake",
         "SaslAuthenticate", "DescribeUserScramCredentials",
-        "AlterUserScramCredentials",
+        "AlterUserScramCredentials", "ConsumerGroupHeartbeat", "ConsumerGroupDescribe",
     };
     static final String[] KINDS = {"request", "response"};
     static final String PKG = "org.apache.kafka.common.message.";
