@@ -57,6 +57,11 @@
  *    a timeout below -1.  Every wait is measured on the monotonic clock: a
  *    step of the time of day neither stretches nor cuts it.  The two
  *    macros are in types.h.
+ *  - Stability.  Every function declared KAFKAC_API is stable for 1.0:
+ *    within a major version it keeps its name, arguments and meaning.
+ *    The one marked KAFKAC_API_EXPERIMENTAL (kafkac_client_request) may
+ *    still change in a minor release; a stable function that is to go is
+ *    marked KAFKAC_DEPRECATED first.  docs/API.md has the whole policy.
  *  - Callbacks you install (delivery, rebalance, commit) run on your own
  *    thread, inside the calls their header names (poll, flush, close...),
  *    never inside the call that installed them.  The log callback (conf.h)

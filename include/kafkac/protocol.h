@@ -166,8 +166,12 @@ KAFKAC_API const kafkac_partition_info_t *kafkac_metadata_partition(const kafkac
  * header) as `api_version` of `api_key` to broker_id (-1: any), and
  * returns the response body (without size prefix or header) in
  * *resp_body, which the caller frees with kafkac_free().  The API must be
- * one libkafkac knows (kafkac_api_name() != NULL). */
-KAFKAC_API kafkac_err_t kafkac_client_request(kafkac_client_t *client, int32_t broker_id, int16_t api_key,
+ * one libkafkac speaks (`kafkac probe` shows a version for it in its
+ * libkafkac column).
+ * Experimental: its eleven arguments are to become a request handle that
+ * can grow (headers, flexible-version tags), so it may change in a minor
+ * release. */
+KAFKAC_API_EXPERIMENTAL kafkac_err_t kafkac_client_request(kafkac_client_t *client, int32_t broker_id, int16_t api_key,
                                               int16_t api_version, const void *body, size_t body_len,
                                               void **resp_body, size_t *resp_len, int timeout_ms, char *errstr,
                                               size_t errstr_size);
