@@ -354,32 +354,53 @@ static int use(kafkac_producer_t *kp, char *errstr, size_t n)
     return 0;
 }
 
-kafkac_err_t kafkac_producer_init_transactions(kafkac_producer_t *kp, int timeout_ms, char *errstr,
-                                               size_t errstr_size)
+/* The five public calls, one path: argument and timeout checks, the
+ * network client held in use, the call itself. */
+typedef enum { CALL_INIT, CALL_BEGIN, CALL_SEND_OFFSETS, CALL_COMMIT, CALL_ABORT } txn_call_t;
+
+static kafkac_err_t run(kafkac_producer_t *kp, txn_call_t call, int timeout_ms,
+                        const kafkac_topic_partition_list_t *offsets, const kafkac_group_metadata_t *gm,
+                        char *errstr, size_t n)
 {
     if (!kp)
         return KAFKAC_ERR_INVALID_ARG;
-    int64_t deadline;
-    if (deadline_of(kp, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
+    int64_t deadline = 0;
+    if (call != CALL_BEGIN && deadline_of(kp, timeout_ms, &deadline, errstr, n) != KAFKAC_OK)
         return KAFKAC_ERR_INVALID_ARG;
-    if (!use(kp, errstr, errstr_size))
+    if (!use(kp, errstr, n))
         return KAFKAC_ERR_DESTROYED;
-    kafkac_err_t err = init_transactions_in(kp, deadline, errstr, errstr_size);
+    kafkac_err_t err = KAFKAC_ERR_INVALID_ARG;
+    switch (call) {
+    case CALL_INIT:
+        err = init_transactions_in(kp, deadline, errstr, n);
+        break;
+    case CALL_BEGIN:
+        err = begin_transaction_in(kp, errstr, n);
+        break;
+    case CALL_SEND_OFFSETS:
+        err = send_offsets_to_transaction_in(kp, offsets, gm, deadline, errstr, n);
+        break;
+    case CALL_COMMIT:
+        err = commit_transaction_in(kp, deadline, errstr, n);
+        break;
+    case CALL_ABORT:
+        err = abort_transaction_in(kp, deadline, errstr, n);
+        break;
+    }
     if (kc_producer_inner(kp)->txn)
         kc_producer_unuse(kc_producer_inner(kp));
     return err;
 }
 
+kafkac_err_t kafkac_producer_init_transactions(kafkac_producer_t *kp, int timeout_ms, char *errstr,
+                                               size_t errstr_size)
+{
+    return run(kp, CALL_INIT, timeout_ms, NULL, NULL, errstr, errstr_size);
+}
+
 kafkac_err_t kafkac_producer_begin_transaction(kafkac_producer_t *kp, char *errstr, size_t errstr_size)
 {
-    if (!kp)
-        return KAFKAC_ERR_INVALID_ARG;
-    if (!use(kp, errstr, errstr_size))
-        return KAFKAC_ERR_DESTROYED;
-    kafkac_err_t err = begin_transaction_in(kp, errstr, errstr_size);
-    if (kc_producer_inner(kp)->txn)
-        kc_producer_unuse(kc_producer_inner(kp));
-    return err;
+    return run(kp, CALL_BEGIN, 0, NULL, NULL, errstr, errstr_size);
 }
 
 kafkac_err_t kafkac_producer_send_offsets_to_transaction(kafkac_producer_t *kp,
@@ -387,47 +408,17 @@ kafkac_err_t kafkac_producer_send_offsets_to_transaction(kafkac_producer_t *kp,
                                                          const kafkac_group_metadata_t *gm, int timeout_ms,
                                                          char *errstr, size_t errstr_size)
 {
-    if (!kp)
-        return KAFKAC_ERR_INVALID_ARG;
-    int64_t deadline;
-    if (deadline_of(kp, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
-        return KAFKAC_ERR_INVALID_ARG;
-    if (!use(kp, errstr, errstr_size))
-        return KAFKAC_ERR_DESTROYED;
-    kafkac_err_t err = send_offsets_to_transaction_in(kp, offsets, gm, deadline, errstr, errstr_size);
-    if (kc_producer_inner(kp)->txn)
-        kc_producer_unuse(kc_producer_inner(kp));
-    return err;
+    return run(kp, CALL_SEND_OFFSETS, timeout_ms, offsets, gm, errstr, errstr_size);
 }
 
 kafkac_err_t kafkac_producer_commit_transaction(kafkac_producer_t *kp, int timeout_ms, char *errstr,
                                                 size_t errstr_size)
 {
-    if (!kp)
-        return KAFKAC_ERR_INVALID_ARG;
-    int64_t deadline;
-    if (deadline_of(kp, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
-        return KAFKAC_ERR_INVALID_ARG;
-    if (!use(kp, errstr, errstr_size))
-        return KAFKAC_ERR_DESTROYED;
-    kafkac_err_t err = commit_transaction_in(kp, deadline, errstr, errstr_size);
-    if (kc_producer_inner(kp)->txn)
-        kc_producer_unuse(kc_producer_inner(kp));
-    return err;
+    return run(kp, CALL_COMMIT, timeout_ms, NULL, NULL, errstr, errstr_size);
 }
 
 kafkac_err_t kafkac_producer_abort_transaction(kafkac_producer_t *kp, int timeout_ms, char *errstr,
                                                size_t errstr_size)
 {
-    if (!kp)
-        return KAFKAC_ERR_INVALID_ARG;
-    int64_t deadline;
-    if (deadline_of(kp, timeout_ms, &deadline, errstr, errstr_size) != KAFKAC_OK)
-        return KAFKAC_ERR_INVALID_ARG;
-    if (!use(kp, errstr, errstr_size))
-        return KAFKAC_ERR_DESTROYED;
-    kafkac_err_t err = abort_transaction_in(kp, deadline, errstr, errstr_size);
-    if (kc_producer_inner(kp)->txn)
-        kc_producer_unuse(kc_producer_inner(kp));
-    return err;
+    return run(kp, CALL_ABORT, timeout_ms, NULL, NULL, errstr, errstr_size);
 }
