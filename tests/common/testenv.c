@@ -122,7 +122,9 @@ int kc_test_kafka(const char *args)
 
 int kc_test_create_topic(const char *brokers, const char *topic, int partitions, int rf, const char *configs)
 {
-    int rc = kc_test_sh("/usr/bin/python3 -c \"from kafka.admin import KafkaAdminClient, NewTopic\n"
+    /* Under a time limit: kafka-python's admin client can wait for ever
+     * for a controller (a KRaft broker fenced after SIGSTOP shows none). */
+    int rc = kc_test_sh("timeout -k 5 60 /usr/bin/python3 -c \"from kafka.admin import KafkaAdminClient, NewTopic\n"
                         "a = KafkaAdminClient(bootstrap_servers='%s'.split(','), request_timeout_ms=30000)\n"
                         "a.create_topics([NewTopic('%s', %d, %d, topic_configs=%s)])\n"
                         "a.close()\" >/dev/null 2>&1",
@@ -139,8 +141,11 @@ void kc_test_wait_stopped(pid_t pid)
 {
     for (int i = 0; i < 300; i++) {
         char cmd[160];
+        /* The state is the field after the name, which is in parentheses
+         * and may hold spaces ("VM Thread"): read it after the last ')'.
+         * One awk over every thread, not one per thread. */
         snprintf(cmd, sizeof cmd,
-                 "for s in /proc/%d/task/*/stat; do awk '{print $3}' \"$s\"; done 2>/dev/null | grep -qv '[Tt]'",
+                 "awk '{ sub(/.*\\) /, \"\"); print $1 }' /proc/%d/task/*/stat 2>/dev/null | grep -qv '^[Tt]$'",
                  (int)pid);
         if (kc_test_sh("%s", cmd) != 0)   /* no thread left that is not stopped */
             return;
@@ -151,15 +156,18 @@ void kc_test_wait_stopped(pid_t pid)
 /* A KRaft broker held with SIGSTOP for longer than its heartbeat interval
  * is fenced by its controller and refuses to create topics ("All brokers
  * are currently fenced") until it has heartbeated again, a few seconds
- * after SIGCONT.  Wait (20 s at most) until a probe topic can be created,
- * so the next test starts on a serving broker. */
+ * after SIGCONT.  Wait (60 s at most; a loaded machine is slow to bring
+ * it back) until a probe topic can be created, so the next test starts on
+ * a serving broker.  Each probe runs under a time limit of its own: the
+ * admin client can wait for ever for a controller. */
 void kc_test_wait_serving(const char *brokers)
 {
     static int n;
-    for (int i = 0; i < 40; i++) {
+    int64_t until = kc_test_now_ms() + 60000;
+    while (kc_test_now_ms() < until) {
         char topic[96];
         snprintf(topic, sizeof topic, "kafkac-serving-probe-%d-%d", (int)getpid(), n++);
-        int rc = kc_test_sh("/usr/bin/python3 -c \"from kafka.admin import KafkaAdminClient, NewTopic\n"
+        int rc = kc_test_sh("timeout -k 2 10 /usr/bin/python3 -c \"from kafka.admin import KafkaAdminClient, NewTopic\n"
                             "a = KafkaAdminClient(bootstrap_servers='%s'.split(','), request_timeout_ms=5000)\n"
                             "r = a.create_topics([NewTopic('%s', 1, 1)])\n"
                             "a.close()\n"
