@@ -387,7 +387,10 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
             kc_arena_init(&call->arena, 1024);
             struct lo_item *items = kc_arena_alloc(&call->arena, (size_t)n * sizeof(*items));
             int64_t *its = kc_arena_alloc(&call->arena, (size_t)n * sizeof(int64_t));
-            int *idx = kc_arena_alloc(&call->arena, (size_t)n * sizeof(int));
+            /* Which element of tpl each item answers: the caller's own, not
+             * in the call's arena, which goes with the request when the
+             * deadline comes first (the I/O thread frees it then). */
+            int *idx = kc_calloc((size_t)n, sizeof(int));
             int k = 0;
             for (int i = 0; items && its && idx && i < n; i++) {
                 if (done[i])
@@ -422,6 +425,7 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
             if (k == 0 || lo_fill(&call->arena, &call->req, items, its, k, c->settings.isolation_level,
                                   body_timeout > 0 ? body_timeout : 1)) {
                 lo_call_free(call);
+                kc_free(idx);
                 kc_cluster_unref(cl);
                 kc_free(want);
                 kc_free(done);
@@ -474,6 +478,7 @@ kafkac_err_t kc_offsets_lookup(kafkac_consumer_t *c, kafkac_topic_partition_list
                 kc_errstr_set(errstr, errstr_size, "%s", resp->errstr);
             kc_resp_free(resp);
             lo_call_free(call);
+            kc_free(idx);
             if (retry)
                 waiting_md = 1;
         }
