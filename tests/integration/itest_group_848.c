@@ -74,16 +74,7 @@ static void join848(g_member_t *mb, const char *name, const char *group, const c
     kc_test_conf_set(conf, "group.id", group);
     kc_test_conf_set(conf, "group.protocol", "consumer");
     kc_test_conf_set(conf, "auto.offset.reset", "earliest");
-    for (int i = 0; extra && extra[i]; i++) {
-        char key[128];
-        const char *eq = strchr(extra[i], '=');
-        assert_non_null(eq);
-        snprintf(key, sizeof key, "%.*s", (int)(eq - extra[i]), extra[i]);
-        if (kafkac_conf_set(conf, key, eq + 1, err, sizeof err) != 0)
-            fail_msg("conf %s: %s", extra[i], err);
-    }
-    if (getenv("KAFKAC_TEST_DEBUG"))
-        kafkac_conf_set_log_cb(conf, kafkac_log_stderr, NULL);
+    gu_conf_extra(conf, extra);
     mb->c = kafkac_consumer_new(conf, err, sizeof err);
     kafkac_conf_destroy(conf);
     if (!mb->c)

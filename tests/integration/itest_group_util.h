@@ -124,16 +124,11 @@ static inline void g_rebalance(kafkac_consumer_t *c, kafkac_rebalance_event_t ev
     pthread_mutex_unlock(&mb->m);
 }
 
-/* A consumer in `group` subscribed to `topic`; extra "key=value" pairs
- * (NULL-terminated) override the defaults. */
-static kafkac_consumer_t *g_consumer(const char *group, const char *const *extra)
+/* Sets each "key=value" of the NULL-terminated extra on conf (failing the
+ * test on a bad one), and with KAFKAC_TEST_DEBUG set, logs to stderr. */
+static void gu_conf_extra(kafkac_conf_t *conf, const char *const *extra)
 {
     char err[512];
-    kafkac_conf_t *conf = kc_test_conf(g_brokers());
-    kc_test_conf_set(conf, "group.id", group);
-    kc_test_conf_set(conf, "auto.offset.reset", "earliest");
-    kc_test_conf_set(conf, "session.timeout.ms", "6000");
-    kc_test_conf_set(conf, "heartbeat.interval.ms", "500");
     for (int i = 0; extra && extra[i]; i++) {
         char key[128];
         const char *eq = strchr(extra[i], '=');
@@ -144,6 +139,19 @@ static kafkac_consumer_t *g_consumer(const char *group, const char *const *extra
     }
     if (getenv("KAFKAC_TEST_DEBUG"))
         kafkac_conf_set_log_cb(conf, kafkac_log_stderr, NULL);
+}
+
+/* A consumer in `group` subscribed to `topic`; extra "key=value" pairs
+ * (NULL-terminated) override the defaults. */
+static kafkac_consumer_t *g_consumer(const char *group, const char *const *extra)
+{
+    char err[512];
+    kafkac_conf_t *conf = kc_test_conf(g_brokers());
+    kc_test_conf_set(conf, "group.id", group);
+    kc_test_conf_set(conf, "auto.offset.reset", "earliest");
+    kc_test_conf_set(conf, "session.timeout.ms", "6000");
+    kc_test_conf_set(conf, "heartbeat.interval.ms", "500");
+    gu_conf_extra(conf, extra);
     kafkac_consumer_t *c = kafkac_consumer_new(conf, err, sizeof err);
     if (!c)
         fail_msg("consumer_new: %s", err);
